@@ -1,0 +1,144 @@
+// Command insforge-mcp is an MCP server that lets AI agents operate an
+// InsForge backend over stdio, SSE or streamable HTTP.
+//
+// It wires config → credentials → InsForge client → tool registry → MCP
+// server → transport; each stage lives in its own package.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/mcpserver"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: testable, and it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, errHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "insforge-mcp:", err)
+		return 2
+	}
+	if cfg.version {
+		fmt.Fprintln(stdout, "insforge-mcp", version)
+		return 0
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	if err := serve(ctx, cfg, getenv, log, stdin, stdout); err != nil {
+		log.Error("insforge-mcp stopped", "error", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+	// Credentials: flags, env, the official server's env names, saved file.
+	file := cfg.credentialsFile
+	switch file {
+	case "none":
+		file = ""
+	case "":
+		if f, err := credentials.DefaultFile(); err == nil {
+			file = f
+		}
+	}
+	found, err := credentials.Resolve(credentials.Inputs{FlagURL: cfg.projectURL, FlagKey: cfg.apiKey, Getenv: getenv, File: file})
+	if err != nil {
+		return err
+	}
+	if found.APIKey != "" && !found.Complete() {
+		log.Warn("an API key is configured but no project URL; the key is unused until a project URL is set", "keyFrom", found.KeyFrom)
+	}
+
+	// InsForge client machinery, shared by every session.
+	transport := insforge.NewTransport(insforge.Options{
+		Timeout:   cfg.timeout,
+		UserAgent: "insforge-mcp/" + version,
+		Logger:    log,
+	})
+
+	// Tool registry.
+	var features []tools.Feature
+	if cfg.unrestrictedSQL {
+		features = append(features, tools.UnrestrictedSQL)
+	}
+	selected, err := tools.Select(tools.All(), tools.Selection{Toolsets: cfg.toolsets, ReadOnly: cfg.readOnly, Features: features})
+	if err != nil {
+		return err
+	}
+
+	// MCP server with the gate.
+	srv := mcpserver.New(mcpserver.Config{
+		Version:         version,
+		Tools:           selected,
+		ToolConfig:      tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes},
+		Transport:       transport,
+		Configured:      found.Credentials,
+		CredentialsFile: file,
+		AllowRemember:   cfg.transport == "stdio" && file != "",
+		Logger:          log,
+	})
+	log.Info("insforge-mcp starting", "version", version, "transport", cfg.transport, "tools", len(selected),
+		"readOnly", cfg.readOnly, "projectConfigured", found.Complete(), "projectUrl", found.ProjectURL)
+
+	if found.Complete() {
+		// Check the configured pair in the background: the protocol must
+		// answer initialize at once even when the backend is down.
+		go func() {
+			vctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+			defer cancel()
+			if err := credentials.Validate(vctx, transport, found.Credentials); err != nil && ctx.Err() == nil {
+				log.Warn("configured credentials did not validate; tools will report the backend's errors", "error", err)
+			}
+		}()
+	}
+
+	// Transport.
+	switch cfg.transport {
+	case "stdio":
+		return srv.ServeStdio(ctx, stdin, stdout)
+	default:
+		ln, err := net.Listen("tcp", cfg.listen)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.listen, err)
+		}
+		opts := mcpserver.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, Loopback: mcpserver.IsLoopbackAddr(ln.Addr().String())}
+		if !opts.Loopback {
+			log.Warn("listening on a non-loopback address: anyone who can reach it can use this server", "listen", ln.Addr().String())
+		}
+		if cfg.transport == "sse" {
+			base := cfg.baseURL
+			if base == "" {
+				base = "http://" + ln.Addr().String()
+			}
+			handler, sse := srv.SSEHandler(opts, base)
+			log.Info("serving SSE", "sse", base+"/sse", "message", base+"/message")
+			return mcpserver.ServeHTTP(ctx, ln, handler, 10*time.Second, sse.Shutdown)
+		}
+		log.Info("serving streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp")
+		return mcpserver.ServeHTTP(ctx, ln, srv.StreamableHandler(opts), 10*time.Second)
+	}
+}

@@ -1,0 +1,97 @@
+// Package credentials finds, checks and stores the pair a server needs to
+// act on an InsForge project: the project URL and the admin API key.
+//
+// A Credentials value never prints its key: String, GoString and LogValue
+// redact it, so a stray log or %v cannot leak it.
+package credentials
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+)
+
+// Credentials is a project URL plus its admin API key.
+type Credentials struct {
+	ProjectURL string
+	APIKey     string
+}
+
+// Complete reports whether both parts are present.
+func (c Credentials) Complete() bool { return c.ProjectURL != "" && c.APIKey != "" }
+
+// String shows the URL and a redacted key.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{ProjectURL:%s APIKey:%s}", c.ProjectURL, Redact(c.APIKey))
+}
+
+// GoString keeps %#v from printing the key.
+func (c Credentials) GoString() string { return "credentials.Credentials" + c.String() }
+
+// LogValue keeps slog from printing the key.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("projectUrl", c.ProjectURL), slog.String("apiKey", Redact(c.APIKey)))
+}
+
+// Redact describes a key without revealing it: its prefix kind only.
+func Redact(key string) string {
+	switch {
+	case key == "":
+		return "(none)"
+	case strings.HasPrefix(key, "ik_"):
+		return "ik_…(redacted)"
+	case strings.HasPrefix(key, "anon_"):
+		return "anon_…(redacted)"
+	default:
+		return "(redacted)"
+	}
+}
+
+// ErrBadURL is returned by NormalizeURL for anything but an http(s) URL with a host.
+var ErrBadURL = errors.New("invalid project URL")
+
+// NormalizeURL checks a project URL and returns it without a trailing slash,
+// query or fragment. It must be http or https, with a host and no user info.
+func NormalizeURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", fmt.Errorf("%w: it is empty; it looks like https://{project-id}.{region}.insforge.app", ErrBadURL)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q cannot be parsed; it looks like https://{project-id}.{region}.insforge.app", ErrBadURL, raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%w: %q must start with https:// (or http:// for a local backend)", ErrBadURL, raw)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return "", fmt.Errorf("%w: %q has no host", ErrBadURL, raw)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("%w: the URL must not contain a user name or password", ErrBadURL)
+	}
+	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.Path = strings.TrimSuffix(u.Path, "/api")
+	u.RawPath = ""
+	return u.String(), nil
+}
+
+// ErrBadKey is returned by CheckKey for a value that cannot be an admin key.
+var ErrBadKey = errors.New("invalid API key")
+
+// CheckKey rejects values that cannot be an admin API key, without
+// revealing the value in the error.
+func CheckKey(key string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: it is empty; the admin key starts with ik_", ErrBadKey)
+	case strings.HasPrefix(key, "anon_"):
+		return fmt.Errorf("%w: this is the project's anon key (public, for app code); the admin key starts with ik_", ErrBadKey)
+	case strings.ContainsAny(key, " \t\r\n"):
+		return fmt.Errorf("%w: it contains whitespace; copy the key again without spaces or line breaks", ErrBadKey)
+	}
+	return nil
+}

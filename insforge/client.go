@@ -1,0 +1,376 @@
+// Package insforge is a small client for the InsForge admin HTTP API.
+//
+// A Transport holds what every project shares (connection pool, timeouts,
+// retry policy); a Client binds a Transport to one project URL and admin API
+// key. Clients are cheap values: a server that serves many sessions makes one
+// per credential pair without opening new connection pools.
+//
+// The API key is sent only in the Authorization header. It never appears in
+// an error, a log line or a URL produced by this package.
+package insforge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// Options configure a Transport. Zero values get sensible defaults.
+type Options struct {
+	// Timeout bounds one call, retries included (default 30s).
+	Timeout time.Duration
+	// MaxRetries is how often an idempotent request is retried on 429, 502,
+	// 503, 504 or a connection error (default 2; negative disables).
+	MaxRetries int
+	// RetryWait is the first backoff step; it doubles per attempt (default 300ms).
+	RetryWait time.Duration
+	// MaxRetryAfter caps how long a Retry-After header can make us wait (default 10s).
+	MaxRetryAfter time.Duration
+	// MaxResponseBytes caps how much of a response body is read (default 32 MiB).
+	MaxResponseBytes int64
+	// UserAgent is sent on every request.
+	UserAgent string
+	// HTTPClient replaces the default client (tests).
+	HTTPClient *http.Client
+	// Logger receives one debug line per request (method, path, status, time).
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 2
+	}
+	if o.MaxRetries < 0 {
+		o.MaxRetries = 0
+	}
+	if o.RetryWait <= 0 {
+		o.RetryWait = 300 * time.Millisecond
+	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = 10 * time.Second
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = 32 << 20
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "insforge-mcp"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Transport is the shared HTTP machinery behind every Client.
+type Transport struct {
+	rc   *resty.Client
+	opts Options
+}
+
+// NewTransport builds a Transport. It is safe for concurrent use.
+func NewTransport(opts Options) *Transport {
+	opts = opts.withDefaults()
+	var rc *resty.Client
+	if opts.HTTPClient != nil {
+		rc = resty.NewWithClient(opts.HTTPClient)
+	} else {
+		rc = resty.New()
+	}
+	rc.SetDisableWarn(true)
+	rc.SetLogger(discardLogger{})
+	rc.SetHeader("User-Agent", opts.UserAgent)
+	// Follow redirects only within the same host: the admin key must never
+	// travel to a host the user did not name.
+	rc.SetRedirectPolicy(resty.RedirectPolicyFunc(func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("stopped after 5 redirects")
+		}
+		if req.URL.Host != via[0].URL.Host {
+			return fmt.Errorf("refused to follow a redirect to another host (%s)", req.URL.Host)
+		}
+		return nil
+	}))
+	return &Transport{rc: rc, opts: opts}
+}
+
+// Client binds the transport to one project.
+func (t *Transport) Client(baseURL, apiKey string) *Client {
+	return &Client{t: t, base: strings.TrimRight(baseURL, "/"), key: apiKey}
+}
+
+// Client calls one InsForge project with its admin key.
+type Client struct {
+	t    *Transport
+	base string
+	key  string
+}
+
+// BaseURL is the project URL this client talks to (no trailing slash).
+func (c *Client) BaseURL() string { return c.base }
+
+// Request describes one API call.
+type Request struct {
+	Method string
+	// Path starts with "/", for example "/api/metadata". Callers escape
+	// user-supplied segments with url.PathEscape.
+	Path   string
+	Query  url.Values
+	Header http.Header
+	// Body is JSON-encoded unless it is a []byte, string or io.Reader, which
+	// are sent as they are with ContentType.
+	Body        any
+	ContentType string
+	// Idempotent allows retries for methods other than GET/HEAD/OPTIONS.
+	Idempotent bool
+	// NoAuth omits the API key (public endpoints).
+	NoAuth bool
+}
+
+// Response is a successful (2xx or 3xx) answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Decode unmarshals the JSON body into v.
+func (r *Response) Decode(v any) error {
+	if len(bytes.TrimSpace(r.Body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return fmt.Errorf("decode backend response: %w", err)
+	}
+	return nil
+}
+
+// JSON returns the body as a generic JSON value (nil for an empty body).
+func (r *Response) JSON() (any, error) {
+	var v any
+	if err := r.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Get sends a GET and decodes the JSON answer into out (when non-nil).
+func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
+	return c.call(ctx, Request{Method: http.MethodGet, Path: path, Query: query}, out)
+}
+
+// Send sends method with a JSON body and decodes the JSON answer into out.
+func (c *Client) Send(ctx context.Context, method, path string, body, out any) error {
+	return c.call(ctx, Request{Method: method, Path: path, Body: body}, out)
+}
+
+func (c *Client) call(ctx context.Context, req Request, out any) error {
+	resp, err := c.Do(ctx, req)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	return resp.Decode(out)
+}
+
+// Do sends the request, retrying idempotent ones on transient failures.
+// A non-2xx/3xx answer is returned as *Error; a failure to get any answer
+// wraps ErrUnreachable.
+func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	if req.Method == "" {
+		req.Method = http.MethodGet
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.t.opts.Timeout)
+	defer cancel()
+
+	body, err := encodeBody(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	_, streaming := req.Body.(io.Reader)
+	retryable := !streaming && (req.Idempotent || req.Method == http.MethodGet ||
+		req.Method == http.MethodHead || req.Method == http.MethodOptions)
+
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		resp, err := c.once(ctx, req, body)
+		status := 0
+		if resp != nil {
+			status = resp.Status
+		}
+		c.t.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "insforge request",
+			slog.String("method", req.Method), slog.String("path", req.Path),
+			slog.Int("status", status), slog.Int("attempt", attempt),
+			slog.Duration("took", time.Since(start)))
+
+		if !retryable || attempt >= c.t.opts.MaxRetries || ctx.Err() != nil {
+			return resp, err
+		}
+		wait, again := c.retryDelay(attempt, resp, err)
+		if !again {
+			return resp, err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return resp, err
+		}
+		select {
+		case <-ctx.Done():
+			return resp, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// retryDelay says whether to retry after this outcome and how long to wait.
+func (c *Client) retryDelay(attempt int, resp *Response, err error) (time.Duration, bool) {
+	backoff := c.t.opts.RetryWait << attempt
+	backoff += time.Duration(rand.Int64N(int64(backoff)/4 + 1))
+	if err == nil {
+		return 0, false
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		switch apiErr.Status {
+		case http.StatusTooManyRequests, http.StatusBadGateway,
+			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		default:
+			return 0, false
+		}
+		if resp != nil {
+			if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After")); ok {
+				if ra > c.t.opts.MaxRetryAfter {
+					return 0, false
+				}
+				return ra, true
+			}
+		}
+		return backoff, true
+	}
+	if errors.Is(err, ErrUnreachable) {
+		return backoff, true
+	}
+	return 0, false
+}
+
+func parseRetryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := time.Until(t)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// once performs one attempt. On a non-success status it returns both the
+// response (for headers such as Retry-After) and an *Error.
+func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response, error) {
+	r := c.t.rc.R().SetContext(ctx).SetDoNotParseResponse(true)
+	if !req.NoAuth && c.key != "" {
+		r.SetAuthToken(c.key)
+	}
+	for k, vs := range req.Header {
+		r.SetHeaderMultiValues(map[string][]string{k: vs})
+	}
+	if len(req.Query) > 0 {
+		r.SetQueryParamsFromValues(req.Query)
+	}
+	switch {
+	case body != nil:
+		r.SetBody(body)
+		ct := req.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		r.SetHeader("Content-Type", ct)
+	case req.Body != nil: // io.Reader
+		r.SetBody(req.Body)
+		if req.ContentType != "" {
+			r.SetHeader("Content-Type", req.ContentType)
+		}
+	}
+
+	raw, err := r.Execute(req.Method, c.base+req.Path)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, fmt.Errorf("%s %s: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
+		}
+		return nil, fmt.Errorf("%s %s: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
+	}
+	rb := raw.RawBody()
+	defer rb.Close()
+	data, err := io.ReadAll(io.LimitReader(rb, c.t.opts.MaxResponseBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: reading response: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
+	}
+	if int64(len(data)) > c.t.opts.MaxResponseBytes {
+		return nil, fmt.Errorf("%s %s: response is larger than %d bytes; ask for less (a smaller limit or a narrower query)",
+			req.Method, req.Path, c.t.opts.MaxResponseBytes)
+	}
+	resp := &Response{Status: raw.StatusCode(), Header: raw.Header(), Body: data}
+	if resp.Status >= 400 {
+		return resp, decodeError(req.Method, req.Path, resp.Status, resp.Header.Get("Content-Type"), data)
+	}
+	return resp, nil
+}
+
+func encodeBody(b any) ([]byte, error) {
+	switch v := b.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return v, nil
+	case string:
+		return []byte(v), nil
+	case io.Reader:
+		return nil, nil
+	case json.RawMessage:
+		return v, nil
+	default:
+		data, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("encode request body: %w", err)
+		}
+		return data, nil
+	}
+}
+
+// describeNetErr shortens a transport error to its cause, without the URL's
+// query string (which never carries the key, but may carry user data).
+func describeNetErr(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Errorf(string, ...any) {}
+func (discardLogger) Warnf(string, ...any)  {}
+func (discardLogger) Debugf(string, ...any) {}

@@ -1,0 +1,199 @@
+package mcpserver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+// Header names for per-request credentials on the HTTP transports.
+const (
+	HeaderProjectURL = "X-InsForge-Project-URL"
+	HeaderAPIKey     = "X-InsForge-API-Key"
+)
+
+type requestCredsKey struct{}
+
+// requestCreds are credentials presented on one HTTP request.
+type requestCreds struct {
+	creds credentials.Credentials
+	err   error // a header was present but unusable
+	http  bool
+}
+
+// httpContext reads per-request credentials from HTTP headers: the key from
+// X-InsForge-API-Key or Authorization: Bearer ik_…, the URL from
+// X-InsForge-Project-URL or else the configured project URL.
+func (s *Server) httpContext(ctx context.Context, r *http.Request) context.Context {
+	rc := requestCreds{http: true}
+	key := strings.TrimSpace(r.Header.Get(HeaderAPIKey))
+	if key == "" {
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && strings.HasPrefix(strings.TrimSpace(bearer), "ik_") {
+			key = strings.TrimSpace(bearer)
+		}
+	}
+	rawURL := strings.TrimSpace(r.Header.Get(HeaderProjectURL))
+	if key != "" || rawURL != "" {
+		if rawURL == "" {
+			rawURL = s.cfg.Configured.ProjectURL
+		}
+		switch u, err := credentials.NormalizeURL(rawURL); {
+		case key == "":
+			rc.err = fmt.Errorf("the request has %s but no API key; send Authorization: Bearer <ik_ key> too", HeaderProjectURL)
+		case rawURL == "":
+			rc.err = fmt.Errorf("the request has an API key but no project URL; send the %s header too", HeaderProjectURL)
+		case err != nil:
+			rc.err = fmt.Errorf("the %s header is unusable: %v", HeaderProjectURL, err)
+		default:
+			rc.creds = credentials.Credentials{ProjectURL: u, APIKey: key}
+		}
+	}
+	return context.WithValue(ctx, requestCredsKey{}, rc)
+}
+
+func isHTTP(ctx context.Context) bool {
+	rc, _ := ctx.Value(requestCredsKey{}).(requestCreds)
+	return rc.http
+}
+
+func sessionID(ctx context.Context) string {
+	if cs := server.ClientSessionFromContext(ctx); cs != nil {
+		return cs.SessionID()
+	}
+	return ""
+}
+
+// credentials resolves the project a request acts on: credentials sent with
+// the request, then the session's own (connect-project), then the server's
+// configured ones. An empty session id never has session credentials: on
+// protocol versions without sessions every client shares that id.
+func (s *Server) credentials(ctx context.Context) (credentials.Credentials, error) {
+	if rc, ok := ctx.Value(requestCredsKey{}).(requestCreds); ok {
+		if rc.err != nil {
+			return credentials.Credentials{}, rc.err
+		}
+		if rc.creds.Complete() {
+			return rc.creds, nil
+		}
+	}
+	if id := sessionID(ctx); id != "" {
+		s.mu.RLock()
+		c, ok := s.sessions[id]
+		s.mu.RUnlock()
+		if ok {
+			return c, nil
+		}
+	}
+	if s.cfg.Configured.Complete() {
+		return s.cfg.Configured, nil
+	}
+	return credentials.Credentials{}, nil
+}
+
+func (s *Server) forget(id string) {
+	if id == "" {
+		return
+	}
+	s.mu.Lock()
+	delete(s.sessions, id)
+	s.mu.Unlock()
+}
+
+// visibleTools is what tools/list shows. On protocol versions with sessions,
+// a session without credentials sees only the tools that need none (the
+// gate, docs); connect-project then sends tools/list_changed. On 2026-07-28
+// the list must not change as a side effect of other calls, so everything
+// is listed and a locked tool answers with what to do.
+func (s *Server) visibleTools(ctx context.Context, all []mcp.Tool) []mcp.Tool {
+	if server.IsModernRequest(ctx) || sessionID(ctx) == "" {
+		return all
+	}
+	if c, err := s.credentials(ctx); err == nil && c.Complete() {
+		return all
+	}
+	open := make(map[string]bool)
+	for _, t := range s.cfg.Tools {
+		if t.Access == tools.Open {
+			open[t.Name] = true
+		}
+	}
+	out := all[:0:0]
+	for _, t := range all {
+		if open[t.Name] {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// gate implements tools.Session for one request.
+type gate struct {
+	s   *Server
+	ctx context.Context
+}
+
+func (g *gate) Connect(ctx context.Context, c credentials.Credentials, remember bool) (tools.ConnectOutcome, error) {
+	s := g.s
+	if err := credentials.Validate(ctx, s.cfg.Transport, c); err != nil {
+		return tools.ConnectOutcome{}, err
+	}
+	out := tools.ConnectOutcome{ProjectURL: c.ProjectURL, Unlocked: len(s.cfg.Tools)}
+	id := sessionID(g.ctx)
+	if id != "" {
+		before, _ := s.credentials(g.ctx)
+		s.mu.Lock()
+		s.sessions[id] = c
+		s.mu.Unlock()
+		out.Persistent = true
+		if !before.Complete() && !server.IsModernRequest(g.ctx) {
+			if err := s.mcp.SendNotificationToClient(g.ctx, string(mcp.MethodNotificationToolsListChanged), nil); err != nil {
+				s.log.Debug("tools/list_changed not delivered", "error", err)
+			}
+		}
+	}
+	if remember {
+		if !s.cfg.AllowRemember || s.cfg.CredentialsFile == "" {
+			return out, fmt.Errorf("connected, but remember=true is only available when the server runs locally over stdio; nothing was saved")
+		}
+		if err := credentials.Save(s.cfg.CredentialsFile, c); err != nil {
+			return out, fmt.Errorf("connected, but saving the credentials failed: %w", err)
+		}
+		out.Saved = s.cfg.CredentialsFile
+	}
+	s.log.Info("project connected", "projectUrl", c.ProjectURL, "session", id != "")
+	return out, nil
+}
+
+func (g *gate) Disconnect(ctx context.Context, forget bool) (tools.DisconnectOutcome, error) {
+	s := g.s
+	var out tools.DisconnectOutcome
+	if id := sessionID(g.ctx); id != "" {
+		s.mu.Lock()
+		_, out.WasConnected = s.sessions[id]
+		delete(s.sessions, id)
+		s.mu.Unlock()
+		if out.WasConnected && !s.cfg.Configured.Complete() && !server.IsModernRequest(g.ctx) {
+			if err := s.mcp.SendNotificationToClient(g.ctx, string(mcp.MethodNotificationToolsListChanged), nil); err != nil {
+				s.log.Debug("tools/list_changed not delivered", "error", err)
+			}
+		}
+	}
+	if forget {
+		if !s.cfg.AllowRemember || s.cfg.CredentialsFile == "" {
+			return out, fmt.Errorf("forget=true is only available when the server runs locally over stdio")
+		}
+		if err := credentials.Delete(s.cfg.CredentialsFile); err != nil {
+			return out, err
+		}
+		out.Deleted = s.cfg.CredentialsFile
+	}
+	out.StillConfigured = s.cfg.Configured.Complete()
+	return out, nil
+}

@@ -1,0 +1,149 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// ServeStdio speaks MCP on in/out until ctx ends or in closes.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	st := server.NewStdioServer(s.mcp)
+	st.SetErrorLogger(log.New(slogWriter{s.log}, "", 0))
+	err := st.Listen(ctx, in, out)
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return fmt.Errorf("stdio transport: %w", err)
+}
+
+// HTTPOptions configure the HTTP transports.
+type HTTPOptions struct {
+	// AllowedOrigins are the browser origins accepted besides loopback
+	// ones; "*" accepts any. Requests without Origin are always accepted.
+	AllowedOrigins []string
+	// SessionIdleTTL ends streamable HTTP sessions idle this long (default 30m).
+	SessionIdleTTL time.Duration
+	// Loopback is set when listening on a loopback address; it keeps
+	// mcp-go's Host header check against DNS rebinding.
+	Loopback bool
+}
+
+// StreamableHandler serves streamable HTTP at /mcp.
+func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
+	ttl := o.SessionIdleTTL
+	if ttl <= 0 {
+		ttl = 30 * time.Minute
+	}
+	h := server.NewStreamableHTTPServer(s.mcp,
+		server.WithEndpointPath("/mcp"),
+		server.WithStateful(true),
+		server.WithSessionIdleTTL(ttl),
+		server.WithHTTPContextFunc(s.httpContext),
+		server.WithDisableLocalhostProtection(!o.Loopback),
+		server.WithStreamableHTTPLogger(s.log),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("/mcp", h)
+	return checkOrigin(o.AllowedOrigins, mux)
+}
+
+// SSEHandler serves the SSE transport: GET /sse and POST /message.
+func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *server.SSEServer) {
+	sse := server.NewSSEServer(s.mcp,
+		server.WithBaseURL(baseURL),
+		server.WithSSEContextFunc(s.httpContext),
+		server.WithSSEDisableLocalhostProtection(!o.Loopback),
+		server.WithKeepAliveInterval(25*time.Second),
+	)
+	mux := http.NewServeMux()
+	mux.Handle("/sse", sse.SSEHandler())
+	mux.Handle("/message", sse.MessageHandler())
+	return checkOrigin(o.AllowedOrigins, mux), sse
+}
+
+// checkOrigin answers 403 to a browser request from an origin that is not
+// loopback or allowed (the MCP spec requires servers to validate Origin).
+func checkOrigin(allowed []string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && !originAllowed(origin, allowed) {
+			http.Error(w, "origin not allowed; start the server with --allowed-origins to accept it", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func originAllowed(origin string, allowed []string) bool {
+	if slices.Contains(allowed, "*") || slices.Contains(allowed, origin) {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	return isLoopbackHost(u.Hostname())
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// IsLoopbackAddr reports whether a listen address binds only loopback.
+func IsLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	return isLoopbackHost(host)
+}
+
+// ServeHTTP runs handler on ln until ctx ends, then shuts down gracefully,
+// giving in-flight requests grace to finish.
+func ServeHTTP(ctx context.Context, ln net.Listener, handler http.Handler, grace time.Duration, onShutdown ...func(context.Context) error) error {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	for _, f := range onShutdown {
+		_ = f(sctx)
+	}
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	return nil
+}
+
+// slogWriter adapts mcp-go's *log.Logger output to slog.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Warn(strings.TrimSpace(string(p)), "component", "mcp-go")
+	return len(p), nil
+}

@@ -1,0 +1,188 @@
+// Package mcpserver turns the tool catalogue and the resources into an MCP
+// server (mark3labs/mcp-go) and owns the credential gate: which project each
+// session or request acts on, and which tools it may see.
+//
+// This is the only package, with the transports in serve.go, that imports
+// mcp-go: tool logic stays plain Go in package tools.
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/resources"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+// Config is everything the server is built from.
+type Config struct {
+	Name    string
+	Version string
+	// Tools are the selected tools (tools.Select).
+	Tools []tools.Tool
+	// ToolConfig is handed to every handler.
+	ToolConfig tools.Config
+	// Transport makes InsForge clients.
+	Transport *insforge.Transport
+	// Configured are the credentials from flags, env or the saved file; when
+	// complete, every session is unlocked from its first request.
+	Configured credentials.Credentials
+	// CredentialsFile is where connect-project remember=true saves.
+	CredentialsFile string
+	// AllowRemember permits saving credentials to CredentialsFile (only
+	// when the server runs on the user's machine, over stdio).
+	AllowRemember bool
+	Logger        *slog.Logger
+}
+
+// Server is an MCP server with the gate.
+type Server struct {
+	cfg      Config
+	mcp      *server.MCPServer
+	log      *slog.Logger
+	mu       sync.RWMutex
+	sessions map[string]credentials.Credentials // keyed by non-empty session id
+}
+
+// New builds the server and registers every tool and resource.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Name == "" {
+		cfg.Name = "insforge-mcp"
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}}
+
+	hooks := &server.Hooks{}
+	hooks.AddOnUnregisterSession(func(ctx context.Context, session server.ClientSession) {
+		s.forget(session.SessionID())
+	})
+	hooks.AddAfterListTools(func(ctx context.Context, id any, req *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
+		res.Tools = s.visibleTools(ctx, res.Tools)
+	})
+
+	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version,
+		server.WithToolCapabilities(true),
+		server.WithResourceCapabilities(false, true),
+		server.WithInstructions(resources.Instructions()),
+		server.WithHooks(hooks),
+		server.WithInputSchemaValidation(),
+	)
+	for _, t := range cfg.Tools {
+		s.mcp.AddTool(mcpTool(t), s.handler(t))
+	}
+	s.addResources()
+	return s
+}
+
+// MCP is the underlying mcp-go server, for transports and in-process clients.
+func (s *Server) MCP() *server.MCPServer { return s.mcp }
+
+// mcpTool converts a declaration into an mcp.Tool with all four hints set.
+func mcpTool(t tools.Tool) mcp.Tool {
+	b := func(v bool) *bool { return &v }
+	return mcp.Tool{
+		Name:           t.Name,
+		Description:    t.Description,
+		RawInputSchema: t.Schema(),
+		Annotations: mcp.ToolAnnotation{
+			Title:           t.Title,
+			ReadOnlyHint:    b(t.Hints.ReadOnly.Bool()),
+			DestructiveHint: b(t.Hints.Destructive.Bool()),
+			IdempotentHint:  b(t.Hints.Idempotent.Bool()),
+			OpenWorldHint:   b(t.Hints.OpenWorld.Bool()),
+		},
+	}
+}
+
+// handler adapts a tool to mcp-go: resolve credentials, enforce the gate,
+// run, render, redact.
+func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+		creds, credErr := s.credentials(ctx)
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error("tool panicked", "tool", t.Name, "panic", redact(fmt.Sprint(p), creds.APIKey), "stack", redact(string(debug.Stack()), creds.APIKey))
+				res, err = mcp.NewToolResultError("Internal error in "+t.Name+"; the server logged it. Retry with different arguments or report the problem."), nil
+			}
+		}()
+		if credErr != nil {
+			return mcp.NewToolResultError(credErr.Error()), nil
+		}
+		env := &tools.Env{
+			Transport: s.cfg.Transport,
+			Config:    s.cfg.ToolConfig,
+			Session:   &gate{s: s, ctx: ctx},
+		}
+		if creds.Complete() {
+			env.Client = s.cfg.Transport.Client(creds.ProjectURL, creds.APIKey)
+		} else if t.Access == tools.Connected {
+			return mcp.NewToolResultError(lockedMessage(t.Name, isHTTP(ctx))), nil
+		}
+
+		args, err := rawArguments(req)
+		if err != nil {
+			return mcp.NewToolResultError("The arguments of " + t.Name + " must be a JSON object."), nil
+		}
+		result, callErr := t.Call(ctx, env, args)
+		if callErr != nil {
+			var ue *tools.UserError
+			if !errors.As(callErr, &ue) {
+				s.log.Warn("tool failed", "tool", t.Name, "error", redact(callErr.Error(), creds.APIKey))
+			}
+			return mcp.NewToolResultError(redact(tools.Explain(callErr), creds.APIKey)), nil
+		}
+		if result == nil {
+			return mcp.NewToolResultError("Internal error: " + t.Name + " returned nothing."), nil
+		}
+		r := result.Render(s.cfg.ToolConfig.MaxResultBytes)
+		text := redact(r.Text, creds.APIKey)
+		// Structured content is a second copy of the data: drop it when the
+		// text needed redacting.
+		if r.Structured != nil && text == r.Text {
+			return mcp.NewToolResultStructured(r.Structured, text), nil
+		}
+		return mcp.NewToolResultText(text), nil
+	}
+}
+
+func rawArguments(req mcp.CallToolRequest) (json.RawMessage, error) {
+	switch a := req.Params.Arguments.(type) {
+	case nil:
+		return json.RawMessage("{}"), nil
+	case json.RawMessage:
+		return a, nil
+	default:
+		return json.Marshal(a)
+	}
+}
+
+func lockedMessage(tool string, overHTTP bool) string {
+	msg := tool + " needs a connected InsForge project, and this session has none. " +
+		"Ask the user for the Project URL (https://{project-id}.{region}.insforge.app) and the admin API key (ik_…) from the InsForge dashboard's project settings, " +
+		"then call connect-project with projectUrl and apiKey, and retry."
+	if overHTTP {
+		msg += " (HTTP clients may instead send the headers Authorization: Bearer <ik_ key> and X-InsForge-Project-URL on every request.)"
+	}
+	return msg
+}
+
+// redact removes the key from text, as a last line of defence.
+func redact(text, key string) string {
+	if len(key) < 8 {
+		return text
+	}
+	return strings.ReplaceAll(text, key, credentials.Redact(key))
+}

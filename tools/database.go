@@ -1,0 +1,3 @@
+package tools
+
+func databaseTools() []Tool { return nil }

@@ -1,0 +1,61 @@
+package tools
+
+import (
+	"context"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+)
+
+// Env is what a handler gets besides its arguments.
+type Env struct {
+	// Client talks to the connected project. It is nil only for Open tools
+	// called before any project is connected.
+	Client *insforge.Client
+	// Transport makes clients for other credentials (connect-project).
+	Transport *insforge.Transport
+	// Config holds the server-wide settings.
+	Config Config
+	// Session controls this client's connection state (the gate).
+	Session Session
+}
+
+// Config is the server-wide behaviour a handler may depend on.
+type Config struct {
+	// ReadOnly is set by --read-only: write tools are not served, and tools
+	// with EnforcesReadOnly refuse writes themselves.
+	ReadOnly bool
+	// MaxResultBytes caps the text of one result (0 = no cap).
+	MaxResultBytes int
+}
+
+// Session is the gate as seen by a tool: it belongs to one MCP session (or,
+// on a protocol without sessions, to one request).
+type Session interface {
+	// Connect validates c and, when it succeeds, makes it this session's
+	// project. remember also saves it to the credentials file.
+	Connect(ctx context.Context, c credentials.Credentials, remember bool) (ConnectOutcome, error)
+	// Disconnect forgets this session's credentials; forget also deletes the
+	// saved credentials file.
+	Disconnect(ctx context.Context, forget bool) (DisconnectOutcome, error)
+}
+
+// ConnectOutcome says what a successful Connect changed.
+type ConnectOutcome struct {
+	ProjectURL string
+	// Persistent is false when the connection cannot outlive this request
+	// (a protocol without sessions): the client must send credentials on
+	// every request instead.
+	Persistent bool
+	Saved      string // file the credentials were saved to, if any
+	Unlocked   int    // number of tools this session can now use
+}
+
+// DisconnectOutcome says what Disconnect changed.
+type DisconnectOutcome struct {
+	WasConnected bool
+	Deleted      string // the credentials file that was deleted, if any
+	// StillConfigured is set when the server's own configuration still
+	// provides credentials after the session's were forgotten.
+	StillConfigured bool
+}

@@ -1,0 +1,88 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+)
+
+// ConnectProjectInput are the arguments of connect-project.
+type ConnectProjectInput struct {
+	ProjectURL string `json:"projectUrl" jsonschema:"required" jsonschema_description:"The project URL from the InsForge dashboard, like https://{project-id}.{region}.insforge.app (or http://localhost:7130 for a local backend)."`
+	APIKey     string `json:"apiKey" jsonschema:"required" jsonschema_description:"The project's admin API key, starting with ik_ (dashboard, project settings). Ask the user for it; never guess it."`
+	Remember   bool   `json:"remember,omitempty" jsonschema_description:"Also save the URL and key to the user's credentials file (mode 0600) so later sessions connect by themselves. Only when the user asks for it."`
+}
+
+// DisconnectProjectInput are the arguments of disconnect-project.
+type DisconnectProjectInput struct {
+	Forget bool `json:"forget,omitempty" jsonschema_description:"Also delete the saved credentials file."`
+}
+
+func projectTools() []Tool {
+	connect := Define(Spec{
+		Name:    "connect-project",
+		Title:   "Connect to an InsForge project",
+		Toolset: Project,
+		Access:  Open,
+		Hints:   Hints{ReadOnly: No, Destructive: No, Idempotent: Yes, OpenWorld: Yes},
+		Description: "Connect this session to an InsForge project; every other InsForge tool unlocks once it succeeds. " +
+			"Before calling it, ask the user for two things: the Project URL (https://{project-id}.{region}.insforge.app, or a self-hosted URL such as http://localhost:7130) " +
+			"and the admin API key (starts with ik_). Both are in the InsForge dashboard under the project's settings (the Connect / API keys panel). " +
+			"Do not invent them and do not repeat the key back in chat. The pair is checked against the backend; a wrong URL or key is reported and nothing unlocks.",
+	}, connectProject)
+
+	disconnect := Define(Spec{
+		Name:        "disconnect-project",
+		Title:       "Disconnect from the InsForge project",
+		Toolset:     Project,
+		Access:      Open,
+		Hints:       Hints{ReadOnly: No, Destructive: No, Idempotent: Yes, OpenWorld: No},
+		Description: "Forget the project URL and API key this session connected with (the InsForge tools lock again). With forget=true also delete the credentials file saved by connect-project with remember=true.",
+	}, func(ctx context.Context, env *Env, in DisconnectProjectInput) (*Result, error) {
+		out, err := env.Session.Disconnect(ctx, in.Forget)
+		if err != nil {
+			return nil, err
+		}
+		var parts []string
+		if out.WasConnected {
+			parts = append(parts, "Disconnected: this session no longer holds project credentials.")
+		} else {
+			parts = append(parts, "This session had not connected a project itself.")
+		}
+		if out.Deleted != "" {
+			parts = append(parts, "Deleted the saved credentials file "+out.Deleted+".")
+		}
+		if out.StillConfigured {
+			parts = append(parts, "The server was started with a configured project, so the InsForge tools still use that one.")
+		}
+		return Say("%s", strings.Join(parts, " ")), nil
+	})
+	return []Tool{connect, disconnect}
+}
+
+func connectProject(ctx context.Context, env *Env, in ConnectProjectInput) (*Result, error) {
+	url, err := credentials.NormalizeURL(in.ProjectURL)
+	if err != nil {
+		return nil, Errorf("%v. Ask the user for the Project URL shown in the InsForge dashboard.", err)
+	}
+	if err := credentials.CheckKey(in.APIKey); err != nil {
+		return nil, Errorf("%v. Ask the user for the admin API key from the dashboard's project settings.", err)
+	}
+	out, err := env.Session.Connect(ctx, credentials.Credentials{ProjectURL: url, APIKey: in.APIKey}, in.Remember)
+	if err != nil {
+		return nil, Errorf("Not connected: %v. Nothing was unlocked; ask the user to check the value and call connect-project again.", err)
+	}
+	msg := "Connected to " + out.ProjectURL + "."
+	if out.Persistent {
+		msg += fmt.Sprintf(" The InsForge tools are unlocked for this session (%d tools).", out.Unlocked)
+		msg += " Next: call get-backend-metadata to see the project's current state before changing anything."
+	} else {
+		msg += " The credentials are valid, but this connection has no session to keep them in (protocol 2026-07-28 over HTTP): send them on every request instead, as the headers Authorization: Bearer <key> and X-InsForge-Project-URL."
+	}
+	if out.Saved != "" {
+		msg += " Saved to " + out.Saved + " (mode 0600)."
+	}
+	return Say("%s", msg), nil
+}

@@ -1,0 +1,276 @@
+// Package tools declares every MCP tool of insforge-mcp.
+//
+// A tool is declared once, with Define: its name, toolset, title,
+// description, the four behaviour hints, whether it needs a connected
+// project, a Go input struct (from which the JSON schema is derived) and a
+// handler in plain Go. The MCP wiring (package mcpserver), the README table,
+// read-only filtering and the schema snapshots all derive from that
+// declaration. Adding a tool means adding a Define call to the file of its
+// toolset and a test.
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+)
+
+// Toolset groups tools by backend module; --toolsets selects among them.
+type Toolset string
+
+// The toolsets. Project (the credential gate) is always enabled.
+const (
+	Project  Toolset = "project"
+	Metadata Toolset = "metadata"
+	Docs     Toolset = "docs"
+	Database Toolset = "database"
+)
+
+// Hint is a tri-state so that a forgotten annotation is detectable: the zero
+// value is "unset", which Define rejects.
+type Hint uint8
+
+// Hint values.
+const (
+	unset Hint = iota
+	Yes
+	No
+)
+
+// Bool reports whether the hint is Yes.
+func (h Hint) Bool() bool { return h == Yes }
+
+// Hints are the four MCP tool annotations. All four must be set.
+type Hints struct {
+	ReadOnly    Hint // does not modify its environment
+	Destructive Hint // may delete or overwrite (meaningful when not read-only)
+	Idempotent  Hint // repeating the call with the same arguments has no further effect
+	OpenWorld   Hint // talks to an external system (the InsForge backend)
+}
+
+// Common hint sets.
+var (
+	// Read: reads backend state.
+	Read = Hints{ReadOnly: Yes, Destructive: No, Idempotent: Yes, OpenWorld: Yes}
+	// Create: adds something new; repeating it adds again or conflicts.
+	Create = Hints{ReadOnly: No, Destructive: No, Idempotent: No, OpenWorld: Yes}
+	// Change: overwrites state in place; repeating it is harmless.
+	Change = Hints{ReadOnly: No, Destructive: Yes, Idempotent: Yes, OpenWorld: Yes}
+	// Remove: deletes; repeating it has no further effect.
+	Remove = Hints{ReadOnly: No, Destructive: Yes, Idempotent: Yes, OpenWorld: Yes}
+)
+
+func (h Hints) complete() bool {
+	return h.ReadOnly != unset && h.Destructive != unset && h.Idempotent != unset && h.OpenWorld != unset
+}
+
+// Access says what a tool needs before it can run.
+type Access uint8
+
+const (
+	// Connected tools need a project URL and admin key (from configuration,
+	// request headers or connect-project).
+	Connected Access = iota
+	// Open tools run without credentials (the gate itself, embedded docs).
+	Open
+)
+
+// Feature names an opt-in capability; tools that need one are left out
+// unless the server was started with it.
+type Feature string
+
+// Features.
+const (
+	// UnrestrictedSQL enables run-unrestricted-sql (--allow-unrestricted-sql).
+	UnrestrictedSQL Feature = "unrestricted-sql"
+)
+
+// Spec is everything about a tool except its input type and handler.
+type Spec struct {
+	Name        string
+	Title       string
+	Description string
+	Toolset     Toolset
+	Hints       Hints
+	Access      Access
+	// Feature, when set, keeps the tool out unless that feature is enabled.
+	Feature Feature
+	// EnforcesReadOnly marks a write-capable tool that stays available in
+	// read-only mode because its handler refuses writes itself (run-raw-sql).
+	EnforcesReadOnly bool
+}
+
+// Tool is a declared tool, ready to be served.
+type Tool struct {
+	Spec
+	schema   json.RawMessage
+	required []string
+	params   []string
+	call     func(ctx context.Context, env *Env, args json.RawMessage) (*Result, error)
+}
+
+// Schema is the tool's JSON input schema (a plain object schema).
+func (t Tool) Schema() json.RawMessage { return t.schema }
+
+// Params lists the accepted argument names, sorted.
+func (t Tool) Params() []string { return t.params }
+
+// Required lists the required argument names.
+func (t Tool) Required() []string { return t.required }
+
+// Call decodes the arguments and runs the handler.
+func (t Tool) Call(ctx context.Context, env *Env, args json.RawMessage) (*Result, error) {
+	return t.call(ctx, env, args)
+}
+
+// ignoredArgs are accepted from agents but never advertised, unless a tool
+// declares them itself (connect-project): credentials come from the gate or
+// configuration, never from an ordinary tool's arguments.
+var ignoredArgs = []string{"apiKey"}
+
+// Define declares a tool whose arguments decode into In. It panics on a
+// declaration error (missing hint, bad schema): those are programming
+// errors caught by the catalogue test.
+func Define[In any](spec Spec, handler func(ctx context.Context, env *Env, in In) (*Result, error)) Tool {
+	if !spec.Hints.complete() {
+		panic(fmt.Sprintf("tool %s: all four hints must be set", spec.Name))
+	}
+	if spec.Name == "" || spec.Description == "" || spec.Title == "" || spec.Toolset == "" {
+		panic(fmt.Sprintf("tool %q: name, title, description and toolset are required", spec.Name))
+	}
+	schema, required, params := schemaFor(reflect.TypeFor[In]())
+	t := Tool{Spec: spec, schema: schema, required: required, params: params}
+	t.call = func(ctx context.Context, env *Env, args json.RawMessage) (*Result, error) {
+		in, err := decodeArgs[In](args, t)
+		if err != nil {
+			return nil, err
+		}
+		return handler(ctx, env, in)
+	}
+	return t
+}
+
+var reflector = jsonschema.Reflector{
+	RequiredFromJSONSchemaTags: true,
+	AllowAdditionalProperties:  true,
+	DoNotReference:             true,
+	ExpandedStruct:             true,
+	Anonymous:                  true,
+}
+
+// schemaFor reflects a JSON schema from a struct type and keeps it a plain
+// object schema, as model providers require.
+func schemaFor(t reflect.Type) (json.RawMessage, []string, []string) {
+	s := reflector.ReflectFromType(t)
+	s.Version = ""
+	s.ID = ""
+	s.Type = "object"
+	if s.Properties == nil {
+		s.Properties = jsonschema.NewProperties()
+	}
+	var params []string
+	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+		params = append(params, p.Key)
+	}
+	sort.Strings(params)
+	data, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("schema for %s: %v", t, err))
+	}
+	return data, slices.Clone(s.Required), params
+}
+
+// decodeArgs decodes tool arguments strictly: unknown names (except the
+// ignored ones) and missing required ones are errors the agent can fix.
+func decodeArgs[In any](args json.RawMessage, t Tool) (In, error) {
+	var in In
+	if len(bytes.TrimSpace(args)) == 0 || string(bytes.TrimSpace(args)) == "null" {
+		args = json.RawMessage("{}")
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(args, &raw); err != nil {
+		return in, Errorf("the arguments must be a JSON object with: %s", strings.Join(t.params, ", "))
+	}
+	var unknown []string
+	for k := range raw {
+		if slices.Contains(ignoredArgs, k) && !slices.Contains(t.params, k) {
+			delete(raw, k)
+			continue
+		}
+		if !slices.Contains(t.params, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return in, Errorf("unknown argument %s; %s takes: %s", quoteList(unknown), t.Name, paramList(t.params))
+	}
+	var missing []string
+	for _, r := range t.required {
+		if v, ok := raw[r]; !ok || string(v) == "null" {
+			missing = append(missing, r)
+		}
+	}
+	if len(missing) > 0 {
+		return in, Errorf("missing required argument %s for %s", quoteList(missing), t.Name)
+	}
+	clean, _ := json.Marshal(raw)
+	if err := json.Unmarshal(clean, &in); err != nil {
+		return in, Errorf("invalid arguments for %s: %s", t.Name, describeJSONError(err))
+	}
+	return in, nil
+}
+
+func describeJSONError(err error) string {
+	var te *json.UnmarshalTypeError
+	if ok := asType(err, &te); ok {
+		return fmt.Sprintf("%q must be %s, not %s", te.Field, jsonKind(te.Type), te.Value)
+	}
+	return err.Error()
+}
+
+func asType[T error](err error, target *T) bool {
+	t, ok := err.(T)
+	if ok {
+		*target = t
+	}
+	return ok
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64, reflect.Float32, reflect.Uint, reflect.Uint64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return t.String()
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+func paramList(params []string) string {
+	if len(params) == 0 {
+		return "no arguments"
+	}
+	return strings.Join(params, ", ")
+}
