@@ -78,7 +78,6 @@ func New(cfg Config) *Server {
 		server.WithResourceCapabilities(false, true),
 		server.WithInstructions(resources.Instructions()),
 		server.WithHooks(hooks),
-		server.WithInputSchemaValidation(),
 	)
 	for _, t := range cfg.Tools {
 		s.mcp.AddTool(mcpTool(t), s.handler(t))

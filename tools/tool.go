@@ -113,7 +113,14 @@ type Tool struct {
 	schema   json.RawMessage
 	required []string
 	params   []string
+	rules    map[string]rule // top-level argument checks from the schema
 	call     func(ctx context.Context, env *Env, args json.RawMessage) (*Result, error)
+}
+
+// rule is what decodeArgs checks of one top-level string argument.
+type rule struct {
+	enum      []string
+	minLength int
 }
 
 // Schema is the tool's JSON input schema (a plain object schema).
@@ -145,8 +152,8 @@ func Define[In any](spec Spec, handler func(ctx context.Context, env *Env, in In
 	if spec.Name == "" || spec.Description == "" || spec.Title == "" || spec.Toolset == "" {
 		panic(fmt.Sprintf("tool %q: name, title, description and toolset are required", spec.Name))
 	}
-	schema, required, params := schemaFor(reflect.TypeFor[In]())
-	t := Tool{Spec: spec, schema: schema, required: required, params: params}
+	schema, required, params, rules := schemaFor(reflect.TypeFor[In]())
+	t := Tool{Spec: spec, schema: schema, required: required, params: params, rules: rules}
 	t.call = func(ctx context.Context, env *Env, args json.RawMessage) (*Result, error) {
 		in, err := decodeArgs[In](args, t)
 		if err != nil {
@@ -167,7 +174,7 @@ var reflector = jsonschema.Reflector{
 
 // schemaFor reflects a JSON schema from a struct type and keeps it a plain
 // object schema, as model providers require.
-func schemaFor(t reflect.Type) (json.RawMessage, []string, []string) {
+func schemaFor(t reflect.Type) (json.RawMessage, []string, []string, map[string]rule) {
 	s := reflector.ReflectFromType(t)
 	s.Version = ""
 	s.ID = ""
@@ -176,15 +183,28 @@ func schemaFor(t reflect.Type) (json.RawMessage, []string, []string) {
 		s.Properties = jsonschema.NewProperties()
 	}
 	var params []string
+	rules := map[string]rule{}
 	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
 		params = append(params, p.Key)
+		var r rule
+		for _, e := range p.Value.Enum {
+			if v, ok := e.(string); ok {
+				r.enum = append(r.enum, v)
+			}
+		}
+		if p.Value.MinLength != nil {
+			r.minLength = int(*p.Value.MinLength)
+		}
+		if len(r.enum) > 0 || r.minLength > 0 {
+			rules[p.Key] = r
+		}
 	}
 	sort.Strings(params)
 	data, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("schema for %s: %v", t, err))
 	}
-	return data, slices.Clone(s.Required), params
+	return data, slices.Clone(s.Required), params, rules
 }
 
 // decodeArgs decodes tool arguments strictly: unknown names (except the
@@ -220,6 +240,22 @@ func decodeArgs[In any](args json.RawMessage, t Tool) (In, error) {
 	}
 	if len(missing) > 0 {
 		return in, Errorf("missing required argument %s for %s", quoteList(missing), t.Name)
+	}
+	for name, r := range t.rules {
+		v, ok := raw[name]
+		if !ok {
+			continue
+		}
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			continue // a type error, reported by the decode below
+		}
+		if len(r.enum) > 0 && !slices.Contains(r.enum, s) {
+			return in, Errorf("%q is not a valid %s for %s; use one of: %s", s, name, t.Name, strings.Join(r.enum, ", "))
+		}
+		if len(s) < r.minLength {
+			return in, Errorf("%s must not be empty", name)
+		}
 	}
 	clean, _ := json.Marshal(raw)
 	if err := json.Unmarshal(clean, &in); err != nil {

@@ -1,0 +1,203 @@
+package insforge_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+)
+
+const key = "ik_0123456789abcdef0123456789abcdef"
+
+func newClient(t *testing.T, h http.HandlerFunc, opts insforge.Options) (*insforge.Client, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	if opts.RetryWait == 0 {
+		opts.RetryWait = time.Millisecond
+	}
+	return insforge.NewTransport(opts).Client(srv.URL, key), srv
+}
+
+func TestSendsBearerKeyAndDecodes(t *testing.T) {
+	var got http.Header
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true}`)
+	}, insforge.Options{})
+	var out struct{ OK bool }
+	if err := c.Get(context.Background(), "/api/metadata", nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !out.OK || got.Get("Authorization") != "Bearer "+key {
+		t.Fatalf("ok=%v authorization=%q", out.OK, got.Get("Authorization"))
+	}
+	if !strings.HasPrefix(got.Get("User-Agent"), "insforge-mcp") {
+		t.Fatalf("user agent %q", got.Get("User-Agent"))
+	}
+}
+
+func TestErrorBodies(t *testing.T) {
+	cases := []struct {
+		name, ctype, body string
+		status            int
+		code, msg, hint   string
+		notJSON           bool
+	}{
+		{"standard", "application/json", `{"error":"DATABASE_NOT_FOUND","message":"Table x not found","statusCode":404,"nextActions":"list tables"}`, 404, "DATABASE_NOT_FOUND", "Table x not found", "list tables", false},
+		{"postgrest", "application/json", `{"code":"PGRST205","details":null,"hint":"Perhaps public.y","message":"Could not find the table"}`, 404, "PGRST205", "Could not find the table", "Perhaps public.y", false},
+		{"html 404", "text/html", `<!DOCTYPE html><html><body><pre>Cannot GET /api/x</pre></body></html>`, 404, "", "Not Found as an HTML page, not an InsForge JSON error", "", true},
+		{"html 502", "text/html", `<html>bad gateway</html>`, 502, "", "Bad Gateway as an HTML page, not an InsForge JSON error", "", true},
+		{"empty", "", ``, 500, "", "Internal Server Error with an empty body", "", true},
+		{"empty object", "application/json", `{}`, 404, "", "empty error body", "", false},
+		{"truncated json", "application/json", `{"error":"X","mess`, 500, "", "", "", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+				if tc.ctype != "" {
+					w.Header().Set("Content-Type", tc.ctype)
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}, insforge.Options{MaxRetries: -1})
+			err := c.Get(context.Background(), "/api/x", nil, nil)
+			var ae *insforge.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("error %v is not *insforge.Error", err)
+			}
+			if ae.Status != tc.status || ae.Code != tc.code || ae.Hint != tc.hint || ae.NotJSON != tc.notJSON {
+				t.Fatalf("got %+v", ae)
+			}
+			if tc.msg != "" && ae.Message != tc.msg {
+				t.Fatalf("message %q, want %q", ae.Message, tc.msg)
+			}
+			if strings.Contains(err.Error(), key) {
+				t.Fatal("error text contains the key")
+			}
+		})
+	}
+}
+
+func TestPartialContentIsSuccess(t *testing.T) {
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Range", "0-1/5")
+		w.WriteHeader(http.StatusPartialContent)
+		io.WriteString(w, `[1,2]`)
+	}, insforge.Options{})
+	resp, err := c.Do(context.Background(), insforge.Request{Path: "/api/deployments"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 206 || resp.Header.Get("Content-Range") != "0-1/5" {
+		t.Fatalf("status %d range %q", resp.Status, resp.Header.Get("Content-Range"))
+	}
+}
+
+func TestRetriesIdempotentHonouringRetryAfter(t *testing.T) {
+	var n atomic.Int32
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"error":"TOO_MANY_REQUESTS","message":"slow down","statusCode":429}`)
+			return
+		}
+		io.WriteString(w, `{}`)
+	}, insforge.Options{})
+	if err := c.Get(context.Background(), "/api/x", nil, nil); err != nil {
+		t.Fatalf("retry did not recover: %v", err)
+	}
+	if n.Load() != 2 {
+		t.Fatalf("%d attempts, want 2", n.Load())
+	}
+}
+
+func TestDoesNotRetryPost(t *testing.T) {
+	var n atomic.Int32
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}, insforge.Options{})
+	err := c.Send(context.Background(), http.MethodPost, "/api/x", map[string]any{"a": 1}, nil)
+	if insforge.StatusOf(err) != 503 || n.Load() != 1 {
+		t.Fatalf("err=%v attempts=%d", err, n.Load())
+	}
+}
+
+func TestGivesUpWhenRetryAfterIsTooLong(t *testing.T) {
+	var n atomic.Int32
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}, insforge.Options{})
+	if err := c.Get(context.Background(), "/api/x", nil, nil); insforge.StatusOf(err) != 429 || n.Load() != 1 {
+		t.Fatalf("err=%v attempts=%d", err, n.Load())
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	c := insforge.NewTransport(insforge.Options{MaxRetries: 1, RetryWait: time.Millisecond}).Client(url, key)
+	err := c.Get(context.Background(), "/api/metadata", nil, nil)
+	if !errors.Is(err, insforge.ErrUnreachable) {
+		t.Fatalf("got %v", err)
+	}
+	if strings.Contains(err.Error(), key) {
+		t.Fatal("error contains the key")
+	}
+}
+
+func TestTimeoutBoundsHangingBackend(t *testing.T) {
+	release := make(chan struct{})
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}, insforge.Options{Timeout: 100 * time.Millisecond, MaxRetries: -1})
+	defer close(release)
+	err := c.Get(context.Background(), "/api/metadata", nil, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestResponseCap(t *testing.T) {
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("x", 2048))
+	}, insforge.Options{MaxResponseBytes: 1024})
+	if err := c.Get(context.Background(), "/api/x", nil, nil); err == nil || !strings.Contains(err.Error(), "larger than 1024 bytes") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestRefusesCrossHostRedirect(t *testing.T) {
+	var leaked atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Store(true)
+		}
+	}))
+	defer other.Close()
+	// 127.0.0.1 vs localhost: different hosts for the redirect policy.
+	target := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target+"/steal", http.StatusFound)
+	}, insforge.Options{MaxRetries: -1})
+	err := c.Get(context.Background(), "/api/x", nil, nil)
+	if err == nil || leaked.Load() {
+		t.Fatalf("err=%v leaked=%v", err, leaked.Load())
+	}
+}
