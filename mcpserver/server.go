@@ -124,6 +124,7 @@ func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
 			Transport: s.cfg.Transport,
 			Config:    s.cfg.ToolConfig,
 			Session:   &gate{s: s, ctx: ctx},
+			Progress:  s.progress(ctx, req),
 		}
 		if creds.Complete() {
 			env.Client = s.cfg.Transport.Client(creds.ProjectURL, creds.APIKey)
@@ -154,6 +155,27 @@ func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
 			return mcp.NewToolResultStructured(r.Structured, text), nil
 		}
 		return mcp.NewToolResultText(text), nil
+	}
+}
+
+// progress returns a reporter that sends notifications/progress for this
+// request when the client sent a progress token, and does nothing otherwise.
+func (s *Server) progress(ctx context.Context, req mcp.CallToolRequest) func(float64, float64, string) {
+	if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
+		return func(float64, float64, string) {}
+	}
+	token := req.Params.Meta.ProgressToken
+	return func(progress, total float64, message string) {
+		params := map[string]any{"progressToken": token, "progress": progress}
+		if total > 0 {
+			params["total"] = total
+		}
+		if message != "" {
+			params["message"] = message
+		}
+		if err := s.mcp.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), params); err != nil {
+			s.log.Debug("progress notification not delivered", "error", err)
+		}
 	}
 }
 

@@ -16,6 +16,17 @@ func All() []Tool {
 		metadataTools(),
 		docsTools(),
 		databaseTools(),
+		authTools(),
+		storageTools(),
+		functionsTools(),
+		realtimeTools(),
+		aiTools(),
+		logsTools(),
+		secretsTools(),
+		schedulesTools(),
+		advisorTools(),
+		templateTools(),
+		deploymentsTools(),
 	} {
 		all = append(all, set...)
 	}

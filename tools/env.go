@@ -18,6 +18,9 @@ type Env struct {
 	Config Config
 	// Session controls this client's connection state (the gate).
 	Session Session
+	// Progress reports progress of a long call to the client when it asked
+	// for it (a progress token); otherwise it does nothing. Never nil.
+	Progress func(progress, total float64, message string)
 }
 
 // Config is the server-wide behaviour a handler may depend on.
@@ -27,6 +30,10 @@ type Config struct {
 	ReadOnly bool
 	// MaxResultBytes caps the text of one result (0 = no cap).
 	MaxResultBytes int
+	// Remote is set on the HTTP transports: the client may run on another
+	// machine, so a local path it names may not exist here. Tools that read
+	// or write local files say so when a path is missing.
+	Remote bool
 }
 
 // Session is the gate as seen by a tool: it belongs to one MCP session (or,

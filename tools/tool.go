@@ -27,10 +27,21 @@ type Toolset string
 
 // The toolsets. Project (the credential gate) is always enabled.
 const (
-	Project  Toolset = "project"
-	Metadata Toolset = "metadata"
-	Docs     Toolset = "docs"
-	Database Toolset = "database"
+	Project     Toolset = "project"
+	Metadata    Toolset = "metadata"
+	Docs        Toolset = "docs"
+	Database    Toolset = "database"
+	Auth        Toolset = "auth"
+	Storage     Toolset = "storage"
+	Functions   Toolset = "functions"
+	Realtime    Toolset = "realtime"
+	AI          Toolset = "ai"
+	Logs        Toolset = "logs"
+	Secrets     Toolset = "secrets"
+	Schedules   Toolset = "schedules"
+	Advisor     Toolset = "advisor"
+	Template    Toolset = "template"
+	Deployments Toolset = "deployments"
 )
 
 // Hint is a tri-state so that a forgotten annotation is detectable: the zero

@@ -94,7 +94,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	srv := mcpserver.New(mcpserver.Config{
 		Version:         version,
 		Tools:           selected,
-		ToolConfig:      tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes},
+		ToolConfig:      tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio"},
 		Transport:       transport,
 		Configured:      found.Credentials,
 		CredentialsFile: file,

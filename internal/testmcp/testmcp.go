@@ -1,0 +1,210 @@
+// Package testmcp drives the server the way a client does, for tests: an
+// mcp-go in-process client talks MCP to a server wired to a fake InsForge
+// backend (package insforgetest).
+package testmcp
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/mcpserver"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+// Options shape the server under test.
+type Options struct {
+	// Unconfigured starts the server without credentials (the gate is shut).
+	Unconfigured bool
+	// Selection picks tools; zero value serves all.
+	Selection tools.Selection
+	// MaxResultBytes defaults to 100000.
+	MaxResultBytes int
+	// Backend options for the fake.
+	Backend []insforgetest.Option
+	// ProtocolVersion pins the client's protocol (default 2025-11-25, with sessions).
+	ProtocolVersion string
+	// CredentialsFile enables remember/forget.
+	CredentialsFile string
+	// Remote makes tools behave as over the HTTP transports (local paths
+	// may belong to another machine).
+	Remote bool
+}
+
+// Harness is a connected client, its server and the fake backend.
+type Harness struct {
+	Backend *insforgetest.Server
+	Server  *mcpserver.Server
+	Client  *client.Client
+
+	mu            sync.Mutex
+	notifications []mcp.JSONRPCNotification
+}
+
+// New builds everything and initializes the client.
+func New(t testing.TB, o Options) *Harness {
+	t.Helper()
+	backend := insforgetest.New(t, o.Backend...)
+	return NewWithBackend(t, backend, o)
+}
+
+// NewWithBackend is New with an existing fake backend.
+func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harness {
+	t.Helper()
+	selected, err := tools.Select(tools.All(), o.Selection)
+	if err != nil {
+		t.Fatalf("select tools: %v", err)
+	}
+	if o.MaxResultBytes == 0 {
+		o.MaxResultBytes = 100000
+	}
+	cfg := mcpserver.Config{
+		Version:         "test",
+		Tools:           selected,
+		ToolConfig:      tools.Config{ReadOnly: o.Selection.ReadOnly, MaxResultBytes: o.MaxResultBytes, Remote: o.Remote},
+		Transport:       insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second, RetryWait: 10 * time.Millisecond}),
+		CredentialsFile: o.CredentialsFile,
+		AllowRemember:   o.CredentialsFile != "",
+	}
+	if !o.Unconfigured {
+		cfg.Configured = credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey}
+	}
+	srv := mcpserver.New(cfg)
+	c, err := client.NewInProcessClient(srv.MCP())
+	if err != nil {
+		t.Fatalf("in-process client: %v", err)
+	}
+	h := &Harness{Backend: backend, Server: srv, Client: c}
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		h.mu.Lock()
+		h.notifications = append(h.notifications, n)
+		h.mu.Unlock()
+	})
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("start client: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	version := o.ProtocolVersion
+	if version == "" {
+		version = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = version
+	init.Params.ClientInfo = mcp.Implementation{Name: "testmcp", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+	return h
+}
+
+// Notifications returns the notifications received so far.
+func (h *Harness) Notifications() []mcp.JSONRPCNotification {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]mcp.JSONRPCNotification(nil), h.notifications...)
+}
+
+// ToolNames lists the tools the client sees.
+func (h *Harness) ToolNames(t testing.TB) []string {
+	t.Helper()
+	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatalf("tools/list: %v", err)
+	}
+	names := make([]string, len(res.Tools))
+	for i, tool := range res.Tools {
+		names[i] = tool.Name
+	}
+	return names
+}
+
+// Call calls a tool and returns its raw result; a protocol error fails the test.
+func (h *Harness) Call(t testing.TB, name string, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := h.Client.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("tools/call %s: %v", name, err)
+	}
+	return res
+}
+
+// OK calls a tool that must succeed and returns its text.
+func (h *Harness) OK(t testing.TB, name string, args map[string]any) string {
+	t.Helper()
+	res := h.Call(t, name, args)
+	text := Text(res)
+	if res.IsError {
+		t.Fatalf("%s failed: %s", name, text)
+	}
+	return text
+}
+
+// Fail calls a tool that must fail with an error result and returns its text.
+func (h *Harness) Fail(t testing.TB, name string, args map[string]any) string {
+	t.Helper()
+	res := h.Call(t, name, args)
+	text := Text(res)
+	if !res.IsError {
+		t.Fatalf("%s succeeded but should have failed: %s", name, text)
+	}
+	return text
+}
+
+// Structured calls a tool that must succeed and decodes its structured content into out.
+func (h *Harness) Structured(t testing.TB, name string, args map[string]any, out any) {
+	t.Helper()
+	res := h.Call(t, name, args)
+	if res.IsError {
+		t.Fatalf("%s failed: %s", name, Text(res))
+	}
+	if res.StructuredContent == nil {
+		t.Fatalf("%s returned no structured content: %s", name, Text(res))
+	}
+	data, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatalf("encode structured content: %v", err)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		t.Fatalf("decode structured content of %s: %v (%s)", name, err, data)
+	}
+}
+
+// Text joins the text contents of a result.
+func Text(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
+
+// Last returns the last backend request whose path equals path (method too
+// when non-empty), failing the test when there is none.
+func (h *Harness) Last(t testing.TB, method, path string) insforgetest.Request {
+	t.Helper()
+	reqs := h.Backend.Requests()
+	for i := len(reqs) - 1; i >= 0; i-- {
+		if reqs[i].Path == path && (method == "" || reqs[i].Method == method) {
+			return reqs[i]
+		}
+	}
+	t.Fatalf("the backend received no %s %s; it received %d requests", method, path, len(reqs))
+	return insforgetest.Request{}
+}

@@ -1,0 +1,4 @@
+package tools
+
+// realtimeTools is filled in by its toolset's issue.
+func realtimeTools() []Tool { return nil }
