@@ -333,7 +333,9 @@ func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response,
 	}
 	resp := &Response{Status: raw.StatusCode(), Header: raw.Header(), Body: data}
 	if resp.Status >= 400 {
-		return resp, decodeError(req.Method, req.Path, resp.Status, resp.Header.Get("Content-Type"), data)
+		e := decodeError(req.Method, req.Path, resp.Status, resp.Header.Get("Content-Type"), data)
+		e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"))
+		return resp, e
 	}
 	return resp, nil
 }

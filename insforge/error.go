@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Error is a request that reached the backend and was answered with a
@@ -27,6 +28,8 @@ type Error struct {
 	// NotJSON is set when the body was not a JSON error (an HTML 404 page, a
 	// proxy's 502 page, an empty body).
 	NotJSON bool
+	// RetryAfter is the backend's Retry-After, when it sent one (429, 503).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 )
@@ -93,11 +94,14 @@ func orPublic(schema string) string {
 	return schema
 }
 
-// notFound replaces a JSON 404 from the backend with a message that says
-// what to do; other errors pass through.
+// notFound replaces the backend's "table not found" answer (404
+// DATABASE_NOT_FOUND) with a message that says what to do. Other 404s on
+// table routes (an unknown foreign key, a protected system column) pass
+// through: they are not about the table's existence.
 func notFound(err error, format string, args ...any) error {
 	var ae *insforge.Error
-	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && !ae.NotJSON {
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && !ae.NotJSON &&
+		ae.Code == "DATABASE_NOT_FOUND" && strings.HasPrefix(strings.ToLower(ae.Message), "table not found") {
 		return Errorf(format, args...)
 	}
 	return err

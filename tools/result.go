@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 )
@@ -73,7 +74,14 @@ func (r *Result) Render(maxBytes int) Rendered {
 	}
 
 	data := normalize(r.Data)
-	body, note := fit(data, maxBytes-b.Len()-200)
+	// Room for the data: the cap minus what surrounds it (our text, the
+	// preamble, two boundary lines, and a truncation note of up to 260 bytes).
+	frame := b.Len() + len(untrustedPreamble) + 2*len("\n<untrusted-data-"+strings.Repeat("0", 24)+">\n") + 4
+	budget := 0
+	if maxBytes > 0 {
+		budget = max(maxBytes-frame-260, 1)
+	}
+	body, note := fit(data, budget)
 	if note != "" {
 		out.Truncated = true
 	}
@@ -94,7 +102,11 @@ func (r *Result) Render(maxBytes int) Rendered {
 	}
 	b.WriteString(untrustedPreamble)
 	fmt.Fprintf(&b, "\n<untrusted-data-%s>\n", boundary)
-	b.WriteString(capText(payload, maxBytes-b.Len()-60, &out.Truncated))
+	room := 0
+	if maxBytes > 0 {
+		room = max(maxBytes-b.Len()-len(fmt.Sprintf("\n</untrusted-data-%s>", boundary))-80, 1)
+	}
+	b.WriteString(capText(payload, room, &out.Truncated))
 	fmt.Fprintf(&b, "\n</untrusted-data-%s>", boundary)
 	out.Text = b.String()
 	if out.Truncated && note == "" {
@@ -120,7 +132,7 @@ func structured(v any) map[string]any {
 // json.Number, bools, nil) so that it can be measured and cut.
 func normalize(v any) any {
 	switch v.(type) {
-	case string, map[string]any, []any, nil:
+	case string, nil:
 		return v
 	}
 	data, err := json.Marshal(v)
@@ -260,9 +272,11 @@ func explainAPI(e *insforge.Error) string {
 		msg = "no such endpoint (an HTML 404 page)"
 		next = "This backend version may not support the operation, or the project URL points at something other than the InsForge API."
 	case e.Status == http.StatusTooManyRequests:
-		if next == "" {
-			next = "The backend is rate limiting: wait a minute before retrying, and avoid loops of writes."
+		wait := "a minute"
+		if e.RetryAfter > 0 {
+			wait = e.RetryAfter.Round(time.Second).String()
 		}
+		next = "The backend is rate limiting this kind of request: wait " + wait + " before retrying, and avoid loops of writes."
 	case e.Status >= 500 && e.NotJSON:
 		next = "The backend or a proxy in front of it failed; retry in a moment, and check get-container-logs (insforge.logs) if it persists."
 	case next == "" && e.Status == http.StatusForbidden:
