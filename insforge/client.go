@@ -137,8 +137,15 @@ type Request struct {
 	ContentType string
 	// Idempotent allows retries for methods other than GET/HEAD/OPTIONS.
 	Idempotent bool
-	// NoAuth omits the API key (public endpoints).
+	// NoAuth omits the API key (public endpoints, function invocation).
 	NoAuth bool
+	// URL, when set, is an absolute URL used instead of the project URL plus
+	// Path (presigned storage or deployment uploads). The API key is sent
+	// only when its scheme and host are the project's own.
+	URL string
+	// Sink, when set, receives a successful response body as it streams
+	// (downloads): it is not read into memory and not capped.
+	Sink io.Writer
 }
 
 // Response is a successful (2xx or 3xx) answer.
@@ -195,6 +202,9 @@ func (c *Client) call(ctx context.Context, req Request, out any) error {
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if req.Method == "" {
 		req.Method = http.MethodGet
+	}
+	if req.Path == "" && req.URL != "" {
+		req.Path = withoutQuery(req.URL) // for messages and logs: never a signed query string
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.t.opts.Timeout)
 	defer cancel()
@@ -290,7 +300,13 @@ func parseRetryAfter(v string) (time.Duration, bool) {
 // response (for headers such as Retry-After) and an *Error.
 func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response, error) {
 	r := c.t.rc.R().SetContext(ctx).SetDoNotParseResponse(true)
-	if !req.NoAuth && c.key != "" {
+	target := c.base + req.Path
+	sameOrigin := true
+	if req.URL != "" {
+		target = req.URL
+		sameOrigin = c.sameOrigin(req.URL)
+	}
+	if !req.NoAuth && c.key != "" && sameOrigin {
 		r.SetAuthToken(c.key)
 	}
 	for k, vs := range req.Header {
@@ -314,7 +330,7 @@ func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response,
 		}
 	}
 
-	raw, err := r.Execute(req.Method, c.base+req.Path)
+	raw, err := r.Execute(req.Method, target)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("%s %s: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
@@ -323,6 +339,12 @@ func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response,
 	}
 	rb := raw.RawBody()
 	defer rb.Close()
+	if req.Sink != nil && raw.StatusCode() < 300 {
+		if _, err := io.Copy(req.Sink, rb); err != nil {
+			return nil, fmt.Errorf("%s %s: streaming response: %w", req.Method, req.Path, err)
+		}
+		return &Response{Status: raw.StatusCode(), Header: raw.Header()}, nil
+	}
 	data, err := io.ReadAll(io.LimitReader(rb, c.t.opts.MaxResponseBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: reading response: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
@@ -338,6 +360,28 @@ func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response,
 		return resp, e
 	}
 	return resp, nil
+}
+
+func withoutQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return u.String()
+}
+
+// sameOrigin reports whether an absolute URL has the project's scheme and host.
+func (c *Client) sameOrigin(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	base, err := url.Parse(c.base)
+	if err != nil {
+		return false
+	}
+	return strings.EqualFold(u.Scheme, base.Scheme) && strings.EqualFold(u.Host, base.Host)
 }
 
 func encodeBody(b any) ([]byte, error) {

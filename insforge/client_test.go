@@ -201,3 +201,35 @@ func TestRefusesCrossHostRedirect(t *testing.T) {
 		t.Fatalf("err=%v leaked=%v", err, leaked.Load())
 	}
 }
+
+func TestAbsoluteURLGetsTheKeyOnlyOnTheProjectHost(t *testing.T) {
+	var sawKey atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sawKey.Store(r.Header.Get("Authorization") != "")
+		io.WriteString(w, "payload")
+	}))
+	defer other.Close()
+	var ownAuth string
+	c, own := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		ownAuth = r.Header.Get("Authorization")
+	}, insforge.Options{})
+	foreign := strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "/bucket/obj?X-Signature=secret"
+	var sink strings.Builder
+	if _, err := c.Do(context.Background(), insforge.Request{URL: foreign, Sink: &sink}); err != nil {
+		t.Fatal(err)
+	}
+	if sawKey.Load() || sink.String() != "payload" {
+		t.Fatalf("foreign host saw key=%v, body %q", sawKey.Load(), sink.String())
+	}
+	if _, err := c.Do(context.Background(), insforge.Request{URL: own.URL + "/api/storage/x"}); err != nil {
+		t.Fatal(err)
+	}
+	if ownAuth != "Bearer "+key {
+		t.Fatalf("project host did not get the key: %q", ownAuth)
+	}
+	other.Close()
+	_, err := c.Do(context.Background(), insforge.Request{URL: foreign})
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("error leaks the signed query: %v", err)
+	}
+}
