@@ -51,6 +51,8 @@ func (s *Server) httpContext(ctx context.Context, r *http.Request) context.Conte
 			rc.err = fmt.Errorf("the request has an API key but no project URL; send the %s header too", HeaderProjectURL)
 		case err != nil:
 			rc.err = fmt.Errorf("the %s header is unusable: %v", HeaderProjectURL, err)
+		case s.checkHost(u) != nil:
+			rc.err = s.checkHost(u)
 		default:
 			rc.creds = credentials.Credentials{ProjectURL: u, APIKey: key}
 		}
@@ -103,7 +105,17 @@ func (s *Server) forget(id string) {
 	}
 	s.mu.Lock()
 	delete(s.sessions, id)
+	delete(s.live, id)
 	s.mu.Unlock()
+}
+
+// checkHost applies the operator's project host policy, if any, to a URL
+// a client chose (the configured project URL is always allowed).
+func (s *Server) checkHost(projectURL string) error {
+	if s.cfg.ProjectHosts == nil || projectURL == s.cfg.Configured.ProjectURL {
+		return nil
+	}
+	return s.cfg.ProjectHosts.Check(projectURL)
 }
 
 // visibleTools is what tools/list shows. On protocol versions with sessions,
@@ -141,6 +153,9 @@ type gate struct {
 
 func (g *gate) Connect(ctx context.Context, c credentials.Credentials, remember bool) (tools.ConnectOutcome, error) {
 	s := g.s
+	if err := s.checkHost(c.ProjectURL); err != nil {
+		return tools.ConnectOutcome{}, err
+	}
 	if err := credentials.Validate(ctx, s.cfg.Transport, c); err != nil {
 		return tools.ConnectOutcome{}, err
 	}

@@ -38,29 +38,49 @@ type HTTPOptions struct {
 	// Loopback is set when listening on a loopback address; it keeps
 	// mcp-go's Host header check against DNS rebinding.
 	Loopback bool
+	// AuthToken, when set, must be presented by every HTTP request as
+	// Authorization: Bearer <token>.
+	AuthToken string
+	// MaxSessions bounds concurrent sessions (default 1000).
+	MaxSessions int
+	// MaxRequestBytes caps a request body (default 4 MiB).
+	MaxRequestBytes int64
+}
+
+func (o HTTPOptions) withDefaults() HTTPOptions {
+	if o.SessionIdleTTL <= 0 {
+		o.SessionIdleTTL = 30 * time.Minute
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 1000
+	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = 4 << 20
+	}
+	return o
 }
 
 // StreamableHandler serves streamable HTTP at /mcp.
 func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
-	ttl := o.SessionIdleTTL
-	if ttl <= 0 {
-		ttl = 30 * time.Minute
-	}
+	o = o.withDefaults()
 	h := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
 		server.WithStateful(true),
-		server.WithSessionIdleTTL(ttl),
+		server.WithSessionIdleTTL(o.SessionIdleTTL),
 		server.WithHTTPContextFunc(s.httpContext),
 		server.WithDisableLocalhostProtection(!o.Loopback),
 		server.WithStreamableHTTPLogger(s.log),
 	)
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", h)
-	return checkOrigin(o.AllowedOrigins, mux)
+	return s.guard(o, mux, func(r *http.Request) bool {
+		return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
+	})
 }
 
 // SSEHandler serves the SSE transport: GET /sse and POST /message.
 func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *server.SSEServer) {
+	o = o.withDefaults()
 	sse := server.NewSSEServer(s.mcp,
 		server.WithBaseURL(baseURL),
 		server.WithSSEContextFunc(s.httpContext),
@@ -70,7 +90,9 @@ func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *serve
 	mux := http.NewServeMux()
 	mux.Handle("/sse", sse.SSEHandler())
 	mux.Handle("/message", sse.MessageHandler())
-	return checkOrigin(o.AllowedOrigins, mux), sse
+	return s.guard(o, mux, func(r *http.Request) bool {
+		return r.Method == http.MethodGet && r.URL.Path == "/sse"
+	}), sse
 }
 
 // checkOrigin answers 403 to a browser request from an origin that is not

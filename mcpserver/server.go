@@ -43,7 +43,14 @@ type Config struct {
 	// AllowRemember permits saving credentials to CredentialsFile (only
 	// when the server runs on the user's machine, over stdio).
 	AllowRemember bool
-	Logger        *slog.Logger
+	// ProjectHosts, when set, limits the project URLs that clients may
+	// connect to (connect-project, request headers); the configured project
+	// is always allowed. Set on the HTTP transports.
+	ProjectHosts *credentials.HostPolicy
+	// MaxCallsPerSession bounds concurrent tool calls of one session
+	// (0: no bound).
+	MaxCallsPerSession int
+	Logger             *slog.Logger
 }
 
 // Server is an MCP server with the gate.
@@ -53,6 +60,7 @@ type Server struct {
 	log      *slog.Logger
 	mu       sync.RWMutex
 	sessions map[string]credentials.Credentials // keyed by non-empty session id
+	live     map[string]chan struct{}           // registered sessions → call slots
 }
 
 // New builds the server and registers every tool and resource.
@@ -63,9 +71,14 @@ func New(cfg Config) *Server {
 	if cfg.Name == "" {
 		cfg.Name = "insforge-mcp"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]chan struct{}{}}
 
 	hooks := &server.Hooks{}
+	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
+		s.mu.Lock()
+		s.live[session.SessionID()] = make(chan struct{}, max(cfg.MaxCallsPerSession, 1))
+		s.mu.Unlock()
+	})
 	hooks.AddOnUnregisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.forget(session.SessionID())
 	})
@@ -120,6 +133,11 @@ func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
 		if credErr != nil {
 			return mcp.NewToolResultError(credErr.Error()), nil
 		}
+		release, ok := s.acquire(ctx)
+		if !ok {
+			return mcp.NewToolResultError(fmt.Sprintf("This session already has %d tool calls running; wait for them to finish, then retry.", s.cfg.MaxCallsPerSession)), nil
+		}
+		defer release()
 		env := &tools.Env{
 			Transport: s.cfg.Transport,
 			Config:    s.cfg.ToolConfig,
@@ -177,6 +195,32 @@ func (s *Server) progress(ctx context.Context, req mcp.CallToolRequest) func(flo
 			s.log.Debug("progress notification not delivered", "error", err)
 		}
 	}
+}
+
+// acquire takes one of the session's call slots, without waiting.
+func (s *Server) acquire(ctx context.Context) (func(), bool) {
+	if s.cfg.MaxCallsPerSession <= 0 {
+		return func() {}, true
+	}
+	s.mu.RLock()
+	slots, ok := s.live[sessionID(ctx)]
+	s.mu.RUnlock()
+	if !ok {
+		return func() {}, true // stdio, in-process or sessionless requests
+	}
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, true
+	default:
+		return nil, false
+	}
+}
+
+// sessionCount is the number of registered sessions.
+func (s *Server) sessionCount() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.live)
 }
 
 func rawArguments(req mcp.CallToolRequest) (json.RawMessage, error) {

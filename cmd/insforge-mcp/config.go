@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,11 @@ type config struct {
 	maxResultBytes  int
 	timeout         time.Duration
 	allowedOrigins  []string
+	projectHosts    []string
+	authToken       string
+	maxSessions     int
+	maxCalls        int
+	maxRequestBytes int
 	logLevel        slog.Level
 	version         bool
 }
@@ -52,6 +58,12 @@ var flagDocs = []envFlag{
 	{"max-result-bytes", "INSFORGE_MAX_RESULT_BYTES", "100000", "cap on the text of one tool result; longer results are cut with a note"},
 	{"timeout", "INSFORGE_TIMEOUT", "30s", "time limit of one backend call, retries included"},
 	{"allowed-origins", "INSFORGE_ALLOWED_ORIGINS", "", "comma-separated browser origins accepted by the HTTP transports besides loopback (\"*\" for any)"},
+	{"allowed-project-hosts", "INSFORGE_ALLOWED_PROJECT_HOSTS", credentials.DefaultProjectHosts, "HTTP transports: comma-separated host patterns clients may connect to (the configured project is always allowed); loopback and private addresses only when named exactly"},
+	{"auth-token", "INSFORGE_AUTH_TOKEN", "", "HTTP transports: token every request must send as Authorization: Bearer <token> (prefer the variable or --auth-token-file)"},
+	{"auth-token-file", "INSFORGE_AUTH_TOKEN_FILE", "", "file holding the auth token"},
+	{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most"},
+	{"max-calls-per-session", "INSFORGE_MAX_CALLS_PER_SESSION", "8", "concurrent tool calls of one session at most"},
+	{"max-request-bytes", "INSFORGE_MAX_REQUEST_BYTES", "4194304", "HTTP transports: largest request body accepted"},
 	{"log-level", "INSFORGE_LOG_LEVEL", "info", "debug, info, warn or error (logs go to stderr)"},
 }
 
@@ -91,7 +103,26 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		credentialsFile: *vals["credentials-file"],
 		toolsets:        splitList(*vals["toolsets"]),
 		allowedOrigins:  splitList(*vals["allowed-origins"]),
+		projectHosts:    splitList(*vals["allowed-project-hosts"]),
+		authToken:       strings.TrimSpace(*vals["auth-token"]),
 		version:         *version,
+	}
+	if f := *vals["auth-token-file"]; f != "" {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return c, fmt.Errorf("--auth-token-file: %w", err)
+		}
+		c.authToken = strings.TrimSpace(string(data))
+		if c.authToken == "" {
+			return c, fmt.Errorf("--auth-token-file %s is empty", f)
+		}
+	}
+	for name, dst := range map[string]*int{"max-sessions": &c.maxSessions, "max-calls-per-session": &c.maxCalls, "max-request-bytes": &c.maxRequestBytes} {
+		n, err := strconv.Atoi(*vals[name])
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("--%s must be a positive number, not %q", name, *vals[name])
+		}
+		*dst = n
 	}
 	var err error
 	if c.readOnly, err = parseBool("read-only", *vals["read-only"]); err != nil {

@@ -90,16 +90,28 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		return err
 	}
 
+	// Hosting controls for the HTTP transports.
+	var hosts *credentials.HostPolicy
+	if cfg.transport != "stdio" {
+		policy, err := credentials.ParseHostPolicy(cfg.projectHosts)
+		if err != nil {
+			return err
+		}
+		hosts = &policy
+	}
+
 	// MCP server with the gate.
 	srv := mcpserver.New(mcpserver.Config{
-		Version:         version,
-		Tools:           selected,
-		ToolConfig:      tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio"},
-		Transport:       transport,
-		Configured:      found.Credentials,
-		CredentialsFile: file,
-		AllowRemember:   cfg.transport == "stdio" && file != "",
-		Logger:          log,
+		Version:            version,
+		Tools:              selected,
+		ToolConfig:         tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio"},
+		Transport:          transport,
+		Configured:         found.Credentials,
+		CredentialsFile:    file,
+		AllowRemember:      cfg.transport == "stdio" && file != "",
+		ProjectHosts:       hosts,
+		MaxCallsPerSession: cfg.maxCalls,
+		Logger:             log,
 	})
 	log.Info("insforge-mcp starting", "version", version, "transport", cfg.transport, "tools", len(selected),
 		"readOnly", cfg.readOnly, "projectConfigured", found.Complete(), "projectUrl", found.ProjectURL)
@@ -125,9 +137,19 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 		}
-		opts := mcpserver.HTTPOptions{AllowedOrigins: cfg.allowedOrigins, Loopback: mcpserver.IsLoopbackAddr(ln.Addr().String())}
-		if !opts.Loopback {
-			log.Warn("listening on a non-loopback address: anyone who can reach it can use this server", "listen", ln.Addr().String())
+		opts := mcpserver.HTTPOptions{
+			AllowedOrigins:  cfg.allowedOrigins,
+			Loopback:        mcpserver.IsLoopbackAddr(ln.Addr().String()),
+			AuthToken:       cfg.authToken,
+			MaxSessions:     cfg.maxSessions,
+			MaxRequestBytes: int64(cfg.maxRequestBytes),
+		}
+		if !opts.Loopback && found.Complete() && cfg.authToken == "" {
+			ln.Close()
+			return fmt.Errorf("refusing to listen on %s: the server holds a configured API key, so without --auth-token anyone who can reach it could use that key; set --auth-token (or INSFORGE_AUTH_TOKEN), or listen on 127.0.0.1", cfg.listen)
+		}
+		if !opts.Loopback && cfg.authToken == "" {
+			log.Warn("listening on a non-loopback address without --auth-token: clients must bring their own project credentials", "listen", ln.Addr().String())
 		}
 		if cfg.transport == "sse" {
 			base := cfg.baseURL

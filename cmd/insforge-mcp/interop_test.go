@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+)
+
+// TestTypeScriptSDKInterop drives the binary with the official MCP
+// TypeScript SDK client (interop/client.mjs) over stdio, streamable HTTP and
+// SSE. .ci/run installs the pinned SDK; without Node or the installed SDK
+// the test is skipped, except under CI, where that is a failure.
+func TestTypeScriptSDKInterop(t *testing.T) {
+	dir, err := filepath.Abs("../../interop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := exec.LookPath("node")
+	_, sdkErr := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk"))
+	if err != nil || sdkErr != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("interop needs node and `npm ci --prefix interop` (node: %v, sdk: %v)", err, sdkErr)
+		}
+		t.Skip("Node.js or the interop SDK is missing: run `npm ci --prefix interop` to enable this test")
+	}
+	for _, mode := range []string{"stdio", "http", "sse"} {
+		t.Run(mode, func(t *testing.T) {
+			backend := insforgetest.New(t)
+			target := binary
+			switch mode {
+			case "http":
+				base, _, _ := startServer(t, "http")
+				target = base + "/mcp"
+			case "sse":
+				base, _, _ := startServer(t, "sse")
+				target = base + "/sse"
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "client.mjs"), mode, target)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "BACKEND_URL="+backend.URL, "API_KEY="+insforgetest.DefaultAPIKey, "HOME="+t.TempDir())
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("TypeScript SDK client over %s: %v\n%s", mode, err, out)
+			}
+			t.Logf("%s", out)
+		})
+	}
+}

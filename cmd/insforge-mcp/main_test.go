@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+)
+
+var binary string
+
+// TestMain builds the real binary once; the tests drive it as clients do.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "insforge-mcp-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "insforge-mcp")
+	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func TestParseConfig(t *testing.T) {
+	env := map[string]string{"INSFORGE_TRANSPORT": "http", "INSFORGE_READ_ONLY": "true", "INSFORGE_TOOLSETS": "database, metadata"}
+	c, err := parseConfig([]string{"--listen", "127.0.0.1:9999"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.transport != "http" || !c.readOnly || c.listen != "127.0.0.1:9999" || !slices.Equal(c.toolsets, []string{"database", "metadata"}) {
+		t.Fatalf("got %+v", c)
+	}
+	for _, bad := range [][]string{{"--transport", "ws"}, {"--read-only", "maybe"}, {"--timeout", "-1s"}, {"--max-result-bytes", "10"}, {"extra"}, {"--nope"}} {
+		if _, err := parseConfig(bad, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+			t.Errorf("parseConfig(%v) accepted", bad)
+		}
+	}
+}
+
+func TestVersionHelpAndBadFlags(t *testing.T) {
+	out, err := exec.Command(binary, "--version").Output()
+	if err != nil || !strings.HasPrefix(string(out), "insforge-mcp ") {
+		t.Fatalf("--version: %v %q", err, out)
+	}
+	help, err := exec.Command(binary, "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help exit: %v", err)
+	}
+	for _, f := range flagDocs {
+		if !bytes.Contains(help, []byte("--"+f.name)) || !bytes.Contains(help, []byte(f.env)) {
+			t.Errorf("--help lacks --%s / %s", f.name, f.env)
+		}
+	}
+	cmd := exec.Command(binary, "--transport", "carrier-pigeon")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "--transport") {
+		t.Fatalf("bad flag: %v %s", err, stderr.String())
+	}
+}
+
+// lockedBuffer collects a child's stderr safely.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func stdioClient(t *testing.T, env []string, args ...string) (*client.Client, *lockedBuffer) {
+	t.Helper()
+	stderr := &lockedBuffer{}
+	tr := transport.NewStdioWithOptions(binary, append(env, "HOME="+t.TempDir()), append([]string{"--credentials-file", "none"}, args...),
+		transport.WithCommandStderrWriter(stderr))
+	c := client.NewClient(tr, client.WithProtocolVersion("2025-11-25"))
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatalf("start stdio: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = "2025-11-25"
+	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("initialize: %v (stderr: %s)", err, stderr.String())
+	}
+	return c, stderr
+}
+
+func callTool(t *testing.T, c *client.Client, name string, args map[string]any) (string, bool) {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("call %s: %v", name, err)
+	}
+	var b strings.Builder
+	for _, ct := range res.Content {
+		if tc, ok := ct.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String(), res.IsError
+}
+
+func toolNames(t *testing.T, c *client.Client) []string {
+	t.Helper()
+	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range res.Tools {
+		names = append(names, tool.Name)
+	}
+	return names
+}
+
+func TestStdioGateEndToEnd(t *testing.T) {
+	backend := insforgetest.New(t)
+	backend.AddTable("todos", []insforgetest.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
+	c, stderr := stdioClient(t, nil)
+
+	if names := toolNames(t, c); slices.Contains(names, "run-raw-sql") || !slices.Contains(names, "connect-project") {
+		t.Fatalf("unconnected stdio lists %v", names)
+	}
+	changed := make(chan struct{}, 1)
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == string(mcp.MethodNotificationToolsListChanged) {
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+		}
+	})
+	if text, isErr := callTool(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+		t.Fatalf("connect: %s", text)
+	}
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no tools/list_changed over stdio")
+	}
+	text, isErr := callTool(t, c, "run-raw-sql", map[string]any{"query": "SELECT * FROM todos"})
+	if isErr || !strings.Contains(text, "ship it") {
+		t.Fatalf("run-raw-sql: %s", text)
+	}
+	if text, isErr := callTool(t, c, "get-backend-metadata", nil); isErr || !strings.Contains(text, "todos") {
+		t.Fatalf("get-backend-metadata: %s", text)
+	}
+	if strings.Contains(stderr.String(), insforgetest.DefaultAPIKey) {
+		t.Fatal("the key appeared on stderr")
+	}
+}
+
+func TestStdioConfiguredFromEnvNeverLeaksTheKey(t *testing.T) {
+	backend := insforgetest.New(t)
+	c, stderr := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + backend.URL, "INSFORGE_API_KEY=" + insforgetest.DefaultAPIKey}, "--log-level", "debug")
+	var all strings.Builder
+	for _, name := range []string{"get-backend-metadata", "get-anon-key", "list-tables"} {
+		text, isErr := callTool(t, c, name, nil)
+		if isErr {
+			t.Fatalf("%s: %s", name, text)
+		}
+		all.WriteString(text)
+	}
+	backend.Fail("GET", "/api/metadata", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "failed for " + insforgetest.DefaultAPIKey})
+	text, _ := callTool(t, c, "get-backend-metadata", nil)
+	all.WriteString(text)
+	c.Close()
+	for where, s := range map[string]string{"results": all.String(), "stderr": stderr.String()} {
+		if strings.Contains(s, insforgetest.DefaultAPIKey) {
+			t.Errorf("the key appeared in %s", where)
+		}
+	}
+	if !strings.Contains(stderr.String(), "insforge request") {
+		t.Error("debug logging did not reach stderr")
+	}
+}
+
+// initialize must be answered at once even when the configured backend hangs.
+func TestInitializeDoesNotWaitForTheBackend(t *testing.T) {
+	release := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hanging.Close()
+	defer close(release)
+	c, _ := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + hanging.URL, "INSFORGE_API_KEY=" + insforgetest.DefaultAPIKey}, "--timeout", "500ms")
+	if names := toolNames(t, c); !slices.Contains(names, "run-raw-sql") {
+		t.Fatalf("configured server lists %v", names)
+	}
+	text, isErr := callTool(t, c, "get-backend-metadata", nil)
+	if !isErr || !strings.Contains(text, "did not answer in time") {
+		t.Fatalf("hanging backend: %v %s", isErr, text)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// startServer runs the binary with an HTTP transport and waits until it listens.
+func startServer(t *testing.T, kind string, extra ...string) (string, *exec.Cmd, *lockedBuffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, append([]string{"--transport", kind, "--listen", addr, "--credentials-file", "none", "--allowed-project-hosts", "127.0.0.1"}, extra...)...)
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.Dial("tcp", addr)
+		if err == nil {
+			conn.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not listen: %s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return "http://" + addr, cmd, stderr
+}
+
+func TestHTTPTransportsEndToEnd(t *testing.T) {
+	for _, kind := range []string{"http", "sse"} {
+		t.Run(kind, func(t *testing.T) {
+			backend := insforgetest.New(t)
+			base, cmd, stderr := startServer(t, kind)
+			var tr transport.Interface
+			var err error
+			if kind == "sse" {
+				tr, err = transport.NewSSE(base + "/sse")
+			} else {
+				tr, err = transport.NewStreamableHTTP(base + "/mcp")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := client.NewClient(tr, client.WithProtocolVersion("2025-11-25"))
+			if err := c.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			init := mcp.InitializeRequest{}
+			init.Params.ProtocolVersion = "2025-11-25"
+			init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+			if _, err := c.Initialize(context.Background(), init); err != nil {
+				t.Fatalf("initialize: %v (%s)", err, stderr.String())
+			}
+			if names := toolNames(t, c); slices.Contains(names, "run-raw-sql") {
+				t.Fatal("unconnected session sees locked tools")
+			}
+			if text, isErr := callTool(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+				t.Fatalf("connect: %s", text)
+			}
+			if text, isErr := callTool(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); isErr {
+				t.Fatalf("run-raw-sql: %s", text)
+			}
+			c.Close()
+
+			// SIGTERM: graceful shutdown, exit 0.
+			cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("exit after SIGTERM: %v (%s)", err, stderr.String())
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("server did not stop on SIGTERM")
+			}
+			if strings.Contains(stderr.String(), insforgetest.DefaultAPIKey) {
+				t.Fatal("key on stderr")
+			}
+		})
+	}
+}

@@ -1,0 +1,258 @@
+package mcpserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+var openTools = []string{"connect-project", "disconnect-project", "fetch-docs", "fetch-sdk-docs"}
+
+func connectArgs(b *insforgetest.Server, key string) map[string]any {
+	return map[string]any{"projectUrl": b.URL, "apiKey": key}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestGateLocksUntilConnected(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
+	names := h.ToolNames(t)
+	slices.Sort(names)
+	want := slices.Clone(openTools)
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Fatalf("locked session lists %v; want only %v", names, want)
+	}
+
+	msg := h.Fail(t, "get-backend-metadata", nil)
+	if !strings.Contains(msg, "connect-project") || !strings.Contains(msg, "ik_") {
+		t.Fatalf("locked message does not say what to do: %s", msg)
+	}
+	if n := len(h.Backend.Requests()); n != 0 {
+		t.Fatalf("a locked call reached the backend (%d requests)", n)
+	}
+
+	text := h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
+	if !strings.Contains(text, "get-backend-metadata") || strings.Contains(text, insforgetest.DefaultAPIKey) {
+		t.Fatalf("connect result: %s", text)
+	}
+	waitFor(t, "tools/list_changed", func() bool {
+		return slices.ContainsFunc(h.Notifications(), func(n mcp.JSONRPCNotification) bool {
+			return n.Method == string(mcp.MethodNotificationToolsListChanged)
+		})
+	})
+	if names := h.ToolNames(t); !slices.Contains(names, "run-raw-sql") || !slices.Contains(names, "get-backend-metadata") {
+		t.Fatalf("after connect the list is %v", names)
+	}
+	h.OK(t, "get-backend-metadata", nil)
+	if got := h.Last(t, "GET", "/api/metadata"); got.APIKey != insforgetest.DefaultAPIKey {
+		t.Fatalf("backend saw key %q", got.APIKey)
+	}
+
+	h.OK(t, "disconnect-project", nil)
+	if names := h.ToolNames(t); slices.Contains(names, "get-backend-metadata") {
+		t.Fatal("tools still listed after disconnect")
+	}
+	h.Fail(t, "get-backend-metadata", nil)
+}
+
+func TestGateRejectsBadCredentials(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
+	cases := []struct {
+		args map[string]any
+		want string
+	}{
+		{connectArgs(h.Backend, "ik_"+strings.Repeat("0", 64)), "refused the key"},
+		{connectArgs(h.Backend, insforgetest.DefaultAnonKey), "anon key"},
+		{map[string]any{"projectUrl": "ftp://example.com", "apiKey": insforgetest.DefaultAPIKey}, "https://"},
+		{map[string]any{"projectUrl": "http://127.0.0.1:1", "apiKey": insforgetest.DefaultAPIKey}, "could not reach"},
+		{map[string]any{"projectUrl": h.Backend.URL}, "missing required argument \"apiKey\""},
+	}
+	for _, tc := range cases {
+		msg := h.Fail(t, "connect-project", tc.args)
+		if !strings.Contains(msg, tc.want) {
+			t.Errorf("connect-project %v: %q does not mention %q", tc.args["projectUrl"], msg, tc.want)
+		}
+		if strings.Contains(msg, insforgetest.DefaultAPIKey) {
+			t.Errorf("error echoes the key: %s", msg)
+		}
+	}
+	if names := h.ToolNames(t); slices.Contains(names, "get-backend-metadata") {
+		t.Fatal("a failed connect unlocked tools")
+	}
+	if len(h.Notifications()) != 0 {
+		t.Fatalf("failed connects sent notifications: %v", h.Notifications())
+	}
+}
+
+func TestModernProtocolListsEverythingAndLocksCalls(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{Unconfigured: true, ProtocolVersion: "2026-07-28"})
+	names := h.ToolNames(t)
+	if !slices.Contains(names, "get-backend-metadata") || !slices.Contains(names, "connect-project") {
+		t.Fatalf("2026-07-28 list should be complete, got %v", names)
+	}
+	msg := h.Fail(t, "get-backend-metadata", nil)
+	if !strings.Contains(msg, "connect-project") {
+		t.Fatalf("locked message: %s", msg)
+	}
+	h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
+	h.OK(t, "get-backend-metadata", nil)
+	if !slices.Equal(h.ToolNames(t), names) {
+		t.Fatal("the tool list changed as a side effect of connect-project on 2026-07-28")
+	}
+}
+
+func TestConfiguredServerIsUnlockedFromTheStart(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{})
+	if names := h.ToolNames(t); !slices.Contains(names, "run-raw-sql") {
+		t.Fatalf("configured server lists %v", names)
+	}
+	// An apiKey argument (official server's habit) is ignored, not an error.
+	h.OK(t, "get-backend-metadata", map[string]any{"apiKey": "ik_whatever"})
+	if got := h.Last(t, "GET", "/api/metadata"); got.APIKey != insforgetest.DefaultAPIKey {
+		t.Fatalf("the apiKey argument replaced the configured key: %q", got.APIKey)
+	}
+}
+
+func TestEveryToolHasAllFourAnnotations(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{Features: []tools.Feature{tools.UnrestrictedSQL}}})
+	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tools) < len(tools.All()) {
+		t.Fatalf("listed %d of %d tools", len(res.Tools), len(tools.All()))
+	}
+	for _, tool := range res.Tools {
+		a := tool.Annotations
+		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil || a.Title == "" {
+			t.Errorf("%s: incomplete annotations %+v", tool.Name, a)
+		}
+		if *a.ReadOnlyHint && *a.DestructiveHint {
+			t.Errorf("%s: read-only and destructive", tool.Name)
+		}
+	}
+}
+
+func TestKeyNeverReachesAResult(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{})
+	// A backend that echoes the key in an error must not get it to the agent.
+	h.Backend.Fail("GET", "/api/metadata", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "boom for " + insforgetest.DefaultAPIKey})
+	msg := h.Fail(t, "get-backend-metadata", nil)
+	if strings.Contains(msg, insforgetest.DefaultAPIKey) || !strings.Contains(msg, "boom") {
+		t.Fatalf("result: %s", msg)
+	}
+}
+
+func TestResourcesDocsAndMetadata(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
+	ctx := context.Background()
+	list, err := h.Client.ListResources(ctx, mcp.ListResourcesRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var uris []string
+	for _, r := range list.Resources {
+		uris = append(uris, r.URI)
+	}
+	for _, want := range []string{"insforge://docs/overview", "insforge://docs/database", "insforge://docs/auth", "insforge://metadata"} {
+		if !slices.Contains(uris, want) {
+			t.Errorf("resources/list lacks %s (has %v)", want, uris)
+		}
+	}
+	read := func(uri string) (string, error) {
+		req := mcp.ReadResourceRequest{}
+		req.Params.URI = uri
+		res, err := h.Client.ReadResource(ctx, req)
+		if err != nil {
+			return "", err
+		}
+		return res.Contents[0].(mcp.TextResourceContents).Text, nil
+	}
+	doc, err := read("insforge://docs/overview")
+	if err != nil || !strings.Contains(doc, "connect-project") {
+		t.Fatalf("overview doc: %v %.80q", err, doc)
+	}
+	if _, err := read("insforge://metadata"); err == nil || !strings.Contains(err.Error(), "connect-project") {
+		t.Fatalf("metadata before connect: %v", err)
+	}
+	h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
+	meta, err := read("insforge://metadata")
+	if err != nil || !json.Valid([]byte(meta)) || !strings.Contains(meta, "database") {
+		t.Fatalf("metadata after connect: %v %.80q", err, meta)
+	}
+	h.Backend.AddTable("notes", []insforgetest.Column{{Name: "body", Type: "string", Nullable: true}})
+	schema, err := read("insforge://tables/notes")
+	if err != nil || !strings.Contains(schema, "body") {
+		t.Fatalf("table resource: %v %.200q", err, schema)
+	}
+}
+
+func TestRememberAndForget(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "credentials.json")
+	h := testmcp.New(t, testmcp.Options{Unconfigured: true, CredentialsFile: file})
+	args := connectArgs(h.Backend, insforgetest.DefaultAPIKey)
+	args["remember"] = true
+	if text := h.OK(t, "connect-project", args); !strings.Contains(text, file) {
+		t.Fatalf("connect result does not name the file: %s", text)
+	}
+	st, err := os.Stat(file)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("saved file: %v %v", st, err)
+	}
+	h.OK(t, "disconnect-project", map[string]any{"forget": true})
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Fatalf("file still there: %v", err)
+	}
+}
+
+func TestDocsWorkWithoutAProject(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
+	text := h.OK(t, "fetch-docs", map[string]any{"docType": "db-sdk"})
+	if !strings.Contains(text, "Built-in guide") || !strings.Contains(text, "run-raw-sql") {
+		t.Fatalf("fetch-docs offline: %.300s", text)
+	}
+	msg := h.Fail(t, "fetch-docs", map[string]any{"docType": "nope"})
+	if !strings.Contains(msg, "docType") {
+		t.Fatalf("bad enum message: %s", msg)
+	}
+	h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
+	text = h.OK(t, "fetch-sdk-docs", map[string]any{"sdkFeature": "db", "sdkLanguage": "swift"})
+	if !strings.Contains(text, "<untrusted-data-") {
+		t.Fatalf("backend docs are not marked untrusted: %.300s", text)
+	}
+	h.Last(t, "GET", "/api/docs/db/swift")
+}
+
+func TestBadArgumentsGetClearErrors(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{})
+	if msg := h.Fail(t, "get-table-schema", map[string]any{"tablename": "x"}); !strings.Contains(msg, "tableName") {
+		t.Fatalf("typo message: %s", msg)
+	}
+	if msg := h.Fail(t, "get-table-schema", map[string]any{"tableName": 42}); !strings.Contains(msg, "string") {
+		t.Fatalf("type message: %s", msg)
+	}
+	if msg := h.Fail(t, "get-table-schema", map[string]any{"tableName": "missing"}); !strings.Contains(msg, "list-tables") {
+		t.Fatalf("404 message: %s", msg)
+	}
+}

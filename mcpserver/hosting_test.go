@@ -1,0 +1,171 @@
+package mcpserver_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/mcpserver"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+// startGuarded serves streamable HTTP with hosting options.
+func startGuarded(t *testing.T, cfg mcpserver.Config, o mcpserver.HTTPOptions) string {
+	t.Helper()
+	cfg.Version = "test"
+	cfg.Tools = tools.All()
+	cfg.ToolConfig = tools.Config{MaxResultBytes: 100000}
+	cfg.Transport = insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second})
+	o.Loopback = true
+	ts := httptest.NewServer(mcpserver.New(cfg).StreamableHandler(o))
+	t.Cleanup(ts.Close)
+	return ts.URL + "/mcp"
+}
+
+const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}`
+
+func post(t *testing.T, url, body string, headers map[string]string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+func TestAuthTokenIsRequired(t *testing.T) {
+	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{AuthToken: "s3cret-token"})
+	for token, want := range map[string]int{"": 401, "Bearer wrong": 401, "s3cret-token": 401, "Bearer s3cret-token": 200} {
+		h := map[string]string{}
+		if token != "" {
+			h["Authorization"] = token
+		}
+		if got := post(t, url, initBody, h).StatusCode; got != want {
+			t.Errorf("Authorization %q: %d, want %d", token, got, want)
+		}
+	}
+	// With the token in Authorization, the InsForge key travels in X-InsForge-API-Key.
+	backend := insforgetest.New(t)
+	c := dial(t, "http", url, "2025-11-25", map[string]string{
+		"Authorization":            "Bearer s3cret-token",
+		mcpserver.HeaderAPIKey:     insforgetest.DefaultAPIKey,
+		mcpserver.HeaderProjectURL: backend.URL,
+	})
+	if text, isErr := call(t, c, "get-backend-metadata", nil); isErr {
+		t.Fatalf("token + X-InsForge-API-Key: %s", text)
+	}
+}
+
+func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
+	backend := insforgetest.New(t)
+	policy, err := credentials.ParseHostPolicy([]string{credentials.DefaultProjectHosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := startGuarded(t, mcpserver.Config{ProjectHosts: &policy}, mcpserver.HTTPOptions{})
+	c := dial(t, "http", url, "2025-11-25", nil)
+	text, isErr := call(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	if !isErr || !strings.Contains(text, "allowed project hosts") {
+		t.Fatalf("connect to loopback: %v %s", isErr, text)
+	}
+	h := dial(t, "http", url, "2025-11-25", map[string]string{"Authorization": "Bearer " + insforgetest.DefaultAPIKey, mcpserver.HeaderProjectURL: "http://169.254.169.254"})
+	if text, isErr := call(t, h, "get-backend-metadata", nil); !isErr || !strings.Contains(text, "allowed project hosts") {
+		t.Fatalf("header URL to metadata service: %v %s", isErr, text)
+	}
+	if n := len(backend.Requests()); n != 0 {
+		t.Fatalf("the backend received %d requests", n)
+	}
+
+	allowed, _ := credentials.ParseHostPolicy([]string{"127.0.0.1"})
+	url = startGuarded(t, mcpserver.Config{ProjectHosts: &allowed}, mcpserver.HTTPOptions{})
+	c = dial(t, "http", url, "2025-11-25", nil)
+	if text, isErr := call(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+		t.Fatalf("explicitly allowed loopback: %s", text)
+	}
+}
+
+func TestSessionLimitAndBodyCap(t *testing.T) {
+	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{MaxSessions: 2, MaxRequestBytes: 64 << 10})
+	for i := range 2 {
+		if got := post(t, url, initBody, nil).StatusCode; got != 200 {
+			t.Fatalf("session %d: %d", i, got)
+		}
+	}
+	if got := post(t, url, initBody, nil).StatusCode; got != http.StatusServiceUnavailable {
+		t.Fatalf("third session: %d, want 503", got)
+	}
+	big := `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"` + strings.Repeat("x", 100<<10) + `"}}`
+	resp := post(t, url, big, map[string]string{"Mcp-Session-Id": "whatever"})
+	if resp.StatusCode < 400 {
+		t.Fatalf("oversized body: %d", resp.StatusCode)
+	}
+}
+
+func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
+	backend := insforgetest.New(t)
+	backend.Stall("/api/metadata", 500*time.Millisecond)
+	url := startGuarded(t, mcpserver.Config{
+		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		MaxCallsPerSession: 1,
+	}, mcpserver.HTTPOptions{})
+	tr, err := transport.NewStreamableHTTP(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.NewClient(tr, client.WithProtocolVersion("2025-11-25"))
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = "2025-11-25"
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	results := make([]string, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == 1 {
+				time.Sleep(100 * time.Millisecond)
+			}
+			req := mcp.CallToolRequest{}
+			req.Params.Name = "get-backend-metadata"
+			res, err := c.CallTool(ctx, req)
+			if err != nil {
+				results[i] = err.Error()
+				return
+			}
+			if res.IsError {
+				results[i] = res.Content[0].(mcp.TextContent).Text
+			} else {
+				results[i] = "ok"
+			}
+		}()
+	}
+	wg.Wait()
+	if results[0] != "ok" || !strings.Contains(results[1], "tool calls running") {
+		t.Fatalf("results: %q", results)
+	}
+}

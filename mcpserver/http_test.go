@@ -1,0 +1,267 @@
+package mcpserver_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/mcpserver"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+var (
+	keyA = "ik_" + strings.Repeat("a", 64)
+	keyB = "ik_" + strings.Repeat("b", 64)
+)
+
+// startHTTP serves the MCP server over a real loopback HTTP server and
+// returns the client URL (…/mcp or …/sse).
+func startHTTP(t *testing.T, kind string, configured credentials.Credentials) string {
+	t.Helper()
+	srv := mcpserver.New(mcpserver.Config{
+		Version:    "test",
+		Tools:      tools.All(),
+		ToolConfig: tools.Config{MaxResultBytes: 100000},
+		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
+		Configured: configured,
+	})
+	opts := mcpserver.HTTPOptions{Loopback: true}
+	if kind == "sse" {
+		ts := httptest.NewUnstartedServer(nil)
+		handler, sse := srv.SSEHandler(opts, "http://"+ts.Listener.Addr().String())
+		ts.Config.Handler = handler
+		ts.Start()
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			sse.Shutdown(ctx)
+			ts.Close()
+		})
+		return ts.URL + "/sse"
+	}
+	ts := httptest.NewServer(srv.StreamableHandler(opts))
+	t.Cleanup(ts.Close)
+	return ts.URL + "/mcp"
+}
+
+// dial connects an MCP client with optional per-request headers.
+func dial(t *testing.T, kind, url, version string, headers map[string]string) *client.Client {
+	t.Helper()
+	var tr transport.Interface
+	var err error
+	if kind == "sse" {
+		tr, err = transport.NewSSE(url, transport.WithHeaders(headers))
+	} else {
+		tr, err = transport.NewStreamableHTTP(url, transport.WithHTTPHeaders(headers))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.NewClient(tr, client.WithProtocolVersion(version))
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatalf("start %s client: %v", kind, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = version
+	init.Params.ClientInfo = mcp.Implementation{Name: "http-test", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatalf("initialize over %s: %v", kind, err)
+	}
+	return c
+}
+
+func call(t *testing.T, c *client.Client, name string, args map[string]any) (string, bool) {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := c.CallTool(context.Background(), req)
+	if err != nil {
+		t.Fatalf("call %s: %v", name, err)
+	}
+	var b strings.Builder
+	for _, ct := range res.Content {
+		if tc, ok := ct.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String(), res.IsError
+}
+
+func names(t *testing.T, c *client.Client) []string {
+	t.Helper()
+	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tool := range res.Tools {
+		out = append(out, tool.Name)
+	}
+	return out
+}
+
+// Two clients connect with different keys over the same server: each
+// request must reach the backend with its own client's key, and one
+// client's connect must not unlock the other.
+func TestConcurrentHTTPClientsKeepTheirOwnKeys(t *testing.T) {
+	for _, kind := range []string{"http", "sse"} {
+		t.Run(kind, func(t *testing.T) {
+			backend := insforgetest.New(t, insforgetest.WithAPIKey(keyA), insforgetest.WithAPIKey(keyB))
+			url := startHTTP(t, kind, credentials.Credentials{})
+			a := dial(t, kind, url, "2025-11-25", nil)
+			b := dial(t, kind, url, "2025-11-25", nil)
+
+			if _, isErr := call(t, a, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": keyA}); isErr {
+				t.Fatal("connect A failed")
+			}
+			if slices.Contains(names(t, b), "get-backend-metadata") {
+				t.Fatal("client A's connect unlocked client B")
+			}
+			if _, isErr := call(t, b, "get-backend-metadata", nil); !isErr {
+				t.Fatal("client B called a locked tool successfully")
+			}
+			if _, isErr := call(t, b, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": keyB}); isErr {
+				t.Fatal("connect B failed")
+			}
+			backend.Reset()
+
+			const calls = 20
+			var wg sync.WaitGroup
+			for _, c := range []*client.Client{a, b} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range calls {
+						req := mcp.CallToolRequest{}
+						req.Params.Name = "get-backend-metadata"
+						res, err := c.CallTool(context.Background(), req)
+						if err != nil || res.IsError {
+							t.Errorf("call failed: %v", err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			count := map[string]int{}
+			for _, r := range backend.Requests() {
+				count[r.APIKey]++
+			}
+			if count[keyA] != calls || count[keyB] != calls || len(count) != 2 {
+				t.Fatalf("backend saw keys %v; want %d each of A and B", redactCounts(count), calls)
+			}
+		})
+	}
+}
+
+func redactCounts(m map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range m {
+		out[k[:5]+"…"] = v
+	}
+	return out
+}
+
+func TestHeaderCredentialsUnlockWithoutTheGate(t *testing.T) {
+	backend := insforgetest.New(t, insforgetest.WithAPIKey(keyA))
+	url := startHTTP(t, "http", credentials.Credentials{})
+	c := dial(t, "http", url, "2025-11-25", map[string]string{
+		"Authorization":            "Bearer " + keyA,
+		mcpserver.HeaderProjectURL: backend.URL,
+	})
+	if !slices.Contains(names(t, c), "run-raw-sql") {
+		t.Fatal("header credentials did not unlock tools/list")
+	}
+	if text, isErr := call(t, c, "get-backend-metadata", nil); isErr {
+		t.Fatalf("call with header credentials: %s", text)
+	}
+	bad := dial(t, "http", url, "2025-11-25", map[string]string{"Authorization": "Bearer " + keyA, mcpserver.HeaderProjectURL: "ftp://nope"})
+	if text, isErr := call(t, bad, "get-backend-metadata", nil); !isErr || !strings.Contains(text, mcpserver.HeaderProjectURL) {
+		t.Fatalf("bad header URL: %v %s", isErr, text)
+	}
+}
+
+// On 2026-07-28 there are no sessions: every request has an empty session
+// id, and a connect must never be stored under it.
+func TestModernHTTPClientsNeverShareAConnection(t *testing.T) {
+	backend := insforgetest.New(t)
+	url := startHTTP(t, "http", credentials.Credentials{})
+	a := dial(t, "http", url, "2026-07-28", nil)
+	b := dial(t, "http", url, "2026-07-28", nil)
+	text, isErr := call(t, a, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	if isErr || !strings.Contains(text, "no session") {
+		t.Fatalf("modern connect: %v %s", isErr, text)
+	}
+	for _, c := range []*client.Client{a, b} {
+		if text, isErr := call(t, c, "get-backend-metadata", nil); !isErr {
+			t.Fatalf("a sessionless connect unlocked a later request: %s", text)
+		}
+	}
+}
+
+func TestOriginIsChecked(t *testing.T) {
+	url := startHTTP(t, "http", credentials.Credentials{})
+	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}`
+	for origin, want := range map[string]int{"https://evil.example": http.StatusForbidden, "http://localhost:6274": http.StatusOK, "": http.StatusOK} {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Origin %q: status %d, want %d", origin, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestSessionEndForgetsCredentials(t *testing.T) {
+	backend := insforgetest.New(t)
+	url := startHTTP(t, "http", credentials.Credentials{})
+	c := dial(t, "http", url, "2025-11-25", nil)
+	call(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	sid := c.GetSessionId()
+	if sid == "" {
+		t.Fatal("no session id")
+	}
+	c.Close() // sends DELETE
+	// Reusing the ended session id must not find credentials.
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"get-backend-metadata"}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Session-Id", sid)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		n, _ := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if !strings.Contains(b.String(), "connect-project") {
+			t.Fatalf("ended session still served: %s", b.String())
+		}
+	}
+}
