@@ -146,6 +146,10 @@ type Request struct {
 	// Sink, when set, receives a successful response body as it streams
 	// (downloads): it is not read into memory and not capped.
 	Sink io.Writer
+	// ContentLength of a streamed Body, when known (sent instead of chunked).
+	ContentLength int64
+	// Timeout replaces the transport's per-call timeout (long transfers).
+	Timeout time.Duration
 }
 
 // Response is a successful (2xx or 3xx) answer.
@@ -206,7 +210,11 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if req.Path == "" && req.URL != "" {
 		req.Path = withoutQuery(req.URL) // for messages and logs: never a signed query string
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.t.opts.Timeout)
+	timeout := c.t.opts.Timeout
+	if req.Timeout > 0 {
+		timeout = req.Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	body, err := encodeBody(req.Body)
@@ -299,51 +307,35 @@ func parseRetryAfter(v string) (time.Duration, bool) {
 // once performs one attempt. On a non-success status it returns both the
 // response (for headers such as Retry-After) and an *Error.
 func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response, error) {
-	r := c.t.rc.R().SetContext(ctx).SetDoNotParseResponse(true)
 	target := c.base + req.Path
 	sameOrigin := true
 	if req.URL != "" {
 		target = req.URL
 		sameOrigin = c.sameOrigin(req.URL)
 	}
-	if !req.NoAuth && c.key != "" && sameOrigin {
-		r.SetAuthToken(c.key)
-	}
-	for k, vs := range req.Header {
-		r.SetHeaderMultiValues(map[string][]string{k: vs})
-	}
-	if len(req.Query) > 0 {
-		r.SetQueryParamsFromValues(req.Query)
-	}
-	switch {
-	case body != nil:
-		r.SetBody(body)
-		ct := req.ContentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		r.SetHeader("Content-Type", ct)
-	case req.Body != nil: // io.Reader
-		r.SetBody(req.Body)
-		if req.ContentType != "" {
-			r.SetHeader("Content-Type", req.ContentType)
-		}
-	}
+	auth := !req.NoAuth && c.key != "" && sameOrigin
 
-	raw, err := r.Execute(req.Method, target)
+	var status int
+	var header http.Header
+	var rb io.ReadCloser
+	var err error
+	if stream, ok := req.Body.(io.Reader); ok {
+		status, header, rb, err = c.sendStream(ctx, req, target, stream, auth)
+	} else {
+		status, header, rb, err = c.sendBuffered(ctx, req, target, body, auth)
+	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("%s %s: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
 		}
 		return nil, fmt.Errorf("%s %s: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
 	}
-	rb := raw.RawBody()
 	defer rb.Close()
-	if req.Sink != nil && raw.StatusCode() < 300 {
+	if req.Sink != nil && status < 300 {
 		if _, err := io.Copy(req.Sink, rb); err != nil {
 			return nil, fmt.Errorf("%s %s: streaming response: %w", req.Method, req.Path, err)
 		}
-		return &Response{Status: raw.StatusCode(), Header: raw.Header()}, nil
+		return &Response{Status: status, Header: header}, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(rb, c.t.opts.MaxResponseBytes+1))
 	if err != nil {
@@ -353,13 +345,81 @@ func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response,
 		return nil, fmt.Errorf("%s %s: response is larger than %d bytes; ask for less (a smaller limit or a narrower query)",
 			req.Method, req.Path, c.t.opts.MaxResponseBytes)
 	}
-	resp := &Response{Status: raw.StatusCode(), Header: raw.Header(), Body: data}
+	resp := &Response{Status: status, Header: header, Body: data}
 	if resp.Status >= 400 {
 		e := decodeError(req.Method, req.Path, resp.Status, resp.Header.Get("Content-Type"), data)
 		e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"))
 		return resp, e
 	}
 	return resp, nil
+}
+
+// sendBuffered sends a request whose body is in memory, through resty.
+func (c *Client) sendBuffered(ctx context.Context, req Request, target string, body []byte, auth bool) (int, http.Header, io.ReadCloser, error) {
+	r := c.t.rc.R().SetContext(ctx).SetDoNotParseResponse(true)
+	if auth {
+		r.SetAuthToken(c.key)
+	}
+	for k, vs := range req.Header {
+		r.SetHeaderMultiValues(map[string][]string{k: vs})
+	}
+	if len(req.Query) > 0 {
+		r.SetQueryParamsFromValues(req.Query)
+	}
+	if body != nil {
+		r.SetBody(body)
+		ct := req.ContentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		r.SetHeader("Content-Type", ct)
+	}
+	raw, err := r.Execute(req.Method, target)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return raw.StatusCode(), raw.Header(), raw.RawBody(), nil
+}
+
+// sendStream sends a streamed body (uploads) with the same HTTP client and
+// redirect policy. resty would read an io.Reader body whole into memory
+// first, so it is bypassed here.
+func (c *Client) sendStream(ctx context.Context, req Request, target string, body io.Reader, auth bool) (int, http.Header, io.ReadCloser, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if len(req.Query) > 0 {
+		q := u.Query()
+		for k, vs := range req.Query {
+			for _, v := range vs {
+				q.Add(k, v)
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if req.ContentLength > 0 {
+		hr.ContentLength = req.ContentLength
+	}
+	for k, vs := range req.Header {
+		hr.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	hr.Header.Set("User-Agent", c.t.opts.UserAgent)
+	if req.ContentType != "" {
+		hr.Header.Set("Content-Type", req.ContentType)
+	}
+	if auth {
+		hr.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	resp, err := c.t.rc.GetClient().Do(hr)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return resp.StatusCode, resp.Header, resp.Body, nil
 }
 
 func withoutQuery(raw string) string {

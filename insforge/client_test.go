@@ -233,3 +233,40 @@ func TestAbsoluteURLGetsTheKeyOnlyOnTheProjectHost(t *testing.T) {
 		t.Fatalf("error leaks the signed query: %v", err)
 	}
 }
+
+// A streamed body reaches the server while it is still being written: it is
+// not buffered whole in memory first.
+func TestStreamedBodyIsNotBuffered(t *testing.T) {
+	firstChunk := make(chan struct{})
+	var got atomic.Int64
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		buf := make([]byte, 4)
+		n, _ := io.ReadFull(r.Body, buf)
+		got.Add(int64(n))
+		close(firstChunk)
+		rest, _ := io.Copy(io.Discard, r.Body)
+		got.Add(rest)
+		if r.Header.Get("Authorization") != "Bearer "+key || r.Header.Get("Content-Type") != "application/octet-stream" {
+			w.WriteHeader(400)
+		}
+	}, insforge.Options{})
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte("head"))
+		select {
+		case <-firstChunk: // the server read the start before the writer finished
+		case <-time.After(5 * time.Second):
+			pw.CloseWithError(errors.New("the body was buffered: the server saw nothing before the end"))
+			return
+		}
+		pw.Write([]byte(strings.Repeat("x", 1<<20)))
+		pw.Close()
+	}()
+	_, err := c.Do(context.Background(), insforge.Request{Method: "PUT", Path: "/upload", Body: pr, ContentType: "application/octet-stream"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Load() != 4+1<<20 {
+		t.Fatalf("server read %d bytes", got.Load())
+	}
+}
