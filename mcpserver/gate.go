@@ -159,6 +159,20 @@ func (g *gate) Connect(ctx context.Context, c credentials.Credentials, remember 
 	if err := credentials.Validate(ctx, s.cfg.Transport, c); err != nil {
 		return tools.ConnectOutcome{}, err
 	}
+	return g.adopt(c, remember)
+}
+
+func (g *gate) ConnectInteractive(ctx context.Context) (tools.ConnectOutcome, error) {
+	c, err := g.connectInteractive(ctx)
+	if err != nil {
+		return tools.ConnectOutcome{}, err
+	}
+	return g.adopt(c, false)
+}
+
+// adopt makes validated credentials this session's project.
+func (g *gate) adopt(c credentials.Credentials, remember bool) (tools.ConnectOutcome, error) {
+	s := g.s
 	out := tools.ConnectOutcome{ProjectURL: c.ProjectURL, Unlocked: len(s.cfg.Tools)}
 	id := sessionID(g.ctx)
 	if id != "" {
@@ -174,13 +188,16 @@ func (g *gate) Connect(ctx context.Context, c credentials.Credentials, remember 
 		}
 	}
 	if remember {
-		if !s.cfg.AllowRemember || s.cfg.CredentialsFile == "" {
-			return out, fmt.Errorf("connected, but remember=true is only available when the server runs locally over stdio; nothing was saved")
+		switch {
+		case !s.cfg.AllowRemember || s.cfg.CredentialsFile == "":
+			out.NotSaved = "remember=true is only available when the server runs locally over stdio with a credentials file"
+		default:
+			if err := credentials.Save(s.cfg.CredentialsFile, c); err != nil {
+				out.NotSaved = err.Error()
+			} else {
+				out.Saved = s.cfg.CredentialsFile
+			}
 		}
-		if err := credentials.Save(s.cfg.CredentialsFile, c); err != nil {
-			return out, fmt.Errorf("connected, but saving the credentials failed: %w", err)
-		}
-		out.Saved = s.cfg.CredentialsFile
 	}
 	s.log.Info("project connected", "projectUrl", c.ProjectURL, "session", id != "")
 	return out, nil

@@ -3,6 +3,9 @@ package mcpserver_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,7 +89,7 @@ func TestGateRejectsBadCredentials(t *testing.T) {
 		{connectArgs(h.Backend, insforgetest.DefaultAnonKey), "anon key"},
 		{map[string]any{"projectUrl": "ftp://example.com", "apiKey": insforgetest.DefaultAPIKey}, "https://"},
 		{map[string]any{"projectUrl": "http://127.0.0.1:1", "apiKey": insforgetest.DefaultAPIKey}, "could not reach"},
-		{map[string]any{"projectUrl": h.Backend.URL}, "missing required argument \"apiKey\""},
+		{map[string]any{"projectUrl": h.Backend.URL}, "missing apiKey"},
 	}
 	for _, tc := range cases {
 		msg := h.Fail(t, "connect-project", tc.args)
@@ -254,5 +257,59 @@ func TestBadArgumentsGetClearErrors(t *testing.T) {
 	}
 	if msg := h.Fail(t, "get-table-schema", map[string]any{"tableName": "missing"}); !strings.Contains(msg, "list-tables") {
 		t.Fatalf("404 message: %s", msg)
+	}
+}
+
+// The user enters the key on the local connect page: it reaches the server
+// without ever being a tool argument or appearing in a result.
+func TestInteractiveConnectThroughALocalPage(t *testing.T) {
+	var backendURL string
+	var pageErr string
+	h := testmcp.New(t, testmcp.Options{
+		Unconfigured: true,
+		Elicit: func(ctx context.Context, r mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+			if r.Params.Mode != mcp.ElicitationModeURL || !strings.HasPrefix(r.Params.URL, "http://127.0.0.1:") {
+				t.Errorf("elicitation %+v", r.Params)
+			}
+			// The user: a wrong key first (the page says so), then the right one.
+			for _, key := range []string{"ik_wrong", insforgetest.DefaultAPIKey} {
+				form := url.Values{"projectUrl": {backendURL}, "apiKey": {key}}
+				resp, err := http.PostForm(r.Params.URL, form)
+				if err != nil {
+					return nil, err
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if key == "ik_wrong" {
+					pageErr = string(body)
+				}
+			}
+			// A replayed submission is refused: the page is single-use.
+			if resp, err := http.PostForm(r.Params.URL, url.Values{"projectUrl": {backendURL}, "apiKey": {insforgetest.DefaultAPIKey}}); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					t.Error("the connect page accepted a second submission")
+				}
+			}
+			return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}}, nil
+		},
+		ElicitURL: true,
+	})
+	backendURL = h.Backend.URL
+	text := h.OK(t, "connect-project", nil)
+	if !strings.Contains(text, "Connected to "+h.Backend.URL) || strings.Contains(text, insforgetest.DefaultAPIKey) {
+		t.Fatalf("interactive connect: %s", text)
+	}
+	if !strings.Contains(pageErr, "refused the key") || strings.Contains(pageErr, "ik_wrong") {
+		t.Fatalf("page error for a wrong key: %.400s", pageErr)
+	}
+	h.OK(t, "get-backend-metadata", nil)
+}
+
+func TestInteractiveConnectFallsBackToArguments(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{Unconfigured: true}) // no elicitation support
+	msg := h.Fail(t, "connect-project", nil)
+	if !strings.Contains(msg, "needs projectUrl and apiKey") {
+		t.Fatalf("fallback: %s", msg)
 	}
 }

@@ -50,6 +50,13 @@ type Config struct {
 	// MaxCallsPerSession bounds concurrent tool calls of one session
 	// (0: no bound).
 	MaxCallsPerSession int
+	// InteractiveConnect enables connect-project without arguments: a
+	// one-time page on this machine's loopback where the user enters the URL
+	// and key (only when the server runs on the user's machine, over stdio).
+	InteractiveConnect bool
+	// ConfirmDestructive makes destructive tools ask the user first
+	// (elicitation when the client supports it, else a confirm argument).
+	ConfirmDestructive bool
 	Logger             *slog.Logger
 }
 
@@ -91,9 +98,14 @@ func New(cfg Config) *Server {
 		server.WithResourceCapabilities(false, true),
 		server.WithInstructions(resources.Instructions()),
 		server.WithHooks(hooks),
+		server.WithElicitation(),
 	)
 	for _, t := range cfg.Tools {
-		s.mcp.AddTool(mcpTool(t), s.handler(t))
+		tool := mcpTool(t)
+		if s.needsConfirmation(t) {
+			tool.RawInputSchema = withConfirmArg(tool.RawInputSchema)
+		}
+		s.mcp.AddTool(tool, s.handler(t))
 	}
 	s.addResources()
 	return s
@@ -153,6 +165,12 @@ func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
 		args, err := rawArguments(req)
 		if err != nil {
 			return mcp.NewToolResultError("The arguments of " + t.Name + " must be a JSON object."), nil
+		}
+		if s.needsConfirmation(t) {
+			var answer *mcp.CallToolResult
+			if answer, args = s.confirm(ctx, t, req, args); answer != nil {
+				return answer, nil
+			}
 		}
 		result, callErr := t.Call(ctx, env, args)
 		if callErr != nil {

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
@@ -42,10 +43,18 @@ type Session interface {
 	// Connect validates c and, when it succeeds, makes it this session's
 	// project. remember also saves it to the credentials file.
 	Connect(ctx context.Context, c credentials.Credentials, remember bool) (ConnectOutcome, error)
+	// ConnectInteractive asks the user for the URL and key out of band (a
+	// one-time local page opened through the client), so the key never
+	// passes through the model. It returns ErrNoInteractiveConnect when the
+	// client or transport cannot do that.
+	ConnectInteractive(ctx context.Context) (ConnectOutcome, error)
 	// Disconnect forgets this session's credentials; forget also deletes the
 	// saved credentials file.
 	Disconnect(ctx context.Context, forget bool) (DisconnectOutcome, error)
 }
+
+// ErrNoInteractiveConnect means the out-of-band connect flow is unavailable.
+var ErrNoInteractiveConnect = errors.New("interactive connect unavailable")
 
 // ConnectOutcome says what a successful Connect changed.
 type ConnectOutcome struct {
@@ -55,6 +64,7 @@ type ConnectOutcome struct {
 	// every request instead.
 	Persistent bool
 	Saved      string // file the credentials were saved to, if any
+	NotSaved   string // why remember=true did not save, if it did not
 	Unlocked   int    // number of tools this session can now use
 }
 

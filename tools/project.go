@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,8 +11,8 @@ import (
 
 // ConnectProjectInput are the arguments of connect-project.
 type ConnectProjectInput struct {
-	ProjectURL string `json:"projectUrl" jsonschema:"required" jsonschema_description:"The project URL from the InsForge dashboard, like https://{project-id}.{region}.insforge.app (or http://localhost:7130 for a local backend)."`
-	APIKey     string `json:"apiKey" jsonschema:"required" jsonschema_description:"The project's admin API key, starting with ik_ (dashboard, project settings). Ask the user for it; never guess it."`
+	ProjectURL string `json:"projectUrl,omitempty" jsonschema_description:"The project URL from the InsForge dashboard, like https://{project-id}.{region}.insforge.app (or http://localhost:7130 for a local backend). Omit both projectUrl and apiKey to let the user enter them on a local page instead (when the client supports it), so the key never passes through the conversation."`
+	APIKey     string `json:"apiKey,omitempty" jsonschema_description:"The project's admin API key, starting with ik_ (dashboard, project settings). Ask the user for it; never guess it."`
 	Remember   bool   `json:"remember,omitempty" jsonschema_description:"Also save the URL and key to the user's credentials file (mode 0600) so later sessions connect by themselves. Only when the user asks for it."`
 }
 
@@ -63,16 +64,33 @@ func projectTools() []Tool {
 }
 
 func connectProject(ctx context.Context, env *Env, in ConnectProjectInput) (*Result, error) {
-	url, err := credentials.NormalizeURL(in.ProjectURL)
-	if err != nil {
-		return nil, Errorf("%v. Ask the user for the Project URL shown in the InsForge dashboard.", err)
-	}
-	if err := credentials.CheckKey(in.APIKey); err != nil {
-		return nil, Errorf("%v. Ask the user for the admin API key from the dashboard's project settings.", err)
-	}
-	out, err := env.Session.Connect(ctx, credentials.Credentials{ProjectURL: url, APIKey: in.APIKey}, in.Remember)
-	if err != nil {
-		return nil, Errorf("Not connected: %v. Nothing was unlocked; ask the user to check the value and call connect-project again.", err)
+	var out ConnectOutcome
+	switch {
+	case in.ProjectURL == "" && in.APIKey == "":
+		var err error
+		out, err = env.Session.ConnectInteractive(ctx)
+		if errors.Is(err, ErrNoInteractiveConnect) {
+			return nil, Errorf("connect-project needs projectUrl and apiKey: ask the user for the Project URL (https://{project-id}.{region}.insforge.app) and the admin API key (ik_…) from the InsForge dashboard's project settings, then call it again with both.")
+		}
+		if err != nil {
+			return nil, Errorf("Not connected: %v. Call connect-project again, or with projectUrl and apiKey.", err)
+		}
+	case in.ProjectURL == "":
+		return nil, Errorf("missing projectUrl: ask the user for the Project URL shown in the InsForge dashboard")
+	case in.APIKey == "":
+		return nil, Errorf("missing apiKey: ask the user for the admin API key (ik_…) from the dashboard's project settings")
+	default:
+		url, err := credentials.NormalizeURL(in.ProjectURL)
+		if err != nil {
+			return nil, Errorf("%v. Ask the user for the Project URL shown in the InsForge dashboard.", err)
+		}
+		if err := credentials.CheckKey(in.APIKey); err != nil {
+			return nil, Errorf("%v. Ask the user for the admin API key from the dashboard's project settings.", err)
+		}
+		out, err = env.Session.Connect(ctx, credentials.Credentials{ProjectURL: url, APIKey: in.APIKey}, in.Remember)
+		if err != nil {
+			return nil, Errorf("Not connected: %v. Nothing was unlocked; ask the user to check the value and call connect-project again.", err)
+		}
 	}
 	msg := "Connected to " + out.ProjectURL + "."
 	if out.Persistent {
@@ -83,6 +101,9 @@ func connectProject(ctx context.Context, env *Env, in ConnectProjectInput) (*Res
 	}
 	if out.Saved != "" {
 		msg += " Saved to " + out.Saved + " (mode 0600)."
+	}
+	if out.NotSaved != "" {
+		msg += " Not saved: " + out.NotSaved + "."
 	}
 	return Say("%s", msg), nil
 }

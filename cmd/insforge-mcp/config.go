@@ -25,6 +25,7 @@ type config struct {
 	toolsets        []string
 	readOnly        bool
 	unrestrictedSQL bool
+	confirmDestruct bool
 	maxResultBytes  int
 	timeout         time.Duration
 	allowedOrigins  []string
@@ -54,6 +55,7 @@ var flagDocs = []envFlag{
 	{"credentials-file", "INSFORGE_CREDENTIALS_FILE", "<user config dir>/insforge-mcp/credentials.json", "saved credentials (read at start, written by connect-project remember=true); \"none\" disables"},
 	{"toolsets", "INSFORGE_TOOLSETS", "all", "comma-separated toolsets to serve"},
 	{"read-only", "INSFORGE_READ_ONLY", "false", "serve only tools that do not modify the backend; run-raw-sql then accepts only a single plain read"},
+	{"confirm-destructive", "INSFORGE_CONFIRM_DESTRUCTIVE", "false", "ask the user before any tool that deletes or overwrites (through the client when it supports elicitation, else the agent must pass confirm: true)"},
 	{"allow-unrestricted-sql", "INSFORGE_ALLOW_UNRESTRICTED_SQL", "false", "add run-unrestricted-sql, which runs SQL as the database owner"},
 	{"max-result-bytes", "INSFORGE_MAX_RESULT_BYTES", "100000", "cap on the text of one tool result; longer results are cut with a note"},
 	{"timeout", "INSFORGE_TIMEOUT", "30s", "time limit of one backend call, retries included"},
@@ -129,6 +131,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, err
 	}
 	if c.unrestrictedSQL, err = parseBool("allow-unrestricted-sql", *vals["allow-unrestricted-sql"]); err != nil {
+		return c, err
+	}
+	if c.confirmDestruct, err = parseBool("confirm-destructive", *vals["confirm-destructive"]); err != nil {
 		return c, err
 	}
 	if c.maxResultBytes, err = strconv.Atoi(*vals["max-result-bytes"]); err != nil || c.maxResultBytes < 1000 {

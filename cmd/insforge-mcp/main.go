@@ -109,8 +109,10 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		Configured:         found.Credentials,
 		CredentialsFile:    file,
 		AllowRemember:      cfg.transport == "stdio" && file != "",
+		InteractiveConnect: cfg.transport == "stdio",
 		ProjectHosts:       hosts,
 		MaxCallsPerSession: cfg.maxCalls,
+		ConfirmDestructive: cfg.confirmDestruct,
 		Logger:             log,
 	})
 	log.Info("insforge-mcp starting", "version", version, "transport", cfg.transport, "tools", len(selected),

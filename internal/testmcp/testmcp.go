@@ -38,6 +38,19 @@ type Options struct {
 	// Remote makes tools behave as over the HTTP transports (local paths
 	// may belong to another machine).
 	Remote bool
+	// ConfirmDestructive is --confirm-destructive.
+	ConfirmDestructive bool
+	// Elicit, when set, answers the server's elicitation requests (the
+	// client then declares the elicitation capability).
+	Elicit func(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
+	// ElicitURL declares URL-mode elicitation support too.
+	ElicitURL bool
+}
+
+type elicitFunc func(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
+
+func (f elicitFunc) Elicit(ctx context.Context, r mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	return f(ctx, r)
 }
 
 // Harness is a connected client, its server and the fake backend.
@@ -68,18 +81,29 @@ func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harn
 		o.MaxResultBytes = 100000
 	}
 	cfg := mcpserver.Config{
-		Version:         "test",
-		Tools:           selected,
-		ToolConfig:      tools.Config{ReadOnly: o.Selection.ReadOnly, MaxResultBytes: o.MaxResultBytes, Remote: o.Remote},
-		Transport:       insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second, RetryWait: 10 * time.Millisecond}),
-		CredentialsFile: o.CredentialsFile,
-		AllowRemember:   o.CredentialsFile != "",
+		Version:            "test",
+		Tools:              selected,
+		ToolConfig:         tools.Config{ReadOnly: o.Selection.ReadOnly, MaxResultBytes: o.MaxResultBytes, Remote: o.Remote},
+		Transport:          insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second, RetryWait: 10 * time.Millisecond}),
+		CredentialsFile:    o.CredentialsFile,
+		AllowRemember:      o.CredentialsFile != "",
+		ConfirmDestructive: o.ConfirmDestructive,
+		InteractiveConnect: true,
 	}
 	if !o.Unconfigured {
 		cfg.Configured = credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey}
 	}
 	srv := mcpserver.New(cfg)
-	c, err := client.NewInProcessClient(srv.MCP())
+	var copts []client.ClientOption
+	if o.Elicit != nil {
+		copts = append(copts, client.WithElicitationHandler(elicitFunc(o.Elicit)))
+		caps := &mcp.ElicitationCapability{Form: &struct{}{}}
+		if o.ElicitURL {
+			caps.URL = &struct{}{}
+		}
+		copts = append(copts, client.WithClientCapabilities(mcp.ClientCapabilities{Elicitation: caps}))
+	}
+	c, err := client.NewInProcessClientWithOptions(srv.MCP(), copts...)
 	if err != nil {
 		t.Fatalf("in-process client: %v", err)
 	}
