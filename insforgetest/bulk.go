@@ -1,0 +1,256 @@
+package insforgetest
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf16"
+)
+
+// Bulk upsert module (§2.6): POST /api/database/advance/bulk-upsert.
+
+func init() { registerModule(registerBulkRoutes) }
+
+func registerBulkRoutes(s *Server) {
+	s.handle("POST /api/database/advance/bulk-upsert", accessAdmin, s.bulkUpsert)
+}
+
+// maxUploadSize is multer's MAX_FILE_SIZE default (50 MB).
+const maxUploadSize = 50 << 20
+
+func (s *Server) bulkUpsert(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseMultipartForm(maxUploadSize); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		writeError(w, errInvalidInput("Invalid multipart body: "+err.Error()))
+		return
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
+		writeError(w, errInvalidInput("File is required"))
+		return
+	}
+	fields := map[string]any{}
+	for k, v := range r.MultipartForm.Value {
+		if len(v) > 0 {
+			fields[k] = v[0]
+		}
+	}
+	var is issues
+	tableName, _ := is.strMsg(fields, "table", "", true, 1, "Table name is required", 0, "")
+	upsertKey, _ := is.str(fields, "upsertKey", "", false, 0, 0)
+	schema, _ := is.str(fields, "schema", "", false, 0, 0)
+	if err := is.err(); err != nil {
+		writeError(w, err)
+		return
+	}
+	if schema == "" {
+		schema = "public"
+	}
+	if err := checkIdent("schema", schema); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := checkIdent("table", tableName); err != nil {
+		writeError(w, err)
+		return
+	}
+	fh := r.MultipartForm.File["file"][0]
+	if fh.Size > maxUploadSize {
+		writeError(w, &APIError{Status: 413, Code: "STORAGE_INVALID_PARAMETER", Message: "File too large"})
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		writeError(w, errInternal(err.Error()))
+		return
+	}
+	data, err := io.ReadAll(f)
+	_ = f.Close()
+	if err != nil {
+		writeError(w, errInternal(err.Error()))
+		return
+	}
+	ext := ""
+	if i := strings.LastIndexByte(fh.Filename, '.'); i >= 0 {
+		ext = strings.ToLower(fh.Filename[i:])
+	}
+	var records []any
+	switch ext {
+	case ".csv":
+		records, err = parseCSVRecords(data)
+	case ".json":
+		records, err = parseJSONRecords(data)
+	default:
+		writeError(w, errInvalidInput("Unsupported file type. Use .csv or .json"))
+		return
+	}
+	if err != nil {
+		writeError(w, errInvalidInput(fmt.Sprintf("Failed to parse %s file: %v", ext, err)))
+		return
+	}
+	if len(records) == 0 {
+		writeError(w, errInvalidInput("No records found in file"))
+		return
+	}
+
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	affected, perr := s.bulkInsert(schema, tableName, records, upsertKey)
+	if perr != nil {
+		// The backend reports every failure of the insert itself as 400.
+		writeError(w, errInvalidInput(perr.Message))
+		return
+	}
+	writeJSON(w, 200, map[string]any{
+		"success":      true,
+		"message":      fmt.Sprintf("Successfully inserted %d rows into %s", affected, tableName),
+		"table":        tableName,
+		"rowsAffected": affected,
+		"totalRecords": len(records),
+		"filename":     fh.Filename,
+	})
+}
+
+// bulkInsert inserts (or upserts on upsertKey) records atomically, like
+// INSERT … ON CONFLICT (upsertKey) DO UPDATE SET <the record's other
+// columns> (DO NOTHING when the key is the only column). "" values are
+// NULL. It returns the number of rows written. s.db.mu held.
+func (s *Server) bulkInsert(schema, tableName string, records []any, upsertKey string) (int, *pgError) {
+	orig, ok := s.db.lookup(schema, tableName)
+	if !ok {
+		return 0, errUndefinedTable(schema + "." + tableName)
+	}
+	x := &execCtx{d: s.db, user: "project_admin"}
+	if err := x.canWrite(orig, "insert"); err != nil {
+		return 0, err
+	}
+	if upsertKey != "" {
+		if err := x.canWrite(orig, "update"); err != nil {
+			return 0, err
+		}
+	}
+	t := orig.clone()
+	u := newUniqueIndex(t)
+	now := time.Now()
+	affected := 0
+	if upsertKey != "" {
+		if _, _, exists := t.col(upsertKey); !exists {
+			return 0, errUndefinedColumn(upsertKey, tableName)
+		}
+		unique := false
+		for _, set := range u.sets {
+			if len(set.cols) == 1 && set.cols[0] == upsertKey {
+				unique = true
+			}
+		}
+		if !unique {
+			return 0, &pgError{Code: "42P10", Message: "there is no unique or exclusion constraint matching the ON CONFLICT specification"}
+		}
+	}
+	for _, rv := range records {
+		rec, ok := rv.(map[string]any)
+		if !ok {
+			return 0, &pgError{Code: "42601", Message: "each record must be an object"}
+		}
+		in := map[string]any{}
+		for k, v := range rec {
+			if _, _, ok := t.col(k); !ok {
+				return 0, errUndefinedColumn(k, tableName)
+			}
+			if v == "" {
+				v = nil
+			}
+			in[k] = v
+		}
+		if upsertKey != "" {
+			if _, ok := in[upsertKey]; !ok {
+				return 0, &pgError{Message: fmt.Sprintf("Upsert key '%s' not found in record columns", upsertKey)}
+			}
+		}
+		row, perr := t.buildRow(in, now)
+		if perr != nil {
+			return 0, perr
+		}
+		if upsertKey != "" {
+			if i := u.find([]string{upsertKey}, row); i >= 0 {
+				if len(in) == 1 {
+					continue // DO NOTHING: the key is the only column
+				}
+				upd := cloneRow(t.rows[i])
+				for k := range in {
+					upd[k] = row[k]
+				}
+				if t.updTrigger {
+					if _, set := in["updated_at"]; !set {
+						if _, _, has := t.col("updated_at"); has {
+							upd["updated_at"] = formatTimestamp(now)
+						}
+					}
+				}
+				if perr := s.db.checkWriteIdx(t, u, upd, i); perr != nil {
+					return 0, perr
+				}
+				u.replaceRow(i, upd)
+				affected++
+				continue
+			}
+		}
+		if perr := s.db.checkWriteIdx(t, u, row, -1); perr != nil {
+			return 0, perr
+		}
+		u.appendRow(row)
+		affected++
+	}
+	s.db.putTable(t)
+	return affected, nil
+}
+
+// parseCSVRecords parses CSV like csv-parse with columns: true,
+// skip_empty_lines and bom: the first record names the columns.
+func parseCSVRecords(data []byte) ([]any, error) {
+	rd := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+	rd.FieldsPerRecord = -1
+	var header []string
+	var out []any
+	for {
+		rec, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if header == nil {
+			header = rec
+			continue
+		}
+		if len(rec) != len(header) {
+			line, _ := rd.FieldPos(0)
+			return nil, fmt.Errorf("Invalid Record Length: columns length is %d, got %d on line %d", len(header), len(rec), line)
+		}
+		m := map[string]any{}
+		for i, h := range header {
+			m[h] = rec[i]
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func parseJSONRecords(data []byte) ([]any, error) {
+	if msg := v8JSONError(utf16.Encode([]rune(string(data)))); msg != "" {
+		return nil, errors.New(msg) // JSON.parse's message
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, err
+	}
+	if arr, ok := v.([]any); ok {
+		return arr, nil
+	}
+	return []any{v}, nil
+}

@@ -1,0 +1,709 @@
+package insforgetest
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+)
+
+// APIError is an error answer in the backend's standard error body (§13.1):
+//
+//	{"error": Code, "message": Message, "statusCode": Status, "nextActions": NextActions}
+//
+// nextActions is omitted when empty. It implements error, so an SQL handler
+// (see SetSQLHandler) can return one to make the raw SQL endpoint fail.
+type APIError struct {
+	Status      int
+	Code        string
+	Message     string
+	NextActions string
+
+	// RawBody, when non-nil, is written verbatim as the body (Content-Type
+	// application/json) instead of the standard error body. Use it to inject
+	// non-standard bodies, e.g. a PostgREST error or "{}" on a records route.
+	RawBody []byte
+}
+
+// Error implements error.
+func (e *APIError) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.status(), e.code(), e.Message)
+}
+
+func (e *APIError) status() int {
+	if e.Status == 0 {
+		return http.StatusInternalServerError
+	}
+	return e.Status
+}
+
+func (e *APIError) code() string {
+	if e.Code == "" {
+		return "INTERNAL_ERROR"
+	}
+	return e.Code
+}
+
+// errorBody is the JSON form of the standard error body.
+type errorBody struct {
+	Error       string `json:"error"`
+	Message     string `json:"message"`
+	StatusCode  int    `json:"statusCode"`
+	NextActions string `json:"nextActions,omitempty"`
+}
+
+// writeError writes e as the standard error body.
+func writeError(w http.ResponseWriter, e *APIError) {
+	if e.RawBody != nil {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(e.status())
+		_, _ = w.Write(e.RawBody)
+		return
+	}
+	writeJSON(w, e.status(), errorBody{Error: e.code(), Message: e.Message, StatusCode: e.status(), NextActions: e.NextActions})
+}
+
+// marshalJSON encodes like JSON.stringify: no HTML escaping, no newline.
+func marshalJSON(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(fmt.Sprintf("insforgetest: cannot encode %T: %v", v, err))
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// writeJSON writes v as an application/json answer with the given status
+// (with Express's weak ETag).
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body := marshalJSON(v)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("ETag", weakETag(body))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// weakETag is Express's default ETag of a body (the etag module, weak).
+func weakETag(body []byte) string {
+	sum := sha1.Sum(body)
+	return `W/"` + strconv.FormatInt(int64(len(body)), 16) + "-" + base64.StdEncoding.EncodeToString(sum[:])[:27] + `"`
+}
+
+// Common error constructors.
+
+func errInvalidInput(msg string) *APIError {
+	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: msg}
+}
+
+func errValidation(msg, nextActions string) *APIError {
+	return &APIError{Status: 400, Code: "DATABASE_VALIDATION_ERROR", Message: msg, NextActions: nextActions}
+}
+
+func errForbidden(msg string) *APIError {
+	return &APIError{Status: 403, Code: "FORBIDDEN", Message: msg}
+}
+
+func errInternal(msg string) *APIError {
+	return &APIError{Status: 500, Code: "INTERNAL_ERROR", Message: msg}
+}
+
+// isJSONRequest reports whether express.json() would parse the body
+// (its default type is application/json only).
+func isJSONRequest(r *http.Request) bool {
+	return mediaType(r) == "application/json"
+}
+
+func mediaType(r *http.Request) string {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// decodeBody decodes a request body like the backend's body parsers:
+// application/json through express.json() (an empty body reads as {},
+// malformed JSON is a 400 INVALID_INPUT with V8's JSON.parse message),
+// application/x-www-form-urlencoded through express.urlencoded (string
+// values); any other body reads as an empty object.
+func decodeBody(r *http.Request) (any, *APIError) {
+	mt := mediaType(r)
+	if mt != "application/json" && mt != "application/x-www-form-urlencoded" {
+		return map[string]any{}, nil
+	}
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		return nil, errInternal(err.Error())
+	}
+	r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
+	if mt == "application/x-www-form-urlencoded" {
+		return parseURLEncoded(buf.String()), nil
+	}
+	if buf.Len() == 0 {
+		return map[string]any{}, nil
+	}
+	if msg := jsonSyntaxError(buf.String()); msg != "" {
+		return nil, &APIError{Status: 400, Code: "INVALID_INPUT", Message: msg,
+			NextActions: "Please ensure your request body contains valid JSON"}
+	}
+	var v any
+	if err := json.Unmarshal(buf.Bytes(), &v); err != nil {
+		return nil, &APIError{Status: 400, Code: "INVALID_INPUT", Message: err.Error(),
+			NextActions: "Please ensure your request body contains valid JSON"}
+	}
+	return v, nil
+}
+
+// decodeObject decodes a JSON body that must be an object (zod object schema).
+func decodeObject(r *http.Request) (map[string]any, *APIError) {
+	v, err := decodeBody(r)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errInvalidInput(": Expected object, received " + jsonType(v))
+	}
+	return m, nil
+}
+
+// jsonType names a decoded JSON value like zod does.
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case float64, int, int64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// issues collects zod-style validation issues; the message is
+// "path: message, path: message" (§13.2).
+type issues []string
+
+func (is *issues) add(path, msg string) { *is = append(*is, path+": "+msg) }
+
+func (is issues) err() *APIError { return is.errNext("") }
+
+// errNext is err with a nextActions hint.
+func (is issues) errNext(nextActions string) *APIError {
+	if len(is) == 0 {
+		return nil
+	}
+	e := errInvalidInput(strings.Join(is, ", "))
+	e.NextActions = nextActions
+	return e
+}
+
+func joinPath(base string, elem any) string {
+	s := fmt.Sprint(elem)
+	if base == "" {
+		return s
+	}
+	return base + "." + s
+}
+
+// str validates a string field. ok is false if it is absent or invalid (an
+// issue is added when required or invalid).
+func (is *issues) str(obj map[string]any, key, path string, required bool, minLen, maxLen int) (string, bool) {
+	return is.strMsg(obj, key, path, required, minLen, "", maxLen, "")
+}
+
+// strMsg is str with the custom min/max messages of a zod schema ("" for
+// zod's defaults).
+func (is *issues) strMsg(obj map[string]any, key, path string, required bool, minLen int, minMsg string, maxLen int, maxMsg string) (string, bool) {
+	p := joinPath(path, key)
+	v, present := obj[key]
+	if !present {
+		if required {
+			is.add(p, "Required")
+		}
+		return "", false
+	}
+	s, ok := v.(string)
+	if !ok {
+		is.add(p, "Expected string, received "+jsonType(v))
+		return "", false
+	}
+	if minLen > 0 && len([]rune(s)) < minLen {
+		if minMsg == "" {
+			minMsg = "String must contain at least " + strconv.Itoa(minLen) + " character(s)"
+		}
+		is.add(p, minMsg)
+		return "", false
+	}
+	if maxLen > 0 && len([]rune(s)) > maxLen {
+		if maxMsg == "" {
+			maxMsg = "String must contain at most " + strconv.Itoa(maxLen) + " character(s)"
+		}
+		is.add(p, maxMsg)
+		return "", false
+	}
+	return s, true
+}
+
+// boolean validates a boolean field.
+func (is *issues) boolean(obj map[string]any, key, path string, required bool) (bool, bool) {
+	p := joinPath(path, key)
+	v, present := obj[key]
+	if !present {
+		if required {
+			is.add(p, "Required")
+		}
+		return false, false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		is.add(p, "Expected boolean, received "+jsonType(v))
+		return false, false
+	}
+	return b, true
+}
+
+// array validates an array field.
+func (is *issues) array(obj map[string]any, key, path string, required bool, minLen int) ([]any, bool) {
+	return is.arrayMsg(obj, key, path, required, minLen, "")
+}
+
+// arrayMsg is array with a custom min message.
+func (is *issues) arrayMsg(obj map[string]any, key, path string, required bool, minLen int, minMsg string) ([]any, bool) {
+	p := joinPath(path, key)
+	v, present := obj[key]
+	if !present {
+		if required {
+			is.add(p, "Required")
+		}
+		return nil, false
+	}
+	a, ok := v.([]any)
+	if !ok {
+		is.add(p, "Expected array, received "+jsonType(v))
+		return nil, false
+	}
+	if len(a) < minLen {
+		if minMsg == "" {
+			minMsg = "Array must contain at least " + strconv.Itoa(minLen) + " element(s)"
+		}
+		is.add(p, minMsg)
+		return nil, false
+	}
+	return a, true
+}
+
+// object validates an object field.
+func (is *issues) object(obj map[string]any, key, path string, required bool) (map[string]any, bool) {
+	p := joinPath(path, key)
+	v, present := obj[key]
+	if !present {
+		if required {
+			is.add(p, "Required")
+		}
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		is.add(p, "Expected object, received "+jsonType(v))
+		return nil, false
+	}
+	return m, true
+}
+
+// enum validates a string enum field.
+func (is *issues) enum(obj map[string]any, key, path string, required bool, values ...string) (string, bool) {
+	s, ok := is.str(obj, key, path, required, 0, 0)
+	if !ok {
+		return "", false
+	}
+	for _, v := range values {
+		if s == v {
+			return s, true
+		}
+	}
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "'" + v + "'"
+	}
+	is.add(joinPath(path, key), "Invalid enum value. Expected "+strings.Join(quoted, " | ")+", received '"+s+"'")
+	return "", false
+}
+
+// sortedKeys returns the keys of m in sorted order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ---- request body parsing like express.json() and express.urlencoded() ----
+
+// jsonSyntaxError returns the message of V8's JSON.parse (Node 20) for
+// invalid JSON text, as body-parser reports it ("" if the text is valid).
+// body-parser's strict mode (the body must start with { or [) is applied
+// first, with its trick of reporting the first character of the body.
+func jsonSyntaxError(body string) string {
+	src := utf16.Encode([]rune(body))
+	first := -1
+	for i, c := range src {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			first = i
+			break
+		}
+	}
+	if first < 0 || (src[first] != '{' && src[first] != '[') {
+		// strict violation: parse "###…" in place of the body and put the
+		// body's characters back into the message
+		var partial []uint16
+		if first >= 0 {
+			partial = append(append(partial, src[:first]...), make([]uint16, len(src)-first)...)
+			for i := first; i < len(src); i++ {
+				partial[i] = '#'
+			}
+		}
+		msg := utf16.Encode([]rune(v8JSONError(partial)))
+		var out []uint16
+		for i := 0; i < len(msg); {
+			if msg[i] != '#' {
+				out = append(out, msg[i])
+				i++
+				continue
+			}
+			j := i
+			for j < len(msg) && msg[j] == '#' {
+				j++
+			}
+			end := min(first+(j-i), len(src))
+			if first >= 0 {
+				out = append(out, src[first:end]...)
+			}
+			i = j
+		}
+		return string(utf16.Decode(out))
+	}
+	return v8JSONError(src)
+}
+
+// v8JSONError validates JSON text (UTF-16 units) and returns V8's error
+// message, "" if valid.
+func v8JSONError(src []uint16) (msg string) {
+	type jsonFail struct{ msg string }
+	pos := 0
+	n := len(src)
+	fail := func(m string) { panic(jsonFail{m}) }
+	at := func(m string) { fail(m + " in JSON at position " + strconv.Itoa(pos)) }
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(jsonFail)
+			if !ok {
+				panic(r)
+			}
+			msg = f.msg
+		}
+	}()
+	unexpected := func() {
+		if pos >= n {
+			fail("Unexpected end of JSON input")
+		}
+		c := src[pos]
+		switch {
+		case c == '"':
+			at("Unexpected string")
+		case c == '-' || (c >= '0' && c <= '9'):
+			at("Unexpected number")
+		}
+		tok := string(utf16.Decode(src[pos : pos+1]))
+		const ctx = 10
+		switch {
+		case n < 2*ctx+1:
+			fail("Unexpected token '" + tok + "', \"" + string(utf16.Decode(src)) + "\" is not valid JSON")
+		case pos < ctx:
+			fail("Unexpected token '" + tok + "', \"" + string(utf16.Decode(src[:pos+ctx])) + "\"... is not valid JSON")
+		case pos < n-ctx:
+			fail("Unexpected token '" + tok + "', ...\"" + string(utf16.Decode(src[pos-ctx:pos+ctx])) + "\"... is not valid JSON")
+		default:
+			fail("Unexpected token '" + tok + "', ...\"" + string(utf16.Decode(src[pos-ctx:])) + "\" is not valid JSON")
+		}
+	}
+	expect := func(c uint16, m string) {
+		if pos < n && src[pos] == c {
+			pos++
+			return
+		}
+		if m == "" {
+			unexpected()
+		}
+		at(m)
+	}
+	ws := func() {
+		for pos < n && (src[pos] == ' ' || src[pos] == '\t' || src[pos] == '\n' || src[pos] == '\r') {
+			pos++
+		}
+	}
+	isDigit := func(i int) bool { return i < n && src[i] >= '0' && src[i] <= '9' }
+	var value func()
+	str := func() {
+		pos++ // opening quote
+		for {
+			if pos >= n {
+				at("Unterminated string")
+			}
+			c := src[pos]
+			switch {
+			case c == '"':
+				pos++
+				return
+			case c < 0x20:
+				at("Bad control character in string literal")
+			case c == '\\':
+				pos++
+				if pos >= n {
+					at("Unterminated string")
+				}
+				switch src[pos] {
+				case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+					pos++
+				case 'u':
+					pos++
+					for k := 0; k < 4; k++ {
+						if pos >= n {
+							at("Bad Unicode escape")
+						}
+						h := src[pos]
+						if !((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F')) {
+							at("Bad Unicode escape")
+						}
+						pos++
+					}
+				default:
+					at("Bad escaped character")
+				}
+			default:
+				pos++
+			}
+		}
+	}
+	number := func() {
+		if src[pos] == '-' {
+			pos++
+			if !isDigit(pos) {
+				at("No number after minus sign")
+			}
+		}
+		if src[pos] == '0' {
+			pos++
+			if isDigit(pos) {
+				at("Unexpected number")
+			}
+		} else {
+			for isDigit(pos) {
+				pos++
+			}
+		}
+		if pos < n && src[pos] == '.' {
+			pos++
+			if !isDigit(pos) {
+				at("Unterminated fractional number")
+			}
+			for isDigit(pos) {
+				pos++
+			}
+		}
+		if pos < n && (src[pos] == 'e' || src[pos] == 'E') {
+			pos++
+			if pos < n && (src[pos] == '+' || src[pos] == '-') {
+				pos++
+			}
+			if !isDigit(pos) {
+				at("Exponent part is missing a number")
+			}
+			for isDigit(pos) {
+				pos++
+			}
+		}
+	}
+	literal := func(word string) {
+		for i := 0; i < len(word); i++ {
+			if pos >= n {
+				fail("Unexpected end of JSON input")
+			}
+			if src[pos] != uint16(word[i]) {
+				unexpected()
+			}
+			pos++
+		}
+	}
+	value = func() {
+		ws()
+		if pos >= n {
+			fail("Unexpected end of JSON input")
+		}
+		switch c := src[pos]; {
+		case c == '"':
+			str()
+		case c == '-' || (c >= '0' && c <= '9'):
+			number()
+		case c == 't':
+			literal("true")
+		case c == 'f':
+			literal("false")
+		case c == 'n':
+			literal("null")
+		case c == '[':
+			pos++
+			ws()
+			if pos < n && src[pos] == ']' {
+				pos++
+				return
+			}
+			for {
+				value()
+				ws()
+				if pos < n && src[pos] == ',' {
+					pos++
+					continue
+				}
+				expect(']', "Expected ',' or ']' after array element")
+				return
+			}
+		case c == '{':
+			pos++
+			ws()
+			if pos < n && src[pos] == '}' {
+				pos++
+				return
+			}
+			if pos >= n || src[pos] != '"' {
+				at("Expected property name or '}'")
+			}
+			str()
+			ws()
+			expect(':', "Expected ':' after property name")
+			for {
+				value()
+				ws()
+				if pos < n && src[pos] == ',' {
+					pos++
+					ws()
+					if pos >= n || src[pos] != '"' {
+						at("Expected double-quoted property name")
+					}
+					str()
+					ws()
+					expect(':', "")
+					continue
+				}
+				expect('}', "Expected ',' or '}' after property value")
+				return
+			}
+		default:
+			unexpected()
+		}
+	}
+	value()
+	ws()
+	if pos < n {
+		fail("Unexpected non-whitespace character after JSON at position " + strconv.Itoa(pos))
+	}
+	return ""
+}
+
+// parseURLEncoded parses an application/x-www-form-urlencoded body like
+// express.urlencoded({extended: true}) (the qs module): repeated keys and
+// a[]=… make arrays, a[b]=… nested objects; values are strings.
+func parseURLEncoded(body string) map[string]any {
+	out := map[string]any{}
+	for _, pair := range strings.Split(body, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			key = k
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			val = v
+		}
+		// key path: root[seg][seg]…
+		root, rest, _ := strings.Cut(key, "[")
+		var segs []string
+		if rest != "" && strings.HasSuffix(key, "]") {
+			for _, s := range strings.Split(strings.TrimSuffix(rest, "]"), "][") {
+				segs = append(segs, s)
+			}
+		} else if rest != "" {
+			root = key
+		}
+		if root == "" {
+			continue
+		}
+		qsSet(out, root, segs, val)
+	}
+	return out
+}
+
+// qsSet stores val under key/segs in obj.
+func qsSet(obj map[string]any, key string, segs []string, val string) {
+	if len(segs) == 0 {
+		switch cur := obj[key].(type) {
+		case nil:
+			obj[key] = val
+		case []any:
+			obj[key] = append(cur, val)
+		default:
+			obj[key] = []any{cur, val}
+		}
+		return
+	}
+	seg := segs[0]
+	if seg == "" || isSmallIndex(seg) {
+		arr, _ := obj[key].([]any)
+		if obj[key] != nil && arr == nil {
+			if m, ok := obj[key].(map[string]any); ok {
+				qsSet(m, seg, segs[1:], val)
+				return
+			}
+		}
+		if len(segs) == 1 {
+			obj[key] = append(arr, val)
+			return
+		}
+		child := map[string]any{}
+		obj[key] = append(arr, child)
+		qsSet(child, segs[1], segs[2:], val)
+		return
+	}
+	child, ok := obj[key].(map[string]any)
+	if !ok {
+		child = map[string]any{}
+		obj[key] = child
+	}
+	qsSet(child, seg, segs[1:], val)
+}
+
+func isSmallIndex(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 20
+}

@@ -1,0 +1,252 @@
+package insforgetest
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Health and metadata module (§1).
+
+func init() { registerModule(registerMetadataRoutes) }
+
+func registerMetadataRoutes(s *Server) {
+	s.handle("GET /api/health", accessPublic, s.health)
+	s.handle("GET /api/metadata", accessAdmin, s.metadata)
+	s.handle("GET /api/metadata/auth", accessAdmin, s.metadataSection("auth"))
+	s.handle("GET /api/metadata/database", accessAdmin, s.metadataSection("database"))
+	s.handle("GET /api/metadata/storage", accessAdmin, s.metadataSection("storage"))
+	s.handle("GET /api/metadata/functions", accessAdmin, s.metadataSection("functions"))
+	s.handle("GET /api/metadata/realtime", accessAdmin, s.metadataSection("realtime"))
+	s.handle("GET /api/metadata/api-key", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"apiKey": s.apiKeys[0]})
+	})
+	s.handle("GET /api/metadata/anon-key", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"anonKey": s.anonKey})
+	})
+	s.handle("GET /api/metadata/project-id", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"projectId": nil})
+	})
+	cloudOnly := func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, errInternal("This endpoint is only available on InsForge Cloud"))
+	}
+	s.handle("GET /api/metadata/database-connection-string", accessAdmin, cloudOnly)
+	s.handle("GET /api/metadata/database-password", accessAdmin, cloudOnly)
+	s.handle("GET /api/metadata/{tableName}", accessAdmin, s.metadataTable)
+
+	s.setMetadataSection("auth", defaultAuthMetadata)
+	s.setMetadataSection("database", s.databaseMetadata)
+	s.setMetadataSection("storage", func() any { return map[string]any{"buckets": []any{}, "totalSizeInGB": 0} })
+	s.setMetadataSection("functions", func() any { return []any{} })
+	s.setMetadataSection("realtime", func() any {
+		return map[string]any{"channels": []any{}, "permissions": map[string]any{
+			"subscribe": map[string]any{"policies": []any{}},
+			"publish":   map[string]any{"policies": []any{}},
+		}}
+	})
+}
+
+// setMetadataSection registers (or replaces) the provider of one section of
+// GET /api/metadata and of GET /api/metadata/{section}. Modules that own
+// state (storage, functions, realtime, …) call it from their registration
+// function.
+func (s *Server) setMetadataSection(name string, fn func() any) {
+	s.metaMu.Lock()
+	s.metaSections[name] = fn
+	s.metaMu.Unlock()
+}
+
+func (s *Server) section(name string) any {
+	s.metaMu.Lock()
+	fn := s.metaSections[name]
+	s.metaMu.Unlock()
+	if fn == nil {
+		return nil
+	}
+	return fn()
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, map[string]any{
+		"status":    "ok",
+		"version":   Version,
+		"service":   "Insforge OSS Backend",
+		"timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
+	})
+}
+
+func defaultAuthMetadata() any {
+	return map[string]any{
+		"oAuthProviders":       []any{},
+		"customOAuthProviders": []any{},
+		"smtpConfig": map[string]any{
+			"enabled": false, "host": "", "port": 465, "username": "", "hasPassword": false,
+			"senderEmail": "", "senderName": "", "minIntervalSeconds": 60,
+		},
+		"requireEmailVerification": false,
+		"passwordMinLength":        6,
+		"requireNumber":            false,
+		"requireLowercase":         false,
+		"requireUppercase":         false,
+		"requireSpecialChar":       false,
+		"verifyEmailMethod":        "code",
+		"resetPasswordMethod":      "code",
+		"allowedRedirectUrls":      []any{},
+		"disableSignup":            false,
+	}
+}
+
+func (s *Server) databaseMetadata() any {
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	tables := []map[string]any{}
+	size := 8 << 20 // an empty InsForge database is a few MB
+	for _, n := range s.db.tableNames() {
+		t := s.db.tables[n]
+		tables = append(tables, map[string]any{"tableName": n, "recordCount": len(t.rows)})
+		size += 16<<10 + len(marshalJSON(t.rows))
+	}
+	return map[string]any{"tables": tables, "totalSizeInGB": float64(size) / (1 << 30),
+		"hint": "To retrieve detailed schema information for a specific table, call the get-table-schema tool with the table name."}
+}
+
+func (s *Server) metadataSection(name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, s.section(name)) }
+}
+
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
+	format := "json"
+	if vals, ok := r.URL.Query()["format"]; ok {
+		format = vals[0]
+		if len(vals) != 1 || (format != "json" && format != "markdown") {
+			writeError(w, errInvalidInput("Invalid format parameter"))
+			return
+		}
+	}
+	s.metaMu.Lock()
+	sections := make(map[string]func() any, len(s.metaSections))
+	for name, fn := range s.metaSections {
+		sections[name] = fn
+	}
+	s.metaMu.Unlock()
+	md := map[string]any{"version": Version}
+	for name, fn := range sections {
+		md[name] = fn()
+	}
+	if format == "markdown" {
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte(metadataMarkdown(md)))
+		return
+	}
+	writeJSON(w, 200, md)
+}
+
+func metadataMarkdown(md map[string]any) string {
+	var b strings.Builder
+	b.WriteString("# InsForge Backend Metadata\n\n")
+	fmt.Fprintf(&b, "Version: %v\n\n## Database\n\n", md["version"])
+	if db, ok := md["database"].(map[string]any); ok {
+		tables, _ := db["tables"].([]map[string]any)
+		if len(tables) == 0 {
+			b.WriteString("No tables.\n")
+		} else {
+			b.WriteString("| Table | Records |\n|---|---|\n")
+			for _, t := range tables {
+				fmt.Fprintf(&b, "| %v | %v |\n", t["tableName"], t["recordCount"])
+			}
+		}
+		fmt.Fprintf(&b, "\nTotal size: %.4f GB\n", db["totalSizeInGB"])
+	}
+	b.WriteString("\n## Storage\n\n")
+	if st, ok := md["storage"].(map[string]any); ok {
+		fmt.Fprintf(&b, "Buckets: %d\n", lenOf(st["buckets"]))
+	}
+	fmt.Fprintf(&b, "\n## Functions\n\nFunctions: %d\n", lenOf(md["functions"]))
+	b.WriteString("\n## Auth\n\n")
+	if a, ok := md["auth"].(map[string]any); ok {
+		fmt.Fprintf(&b, "OAuth providers: %d\n", lenOf(a["oAuthProviders"]))
+	}
+	return b.String()
+}
+
+func lenOf(v any) int {
+	switch x := v.(type) {
+	case []any:
+		return len(x)
+	case []map[string]any:
+		return len(x)
+	}
+	return 0
+}
+
+// metadataTable answers GET /api/metadata/{tableName}: the export-style
+// schema of a public table (backend exportDatabase, json format, without
+// data); an unknown name gives 200 with an empty description.
+func (s *Server) metadataTable(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("tableName")
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	desc := exportTable(nil)
+	if t, ok := s.db.tables[name]; ok {
+		desc = exportTable(t)
+	}
+	writeJSON(w, 200, map[string]any{name: desc})
+}
+
+// exportTable is the export-style description of a table (t nil: a table
+// that does not exist).
+func exportTable(t *table) orderedRow {
+	schema := []orderedRow{}
+	indexes := []orderedRow{}
+	fks := []orderedRow{}
+	policies := []orderedRow{}
+	triggers := []orderedRow{}
+	rls := false
+	if t != nil {
+		for _, c := range t.columns {
+			nullable := "NO"
+			if c.Nullable && !c.PrimaryKey {
+				nullable = "YES"
+			}
+			var maxLen any
+			if (c.pgType() == "varchar" || c.pgType() == "bpchar") && c.mod != "" {
+				if f, ok := toNumber(strings.Trim(c.mod, "()")); ok {
+					maxLen = f
+				}
+			}
+			schema = append(schema, orderedRow{
+				keys: []string{"columnName", "dataType", "characterMaximumLength", "isNullable", "columnDefault"},
+				vals: []any{c.Name, dataTypeOfPG(c.pgType()), maxLen, nullable, renderDefault(t, c)},
+			})
+		}
+		for _, ix := range t.allIndexes() {
+			indexes = append(indexes, orderedRow{keys: []string{"indexname", "indexdef", "isUnique", "isPrimary"},
+				vals: []any{ix.name, ix.def, ix.unique, ix.primary}})
+		}
+		fks = fksJSON(t)
+		for _, p := range t.policies {
+			policies = append(policies, orderedRow{keys: []string{"policyname", "cmd", "roles", "qual", "withCheck"},
+				vals: []any{p.name, p.cmd, rolesText(p.roles), nullIfEmpty(p.qual), nullIfEmpty(p.withCheck)}})
+		}
+		if t.updTrigger {
+			triggers = append(triggers, orderedRow{
+				keys: []string{"triggerName", "actionTiming", "eventManipulation", "actionOrientation", "actionCondition", "actionStatement", "newTable", "oldTable"},
+				vals: []any{t.triggerName(), "BEFORE", "UPDATE", "ROW", nil, "EXECUTE FUNCTION system.update_updated_at()", nil, nil},
+			})
+		}
+		rls = t.rls
+	}
+	return orderedRow{
+		keys: []string{"schema", "indexes", "foreignKeys", "rlsEnabled", "policies", "triggers", "rows"},
+		vals: []any{schema, indexes, fks, rls, policies, triggers, []any{}},
+	}
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

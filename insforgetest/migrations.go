@@ -1,0 +1,543 @@
+package insforgetest
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// Migrations module (§2.8).
+
+func init() { registerModule(registerMigrationRoutes) }
+
+func registerMigrationRoutes(s *Server) {
+	s.handle("GET /api/database/migrations", accessAdmin, s.listMigrations)
+	s.handle("POST /api/database/migrations", accessAdmin, s.applyMigration)
+	s.handle("POST /api/database/migrations/dry-run", accessAdmin, s.dryRunMigration)
+}
+
+var (
+	versionRE       = regexp.MustCompile(`^[0-9]{1,64}$`)
+	migrationNameRE = regexp.MustCompile(`^[a-z0-9-]+$`)
+)
+
+// compareVersions compares two numeric strings of any length.
+func compareVersions(a, b string) int {
+	a = strings.TrimLeft(a, "0")
+	b = strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
+	s.db.mu.Lock()
+	out := make([]migration, 0, len(s.db.migrations))
+	for i := len(s.db.migrations) - 1; i >= 0; i-- {
+		m := s.db.migrations[i]
+		m.Statements = append([]string{}, m.Statements...)
+		out = append(out, m)
+	}
+	s.db.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"migrations": out})
+}
+
+// Migrations returns the applied migrations, oldest first.
+func (s *Server) Migrations() []string {
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	out := make([]string, len(s.db.migrations))
+	for i, m := range s.db.migrations {
+		out[i] = m.Version + "_" + m.Name
+	}
+	return out
+}
+
+func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
+	body, aerr := decodeObject(r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	// zod: version regex, name trimmed (min 1 + pattern), sql trimmed (min 1).
+	var is issues
+	const versionMsg = "Migration version must be a numeric string of at most 64 digits (e.g. 0001 or 20260418091500)."
+	version, ok := is.str(body, "version", "", true, 0, 0)
+	if ok && !versionRE.MatchString(version) {
+		is.add("version", versionMsg)
+	}
+	name, ok := is.str(body, "name", "", true, 0, 0)
+	name = strings.TrimSpace(name)
+	if ok {
+		if name == "" {
+			is.add("name", "Migration name is required")
+		} else if !migrationNameRE.MatchString(name) {
+			is.add("name", "Use lowercase letters, numbers, and hyphens only.")
+		}
+	}
+	sql, ok := is.str(body, "sql", "", true, 0, 0)
+	sql = strings.TrimSpace(sql)
+	if ok && sql == "" {
+		is.add("sql", "Migration SQL is required")
+	}
+	if len(is) == 1 {
+		// a single issue is reported without its path
+		_, msg, _ := strings.Cut(is[0], ": ")
+		writeError(w, errInvalidInput(msg))
+		return
+	}
+	if err := is.err(); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.mu.Lock()
+	h := s.sqlHandler
+	s.mu.Unlock()
+	texts := splitMigrationSQL(sql)
+	if len(texts) == 0 {
+		writeError(w, errInvalidInput("Migration SQL must contain at least one statement."))
+		return
+	}
+	_, parsed, aerr := checkGuards(sql, h == nil)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+
+	// Migrations are serialised; the db lock is only held while the
+	// interpreter runs (a handler may call back into the Server).
+	s.db.migMu.Lock()
+	defer s.db.migMu.Unlock()
+	s.db.mu.Lock()
+	if n := len(s.db.migrations); n > 0 && compareVersions(version, s.db.migrations[n-1].Version) <= 0 {
+		s.db.mu.Unlock()
+		writeError(w, &APIError{Status: 409, Code: "DATABASE_MIGRATION_ALREADY_EXISTS",
+			Message: "Migration version must be newer than the latest applied migration."})
+		return
+	}
+	if h == nil {
+		_, aerr = s.execAll(parsed, nil, false, "project_admin")
+	}
+	s.db.mu.Unlock()
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if h != nil {
+		// the whole SQL text, as the backend sends it in one query
+		if _, err := h(sql, nil); err != nil {
+			writeError(w, handlerError(err))
+			return
+		}
+	}
+	now := time.Now()
+	m := migration{Version: version, Name: name, Statements: texts, CreatedAt: jsDate(now)}
+	s.db.mu.Lock()
+	s.db.migrations = append(s.db.migrations, m)
+	if t, ok := s.db.lookup("system", "custom_migrations"); ok {
+		stmts := make([]any, len(texts))
+		for i, st := range texts {
+			stmts[i] = st
+		}
+		t.rows = append(t.rows, map[string]any{"version": version, "name": name, "statements": stmts, "created_at": formatTimestamp(now)})
+	}
+	s.db.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"version":    m.Version,
+		"name":       m.Name,
+		"statements": m.Statements,
+		"createdAt":  m.CreatedAt,
+		"message":    "Migration executed successfully",
+	})
+}
+
+// splitMigrationSQL mirrors the backend's parseSQLStatements (the
+// @databases/split-sql-query module): a query with no ";" before its end is
+// one statement, kept as written (trailing ";" and comments included);
+// otherwise it is split on top-level ";" with comments removed and each
+// statement trimmed. Statements that are only comments are dropped.
+func splitMigrationSQL(sql string) []string {
+	var stmts []string
+	trimmed := strings.TrimSpace(sql)
+	if i := strings.IndexByte(trimmed, ';'); i < 0 || i == len(trimmed)-1 {
+		stmts = []string{trimmed}
+	} else if parts := splitSQLParts(sql); len(parts) <= 1 {
+		stmts = []string{trimmed}
+	} else {
+		stmts = parts
+	}
+	var out []string
+	for _, st := range stmts {
+		if strings.TrimSpace(sqlCommentRE.ReplaceAllString(sqlLineCommentRE.ReplaceAllString(st, ""), "")) != "" {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+var (
+	sqlLineCommentRE = regexp.MustCompile(`(?m)--.*$`)
+	sqlCommentRE     = regexp.MustCompile(`/\*[\s\S]*?\*/`)
+)
+
+// splitSQLParts is the statement splitter of @databases/split-sql-query
+// (quotes, dollar quotes and comments aware; comments are dropped).
+func splitSQLParts(text string) []string {
+	var queries []string
+	var str strings.Builder
+	var quoteChar rune
+	lineCommentStart, isLineComment := false, false
+	blockCommentStart, isBlockComment, isBlockCommentPrinted := false, false, false
+	isBlockCommentFirstChar, isBlockCommentEnd := false, false
+	dollarQuoteStart, dollarQuote := "", ""
+	isSpace := func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }
+	for _, char := range text {
+		if lineCommentStart {
+			lineCommentStart = false
+			if char == '-' {
+				isLineComment = true
+			} else {
+				str.WriteByte('-')
+			}
+		}
+		if blockCommentStart {
+			blockCommentStart = false
+			if char == '*' {
+				isBlockCommentFirstChar = true
+				isBlockComment = true
+			} else {
+				str.WriteByte('/')
+			}
+		}
+		if dollarQuoteStart != "" && dollarQuote == "" {
+			if char == '$' {
+				dollarQuote = dollarQuoteStart + "$"
+				dollarQuoteStart = ""
+				str.WriteRune(char)
+				continue
+			} else if (char >= '0' && char <= '9') || char == '_' || unicode.ToLower(char) != unicode.ToUpper(char) {
+				dollarQuoteStart += string(char)
+			} else {
+				dollarQuoteStart = ""
+			}
+		}
+		switch {
+		case isBlockCommentFirstChar:
+			isBlockCommentFirstChar = false
+			if char == '*' {
+				isBlockCommentEnd = true
+			} else if !isSpace(char) {
+				isBlockCommentPrinted = true
+				str.WriteString("/*" + string(char))
+			}
+		case isBlockComment:
+			if isBlockCommentPrinted {
+				str.WriteRune(char)
+			}
+			if isBlockCommentEnd {
+				isBlockCommentEnd = false
+				if char == '/' {
+					isBlockComment = false
+					isBlockCommentPrinted = false
+				}
+			} else if char == '*' {
+				isBlockCommentEnd = true
+			}
+		case isLineComment:
+			if char == '\n' {
+				str.WriteByte('\n')
+				isLineComment = false
+			}
+		case quoteChar != 0 && char == quoteChar:
+			quoteChar = 0
+			str.WriteRune(char)
+		case quoteChar != 0:
+			str.WriteRune(char)
+		case dollarQuote != "":
+			if dollarQuoteStart != "" {
+				dollarQuoteStart += string(char)
+				if dollarQuoteStart == dollarQuote {
+					dollarQuote = ""
+					dollarQuoteStart = ""
+				}
+			}
+			if dollarQuote != "" && char == '$' {
+				dollarQuoteStart = "$"
+			}
+			str.WriteRune(char)
+		default:
+			switch char {
+			case '\'', '"', '`':
+				quoteChar = char
+				str.WriteRune(char)
+			case '$':
+				dollarQuoteStart = "$"
+				str.WriteRune(char)
+			case '-':
+				lineCommentStart = true
+			case '/':
+				blockCommentStart = true
+			case ';':
+				if strings.TrimSpace(str.String()) != "" {
+					queries = append(queries, strings.TrimSpace(str.String()))
+				}
+				str.Reset()
+			default:
+				str.WriteRune(char)
+			}
+		}
+	}
+	if lineCommentStart {
+		str.WriteByte('-')
+	}
+	if blockCommentStart {
+		str.WriteByte('/')
+	}
+	if strings.TrimSpace(str.String()) != "" {
+		queries = append(queries, strings.TrimSpace(str.String()))
+	}
+	return queries
+}
+
+// ---- POST /api/database/migrations/dry-run ----
+
+// rateLimiter is express-rate-limit (fixed window per client, memory
+// store) with standardHeaders (draft-6 RateLimit-* headers).
+type rateLimiter struct {
+	mu     sync.Mutex
+	limit  int
+	window time.Duration
+	hits   map[string]*rateEntry
+	msg    string
+}
+
+type rateEntry struct {
+	count int
+	reset time.Time
+}
+
+// allow counts a request; it answers 429 itself (and returns false) when
+// the client is over the limit.
+func (l *rateLimiter) allow(w http.ResponseWriter, r *http.Request) bool {
+	l.mu.Lock()
+	if l.limit <= 0 {
+		l.mu.Unlock()
+		return true
+	}
+	key := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		key = host
+	}
+	now := time.Now()
+	e := l.hits[key]
+	if e == nil || !now.Before(e.reset) {
+		e = &rateEntry{reset: now.Add(l.window)}
+		if l.hits == nil {
+			l.hits = map[string]*rateEntry{}
+		}
+		l.hits[key] = e
+	}
+	e.count++
+	count, limit, window, reset := e.count, l.limit, l.window, e.reset
+	l.mu.Unlock()
+	resetSec := int(math.Ceil(reset.Sub(now).Seconds()))
+	h := w.Header()
+	h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d", limit, int(math.Ceil(window.Seconds()))))
+	h.Set("RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(max(limit-count, 0)))
+	if resetSec > 0 {
+		h.Set("RateLimit-Reset", strconv.Itoa(resetSec))
+	}
+	if count <= limit {
+		return true
+	}
+	h.Set("Retry-After", strconv.Itoa(max(resetSec, 0)))
+	writeError(w, &APIError{Status: http.StatusTooManyRequests, Code: "TOO_MANY_REQUESTS", Message: l.msg})
+	return false
+}
+
+// WithDryRunRateLimit sets the rate limit of POST
+// /api/database/migrations/dry-run: at most limit requests per client
+// (remote address) in each window (the backend's default, also the fake's,
+// is 30 per 15 minutes). Over the limit the fake answers 429
+// TOO_MANY_REQUESTS with Retry-After, as the backend does. limit <= 0
+// disables the limit.
+func WithDryRunRateLimit(limit int, window time.Duration) Option {
+	return func(s *Server) {
+		s.dryRunLimiter.limit = limit
+		s.dryRunLimiter.window = window
+	}
+}
+
+type riskFactor struct {
+	code, description, level, statement string
+}
+
+func (f riskFactor) MarshalJSON() ([]byte, error) {
+	o := orderedRow{keys: []string{"code", "description", "level"}, vals: []any{f.code, f.description, f.level}}
+	if f.statement != "" {
+		o.keys = append(o.keys, "statement")
+		o.vals = append(o.vals, f.statement)
+	}
+	return o.MarshalJSON()
+}
+
+// dryRunAnswer builds the dry-run answer (error omitted when "").
+func dryRunAnswer(valid bool, statements []string, level string, factors []riskFactor, errMsg string) orderedRow {
+	if statements == nil {
+		statements = []string{}
+	}
+	if factors == nil {
+		factors = []riskFactor{}
+	}
+	o := orderedRow{keys: []string{"valid", "statementCount", "statements", "riskLevel", "riskFactors"},
+		vals: []any{valid, len(statements), statements, level, factors}}
+	if errMsg != "" {
+		o.keys = append(o.keys, "error")
+		o.vals = append(o.vals, errMsg)
+	}
+	return o
+}
+
+// dryRunMigration analyses a migration and runs it in a transaction that
+// is always rolled back (backend dryRunMigration).
+func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
+	if !s.dryRunLimiter.allow(w, r) {
+		return
+	}
+	body, aerr := decodeObject(r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	var is issues
+	sql, ok := is.str(body, "sql", "", true, 0, 0)
+	sql = strings.TrimSpace(sql)
+	if ok && sql == "" {
+		is.add("sql", "Migration SQL is required")
+	}
+	if len(is) == 1 {
+		_, msg, _ := strings.Cut(is[0], ": ")
+		writeError(w, errInvalidInput(msg))
+		return
+	}
+	if err := is.err(); err != nil {
+		writeError(w, err)
+		return
+	}
+	statements := splitMigrationSQL(sql)
+	if len(statements) == 0 {
+		const msg = "Migration SQL must contain at least one statement."
+		writeJSON(w, 200, dryRunAnswer(false, nil, "DANGER", []riskFactor{{code: "EMPTY_SQL", description: msg, level: "DANGER"}}, msg))
+		return
+	}
+	s.mu.Lock()
+	h := s.sqlHandler
+	s.mu.Unlock()
+	stmts, parsed, aerr := checkGuards(sql, h == nil)
+	if aerr != nil {
+		writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: aerr.Message, level: "DANGER"}}, aerr.Message))
+		return
+	}
+	if parsed == nil {
+		// a test SQL handler is installed: analyse with the interpreter's
+		// parser where it can, like libpg-query
+		parsed = make([]any, len(stmts))
+		for i, st := range stmts {
+			if p, err := parseStatement(st); err == nil {
+				parsed[i] = p
+			} else {
+				parsed = nil
+				break
+			}
+		}
+	}
+	level := "SAFE"
+	var factors []riskFactor
+	raise := func(l string) {
+		if l == "DANGER" || level == "SAFE" {
+			level = l
+		}
+	}
+	if parsed != nil {
+		for i, p := range parsed {
+			text := sql
+			if i < len(statements) {
+				text = statements[i]
+			}
+			for _, f := range statementRisks(p) {
+				f.statement = text
+				factors = append(factors, f)
+				raise(f.level)
+			}
+		}
+	} else {
+		for _, st := range statements {
+			u := strings.ToUpper(st)
+			if strings.Contains(u, "DROP TABLE") || strings.Contains(u, "DROP DATABASE") || strings.Contains(u, "TRUNCATE") {
+				factors = append(factors, riskFactor{code: "DESTRUCTIVE_DATA_LOSS", description: "Statement drops tables or truncates data permanently.", level: "DANGER", statement: st})
+				raise("DANGER")
+			}
+		}
+	}
+	execErr := ""
+	if h != nil {
+		if _, err := h(sql, nil); err != nil {
+			execErr = handlerError(err).Message
+		}
+	} else {
+		s.db.mu.Lock()
+		saved := s.db.saveState()
+		if _, aerr := s.execAll(parsed, nil, false, "project_admin"); aerr != nil {
+			execErr = aerr.Message
+		}
+		s.db.restoreState(saved)
+		s.db.mu.Unlock()
+	}
+	valid := execErr == ""
+	if !valid {
+		level = "DANGER"
+		factors = append(factors, riskFactor{code: "SYNTAX_OR_EXECUTION_ERROR", description: execErr, level: "DANGER"})
+	}
+	writeJSON(w, 200, dryRunAnswer(valid, statements, level, factors, execErr))
+}
+
+// statementRisks are the risk factors of one statement (backend
+// dryRunMigration: DropStmt of tables/schemas, TRUNCATE, destructive ALTER
+// TABLE commands).
+func statementRisks(p any) []riskFactor {
+	dropObject := func(kind string) riskFactor {
+		return riskFactor{code: "DESTRUCTIVE_DATA_LOSS", level: "DANGER",
+			description: "Statement drops database object (" + kind + ") permanently resulting in potential data loss."}
+	}
+	switch st := p.(type) {
+	case *dropTableStmt:
+		return []riskFactor{dropObject("OBJECT_TABLE")}
+	case *dropSchemaStmt:
+		return []riskFactor{dropObject("OBJECT_SCHEMA")}
+	case *truncateStmt:
+		return []riskFactor{{code: "DESTRUCTIVE_DATA_LOSS", level: "DANGER", description: "TRUNCATE statement clears all records from targeted table(s)."}}
+	case *alterTableStmt:
+		var out []riskFactor
+		for _, a := range st.actions {
+			sub := map[string]string{"drop": "AT_DropColumn", "drop_constraint": "AT_DropConstraint", "type": "AT_AlterColumnType"}[a.kind]
+			if sub != "" {
+				out = append(out, riskFactor{code: "SCHEMA_BREAKING_CHANGE", level: "WARNING",
+					description: "ALTER TABLE statement contains destructive command: " + sub + "."})
+			}
+		}
+		return out
+	}
+	return nil
+}

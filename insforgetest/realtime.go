@@ -1,0 +1,786 @@
+package insforgetest
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"weak"
+)
+
+// Realtime module (§7): channel patterns, the message log with its stats,
+// the RLS permissions of the realtime tables, and the retention config.
+//
+// The fake's raw SQL interpreter does not know realtime.publish(); tests
+// that publish through raw SQL install an SQL handler (SetSQLHandler) that
+// calls PublishRealtime.
+
+func init() { registerModule(registerRealtimeRoutes) }
+
+func registerRealtimeRoutes(s *Server) {
+	rt := realtimeOf(s)
+	s.handle("GET /api/realtime/channels", accessAdmin, rt.listChannels)
+	s.handle("POST /api/realtime/channels", accessAdmin, rt.createChannel)
+	s.handle("GET /api/realtime/channels/{id}", accessAdmin, rt.getChannel)
+	s.handle("PUT /api/realtime/channels/{id}", accessAdmin, rt.updateChannel)
+	s.handle("DELETE /api/realtime/channels/{id}", accessAdmin, rt.deleteChannel)
+	s.handle("GET /api/realtime/messages", accessAdmin, rt.listMessages)
+	s.handle("DELETE /api/realtime/messages", accessAdmin, rt.clearMessages)
+	s.handle("GET /api/realtime/messages/stats", accessAdmin, rt.stats)
+	s.handle("GET /api/realtime/permissions", accessAdmin, rt.getPermissions)
+	s.handle("GET /api/realtime/config", accessAdmin, rt.getConfig)
+	s.handle("PATCH /api/realtime/config", accessAdmin, rt.patchConfig)
+	s.setMetadataSection("realtime", func() any {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return map[string]any{"channels": rt.channelList(), "permissions": rt.permissions()}
+	})
+}
+
+// ---- per-server module state ----
+
+// rtaiServerState attaches module state to a Server without a field in it:
+// entries are keyed by a weak pointer and dropped when the Server is
+// garbage collected.
+type rtaiServerState[T any] struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[Server]]*T
+}
+
+// get returns s's state, creating it with mk on first use.
+func (w *rtaiServerState[T]) get(s *Server, mk func() *T) *T {
+	k := weak.Make(s)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if v, ok := w.m[k]; ok {
+		return v
+	}
+	if w.m == nil {
+		w.m = map[weak.Pointer[Server]]*T{}
+	}
+	v := mk()
+	w.m[k] = v
+	runtime.AddCleanup(s, func(k weak.Pointer[Server]) {
+		w.mu.Lock()
+		delete(w.m, k)
+		w.mu.Unlock()
+	}, k)
+	return v
+}
+
+var realtimeStates rtaiServerState[realtimeState]
+
+func realtimeOf(s *Server) *realtimeState {
+	return realtimeStates.get(s, func() *realtimeState { return &realtimeState{} })
+}
+
+type realtimeState struct {
+	mu        sync.Mutex
+	channels  []*rtChannel // in creation order
+	messages  []*RealtimeMessage
+	retention *int // nil: keep forever (the default)
+	policies  []RealtimePolicy
+	clock     time.Time // last timestamp handed out (strictly increasing)
+}
+
+type rtChannel struct {
+	id          string
+	pattern     string
+	description *string
+	webhookURLs []string // nil: null
+	enabled     bool
+	createdAt   time.Time
+	updatedAt   time.Time
+}
+
+// RealtimeMessage is one entry of the realtime message log, in the shape of
+// GET /api/realtime/messages.
+type RealtimeMessage struct {
+	ID               string         `json:"id"`
+	EventName        string         `json:"eventName"`
+	ChannelID        *string        `json:"channelId"`
+	ChannelName      string         `json:"channelName"`
+	Payload          map[string]any `json:"payload"`
+	SenderType       string         `json:"senderType"` // system or user
+	SenderID         *string        `json:"senderId"`
+	WSAudienceCount  int            `json:"wsAudienceCount"`
+	WHAudienceCount  int            `json:"whAudienceCount"`
+	WHDeliveredCount int            `json:"whDeliveredCount"`
+	CreatedAt        time.Time      `json:"-"`
+}
+
+// RealtimePolicy is an RLS policy on realtime.channels (subscribe) or
+// realtime.messages (publish), in the shape of GET /api/realtime/permissions.
+type RealtimePolicy struct {
+	PolicyName string   `json:"policyName"`
+	TableName  string   `json:"tableName"` // channels or messages
+	Command    string   `json:"command"`   // SELECT, INSERT, ALL, …
+	Roles      []string `json:"roles"`
+	Using      *string  `json:"using"`
+	WithCheck  *string  `json:"withCheck"`
+}
+
+// now returns a timestamp later than every one handed out before, so that
+// "newest first" orders are stable. rt.mu held.
+func (rt *realtimeState) now() time.Time {
+	t := time.Now().UTC().Truncate(time.Millisecond)
+	if !t.After(rt.clock) {
+		t = rt.clock.Add(time.Millisecond)
+	}
+	rt.clock = t
+	return t
+}
+
+// rtISOTime formats like JSON.stringify(new Date(…)).
+func rtISOTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func (c *rtChannel) json() map[string]any {
+	var hooks any
+	if c.webhookURLs != nil {
+		hooks = append([]string{}, c.webhookURLs...)
+	}
+	var desc any
+	if c.description != nil {
+		desc = *c.description
+	}
+	return map[string]any{
+		"id":          c.id,
+		"pattern":     c.pattern,
+		"description": desc,
+		"webhookUrls": hooks,
+		"enabled":     c.enabled,
+		"createdAt":   rtISOTime(c.createdAt),
+		"updatedAt":   rtISOTime(c.updatedAt),
+	}
+}
+
+func (m *RealtimeMessage) json() map[string]any {
+	payload := m.Payload
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	return map[string]any{
+		"id":               m.ID,
+		"eventName":        m.EventName,
+		"channelId":        m.ChannelID,
+		"channelName":      m.ChannelName,
+		"payload":          payload,
+		"senderType":       m.SenderType,
+		"senderId":         m.SenderID,
+		"wsAudienceCount":  m.WSAudienceCount,
+		"whAudienceCount":  m.WHAudienceCount,
+		"whDeliveredCount": m.WHDeliveredCount,
+		"createdAt":        rtISOTime(m.CreatedAt),
+	}
+}
+
+// channelList is GET /api/realtime/channels: newest first. rt.mu held.
+func (rt *realtimeState) channelList() []map[string]any {
+	out := make([]map[string]any, 0, len(rt.channels))
+	for i := len(rt.channels) - 1; i >= 0; i-- {
+		out = append(out, rt.channels[i].json())
+	}
+	return out
+}
+
+// permissions is GET /api/realtime/permissions. rt.mu held.
+func (rt *realtimeState) permissions() map[string]any {
+	sub, pub := []RealtimePolicy{}, []RealtimePolicy{}
+	for _, p := range rt.policies {
+		p.Roles = append([]string{}, p.Roles...)
+		if p.TableName == "messages" {
+			pub = append(pub, p)
+		} else {
+			sub = append(sub, p)
+		}
+	}
+	byName := func(ps []RealtimePolicy) func(i, j int) bool {
+		return func(i, j int) bool { return ps[i].PolicyName < ps[j].PolicyName }
+	}
+	sort.SliceStable(sub, byName(sub))
+	sort.SliceStable(pub, byName(pub))
+	return map[string]any{"subscribe": map[string]any{"policies": sub}, "publish": map[string]any{"policies": pub}}
+}
+
+func (rt *realtimeState) find(id string) *rtChannel {
+	for _, c := range rt.channels {
+		if strings.EqualFold(c.id, id) {
+			return c
+		}
+	}
+	return nil
+}
+
+// match mirrors realtime.publish(): an enabled channel whose pattern equals
+// name wins over one whose pattern matches it as a LIKE pattern. rt.mu held.
+func (rt *realtimeState) match(name string) *rtChannel {
+	var like *rtChannel
+	for _, c := range rt.channels {
+		if !c.enabled {
+			continue
+		}
+		if c.pattern == name {
+			return c
+		}
+		if like == nil && rtLike(name, c.pattern) {
+			like = c
+		}
+	}
+	return like
+}
+
+// rtLike reports whether s matches the SQL LIKE pattern p ('%' any run,
+// '_' one character, '\' escapes the next character).
+func rtLike(s, p string) bool {
+	sr, pr := []rune(s), []rune(p)
+	var rec func(i, j int) bool
+	memo := map[[2]int]bool{}
+	rec = func(i, j int) bool {
+		key := [2]int{i, j}
+		if v, ok := memo[key]; ok {
+			return v
+		}
+		var ok bool
+		switch {
+		case j == len(pr):
+			ok = i == len(sr)
+		case pr[j] == '%':
+			ok = rec(i, j+1) || (i < len(sr) && rec(i+1, j))
+		case i == len(sr):
+			ok = false
+		case pr[j] == '_':
+			ok = rec(i+1, j+1)
+		case pr[j] == '\\' && j+1 < len(pr):
+			ok = sr[i] == pr[j+1] && rec(i+1, j+2)
+		default:
+			ok = sr[i] == pr[j] && rec(i+1, j+1)
+		}
+		memo[key] = ok
+		return ok
+	}
+	return rec(0, 0)
+}
+
+// ---- exported helpers for tests ----
+
+// AddRealtimeChannel registers an enabled channel pattern directly (no
+// validation) and returns its id.
+func (s *Server) AddRealtimeChannel(pattern string, webhookURLs ...string) string {
+	rt := realtimeOf(s)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	now := rt.now()
+	c := &rtChannel{id: newUUID(), pattern: pattern, enabled: true, createdAt: now, updatedAt: now}
+	if len(webhookURLs) > 0 {
+		c.webhookURLs = append([]string{}, webhookURLs...)
+	}
+	rt.channels = append(rt.channels, c)
+	return c.id
+}
+
+// AddRealtimeMessage appends m to the message log as given and returns the
+// stored copy. Defaults: a new ID, SenderType "system", CreatedAt now (later
+// than every earlier message), an empty payload, and, when ChannelID is nil,
+// the id of the enabled pattern that matches ChannelName (if any).
+func (s *Server) AddRealtimeMessage(m RealtimeMessage) RealtimeMessage {
+	rt := realtimeOf(s)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if m.ChannelID == nil {
+		if c := rt.match(m.ChannelName); c != nil {
+			id := c.id
+			m.ChannelID = &id
+		}
+	}
+	return rt.add(m)
+}
+
+// PublishRealtime does what realtime.publish(channel, event, payload) does:
+// when an enabled pattern matches channel, it logs a system message (every
+// webhook of the pattern counted as delivered, no WebSocket audience) and
+// returns its id; otherwise it stores nothing and returns "", false.
+func (s *Server) PublishRealtime(channel, event string, payload map[string]any) (string, bool) {
+	rt := realtimeOf(s)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	c := rt.match(channel)
+	if c == nil {
+		return "", false
+	}
+	id := c.id
+	hooks := len(c.webhookURLs)
+	m := rt.add(RealtimeMessage{
+		EventName: event, ChannelID: &id, ChannelName: channel, Payload: payload,
+		WHAudienceCount: hooks, WHDeliveredCount: hooks,
+	})
+	return m.ID, true
+}
+
+// add stores a message, filling in the defaults. rt.mu held.
+func (rt *realtimeState) add(m RealtimeMessage) RealtimeMessage {
+	if m.ID == "" {
+		m.ID = newUUID()
+	}
+	if m.SenderType == "" {
+		m.SenderType = "system"
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = rt.now()
+	} else if m.CreatedAt.After(rt.clock) {
+		rt.clock = m.CreatedAt
+	}
+	if m.Payload == nil {
+		m.Payload = map[string]any{}
+	}
+	stored := m
+	rt.messages = append(rt.messages, &stored)
+	return stored
+}
+
+// RealtimeMessages returns a copy of the message log, oldest first.
+func (s *Server) RealtimeMessages() []RealtimeMessage {
+	rt := realtimeOf(s)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	out := make([]RealtimeMessage, len(rt.messages))
+	for i, m := range rt.messages {
+		out[i] = *m
+	}
+	return out
+}
+
+// AddRealtimePolicy adds an RLS policy on realtime.channels (TableName
+// "channels": subscribe) or realtime.messages ("messages": publish).
+func (s *Server) AddRealtimePolicy(p RealtimePolicy) {
+	rt := realtimeOf(s)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if p.Roles == nil {
+		p.Roles = []string{"public"}
+	}
+	rt.policies = append(rt.policies, p)
+}
+
+// ---- validation ----
+
+var rtPatternRE = regexp.MustCompile(`^[a-zA-Z0-9-]+(:[a-zA-Z0-9%:-]+)*$`)
+
+func errRTInvalidPattern() *APIError {
+	return &APIError{Status: 400, Code: "REALTIME_INVALID_CHANNEL_PATTERN",
+		Message: "Invalid channel pattern: use letters, digits, colons, hyphens, and % as a wildcard."}
+}
+
+func errRTChannelNotFound() *APIError {
+	return &APIError{Status: 404, Code: "REALTIME_CHANNEL_NOT_FOUND", Message: "Channel not found"}
+}
+
+// rtCheckChannelID mimics Postgres on a uuid column: a malformed id is a
+// 22P02 error, which the backend answers as 500.
+func rtCheckChannelID(id string) *APIError {
+	if !uuidRE.MatchString(id) {
+		return (&pgError{Code: "22P02", Message: fmt.Sprintf("invalid input syntax for type uuid: %q", id)}).toAPIError()
+	}
+	return nil
+}
+
+func rtIsURL(s string) bool {
+	i := strings.Index(s, ":")
+	if i <= 0 {
+		return false
+	}
+	scheme := strings.ToLower(s[:i])
+	for _, r := range scheme {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return len(s) > i+1
+}
+
+// rtChannelFields validates the create/update body (zod; code
+// REALTIME_INVALID_CHANNEL_REQUEST).
+func rtChannelFields(body map[string]any, create bool) (map[string]any, *APIError) {
+	var is issues
+	out := map[string]any{}
+	if p, ok := is.str(body, "pattern", "", create, 0, 0); ok {
+		if p == "" {
+			is.add("pattern", "String must contain at least 1 character(s)")
+		} else {
+			out["pattern"] = p
+		}
+	}
+	if d, ok := is.str(body, "description", "", false, 0, 0); ok {
+		out["description"] = d
+	}
+	if hooks, ok := is.array(body, "webhookUrls", "", false, 0); ok {
+		list := []string{}
+		for i, h := range hooks {
+			p := joinPath("webhookUrls", i)
+			hs, isStr := h.(string)
+			switch {
+			case !isStr:
+				is.add(p, "Expected string, received "+jsonType(h))
+			case !rtIsURL(hs):
+				is.add(p, "Invalid url")
+			default:
+				list = append(list, hs)
+			}
+		}
+		out["webhookUrls"] = list
+	}
+	if e, ok := is.boolean(body, "enabled", "", false); ok {
+		out["enabled"] = e
+	}
+	if len(is) > 0 {
+		return nil, &APIError{Status: 400, Code: "REALTIME_INVALID_CHANNEL_REQUEST", Message: strings.Join(is, ", ")}
+	}
+	return out, nil
+}
+
+func (rt *realtimeState) patternTaken(pattern string, except *rtChannel) *APIError {
+	for _, c := range rt.channels {
+		if c != except && c.pattern == pattern {
+			return (&pgError{Code: "23505", Message: `duplicate key value violates unique constraint "channels_pattern_key"`}).toAPIError()
+		}
+	}
+	return nil
+}
+
+// ---- channels ----
+
+func (rt *realtimeState) listChannels(w http.ResponseWriter, r *http.Request) {
+	rt.mu.Lock()
+	list := rt.channelList()
+	rt.mu.Unlock()
+	writeJSON(w, 200, list)
+}
+
+func (rt *realtimeState) getChannel(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := rtCheckChannelID(id); err != nil {
+		writeError(w, err)
+		return
+	}
+	rt.mu.Lock()
+	c := rt.find(id)
+	var out map[string]any
+	if c != nil {
+		out = c.json()
+	}
+	rt.mu.Unlock()
+	if c == nil {
+		writeError(w, errRTChannelNotFound())
+		return
+	}
+	writeJSON(w, 200, out)
+}
+
+func (rt *realtimeState) createChannel(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeObject(r)
+	if err != nil {
+		err.Code = "REALTIME_INVALID_CHANNEL_REQUEST"
+		writeError(w, err)
+		return
+	}
+	f, err := rtChannelFields(body, true)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	pattern := f["pattern"].(string)
+	if !rtPatternRE.MatchString(pattern) {
+		writeError(w, errRTInvalidPattern())
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if err := rt.patternTaken(pattern, nil); err != nil {
+		writeError(w, err)
+		return
+	}
+	now := rt.now()
+	c := &rtChannel{id: newUUID(), pattern: pattern, enabled: true, createdAt: now, updatedAt: now}
+	if d, ok := f["description"].(string); ok && d != "" {
+		c.description = &d
+	}
+	if hooks, ok := f["webhookUrls"].([]string); ok && len(hooks) > 0 {
+		c.webhookURLs = hooks
+	}
+	if e, ok := f["enabled"].(bool); ok {
+		c.enabled = e
+	}
+	rt.channels = append(rt.channels, c)
+	writeJSON(w, 201, c.json())
+}
+
+func (rt *realtimeState) updateChannel(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeObject(r)
+	if err != nil {
+		err.Code = "REALTIME_INVALID_CHANNEL_REQUEST"
+		writeError(w, err)
+		return
+	}
+	f, err := rtChannelFields(body, false)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := rtCheckChannelID(id); err != nil {
+		writeError(w, err)
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	c := rt.find(id)
+	if c == nil {
+		writeError(w, errRTChannelNotFound())
+		return
+	}
+	if p, ok := f["pattern"].(string); ok {
+		if !rtPatternRE.MatchString(p) {
+			writeError(w, errRTInvalidPattern())
+			return
+		}
+		if err := rt.patternTaken(p, c); err != nil {
+			writeError(w, err)
+			return
+		}
+		c.pattern = p
+	}
+	if d, ok := f["description"].(string); ok {
+		c.description = &d
+	}
+	if hooks, ok := f["webhookUrls"].([]string); ok {
+		c.webhookURLs = hooks
+	}
+	if e, ok := f["enabled"].(bool); ok {
+		c.enabled = e
+	}
+	c.updatedAt = rt.now()
+	writeJSON(w, 200, c.json())
+}
+
+func (rt *realtimeState) deleteChannel(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := rtCheckChannelID(id); err != nil {
+		writeError(w, err)
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	c := rt.find(id)
+	if c == nil {
+		writeError(w, errRTChannelNotFound())
+		return
+	}
+	for i, x := range rt.channels {
+		if x == c {
+			rt.channels = append(rt.channels[:i], rt.channels[i+1:]...)
+			break
+		}
+	}
+	for _, m := range rt.messages {
+		if m.ChannelID != nil && strings.EqualFold(*m.ChannelID, c.id) {
+			m.ChannelID = nil // ON DELETE SET NULL
+		}
+	}
+	writeJSON(w, 200, map[string]any{"message": "Channel deleted"})
+}
+
+// ---- messages ----
+
+// rtQueryInt validates a z.coerce.number().int() query parameter.
+func rtQueryInt(is *issues, q map[string][]string, key string, min, max, def int) int {
+	vals, ok := q[key]
+	if !ok || len(vals) == 0 {
+		return def
+	}
+	f := 0.0 // Number("") is 0
+	if v := strings.TrimSpace(vals[0]); v != "" {
+		var err error
+		if f, err = strconv.ParseFloat(v, 64); err != nil {
+			is.add(key, "Expected number, received nan")
+			return def
+		}
+	}
+	if f != float64(int(f)) {
+		is.add(key, "Expected integer, received float")
+		return def
+	}
+	n := int(f)
+	if n < min {
+		is.add(key, fmt.Sprintf("Number must be greater than or equal to %d", min))
+		return def
+	}
+	if max > 0 && n > max {
+		is.add(key, fmt.Sprintf("Number must be less than or equal to %d", max))
+		return def
+	}
+	return n
+}
+
+func rtQueryUUID(is *issues, q map[string][]string, key string) string {
+	vals, ok := q[key]
+	if !ok || len(vals) == 0 {
+		return ""
+	}
+	if !uuidRE.MatchString(vals[0]) || len(vals[0]) != 36 {
+		is.add(key, "Invalid uuid")
+		return ""
+	}
+	return vals[0]
+}
+
+func (rt *realtimeState) listMessages(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var is issues
+	channelID := rtQueryUUID(&is, q, "channelId")
+	event := q.Get("eventName")
+	limit := rtQueryInt(&is, q, "limit", 1, 1000, 100)
+	offset := rtQueryInt(&is, q, "offset", 0, 0, 0)
+	if err := is.err(); err != nil {
+		writeError(w, err)
+		return
+	}
+	rt.mu.Lock()
+	matched := []map[string]any{}
+	for _, m := range rt.sortedMessages() {
+		if channelID != "" && (m.ChannelID == nil || !strings.EqualFold(*m.ChannelID, channelID)) {
+			continue
+		}
+		if event != "" && m.EventName != event {
+			continue
+		}
+		matched = append(matched, m.json())
+	}
+	rt.mu.Unlock()
+	writeJSON(w, 200, pageSlice(matched, limit, offset))
+}
+
+// sortedMessages is the log newest first. rt.mu held.
+func (rt *realtimeState) sortedMessages() []*RealtimeMessage {
+	out := append([]*RealtimeMessage{}, rt.messages...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out
+}
+
+func (rt *realtimeState) clearMessages(w http.ResponseWriter, r *http.Request) {
+	rt.mu.Lock()
+	n := len(rt.messages)
+	rt.messages = nil
+	rt.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"deleted": n})
+}
+
+func (rt *realtimeState) stats(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var is issues
+	channelID := rtQueryUUID(&is, q, "channelId")
+	var since time.Time
+	if v, ok := q["since"]; ok && len(v) > 0 {
+		t, ok := parseTime(v[0])
+		if !ok {
+			is.add("since", "Invalid date")
+		}
+		since = t
+	}
+	if err := is.err(); err != nil {
+		writeError(w, err)
+		return
+	}
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	total, audience, delivered := 0, 0, 0
+	counts := map[string]int{}
+	for _, m := range rt.messages {
+		if channelID != "" && (m.ChannelID == nil || !strings.EqualFold(*m.ChannelID, channelID)) {
+			continue
+		}
+		if !since.IsZero() && m.CreatedAt.Before(since) {
+			continue
+		}
+		total++
+		audience += m.WHAudienceCount
+		delivered += m.WHDeliveredCount
+		counts[m.EventName]++
+	}
+	type top struct {
+		EventName string `json:"eventName"`
+		Count     int    `json:"count"`
+	}
+	tops := []top{}
+	for _, name := range sortedKeys(counts) {
+		tops = append(tops, top{name, counts[name]})
+	}
+	sort.SliceStable(tops, func(i, j int) bool { return tops[i].Count > tops[j].Count })
+	if len(tops) > 10 {
+		tops = tops[:10]
+	}
+	rate := 0.0
+	if audience > 0 {
+		rate = float64(delivered) / float64(audience)
+	}
+	writeJSON(w, 200, map[string]any{
+		"totalMessages":  total,
+		"whDeliveryRate": rate,
+		"topEvents":      tops,
+		"retentionDays":  rt.retention,
+	})
+}
+
+// ---- permissions and config ----
+
+func (rt *realtimeState) getPermissions(w http.ResponseWriter, r *http.Request) {
+	rt.mu.Lock()
+	out := rt.permissions()
+	rt.mu.Unlock()
+	writeJSON(w, 200, out)
+}
+
+func (rt *realtimeState) getConfig(w http.ResponseWriter, r *http.Request) {
+	rt.mu.Lock()
+	out := map[string]any{"retentionDays": rt.retention}
+	rt.mu.Unlock()
+	writeJSON(w, 200, out)
+}
+
+func (rt *realtimeState) patchConfig(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeObject(r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	v, present := body["retentionDays"]
+	var days *int
+	switch n := v.(type) {
+	case nil:
+		if !present {
+			writeError(w, errInvalidInput("retentionDays: Required"))
+			return
+		}
+	case float64:
+		switch {
+		case n != float64(int(n)):
+			writeError(w, errInvalidInput("retentionDays: Expected integer, received float"))
+			return
+		case n <= 0:
+			writeError(w, errInvalidInput("retentionDays: Number must be greater than 0"))
+			return
+		}
+		d := int(n)
+		days = &d
+	default:
+		writeError(w, errInvalidInput("retentionDays: Expected number, received "+jsonType(v)))
+		return
+	}
+	rt.mu.Lock()
+	rt.retention = days
+	rt.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"message": "Retention config updated successfully"})
+}

@@ -1,0 +1,1044 @@
+package insforgetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Records module: the PostgREST proxy (§2.4). Errors on this route are
+// PostgREST's own JSON {code, details, hint, message}, not the standard body.
+
+func init() { registerModule(registerRecordRoutes) }
+
+func registerRecordRoutes(s *Server) {
+	// No method: the backend forwards every method (router.all).
+	s.handle("/api/database/records/{table}", accessUser, s.records)
+}
+
+// writePGRST writes a PostgREST error body.
+func writePGRST(w http.ResponseWriter, status int, e *pgError) {
+	nullable := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(marshalJSON(orderedRow{
+		keys: []string{"code", "details", "hint", "message"},
+		vals: []any{e.Code, nullable(e.Details), nullable(e.Hint), e.Message},
+	}))
+}
+
+// pgrstStatus maps an error code to PostgREST's HTTP status.
+func pgrstStatus(code string) int {
+	switch code {
+	case "23505", "23503":
+		return 409
+	case "42P01", "PGRST205":
+		return 404
+	case "42501":
+		return 403
+	case "PGRST116", "PGRST106":
+		return 406
+	case "PGRST105", "PGRST117":
+		return 405
+	}
+	return 400
+}
+
+func writePGErr(w http.ResponseWriter, e *pgError) { writePGRST(w, pgrstStatus(e.Code), e) }
+
+// prefs parses the Prefer header(s).
+func prefs(r *http.Request) map[string]string {
+	out := map[string]string{}
+	for _, h := range r.Header.Values("Prefer") {
+		for _, p := range strings.Split(h, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if k != "" {
+				out[strings.ToLower(k)] = strings.TrimSpace(v)
+			}
+		}
+	}
+	return out
+}
+
+// levenshtein distance, for the "Perhaps you meant" hint.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur := make([]int, len(rb)+1)
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(rb)]
+}
+
+// errNoTable is PostgREST's unknown-table error (hint names a close match).
+func (d *database) errNoTable(name string) *pgError {
+	e := &pgError{Code: "PGRST205", Message: fmt.Sprintf("Could not find the table 'public.%s' in the schema cache", name)}
+	best, bestD := "", 1<<30
+	for _, n := range d.tableNames() {
+		if dist := levenshtein(strings.ToLower(n), strings.ToLower(name)); dist < bestD {
+			best, bestD = n, dist
+		}
+	}
+	if best != "" && (bestD <= 3 || strings.Contains(best, name) || strings.Contains(name, best)) {
+		e.Hint = fmt.Sprintf("Perhaps you meant the table 'public.%s'", best)
+	}
+	return e
+}
+
+// ---- filters ----
+
+type cond interface {
+	match(row map[string]any) bool
+}
+
+type leaf struct {
+	col   string
+	op    string
+	neg   bool
+	val   any   // typed value (eq, neq, gt, …)
+	list  []any // in
+	re    *regexp.Regexp
+	isVal string // is: null, true, false, unknown
+}
+
+func (l *leaf) match(row map[string]any) bool {
+	v := row[l.col]
+	if l.op == "is" {
+		var m bool
+		switch l.isVal {
+		case "null", "unknown":
+			m = v == nil
+		case "true":
+			m = v == true
+		case "false":
+			m = v == false
+		}
+		return m != l.neg
+	}
+	if v == nil {
+		return false // SQL NULL: neither the condition nor its negation holds
+	}
+	var m bool
+	switch l.op {
+	case "eq", "neq", "gt", "gte", "lt", "lte":
+		if l.val == nil {
+			return false
+		}
+		c, ok := compareValues(v, l.val)
+		if !ok {
+			c = strings.Compare(string(marshalJSON(v)), string(marshalJSON(l.val)))
+			ok = valuesEqual(v, l.val)
+			if ok {
+				c = 0
+			} else if c == 0 {
+				c = 1
+			}
+		}
+		switch l.op {
+		case "eq":
+			m = c == 0
+		case "neq":
+			m = c != 0
+		case "gt":
+			m = c > 0
+		case "gte":
+			m = c >= 0
+		case "lt":
+			m = c < 0
+		case "lte":
+			m = c <= 0
+		}
+	case "like", "ilike", "match", "imatch":
+		m = l.re.MatchString(displayValue(v))
+	case "in":
+		for _, e := range l.list {
+			if e != nil && valuesEqual(v, e) {
+				m = true
+				break
+			}
+		}
+	}
+	return m != l.neg
+}
+
+type logic struct {
+	and  bool
+	neg  bool
+	kids []cond
+}
+
+func (g *logic) match(row map[string]any) bool {
+	res := g.and
+	for _, k := range g.kids {
+		if k.match(row) != g.and {
+			res = !g.and
+			break
+		}
+	}
+	return res != g.neg
+}
+
+// likeRegexp turns a LIKE pattern (% or * wildcards, _) into a regexp.
+func likeRegexp(p string, ci bool) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	if ci {
+		b.WriteString("(?is)")
+	} else {
+		b.WriteString("(?s)")
+	}
+	for _, r := range p {
+		switch r {
+		case '%', '*':
+			b.WriteString(".*")
+		case '_':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+func errParseFilter(raw string) *pgError {
+	return &pgError{Code: "PGRST100", Message: fmt.Sprintf("\"failed to parse filter (%s)\" (line 1, column 1)", raw),
+		Details: "unexpected end of input expecting operator"}
+}
+
+func errColumn(t *table, col string) *pgError {
+	return &pgError{Code: "42703", Message: fmt.Sprintf("column %s.%s does not exist", t.name, col)}
+}
+
+// parseLeaf parses "op.value" or "not.op.value" for column col.
+func parseLeaf(t *table, col, raw string) (cond, *pgError) {
+	c, _, ok := t.col(col)
+	if !ok {
+		return nil, errColumn(t, col)
+	}
+	l := &leaf{col: col}
+	rest := raw
+	if r, ok := strings.CutPrefix(rest, "not."); ok {
+		l.neg, rest = true, r
+	}
+	op, val, ok := strings.Cut(rest, ".")
+	if !ok {
+		return nil, errParseFilter(raw)
+	}
+	l.op = op
+	switch op {
+	case "eq", "neq", "gt", "gte", "lt", "lte":
+		v, err := coerce(c.Type, unquote(val))
+		if err != nil {
+			return nil, err
+		}
+		l.val = v
+	case "like", "ilike":
+		l.re = likeRegexp(unquote(val), op == "ilike")
+	case "match", "imatch":
+		expr := unquote(val)
+		if op == "imatch" {
+			expr = "(?i)" + expr
+		}
+		re, err := regexp.Compile(expr)
+		if err != nil {
+			return nil, &pgError{Code: "2201B", Message: "invalid regular expression: " + err.Error()}
+		}
+		l.re = re
+	case "is":
+		switch strings.ToLower(val) {
+		case "null", "true", "false", "unknown":
+			l.isVal = strings.ToLower(val)
+		default:
+			return nil, errParseFilter(raw)
+		}
+	case "in":
+		if !strings.HasPrefix(val, "(") || !strings.HasSuffix(val, ")") {
+			return nil, errParseFilter(raw)
+		}
+		for _, item := range splitTop(val[1 : len(val)-1]) {
+			item = unquote(strings.TrimSpace(item))
+			if item == "" && !strings.Contains(val, "\"\"") {
+				continue
+			}
+			v, err := coerce(c.Type, item)
+			if err != nil {
+				return nil, err
+			}
+			l.list = append(l.list, v)
+		}
+	default:
+		return nil, errParseFilter(raw)
+	}
+	return l, nil
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		return strings.ReplaceAll(s[1:len(s)-1], `\"`, `"`)
+	}
+	return s
+}
+
+// splitTop splits on commas outside parentheses and double quotes.
+func splitTop(s string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			quoted = !quoted
+		case '(':
+			if !quoted {
+				depth++
+			}
+		case ')':
+			if !quoted {
+				depth--
+			}
+		case ',':
+			if !quoted && depth == 0 {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+// parseLogic parses "(a.eq.1,b.gt.2,and(c.is.null,d.lt.3))".
+func parseLogic(t *table, and, neg bool, raw string) (cond, *pgError) {
+	if !strings.HasPrefix(raw, "(") || !strings.HasSuffix(raw, ")") {
+		return nil, errParseFilter(raw)
+	}
+	g := &logic{and: and, neg: neg}
+	for _, item := range splitTop(raw[1 : len(raw)-1]) {
+		item = strings.TrimSpace(item)
+		n := false
+		body := item
+		if b, ok := strings.CutPrefix(body, "not."); ok {
+			n, body = true, b
+		}
+		switch {
+		case strings.HasPrefix(body, "and("), strings.HasPrefix(body, "or("):
+			isAnd := strings.HasPrefix(body, "and(")
+			k, err := parseLogic(t, isAnd, n, body[strings.IndexByte(body, '('):])
+			if err != nil {
+				return nil, err
+			}
+			g.kids = append(g.kids, k)
+		default:
+			col, rest, ok := strings.Cut(item, ".")
+			if !ok {
+				return nil, errParseFilter(item)
+			}
+			k, err := parseLeaf(t, col, rest)
+			if err != nil {
+				return nil, err
+			}
+			g.kids = append(g.kids, k)
+		}
+	}
+	return g, nil
+}
+
+// pgQuery is a parsed PostgREST query string.
+type pgQuery struct {
+	filters    []cond
+	selectCols []string // output keys
+	selectSrc  []string // source columns
+	selectCast []string // ::type casts ("" for none)
+	order      []sortKey
+	limit      int // -1: none
+	offset     int
+	onConflict []string
+	columns    []string
+}
+
+var reservedParams = map[string]bool{"select": true, "order": true, "limit": true, "offset": true, "on_conflict": true, "columns": true, "schema": true}
+
+func parseQuery(t *table, r *http.Request) (*pgQuery, *pgError) {
+	q := r.URL.Query()
+	pq := &pgQuery{limit: -1}
+	for _, key := range sortedKeys(q) {
+		for _, val := range q[key] {
+			switch key {
+			case "or", "and", "not.or", "not.and":
+				c, err := parseLogic(t, strings.HasSuffix(key, "and"), strings.HasPrefix(key, "not."), val)
+				if err != nil {
+					return nil, err
+				}
+				pq.filters = append(pq.filters, c)
+			default:
+				if reservedParams[key] {
+					continue
+				}
+				c, err := parseLeaf(t, key, val)
+				if err != nil {
+					return nil, err
+				}
+				pq.filters = append(pq.filters, c)
+			}
+		}
+	}
+	// select
+	sel := q.Get("select")
+	if sel == "" {
+		sel = "*"
+	}
+	for _, item := range splitTop(sel) {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if strings.Contains(item, "(") {
+			rel := item[:strings.IndexByte(item, '(')]
+			if _, a, ok := strings.Cut(rel, ":"); ok {
+				rel = a
+			}
+			return nil, &pgError{Code: "PGRST200",
+				Message: fmt.Sprintf("Could not find a relationship between '%s' and '%s' in the schema cache", t.name, rel),
+				Hint:    "Verify that the relationship exists and that the foreign key is defined."}
+		}
+		if item == "*" {
+			for _, c := range t.columns {
+				pq.selectCols = append(pq.selectCols, c.Name)
+				pq.selectSrc = append(pq.selectSrc, c.Name)
+				pq.selectCast = append(pq.selectCast, "")
+			}
+			continue
+		}
+		alias, src := "", item
+		if a, b, ok := strings.Cut(item, ":"); ok && !strings.HasPrefix(b, ":") {
+			alias, src = a, b
+		}
+		cast := ""
+		if i := strings.Index(src, "::"); i >= 0 {
+			src, cast = src[:i], normType(src[i+2:])
+		}
+		src = unquote(src)
+		if _, _, ok := t.col(src); !ok {
+			return nil, errColumn(t, src)
+		}
+		if alias == "" {
+			alias = src
+		}
+		pq.selectCols = append(pq.selectCols, alias)
+		pq.selectSrc = append(pq.selectSrc, src)
+		pq.selectCast = append(pq.selectCast, cast)
+	}
+	// order
+	if o := q.Get("order"); o != "" {
+		for _, item := range splitTop(o) {
+			parts := strings.Split(strings.TrimSpace(item), ".")
+			k := sortKey{col: unquote(parts[0])}
+			for _, p := range parts[1:] {
+				switch p {
+				case "asc":
+					k.desc = false
+				case "desc":
+					k.desc = true
+				case "nullsfirst", "nullslast":
+					b := p == "nullsfirst"
+					k.nullsFirst = &b
+				default:
+					return nil, &pgError{Code: "PGRST100", Message: fmt.Sprintf("\"failed to parse order (%s)\" (line 1, column 1)", o)}
+				}
+			}
+			if _, _, ok := t.col(k.col); !ok {
+				return nil, errColumn(t, k.col)
+			}
+			pq.order = append(pq.order, k)
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"limit", &pq.limit}, {"offset", &pq.offset}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return nil, &pgError{Code: "PGRST100", Message: fmt.Sprintf("\"failed to parse %s parameter (%s)\" (line 1, column 1)", p.name, v), Details: "unexpected input expecting digit"}
+			}
+			*p.dst = n
+		}
+	}
+	if pq.limit < 0 && pq.offset == 0 {
+		if from, to, ok := parseRange(r.Header.Get("Range")); ok {
+			pq.offset = from
+			if to >= from {
+				pq.limit = to - from + 1
+			}
+		}
+	}
+	for _, key := range []string{"on_conflict", "columns"} {
+		if v := q.Get(key); v != "" {
+			var cols []string
+			for _, c := range strings.Split(v, ",") {
+				c = unquote(strings.TrimSpace(c))
+				if _, _, ok := t.col(c); !ok {
+					return nil, errColumn(t, c)
+				}
+				cols = append(cols, c)
+			}
+			if key == "on_conflict" {
+				pq.onConflict = cols
+			} else {
+				pq.columns = cols
+			}
+		}
+	}
+	return pq, nil
+}
+
+// parseRange parses a "Range: 0-9" (or "items=0-9") header; to is -1 when open.
+func parseRange(h string) (from, to int, ok bool) {
+	h = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(h), "items="))
+	a, b, found := strings.Cut(h, "-")
+	if !found {
+		return 0, 0, false
+	}
+	from, err := strconv.Atoi(a)
+	if err != nil {
+		return 0, 0, false
+	}
+	if b == "" {
+		return from, -1, true
+	}
+	to, err = strconv.Atoi(b)
+	if err != nil {
+		return 0, 0, false
+	}
+	return from, to, true
+}
+
+func (pq *pgQuery) matches(row map[string]any) bool {
+	for _, f := range pq.filters {
+		if !f.match(row) {
+			return false
+		}
+	}
+	return true
+}
+
+// matching returns the indexes of rows matching the filters, ordered and
+// limited like PostgREST.
+func (pq *pgQuery) matching(t *table) []int {
+	var idx []int
+	for i, row := range t.rows {
+		if pq.matches(row) {
+			idx = append(idx, i)
+		}
+	}
+	if len(pq.order) > 0 {
+		sort.SliceStable(idx, func(a, b int) bool { return rowLess(t.rows[idx[a]], t.rows[idx[b]], pq.order) })
+	}
+	return idx
+}
+
+func (pq *pgQuery) project(row map[string]any) orderedRow {
+	o := orderedRow{keys: pq.selectCols, vals: make([]any, len(pq.selectSrc))}
+	for i, c := range pq.selectSrc {
+		o.vals[i] = cloneValue(row[c])
+		if cast := pq.selectCast[i]; cast != "" {
+			if v, err := coerce(cast, o.vals[i]); err == nil {
+				o.vals[i] = v
+			}
+		}
+	}
+	return o
+}
+
+func wantsObject(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/vnd.pgrst.object")
+}
+
+// writeRows writes a PostgREST result (array, or single object when asked).
+func writeRows(w http.ResponseWriter, r *http.Request, status int, rows []orderedRow) {
+	if wantsObject(r) {
+		if len(rows) != 1 {
+			writePGErr(w, &pgError{Code: "PGRST116", Message: "JSON object requested, multiple (or no) rows returned",
+				Details: fmt.Sprintf("The result contains %d rows", len(rows))})
+			return
+		}
+		writeJSON(w, status, rows[0])
+		return
+	}
+	if rows == nil {
+		rows = []orderedRow{}
+	}
+	writeJSON(w, status, rows)
+}
+
+// ---- handler ----
+
+func (s *Server) records(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("table")
+	if err := checkIdent("table", name); err != nil {
+		writeError(w, err)
+		return
+	}
+	q := r.URL.Query()
+	schema := "public"
+	if vals, ok := q["schema"]; ok {
+		if len(vals) != 1 || strings.TrimSpace(vals[0]) == "" {
+			writeError(w, errInvalidInput(`The "schema" query parameter must be a single non-empty schema name.`))
+			return
+		}
+		schema = vals[0]
+	} else {
+		profile := "Content-Profile"
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			profile = "Accept-Profile"
+		}
+		if vals := r.Header.Values(profile); len(vals) > 1 {
+			writeError(w, errInvalidInput(fmt.Sprintf("The %q header must be a single schema name.", strings.ToLower(profile))))
+			return
+		} else if len(vals) == 1 && strings.TrimSpace(vals[0]) != "" {
+			schema = vals[0]
+		}
+	}
+	schema, aerr := normalizeSchema(schema)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	if schema != "public" {
+		writePGErr(w, &pgError{Code: "PGRST106", Message: "The schema must be one of the following: public"})
+		return
+	}
+	var body any
+	if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodPut {
+		raw, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(raw, &body); err != nil {
+			writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
+			return
+		}
+	}
+
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	t, ok := s.db.tables[name]
+	if !ok {
+		writePGErr(w, s.db.errNoTable(name))
+		return
+	}
+	pq, perr := parseQuery(t, r)
+	if perr != nil {
+		writePGErr(w, perr)
+		return
+	}
+	pf := prefs(r)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		s.recordsGet(w, r, t, pq, pf)
+	case http.MethodPost:
+		s.recordsInsert(w, r, t, pq, pf, body)
+	case http.MethodPatch:
+		s.recordsUpdate(w, r, t, pq, pf, body)
+	case http.MethodPut:
+		s.recordsPut(w, r, t, pq, pf, body)
+	case http.MethodDelete:
+		s.recordsDelete(w, r, t, pq, pf)
+	default:
+		writePGErr(w, &pgError{Code: "PGRST117", Message: "Unsupported HTTP method: " + r.Method})
+	}
+}
+
+func (s *Server) recordsGet(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string) {
+	idx := pq.matching(t)
+	total := len(idx)
+	page := pageSlice(idx, pq.limit, pq.offset)
+	rows := make([]orderedRow, len(page))
+	for j, i := range page {
+		rows[j] = pq.project(t.rows[i])
+	}
+	status := http.StatusOK
+	totalStr := "*"
+	if pf["count"] == "exact" || pf["count"] == "planned" || pf["count"] == "estimated" {
+		totalStr = strconv.Itoa(total)
+		w.Header().Set("Preference-Applied", "count="+pf["count"])
+		if len(page) < total {
+			status = http.StatusPartialContent
+		}
+	}
+	w.Header().Set("Content-Range", contentRange(len(page), pq.offset, totalStr))
+	writeRows(w, r, status, rows)
+}
+
+// cleanInput applies the backend's pre-processing (drop "" for non-text
+// columns) and checks the keys against the table (PGRST204).
+func cleanInput(t *table, obj map[string]any, only []string) (map[string]any, *pgError) {
+	out := map[string]any{}
+	for k, v := range obj {
+		if only != nil && !contains(only, k) {
+			continue
+		}
+		c, _, ok := t.col(k)
+		if v == "" && (!ok || !isTextType(c.Type)) {
+			continue // dropped by the backend before PostgREST sees it
+		}
+		if !ok {
+			return nil, &pgError{Code: "PGRST204", Message: fmt.Sprintf("Could not find the '%s' column of '%s' in the schema cache", k, t.name)}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func setPreferenceApplied(w http.ResponseWriter, pf map[string]string, keys ...string) {
+	var parts []string
+	for _, k := range keys {
+		if v, ok := pf[k]; ok && v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if len(parts) > 0 {
+		w.Header().Set("Preference-Applied", strings.Join(parts, ", "))
+	}
+}
+
+func (s *Server) recordsInsert(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string, body any) {
+	var objs []map[string]any
+	switch b := body.(type) {
+	case map[string]any:
+		objs = []map[string]any{b}
+	case []any:
+		for _, e := range b {
+			m, ok := e.(map[string]any)
+			if !ok {
+				writePGErr(w, &pgError{Code: "PGRST102", Message: "All object keys must match"})
+				return
+			}
+			objs = append(objs, m)
+		}
+	default:
+		writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
+		return
+	}
+	if pq.columns == nil && len(objs) > 1 {
+		keys := strings.Join(sortedKeys(objs[0]), ",")
+		for _, o := range objs[1:] {
+			if strings.Join(sortedKeys(o), ",") != keys {
+				writePGErr(w, &pgError{Code: "PGRST102", Message: "All object keys must match"})
+				return
+			}
+		}
+	}
+	resolution := pf["resolution"]
+	conflict := pq.onConflict
+	if resolution != "" {
+		if conflict == nil {
+			conflict = t.pkCols()
+		}
+		okSet := false
+		for _, u := range t.uniqueSets() {
+			if sameSet(u.cols, conflict) {
+				okSet = true
+			}
+		}
+		if !okSet {
+			writePGErr(w, &pgError{Code: "42P10", Message: "there is no unique or exclusion constraint matching the ON CONFLICT specification"})
+			return
+		}
+	}
+
+	work := t.clone()
+	u := newUniqueIndex(work)
+	now := time.Now()
+	var out []orderedRow
+	for _, obj := range objs {
+		in, err := cleanInput(work, obj, pq.columns)
+		if err != nil {
+			writePGErr(w, err)
+			return
+		}
+		row, err := work.buildRow(in, now)
+		if err != nil {
+			writePGErr(w, err)
+			return
+		}
+		if resolution != "" {
+			if i := u.find(conflict, row); i >= 0 {
+				if resolution == "ignore-duplicates" {
+					continue
+				}
+				merged := cloneRow(work.rows[i])
+				for k := range in {
+					merged[k] = row[k]
+				}
+				if work.updTrigger {
+					if _, set := in["updated_at"]; !set {
+						if _, _, has := work.col("updated_at"); has {
+							merged["updated_at"] = formatTimestamp(now)
+						}
+					}
+				}
+				if err := s.db.checkWriteIdx(work, u, merged, i); err != nil {
+					writePGErr(w, err)
+					return
+				}
+				u.replaceRow(i, merged)
+				out = append(out, pq.project(merged))
+				continue
+			}
+		}
+		if err := s.db.checkWriteIdx(work, u, row, -1); err != nil {
+			writePGErr(w, err)
+			return
+		}
+		u.appendRow(row)
+		out = append(out, pq.project(row))
+	}
+	s.db.tables[t.name] = work
+	setPreferenceApplied(w, pf, "return", "resolution")
+	if pf["return"] == "representation" {
+		w.Header().Set("Content-Range", contentRange(len(out), 0, "*"))
+		writeRows(w, r, http.StatusCreated, out)
+		return
+	}
+	w.Header().Set("Content-Range", "*/*")
+	// PostgREST answers 201 with no body; the backend turns it into [].
+	writeJSON(w, http.StatusCreated, []any{})
+}
+
+// checkWrite verifies NOT NULL, unique and foreign key constraints.
+func (s *Server) checkWrite(t *table, row map[string]any, skip int) *pgError {
+	return s.db.checkWrite(t, row, skip)
+}
+
+func (s *Server) recordsUpdate(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string, body any) {
+	obj, ok := body.(map[string]any)
+	if !ok {
+		writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
+		return
+	}
+	in, err := cleanInput(t, obj, pq.columns)
+	if err != nil {
+		writePGErr(w, err)
+		return
+	}
+	typed := map[string]any{}
+	for k, v := range in {
+		c, _, _ := t.col(k)
+		tv, err := coerce(c.Type, v)
+		if err != nil {
+			writePGErr(w, err)
+			return
+		}
+		typed[k] = tv
+	}
+	idx := pageSlice(pq.matching(t), pq.limit, pq.offset)
+	work := t.clone()
+	u := newUniqueIndex(work)
+	now := time.Now()
+	var out []orderedRow
+	if len(typed) > 0 {
+		for _, i := range idx {
+			row := cloneRow(work.rows[i])
+			for k, v := range typed {
+				row[k] = v
+			}
+			if work.updTrigger {
+				if _, set := typed["updated_at"]; !set {
+					if _, _, has := work.col("updated_at"); has {
+						row["updated_at"] = formatTimestamp(now)
+					}
+				}
+			}
+			if err := s.db.checkWriteIdx(work, u, row, i); err != nil {
+				writePGErr(w, err)
+				return
+			}
+			u.replaceRow(i, row)
+			out = append(out, pq.project(row))
+		}
+	}
+	s.db.tables[t.name] = work
+	s.finishMutation(w, r, pf, out, http.StatusOK)
+}
+
+// finishMutation answers PATCH/PUT/DELETE: the rows with
+// return=representation, otherwise PostgREST's 204 No Content (the backend's
+// "empty body → []" cannot apply: a 204 answer carries no body).
+func (s *Server) finishMutation(w http.ResponseWriter, r *http.Request, pf map[string]string, out []orderedRow, status int) {
+	setPreferenceApplied(w, pf, "return")
+	total := "*"
+	if pf["count"] == "exact" {
+		total = strconv.Itoa(len(out))
+	}
+	w.Header().Set("Content-Range", contentRange(len(out), 0, total))
+	if pf["return"] == "representation" {
+		writeRows(w, r, status, out)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) recordsPut(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string, body any) {
+	obj, ok := body.(map[string]any)
+	if !ok {
+		if arr, isArr := body.([]any); isArr && len(arr) == 1 {
+			obj, ok = arr[0].(map[string]any)
+		}
+	}
+	pk := t.pkCols()
+	eq := map[string]any{}
+	for _, f := range pq.filters {
+		if l, isLeaf := f.(*leaf); isLeaf && l.op == "eq" && !l.neg {
+			eq[l.col] = l.val
+		}
+	}
+	if len(pk) == 0 || len(eq) != len(pq.filters) || !sameSet(sortedKeys(eq), pk) {
+		writePGErr(w, &pgError{Code: "PGRST105", Message: "Filters must include all and only primary key columns with 'eq' operators"})
+		return
+	}
+	if !ok {
+		writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
+		return
+	}
+	in, err := cleanInput(t, obj, pq.columns)
+	if err != nil {
+		writePGErr(w, err)
+		return
+	}
+	row, err := t.buildRow(in, time.Now())
+	if err != nil {
+		writePGErr(w, err)
+		return
+	}
+	for _, c := range pk {
+		if !valuesEqual(row[c], eq[c]) {
+			writePGErr(w, &pgError{Code: "PGRST115", Message: "Payload values do not match URL in primary key column(s)"})
+			return
+		}
+	}
+	work := t.clone()
+	i := work.findRow(pk, row, -1)
+	if err := s.checkWrite(work, row, i); err != nil {
+		writePGErr(w, err)
+		return
+	}
+	if i >= 0 {
+		work.rows[i] = row
+	} else {
+		work.rows = append(work.rows, row)
+	}
+	s.db.tables[t.name] = work
+	s.finishMutation(w, r, pf, []orderedRow{pq.project(row)}, http.StatusOK)
+}
+
+func (s *Server) recordsDelete(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string) {
+	idx := pageSlice(pq.matching(t), pq.limit, pq.offset)
+	var out []orderedRow
+	for _, i := range idx {
+		out = append(out, pq.project(t.rows[i]))
+	}
+	snap := s.db.snapshot()
+	if err := s.db.deleteRows(t.name, idx); err != nil {
+		s.db.tables = snap
+		writePGErr(w, err)
+		return
+	}
+	s.finishMutation(w, r, pf, out, http.StatusOK)
+}
+
+// deleteRows deletes rows of a table by index and applies the ON DELETE
+// actions of foreign keys referencing them. d.mu held; the caller restores
+// a snapshot on error.
+func (d *database) deleteRows(name string, idx []int) *pgError {
+	t := d.tables[name]
+	if len(idx) == 0 {
+		return nil
+	}
+	del := map[int]bool{}
+	var deleted []map[string]any
+	for _, i := range idx {
+		del[i] = true
+		deleted = append(deleted, t.rows[i])
+	}
+	kept := make([]map[string]any, 0, len(t.rows)-len(del))
+	for i, row := range t.rows {
+		if !del[i] {
+			kept = append(kept, row)
+		}
+	}
+	t.rows = kept
+	for _, other := range d.tables {
+		for _, fk := range other.fks {
+			if fk.RefTable != name {
+				continue
+			}
+			var hit []int
+			for i, row := range other.rows {
+				for _, dr := range deleted {
+					match := true
+					for k, sc := range fk.SourceCols {
+						if row[sc] == nil || !valuesEqual(row[sc], dr[fk.RefCols[k]]) {
+							match = false
+							break
+						}
+					}
+					if match {
+						hit = append(hit, i)
+						break
+					}
+				}
+			}
+			if len(hit) == 0 {
+				continue
+			}
+			switch fk.OnDelete {
+			case "CASCADE":
+				if err := d.deleteRows(other.name, hit); err != nil {
+					return err
+				}
+			case "SET NULL", "SET DEFAULT":
+				for _, i := range hit {
+					for _, sc := range fk.SourceCols {
+						other.rows[i][sc] = nil
+					}
+				}
+			default:
+				return &pgError{Code: "23503",
+					Message: fmt.Sprintf("update or delete on table %q violates foreign key constraint %q on table %q", name, fk.Name, other.name),
+					Details: fmt.Sprintf("Key is still referenced from table %q.", other.name)}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,633 @@
+package insforgetest
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Schedules module (§11): pg_cron jobs that call a URL, with execution
+// logs and the retention setting. Nothing runs on its own: tests record
+// executions with AddScheduleRun. Header values may reference secrets as
+// ${{secrets.KEY}}; they are resolved against the secrets module when a
+// schedule is saved (a missing secret is 404 SECRET_NOT_FOUND), and the
+// stored (and listed) headers keep the references, as on the backend.
+
+func init() { registerModule(registerScheduleRoutes) }
+
+// ScheduleRun is one execution of a schedule (see AddScheduleRun).
+type ScheduleRun struct {
+	At         time.Time // zero: now
+	StatusCode int
+	Success    bool
+	Duration   time.Duration
+	Message    string
+}
+
+type scheduleRecord struct {
+	ID             string            `json:"id"`
+	Name           string            `json:"name"`
+	CronSchedule   string            `json:"cronSchedule"`
+	FunctionURL    string            `json:"functionUrl"`
+	HTTPMethod     string            `json:"httpMethod"`
+	Headers        map[string]any    `json:"headers"`
+	Body           map[string]any    `json:"body"`
+	CronJobID      *string           `json:"cronJobId"`
+	LastExecutedAt *string           `json:"lastExecutedAt"`
+	IsActive       bool              `json:"isActive"`
+	NextRun        *string           `json:"nextRun"`
+	CreatedAt      string            `json:"createdAt"`
+	UpdatedAt      string            `json:"updatedAt"`
+	resolved       map[string]string // headers with secret values, as sent
+	created        time.Time
+	updated        time.Time
+	lastRun        time.Time
+	runs           []map[string]any // newest first
+}
+
+type schedulesState struct {
+	mu        sync.Mutex
+	jobs      map[string]*scheduleRecord
+	nextJobID int
+	retention *int
+}
+
+var schedulesStates sideTable[schedulesState]
+
+var (
+	fakeUUIDRE       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	zodIntervalRE    = regexp.MustCompile(`(?i)^\s*([1-9]|[1-5]\d)\s+seconds?\s*$`)
+	svcIntervalRE    = regexp.MustCompile(`(?i)^\s*(\d+)\s+seconds?\s*$`)
+	fakeSecretRefRE  = regexp.MustCompile(`\$\{\{secrets\.([^}]+)\}\}`)
+	scheduleMethods  = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	errInvalidCronIn = "Invalid cron schedule. Use 5-field cron (e.g., \"*/5 * * * *\") or sub-minute interval form (1–59 seconds, e.g., \"30 seconds\")."
+)
+
+func registerScheduleRoutes(s *Server) {
+	st := &schedulesState{jobs: map[string]*scheduleRecord{}, nextJobID: 1}
+	schedulesStates.attach(s, st)
+	// The secrets module may register after this one: look it up per request.
+	s.handle("GET /api/schedules", accessAdmin, st.list)
+	s.handle("POST /api/schedules", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.create(w, r, secretsStates.of(s)) })
+	s.handle("GET /api/schedules/config", accessAdmin, st.getConfig)
+	s.handle("PATCH /api/schedules/config", accessAdmin, st.patchConfig)
+	s.handle("GET /api/schedules/{id}", accessAdmin, st.get)
+	s.handle("PATCH /api/schedules/{id}", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.update(w, r, secretsStates.of(s)) })
+	s.handle("DELETE /api/schedules/{id}", accessAdmin, st.remove)
+	s.handle("GET /api/schedules/{id}/logs", accessAdmin, st.logs)
+}
+
+// AddScheduleRun records an execution of a schedule and makes it the
+// schedule's lastExecutedAt. It reports false when there is no such schedule.
+func (s *Server) AddScheduleRun(scheduleID string, run ScheduleRun) bool {
+	st := schedulesStates.of(s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	job, ok := st.jobs[scheduleID]
+	if !ok {
+		return false
+	}
+	if run.At.IsZero() {
+		run.At = time.Now()
+	}
+	var msg any
+	if run.Message != "" {
+		msg = run.Message
+	}
+	job.runs = append(job.runs, map[string]any{
+		"id": newUUID(), "scheduleId": scheduleID, "executedAt": isoMillis(run.At), "statusCode": run.StatusCode,
+		"success": run.Success, "durationMs": run.Duration.Milliseconds(), "message": msg,
+	})
+	sort.SliceStable(job.runs, func(i, j int) bool { return job.runs[i]["executedAt"].(string) > job.runs[j]["executedAt"].(string) })
+	if run.At.After(job.lastRun) {
+		job.lastRun = run.At
+	}
+	return true
+}
+
+// ScheduleHeaders returns the headers a schedule sends, with secret
+// references replaced by the values they had when it was saved.
+func (s *Server) ScheduleHeaders(scheduleID string) (map[string]string, bool) {
+	st := schedulesStates.of(s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	job, ok := st.jobs[scheduleID]
+	if !ok {
+		return nil, false
+	}
+	out := map[string]string{}
+	for k, v := range job.resolved {
+		out[k] = v
+	}
+	return out, true
+}
+
+// view renders a job like the backend's formatScheduleResponse. st.mu held.
+func (job *scheduleRecord) view() scheduleRecord {
+	v := *job
+	v.Headers = cloneValue(job.Headers).(map[string]any)
+	v.Body = cloneValue(job.Body).(map[string]any)
+	v.CreatedAt, v.UpdatedAt = isoMillis(job.created), isoMillis(job.updated)
+	v.LastExecutedAt = nil
+	after := job.created
+	if !job.lastRun.IsZero() {
+		last := isoMillis(job.lastRun)
+		v.LastExecutedAt = &last
+		after = job.lastRun
+	}
+	if job.updated.After(after) {
+		after = job.updated
+	}
+	v.NextRun = nil
+	if next, ok := nextCronRun(job.CronSchedule, after); ok {
+		n := isoMillis(next)
+		v.NextRun = &n
+	}
+	return v
+}
+
+func errScheduleNotFound(msg string) *APIError {
+	return &APIError{Status: 404, Code: "SCHEDULE_NOT_FOUND", Message: msg}
+}
+
+// checkUUIDParam mirrors a uuid column compared with a malformed value:
+// Postgres fails with 22P02 and the backend answers 500.
+func checkUUIDParam(w http.ResponseWriter, id string) bool {
+	if fakeUUIDRE.MatchString(id) {
+		return true
+	}
+	writeError(w, errInternal(fmt.Sprintf("invalid input syntax for type uuid: %q", id)))
+	return false
+}
+
+func (st *schedulesState) list(w http.ResponseWriter, r *http.Request) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	jobs := make([]*scheduleRecord, 0, len(st.jobs))
+	for _, j := range st.jobs {
+		jobs = append(jobs, j)
+	}
+	sort.Slice(jobs, func(a, b int) bool { return jobs[a].created.After(jobs[b].created) })
+	out := make([]scheduleRecord, 0, len(jobs))
+	for _, j := range jobs {
+		out = append(out, j.view())
+	}
+	writeJSON(w, 200, out)
+}
+
+func (st *schedulesState) get(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !checkUUIDParam(w, id) {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	job, ok := st.jobs[id]
+	if !ok {
+		writeError(w, errScheduleNotFound("Schedule not found."))
+		return
+	}
+	writeJSON(w, 200, job.view())
+}
+
+// scheduleInput is a validated create or update body.
+type scheduleInput struct {
+	name, cron, url, method string
+	headers                 map[string]any
+	body                    map[string]any
+	isActive                *bool
+	has                     map[string]bool
+}
+
+// validateScheduleBody mirrors the zod schemas of create (required fields)
+// and update (all optional, plus isActive).
+func validateScheduleBody(obj map[string]any, create bool) (scheduleInput, *APIError) {
+	in := scheduleInput{has: map[string]bool{}}
+	var is issues
+	if _, ok := obj["name"]; ok || create {
+		if s, ok := is.str(obj, "name", "", create, 0, 0); ok {
+			if len([]rune(s)) < 3 {
+				is.add("name", "Schedule name must be at least 3 characters long")
+			} else {
+				in.name, in.has["name"] = s, true
+			}
+		}
+	}
+	if _, ok := obj["cronSchedule"]; ok || create {
+		if s, ok := is.str(obj, "cronSchedule", "", create, 0, 0); ok {
+			if !zodIntervalRE.MatchString(s) && len(strings.Fields(s)) != 5 {
+				is.add("cronSchedule", errInvalidCronIn)
+			} else {
+				in.cron, in.has["cronSchedule"] = s, true
+			}
+		}
+	}
+	if _, ok := obj["functionUrl"]; ok || create {
+		if s, ok := is.str(obj, "functionUrl", "", create, 0, 0); ok {
+			u, err := url.Parse(s)
+			if err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "") {
+				is.add("functionUrl", "The function URL must be a valid URL.")
+			} else {
+				in.url, in.has["functionUrl"] = s, true
+			}
+		}
+	}
+	if _, ok := obj["httpMethod"]; ok || create {
+		if s, ok := is.enum(obj, "httpMethod", "", create, scheduleMethods...); ok {
+			in.method, in.has["httpMethod"] = s, true
+		}
+	}
+	if m, ok := is.object(obj, "headers", "", false); ok {
+		good := true
+		for _, k := range sortedKeys(m) {
+			if _, isStr := m[k].(string); !isStr {
+				is.add("headers."+k, "Expected string, received "+jsonType(m[k]))
+				good = false
+			}
+		}
+		if good {
+			in.headers, in.has["headers"] = m, true
+		}
+	}
+	if m, ok := is.object(obj, "body", "", false); ok {
+		in.body, in.has["body"] = m, true
+	}
+	if !create {
+		if b, ok := is.boolean(obj, "isActive", "", false); ok {
+			in.isActive = &b
+		}
+	}
+	if err := is.err(); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// resolveHeaders replaces ${{secrets.KEY}} with the secrets' values.
+func resolveHeaders(headers map[string]any, secrets *secretsState) (map[string]string, *APIError) {
+	out := map[string]string{}
+	secrets.mu.Lock()
+	defer secrets.mu.Unlock()
+	now := time.Now()
+	for _, k := range sortedKeys(headers) {
+		v, _ := headers[k].(string)
+		for _, m := range fakeSecretRefRE.FindAllStringSubmatch(v, -1) {
+			rec := secrets.usable(m[1], now)
+			if rec == nil {
+				return nil, &APIError{Status: 404, Code: "SECRET_NOT_FOUND",
+					Message: fmt.Sprintf("Secret with key %q not found for schedule header %q.", m[1], k)}
+			}
+			v = strings.ReplaceAll(v, m[0], rec.value)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func errInvalidCron(msg string) *APIError {
+	return &APIError{Status: 400, Code: "SCHEDULE_INVALID_CRON", Message: msg}
+}
+
+// validateCron mirrors the service check that follows the zod one.
+func validateCron(expr string) *APIError {
+	if m := svcIntervalRE.FindStringSubmatch(expr); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if n < 1 || n > 59 {
+			return errInvalidCron(`Interval form is only for sub-minute cadence. Use 1–59 seconds (e.g., "30 seconds"); for ≥ 1 minute use 5-field cron (e.g., "*/5 * * * *").`)
+		}
+		return nil
+	}
+	fields := strings.Fields(expr)
+	if len(fields) != 5 {
+		return errInvalidCron(fmt.Sprintf(`Cron expression must be exactly 5 fields (minute, hour, day, month, day-of-week) or a sub-minute interval like "30 seconds". Got %d fields. Examples: "*/5 * * * *" for every 5 minutes, "30 seconds" for every 30 seconds.`, len(fields)))
+	}
+	if _, msg := parseCron(fields); msg != "" {
+		return errInvalidCron("Invalid cron expression: " + msg)
+	}
+	return nil
+}
+
+func (st *schedulesState) create(w http.ResponseWriter, r *http.Request, secrets *secretsState) {
+	obj, apiErr := decodeObject(r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	in, apiErr := validateScheduleBody(obj, true)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	if apiErr := validateCron(in.cron); apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	headers := in.headers
+	if headers == nil {
+		headers = map[string]any{}
+	}
+	resolved, apiErr := resolveHeaders(headers, secrets)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	body := in.body
+	if body == nil {
+		body = map[string]any{}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := time.Now()
+	jobID := strconv.Itoa(st.nextJobID)
+	st.nextJobID++
+	job := &scheduleRecord{
+		ID: newUUID(), Name: in.name, CronSchedule: in.cron, FunctionURL: in.url, HTTPMethod: in.method,
+		Headers: cloneValue(headers).(map[string]any), Body: cloneValue(body).(map[string]any),
+		CronJobID: &jobID, IsActive: true, resolved: resolved, created: now, updated: now,
+	}
+	st.jobs[job.ID] = job
+	writeJSON(w, 201, map[string]any{"id": job.ID, "cronJobId": jobID, "message": "Schedule created successfully"})
+}
+
+func (st *schedulesState) update(w http.ResponseWriter, r *http.Request, secrets *secretsState) {
+	id := r.PathValue("id")
+	obj, apiErr := decodeObject(r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	in, apiErr := validateScheduleBody(obj, false)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	if !checkUUIDParam(w, id) {
+		return
+	}
+	st.mu.Lock()
+	job, ok := st.jobs[id]
+	var current scheduleRecord
+	if ok {
+		current = *job
+	}
+	st.mu.Unlock()
+	if !ok {
+		writeError(w, errScheduleNotFound("Schedule not found"))
+		return
+	}
+	next := current
+	scheduleFields := len(in.has) > 0
+	if scheduleFields {
+		if in.has["name"] {
+			next.Name = in.name
+		}
+		if in.has["cronSchedule"] {
+			next.CronSchedule = in.cron
+		}
+		if in.has["functionUrl"] {
+			next.FunctionURL = in.url
+		}
+		if in.has["httpMethod"] {
+			next.HTTPMethod = in.method
+		}
+		if in.has["body"] {
+			next.Body = cloneValue(in.body).(map[string]any)
+		}
+		if in.has["headers"] {
+			next.Headers = cloneValue(in.headers).(map[string]any)
+		}
+		if apiErr := validateCron(next.CronSchedule); apiErr != nil {
+			writeError(w, apiErr)
+			return
+		}
+		resolved, apiErr := resolveHeaders(next.Headers, secrets)
+		if apiErr != nil {
+			writeError(w, apiErr)
+			return
+		}
+		next.resolved = resolved
+	}
+	if in.isActive != nil {
+		next.IsActive = *in.isActive
+	}
+	next.updated = time.Now()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	job, ok = st.jobs[id]
+	if !ok { // deleted meanwhile
+		writeError(w, errScheduleNotFound("Schedule not found"))
+		return
+	}
+	next.runs = job.runs
+	*job = next
+	writeJSON(w, 200, map[string]any{"id": id, "cronJobId": job.CronJobID, "message": "Schedule updated successfully"})
+}
+
+func (st *schedulesState) remove(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !checkUUIDParam(w, id) {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.jobs[id]; !ok {
+		writeError(w, errScheduleNotFound("Schedule not found"))
+		return
+	}
+	delete(st.jobs, id)
+	writeJSON(w, 200, map[string]any{"message": "Schedule deleted successfully."})
+}
+
+// logs answers GET /api/schedules/{id}/logs; an unknown id has no logs.
+func (st *schedulesState) logs(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	q := r.URL.Query()
+	limit := min(max(1, jsParseInt(q.Get("limit"), 50)), 100)
+	offset := max(0, jsParseInt(q.Get("offset"), 0))
+	if !checkUUIDParam(w, id) {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var runs []map[string]any
+	if job, ok := st.jobs[id]; ok {
+		runs = job.runs
+	}
+	page := pageSlice(runs, limit, offset)
+	writeJSON(w, 200, map[string]any{"logs": page, "totalCount": len(runs), "limit": limit, "offset": offset})
+}
+
+// jsParseInt mirrors `parseInt(v) || def`.
+func jsParseInt(v string, def int) int {
+	v = strings.TrimSpace(v)
+	end := 0
+	for end < len(v) && (v[end] >= '0' && v[end] <= '9' || end == 0 && (v[0] == '-' || v[0] == '+')) {
+		end++
+	}
+	n, err := strconv.Atoi(v[:end])
+	if err != nil || n == 0 {
+		return def
+	}
+	return n
+}
+
+func (st *schedulesState) getConfig(w http.ResponseWriter, r *http.Request) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var days any
+	if st.retention != nil {
+		days = *st.retention
+	}
+	writeJSON(w, 200, map[string]any{"retentionDays": days})
+}
+
+func (st *schedulesState) patchConfig(w http.ResponseWriter, r *http.Request) {
+	obj, apiErr := decodeObject(r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	v, ok := obj["retentionDays"]
+	var days *int
+	switch x := v.(type) {
+	case nil:
+		if !ok {
+			writeError(w, errInvalidInput("retentionDays: Required"))
+			return
+		}
+	case float64:
+		switch {
+		case x != float64(int(x)):
+			writeError(w, errInvalidInput("retentionDays: Expected integer, received float"))
+			return
+		case x <= 0:
+			writeError(w, errInvalidInput("retentionDays: Number must be greater than 0"))
+			return
+		}
+		n := int(x)
+		days = &n
+	default:
+		writeError(w, errInvalidInput("retentionDays: Expected number, received "+jsonType(v)))
+		return
+	}
+	st.mu.Lock()
+	st.retention = days
+	st.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"message": "Schedules config updated successfully"})
+}
+
+// ---- cron ----
+
+// cronSet is a parsed 5-field expression: one bit per allowed value.
+type cronSet struct {
+	fields           [5]uint64
+	domStar, dowStar bool
+	special          bool // L, W or #: accepted, next run not computed
+}
+
+var cronRanges = [5][2]int{{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}}
+
+var cronNames = [5]map[string]int{3: {"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12},
+	4: {"SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6}}
+
+// parseCron parses 5 cron fields; msg explains the first problem.
+func parseCron(fields []string) (cronSet, string) {
+	var cs cronSet
+	for i, f := range fields {
+		lo, hi := cronRanges[i][0], cronRanges[i][1]
+		for _, item := range strings.Split(f, ",") {
+			base, stepText, hasStep := strings.Cut(item, "/")
+			step := 1
+			if hasStep {
+				n, err := strconv.Atoi(stepText)
+				if err != nil || n < 1 {
+					return cs, fmt.Sprintf("Invalid explicit step value: %s", stepText)
+				}
+				step = n
+			}
+			a, b := lo, hi
+			switch {
+			case base == "*" || base == "?":
+				if i == 2 && !hasStep {
+					cs.domStar = true
+				}
+				if i == 4 && !hasStep {
+					cs.dowStar = true
+				}
+			case (i == 2 || i == 4) && (strings.ContainsAny(base, "LW#")):
+				cs.special = true
+				continue
+			default:
+				from, to, isRange := strings.Cut(base, "-")
+				var ok bool
+				if a, ok = cronNumber(from, i); !ok {
+					return cs, fmt.Sprintf("Constraint error, got value %s expected range %d-%d", from, lo, hi)
+				}
+				b = a
+				if isRange {
+					if b, ok = cronNumber(to, i); !ok {
+						return cs, fmt.Sprintf("Constraint error, got value %s expected range %d-%d", to, lo, hi)
+					}
+					if b < a {
+						return cs, "Invalid range: " + base
+					}
+				} else if hasStep {
+					b = hi
+				}
+			}
+			for v := a; v <= b; v += step {
+				cs.fields[i] |= 1 << uint(v)
+			}
+		}
+	}
+	if cs.fields[4]&(1<<7) != 0 { // 7 is Sunday too
+		cs.fields[4] |= 1
+	}
+	return cs, ""
+}
+
+func cronNumber(s string, field int) (int, bool) {
+	if v, ok := cronNames[field][strings.ToUpper(s)]; ok {
+		return v, true
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < cronRanges[field][0] || n > cronRanges[field][1] {
+		return 0, false
+	}
+	return n, true
+}
+
+// nextCronRun computes the first run after t (UTC), or ok=false when it
+// cannot (special syntax, or nothing within a year).
+func nextCronRun(expr string, after time.Time) (time.Time, bool) {
+	if m := svcIntervalRE.FindStringSubmatch(expr); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return after.Add(time.Duration(n) * time.Second), true
+	}
+	cs, msg := parseCron(strings.Fields(expr))
+	if msg != "" || cs.special {
+		return time.Time{}, false
+	}
+	t := after.UTC().Truncate(time.Minute).Add(time.Minute)
+	for end := t.AddDate(1, 0, 1); t.Before(end); t = t.Add(time.Minute) {
+		if cs.fields[3]&(1<<uint(t.Month())) == 0 || cs.fields[1]&(1<<uint(t.Hour())) == 0 || cs.fields[0]&(1<<uint(t.Minute())) == 0 {
+			continue
+		}
+		dom := cs.fields[2]&(1<<uint(t.Day())) != 0
+		dow := cs.fields[4]&(1<<uint(t.Weekday())) != 0
+		day := dom && dow
+		if !cs.domStar && !cs.dowStar {
+			day = dom || dow
+		}
+		if day {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}

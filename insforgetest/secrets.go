@@ -1,0 +1,343 @@
+package insforgetest
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Secrets module (§10): encrypted key/value secrets for edge functions and
+// the rotation of the admin and anon keys. The store starts with the
+// reserved entries API_KEY (the first accepted admin key), ANON_KEY and
+// JWT_SECRET. Values never appear in GET /api/secrets.
+//
+// Rotation returns a new key and renames the old entry to
+// API_KEY_OLD_<ms> / ANON_KEY_OLD_<ms> with the grace-period expiry, as the
+// backend does, but authentication is not affected: the fake keeps
+// accepting the keys it was created with (see WithAPIKey, WithAnonKey).
+
+func init() { registerModule(registerSecretsRoutes) }
+
+var fakeSecretKeyRE = regexp.MustCompile(`^[A-Z0-9_]+$`)
+
+type secretRecord struct {
+	id, key, value string
+	active         bool
+	reserved       bool
+	lastUsedAt     *time.Time
+	expiresAt      *time.Time
+	createdAt      time.Time
+	updatedAt      time.Time
+}
+
+type secretsState struct {
+	mu      sync.Mutex
+	records []*secretRecord // creation order
+}
+
+var secretsStates sideTable[secretsState]
+
+func registerSecretsRoutes(s *Server) {
+	st := &secretsState{}
+	seeded := time.Now().Add(-time.Hour)
+	for i, kv := range [][2]string{{"JWT_SECRET", randomHex(32)}, {"API_KEY", s.apiKeys[0]}, {"ANON_KEY", s.anonKey}} {
+		at := seeded.Add(time.Duration(i) * time.Millisecond)
+		st.records = append(st.records, &secretRecord{id: newUUID(), key: kv[0], value: kv[1], active: true, reserved: true, createdAt: at, updatedAt: at})
+	}
+	secretsStates.attach(s, st)
+
+	s.handle("GET /api/secrets", accessAdmin, st.list)
+	s.handle("GET /api/secrets/{key}", accessAdmin, st.get)
+	s.handle("POST /api/secrets", accessAdmin, st.create)
+	s.handle("PUT /api/secrets/{key}", accessAdmin, st.update)
+	s.handle("DELETE /api/secrets/{key}", accessAdmin, st.remove)
+	s.handle("POST /api/secrets/api-key/rotate", accessAdmin, st.rotate("API_KEY", "ik_", 24, 168, "apiKey", "API key"))
+	s.handle("POST /api/secrets/anon-key/rotate", accessAdmin, st.rotate("ANON_KEY", "anon_", 168, 720, "anonKey", "Anon key"))
+}
+
+// SecretValue returns the value of an active, unexpired secret, the way a
+// function would see it.
+func (s *Server) SecretValue(key string) (string, bool) {
+	st := secretsStates.of(s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec := st.usable(key, time.Now())
+	if rec == nil {
+		return "", false
+	}
+	return rec.value, true
+}
+
+// find returns the newest record with key, active or not. st.mu held.
+func (st *secretsState) find(key string) *secretRecord {
+	for i := len(st.records) - 1; i >= 0; i-- {
+		if st.records[i].key == key {
+			return st.records[i]
+		}
+	}
+	return nil
+}
+
+// usable returns the active, unexpired record with key. st.mu held.
+func (st *secretsState) usable(key string, now time.Time) *secretRecord {
+	for i := len(st.records) - 1; i >= 0; i-- {
+		r := st.records[i]
+		if r.key == key && r.active && (r.expiresAt == nil || r.expiresAt.After(now)) {
+			return r
+		}
+	}
+	return nil
+}
+
+func (r *secretRecord) meta() map[string]any {
+	return map[string]any{
+		"id": r.id, "key": r.key, "isActive": r.active, "isReserved": r.reserved,
+		"lastUsedAt": timeOrNull(r.lastUsedAt), "expiresAt": timeOrNull(r.expiresAt),
+		"createdAt": isoMillis(r.createdAt), "updatedAt": isoMillis(r.updatedAt),
+	}
+}
+
+func timeOrNull(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return isoMillis(*t)
+}
+
+func errSecretNotFound(key string) *APIError {
+	return &APIError{Status: 404, Code: "SECRET_NOT_FOUND", Message: "Secret not found: " + key}
+}
+
+// expiryArg reads an expiresAt like `new Date(expiresAt)`: ok is false for
+// a value Postgres would reject (the backend then answers 500).
+func expiryArg(v any) (*time.Time, bool) {
+	switch x := v.(type) {
+	case string:
+		t, ok := parseJSDate(x)
+		return &t, ok
+	case float64:
+		t := time.UnixMilli(int64(x))
+		return &t, true
+	}
+	return nil, false
+}
+
+func errBadTimestamp(v any) *APIError {
+	return errInternal("invalid input syntax for type timestamp with time zone: \"" + string(marshalJSON(v)) + "\"")
+}
+
+func (st *secretsState) list(w http.ResponseWriter, r *http.Request) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := []map[string]any{}
+	for i := len(st.records) - 1; i >= 0; i-- { // created_at DESC
+		out = append(out, st.records[i].meta())
+	}
+	writeJSON(w, 200, map[string]any{"secrets": out})
+}
+
+func (st *secretsState) get(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := time.Now()
+	rec := st.usable(key, now)
+	if rec == nil {
+		writeError(w, errSecretNotFound(key))
+		return
+	}
+	rec.lastUsedAt = &now
+	writeJSON(w, 200, map[string]any{"key": key, "value": rec.value})
+}
+
+func (st *secretsState) create(w http.ResponseWriter, r *http.Request) {
+	body, apiErr := decodeObject(r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	key, _ := body["key"].(string)
+	value, _ := body["value"].(string)
+	if key == "" || value == "" {
+		writeError(w, errInvalidInput("Both key and value are required"))
+		return
+	}
+	if !fakeSecretKeyRE.MatchString(key) {
+		writeError(w, errInvalidInput("Invalid key format. Use uppercase letters, numbers, and underscores only (e.g., STRIPE_API_KEY)"))
+		return
+	}
+	reserved, _ := body["isReserved"].(bool)
+	var expires *time.Time
+	if v, ok := body["expiresAt"]; ok && v != nil && v != "" && v != false {
+		t, ok := expiryArg(v)
+		if !ok {
+			writeError(w, errBadTimestamp(v))
+			return
+		}
+		expires = t
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := time.Now()
+	rec := st.find(key)
+	switch {
+	case rec != nil && rec.active:
+		writeError(w, &APIError{Status: 409, Code: "SECRET_ALREADY_EXISTS", Message: "Secret already exists: " + key})
+		return
+	case rec != nil: // a deleted secret is revived
+		rec.value, rec.active, rec.reserved, rec.updatedAt = value, true, reserved, now
+		if expires != nil {
+			rec.expiresAt = expires
+		}
+	default:
+		rec = &secretRecord{id: newUUID(), key: key, value: value, active: true, reserved: reserved, expiresAt: expires, createdAt: now, updatedAt: now}
+		st.records = append(st.records, rec)
+	}
+	writeJSON(w, 201, map[string]any{"success": true, "message": "Secret " + key + " has been created successfully", "id": rec.id})
+}
+
+func (st *secretsState) update(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	body, apiErr := decodeObject(r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec := st.find(key)
+	if rec == nil {
+		writeError(w, errSecretNotFound(key))
+		return
+	}
+	if rec.reserved {
+		writeError(w, errForbidden("Cannot update reserved secret: "+key))
+		return
+	}
+	changed := false
+	next := *rec
+	if v, ok := body["value"]; ok {
+		s, isStr := v.(string)
+		if !isStr {
+			writeError(w, errInternal("Failed to update secret"))
+			return
+		}
+		next.value, changed = s, true
+	}
+	if v, ok := body["isActive"]; ok {
+		b, isBool := v.(bool)
+		if !isBool {
+			writeError(w, errInternal("invalid input syntax for type boolean: \""+string(marshalJSON(v))+"\""))
+			return
+		}
+		next.active, changed = b, true
+	}
+	if v, ok := body["isReserved"].(bool); ok {
+		next.reserved, changed = v, true
+	}
+	if v, ok := body["expiresAt"]; ok {
+		changed = true
+		if v == nil || v == "" || v == false {
+			next.expiresAt = nil
+		} else {
+			t, ok := expiryArg(v)
+			if !ok {
+				writeError(w, errBadTimestamp(v))
+				return
+			}
+			next.expiresAt = t
+		}
+	}
+	if !changed {
+		writeError(w, errInternal("Failed to update secret: "+key))
+		return
+	}
+	next.updatedAt = time.Now()
+	*rec = next
+	writeJSON(w, 200, map[string]any{"success": true, "message": "Secret " + key + " has been updated successfully"})
+}
+
+func (st *secretsState) remove(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec := st.find(key)
+	if rec == nil {
+		writeError(w, errSecretNotFound(key))
+		return
+	}
+	if rec.reserved {
+		writeError(w, errForbidden("Cannot delete reserved secret: "+key))
+		return
+	}
+	rec.active, rec.updatedAt = false, time.Now()
+	writeJSON(w, 200, map[string]any{"success": true, "message": "Secret " + key + " has been deleted successfully"})
+}
+
+// rotate answers POST /api/secrets/{api-key|anon-key}/rotate.
+func (st *secretsState) rotate(key, prefix string, defHours, maxHours int, field, what string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, apiErr := decodeObject(r)
+		if apiErr != nil {
+			writeError(w, apiErr)
+			return
+		}
+		hours := defHours
+		if v, ok := body["gracePeriodHours"]; ok && v != nil {
+			n, msg := coerceHours(v, maxHours)
+			if msg != "" {
+				writeError(w, errInvalidInput("Invalid request: "+msg))
+				return
+			}
+			hours = n
+		}
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		now := time.Now()
+		expires := now.Add(time.Duration(hours) * time.Hour)
+		if old := st.usable(key, now); old != nil {
+			old.key = key + "_OLD_" + strconv.FormatInt(now.UnixMilli(), 10)
+			old.expiresAt, old.updatedAt = &expires, now
+		}
+		newKey := prefix + randomHex(32)
+		st.records = append(st.records, &secretRecord{id: newUUID(), key: key, value: newKey, active: true, reserved: true, createdAt: now, updatedAt: now})
+		writeJSON(w, 200, map[string]any{
+			"success":         true,
+			"message":         what + " rotated successfully. Old key will remain valid during grace period.",
+			field:             newKey,
+			"oldKeyExpiresAt": isoMillis(expires),
+		})
+	}
+}
+
+// coerceHours mirrors z.coerce.number().int().nonnegative().max(max).
+func coerceHours(v any, max int) (int, string) {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case string:
+		n, err := strconv.ParseFloat(x, 64)
+		if err != nil {
+			return 0, "Expected number, received nan"
+		}
+		f = n
+	case bool:
+		if x {
+			f = 1
+		}
+	default:
+		return 0, "Expected number, received nan"
+	}
+	switch {
+	case f != float64(int(f)):
+		return 0, "Expected integer, received float"
+	case f < 0:
+		return 0, "Number must be greater than or equal to 0"
+	case f > float64(max):
+		return 0, "Number must be less than or equal to " + strconv.Itoa(max)
+	}
+	return int(f), ""
+}

@@ -1,0 +1,501 @@
+// Package insforgetest provides an in-memory fake of the InsForge backend
+// admin HTTP API for tests. It is built on net/http/httptest and follows the
+// behaviour documented in the InsForge admin API reference (v2.3.1): the
+// same paths, authentication rules, status codes and JSON shapes, including
+// the quirks observed on a running backend.
+//
+// # Usage
+//
+//	srv := insforgetest.New(t)
+//	srv.AddTable("todos", insforgetest.AutoColumns(
+//		insforgetest.Column{Name: "title", Type: "string"},
+//	), map[string]any{"title": "first"})
+//	// point the client under test at srv.URL with insforgetest.DefaultAPIKey
+//
+// Every request is recorded (see [Server.Requests]) before it is answered,
+// including requests rejected by authentication. Failures and slow answers
+// can be injected with [Server.Fail], [Server.FailTimes] and [Server.Stall].
+//
+// # Modules
+//
+// Each backend module is one file: health and metadata (metadata.go), docs
+// (docs.go), database tables and listings (database.go), raw SQL (sql.go),
+// the PostgREST records proxy (records.go), bulk upsert (bulk.go),
+// migrations (migrations.go), admin record CRUD (admin_records.go), and
+// further modules added the same way. A path no module implements answers
+// as an unknown route (404), unless a failure is injected for it with
+// [Server.Fail].
+//
+// # Differences from the real backend
+//
+//   - Raw SQL runs on a small interpreter (see [Server.SetSQLHandler] to
+//     replace it). Valid SQL it does not understand (joins, GROUP BY,
+//     subqueries, CASE, …) is answered like unparseable SQL: 403 FORBIDDEN.
+//     Only the public schema holds tables; information_schema.tables,
+//     information_schema.columns and pg_tables are readable views.
+//   - Numbers are JSON numbers everywhere (node-pg would return bigint and
+//     numeric values, e.g. count(*), as strings).
+//   - Row-level security is not enforced: the anon key sees every row.
+package insforgetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Internal architecture
+//
+// Request flow (serve): read and record the request → CORS → Stall → an
+// injected failure (Fail) → routing. Routing uses an http.ServeMux with Go
+// 1.22 patterns (optional method, {wildcards}; the most specific pattern
+// wins regardless of registration order; "GET" patterns also serve HEAD);
+// the catch-all "/" is the unknown-route answer.
+//
+// Each backend module lives in its own file (database.go, records.go,
+// sql.go, bulk.go, migrations.go, admin_records.go, metadata.go, docs.go)
+// and registers its routes from an init function:
+//
+//	func init() { registerModule(registerDocsRoutes) }
+//
+//	func registerDocsRoutes(s *Server) {
+//		s.handle("GET /api/docs/{docType}", accessPublic, s.getDoc)
+//	}
+//
+// s.handle takes the pattern, an access level (accessPublic, accessAdmin or
+// accessUser, see §12 of the reference) and a handler; the wrapper checks
+// credentials before the handler runs, so handlers only deal with
+// authorised requests (requestRole tells admin from anon). A pattern
+// without a method receives every method (the records proxy forwards all
+// methods). Module state lives in the Server, guarded by the module's own
+// mutex (s.db.mu for everything database). A module that contributes to
+// GET /api/metadata calls s.setMetadataSection from its registration
+// function. Handlers answer with writeJSON, writeError (standard error
+// body, §13.1), writePaged (Content-Range paging) or, on PostgREST routes,
+// writePGRST.
+
+// DefaultAPIKey is the admin API key accepted when no WithAPIKey option is given.
+const DefaultAPIKey = "ik_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// DefaultAnonKey is the anon key of the fake project (see WithAnonKey).
+const DefaultAnonKey = "anon_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+// Version is the backend version the fake reports (health, metadata).
+const Version = "2.3.1"
+
+// Option configures a Server in New.
+type Option func(*Server)
+
+// WithAPIKey adds key to the accepted admin API keys. It may be repeated to
+// accept several keys. When at least one WithAPIKey option is given,
+// DefaultAPIKey is no longer accepted unless it is passed explicitly. Keys
+// sent as "Authorization: Bearer" must start with "ik_" to be treated as API
+// keys (as on the real backend); any key works in the x-api-key header.
+func WithAPIKey(key string) Option {
+	return func(s *Server) { s.apiKeys = append(s.apiKeys, key) }
+}
+
+// WithAnonKey replaces the project's anon key (default DefaultAnonKey).
+func WithAnonKey(key string) Option {
+	return func(s *Server) { s.anonKey = key }
+}
+
+// WithHTMLNotFound makes unknown routes answer like the production Docker
+// image: 404 text/html "Cannot GET /api/…" (Express default page).
+func WithHTMLNotFound() Option {
+	return func(s *Server) { s.htmlNotFound = true }
+}
+
+// Request is a copy of one request received by the fake.
+type Request struct {
+	Method   string
+	Path     string
+	RawQuery string
+	Header   http.Header
+	Body     []byte
+	// APIKey is the admin API key presented (Bearer ik_… or any x-api-key
+	// header value), "" if none. It is set whether or not the key is valid.
+	APIKey string
+}
+
+// Server is a running fake InsForge backend.
+type Server struct {
+	// URL is the base URL, e.g. http://127.0.0.1:41234 (no trailing slash).
+	URL string
+
+	ts           *httptest.Server
+	mux          *http.ServeMux
+	htmlNotFound bool
+	apiKeys      []string
+	anonKey      string
+
+	mu         sync.Mutex // guards requests, failures, stalls, sqlHandler
+	requests   []Request
+	failures   map[failKey]*failure
+	stalls     map[string]time.Duration
+	sqlHandler func(query string, params []any) (SQLResult, error)
+
+	db *database // database module state (own mutex)
+
+	dryRunLimiter *rateLimiter // POST /api/database/migrations/dry-run
+
+	metaMu       sync.Mutex
+	metaSections map[string]func() any
+
+	closeOnce sync.Once
+}
+
+type failKey struct{ method, path string }
+
+type failure struct {
+	err       *APIError
+	remaining int // < 0: until cleared
+}
+
+// modules holds the route registration functions of every module file.
+var modules []func(*Server)
+
+// registerModule is called from init functions of module files.
+func registerModule(fn func(*Server)) { modules = append(modules, fn) }
+
+// New starts a fake backend on loopback and closes it with t.Cleanup.
+func New(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := Start(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake backend outside a test (benchmark drivers, manual
+// runs); the caller closes it.
+func Start(opts ...Option) *Server {
+	s := &Server{
+		mux:          http.NewServeMux(),
+		anonKey:      DefaultAnonKey,
+		failures:     map[failKey]*failure{},
+		stalls:       map[string]time.Duration{},
+		db:           newDatabase(),
+		metaSections: map[string]func() any{},
+		dryRunLimiter: &rateLimiter{limit: 30, window: 15 * time.Minute,
+			msg: "Too many migration dry-run requests. Please try again later."},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if len(s.apiKeys) == 0 {
+		s.apiKeys = []string{DefaultAPIKey}
+	}
+	for _, m := range modules {
+		m(s)
+	}
+	s.mux.HandleFunc("/", s.notFound)
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.URL = s.ts.URL
+	return s
+}
+
+// Close shuts the server down. It is called automatically by t.Cleanup.
+// Stalled requests are abandoned.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.ts.CloseClientConnections()
+		s.ts.Close()
+	})
+}
+
+// Client returns an *http.Client suitable for talking to the server.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Requests returns a copy of every request received, in arrival order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+// Reset forgets the recorded requests (state such as tables is kept).
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.requests = nil
+	s.mu.Unlock()
+}
+
+// Fail makes every request matching method and path (exact URL path, no
+// query) fail with err until cleared with Fail(method, path, nil). method ""
+// or "*" matches any method. Injected failures apply after the request is
+// recorded and before authentication and routing, so they also work for
+// routes the fake does not implement.
+func (s *Server) Fail(method, path string, err *APIError) {
+	s.FailTimes(method, path, -1, err)
+}
+
+// FailTimes is like Fail but only the next n matching requests fail (n < 0:
+// until cleared). A nil err or n == 0 clears the injection.
+func (s *Server) FailTimes(method, path string, n int, err *APIError) {
+	if method == "*" {
+		method = ""
+	}
+	k := failKey{strings.ToUpper(method), path}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil || n == 0 {
+		delete(s.failures, k)
+		return
+	}
+	e := *err
+	s.failures[k] = &failure{err: &e, remaining: n}
+}
+
+// Stall delays answers for requests to path (exact URL path) by d. The
+// delay ends early, without an answer, when the request context is
+// cancelled (client timeout or disconnect). d <= 0 clears the stall.
+func (s *Server) Stall(path string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= 0 {
+		delete(s.stalls, path)
+		return
+	}
+	s.stalls[path] = d
+}
+
+func (r Request) clone() Request {
+	c := r
+	c.Header = r.Header.Clone()
+	c.Body = bytes.Clone(r.Body)
+	return c
+}
+
+// serve is the entry point for every request: record, stall, inject, route.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	_ = r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rec := Request{
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		RawQuery: r.URL.RawQuery,
+		Header:   r.Header.Clone(),
+		Body:     bytes.Clone(body),
+		APIKey:   extractAPIKey(r),
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	stall := s.stalls[r.URL.Path]
+	inj := s.takeFailure(r.Method, r.URL.Path)
+	s.mu.Unlock()
+
+	if err != nil {
+		writeError(w, &APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "failed to read request body: " + err.Error()})
+		return
+	}
+	if stall > 0 {
+		t := time.NewTimer(stall)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	// Headers every answer of the backend carries (Express, cors()).
+	h := w.Header()
+	h.Set("X-Powered-By", "Express")
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Set("Access-Control-Expose-Headers", "Content-Range,Preference-Applied")
+	h.Set("Vary", "Origin")
+	if s.cors(w, r) {
+		return
+	}
+	if inj != nil {
+		writeError(w, inj)
+		return
+	}
+	// Express routing is not strict: "/api/health/" matches "/api/health".
+	if p := strings.TrimRight(r.URL.Path, "/"); p != r.URL.Path && p != "" {
+		r.URL.Path = p
+		r.URL.RawPath = ""
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// cors mirrors the backend's CORS middleware (any origin reflected,
+// credentials allowed); it answers preflight requests itself.
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
+	if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
+		h.Set("Access-Control-Allow-Headers", rh)
+	}
+	h.Set("Content-Length", "0")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// takeFailure returns the injected failure for a request, if any. s.mu held.
+func (s *Server) takeFailure(method, path string) *APIError {
+	for _, k := range []failKey{{method, path}, {"", path}} {
+		f, ok := s.failures[k]
+		if !ok {
+			continue
+		}
+		if f.remaining > 0 {
+			f.remaining--
+			if f.remaining == 0 {
+				delete(s.failures, k)
+			}
+		}
+		return f.err
+	}
+	return nil
+}
+
+// notFound answers unknown routes.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if s.htmlNotFound {
+		target := r.URL.EscapedPath()
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot %s %s</pre>\n</body>\n</html>\n",
+			html.EscapeString(r.Method), html.EscapeString(target))
+		return
+	}
+	writeError(w, &APIError{
+		Status:      http.StatusNotFound,
+		Code:        "NOT_FOUND",
+		Message:     "Endpoint " + r.URL.Path + " not found",
+		NextActions: "Please check the API documentation for available endpoints",
+	})
+}
+
+// access is the credential level a route requires (reference §12).
+type access int
+
+const (
+	accessPublic access = iota // no credential checked
+	accessAdmin                // admin API key (or project_admin JWT)
+	accessUser                 // admin API key, anon key or JWT
+)
+
+// role is the identity an authorised request runs as.
+type role string
+
+const (
+	roleNone  role = ""
+	roleAdmin role = "project_admin"
+	roleAnon  role = "anon"
+)
+
+type roleKey struct{}
+
+// requestRole reports the role the request was authorised as.
+func requestRole(r *http.Request) role {
+	v, _ := r.Context().Value(roleKey{}).(role)
+	return v
+}
+
+// handle registers a route with the given access level (see package doc).
+func (s *Server) handle(pattern string, a access, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rl, err := s.authenticate(r, a)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if rl != roleNone {
+			r = r.WithContext(context.WithValue(r.Context(), roleKey{}, rl))
+		}
+		h(w, r)
+	})
+}
+
+// bearer returns the Bearer token of the Authorization header ("" if none).
+func bearer(r *http.Request) string {
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return v
+	}
+	return ""
+}
+
+// extractAPIKey mirrors the backend: a Bearer value starting with ik_ wins,
+// else any x-api-key header value.
+func extractAPIKey(r *http.Request) string {
+	if b := bearer(r); strings.HasPrefix(b, "ik_") {
+		return b
+	}
+	if vals := r.Header.Values("X-Api-Key"); len(vals) > 0 {
+		return vals[0]
+	}
+	return ""
+}
+
+func hasAPIKeyHeader(r *http.Request) bool {
+	return strings.HasPrefix(bearer(r), "ik_") || len(r.Header.Values("X-Api-Key")) > 0
+}
+
+const (
+	nextCheckAPIKey = "Check the API key is valid or generate a new API key."
+	nextCheckToken  = "Check the token is valid or login to get a new token."
+)
+
+// authenticate applies the reference §12 dispatch: API key first (Bearer
+// ik_… or x-api-key), then anon key, then JWT (the fake issues no JWTs, so
+// every other bearer value is an invalid token).
+func (s *Server) authenticate(r *http.Request, a access) (role, *APIError) {
+	if a == accessPublic {
+		return roleNone, nil
+	}
+	if hasAPIKeyHeader(r) {
+		key := extractAPIKey(r)
+		for _, k := range s.apiKeys {
+			if key == k {
+				return roleAdmin, nil
+			}
+		}
+		return roleNone, &APIError{
+			Status:      http.StatusUnauthorized,
+			Code:        "AUTH_INVALID_API_KEY",
+			Message:     "Invalid API key",
+			NextActions: nextCheckAPIKey,
+		}
+	}
+	tok := bearer(r)
+	if tok == "" {
+		if a == accessAdmin {
+			return roleNone, &APIError{Status: http.StatusUnauthorized, Code: "AUTH_INVALID_CREDENTIALS", Message: "No admin token provided", NextActions: nextCheckToken}
+		}
+		return roleNone, &APIError{Status: http.StatusUnauthorized, Code: "AUTH_INVALID_CREDENTIALS", Message: "No token provided", NextActions: nextCheckToken}
+	}
+	if a == accessUser && strings.HasPrefix(tok, "anon_") {
+		if tok == s.anonKey {
+			return roleAnon, nil
+		}
+		return roleNone, &APIError{Status: http.StatusUnauthorized, Code: "AUTH_INVALID_CREDENTIALS", Message: "Invalid anon key", NextActions: nextCheckToken}
+	}
+	// Every other bearer value is verified as a JWT; the fake issues none.
+	return roleNone, &APIError{Status: http.StatusUnauthorized, Code: "AUTH_UNAUTHORIZED", Message: "Invalid token"}
+}

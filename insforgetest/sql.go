@@ -1,0 +1,397 @@
+package insforgetest
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"time"
+)
+
+// Raw SQL module (§2.1): POST /api/database/advance/rawsql and
+// /rawsql/unrestricted, the statement guards shared with migrations, and
+// the bridge to the default interpreter or a test's SQL handler.
+
+func init() { registerModule(registerSQLRoutes) }
+
+func registerSQLRoutes(s *Server) {
+	s.handle("POST /api/database/advance/rawsql", accessAdmin, s.rawSQLHandler("project_admin"))
+	s.handle("POST /api/database/advance/rawsql/unrestricted", accessAdmin, s.rawSQLHandler("postgres"))
+}
+
+// Field describes a result column: name and Postgres type OID (node-pg
+// dataTypeID), e.g. 23 int4, 20 int8, 25 text, 16 bool, 1184 timestamptz.
+type Field struct {
+	Name       string `json:"name"`
+	DataTypeID int    `json:"dataTypeID"`
+}
+
+// SQLResult is the result of a raw SQL query: the response is
+// {rows, rowCount, fields}. A nil RowCount is sent as null; nil Fields are
+// derived from the keys of the first row.
+type SQLResult struct {
+	Rows     []map[string]any
+	RowCount *int
+	Fields   []Field
+}
+
+// SetSQLHandler overrides the raw SQL behaviour (both rawsql endpoints and
+// the SQL of migrations). The handler receives the query text and params
+// after request validation and the statement guards (403 FORBIDDEN for
+// set_config, transaction control, …) have passed; the fake's own
+// interpreter, its "could not be parsed" check and the multi-statement
+// quirk are bypassed. Return an *APIError to answer that error; any other
+// error is answered as 500 INTERNAL_ERROR with its text. Pass nil to
+// restore the default interpreter.
+func (s *Server) SetSQLHandler(fn func(query string, params []any) (SQLResult, error)) {
+	s.mu.Lock()
+	s.sqlHandler = fn
+	s.mu.Unlock()
+}
+
+const unparseableMsg = "Query could not be parsed and was rejected for security reasons."
+
+// errUnparseableSQL is the answer to SQL the parser cannot handle.
+func errUnparseableSQL() *APIError { return errForbidden(unparseableMsg) }
+
+var setConfigRE = regexp.MustCompile(`(?i)\bset_config\b`)
+
+// checkGuards applies the statement guards (§2.1, backend
+// checkSqlExecutionGuards). Like libpg-query, a statement that cannot be
+// parsed anywhere in the query makes the whole query unparseable, which
+// takes precedence over the other guards. With parse false (a test SQL
+// handler is installed) only lexical validity is checked; otherwise every
+// statement goes through the interpreter's parser and the parsed
+// statements are returned.
+func checkGuards(query string, parse bool) ([]rawStatement, []any, *APIError) {
+	if setConfigRE.MatchString(query) {
+		return nil, nil, errForbidden("Changing SQL session configuration is not allowed.")
+	}
+	toks, err := lex(query)
+	if err != nil {
+		return nil, nil, errUnparseableSQL()
+	}
+	stmts := splitStatements(query, toks)
+	var parsed []any
+	if parse {
+		parsed = make([]any, len(stmts))
+		for i, st := range stmts {
+			if guardStatement(st.toks) != "" {
+				continue
+			}
+			p, err := parseStatement(st)
+			if err != nil {
+				return nil, nil, errUnparseableSQL()
+			}
+			parsed[i] = p
+		}
+	}
+	for _, st := range stmts {
+		if msg := guardStatement(st.toks); msg != "" {
+			return nil, nil, errForbidden(msg)
+		}
+	}
+	return stmts, parsed, nil
+}
+
+const (
+	msgTransaction = "Transaction control statements are not allowed."
+	msgRole        = "Changing SQL execution role or session authorization is not allowed."
+	msgSearchPath  = "Changing SQL search_path is not allowed."
+	msgTimeout     = "Changing SQL statement_timeout is not allowed."
+	msgResetAll    = "RESET ALL is not allowed."
+	msgDatabase    = "Query contains restricted operations"
+	msgRoleMgmt    = "Managing database roles is not allowed."
+)
+
+// guardStatement returns the refusal message for a forbidden statement.
+func guardStatement(ts []token) string {
+	if len(ts) == 0 {
+		return ""
+	}
+	at := func(i int) token {
+		if i < len(ts) {
+			return ts[i]
+		}
+		return token{kind: tkOp}
+	}
+	first := ts[0]
+	switch {
+	case first.is("begin"), first.is("commit"), first.is("end"), first.is("rollback"), first.is("abort"),
+		first.is("savepoint"), first.is("release"):
+		return msgTransaction
+	case first.is("start") && at(1).is("transaction"), first.is("prepare") && at(1).is("transaction"):
+		return msgTransaction
+	case first.is("set"):
+		i := 1
+		session := at(1).is("session")
+		if session || at(1).is("local") {
+			i = 2
+		}
+		switch name := at(i); {
+		case name.is("role"), name.is("session_authorization"), session && name.is("authorization"):
+			return msgRole
+		case name.is("search_path"):
+			return msgSearchPath
+		case name.is("statement_timeout"):
+			return msgTimeout
+		}
+	case first.is("reset"):
+		switch name := at(1); {
+		case name.is("role"), name.is("session_authorization"):
+			return msgRole
+		case name.is("search_path"):
+			return msgSearchPath
+		case name.is("statement_timeout"):
+			return msgTimeout
+		case name.is("all"):
+			return msgResetAll
+		}
+	case first.is("create"), first.is("alter"), first.is("drop"):
+		switch obj := at(1); {
+		case obj.is("database"):
+			return msgDatabase
+		case obj.is("role"), obj.is("user"), obj.is("group"):
+			return msgRoleMgmt
+		}
+	case first.is("grant"), first.is("revoke"):
+		for _, t := range ts {
+			if t.is("on") {
+				return ""
+			}
+		}
+		return msgRoleMgmt
+	}
+	return ""
+}
+
+// sqlOutcome is the answer to a raw SQL request.
+type sqlOutcome struct {
+	multi  bool // several statements: {rows: []}
+	result *stmtResult
+}
+
+// parseAll parses guarded statements; failures are answered like
+// libpg-query parse errors (403).
+func parseAll(stmts []rawStatement) ([]any, *APIError) {
+	parsed := make([]any, len(stmts))
+	for i, st := range stmts {
+		p, err := parseStatement(st)
+		if err != nil {
+			return nil, errUnparseableSQL()
+		}
+		parsed[i] = p
+	}
+	return parsed, nil
+}
+
+// execAll runs parsed statements atomically (all or nothing) and returns
+// the result of the last one. explain runs EXPLAIN of each (plain SELECT)
+// statement. user is current_user. s.db.mu must be held.
+func (s *Server) execAll(parsed []any, params []any, explain bool, user string) (*stmtResult, *APIError) {
+	saved := s.db.saveState()
+	x := &execCtx{d: s.db, params: params, now: time.Now(), user: user}
+	var last *stmtResult
+	for _, p := range parsed {
+		var res *stmtResult
+		var perr *pgError
+		if explain {
+			res, perr = x.execExplain(p.(*selectStmt), true)
+		} else {
+			res, perr = x.exec(p)
+		}
+		if perr != nil {
+			s.db.restoreState(saved)
+			return nil, perr.toAPIError()
+		}
+		last = res
+	}
+	return last, nil
+}
+
+// runSQL executes guarded, parsed statements with the default interpreter.
+func (s *Server) runSQL(parsed []any, params []any, explain bool, user string) (*sqlOutcome, *APIError) {
+	if len(parsed) == 0 {
+		// An empty (comment-only) query: node-pg answers with an empty result.
+		return &sqlOutcome{result: &stmtResult{rows: []orderedRow{}, fields: []Field{}}}, nil
+	}
+	if len(parsed) > 1 && len(params) > 0 {
+		return nil, errInternal("cannot insert multiple commands into a prepared statement")
+	}
+	s.db.mu.Lock()
+	defer s.db.mu.Unlock()
+	last, aerr := s.execAll(parsed, params, explain, user)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return &sqlOutcome{multi: len(parsed) > 1, result: last}, nil
+}
+
+// checkReadOnly is the EXPLAIN pre-check (backend checkSqlReadOnly): every
+// statement must be a plain SELECT; failures are 400 INVALID_INPUT.
+func checkReadOnly(query string) *APIError {
+	toks, err := lex(query)
+	if err != nil {
+		return errInvalidInput(unparseableMsg)
+	}
+	stmts := splitStatements(query, toks)
+	if len(stmts) == 0 {
+		return errInvalidInput("Query contains no executable statements.")
+	}
+	for _, st := range stmts {
+		switch {
+		case st.toks[0].is("select"):
+			if _, perr := parseStatement(st); perr != nil {
+				return errInvalidInput(unparseableMsg)
+			}
+		case isKnownStatementStart(st.toks[0]):
+			return errInvalidInput("Only SELECT statements are allowed in EXPLAIN mode.")
+		default:
+			return errInvalidInput(unparseableMsg)
+		}
+	}
+	return nil
+}
+
+// isKnownStatementStart reports whether a token starts a statement kind
+// Postgres knows (used to tell "not a SELECT" from "not SQL").
+func isKnownStatementStart(t token) bool {
+	switch t.val {
+	case "insert", "update", "delete", "create", "drop", "alter", "truncate", "grant", "revoke", "comment",
+		"set", "reset", "begin", "commit", "rollback", "savepoint", "release", "start", "end", "abort",
+		"do", "notify", "listen", "unlisten", "analyze", "vacuum", "explain", "with", "values", "table",
+		"call", "copy", "lock", "prepare", "execute", "deallocate", "discard", "refresh", "reindex",
+		"cluster", "security", "merge", "fetch", "move", "close", "declare", "checkpoint", "load":
+		return t.kind == tkIdent
+	}
+	return false
+}
+
+// rawSQLHandler serves both raw SQL endpoints (user is the database role).
+func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, aerr := decodeObject(r)
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		var is issues
+		query, _ := is.strMsg(body, "query", "", true, 1, "Query is required", 0, "")
+		params, _ := is.array(body, "params", "", false, 0)
+		explain, _ := is.boolean(body, "explain", "", false)
+		if err := is.err(); err != nil {
+			writeError(w, err)
+			return
+		}
+		if explain {
+			if err := checkReadOnly(query); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
+		s.mu.Lock()
+		h := s.sqlHandler
+		s.mu.Unlock()
+		_, parsed, aerr := checkGuards(query, h == nil)
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		if h != nil {
+			res, err := h(query, params)
+			if err != nil {
+				writeError(w, handlerError(err))
+				return
+			}
+			writeJSON(w, 200, sqlResultJSON(res))
+			return
+		}
+		out, aerr := s.runSQL(parsed, params, explain, user)
+		if aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		if out.multi {
+			writeJSON(w, 200, map[string]any{"rows": []any{}})
+			return
+		}
+		writeJSON(w, 200, stmtResultJSON(out.result))
+	}
+}
+
+// handlerError converts an SQL handler's error into an answer.
+func handlerError(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return errInternal(err.Error())
+}
+
+type sqlResponse struct {
+	Rows     []orderedRow `json:"rows"`
+	RowCount *int         `json:"rowCount"`
+	Fields   []Field      `json:"fields"`
+}
+
+func stmtResultJSON(r *stmtResult) sqlResponse {
+	rows := r.rows
+	if rows == nil {
+		rows = []orderedRow{}
+	}
+	fields := r.fields
+	if fields == nil {
+		fields = []Field{}
+	}
+	return sqlResponse{Rows: rows, RowCount: r.rowCount, Fields: fields}
+}
+
+// sqlResultJSON converts a handler's SQLResult (rows keep the Fields order).
+func sqlResultJSON(res SQLResult) sqlResponse {
+	fields := res.Fields
+	if fields == nil {
+		fields = []Field{}
+		if len(res.Rows) > 0 {
+			for _, k := range sortedKeys(res.Rows[0]) {
+				fields = append(fields, Field{Name: k, DataTypeID: oidOf(res.Rows[0][k])})
+			}
+		}
+	}
+	rows := make([]orderedRow, len(res.Rows))
+	for i, row := range res.Rows {
+		var keys []string
+		seen := map[string]bool{}
+		for _, f := range fields {
+			if _, ok := row[f.Name]; ok && !seen[f.Name] {
+				keys = append(keys, f.Name)
+				seen[f.Name] = true
+			}
+		}
+		for _, k := range sortedKeys(row) {
+			if !seen[k] {
+				keys = append(keys, k)
+			}
+		}
+		o := orderedRow{keys: keys, vals: make([]any, len(keys))}
+		for j, k := range keys {
+			o.vals[j] = row[k]
+		}
+		rows[i] = o
+	}
+	return sqlResponse{Rows: rows, RowCount: res.RowCount, Fields: fields}
+}
+
+// oidOf guesses a type OID for a Go value.
+func oidOf(v any) int {
+	switch x := normalizeJSON(v).(type) {
+	case float64:
+		if x == float64(int64(x)) {
+			return 23
+		}
+		return 701
+	case bool:
+		return 16
+	case map[string]any, []any:
+		return 3802
+	}
+	return 25
+}
