@@ -1,0 +1,398 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+)
+
+// Records tools: rows through the backend's PostgREST proxy
+// (/api/database/records/{table}, reference §2.4). The admin key is
+// exchanged for a project_admin token, so RLS is bypassed.
+
+const (
+	defaultRecordLimit = 100
+	maxRecordLimit     = 1000
+	// recordRetries and recordRetryWait: right after DDL, PostgREST answers
+	// 404 until it has reloaded its schema cache (about a second).
+	recordRetries   = 3
+	recordRetryWait = 400 * time.Millisecond
+)
+
+// QueryRecordsInput are the arguments of query-records.
+type QueryRecordsInput struct {
+	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table to read (list-tables shows the names)."`
+	Select  string            `json:"select,omitempty" jsonschema_description:"Columns to return, PostgREST style: \"id,title,created_at\", or embed a related table through a foreign key with \"id,title,author:users(name)\". Default: all columns."`
+	Filters map[string]string `json:"filters,omitempty" jsonschema_description:"Row filters in PostgREST syntax: an object mapping a column to \"operator.value\", for example {\"status\":\"eq.active\",\"age\":\"gte.18\",\"deleted_at\":\"is.null\",\"id\":\"in.(1,2)\",\"title\":\"ilike.*draft*\"}. Operators: eq, neq, gt, gte, lt, lte, like, ilike, in, is, cs, cd, fts…, negated as not.eq.x. The keys \"or\" and \"and\" take a list such as \"(a.eq.1,b.gt.2)\" (also for two conditions on one column). Default: all rows."`
+	Order   string            `json:"order,omitempty" jsonschema_description:"Sort order: \"col.asc,col2.desc\" (add .nullsfirst or .nullslast if needed). Give an order when paging so pages are stable."`
+	Limit   int               `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100" jsonschema_description:"Maximum number of rows to return (default 100, at most 1000)."`
+	Offset  int               `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Number of rows to skip, for the next page (the result says which offset to use)."`
+	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+}
+
+// InsertRecordsInput are the arguments of insert-records.
+type InsertRecordsInput struct {
+	Table   string           `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table to insert into."`
+	Records []map[string]any `json:"records" jsonschema:"required,minItems=1" jsonschema_description:"Rows to insert, as objects mapping column to value; every object must have the same keys. Leave out id, created_at and updated_at to get their defaults."`
+	Schema  string           `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+}
+
+// UpdateRecordsInput are the arguments of update-records.
+type UpdateRecordsInput struct {
+	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table whose rows to update."`
+	Filters map[string]string `json:"filters" jsonschema:"required" jsonschema_description:"Which rows to update, in PostgREST syntax, for example {\"id\":\"eq.5c1e…\"} or {\"status\":\"eq.draft\",\"created_at\":\"lt.2026-01-01\"}. An empty object is refused unless allRows is true."`
+	Values  map[string]any    `json:"values" jsonschema:"required" jsonschema_description:"New values: an object mapping column to value, for example {\"status\":\"done\"}."`
+	AllRows bool              `json:"allRows,omitempty" jsonschema_description:"Set to true, with empty filters, to update every row of the table on purpose."`
+	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+}
+
+// DeleteRecordsInput are the arguments of delete-records.
+type DeleteRecordsInput struct {
+	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table whose rows to delete."`
+	Filters map[string]string `json:"filters" jsonschema:"required" jsonschema_description:"Which rows to delete, in PostgREST syntax, for example {\"id\":\"eq.5c1e…\"} or {\"id\":\"in.(…,…)\"}. An empty object is refused unless allRows is true."`
+	AllRows bool              `json:"allRows,omitempty" jsonschema_description:"Set to true, with empty filters, to delete every row of the table on purpose."`
+	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+}
+
+func recordTools() []Tool {
+	return []Tool{
+		Define(Spec{
+			Name:    "query-records",
+			Title:   "Query table rows",
+			Toolset: Database,
+			Hints:   Read,
+			Description: "Read rows of a table with PostgREST filters ({\"status\":\"eq.active\",\"age\":\"gte.18\"}), column selection, ordering and paging (default 100 rows, at most 1000). " +
+				"The result gives the total count and the offset of the next page. It runs as admin, so RLS does not hide any row.",
+		}, queryRecords),
+		Define(Spec{
+			Name:    "insert-records",
+			Title:   "Insert table rows",
+			Toolset: Database,
+			Hints:   Create,
+			Description: "Insert one or more rows into a table and get them back as stored (with id, created_at and defaults filled in). " +
+				"Every record in one call must have the same keys; for large files use bulk-upsert. A unique violation fails the whole call (409) and inserts nothing.",
+		}, insertRecords),
+		Define(Spec{
+			Name:    "update-records",
+			Title:   "Update table rows",
+			Toolset: Database,
+			Hints:   Change,
+			Description: "Set column values on the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the updated rows back. " +
+				"Empty filters are refused unless allRows is true, because they would update every row.",
+		}, updateRecords),
+		Define(Spec{
+			Name:    "delete-records",
+			Title:   "Delete table rows",
+			Toolset: Database,
+			Hints:   Remove,
+			Description: "Delete the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the deleted rows back; this cannot be undone. " +
+				"Empty filters are refused unless allRows is true, because they would delete every row.",
+		}, deleteRecords),
+	}
+}
+
+func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result, error) {
+	limit := in.Limit
+	switch {
+	case limit == 0:
+		limit = defaultRecordLimit
+	case limit < 0 || limit > maxRecordLimit:
+		return nil, Errorf("limit must be between 1 and %d (got %d); page through bigger results with offset", maxRecordLimit, limit)
+	}
+	if in.Offset < 0 {
+		return nil, Errorf("offset must be 0 or more (got %d)", in.Offset)
+	}
+	q, err := filterQuery(in.Filters)
+	if err != nil {
+		return nil, err
+	}
+	if in.Select != "" {
+		q.Set("select", in.Select)
+	}
+	if in.Order != "" {
+		q.Set("order", in.Order)
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	if in.Offset > 0 {
+		q.Set("offset", strconv.Itoa(in.Offset))
+	}
+	if in.Schema != "" {
+		q.Set("schema", in.Schema)
+	}
+	resp, err := recordsDo(ctx, env, in.Table, in.Schema, insforge.Request{
+		Method: http.MethodGet, Query: q, Header: http.Header{"Prefer": {"count=exact"}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rows []any
+	if err := decodeNumbers(resp.Body, &rows); err != nil {
+		return nil, err
+	}
+	if rows == nil {
+		rows = []any{}
+	}
+	total := recordsTotal(resp.Header.Get("Content-Range"))
+	name := orPublic(in.Schema) + "." + in.Table
+	n := len(rows)
+	var summary string
+	switch {
+	case n == 0 && total >= 0 && in.Offset > 0 && in.Offset >= total:
+		summary = fmt.Sprintf("No rows at offset %d: %s match in %s.", in.Offset, plural(total, "row"), name)
+	case n == 0:
+		summary = fmt.Sprintf("No rows match in %s.", name)
+	case total >= 0:
+		summary = fmt.Sprintf("Rows %d-%d of %d from %s.", in.Offset+1, in.Offset+n, total, name)
+		if in.Offset+n < total {
+			summary += fmt.Sprintf(" Next page: call query-records again with offset %d (same filters and order).", in.Offset+n)
+		} else {
+			summary += " This is the last page."
+		}
+	default:
+		summary = fmt.Sprintf("%s from %s (the total count was not reported).", plural(n, "row"), name)
+		if n == limit {
+			summary += fmt.Sprintf(" There may be more: call again with offset %d.", in.Offset+n)
+		}
+	}
+	data := map[string]any{"rows": rows, "offset": in.Offset, "limit": limit}
+	if total >= 0 {
+		data["total"] = total
+	}
+	return Found(summary, data), nil
+}
+
+func insertRecords(ctx context.Context, env *Env, in InsertRecordsInput) (*Result, error) {
+	if len(in.Records) == 0 {
+		return nil, Errorf("records must contain at least one object")
+	}
+	keys := sortedKeys(in.Records[0])
+	for i, r := range in.Records[1:] {
+		if other := sortedKeys(r); !slices.Equal(keys, other) {
+			return nil, Errorf("records 1 and %d have different keys (%s vs %s): every record in one call must have the same keys (PostgREST takes the columns from the first one). "+
+				"Add the missing keys with null or split the records into separate calls. Nothing was inserted.", i+2, keyList(keys), keyList(other))
+		}
+	}
+	q := url.Values{}
+	if in.Schema != "" {
+		q.Set("schema", in.Schema)
+	}
+	resp, err := recordsDo(ctx, env, in.Table, in.Schema, insforge.Request{
+		Method: http.MethodPost, Query: q, Body: in.Records,
+		Header: http.Header{"Prefer": {"return=representation"}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rows []any
+	if err := decodeNumbers(resp.Body, &rows); err != nil {
+		return nil, err
+	}
+	if rows == nil {
+		rows = []any{}
+	}
+	return Found(fmt.Sprintf("Inserted %s into %s.%s.", plural(len(rows), "row"), orPublic(in.Schema), in.Table),
+		map[string]any{"rows": rows}), nil
+}
+
+func updateRecords(ctx context.Context, env *Env, in UpdateRecordsInput) (*Result, error) {
+	if len(in.Filters) == 0 && !in.AllRows {
+		return nil, Errorf("filters is empty, which would update every row of %s. Give filters such as {\"id\":\"eq.<id>\"}, or set allRows to true if the user really wants every row changed. Nothing was updated.", in.Table)
+	}
+	if len(in.Values) == 0 {
+		return nil, Errorf("values is empty: give the columns to set, such as {\"status\":\"done\"}. Nothing was updated.")
+	}
+	q, err := filterQuery(in.Filters)
+	if err != nil {
+		return nil, err
+	}
+	if in.Schema != "" {
+		q.Set("schema", in.Schema)
+	}
+	resp, err := recordsDo(ctx, env, in.Table, in.Schema, insforge.Request{
+		Method: http.MethodPatch, Query: q, Body: in.Values,
+		Header: http.Header{"Prefer": {"return=representation"}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rows []any
+	if err := decodeNumbers(resp.Body, &rows); err != nil {
+		return nil, err
+	}
+	if rows == nil {
+		rows = []any{}
+	}
+	summary := fmt.Sprintf("Updated %s in %s.%s.", plural(len(rows), "row"), orPublic(in.Schema), in.Table)
+	if len(rows) == 0 {
+		summary = fmt.Sprintf("No row of %s.%s matched the filters; nothing was updated.", orPublic(in.Schema), in.Table)
+	}
+	return Found(summary, map[string]any{"rows": rows}), nil
+}
+
+func deleteRecords(ctx context.Context, env *Env, in DeleteRecordsInput) (*Result, error) {
+	if len(in.Filters) == 0 && !in.AllRows {
+		return nil, Errorf("filters is empty, which would delete every row of %s. Give filters such as {\"id\":\"eq.<id>\"}, or set allRows to true if the user really wants the table emptied. Nothing was deleted.", in.Table)
+	}
+	q, err := filterQuery(in.Filters)
+	if err != nil {
+		return nil, err
+	}
+	if in.Schema != "" {
+		q.Set("schema", in.Schema)
+	}
+	resp, err := recordsDo(ctx, env, in.Table, in.Schema, insforge.Request{
+		Method: http.MethodDelete, Query: q,
+		Header: http.Header{"Prefer": {"return=representation"}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	var rows []any
+	if err := decodeNumbers(resp.Body, &rows); err != nil {
+		return nil, err
+	}
+	if rows == nil {
+		rows = []any{}
+	}
+	summary := fmt.Sprintf("Deleted %s from %s.%s.", plural(len(rows), "row"), orPublic(in.Schema), in.Table)
+	if len(rows) == 0 {
+		summary = fmt.Sprintf("No row of %s.%s matched the filters; nothing was deleted.", orPublic(in.Schema), in.Table)
+	}
+	return Found(summary, map[string]any{"rows": rows}), nil
+}
+
+// recordsDo sends a request to the records endpoint of table, retrying a
+// "no such table" 404 (PostgREST reloading its schema cache after DDL).
+func recordsDo(ctx context.Context, env *Env, table, schema string, req insforge.Request) (*insforge.Response, error) {
+	req.Path = "/api/database/records/" + url.PathEscape(table)
+	for attempt := 0; ; attempt++ {
+		resp, err := env.Client.Do(ctx, req)
+		ae, missing := tableMissing(err)
+		if !missing {
+			return resp, err
+		}
+		if attempt >= recordRetries {
+			msg := fmt.Sprintf("Table %q not found in schema %s (if it was just created, PostgREST may still be reloading its schema cache: retry in a second; list-tables shows the tables).", table, orPublic(schema))
+			if ae.Hint != "" {
+				msg += " PostgREST's hint: " + strings.TrimSpace(ae.Hint)
+			}
+			return nil, Errorf("%s", msg)
+		}
+		t := time.NewTimer(recordRetryWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// tableMissing reports whether err is the records proxy's "no such table"
+// 404: an empty {} body, PGRST205 or 42P01.
+func tableMissing(err error) (*insforge.Error, bool) {
+	var ae *insforge.Error
+	if err == nil || !errors.As(err, &ae) || ae.Status != http.StatusNotFound || ae.NotJSON {
+		return nil, false
+	}
+	switch ae.Code {
+	case "", "PGRST205", "42P01":
+		return ae, true
+	}
+	return nil, false
+}
+
+// recordsTotal returns the total of a Content-Range header
+// ("0-9/25", "*/0"), or -1 when it is absent or unknown ("0-9/*").
+func recordsTotal(h string) int {
+	_, total, ok := strings.Cut(h, "/")
+	if !ok {
+		return -1
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(total))
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+// filterOperators are PostgREST's filter operators.
+var filterOperators = map[string]bool{
+	"eq": true, "neq": true, "gt": true, "gte": true, "lt": true, "lte": true,
+	"like": true, "ilike": true, "match": true, "imatch": true, "is": true, "isdistinct": true,
+	"in": true, "cs": true, "cd": true, "ov": true, "sl": true, "sr": true, "nxr": true, "nxl": true,
+	"adj": true, "fts": true, "plfts": true, "phfts": true, "wfts": true,
+}
+
+// reservedParams are query parameters PostgREST (or the proxy) does not
+// treat as column filters.
+var reservedParams = map[string]bool{
+	"select": true, "order": true, "limit": true, "offset": true, "on_conflict": true, "columns": true, "schema": true,
+}
+
+// filterQuery checks filters and turns them into query parameters.
+func filterQuery(filters map[string]string) (url.Values, error) {
+	q := url.Values{}
+	for _, key := range sortedKeys(filters) {
+		val := filters[key]
+		lk := strings.ToLower(strings.TrimSpace(key))
+		switch {
+		case lk == "":
+			return nil, Errorf("a filter has an empty column name")
+		case reservedParams[lk]:
+			return nil, Errorf("filter key %q is a PostgREST parameter, not a column: use the select, order, limit or offset arguments instead (a column with that name can only be filtered with run-raw-sql)", key)
+		case lk == "or" || lk == "and" || lk == "not.or" || lk == "not.and":
+			v := strings.TrimSpace(val)
+			if !strings.HasPrefix(v, "(") || !strings.HasSuffix(v, ")") {
+				return nil, Errorf("filter %q takes a parenthesised list of column.operator.value conditions, such as \"(status.eq.active,age.gte.18)\"; got %q", key, val)
+			}
+		default:
+			if !validFilterValue(val) {
+				return nil, Errorf("filter %q: %q is not PostgREST filter syntax. Write operator.value, for example \"eq.active\", \"gte.18\", \"in.(a,b)\", \"is.null\", \"ilike.*text*\" or \"not.eq.x\"", key, val)
+			}
+		}
+		q.Set(key, val)
+	}
+	return q, nil
+}
+
+func validFilterValue(v string) bool {
+	op, rest, ok := strings.Cut(v, ".")
+	if !ok {
+		return false
+	}
+	if op == "not" {
+		if op, _, ok = strings.Cut(rest, "."); !ok {
+			return false
+		}
+	}
+	if i := strings.IndexByte(op, '('); i > 0 && strings.HasSuffix(op, ")") {
+		op = op[:i] // eq(any), fts(english)
+	}
+	return filterOperators[op]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func keyList(keys []string) string {
+	if len(keys) == 0 {
+		return "no keys"
+	}
+	return strings.Join(keys, ", ")
+}

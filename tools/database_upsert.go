@@ -1,0 +1,184 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+)
+
+// BulkUpsertInput are the arguments of bulk-upsert (official names).
+type BulkUpsertInput struct {
+	Table     string `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table to load the rows into (it must exist; create-table makes one)."`
+	FilePath  string `json:"filePath" jsonschema:"required" jsonschema_description:"Path of a .csv file (first line = column names) or a .json file (an array of objects) on the machine running this MCP server. Pass an absolute path: a relative one is resolved against the server's working directory, not yours."`
+	UpsertKey string `json:"upsertKey,omitempty" jsonschema_description:"Column with a unique constraint (often id) used to update existing rows instead of failing on duplicates; rows whose key already exists are overwritten. Omit to insert only."`
+	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+}
+
+func bulkUpsertTool() Tool {
+	return Define(Spec{
+		Name:    "bulk-upsert",
+		Title:   "Load a CSV or JSON file into a table",
+		Toolset: Database,
+		Hints:   Hints{ReadOnly: No, Destructive: Yes, Idempotent: No, OpenWorld: Yes},
+		Description: "Load many rows from a local .csv (with a header row) or .json (array of objects) file into an existing table in one transaction; with upsertKey, rows whose key already exists are updated instead of rejected. " +
+			"The file is read from the machine running this MCP server (pass an absolute path) and streamed to the backend, which accepts up to about 50 MB. For a few rows use insert-records.",
+	}, bulkUpsert)
+}
+
+func bulkUpsert(ctx context.Context, env *Env, in BulkUpsertInput) (*Result, error) {
+	if strings.TrimSpace(in.FilePath) == "" {
+		return nil, Errorf("filePath is empty: give the absolute path of a .csv or .json file")
+	}
+	ext := strings.ToLower(filepath.Ext(in.FilePath))
+	contentType := map[string]string{".csv": "text/csv", ".json": "application/json"}[ext]
+	if contentType == "" {
+		return nil, Errorf("bulk-upsert reads only .csv files (with a header row) and .json files (an array of objects), and %q is neither. Convert the data to one of them first; nothing was sent.", filepath.Base(in.FilePath))
+	}
+	path := in.FilePath
+	if !filepath.IsAbs(path) {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, Errorf("cannot resolve the relative path %q (%v); pass an absolute path", in.FilePath, err)
+		}
+		path = abs
+	}
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		msg := fmt.Sprintf("file %s does not exist on the machine running this MCP server", path)
+		if !filepath.IsAbs(in.FilePath) {
+			msg += fmt.Sprintf(" (the relative path %q was resolved against the server's working directory; pass an absolute path)", in.FilePath)
+		}
+		if env.Config.Remote {
+			msg += ". This server is reached over HTTP and may run on another machine than yours: the file must be on the server's machine"
+		}
+		return nil, Errorf("%s. Nothing was sent.", msg)
+	case err != nil:
+		return nil, Errorf("cannot read %s: %v. Nothing was sent.", path, err)
+	case !info.Mode().IsRegular():
+		return nil, Errorf("%s is not a regular file (a directory or device); give the path of a .csv or .json file. Nothing was sent.", path)
+	case info.Size() == 0:
+		return nil, Errorf("%s is empty; nothing was sent.", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, Errorf("cannot open %s: %v. Nothing was sent.", path, err)
+	}
+
+	// Stream the file into the multipart body: the writer goroutine copies
+	// it into the pipe as the HTTP client reads the other end.
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer f.Close()
+		var src io.Reader = f
+		if env.Progress != nil {
+			src = &progressReader{r: f, total: info.Size(), report: env.Progress}
+		}
+		err := writeUpsertForm(mw, src, filepath.Base(path), contentType, in)
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err) // nil: the reader sees EOF
+	}()
+	resp, err := env.Client.Do(ctx, insforge.Request{
+		Method:      http.MethodPost,
+		Path:        "/api/database/advance/bulk-upsert",
+		Body:        pr,
+		ContentType: mw.FormDataContentType(),
+	})
+	// Unblock the writer if the request ended before reading everything.
+	pr.CloseWithError(errors.New("request finished"))
+	<-done
+	if err != nil {
+		if insforge.StatusOf(err) == http.StatusRequestEntityTooLarge {
+			return nil, Errorf("%s Split the file into smaller ones (the backend's default limit is 50 MB) and load them one by one.", Explain(err))
+		}
+		return nil, err
+	}
+	var out map[string]any
+	if err := decodeNumbers(resp.Body, &out); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	name := orPublic(in.Schema) + "." + in.Table
+	summary := fmt.Sprintf("Loaded %s (%d bytes) into %s", filepath.Base(path), info.Size(), name)
+	if n, ok := out["rowsAffected"].(json.Number); ok {
+		summary += fmt.Sprintf(": %s rows affected", n)
+		if t, ok := out["totalRecords"].(json.Number); ok {
+			summary += fmt.Sprintf(" of %s records in the file", t)
+		}
+	}
+	summary += "."
+	if in.UpsertKey != "" {
+		summary += fmt.Sprintf(" Rows whose %s already existed were updated.", in.UpsertKey)
+	}
+	if ok, isBool := out["success"].(bool); isBool && !ok {
+		summary = fmt.Sprintf("The backend reported that loading %s into %s did not succeed; its message is below.", filepath.Base(path), name)
+	}
+	return Found(summary, out), nil
+}
+
+// writeUpsertForm writes the form fields, then the file part.
+func writeUpsertForm(mw *multipart.Writer, f io.Reader, filename, contentType string, in BulkUpsertInput) error {
+	fields := [][2]string{{"table", in.Table}}
+	if in.Schema != "" {
+		fields = append(fields, [2]string{"schema", in.Schema})
+	}
+	if in.UpsertKey != "" {
+		fields = append(fields, [2]string{"upsertKey", in.UpsertKey})
+	}
+	for _, kv := range fields {
+		if err := mw.WriteField(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, quoteEscaper.Replace(filename)))
+	h.Set("Content-Type", contentType)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(part, f)
+	return err
+}
+
+// progressReader reports how much of the file has been sent, at most every
+// progressStep bytes and once at the end.
+type progressReader struct {
+	r      io.Reader
+	total  int64
+	read   int64
+	last   int64
+	report func(progress, total float64, message string)
+}
+
+const progressStep = 1 << 20
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.read += int64(n)
+	if p.read-p.last >= progressStep || (err == io.EOF && p.read != p.last) {
+		p.last = p.read
+		p.report(float64(p.read), float64(p.total), fmt.Sprintf("uploaded %d of %d bytes", p.read, p.total))
+	}
+	return n, err
+}
+
+var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"")
