@@ -137,6 +137,8 @@ type Request struct {
 	ContentType string
 	// Idempotent allows retries for methods other than GET/HEAD/OPTIONS.
 	Idempotent bool
+	// NoRetry disables retries even for GET (calls into user code).
+	NoRetry bool
 	// NoAuth omits the API key (public endpoints, function invocation).
 	NoAuth bool
 	// URL, when set, is an absolute URL used instead of the project URL plus
@@ -222,7 +224,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		return nil, err
 	}
 	_, streaming := req.Body.(io.Reader)
-	retryable := !streaming && (req.Idempotent || req.Method == http.MethodGet ||
+	retryable := !streaming && !req.NoRetry && (req.Idempotent || req.Method == http.MethodGet ||
 		req.Method == http.MethodHead || req.Method == http.MethodOptions)
 
 	for attempt := 0; ; attempt++ {
