@@ -1,4 +1,259 @@
 package tools
 
-// aiTools is filled in by its toolset's issue.
-func aiTools() []Tool { return nil }
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+)
+
+// AI toolset: the Model Gateway (OpenRouter) catalogue, usage overview and
+// the self-hosted key status (reference §6). The AI calls themselves are
+// made by application code through @insforge/sdk. The tools never call
+// /api/ai/{provider}/api-key, which answers the full key.
+
+const (
+	aiDefaultModelLimit = 50
+	aiMaxModelLimit     = 500
+)
+
+// ListAIModelsInput are the arguments of list-ai-models.
+type ListAIModelsInput struct {
+	InputModality  string `json:"inputModality,omitempty" jsonschema_description:"Keep models that accept this kind of input, for example text, image, audio or file."`
+	OutputModality string `json:"outputModality,omitempty" jsonschema_description:"Keep models that produce this kind of output, for example text, image, audio or embeddings."`
+	Provider       string `json:"provider,omitempty" jsonschema_description:"Keep models of this maker: the part of the id before '/', for example openai, anthropic, google, meta-llama."`
+	Search         string `json:"search,omitempty" jsonschema_description:"Keep models whose id contains this text (case-insensitive), for example gpt-4o or claude."`
+	Limit          *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"Maximum number of models to return (default 50, at most 500); the result says how many matched in all."`
+}
+
+// aiModel is the part of a catalogue entry the tool returns.
+type aiModel struct {
+	ID               string       `json:"id"`
+	Provider         string       `json:"provider,omitempty"`
+	InputModality    []string     `json:"inputModality"`
+	OutputModality   []string     `json:"outputModality"`
+	InputPrice       *json.Number `json:"inputPrice,omitempty"`
+	OutputPrice      *json.Number `json:"outputPrice,omitempty"`
+	InputPriceLabel  string       `json:"inputPriceLabel,omitempty"`
+	OutputPriceLabel string       `json:"outputPriceLabel,omitempty"`
+}
+
+// aiCredential is one masked credential of GET /api/ai/config.
+type aiCredential struct {
+	Configured bool    `json:"configured"`
+	MaskedKey  *string `json:"maskedKey"`
+}
+
+func aiTools() []Tool {
+	return []Tool{
+		Define(Spec{
+			Name:    "list-ai-models",
+			Title:   "List AI models",
+			Toolset: AI,
+			Hints:   Read,
+			Description: "Search the OpenRouter model catalogue that the InsForge AI gateway serves: id, input and output modalities, and prices per million tokens. " +
+				"Filter by inputModality, outputModality, provider (the id's maker) or search text; use the id exactly as listed in app code. No model needs enabling.",
+		}, listAIModels),
+		Define(Spec{
+			Name:    "get-ai-overview",
+			Title:   "Get AI usage and spend",
+			Toolset: AI,
+			Hints:   Read,
+			Description: "Read the AI gateway's usage: the key's credit limit and what remains, spend today, this week and this month, charts of spend, requests and tokens, and per-model usage. " +
+				"Use it for cost questions or when AI calls start failing because the limit may be used up.",
+		}, getAIOverview),
+		Define(Spec{
+			Name:    "get-ai-config",
+			Title:   "Get the AI gateway key status",
+			Toolset: AI,
+			Hints:   Read,
+			Description: "Check on a self-hosted backend whether an OpenRouter API key and management key are configured; keys are shown masked only. " +
+				"On InsForge Cloud the key is managed by InsForge and there is nothing to configure.",
+		}, getAIConfig),
+	}
+}
+
+func listAIModels(ctx context.Context, env *Env, in ListAIModelsInput) (*Result, error) {
+	limit := aiDefaultModelLimit
+	if in.Limit != nil {
+		if *in.Limit < 1 || *in.Limit > aiMaxModelLimit {
+			return nil, Errorf("limit must be between 1 and %d (got %d).", aiMaxModelLimit, *in.Limit)
+		}
+		limit = *in.Limit
+	}
+	var catalogue []aiModel
+	if err := rtGet(ctx, env, "/api/ai/models", nil, &catalogue); err != nil {
+		return nil, aiExplainModels(err)
+	}
+	inMod := strings.ToLower(strings.TrimSpace(in.InputModality))
+	outMod := strings.ToLower(strings.TrimSpace(in.OutputModality))
+	provider := strings.ToLower(strings.TrimSpace(in.Provider))
+	search := strings.ToLower(strings.TrimSpace(in.Search))
+	matched := []aiModel{}
+	for _, m := range catalogue {
+		if inMod != "" && !aiHas(m.InputModality, inMod) {
+			continue
+		}
+		if outMod != "" && !aiHas(m.OutputModality, outMod) {
+			continue
+		}
+		if provider != "" && aiMaker(m.ID) != provider && strings.ToLower(m.Provider) != provider {
+			continue
+		}
+		if search != "" && !strings.Contains(strings.ToLower(m.ID), search) {
+			continue
+		}
+		if m.InputModality == nil {
+			m.InputModality = []string{}
+		}
+		if m.OutputModality == nil {
+			m.OutputModality = []string{}
+		}
+		matched = append(matched, m)
+	}
+	shown := matched
+	if len(shown) > limit {
+		shown = shown[:limit]
+	}
+	filtered := inMod != "" || outMod != "" || provider != "" || search != ""
+	var summary string
+	switch {
+	case len(catalogue) == 0:
+		summary = "The model catalogue is empty."
+	case len(matched) == 0:
+		summary = fmt.Sprintf("No model of the %d in the catalogue matches these filters. Loosen them (modalities are words such as text, image, audio, file, embeddings; provider is the part of the id before '/').", len(catalogue))
+	case filtered:
+		summary = fmt.Sprintf("%s of %d match", rtCount(len(matched), "model", "models"), len(catalogue))
+	default:
+		summary = fmt.Sprintf("The catalogue has %s", rtCount(len(matched), "model", "models"))
+	}
+	if len(matched) > 0 {
+		if len(shown) < len(matched) {
+			summary += fmt.Sprintf("; showing the first %d. Narrow with search, provider or modality filters, or raise limit.", len(shown))
+		} else {
+			summary += "."
+		}
+		summary += " Prices are USD per million tokens; pass the id unchanged as the model in app code."
+	}
+	return Found(summary, map[string]any{
+		"total":    len(catalogue),
+		"matched":  len(matched),
+		"returned": len(shown),
+		"models":   shown,
+	}), nil
+}
+
+func getAIOverview(ctx context.Context, env *Env, in NoInput) (*Result, error) {
+	var out map[string]any
+	if err := rtGet(ctx, env, "/api/ai/overview", nil, &out); err != nil {
+		return nil, err
+	}
+	key, _ := out["key"].(map[string]any)
+	var parts []string
+	if v, ok := key["usageMonthly"].(json.Number); ok {
+		parts = append(parts, "spend this month: $"+v.String())
+	}
+	if v, ok := key["usageDaily"].(json.Number); ok {
+		parts = append(parts, "today: $"+v.String())
+	}
+	switch v := key["limitRemaining"].(type) {
+	case json.Number:
+		limit, _ := key["limit"].(json.Number)
+		parts = append(parts, fmt.Sprintf("credit remaining: $%s of $%s", v, limit))
+	case nil:
+		if _, has := key["limitRemaining"]; has {
+			parts = append(parts, "no credit limit reported")
+		}
+	}
+	summary := "AI gateway usage"
+	if len(parts) > 0 {
+		summary += ": " + strings.Join(parts, ", ")
+	}
+	summary += "."
+	if avail, ok := key["observabilityAvailable"].(bool); ok && !avail {
+		summary += " Request, token and per-model activity is not available"
+		if msg, _ := key["observabilityError"].(string); msg != "" {
+			summary += " (the backend says why in key.observabilityError)"
+		}
+		summary += "; on a self-hosted backend it needs an OpenRouter API key and a management key (see get-ai-config)."
+	}
+	return Found(summary, out), nil
+}
+
+func getAIConfig(ctx context.Context, env *Env, in NoInput) (*Result, error) {
+	var out struct {
+		APIKey        aiCredential `json:"apiKey"`
+		ManagementKey aiCredential `json:"managementKey"`
+	}
+	if err := rtGet(ctx, env, "/api/ai/config", nil, &out); err != nil {
+		var ae *insforge.Error
+		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest && !ae.NotJSON {
+			return Found("This project runs on InsForge Cloud (the backend refuses the self-hosted key settings with 400): the AI gateway's OpenRouter key is managed by InsForge, so there is nothing to configure. Use list-ai-models and get-ai-overview.",
+				map[string]any{"managedByInsForgeCloud": true, "backendMessage": ae.Message}), nil
+		}
+		return nil, err
+	}
+	out.APIKey.MaskedKey = aiMask(out.APIKey.MaskedKey)
+	out.ManagementKey.MaskedKey = aiMask(out.ManagementKey.MaskedKey)
+	var summary string
+	if out.APIKey.Configured {
+		summary = "An OpenRouter API key is configured, so AI calls and the model catalogue work."
+	} else {
+		summary = "No OpenRouter API key is configured: AI calls fail (500 AI_INVALID_API_KEY) and list-ai-models may fail with 503. Ask the user to set their key on the backend (PUT /api/ai/config with apiKey, or the OPENROUTER_API_KEY environment variable); never ask for it in chat or put it into app code."
+	}
+	if out.ManagementKey.Configured {
+		summary += " A management key is configured, so get-ai-overview shows request, token and per-model activity."
+	} else {
+		summary += " No management key is configured: get-ai-overview shows key-level usage only."
+	}
+	return Found(summary, map[string]any{"apiKey": out.APIKey, "managementKey": out.ManagementKey}), nil
+}
+
+// aiExplainModels explains the catalogue's 503: the backend could not load
+// it from OpenRouter, on a self-hosted backend because no key is set.
+func aiExplainModels(err error) error {
+	var ae *insforge.Error
+	if errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable && ae.Code == "AI_UPSTREAM_UNAVAILABLE" {
+		return Errorf("GET /api/ai/models answered 503 AI_UPSTREAM_UNAVAILABLE: the backend could not load the OpenRouter model catalogue. " +
+			"On a self-hosted backend this means no OpenRouter API key is configured (or the backend cannot reach openrouter.ai). " +
+			"Ask the user to set their OpenRouter key on the backend (PUT /api/ai/config with apiKey, or OPENROUTER_API_KEY), check it with get-ai-config, then retry. Never ask for the key in chat.")
+	}
+	return err
+}
+
+// aiMask keeps a credential masked even if a backend sent more of it than
+// it should: anything long without mask characters is cut like the
+// backend's own mask (first 8 and last 4 characters).
+func aiMask(k *string) *string {
+	if k == nil {
+		return nil
+	}
+	s := *k
+	switch {
+	case strings.ContainsAny(s, "•*"):
+	case len(s) <= 12:
+		s = "••••••••"
+	default:
+		s = s[:8] + "••••••••" + s[len(s)-4:]
+	}
+	return &s
+}
+
+func aiHas(list []string, want string) bool {
+	for _, v := range list {
+		if strings.ToLower(v) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// aiMaker is the part of a model id before '/' (openai/gpt-4o → openai).
+func aiMaker(id string) string {
+	maker, _, _ := strings.Cut(id, "/")
+	return strings.ToLower(maker)
+}

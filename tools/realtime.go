@@ -1,4 +1,648 @@
 package tools
 
-// realtimeTools is filled in by its toolset's issue.
-func realtimeTools() []Tool { return nil }
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+)
+
+// Realtime toolset: channel patterns, the message log, its statistics and
+// retention, the RLS permissions of the realtime tables, and server-side
+// publishing through realtime.publish() (reference §7).
+
+const (
+	rtDefaultMessageLimit = 100
+	rtMaxMessageLimit     = 1000
+)
+
+// rtPatternRE is the backend's channel pattern rule: a first segment of
+// letters, digits and hyphens, then ':'-separated segments that may also
+// hold the '%' wildcard. '_' is refused because it is a LIKE wildcard.
+var rtPatternRE = regexp.MustCompile(`^[a-zA-Z0-9-]+(:[a-zA-Z0-9%:-]+)*$`)
+
+var rtUUIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// ChannelIDInput names one channel pattern by id.
+type ChannelIDInput struct {
+	ID string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The channel pattern's id (a uuid), as listed by list-channels."`
+}
+
+// CreateChannelInput are the arguments of create-channel.
+type CreateChannelInput struct {
+	Pattern     string   `json:"pattern" jsonschema:"required,minLength=1" jsonschema_description:"Channel name pattern: letters, digits and '-', segments separated by ':', and '%' as a wildcard after the first segment. Examples: lobby (only that name), order:% (order:42, order:abc), chat:%:messages. '_' is not allowed."`
+	Description string   `json:"description,omitempty" jsonschema_description:"What the channel carries, for people reading the dashboard."`
+	WebhookURLs []string `json:"webhookUrls,omitempty" jsonschema_description:"Absolute http(s) URLs that receive every event published on matching channels (POST with messageId, channel, eventName, payload)."`
+	Enabled     *bool    `json:"enabled,omitempty" jsonschema_description:"Whether clients may subscribe and events are delivered (default true)."`
+}
+
+// UpdateChannelInput are the arguments of update-channel.
+type UpdateChannelInput struct {
+	ID          string   `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The channel pattern's id (a uuid), as listed by list-channels."`
+	Pattern     string   `json:"pattern,omitempty" jsonschema_description:"New pattern (same rules as in create-channel). Channel names that only matched the old pattern are no longer accepted."`
+	Description *string  `json:"description,omitempty" jsonschema_description:"New description. It cannot be removed, only replaced (an empty string blanks it)."`
+	WebhookURLs []string `json:"webhookUrls,omitempty" jsonschema_description:"New list of webhook URLs, replacing the old list; pass [] to remove every webhook."`
+	Enabled     *bool    `json:"enabled,omitempty" jsonschema_description:"true to enable the pattern, false to disable it (subscriptions and deliveries stop, the pattern is kept)."`
+}
+
+// ListRealtimeMessagesInput are the arguments of list-realtime-messages.
+type ListRealtimeMessagesInput struct {
+	ChannelID string `json:"channelId,omitempty" jsonschema_description:"Only messages of this channel pattern (its uuid id from list-channels, not a channel name)."`
+	EventName string `json:"eventName,omitempty" jsonschema_description:"Only messages with exactly this event name, for example message_created."`
+	Limit     *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100" jsonschema_description:"Maximum number of messages to return, newest first (1-1000, default 100)."`
+	Offset    *int   `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Number of newest messages to skip, for the next page (default 0)."`
+}
+
+// RealtimeStatsInput are the arguments of get-realtime-message-stats.
+type RealtimeStatsInput struct {
+	ChannelID string `json:"channelId,omitempty" jsonschema_description:"Only count messages of this channel pattern (its uuid id from list-channels)."`
+	Since     string `json:"since,omitempty" jsonschema_description:"Only count messages created at or after this time: a date (2026-01-31) or an RFC 3339 timestamp (2026-01-31T12:00:00Z)."`
+}
+
+// UpdateRealtimeConfigInput are the arguments of update-realtime-config.
+type UpdateRealtimeConfigInput struct {
+	RetentionDays *int `json:"retentionDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Keep messages in the log for this many days (a positive integer); older ones are deleted. null, or keepForever true, keeps them forever."`
+	KeepForever   bool `json:"keepForever,omitempty" jsonschema_description:"Set to true (without retentionDays) to keep messages forever, the same as retentionDays null."`
+
+	retentionNull bool // retentionDays was sent as an explicit null
+}
+
+// UnmarshalJSON notes an explicit "retentionDays": null, which means "keep
+// forever" rather than "not given".
+func (in *UpdateRealtimeConfigInput) UnmarshalJSON(data []byte) error {
+	type plain UpdateRealtimeConfigInput
+	var p plain
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*in = UpdateRealtimeConfigInput(p)
+	if v, ok := raw["retentionDays"]; ok && string(bytes.TrimSpace(v)) == "null" {
+		in.retentionNull = true
+	}
+	return nil
+}
+
+// EventPayload is a JSON object whose numbers are kept exact.
+type EventPayload map[string]any
+
+// UnmarshalJSON keeps numbers as json.Number so that large integers survive.
+func (p *EventPayload) UnmarshalJSON(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return err
+	}
+	*p = m
+	return nil
+}
+
+// PublishRealtimeInput are the arguments of publish-realtime-event.
+type PublishRealtimeInput struct {
+	Channel string       `json:"channel" jsonschema:"required,minLength=1" jsonschema_description:"Concrete channel name to publish to, for example order:42. It must match an enabled channel pattern (create-channel), otherwise nothing is stored or delivered."`
+	Event   string       `json:"event" jsonschema:"required,minLength=1" jsonschema_description:"Event name that subscribers listen for, for example status_changed."`
+	Payload EventPayload `json:"payload" jsonschema:"required" jsonschema_description:"The event's data: a JSON object, for example {\"id\":42,\"status\":\"shipped\"}. Every subscriber of the channel receives it, so leave out private fields."`
+}
+
+const rtPublishSQL = "SELECT realtime.publish($1, $2, $3::jsonb) AS message_id"
+
+func realtimeTools() []Tool {
+	return []Tool{
+		Define(Spec{
+			Name:    "list-channels",
+			Title:   "List realtime channel patterns",
+			Toolset: Realtime,
+			Hints:   Read,
+			Description: "List the realtime channel patterns (id, pattern, description, webhookUrls, enabled). " +
+				"Clients can subscribe only to channel names that match an enabled pattern, so check here before adding realtime features.",
+		}, func(ctx context.Context, env *Env, in NoInput) (*Result, error) {
+			var channels []any
+			if err := rtGet(ctx, env, "/api/realtime/channels", nil, &channels); err != nil {
+				return nil, err
+			}
+			if channels == nil {
+				channels = []any{}
+			}
+			summary := rtCount(len(channels), "channel pattern", "channel patterns") + "."
+			if len(channels) == 0 {
+				summary = "No channel patterns yet: clients cannot subscribe to any channel until you add one with create-channel."
+			}
+			return Found(summary, map[string]any{"channels": channels}), nil
+		}),
+		Define(Spec{
+			Name:        "get-channel",
+			Title:       "Get a realtime channel pattern",
+			Toolset:     Realtime,
+			Hints:       Read,
+			Description: "Read one channel pattern by its id (from list-channels): pattern, description, webhook URLs, enabled flag and timestamps.",
+		}, func(ctx context.Context, env *Env, in ChannelIDInput) (*Result, error) {
+			if err := rtCheckID("id", in.ID); err != nil {
+				return nil, err
+			}
+			var ch map[string]any
+			if err := rtGet(ctx, env, rtChannelPath(in.ID), nil, &ch); err != nil {
+				return nil, rtChannelMissing(err, in.ID)
+			}
+			return Found(fmt.Sprintf("Channel pattern %s (%s).", in.ID, rtEnabledWord(ch["enabled"])), ch), nil
+		}),
+		Define(Spec{
+			Name:    "create-channel",
+			Title:   "Create a realtime channel pattern",
+			Toolset: Realtime,
+			Hints:   Create,
+			Description: "Register a channel pattern such as order:% so that clients may subscribe to matching names (order:42) and events published there are stored and delivered; optionally add webhook URLs. " +
+				"Create it before app code subscribes. Patterns are unique: an existing one answers 409 (change it with update-channel).",
+		}, createChannel),
+		Define(Spec{
+			Name:    "update-channel",
+			Title:   "Update a realtime channel pattern",
+			Toolset: Realtime,
+			Hints:   Change,
+			Description: "Change a channel pattern's pattern, description, webhook URLs (the list is replaced) or enabled flag, by id. " +
+				"Give at least one field; fields you leave out keep their value. Disable a pattern (enabled false) to stop it without deleting it.",
+		}, updateChannel),
+		Define(Spec{
+			Name:    "delete-channel",
+			Title:   "Delete a realtime channel pattern",
+			Toolset: Realtime,
+			Hints:   Remove,
+			Description: "Delete a channel pattern by id: unless another pattern covers them, clients can no longer subscribe to its names and events published there are dropped. " +
+				"Past messages stay in the log without their channel id. To pause a pattern instead, use update-channel with enabled false.",
+		}, func(ctx context.Context, env *Env, in ChannelIDInput) (*Result, error) {
+			if err := rtCheckID("id", in.ID); err != nil {
+				return nil, err
+			}
+			var out any
+			if err := rtSend(ctx, env, http.MethodDelete, rtChannelPath(in.ID), nil, &out); err != nil {
+				return nil, rtChannelMissing(err, in.ID)
+			}
+			return Found(fmt.Sprintf("Channel pattern %s is deleted. Its past messages stay in the log with channelId null.", in.ID), out), nil
+		}),
+		Define(Spec{
+			Name:    "publish-realtime-event",
+			Title:   "Publish a realtime event",
+			Toolset: Realtime,
+			Hints:   Create,
+			Description: "Publish one event from the server side to a concrete channel (order:42) with realtime.publish(): it is stored in the message log and delivered to current subscribers and the pattern's webhooks. " +
+				"The channel must match an enabled pattern, otherwise nothing happens. Use it to test triggers and subscriptions; check the result with list-realtime-messages.",
+		}, publishRealtimeEvent),
+		Define(Spec{
+			Name:    "list-realtime-messages",
+			Title:   "List realtime messages",
+			Toolset: Realtime,
+			Hints:   Read,
+			Description: "List the logged realtime events, newest first: event name, channel name, payload, sender, and how many WebSocket clients and webhooks received it. " +
+				"Filter by channelId (a pattern's uuid) or eventName; page with limit (1-1000, default 100) and offset.",
+		}, listRealtimeMessages),
+		Define(Spec{
+			Name:    "delete-realtime-messages",
+			Title:   "Delete all realtime messages",
+			Toolset: Realtime,
+			Hints:   Remove,
+			Description: "Empty the realtime message log: every stored message of every channel is deleted and the count is returned. " +
+				"It cannot be undone and does not affect channels or subscriptions; to keep the log short automatically, use update-realtime-config instead.",
+		}, func(ctx context.Context, env *Env, in NoInput) (*Result, error) {
+			var out struct {
+				Deleted *json.Number `json:"deleted"`
+			}
+			if err := rtSend(ctx, env, http.MethodDelete, "/api/realtime/messages", nil, &out); err != nil {
+				return nil, err
+			}
+			n := json.Number("0")
+			if out.Deleted != nil {
+				n = *out.Deleted
+			}
+			return Found(fmt.Sprintf("Deleted %s from the realtime message log.", rtNumberCount(n, "message", "messages")),
+				map[string]any{"deleted": n}), nil
+		}),
+		Define(Spec{
+			Name:    "get-realtime-message-stats",
+			Title:   "Get realtime message statistics",
+			Toolset: Realtime,
+			Hints:   Read,
+			Description: "Count logged realtime messages, with the webhook delivery rate (0-1), the ten most frequent event names and the retention setting; " +
+				"optionally for one channel pattern (channelId) or since a date. A low delivery rate means webhook URLs are failing.",
+		}, realtimeStats),
+		Define(Spec{
+			Name:    "get-realtime-permissions",
+			Title:   "Get realtime permissions",
+			Toolset: Realtime,
+			Hints:   Read,
+			Description: "Read the RLS policies that decide who may subscribe (policies on realtime.channels) and publish from clients (policies on realtime.messages). " +
+				"No policies usually means RLS is off (the default) and anyone with the anon key may subscribe and publish on enabled channels.",
+		}, func(ctx context.Context, env *Env, in NoInput) (*Result, error) {
+			var out struct {
+				Subscribe struct {
+					Policies []any `json:"policies"`
+				} `json:"subscribe"`
+				Publish struct {
+					Policies []any `json:"policies"`
+				} `json:"publish"`
+			}
+			if err := rtGet(ctx, env, "/api/realtime/permissions", nil, &out); err != nil {
+				return nil, err
+			}
+			if out.Subscribe.Policies == nil {
+				out.Subscribe.Policies = []any{}
+			}
+			if out.Publish.Policies == nil {
+				out.Publish.Policies = []any{}
+			}
+			ns, np := len(out.Subscribe.Policies), len(out.Publish.Policies)
+			summary := fmt.Sprintf("%s on realtime.channels (subscribe), %s on realtime.messages (publish).",
+				rtCount(ns, "policy", "policies"), rtCount(np, "policy", "policies"))
+			if ns == 0 && np == 0 {
+				summary += " With no policies and RLS off (the default), anyone with the anon key can subscribe and publish to every enabled channel; if RLS was enabled on these tables, only the admin can. Add policies with run-raw-sql."
+			}
+			return Found(summary, map[string]any{
+				"subscribe": map[string]any{"policies": out.Subscribe.Policies},
+				"publish":   map[string]any{"policies": out.Publish.Policies},
+			}), nil
+		}),
+		Define(Spec{
+			Name:        "get-realtime-config",
+			Title:       "Get realtime message retention",
+			Toolset:     Realtime,
+			Hints:       Read,
+			Description: "Read how long realtime messages are kept in the log: retentionDays, a number of days, or null for forever (the default).",
+		}, func(ctx context.Context, env *Env, in NoInput) (*Result, error) {
+			var out struct {
+				RetentionDays *json.Number `json:"retentionDays"`
+			}
+			if err := rtGet(ctx, env, "/api/realtime/config", nil, &out); err != nil {
+				return nil, err
+			}
+			return Found(rtRetentionSentence(out.RetentionDays), map[string]any{"retentionDays": out.RetentionDays}), nil
+		}),
+		Define(Spec{
+			Name:    "update-realtime-config",
+			Title:   "Set realtime message retention",
+			Toolset: Realtime,
+			Hints:   Change,
+			Description: "Set how long realtime messages are kept: retentionDays, a positive number of days (older messages are deleted by a periodic cleanup), or keepForever true. " +
+				"It only affects the message log, not delivery.",
+		}, updateRealtimeConfig),
+	}
+}
+
+func createChannel(ctx context.Context, env *Env, in CreateChannelInput) (*Result, error) {
+	if err := rtCheckPattern(in.Pattern); err != nil {
+		return nil, err
+	}
+	if err := rtCheckWebhooks(in.WebhookURLs); err != nil {
+		return nil, err
+	}
+	body := map[string]any{"pattern": in.Pattern}
+	if in.Description != "" {
+		body["description"] = in.Description
+	}
+	if in.WebhookURLs != nil {
+		body["webhookUrls"] = in.WebhookURLs
+	}
+	if in.Enabled != nil {
+		body["enabled"] = *in.Enabled
+	}
+	var ch map[string]any
+	if err := rtSend(ctx, env, http.MethodPost, "/api/realtime/channels", body, &ch); err != nil {
+		return nil, rtPatternTaken(err, in.Pattern)
+	}
+	id, _ := ch["id"].(string)
+	summary := fmt.Sprintf("Channel pattern %s is created with id %s (%s).", in.Pattern, id, rtEnabledWord(ch["enabled"]))
+	if strings.Contains(in.Pattern, "%") {
+		summary += " Clients can subscribe to any name that matches it, for example " + rtExample(in.Pattern) + "."
+	}
+	summary += " Subscribing and publishing are open to the anon key unless RLS policies say otherwise (get-realtime-permissions)."
+	return Found(summary, ch), nil
+}
+
+func updateChannel(ctx context.Context, env *Env, in UpdateChannelInput) (*Result, error) {
+	if err := rtCheckID("id", in.ID); err != nil {
+		return nil, err
+	}
+	body := map[string]any{}
+	if in.Pattern != "" {
+		if err := rtCheckPattern(in.Pattern); err != nil {
+			return nil, err
+		}
+		body["pattern"] = in.Pattern
+	}
+	if in.Description != nil {
+		body["description"] = *in.Description
+	}
+	if in.WebhookURLs != nil {
+		if err := rtCheckWebhooks(in.WebhookURLs); err != nil {
+			return nil, err
+		}
+		body["webhookUrls"] = in.WebhookURLs
+	}
+	if in.Enabled != nil {
+		body["enabled"] = *in.Enabled
+	}
+	if len(body) == 0 {
+		return nil, Errorf("Nothing to update: give at least one of pattern, description, webhookUrls or enabled with the id. Nothing was sent.")
+	}
+	var ch map[string]any
+	if err := rtSend(ctx, env, http.MethodPut, rtChannelPath(in.ID), body, &ch); err != nil {
+		err = rtChannelMissing(err, in.ID)
+		return nil, rtPatternTaken(err, in.Pattern)
+	}
+	fields := make([]string, 0, len(body))
+	for _, k := range []string{"pattern", "description", "webhookUrls", "enabled"} {
+		if _, ok := body[k]; ok {
+			fields = append(fields, k)
+		}
+	}
+	pattern, _ := ch["pattern"].(string)
+	return Found(fmt.Sprintf("Channel pattern %s (%s) is updated: %s. It is now %s.", in.ID, pattern, strings.Join(fields, ", "), rtEnabledWord(ch["enabled"])), ch), nil
+}
+
+func publishRealtimeEvent(ctx context.Context, env *Env, in PublishRealtimeInput) (*Result, error) {
+	if strings.TrimSpace(in.Channel) == "" || strings.TrimSpace(in.Event) == "" {
+		return nil, Errorf("channel and event must not be blank. Nothing was published.")
+	}
+	if in.Payload == nil {
+		return nil, Errorf("payload must be a JSON object, for example {\"id\":42}; send {} for an event without data. Nothing was published.")
+	}
+	payload, err := json.Marshal(map[string]any(in.Payload))
+	if err != nil {
+		return nil, Errorf("payload cannot be encoded as JSON: %v. Nothing was published.", err)
+	}
+	body := map[string]any{
+		"query":  rtPublishSQL,
+		"params": []any{in.Channel, in.Event, string(payload)},
+	}
+	var out struct {
+		Rows []map[string]any `json:"rows"`
+	}
+	if err := rtSend(ctx, env, http.MethodPost, "/api/database/advance/rawsql", body, &out); err != nil {
+		return nil, err
+	}
+	var id any
+	if len(out.Rows) > 0 {
+		id = out.Rows[0]["message_id"]
+	}
+	if id == nil {
+		return nil, Errorf("Nothing was published: no enabled channel pattern matches %q, so realtime.publish() stored and delivered nothing. "+
+			"Check list-channels; create a matching pattern (for example %s) with create-channel, or enable the existing one with update-channel, then publish again.",
+			in.Channel, rtSuggestPattern(in.Channel))
+	}
+	return Found(fmt.Sprintf("Event %q is published on channel %s: it is stored in the message log and delivered to the channel's current subscribers and webhooks. See it with list-realtime-messages.", in.Event, in.Channel),
+		map[string]any{"messageId": id, "channel": in.Channel, "event": in.Event}), nil
+}
+
+func listRealtimeMessages(ctx context.Context, env *Env, in ListRealtimeMessagesInput) (*Result, error) {
+	q := url.Values{}
+	if in.ChannelID != "" {
+		if err := rtCheckID("channelId", in.ChannelID); err != nil {
+			return nil, err
+		}
+		q.Set("channelId", in.ChannelID)
+	}
+	if in.EventName != "" {
+		q.Set("eventName", in.EventName)
+	}
+	limit := rtDefaultMessageLimit
+	if in.Limit != nil {
+		if *in.Limit < 1 || *in.Limit > rtMaxMessageLimit {
+			return nil, Errorf("limit must be between 1 and %d (got %d).", rtMaxMessageLimit, *in.Limit)
+		}
+		limit = *in.Limit
+	}
+	offset := 0
+	if in.Offset != nil {
+		if *in.Offset < 0 {
+			return nil, Errorf("offset must be 0 or more (got %d).", *in.Offset)
+		}
+		offset = *in.Offset
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	q.Set("offset", strconv.Itoa(offset))
+	var msgs []any
+	if err := rtGet(ctx, env, "/api/realtime/messages", q, &msgs); err != nil {
+		return nil, err
+	}
+	if msgs == nil {
+		msgs = []any{}
+	}
+	summary := rtCount(len(msgs), "message", "messages") + ", newest first"
+	if offset > 0 {
+		summary += fmt.Sprintf(", after skipping %d", offset)
+	}
+	summary += "."
+	if len(msgs) == limit {
+		summary += fmt.Sprintf(" There may be more: call again with offset %d.", offset+limit)
+	}
+	if len(msgs) == 0 && offset == 0 {
+		summary = "No messages match. Events appear here once something publishes to a channel that matches an enabled pattern."
+	}
+	return Found(summary, map[string]any{"messages": msgs, "limit": limit, "offset": offset}), nil
+}
+
+func realtimeStats(ctx context.Context, env *Env, in RealtimeStatsInput) (*Result, error) {
+	q := url.Values{}
+	if in.ChannelID != "" {
+		if err := rtCheckID("channelId", in.ChannelID); err != nil {
+			return nil, err
+		}
+		q.Set("channelId", in.ChannelID)
+	}
+	if in.Since != "" {
+		t, ok := rtParseDate(in.Since)
+		if !ok {
+			return nil, Errorf("since %q is not a date: use 2026-01-31 or an RFC 3339 timestamp such as 2026-01-31T12:00:00Z.", in.Since)
+		}
+		q.Set("since", t.UTC().Format(time.RFC3339))
+	}
+	var stats map[string]any
+	if err := rtGet(ctx, env, "/api/realtime/messages/stats", q, &stats); err != nil {
+		return nil, err
+	}
+	total, _ := stats["totalMessages"].(json.Number)
+	if total == "" {
+		total = "0"
+	}
+	summary := rtNumberCount(total, "message", "messages")
+	if in.ChannelID != "" {
+		summary += " on channel pattern " + in.ChannelID
+	}
+	if in.Since != "" {
+		summary += " since " + in.Since
+	}
+	summary += "."
+	if rate, ok := stats["whDeliveryRate"].(json.Number); ok {
+		if f, err := rate.Float64(); err == nil && total != "0" {
+			summary += fmt.Sprintf(" Webhook delivery rate: %.0f%%.", f*100)
+		}
+	}
+	return Found(summary, stats), nil
+}
+
+func updateRealtimeConfig(ctx context.Context, env *Env, in UpdateRealtimeConfigInput) (*Result, error) {
+	var days any
+	switch {
+	case in.RetentionDays != nil && in.KeepForever:
+		return nil, Errorf("Give either retentionDays (a number of days) or keepForever true, not both. Nothing was changed.")
+	case in.RetentionDays != nil:
+		if *in.RetentionDays < 1 {
+			return nil, Errorf("retentionDays must be a positive number of days (got %d); use keepForever true to keep messages forever. Nothing was changed.", *in.RetentionDays)
+		}
+		days = *in.RetentionDays
+	case in.KeepForever || in.retentionNull:
+		days = nil
+	default:
+		return nil, Errorf("Give retentionDays (a positive number of days) or keepForever true. Nothing was changed.")
+	}
+	var out any
+	if err := rtSend(ctx, env, http.MethodPatch, "/api/realtime/config", map[string]any{"retentionDays": days}, &out); err != nil {
+		return nil, err
+	}
+	summary := "Realtime messages are now kept forever."
+	if days != nil {
+		summary = fmt.Sprintf("Realtime messages are now kept for %s; older ones are deleted by the periodic cleanup.", rtCount(days.(int), "day", "days"))
+	}
+	return Found(summary, map[string]any{"retentionDays": days, "response": out}), nil
+}
+
+// ---- helpers ----
+
+func rtChannelPath(id string) string { return "/api/realtime/channels/" + url.PathEscape(id) }
+
+func rtGet(ctx context.Context, env *Env, path string, q url.Values, out any) error {
+	return rtDo(ctx, env, insforge.Request{Method: http.MethodGet, Path: path, Query: q}, out)
+}
+
+func rtSend(ctx context.Context, env *Env, method, path string, body, out any) error {
+	return rtDo(ctx, env, insforge.Request{Method: method, Path: path, Body: body}, out)
+}
+
+// rtDo sends a request and decodes the answer keeping numbers exact.
+func rtDo(ctx context.Context, env *Env, req insforge.Request, out any) error {
+	resp, err := env.Client.Do(ctx, req)
+	if err != nil {
+		return err
+	}
+	if out == nil || len(bytes.TrimSpace(resp.Body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(resp.Body))
+	dec.UseNumber()
+	if err := dec.Decode(out); err != nil {
+		return fmt.Errorf("decode backend response: %w", err)
+	}
+	return nil
+}
+
+func rtCheckID(field, id string) error {
+	if !rtUUIDRE.MatchString(id) {
+		return Errorf("%s %q is not a channel id: ids are uuids such as 3f2b6c1e-8d4a-4f5e-9b7c-2a1d0e9f8c7b. Call list-channels to find the id of a pattern. Nothing was sent.", field, id)
+	}
+	return nil
+}
+
+func rtCheckPattern(p string) error {
+	if rtPatternRE.MatchString(p) {
+		return nil
+	}
+	why := ""
+	switch {
+	case strings.Contains(p, "_"):
+		why = " '_' is not allowed (it is a SQL wildcard); use '-' instead."
+	case strings.ContainsAny(p, " \t"):
+		why = " Spaces are not allowed."
+	case strings.HasPrefix(p, "%") || (strings.Contains(p, "%") && !strings.Contains(p, ":")):
+		why = " The '%' wildcard may only appear after the first ':', as in order:%."
+	case strings.HasPrefix(p, ":") || strings.HasSuffix(p, ":"):
+		why = " A pattern cannot start or end with ':'."
+	}
+	return Errorf("Invalid channel pattern %q: use letters, digits and '-', ':' between segments, and '%%' as a wildcard after the first segment (for example lobby, order:%%, chat:%%:messages).%s Nothing was sent.", p, why)
+}
+
+func rtCheckWebhooks(urls []string) error {
+	for i, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Errorf("webhookUrls[%d] %q is not an absolute http(s) URL such as https://example.com/hooks/realtime. Nothing was sent.", i, raw)
+		}
+	}
+	return nil
+}
+
+// rtChannelMissing turns 404 REALTIME_CHANNEL_NOT_FOUND into advice.
+func rtChannelMissing(err error, id string) error {
+	var ae *insforge.Error
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && !ae.NotJSON && ae.Code == "REALTIME_CHANNEL_NOT_FOUND" {
+		return Errorf("No channel pattern has id %s (it was deleted, or the id is wrong). Call list-channels to see the current ids.", id)
+	}
+	return err
+}
+
+// rtPatternTaken turns the unique violation on the pattern into advice.
+func rtPatternTaken(err error, pattern string) error {
+	var ae *insforge.Error
+	if pattern != "" && errors.As(err, &ae) && ae.Status == http.StatusConflict {
+		return Errorf("A channel pattern %q already exists (patterns are unique). Find it with list-channels and change it with update-channel instead.", pattern)
+	}
+	return err
+}
+
+func rtEnabledWord(v any) string {
+	if b, ok := v.(bool); ok && !b {
+		return "disabled"
+	}
+	return "enabled"
+}
+
+// rtExample shows one concrete name a wildcard pattern matches.
+func rtExample(pattern string) string { return strings.ReplaceAll(pattern, "%", "42") }
+
+// rtSuggestPattern proposes a wildcard pattern for a concrete channel name:
+// order:42 → order:%, lobby → lobby.
+func rtSuggestPattern(channel string) string {
+	if i := strings.Index(channel, ":"); i > 0 {
+		return channel[:i] + ":%"
+	}
+	return channel
+}
+
+func rtParseDate(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func rtRetentionSentence(days *json.Number) string {
+	if days == nil {
+		return "Realtime messages are kept forever (retentionDays is null)."
+	}
+	return fmt.Sprintf("Realtime messages are kept for %s days, then deleted by the periodic cleanup.", days.String())
+}
+
+func rtCount(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func rtNumberCount(n json.Number, one, many string) string {
+	if n.String() == "1" {
+		return "1 " + one
+	}
+	return n.String() + " " + many
+}
