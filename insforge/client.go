@@ -161,15 +161,31 @@ type Response struct {
 	Body   []byte
 }
 
-// Decode unmarshals the JSON body into v.
+// Decode unmarshals the JSON body into v. Numbers decoded into untyped
+// values stay exact (json.Number): Postgres bigints exceed float64.
 func (r *Response) Decode(v any) error {
 	if len(bytes.TrimSpace(r.Body)) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(r.Body, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("decode backend response: %w", err)
 	}
 	return nil
+}
+
+// Total reads the total of a Content-Range paged answer ("0-9/42" → 42).
+func (r *Response) Total() (int, bool) {
+	_, total, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Content-Range")), "/")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(total))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return n, true
 }
 
 // JSON returns the body as a generic JSON value (nil for an empty body).

@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -565,59 +564,4 @@ func dryRunMigration(ctx context.Context, env *Env, in DryRunMigrationInput) (*R
 		}
 	}
 	return Found(b.String(), data), nil
-}
-
-// ---- helpers ----
-
-// decodeNumbers decodes JSON keeping numbers exact (json.Number), so that
-// bigint values survive.
-func decodeNumbers(data []byte, v any) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil
-	}
-	if err := exactJSON(data, v); err != nil {
-		return fmt.Errorf("decode backend response: %w", err)
-	}
-	return nil
-}
-
-// exactJSON unmarshals with json.Number for numbers.
-func exactJSON(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return dec.Decode(v)
-}
-
-// send makes one JSON request and decodes the answer with exact numbers.
-func send(ctx context.Context, env *Env, method, path string, query url.Values, body, out any) error {
-	return doNumbers(ctx, env, insforge.Request{Method: method, Path: path, Query: query, Body: body}, out)
-}
-
-// getNumbers is Client.Get with exact numbers.
-func getNumbers(ctx context.Context, env *Env, path string, query url.Values, out any) error {
-	return doNumbers(ctx, env, insforge.Request{Method: http.MethodGet, Path: path, Query: query}, out)
-}
-
-func doNumbers(ctx context.Context, env *Env, req insforge.Request, out any) error {
-	resp, err := env.Client.Do(ctx, req)
-	if err != nil {
-		return err
-	}
-	return decodeNumbers(resp.Body, out)
-}
-
-func plural(n int, noun string) string { return pluralNoun(n, noun, noun+"s") }
-
-func pluralNoun(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -141,7 +141,10 @@ func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result,
 	if rows == nil {
 		rows = []any{}
 	}
-	total := recordsTotal(resp.Header.Get("Content-Range"))
+	total, ok := resp.Total()
+	if !ok {
+		total = -1
+	}
 	name := orPublic(in.Schema) + "." + in.Table
 	n := len(rows)
 	var summary string
@@ -309,20 +312,6 @@ func tableMissing(err error) (*insforge.Error, bool) {
 		return ae, true
 	}
 	return nil, false
-}
-
-// recordsTotal returns the total of a Content-Range header
-// ("0-9/25", "*/0"), or -1 when it is absent or unknown ("0-9/*").
-func recordsTotal(h string) int {
-	_, total, ok := strings.Cut(h, "/")
-	if !ok {
-		return -1
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(total))
-	if err != nil || n < 0 {
-		return -1
-	}
-	return n
 }
 
 // filterOperators are PostgREST's filter operators.

@@ -207,7 +207,7 @@ func searchLogs(ctx context.Context, env *Env, in SearchLogsInput) (*Result, err
 	if logs == nil {
 		logs = []logEntry{}
 	}
-	total, ok := contentRangeTotal(resp.Header.Get("Content-Range"))
+	total, ok := resp.Total()
 	if !ok {
 		total = in.Offset + len(logs)
 	}
@@ -231,19 +231,6 @@ func searchLogs(ctx context.Context, env *Env, in SearchLogsInput) (*Result, err
 		summary += fmt.Sprintf(" For the next page call search-logs again with offset %d.", next)
 	}
 	return Found(summary, data), nil
-}
-
-// contentRangeTotal reads the total of a "start-end/total" or "*/total" header.
-func contentRangeTotal(h string) (int, bool) {
-	_, total, ok := strings.Cut(strings.TrimSpace(h), "/")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(total)
-	if err != nil || n < 0 {
-		return 0, false
-	}
-	return n, true
 }
 
 func getFunctionBuildLogs(ctx context.Context, env *Env, in BuildLogsInput) (*Result, error) {
