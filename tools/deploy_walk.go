@@ -1,0 +1,471 @@
+package tools
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Folder walk of create-deployment: which files ship, which are skipped and
+// why, and the limits checked before anything is uploaded.
+
+// deployLimits are the backend's limits on a direct deployment (reference
+// §8.1: MAX_DEPLOYMENT_FILES, MAX_DEPLOYMENT_TOTAL_BYTES,
+// MAX_DEPLOYMENT_FILE_BYTES, path length).
+type deployLimits struct {
+	maxFiles   int
+	maxTotal   int64
+	maxFile    int64
+	maxPathLen int
+}
+
+var deployDefaultLimits = deployLimits{maxFiles: 5000, maxTotal: 100 << 20, maxFile: 100 << 20, maxPathLen: 2048}
+
+// deployFile is one file that ships.
+type deployFile struct {
+	Path string // relative to the source folder, forward slashes
+	abs  string // what to read: the file, or the target of a symlink inside the folder
+	Size int64
+	mod  time.Time
+	SHA  string // hex SHA-1, set by hashing
+	crc  uint32 // CRC-32 (IEEE), set by hashing; the legacy zip needs it
+	sent int64  // bytes sent by the current upload attempt
+	hwm  int64  // most bytes counted as progress for this file
+}
+
+// deploySkip is an entry left out of the deployment.
+type deploySkip struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Skip reasons (also used to group them in the summary).
+const (
+	deploySkipDeps    = "dependencies (installed by the build)"
+	deploySkipVCS     = "version control data"
+	deploySkipBuild   = "build output or cache (rebuilt remotely)"
+	deploySkipEnv     = "environment file (may hold secrets; pass build variables with envVars)"
+	deploySkipIgnored = "excluded by .gitignore"
+	deploySkipOutside = "symlink pointing outside the folder (not followed)"
+	deploySkipBroken  = "broken symlink"
+	deploySkipLinkDir = "symlink to a folder (not followed)"
+	deploySkipSpecial = "not a regular file (socket, device or pipe)"
+	deploySkipOSJunk  = "operating system metadata"
+)
+
+var (
+	deployDepDirs   = map[string]bool{"node_modules": true, "bower_components": true, "jspm_packages": true}
+	deployVCSDirs   = map[string]bool{".git": true, ".hg": true, ".svn": true}
+	deployBuildDirs = map[string]bool{
+		"dist": true, "build": true, "out": true, ".next": true, ".nuxt": true, ".output": true,
+		".svelte-kit": true, ".vercel": true, ".turbo": true, ".cache": true, ".parcel-cache": true,
+	}
+	deployJunkFiles = map[string]bool{".DS_Store": true, "Thumbs.db": true, "desktop.ini": true}
+)
+
+// deployWalk is the result of scanning a source folder.
+type deployWalk struct {
+	root    string // absolute, symlinks resolved
+	files   []*deployFile
+	skipped []deploySkip
+	// unreadable lists entries that could not be read (an error before upload).
+	unreadable []string
+}
+
+func (w *deployWalk) totalBytes() int64 {
+	var n int64
+	for _, f := range w.files {
+		n += f.Size
+	}
+	return n
+}
+
+// deployScan walks root and decides what ships. It reads directories and
+// file metadata only (no content).
+func deployScan(root string) (*deployWalk, error) {
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, err
+	}
+	w := &deployWalk{root: real}
+	w.walkDir(real, "", nil)
+	sort.Slice(w.files, func(i, j int) bool { return w.files[i].Path < w.files[j].Path })
+	return w, nil
+}
+
+func (w *deployWalk) walkDir(dir, rel string, ignores []*deployIgnoreFile) {
+	if data, err := os.ReadFile(filepath.Join(dir, ".gitignore")); err == nil {
+		ignores = append(ignores[:len(ignores):len(ignores)], &deployIgnoreFile{base: rel, rules: deployParseIgnore(string(data))})
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		w.unreadable = append(w.unreadable, fmt.Sprintf("%s (%v)", deployDisplay(rel), deployErrText(err)))
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		p := name
+		if rel != "" {
+			p = rel + "/" + name
+		}
+		abs := filepath.Join(dir, name)
+		info, err := e.Info()
+		if err != nil {
+			w.unreadable = append(w.unreadable, fmt.Sprintf("%s (%v)", p, deployErrText(err)))
+			continue
+		}
+		mode := info.Mode()
+		isLink := mode&fs.ModeSymlink != 0
+		isDir := e.IsDir()
+		if isLink {
+			// Whether a link counts as a folder for ignore rules depends on its
+			// target; a broken one is treated as a file.
+			if ti, err := os.Stat(abs); err == nil {
+				isDir = ti.IsDir()
+			}
+		}
+		if reason := deployBuiltinSkip(name, isDir); reason != "" {
+			w.skip(p, isDir, reason)
+			continue
+		}
+		if rule := deployIgnored(ignores, p, isDir); rule != "" {
+			w.skip(p, isDir, deploySkipIgnored+" ("+rule+")")
+			continue
+		}
+		if isLink {
+			target, err := filepath.EvalSymlinks(abs)
+			if err != nil {
+				w.skip(p, false, deploySkipBroken)
+				continue
+			}
+			if !deployInside(w.root, target) {
+				w.skip(p, isDir, deploySkipOutside)
+				continue
+			}
+			ti, err := os.Stat(target)
+			switch {
+			case err != nil:
+				w.skip(p, false, deploySkipBroken)
+			case ti.IsDir():
+				w.skip(p, true, deploySkipLinkDir)
+			case !ti.Mode().IsRegular():
+				w.skip(p, false, deploySkipSpecial)
+			default:
+				w.files = append(w.files, &deployFile{Path: p, abs: target, Size: ti.Size(), mod: ti.ModTime()})
+			}
+			continue
+		}
+		switch {
+		case isDir:
+			w.walkDir(abs, p, ignores)
+		case mode.IsRegular():
+			w.files = append(w.files, &deployFile{Path: p, abs: abs, Size: info.Size(), mod: info.ModTime()})
+		default:
+			w.skip(p, false, deploySkipSpecial)
+		}
+	}
+}
+
+func (w *deployWalk) skip(p string, dir bool, reason string) {
+	if dir {
+		p += "/"
+	}
+	w.skipped = append(w.skipped, deploySkip{Path: p, Reason: reason})
+}
+
+// deployBuiltinSkip says why an entry never ships, or "".
+func deployBuiltinSkip(name string, isDir bool) string {
+	if isDir {
+		switch {
+		case deployDepDirs[name]:
+			return deploySkipDeps
+		case deployVCSDirs[name]:
+			return deploySkipVCS
+		case deployBuildDirs[name]:
+			return deploySkipBuild
+		}
+		return ""
+	}
+	switch {
+	case name == ".env" || strings.HasPrefix(name, ".env."):
+		return deploySkipEnv
+	case deployJunkFiles[name]:
+		return deploySkipOSJunk
+	}
+	return ""
+}
+
+// deployInside reports whether target (absolute, resolved) is root or below it.
+func deployInside(root, target string) bool {
+	rel, err := filepath.Rel(root, target)
+	if err != nil {
+		return false
+	}
+	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel))
+}
+
+func deployDisplay(rel string) string {
+	if rel == "" {
+		return "the source folder"
+	}
+	return rel + "/"
+}
+
+func deployErrText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// deployPathProblem says what is wrong with a manifest path for the backend
+// (reference §8.1), or "".
+func deployPathProblem(p string, maxLen int) string {
+	switch {
+	case p == "":
+		return "empty path"
+	case len(p) > maxLen:
+		return fmt.Sprintf("path longer than %d characters", maxLen)
+	case strings.ContainsRune(p, 0):
+		return "path contains a NUL byte"
+	case strings.Contains(p, `\`):
+		return `name contains a backslash (\), which the backend refuses`
+	case strings.HasPrefix(p, "/") || filepath.IsAbs(p):
+		return "path is not relative"
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "path has an empty, . or .. segment"
+		}
+	}
+	return ""
+}
+
+// check verifies the limits before anything is read or sent, and returns
+// one error listing every problem with what to do about it.
+func (w *deployWalk) check(lim deployLimits) error {
+	var problems []string
+	if len(w.unreadable) > 0 {
+		problems = append(problems, fmt.Sprintf("cannot read %s; fix the permissions or add them to .gitignore", deployFirst(w.unreadable, 5)))
+	}
+	var badPaths []string
+	for _, f := range w.files {
+		if why := deployPathProblem(f.Path, lim.maxPathLen); why != "" {
+			badPaths = append(badPaths, fmt.Sprintf("%q (%s)", f.Path, why))
+		}
+	}
+	if len(badPaths) > 0 {
+		problems = append(problems, fmt.Sprintf("some paths cannot be deployed: %s; rename them or add them to .gitignore", deployFirst(badPaths, 5)))
+	}
+	if len(w.files) > lim.maxFiles {
+		problems = append(problems, fmt.Sprintf("%d files is more than the limit of %d; the folders with the most files are %s. Point sourceDirectory at the app's own folder or exclude generated files in .gitignore",
+			len(w.files), lim.maxFiles, deployTopDirs(w.files, 3)))
+	}
+	var big []string
+	for _, f := range w.bySize() {
+		if f.Size > lim.maxFile {
+			big = append(big, fmt.Sprintf("%s (%s)", f.Path, deployBytes(f.Size)))
+		}
+	}
+	if len(big) > 0 {
+		problems = append(problems, fmt.Sprintf("files larger than the %s per-file limit: %s; host large media elsewhere (a storage bucket) or exclude them in .gitignore",
+			deployBytes(lim.maxFile), deployFirst(big, 5)))
+	}
+	if total := w.totalBytes(); total > lim.maxTotal {
+		var largest []string
+		for _, f := range w.bySize() {
+			largest = append(largest, fmt.Sprintf("%s (%s)", f.Path, deployBytes(f.Size)))
+		}
+		problems = append(problems, fmt.Sprintf("the files add up to %s, more than the %s limit; the largest are %s",
+			deployBytes(total), deployBytes(lim.maxTotal), deployFirst(largest, 5)))
+	}
+	if len(problems) == 0 && len(w.files) == 0 {
+		return Errorf("there is nothing to deploy in %s: it has no files once %d skipped entries are left out (node_modules, .git, build output, .env files, .gitignore exclusions). Check sourceDirectory; nothing was uploaded.",
+			w.root, len(w.skipped))
+	}
+	if len(problems) > 0 {
+		return Errorf("cannot deploy %s: %s. Nothing was uploaded.", w.root, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// bySize returns the files, largest first.
+func (w *deployWalk) bySize() []*deployFile {
+	out := append([]*deployFile(nil), w.files...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Size > out[j].Size })
+	return out
+}
+
+func deployTopDirs(files []*deployFile, n int) string {
+	count := map[string]int{}
+	for _, f := range files {
+		dir := "top level"
+		if i := strings.IndexByte(f.Path, '/'); i > 0 {
+			dir = f.Path[:i] + "/"
+		}
+		count[dir]++
+	}
+	dirs := make([]string, 0, len(count))
+	for d := range count {
+		dirs = append(dirs, d)
+	}
+	sort.Slice(dirs, func(i, j int) bool {
+		if count[dirs[i]] != count[dirs[j]] {
+			return count[dirs[i]] > count[dirs[j]]
+		}
+		return dirs[i] < dirs[j]
+	})
+	var parts []string
+	for _, d := range dirs {
+		if len(parts) == n {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%d)", d, count[d]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func deployFirst(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
+}
+
+// deployBytes formats a byte count for people.
+func deployBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ---- .gitignore ----
+
+// deployIgnoreFile is one .gitignore: its folder (relative to the source
+// folder, "" for the top) and its rules in order.
+type deployIgnoreFile struct {
+	base  string
+	rules []deployIgnoreRule
+}
+
+// deployIgnoreRule is one pattern line. Supported: blank lines, # comments
+// (\# for a literal #), ! negation (\! for a literal !), a trailing / for
+// folders only, a leading or inner / anchoring the pattern to the
+// .gitignore's folder, and the globs * ? [...] and ** (leading **/, inner
+// /**/, trailing /**). Not supported: trailing-space escapes beyond "\ ".
+type deployIgnoreRule struct {
+	text     string
+	negate   bool
+	dirOnly  bool
+	anchored bool
+	segs     []string
+}
+
+func deployParseIgnore(data string) []deployIgnoreRule {
+	var rules []deployIgnoreRule
+	for _, line := range strings.Split(data, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		for strings.HasSuffix(line, " ") && !strings.HasSuffix(line, `\ `) {
+			line = line[:len(line)-1]
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r := deployIgnoreRule{text: line}
+		switch {
+		case strings.HasPrefix(line, `\#`), strings.HasPrefix(line, `\!`):
+			line = line[1:]
+		case strings.HasPrefix(line, "!"):
+			r.negate = true
+			line = line[1:]
+		}
+		if strings.HasSuffix(line, "/") {
+			r.dirOnly = true
+			line = strings.TrimRight(line, "/")
+		}
+		if strings.Contains(line, "/") {
+			r.anchored = true
+			line = strings.TrimLeft(line, "/")
+		}
+		if line == "" {
+			continue
+		}
+		r.segs = strings.Split(line, "/")
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+// match reports whether the rule matches rel (relative to the .gitignore's
+// folder, forward slashes).
+func (r deployIgnoreRule) match(rel string, isDir bool) bool {
+	if r.dirOnly && !isDir {
+		return false
+	}
+	segs := strings.Split(rel, "/")
+	if !r.anchored {
+		ok, err := path.Match(r.segs[0], segs[len(segs)-1])
+		return err == nil && ok
+	}
+	return deployMatchSegs(r.segs, segs)
+}
+
+func deployMatchSegs(pat, segs []string) bool {
+	if len(pat) == 0 {
+		return len(segs) == 0
+	}
+	if pat[0] == "**" {
+		if len(pat) == 1 {
+			return len(segs) > 0 // "dir/**" matches what is inside, not dir itself
+		}
+		for i := 0; i <= len(segs); i++ {
+			if deployMatchSegs(pat[1:], segs[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(segs) == 0 {
+		return false
+	}
+	ok, err := path.Match(pat[0], segs[0])
+	if err != nil || !ok {
+		return false
+	}
+	return deployMatchSegs(pat[1:], segs[1:])
+}
+
+// deployIgnored applies the .gitignore files (outer first, the last match
+// wins) to p and returns the deciding pattern when p is excluded.
+func deployIgnored(files []*deployIgnoreFile, p string, isDir bool) string {
+	excluded, by := false, ""
+	for _, f := range files {
+		rel := p
+		if f.base != "" {
+			var ok bool
+			if rel, ok = strings.CutPrefix(p, f.base+"/"); !ok {
+				continue
+			}
+		}
+		for _, r := range f.rules {
+			if r.match(rel, isDir) {
+				excluded, by = !r.negate, r.text
+			}
+		}
+	}
+	if !excluded {
+		return ""
+	}
+	return by
+}
