@@ -165,15 +165,17 @@ func authTools() []Tool {
 				"allowedRedirectUrls replaces the whole list. Requiring email verification on a self-hosted backend needs custom SMTP enabled first (update-smtp-config).",
 		}, updateAuthConfig),
 		Define(Spec{
-			Name:    "list-users",
-			Title:   "List users",
-			Toolset: Auth,
-			Hints:   Read,
+			Name:      "list-users",
+			Untrusted: true,
+			Title:     "List users",
+			Toolset:   Auth,
+			Hints:     Read,
 			Description: "List the project's end users, newest first, a page at a time (default 20, at most 200), optionally filtered by a case-sensitive substring of email or name. " +
 				"The result gives the total and the offset of the next page.",
 		}, listUsers),
 		Define(Spec{
 			Name:        "get-user",
+			Untrusted:   true,
 			Title:       "Get a user",
 			Toolset:     Auth,
 			Hints:       Read,

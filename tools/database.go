@@ -129,6 +129,7 @@ func databaseTools() []Tool {
 	tools := []Tool{
 		Define(Spec{
 			Name:             "run-raw-sql",
+			Untrusted:        true,
 			Title:            "Run SQL on the project database",
 			Toolset:          Database,
 			Hints:            Hints{ReadOnly: No, Destructive: Yes, Idempotent: No, OpenWorld: Yes},
@@ -146,11 +147,12 @@ func databaseTools() []Tool {
 			return runSQL(ctx, env, "/api/database/advance/rawsql", in, false)
 		}),
 		Define(Spec{
-			Name:    "run-unrestricted-sql",
-			Title:   "Run SQL as the database owner",
-			Toolset: Database,
-			Hints:   Hints{ReadOnly: No, Destructive: Yes, Idempotent: No, OpenWorld: Yes},
-			Feature: UnrestrictedSQL,
+			Name:      "run-unrestricted-sql",
+			Untrusted: true,
+			Title:     "Run SQL as the database owner",
+			Toolset:   Database,
+			Hints:     Hints{ReadOnly: No, Destructive: Yes, Idempotent: No, OpenWorld: Yes},
+			Feature:   UnrestrictedSQL,
 			Description: "Run PostgreSQL as the database owner (usually a superuser), with no role restriction: it can change or destroy InsForge's own system schemas (auth, storage, system, …). " +
 				"Use it only when run-raw-sql is refused with a permission error (403) on a system schema and the user wants that change; for everything else use run-raw-sql. " +
 				"Same arguments and result as run-raw-sql; transaction control, SET ROLE and set_config are still refused.",

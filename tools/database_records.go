@@ -66,34 +66,38 @@ type DeleteRecordsInput struct {
 func recordTools() []Tool {
 	return []Tool{
 		Define(Spec{
-			Name:    "query-records",
-			Title:   "Query table rows",
-			Toolset: Database,
-			Hints:   Read,
+			Name:      "query-records",
+			Untrusted: true,
+			Title:     "Query table rows",
+			Toolset:   Database,
+			Hints:     Read,
 			Description: "Read rows of a table with PostgREST filters ({\"status\":\"eq.active\",\"age\":\"gte.18\"}), column selection, ordering and paging (default 100 rows, at most 1000). " +
 				"The result gives the total count and the offset of the next page. It runs as admin, so RLS does not hide any row.",
 		}, queryRecords),
 		Define(Spec{
-			Name:    "insert-records",
-			Title:   "Insert table rows",
-			Toolset: Database,
-			Hints:   Create,
+			Name:      "insert-records",
+			Untrusted: true,
+			Title:     "Insert table rows",
+			Toolset:   Database,
+			Hints:     Create,
 			Description: "Insert one or more rows into a table and get them back as stored (with id, created_at and defaults filled in). " +
 				"Every record in one call must have the same keys; for large files use bulk-upsert. A unique violation fails the whole call (409) and inserts nothing.",
 		}, insertRecords),
 		Define(Spec{
-			Name:    "update-records",
-			Title:   "Update table rows",
-			Toolset: Database,
-			Hints:   Change,
+			Name:      "update-records",
+			Untrusted: true,
+			Title:     "Update table rows",
+			Toolset:   Database,
+			Hints:     Change,
 			Description: "Set column values on the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the updated rows back. " +
 				"Empty filters are refused unless allRows is true, because they would update every row.",
 		}, updateRecords),
 		Define(Spec{
-			Name:    "delete-records",
-			Title:   "Delete table rows",
-			Toolset: Database,
-			Hints:   Remove,
+			Name:      "delete-records",
+			Untrusted: true,
+			Title:     "Delete table rows",
+			Toolset:   Database,
+			Hints:     Remove,
 			Description: "Delete the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the deleted rows back; this cannot be undone. " +
 				"Empty filters are refused unless allRows is true, because they would delete every row.",
 		}, deleteRecords),

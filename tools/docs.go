@@ -29,22 +29,24 @@ var docTopics = map[string]string{
 func docsTools() []Tool {
 	return []Tool{
 		Define(Spec{
-			Name:    "fetch-docs",
-			Title:   "Fetch InsForge documentation",
-			Toolset: Docs,
-			Access:  Open,
-			Hints:   Hints{ReadOnly: Yes, Destructive: No, Idempotent: Yes, OpenWorld: Yes},
+			Name:      "fetch-docs",
+			Untrusted: true,
+			Title:     "Fetch InsForge documentation",
+			Toolset:   Docs,
+			Access:    Open,
+			Hints:     Hints{ReadOnly: Yes, Destructive: No, Idempotent: Yes, OpenWorld: Yes},
 			Description: "Get InsForge documentation for writing app code and configuring the backend. Start with docType instructions. " +
 				"When a project is connected the backend's own current docs are returned; otherwise (or if the backend has none) this server's built-in guide for the topic.",
 		}, func(ctx context.Context, env *Env, in FetchDocsInput) (*Result, error) {
 			return fetchDoc(ctx, env, "/api/docs/"+url.PathEscape(in.DocType), docTopics[in.DocType], in.DocType)
 		}),
 		Define(Spec{
-			Name:    "fetch-sdk-docs",
-			Title:   "Fetch InsForge SDK documentation",
-			Toolset: Docs,
-			Access:  Open,
-			Hints:   Hints{ReadOnly: Yes, Destructive: No, Idempotent: Yes, OpenWorld: Yes},
+			Name:      "fetch-sdk-docs",
+			Untrusted: true,
+			Title:     "Fetch InsForge SDK documentation",
+			Toolset:   Docs,
+			Access:    Open,
+			Hints:     Hints{ReadOnly: Yes, Destructive: No, Idempotent: Yes, OpenWorld: Yes},
 			Description: "Get the SDK documentation of one InsForge module for one client language (TypeScript, Swift, Kotlin, or the REST API). " +
 				"When a project is connected the backend's own docs are returned; otherwise this server's built-in guide for the module.",
 		}, func(ctx context.Context, env *Env, in FetchSDKDocsInput) (*Result, error) {

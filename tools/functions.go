@@ -105,6 +105,7 @@ func functionsTools() []Tool {
 		}, listFunctions),
 		Define(Spec{
 			Name:        "get-function",
+			Untrusted:   true,
 			Title:       "Get an edge function with its code",
 			Toolset:     Functions,
 			Hints:       Read,
@@ -134,10 +135,11 @@ func functionsTools() []Tool {
 			Description: "Delete an edge function and its code for good; /functions/{slug} then answers 404. Confirm with the user first, or use update-function with status draft to stop serving it while keeping the code.",
 		}, deleteFunction),
 		Define(Spec{
-			Name:    "invoke-function",
-			Title:   "Call an edge function",
-			Toolset: Functions,
-			Hints:   Hints{ReadOnly: No, Destructive: No, Idempotent: No, OpenWorld: Yes},
+			Name:      "invoke-function",
+			Untrusted: true,
+			Title:     "Call an edge function",
+			Toolset:   Functions,
+			Hints:     Hints{ReadOnly: No, Destructive: No, Idempotent: No, OpenWorld: Yes},
 			Description: "Call an active edge function through {project URL}/functions/{slug} like an app would, and get its status, main headers and body (JSON parsed). " +
 				"The call carries no credential unless you pass one in headers (the anon key from get-anon-key, or a user's access token): the admin key is never sent because the function receives every header. " +
 				"A non-2xx answer from the function is returned as its result; for 500s read get-container-logs with source function.logs.",

@@ -200,10 +200,11 @@ func realtimeTools() []Tool {
 				"The channel must match an enabled pattern, otherwise nothing happens. Use it to test triggers and subscriptions; check the result with list-realtime-messages.",
 		}, publishRealtimeEvent),
 		Define(Spec{
-			Name:    "list-realtime-messages",
-			Title:   "List realtime messages",
-			Toolset: Realtime,
-			Hints:   Read,
+			Name:      "list-realtime-messages",
+			Untrusted: true,
+			Title:     "List realtime messages",
+			Toolset:   Realtime,
+			Hints:     Read,
 			Description: "List the logged realtime events, newest first: event name, channel name, payload, sender, and how many WebSocket clients and webhooks received it. " +
 				"Filter by channelId (a pattern's uuid) or eventName; page with limit (1-1000, default 100) and offset.",
 		}, listRealtimeMessages),

@@ -100,10 +100,11 @@ func schedulesTools() []Tool {
 			Description: "Delete a schedule and its cron job; it stops running at once. To stop it only for a while, use update-schedule with isActive false instead.",
 		}, deleteSchedule),
 		Define(Spec{
-			Name:    "get-schedule-logs",
-			Title:   "Get a schedule's runs",
-			Toolset: Schedules,
-			Hints:   Read,
+			Name:      "get-schedule-logs",
+			Untrusted: true,
+			Title:     "Get a schedule's runs",
+			Toolset:   Schedules,
+			Hints:     Read,
 			Description: "List a schedule's executions, newest first: when it ran, the HTTP status, success, duration and message. " +
 				"Use it after create-schedule or when a job seems not to work; a failing function's own errors are in get-container-logs (function.logs).",
 		}, getScheduleLogs),

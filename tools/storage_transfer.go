@@ -57,9 +57,10 @@ func uploadObjectTool() Tool {
 
 func downloadObjectTool() Tool {
 	return Define(Spec{
-		Name:    "download-object",
-		Title:   "Download an object",
-		Toolset: Storage,
+		Name:      "download-object",
+		Untrusted: true,
+		Title:     "Download an object",
+		Toolset:   Storage,
 		// It writes a local file, but changes nothing in the backend.
 		Hints: Hints{ReadOnly: Yes, Destructive: No, Idempotent: Yes, OpenWorld: Yes},
 		Description: "Download one object. With destinationPath it is streamed to that file on the machine running this MCP server (missing folders are created and an existing file is overwritten); " +
