@@ -217,49 +217,32 @@ func updateRecords(ctx context.Context, env *Env, in UpdateRecordsInput) (*Resul
 	if len(in.Values) == 0 {
 		return nil, Errorf("values is empty: give the columns to set, such as {\"status\":\"done\"}. Nothing was updated.")
 	}
-	q, err := filterQuery(in.Filters)
-	if err != nil {
-		return nil, err
-	}
-	if in.Schema != "" {
-		q.Set("schema", in.Schema)
-	}
-	resp, err := recordsDo(ctx, env, in.Table, in.Schema, insforge.Request{
-		Method: http.MethodPatch, Query: q, Body: in.Values,
-		Header: http.Header{"Prefer": {"return=representation"}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	var rows []any
-	if err := decodeNumbers(resp.Body, &rows); err != nil {
-		return nil, err
-	}
-	if rows == nil {
-		rows = []any{}
-	}
-	summary := fmt.Sprintf("Updated %s in %s.%s.", plural(len(rows), "row"), orPublic(in.Schema), in.Table)
-	if len(rows) == 0 {
-		summary = fmt.Sprintf("No row of %s.%s matched the filters; nothing was updated.", orPublic(in.Schema), in.Table)
-	}
-	return Found(summary, map[string]any{"rows": rows}), nil
+	return changeRows(ctx, env, in.Table, in.Schema, in.Filters, http.MethodPatch, in.Values, "Updated %s in %s.", "updated")
 }
 
 func deleteRecords(ctx context.Context, env *Env, in DeleteRecordsInput) (*Result, error) {
 	if len(in.Filters) == 0 && !in.AllRows {
 		return nil, Errorf("filters is empty, which would delete every row of %s. Give filters such as {\"id\":\"eq.<id>\"}, or set allRows to true if the user really wants the table emptied. Nothing was deleted.", in.Table)
 	}
-	q, err := filterQuery(in.Filters)
+	return changeRows(ctx, env, in.Table, in.Schema, in.Filters, http.MethodDelete, nil, "Deleted %s from %s.", "deleted")
+}
+
+// changeRows updates (PATCH with values) or deletes the rows matching
+// filters and reports the rows the backend returns; doneFormat takes the
+// row count and the table.
+func changeRows(ctx context.Context, env *Env, table, schema string, filters map[string]string, method string, values any, doneFormat, verb string) (*Result, error) {
+	q, err := filterQuery(filters)
 	if err != nil {
 		return nil, err
 	}
-	if in.Schema != "" {
-		q.Set("schema", in.Schema)
+	if schema != "" {
+		q.Set("schema", schema)
 	}
-	resp, err := recordsDo(ctx, env, in.Table, in.Schema, insforge.Request{
-		Method: http.MethodDelete, Query: q,
-		Header: http.Header{"Prefer": {"return=representation"}},
-	})
+	req := insforge.Request{Method: method, Query: q, Header: http.Header{"Prefer": {"return=representation"}}}
+	if values != nil {
+		req.Body = values
+	}
+	resp, err := recordsDo(ctx, env, table, schema, req)
 	if err != nil {
 		return nil, err
 	}
@@ -270,9 +253,10 @@ func deleteRecords(ctx context.Context, env *Env, in DeleteRecordsInput) (*Resul
 	if rows == nil {
 		rows = []any{}
 	}
-	summary := fmt.Sprintf("Deleted %s from %s.%s.", plural(len(rows), "row"), orPublic(in.Schema), in.Table)
+	name := orPublic(schema) + "." + table
+	summary := fmt.Sprintf(doneFormat, plural(len(rows), "row"), name)
 	if len(rows) == 0 {
-		summary = fmt.Sprintf("No row of %s.%s matched the filters; nothing was deleted.", orPublic(in.Schema), in.Table)
+		summary = fmt.Sprintf("No row of %s matched the filters; nothing was %s.", name, verb)
 	}
 	return Found(summary, map[string]any{"rows": rows}), nil
 }

@@ -664,20 +664,7 @@ func deploymentsTools() []Tool {
 			if err != nil {
 				return nil, err
 			}
-			var d struct {
-				Verified      bool `json:"verified"`
-				Misconfigured bool `json:"misconfigured"`
-			}
-			resp, err := env.Client.Do(ctx, insforge.Request{Method: http.MethodPost, Path: "/api/deployments/domains", Body: map[string]any{"domain": domain}})
-			if err != nil {
-				return nil, deployDomainErr(err, domain)
-			}
-			raw, err := resp.JSON()
-			if err != nil {
-				return nil, err
-			}
-			_ = resp.Decode(&d)
-			return Found(deployDomainSummary("Added "+domain+".", domain, d.Verified, d.Misconfigured), raw), nil
+			return domainCall(ctx, env, domain, "Added", insforge.Request{Method: http.MethodPost, Path: "/api/deployments/domains", Body: map[string]any{"domain": domain}})
 		}),
 		Define(Spec{
 			Name:        "verify-custom-domain",
@@ -690,20 +677,7 @@ func deploymentsTools() []Tool {
 			if err != nil {
 				return nil, err
 			}
-			var d struct {
-				Verified      bool `json:"verified"`
-				Misconfigured bool `json:"misconfigured"`
-			}
-			resp, err := env.Client.Do(ctx, insforge.Request{Method: http.MethodPost, Path: "/api/deployments/domains/" + url.PathEscape(domain) + "/verify"})
-			if err != nil {
-				return nil, deployDomainErr(err, domain)
-			}
-			raw, err := resp.JSON()
-			if err != nil {
-				return nil, err
-			}
-			_ = resp.Decode(&d)
-			return Found(deployDomainSummary("Checked "+domain+".", domain, d.Verified, d.Misconfigured), raw), nil
+			return domainCall(ctx, env, domain, "Checked", insforge.Request{Method: http.MethodPost, Path: "/api/deployments/domains/" + url.PathEscape(domain) + "/verify"})
 		}),
 		Define(Spec{
 			Name:        "remove-custom-domain",
@@ -1246,4 +1220,23 @@ func deploySkippedSummary(skipped []deploySkip) string {
 		parts[i] = fmt.Sprintf("%d %s", count[r], r)
 	}
 	return fmt.Sprintf(" Left out %d entries (%s); they are listed in skipped.", len(skipped), strings.Join(parts, "; "))
+}
+
+// domainCall sends a custom-domain request and summarises the domain
+// object it answers with.
+func domainCall(ctx context.Context, env *Env, domain, verb string, req insforge.Request) (*Result, error) {
+	resp, err := env.Client.Do(ctx, req)
+	if err != nil {
+		return nil, deployDomainErr(err, domain)
+	}
+	raw, err := resp.JSON()
+	if err != nil {
+		return nil, err
+	}
+	var d struct {
+		Verified      bool `json:"verified"`
+		Misconfigured bool `json:"misconfigured"`
+	}
+	_ = resp.Decode(&d)
+	return Found(deployDomainSummary(verb+" "+domain+".", domain, d.Verified, d.Misconfigured), raw), nil
 }
