@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/insforge-mcp/insforge-mcp/resources"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
@@ -244,4 +246,27 @@ func sharedFile(t *testing.T, parts ...string) string {
 		t.Skipf("%s not found (set INSFORGE_SHARED_DIR)", path)
 	}
 	return path
+}
+
+// TestDocsNameEveryTool keeps the embedded docs honest: every tool is
+// explained somewhere, and the docs name no tool that does not exist.
+func TestDocsNameEveryTool(t *testing.T) {
+	var all strings.Builder
+	for _, d := range resources.Docs() {
+		all.WriteString(d.Body)
+	}
+	docs := all.String()
+	names := map[string]bool{}
+	for _, tool := range everyTool(t) {
+		names[tool.Name] = true
+		if !strings.Contains(docs, "`"+tool.Name+"`") {
+			t.Errorf("no doc in resources/docs mentions `%s`", tool.Name)
+		}
+	}
+	verbs := regexp.MustCompile("`((?:list|get|create|update|delete|run|query|insert|fetch|connect|disconnect|upload|download|invoke|publish|rotate|start|sync|cancel|set|add|verify|remove|apply|dry|search|bulk)-[a-z0-9-]+)`")
+	for _, m := range verbs.FindAllStringSubmatch(docs, -1) {
+		if !names[m[1]] {
+			t.Errorf("the docs mention `%s`, which is not a tool", m[1])
+		}
+	}
 }
