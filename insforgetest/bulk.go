@@ -105,13 +105,9 @@ func (s *Server) bulkUpsert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalidInput(perr.Message))
 		return
 	}
-	writeJSON(w, 200, map[string]any{
-		"success":      true,
-		"message":      fmt.Sprintf("Successfully inserted %d rows into %s", affected, tableName),
-		"table":        tableName,
-		"rowsAffected": affected,
-		"totalRecords": len(records),
-		"filename":     fh.Filename,
+	writeJSON(w, 200, orderedRow{
+		keys: []string{"success", "message", "table", "rowsAffected", "totalRecords", "filename"},
+		vals: []any{true, fmt.Sprintf("Successfully inserted %d rows into %s", affected, tableName), tableName, affected, len(records), fh.Filename},
 	})
 }
 

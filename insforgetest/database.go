@@ -568,8 +568,8 @@ var (
 )
 
 // parseDefaultValue mirrors the backend's parseDefaultValue: 'abc'::text
-// becomes abc, 123::integer 123; anything else is kept ('it''s'::text
-// becomes 'it''s', nextval('…'::regclass) stays).
+// becomes abc, 123::integer 123; anything else is kept (a literal with a
+// doubled quote keeps its quotes, nextval('…'::regclass) stays).
 func parseDefaultValue(v any) any {
 	s, ok := v.(string)
 	if !ok || s == "" {

@@ -71,8 +71,7 @@ func DocContent(docType string) string {
 			}
 		}
 	} else if strings.HasSuffix(file, ".mdx") {
-		feature = strings.TrimSuffix(strings.TrimPrefix(docType, ""), "-sdk")
-		feature = map[string]string{"db": "db", "auth": "auth", "storage": "storage", "functions": "functions", "ai-integration": "ai"}[feature]
+		feature = map[string]string{"db": "db", "auth": "auth", "storage": "storage", "functions": "functions", "ai-integration": "ai"}[strings.TrimSuffix(docType, "-sdk")]
 	}
 	if !strings.HasSuffix(file, ".mdx") {
 		return "# InsForge " + docType + " - Agent Documentation\n\nThis is the " + docType +

@@ -35,11 +35,13 @@ func registerMetadataRoutes(s *Server) {
 	s.handle("GET /api/metadata/database-password", accessAdmin, cloudOnly)
 	s.handle("GET /api/metadata/{tableName}", accessAdmin, s.metadataTable)
 
-	s.setMetadataSection("auth", defaultAuthMetadata)
+	// Defaults for the sections of modules that may not be present; a
+	// module registered before this one keeps its own provider.
+	s.defaultMetadataSection("auth", defaultAuthMetadata)
 	s.setMetadataSection("database", s.databaseMetadata)
-	s.setMetadataSection("storage", func() any { return map[string]any{"buckets": []any{}, "totalSizeInGB": 0} })
-	s.setMetadataSection("functions", func() any { return []any{} })
-	s.setMetadataSection("realtime", func() any {
+	s.defaultMetadataSection("storage", func() any { return map[string]any{"buckets": []any{}, "totalSizeInGB": 0} })
+	s.defaultMetadataSection("functions", func() any { return []any{} })
+	s.defaultMetadataSection("realtime", func() any {
 		return map[string]any{"channels": []any{}, "permissions": map[string]any{
 			"subscribe": map[string]any{"policies": []any{}},
 			"publish":   map[string]any{"policies": []any{}},
@@ -54,6 +56,15 @@ func registerMetadataRoutes(s *Server) {
 func (s *Server) setMetadataSection(name string, fn func() any) {
 	s.metaMu.Lock()
 	s.metaSections[name] = fn
+	s.metaMu.Unlock()
+}
+
+// defaultMetadataSection sets a section's provider unless one is set.
+func (s *Server) defaultMetadataSection(name string, fn func() any) {
+	s.metaMu.Lock()
+	if _, ok := s.metaSections[name]; !ok {
+		s.metaSections[name] = fn
+	}
 	s.metaMu.Unlock()
 }
 

@@ -153,12 +153,9 @@ func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 		t.rows = append(t.rows, map[string]any{"version": version, "name": name, "statements": stmts, "created_at": formatTimestamp(now)})
 	}
 	s.db.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"version":    m.Version,
-		"name":       m.Name,
-		"statements": m.Statements,
-		"createdAt":  m.CreatedAt,
-		"message":    "Migration executed successfully",
+	writeJSON(w, http.StatusCreated, orderedRow{
+		keys: []string{"version", "name", "statements", "createdAt", "message"},
+		vals: []any{m.Version, m.Name, m.Statements, m.CreatedAt, "Migration executed successfully"},
 	})
 }
 

@@ -968,21 +968,22 @@ func (s *Server) recordsDelete(w http.ResponseWriter, r *http.Request, t *table,
 	for _, i := range idx {
 		out = append(out, pq.project(t.rows[i]))
 	}
-	snap := s.db.snapshot()
+	saved := s.db.saveState()
 	if err := s.db.deleteRows(t.name, idx); err != nil {
-		s.db.tables = snap
+		s.db.restoreState(saved)
 		writePGErr(w, err)
 		return
 	}
 	s.finishMutation(w, r, pf, out, http.StatusOK)
 }
 
-// deleteRows deletes rows of a table by index and applies the ON DELETE
-// actions of foreign keys referencing them. d.mu held; the caller restores
-// a snapshot on error.
+// deleteRows deletes rows of a table (named as in references: "t" in
+// public, "schema.t" elsewhere) by index and applies the ON DELETE actions
+// of foreign keys referencing them. d.mu held; the caller restores a
+// snapshot on error.
 func (d *database) deleteRows(name string, idx []int) *pgError {
-	t := d.tables[name]
-	if len(idx) == 0 {
+	t := d.refTable(name)
+	if len(idx) == 0 || t == nil {
 		return nil
 	}
 	del := map[int]bool{}
@@ -998,7 +999,7 @@ func (d *database) deleteRows(name string, idx []int) *pgError {
 		}
 	}
 	t.rows = kept
-	for _, other := range d.tables {
+	for _, other := range d.allTables() {
 		for _, fk := range other.fks {
 			if fk.RefTable != name {
 				continue
@@ -1024,7 +1025,7 @@ func (d *database) deleteRows(name string, idx []int) *pgError {
 			}
 			switch fk.OnDelete {
 			case "CASCADE":
-				if err := d.deleteRows(other.name, hit); err != nil {
+				if err := d.deleteRows(other.displayName(), hit); err != nil {
 					return err
 				}
 			case "SET NULL", "SET DEFAULT":
@@ -1035,7 +1036,7 @@ func (d *database) deleteRows(name string, idx []int) *pgError {
 				}
 			default:
 				return &pgError{Code: "23503",
-					Message: fmt.Sprintf("update or delete on table %q violates foreign key constraint %q on table %q", name, fk.Name, other.name),
+					Message: fmt.Sprintf("update or delete on table %q violates foreign key constraint %q on table %q", t.name, fk.Name, other.name),
 					Details: fmt.Sprintf("Key is still referenced from table %q.", other.name)}
 			}
 		}

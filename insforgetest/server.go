@@ -21,20 +21,35 @@
 // Each backend module is one file: health and metadata (metadata.go), docs
 // (docs.go), database tables and listings (database.go), raw SQL (sql.go),
 // the PostgREST records proxy (records.go), bulk upsert (bulk.go),
-// migrations (migrations.go), admin record CRUD (admin_records.go), and
+// migrations and dry runs (migrations.go), admin record CRUD
+// (admin_records.go), and
 // further modules added the same way. A path no module implements answers
 // as an unknown route (404), unless a failure is injected for it with
 // [Server.Fail].
 //
 // # Differences from the real backend
 //
-//   - Raw SQL runs on a small interpreter (see [Server.SetSQLHandler] to
-//     replace it). Valid SQL it does not understand (joins, GROUP BY,
-//     subqueries, CASE, …) is answered like unparseable SQL: 403 FORBIDDEN.
-//     Only the public schema holds tables; information_schema.tables,
-//     information_schema.columns and pg_tables are readable views.
-//   - Numbers are JSON numbers everywhere (node-pg would return bigint and
-//     numeric values, e.g. count(*), as strings).
+//   - Raw SQL runs on a small interpreter: single-table SELECT (WHERE,
+//     GROUP BY/HAVING, aggregates, DISTINCT, CASE, ARRAY[…], interval and
+//     date arithmetic, UNION/INTERSECT/EXCEPT, generate_series/unnest in
+//     FROM), SHOW, INSERT/UPDATE/DELETE (RETURNING, ON CONFLICT) and the
+//     common DDL. Valid SQL it does not understand (joins, subqueries,
+//     CTEs, window functions, …) is answered like unparseable SQL: 403
+//     FORBIDDEN. Tests that need such SQL install a handler with
+//     [Server.SetSQLHandler]. Results are typed like node-pg's: int8 and
+//     numeric values (count(*), sum(int), bigint columns) are JSON strings,
+//     dates and timestamps "2006-01-02T15:04:05.000Z" strings (the backend
+//     runs in UTC), json/jsonb parsed, intervals objects.
+//   - Schemas: public, the InsForge system schemas (auth, storage, system,
+//     realtime, … with a few modelled tables such as auth.users and
+//     storage.objects, see sqlcatalog.go) and schemas created with CREATE
+//     SCHEMA. The system tables are independent of the other modules (the
+//     auth module's users are not rows of auth.users). project_admin (the
+//     /rawsql endpoint and the table API) may read them and write only
+//     where the backend grants it; /rawsql/unrestricted runs as postgres.
+//     The records API (PostgREST) serves the public schema only.
+//     information_schema.tables/columns/schemata, pg_tables and
+//     pg_namespace are readable views.
 //   - Row-level security is not enforced: the anon key sees every row.
 package insforgetest
 
@@ -62,7 +77,11 @@ import (
 //
 // Each backend module lives in its own file (database.go, records.go,
 // sql.go, bulk.go, migrations.go, admin_records.go, metadata.go, docs.go)
-// and registers its routes from an init function:
+// and registers its routes from an init function. The in-memory database
+// is store.go; the raw SQL interpreter is sqllex.go, sqlparse.go,
+// sqlexec.go (statements), sqlselect.go (SELECT), sqleval.go
+// (expressions), sqltypes.go (Postgres types), sqlwire.go (node-pg value
+// forms) and sqlcatalog.go (system schemas and privileges):
 //
 //	func init() { registerModule(registerDocsRoutes) }
 //

@@ -256,3 +256,61 @@ func TestConcurrency(t *testing.T) {
 		t.Errorf("recorded %d requests", n)
 	}
 }
+
+// TestBackendTexts covers D0a/D0c: nextActions as the backend sends them
+// and the headers of every answer.
+func TestBackendTexts(t *testing.T) {
+	srv := New(t)
+	r := call(t, srv, "GET", "/api/database/nonexistent", nil)
+	m := wantError(t, r, 404, "NOT_FOUND", "Endpoint /api/database/nonexistent not found")
+	if m["nextActions"] != "Please check the API documentation for available endpoints" {
+		t.Errorf("not found nextActions = %v", m["nextActions"])
+	}
+	for _, path := range []string{"/api/metadata", "/api/database/tables", "/api/database/migrations"} {
+		m := wantError(t, call(t, srv, "GET", path, nil, "Authorization", ""), 401, "AUTH_INVALID_CREDENTIALS", "No admin token provided")
+		if m["nextActions"] != "Check the token is valid or login to get a new token." {
+			t.Errorf("%s: nextActions = %v", path, m["nextActions"])
+		}
+	}
+	m = wantError(t, call(t, srv, "GET", "/api/metadata", nil, "X-Api-Key", "ik_wrong"), 401, "AUTH_INVALID_API_KEY", "Invalid API key")
+	if m["nextActions"] != "Check the API key is valid or generate a new API key." {
+		t.Errorf("bad key nextActions = %v", m["nextActions"])
+	}
+	// zod failures, guard refusals and DOCS_NOT_FOUND carry no nextActions
+	for _, r := range []resp{
+		call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{}),
+		call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": "BEGIN"}),
+		call(t, srv, "GET", "/api/docs/unknown-doc", nil),
+	} {
+		if _, ok := r.obj(t)["nextActions"]; ok {
+			t.Errorf("unexpected nextActions: %s", r.body)
+		}
+	}
+	// headers (Express, cors())
+	r = call(t, srv, "GET", "/api/health", nil)
+	for k, v := range map[string]string{
+		"Access-Control-Expose-Headers":    "Content-Range,Preference-Applied",
+		"Access-Control-Allow-Credentials": "true",
+		"Vary":                             "Origin",
+		"X-Powered-By":                     "Express",
+		"Content-Type":                     "application/json; charset=utf-8",
+	} {
+		if got := r.header.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if et := r.header.Get("ETag"); !strings.HasPrefix(et, `W/"`) {
+		t.Errorf("ETag = %q", et)
+	}
+	if got := weakETag([]byte(`{"a":1}`)); got != `W/"7-n4nHQM60bXQYySSnisV5QdXpZSA"` {
+		t.Errorf("weakETag = %s", got)
+	}
+	r = call(t, srv, "GET", "/api/database/tables", nil, "Authorization", "", "Origin", "http://app.example")
+	if r.header.Get("Access-Control-Allow-Origin") != "http://app.example" || r.header.Get("Access-Control-Expose-Headers") != "Content-Range,Preference-Applied" {
+		t.Errorf("cors headers on an error: %v", r.header)
+	}
+	srv.Fail("GET", "/api/injected", &APIError{Status: 503, Code: "X", Message: "down"})
+	if r := call(t, srv, "GET", "/api/injected", nil); r.header.Get("Access-Control-Expose-Headers") == "" {
+		t.Errorf("injected failure without the common headers")
+	}
+}

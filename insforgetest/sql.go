@@ -34,14 +34,18 @@ type SQLResult struct {
 	Fields   []Field
 }
 
-// SetSQLHandler overrides the raw SQL behaviour (both rawsql endpoints and
-// the SQL of migrations). The handler receives the query text and params
-// after request validation and the statement guards (403 FORBIDDEN for
-// set_config, transaction control, …) have passed; the fake's own
-// interpreter, its "could not be parsed" check and the multi-statement
-// quirk are bypassed. Return an *APIError to answer that error; any other
-// error is answered as 500 INTERNAL_ERROR with its text. Pass nil to
-// restore the default interpreter.
+// SetSQLHandler overrides the raw SQL behaviour (both rawsql endpoints,
+// the SQL of migrations and of migration dry runs). It is the way to test
+// SQL the default interpreter does not understand (joins, subqueries,
+// CTEs, …), which it answers 403 like unparseable SQL. The handler receives
+// the query text and params after request validation and the statement
+// guards (403 FORBIDDEN for set_config, transaction control, …) have
+// passed; the fake's own interpreter, its "could not be parsed" check and
+// the multi-statement quirk are bypassed. Return an *APIError to answer
+// that error; any other error is answered as 500 INTERNAL_ERROR with its
+// text (a dry run reports either as SYNTAX_OR_EXECUTION_ERROR). Values are
+// sent as given (use strings for int8/numeric values, as node-pg does).
+// Pass nil to restore the default interpreter.
 func (s *Server) SetSQLHandler(fn func(query string, params []any) (SQLResult, error)) {
 	s.mu.Lock()
 	s.sqlHandler = fn
@@ -259,7 +263,7 @@ func isKnownStatementStart(t token) bool {
 	case "insert", "update", "delete", "create", "drop", "alter", "truncate", "grant", "revoke", "comment",
 		"set", "reset", "begin", "commit", "rollback", "savepoint", "release", "start", "end", "abort",
 		"do", "notify", "listen", "unlisten", "analyze", "vacuum", "explain", "with", "values", "table",
-		"call", "copy", "lock", "prepare", "execute", "deallocate", "discard", "refresh", "reindex",
+		"call", "copy", "lock", "prepare", "execute", "deallocate", "discard", "refresh", "reindex", "show",
 		"cluster", "security", "merge", "fetch", "move", "close", "declare", "checkpoint", "load":
 		return t.kind == tkIdent
 	}

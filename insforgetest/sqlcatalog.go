@@ -60,9 +60,17 @@ func (d *database) seedSystemSchemas() {
 		return t
 	}
 	iud := []string{"insert", "update", "delete"}
+	index := func(t *table, name string, unique bool, cols ...string) {
+		def := "CREATE INDEX "
+		if unique {
+			def = "CREATE UNIQUE INDEX "
+		}
+		def += name + " ON " + t.schema + "." + t.name + " USING btree (" + strings.Join(cols, ", ") + ")"
+		t.extraIdx = append(t.extraIdx, indexInfo{table: t.name, name: name, unique: unique, cols: cols, def: def})
+	}
 
 	// auth
-	users := add("auth", "users", []string{"insert", "update", "delete", "trigger", "references"}, true,
+	users := add("auth", "users", []string{"insert", "update", "delete", "trigger", "references"}, false,
 		sysPK("id", "uuid", "gen_random_uuid()"),
 		sysUnique(sysCol("email", "text", false, "")),
 		sysCol("password", "text", true, ""),
@@ -74,8 +82,9 @@ func (d *database) seedSystemSchemas() {
 		sysCol("is_project_admin", "boolean", false, "false"),
 		sysCol("is_anonymous", "boolean", false, "false"),
 	)
-	users.pkName = "_accounts_pkey"
-	users.setUniqueName("email", "_accounts_email_key")
+	users.pkName = "_user_pkey"
+	users.setUniqueName("email", "_user_email_key")
+	index(users, "idx_users_lower_email", false, "lower(email)")
 	cfg := add("auth", "config", nil, true, append([]Column{
 		sysPK("id", "uuid", "gen_random_uuid()"),
 		sysCol("require_email_verification", "boolean", false, "false"),
@@ -83,6 +92,7 @@ func (d *database) seedSystemSchemas() {
 		sysCol("disable_signup", "boolean", false, "false"),
 	}, sysTimestamps()...)...)
 	cfg.pkName = "_auth_configs_pkey"
+	index(cfg, "idx_auth_configs_singleton", true, "(1)")
 	add("auth", "custom_oauth_configs", []string{"insert", "update", "delete"}, true, append([]Column{
 		sysPK("id", "uuid", "gen_random_uuid()"),
 		sysUnique(sysCol("key", "text", false, "")),
@@ -90,7 +100,7 @@ func (d *database) seedSystemSchemas() {
 		sysCol("discovery_endpoint", "text", false, ""),
 		sysCol("client_id", "text", false, ""),
 	}, sysTimestamps()...)...)
-	add("auth", "email_otps", iud, true, append([]Column{
+	otps := add("auth", "email_otps", iud, true, append([]Column{
 		sysPK("id", "uuid", "gen_random_uuid()"),
 		sysCol("email", "text", false, ""),
 		sysCol("purpose", "text", false, ""),
@@ -98,14 +108,22 @@ func (d *database) seedSystemSchemas() {
 		sysCol("expires_at", "timestamptz", false, ""),
 		sysCol("consumed_at", "timestamptz", true, ""),
 	}, sysTimestamps()...)...)
-	add("auth", "oauth_configs", iud, true, append([]Column{
+	otps.pkName = "_email_otps_pkey"
+	index(otps, "_email_otps_email_purpose_key", true, "email", "purpose")
+	index(otps, "idx_email_otps_email_purpose", false, "email", "purpose")
+	index(otps, "idx_email_otps_expires_at", false, "expires_at")
+	index(otps, "idx_email_otps_otp_hash", false, "otp_hash")
+	oauth := add("auth", "oauth_configs", iud, true, append([]Column{
 		sysPK("id", "uuid", "gen_random_uuid()"),
 		sysUnique(sysCol("provider", "text", false, "")),
 		sysCol("client_id", "text", true, ""),
 		sysCol("redirect_uri", "text", true, ""),
 		sysCol("use_shared_key", "boolean", false, "false"),
 	}, sysTimestamps()...)...)
-	up := add("auth", "user_providers", iud, true, append([]Column{
+	oauth.pkName = "_oauth_configs_pkey"
+	oauth.setUniqueName("provider", "_oauth_configs_provider_key")
+	index(oauth, "idx_oauth_configs_provider", false, "provider")
+	up := add("auth", "user_providers", iud, false, append([]Column{
 		sysPK("id", "uuid", "gen_random_uuid()"),
 		sysCol("user_id", "uuid", false, ""),
 		sysCol("provider", "text", false, ""),
@@ -114,6 +132,8 @@ func (d *database) seedSystemSchemas() {
 		sysCol("refresh_token", "text", true, ""),
 		sysCol("provider_data", "jsonb", true, ""),
 	}, sysTimestamps()...)...)
+	up.pkName = "_account_pkey"
+	index(up, "_account_provider_provider_account_id_key", true, "provider", "provider_account_id")
 	up.fks = []foreignKey{{Name: "user_providers_user_id_fkey", RefTable: "auth.users", SourceCols: []string{"user_id"}, RefCols: []string{"id"}, OnDelete: "CASCADE", OnUpdate: "NO ACTION"}}
 
 	// storage

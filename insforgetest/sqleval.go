@@ -78,6 +78,9 @@ func truthy(v any) bool { b, ok := v.(bool); return ok && b }
 func (x *execCtx) eval(e expr, ev *env) (any, *pgError) {
 	switch v := e.(type) {
 	case *litExpr:
+		if f, ok := v.v.(float64); ok && !v.decimal && math.Abs(f) >= 1<<53 && v.text != "" {
+			return json.Number(v.text), nil // keep big integers exact for int8/numeric results
+		}
 		return v.v, nil
 	case *paramExpr:
 		if len(x.params) == 0 {
@@ -240,8 +243,14 @@ func castValue(val any, typ string) (any, *pgError) {
 		}
 		return nil, &pgError{Code: "42846", Message: fmt.Sprintf("cannot cast type %s to interval", jsonType(val))}
 	case "int2", "int4", "int8":
+		if n, ok := val.(json.Number); ok {
+			if pg == "int8" {
+				return n, nil
+			}
+			val = plainNumber(n)
+		}
 		if f, ok := val.(float64); ok {
-			r := math.RoundToEven(f)
+			r := math.Round(f)
 			if (pg == "int4" && math.Abs(r) > math.MaxInt32) || (pg == "int2" && math.Abs(r) > math.MaxInt16) {
 				name := map[string]string{"int4": "integer", "int2": "smallint"}[pg]
 				return nil, &pgError{Code: "22003", Message: name + " out of range"}
@@ -256,6 +265,9 @@ func castValue(val any, typ string) (any, *pgError) {
 			return pgArrayText(x), nil
 		}
 	case "numeric":
+		if n, ok := val.(json.Number); ok && typmodScale(typ) <= 0 {
+			return n, nil
+		}
 		if sc := typmodScale(typ); sc >= 0 {
 			if f, ok := toNumber(val); ok {
 				p := math.Pow(10, float64(sc))
@@ -317,6 +329,9 @@ func toNumber(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
 		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
 	case string:
 		var f float64
 		if _, err := fmt.Sscan(strings.TrimSpace(n), &f); err == nil {
@@ -545,20 +560,20 @@ func isIntOID(oid int) bool { return oid == 20 || oid == 21 || oid == 23 }
 
 // settings are the configuration parameters SHOW and current_setting know.
 var settings = map[string][2]string{ // lower-case name → canonical name, value
-	"search_path":                 {"search_path", `"$user", public`},
-	"timezone":                    {"TimeZone", "UTC"},
-	"datestyle":                   {"DateStyle", "ISO, MDY"},
-	"intervalstyle":               {"IntervalStyle", "postgres"},
-	"server_version":              {"server_version", "15.18 (Debian 15.18-0+deb12u1)"},
-	"server_version_num":          {"server_version_num", "150018"},
-	"server_encoding":             {"server_encoding", "UTF8"},
-	"client_encoding":             {"client_encoding", "UTF8"},
-	"statement_timeout":           {"statement_timeout", "30s"},
-	"max_connections":             {"max_connections", "100"},
-	"transaction_isolation":       {"transaction_isolation", "read committed"},
-	"standard_conforming_strings": {"standard_conforming_strings", "on"},
-	"lc_collate":                  {"lc_collate", "en_US.utf8"},
-	"lc_ctype":                    {"lc_ctype", "en_US.utf8"},
+	"search_path":                   {"search_path", `"$user", public`},
+	"timezone":                      {"TimeZone", "UTC"},
+	"datestyle":                     {"DateStyle", "ISO, MDY"},
+	"intervalstyle":                 {"IntervalStyle", "postgres"},
+	"server_version":                {"server_version", "15.18 (Debian 15.18-0+deb12u1)"},
+	"server_version_num":            {"server_version_num", "150018"},
+	"server_encoding":               {"server_encoding", "UTF8"},
+	"client_encoding":               {"client_encoding", "UTF8"},
+	"statement_timeout":             {"statement_timeout", "30s"},
+	"max_connections":               {"max_connections", "100"},
+	"transaction_isolation":         {"transaction_isolation", "read committed"},
+	"standard_conforming_strings":   {"standard_conforming_strings", "on"},
+	"lc_collate":                    {"lc_collate", "en_US.utf8"},
+	"lc_ctype":                      {"lc_ctype", "en_US.utf8"},
 	"default_transaction_read_only": {"default_transaction_read_only", "off"},
 	"work_mem":                      {"work_mem", "4MB"},
 	"shared_buffers":                {"shared_buffers", "128MB"},
@@ -948,7 +963,7 @@ func numericPromote(a, b int) int {
 			return 3
 		case 700, 701:
 			return 4
-		case 25, 705:
+		case 705:
 			return 0 // unknown literals adopt the other side's type
 		}
 		return -1
@@ -1000,28 +1015,34 @@ func (x *execCtx) exprOID(e expr, ev *env) int {
 		case bool:
 			return 16
 		}
-		return 25
+		return 705 // unknown (a string literal or NULL): text in results
 	case *castExpr:
 		return oidOfPG(pgTypeOfSQL(v.typ))
 	case *arrayExpr:
-		el := 25
+		el := 705
 		for _, e := range v.elems {
-			if o := x.exprOID(e, ev); o != 25 {
-				el = numericPromote(el, o)
-				if el == 25 || el < 0 {
+			if o := x.exprOID(e, ev); o != 705 {
+				if el == 705 || !isNumericOID(el) || !isNumericOID(o) {
 					el = o
+				} else {
+					el = numericPromote(el, o)
 				}
 			}
+		}
+		if el == 705 {
+			el = 25
 		}
 		return arrayOID(el)
 	case *caseExpr:
 		for _, w := range v.whens {
-			if o := x.exprOID(w.then, ev); o != 25 {
+			if o := x.exprOID(w.then, ev); o != 705 {
 				return o
 			}
 		}
 		if v.els != nil {
-			return x.exprOID(v.els, ev)
+			if o := x.exprOID(v.els, ev); o != 705 {
+				return o
+			}
 		}
 		return 25
 	case *funcExpr:
@@ -1048,7 +1069,10 @@ func (x *execCtx) exprOID(e expr, ev *env) int {
 			}
 			return 1700
 		case "min", "max":
-			return arg(0)
+			if a := arg(0); a != 705 {
+				return a
+			}
+			return 25
 		case "now", "current_timestamp", "statement_timestamp", "transaction_timestamp", "clock_timestamp", "date_trunc":
 			return 1184
 		case "localtimestamp":
@@ -1063,13 +1087,16 @@ func (x *execCtx) exprOID(e expr, ev *env) int {
 			return 23
 		case "coalesce", "nullif", "greatest", "least":
 			for i := range v.args {
-				if o := arg(i); o != 25 {
+				if o := arg(i); o != 705 {
 					return o
 				}
 			}
 			return 25
 		case "abs", "sign":
-			return arg(0)
+			if a := arg(0); a != 705 {
+				return a
+			}
+			return 1700
 		case "round", "trunc", "floor", "ceil", "ceiling":
 			if a := arg(0); a == 1700 {
 				return 1700
@@ -1121,7 +1148,7 @@ func (x *execCtx) exprOID(e expr, ev *env) int {
 	case *negExpr:
 		return x.exprOID(v.e, ev)
 	case *paramExpr:
-		return 25
+		return 705
 	case *notExpr, *isExpr, *inExpr, *betweenExpr:
 		return 16
 	}

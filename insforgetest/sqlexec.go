@@ -1,6 +1,7 @@
 package insforgetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -379,6 +380,10 @@ func (x *execCtx) execInsert(s *insertStmt) (*stmtResult, *pgError) {
 			if err != nil {
 				return nil, err
 			}
+			c, _, _ := t.col(cols[i])
+			if v, err = sqlInput(c, v); err != nil {
+				return nil, err
+			}
 			in[cols[i]] = v
 		}
 		row, err := t.buildRow(in, x.now)
@@ -409,6 +414,9 @@ func (x *execCtx) execInsert(s *insertStmt) (*stmtResult, *pgError) {
 					}
 					v, err := x.eval(sc.e, &env{tbl: t, ref: &s.tbl, row: t.rows[idx], excluded: row})
 					if err != nil {
+						return nil, err
+					}
+					if v, err = sqlInput(c, v); err != nil {
 						return nil, err
 					}
 					if upd[sc.col], err = coerce(c.Type, v); err != nil {
@@ -479,6 +487,9 @@ func (x *execCtx) execUpdate(s *updateStmt) (*stmtResult, *pgError) {
 			if err != nil {
 				return nil, err
 			}
+			if v, err = sqlInput(c, v); err != nil {
+				return nil, err
+			}
 			if upd[sc.col], err = coerce(c.Type, v); err != nil {
 				return nil, err
 			}
@@ -539,7 +550,7 @@ func (x *execCtx) execCreateTable(s *createTableStmt) (*stmtResult, *pgError) {
 		t.columns = append(t.columns, c)
 	}
 	for _, fk := range s.fks {
-		if err := x.d.resolveFK(t, &fk, ""); err != nil {
+		if err := x.d.resolveFK(t, &fk, "", x.user); err != nil {
 			return nil, err
 		}
 		t.fks = append(t.fks, fk)
@@ -630,14 +641,30 @@ func (x *execCtx) execCreateIndex(s *createIndexStmt) (*stmtResult, *pgError) {
 		return nil, err
 	}
 	tables, _ := x.d.schemaTables(t.schema)
-	for _, other := range tables {
-		for _, ix := range other.allIndexes() {
-			if ix.name == s.name {
-				if s.ifNotExists {
-					return ddlResult(), nil
+	taken := func(name string) bool {
+		if _, ok := tables[name]; ok {
+			return true
+		}
+		for _, other := range tables {
+			for _, ix := range other.allIndexes() {
+				if ix.name == name {
+					return true
 				}
-				return nil, &pgError{Code: "42P07", Message: fmt.Sprintf("relation %q already exists", s.name)}
 			}
+		}
+		return false
+	}
+	if taken(s.name) {
+		switch {
+		case s.autoName:
+			base := s.name
+			for i := 1; taken(s.name); i++ {
+				s.name = fmt.Sprintf("%s%d", base, i)
+			}
+		case s.ifNotExists:
+			return ddlResult(), nil
+		default:
+			return nil, &pgError{Code: "42P07", Message: fmt.Sprintf("relation %q already exists", s.name)}
 		}
 	}
 	for _, c := range s.cols {
@@ -847,7 +874,7 @@ func (x *execCtx) execAlterTable(s *alterTableStmt) (*stmtResult, *pgError) {
 			}
 			if a.fk.RefTable != "" {
 				fk := a.fk
-				if err := x.d.resolveFK(t, &fk, ""); err != nil {
+				if err := x.d.resolveFK(t, &fk, "", x.user); err != nil {
 					return nil, err
 				}
 				t.fks = append(t.fks, fk)
@@ -904,7 +931,7 @@ func (x *execCtx) execAlterTable(s *alterTableStmt) (*stmtResult, *pgError) {
 			t.rls = false
 		case "add_fk":
 			fk := a.fk
-			if err := x.d.resolveFK(t, &fk, ""); err != nil {
+			if err := x.d.resolveFK(t, &fk, "", x.user); err != nil {
 				return nil, err
 			}
 			for _, row := range t.rows {
@@ -957,4 +984,76 @@ func (x *execCtx) execAlterTable(s *alterTableStmt) (*stmtResult, *pgError) {
 		x.d.renameTable(t, rename)
 	}
 	return ddlResult(), nil
+}
+
+// sqlInput converts a value written in SQL for a column: text for a json
+// column is parsed as JSON, '{a,b}' for an array column as an array.
+func sqlInput(c Column, v any) (any, *pgError) {
+	str, ok := v.(string)
+	if !ok {
+		return v, nil
+	}
+	switch {
+	case c.Type == "json":
+		var j any
+		if json.Unmarshal([]byte(str), &j) != nil {
+			return nil, &pgError{Code: "22P02", Message: "invalid input syntax for type " + dataTypeOfPG(c.pgType())}
+		}
+		return j, nil
+	case strings.HasSuffix(c.pgType(), "[]"):
+		arr, ok := parsePGArray(str)
+		if !ok {
+			return nil, &pgError{Code: "22P02", Message: fmt.Sprintf("malformed array literal: %q", str)}
+		}
+		return arr, nil
+	}
+	return v, nil
+}
+
+// parsePGArray parses a one-dimensional array literal ({a,"b c",NULL}).
+func parsePGArray(s string) ([]any, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
+	}
+	body := s[1 : len(s)-1]
+	out := []any{}
+	if strings.TrimSpace(body) == "" {
+		return out, true
+	}
+	var cur strings.Builder
+	quoted, wasQuoted := false, false
+	flush := func() {
+		v := cur.String()
+		if !wasQuoted {
+			v = strings.TrimSpace(v)
+		}
+		if !wasQuoted && strings.EqualFold(v, "null") {
+			out = append(out, nil)
+		} else {
+			out = append(out, v)
+		}
+		cur.Reset()
+		wasQuoted = false
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '\\' && i+1 < len(body):
+			i++
+			cur.WriteByte(body[i])
+		case c == '"':
+			quoted = !quoted
+			wasQuoted = true
+		case c == ',' && !quoted:
+			flush()
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if quoted {
+		return nil, false
+	}
+	flush()
+	return out, true
 }

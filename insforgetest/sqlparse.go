@@ -207,6 +207,7 @@ type createIndexStmt struct {
 	name        string
 	unique      bool
 	ifNotExists bool
+	autoName    bool // no name given: Postgres picks a free one
 	method      string
 	cols        []string // index elements as written
 	def         string
@@ -1633,6 +1634,7 @@ func (p *parser) createIndex() *createIndexStmt {
 			names = append(names, strings.Trim(strings.Fields(c)[0], `"()`))
 		}
 		st.name = st.tbl.name + "_" + strings.Join(names, "_") + "_idx"
+		st.autoName = true
 	}
 	return st
 }

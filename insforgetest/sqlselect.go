@@ -113,8 +113,13 @@ func (x *execCtx) outputs(items []selItem, t *table, ref *tableRef) ([]selItem, 
 	return items, names, fields, scales, nil
 }
 
-// wire converts raw rows to result rows.
+// wire converts raw rows to result rows (and unknown-typed fields to text).
 func (r *rawResult) wire() []orderedRow {
+	for i := range r.fields {
+		if r.fields[i].DataTypeID == 705 {
+			r.fields[i].DataTypeID = 25
+		}
+	}
 	out := make([]orderedRow, len(r.rows))
 	for i, vals := range r.rows {
 		conv := make([]any, len(vals))
@@ -440,11 +445,14 @@ func (x *execCtx) selectRaw(s *selectStmt) (*rawResult, *pgError) {
 			}
 			for i := range r.fields {
 				a, b := r.fields[i].DataTypeID, r2.fields[i].DataTypeID
-				if a == b {
+				switch {
+				case a == b, b == 705:
 					continue
-				}
-				if p := numericPromote(a, b); p > 0 && (a == 25 || b == 25 || isNumericOID(a) && isNumericOID(b)) {
-					r.fields[i].DataTypeID = p
+				case a == 705:
+					r.fields[i].DataTypeID = b
+					continue
+				case isNumericOID(a) && isNumericOID(b):
+					r.fields[i].DataTypeID = numericPromote(a, b)
 					continue
 				}
 				return nil, &pgError{Code: "42804", Message: fmt.Sprintf("%s types %s and %s cannot be matched", strings.ToUpper(op.op), typeDisplay(a), typeDisplay(b))}

@@ -273,7 +273,7 @@ func (c Column) pgType() string {
 func (c Column) withType(raw string, sql bool) Column {
 	if !sql {
 		if _, ok := friendlyPG[strings.ToLower(strings.TrimSpace(raw))]; ok {
-			c.Type, c.pg = strings.ToLower(strings.TrimSpace(raw)), ""
+			c.Type, c.pg, c.mod = strings.ToLower(strings.TrimSpace(raw)), "", ""
 			return c
 		}
 	}

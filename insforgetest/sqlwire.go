@@ -1,6 +1,7 @@
 package insforgetest
 
 import (
+	"encoding/json"
 	"math"
 	"math/big"
 	"regexp"
@@ -198,6 +199,13 @@ func toWire(oid, scale int, v any) any {
 	if v == nil {
 		return nil
 	}
+	if n, ok := v.(json.Number); ok {
+		switch oid {
+		case 20, 1700, 25:
+			return string(n)
+		}
+		v = plainNumber(n)
+	}
 	switch oid {
 	case 20:
 		switch x := v.(type) {
@@ -247,12 +255,12 @@ func toWire(oid, scale int, v any) any {
 		return v
 	case 2278:
 		return ""
-	case 16, 114, 3802, 25, 1043, 1042, 19, 2950:
+	case 16, 114, 3802, 25, 705, 1043, 1042, 19, 2950:
 		switch x := v.(type) {
 		case pgInterval:
 			return x.String()
 		case float64:
-			if oid == 25 || oid == 1043 || oid == 19 {
+			if oid == 25 || oid == 705 || oid == 1043 || oid == 19 {
 				return displayValue(x)
 			}
 		}

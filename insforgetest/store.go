@@ -28,10 +28,12 @@ import (
 // Column describes a column of a seeded table.
 //
 // Type is a friendly type name (string, date, datetime, integer, float,
-// boolean, uuid, json) or a raw Postgres type (text, int4, timestamptz,
-// vector, …; mappable ones are converted to the friendly name). Default is
-// a Postgres default expression: "now()", "gen_random_uuid()" and
-// "nextval()" are evaluated, anything else is a literal of the column type.
+// boolean, uuid, json — json is jsonb) or a raw Postgres type (text, int8,
+// numeric, timestamp, vector, …; mappable ones are converted to the
+// friendly name, and the Postgres type is kept for raw SQL results: an
+// int8 column reads as strings with dataTypeID 20). Default is a Postgres
+// default expression: "now()", "gen_random_uuid()" and "nextval()" are
+// evaluated, anything else is a literal of the column type.
 type Column struct {
 	Name       string
 	Type       string
@@ -633,6 +635,7 @@ func coerce(typ string, v any) (any, *pgError) {
 	if v == nil {
 		return nil, nil
 	}
+	v = plainNumber(v)
 	switch typ {
 	case "string":
 		switch x := v.(type) {
@@ -945,6 +948,17 @@ func (d *database) checkForeignKeys(t *table, row map[string]any) *pgError {
 	return nil
 }
 
+// plainNumber turns an exact big integer (json.Number, from SQL literals
+// beyond float64 precision) into a float64 (the stored form).
+func plainNumber(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if f, err := n.Float64(); err == nil {
+			return f
+		}
+	}
+	return v
+}
+
 // valuesEqual compares two stored values.
 func valuesEqual(a, b any) bool {
 	if c, ok := compareValues(a, b); ok {
@@ -956,6 +970,7 @@ func valuesEqual(a, b any) bool {
 // compareValues orders two non-nil scalar values; ok is false if they are
 // not comparable.
 func compareValues(a, b any) (int, bool) {
+	a, b = plainNumber(a), plainNumber(b)
 	switch x := a.(type) {
 	case float64:
 		switch y := b.(type) {
