@@ -10,8 +10,6 @@ import (
 // Admin record CRUD module (§2.9): dashboard-style record access that runs
 // as project_admin without PostgREST. Errors use the standard body.
 
-func init() { registerModule(registerAdminRecordRoutes) }
-
 func registerAdminRecordRoutes(s *Server) {
 	const base = "/api/database/admin/tables/{table}/records"
 	s.handle("GET "+base, accessAdmin, s.adminListRecords)

@@ -15,8 +15,6 @@ import (
 // the findings set by SetAdvisorFindings (DefaultAdvisorFindings unless
 // changed). Suppressions are not implemented.
 
-func init() { registerModule(registerAdvisorRoutes) }
-
 // AdvisorFinding is one issue a completed scan reports.
 type AdvisorFinding struct {
 	ID             string `json:"id"`
@@ -60,11 +58,14 @@ type advisorState struct {
 	instant  bool
 }
 
-var advisorStates sideTable[advisorState]
+func advisorOf(s *Server) *advisorState {
+	return moduleState(s, "advisor", func() *advisorState {
+		return &advisorState{findings: append([]AdvisorFinding(nil), DefaultAdvisorFindings...)}
+	})
+}
 
 func registerAdvisorRoutes(s *Server) {
-	st := &advisorState{findings: append([]AdvisorFinding(nil), DefaultAdvisorFindings...)}
-	advisorStates.attach(s, st)
+	st := advisorOf(s)
 	s.handle("POST /api/advisor/scan", accessAdmin, st.scan)
 	s.handle("GET /api/advisor/latest", accessAdmin, st.latest)
 	s.handle("GET /api/advisor/issues", accessAdmin, st.issues)
@@ -73,7 +74,7 @@ func registerAdvisorRoutes(s *Server) {
 // SetAdvisorFindings sets what the next scans find (ids are assigned
 // when empty).
 func (s *Server) SetAdvisorFindings(findings ...AdvisorFinding) {
-	st := advisorStates.of(s)
+	st := advisorOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.findings = append([]AdvisorFinding{}, findings...)
@@ -82,7 +83,7 @@ func (s *Server) SetAdvisorFindings(findings ...AdvisorFinding) {
 // CompleteAdvisorScans makes started scans complete at once (true) instead
 // of after GET /api/advisor/latest has seen them running (false, default).
 func (s *Server) CompleteAdvisorScans(instant bool) {
-	st := advisorStates.of(s)
+	st := advisorOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.instant = instant

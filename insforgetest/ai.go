@@ -16,8 +16,6 @@ import (
 // 503 AI_UPSTREAM_UNAVAILABLE. On Cloud (WithAICloud) the config routes
 // answer 400.
 
-func init() { registerModule(registerAIRoutes) }
-
 func registerAIRoutes(s *Server) {
 	ai := aiOf(s)
 	s.handle("GET /api/ai/config", accessAdmin, ai.getConfig)
@@ -67,10 +65,8 @@ func DefaultAIModels() []AIModel {
 	}
 }
 
-var aiStates rtaiServerState[aiState]
-
 func aiOf(s *Server) *aiState {
-	return aiStates.get(s, func() *aiState {
+	return moduleState(s, "ai", func() *aiState {
 		return &aiState{models: DefaultAIModels(), apiKey: DefaultAIAPIKey}
 	})
 }

@@ -21,13 +21,6 @@ import (
 // backend: shared OAuth keys are refused, and email verification can only
 // be required once custom SMTP is enabled with a password. No mail is ever
 // sent and no SMTP connection is attempted.
-//
-// State lives in an authState captured by the route handlers. Because
-// metadata.go registers its default "auth" metadata section after this
-// module (file order), every auth route re-installs the live section, so
-// GET /api/metadata reflects auth changes once any auth route was called.
-
-func init() { registerModule(registerAuthRoutes) }
 
 // authProviders are the built-in OAuth providers (oAuthProvidersSchema).
 var authProviders = []string{"google", "github", "discord", "linkedin", "facebook", "instagram", "tiktok", "apple", "x", "spotify", "microsoft"}
@@ -156,14 +149,13 @@ func authDefaultTemplate(typ string) (subject, body string) {
 // authNow formats the current time like node-pg serialises a Date.
 func authNow() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 
+func authOf(s *Server) *authState { return moduleState(s, "auth", newAuthState) }
+
 func registerAuthRoutes(s *Server) {
-	st := newAuthState()
+	st := authOf(s)
 	s.setMetadataSection("auth", st.metadata)
 	h := func(pattern string, a access, fn func(*Server, http.ResponseWriter, *http.Request)) {
-		s.handle(pattern, a, func(w http.ResponseWriter, r *http.Request) {
-			s.setMetadataSection("auth", st.metadata)
-			fn(s, w, r)
-		})
+		s.handle(pattern, a, func(w http.ResponseWriter, r *http.Request) { fn(s, w, r) })
 	}
 	h("GET /api/auth/public-config", accessPublic, st.getPublicConfig)
 	h("GET /api/auth/config", accessAdmin, st.getConfig)

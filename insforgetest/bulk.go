@@ -15,8 +15,6 @@ import (
 
 // Bulk upsert module (§2.6): POST /api/database/advance/bulk-upsert.
 
-func init() { registerModule(registerBulkRoutes) }
-
 func registerBulkRoutes(s *Server) {
 	s.handle("POST /api/database/advance/bulk-upsert", accessAdmin, s.bulkUpsert)
 }

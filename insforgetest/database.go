@@ -14,8 +14,6 @@ import (
 
 // Database module: tables (§2.2) and introspection listings (§2.3).
 
-func init() { registerModule(registerDatabaseRoutes) }
-
 func registerDatabaseRoutes(s *Server) {
 	s.handle("GET /api/database/tables", accessAdmin, s.listTables)
 	s.handle("POST /api/database/tables", accessAdmin, s.createTable)

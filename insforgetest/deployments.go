@@ -14,13 +14,11 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-	"weak"
 )
 
 // Deployments module (reference §8): the direct upload flow (manifest,
@@ -41,8 +39,6 @@ import (
 // /api/deployments/{id} advances the status like sync does (standing in for
 // Vercel's webhooks), and the presigned form checks its fields by equality
 // instead of a signed policy.
-
-func init() { registerModule(registerDeploymentRoutes) }
 
 func registerDeploymentRoutes(s *Server) {
 	d := deploymentsOf(s)
@@ -80,33 +76,7 @@ func registerDeploymentRoutes(s *Server) {
 
 // ---- per-server state ----
 
-// deployRegistry attaches the module state to a Server without a field in
-// it; entries are keyed by a weak pointer and dropped when the Server is
-// garbage collected. The state never points back to the Server.
-var deployRegistry struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[Server]]*deployState
-}
-
-func deploymentsOf(s *Server) *deployState {
-	k := weak.Make(s)
-	deployRegistry.mu.Lock()
-	defer deployRegistry.mu.Unlock()
-	if st, ok := deployRegistry.m[k]; ok {
-		return st
-	}
-	if deployRegistry.m == nil {
-		deployRegistry.m = map[weak.Pointer[Server]]*deployState{}
-	}
-	st := newDeployState()
-	deployRegistry.m[k] = st
-	runtime.AddCleanup(s, func(k weak.Pointer[Server]) {
-		deployRegistry.mu.Lock()
-		delete(deployRegistry.m, k)
-		deployRegistry.mu.Unlock()
-	}, k)
-	return st
-}
+func deploymentsOf(s *Server) *deployState { return moduleState(s, "deployments", newDeployState) }
 
 // DeploymentKeepBytes is the largest uploaded file whose bytes the fake
 // keeps (DeploymentUpload.Content, DeployedFile.Content); larger files are

@@ -9,10 +9,8 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 )
 
 func deployTestSHA(b []byte) string {
@@ -433,27 +431,4 @@ func TestDeployFakeStreamingFront(t *testing.T) {
 	if r.StatusCode != 401 {
 		t.Errorf("proxied without key: %d", r.StatusCode)
 	}
-}
-
-func TestDeployFakeStateIsReleased(t *testing.T) {
-	func() {
-		s := &Server{}
-		deploymentsOf(s).polls = 3
-	}()
-	for i := 0; i < 50; i++ {
-		runtime.GC()
-		deployRegistry.mu.Lock()
-		n := 0
-		for k := range deployRegistry.m {
-			if k.Value() == nil {
-				n++
-			}
-		}
-		deployRegistry.mu.Unlock()
-		if n == 0 {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Error("the state of a collected Server is still registered")
 }

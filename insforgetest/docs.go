@@ -7,8 +7,6 @@ import (
 
 // Docs module (§11.1): public SDK documentation.
 
-func init() { registerModule(registerDocsRoutes) }
-
 func registerDocsRoutes(s *Server) {
 	s.handle("GET /api/docs", accessPublic, s.listDocs)
 	s.handle("GET /api/docs/{docType}", accessPublic, s.getDoc)

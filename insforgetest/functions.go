@@ -29,8 +29,6 @@ import (
 // result on create and update), SetFunctionRuntime simulates a runtime that
 // is down (list says "unavailable", invokes answer 502).
 
-func init() { registerModule(registerFunctionsRoutes) }
-
 // EdgeFunction is an edge function as stored by the fake.
 type EdgeFunction struct {
 	ID          string
@@ -91,29 +89,22 @@ type storedFunction struct {
 	seq int // creation order (createdAt may tie)
 }
 
-// functionModules maps each Server to its functions state: the module keeps
-// its state outside the Server struct (server.go is shared).
-var functionModules sync.Map // *Server → *functionsModule
-
 func registerFunctionsRoutes(s *Server) {
-	functionModules.Store(s, &functionsModule{fns: map[string]*storedFunction{}})
+	m := s.functions()
 	s.handle("GET /api/functions", accessAdmin, s.listEdgeFunctions)
 	s.handle("POST /api/functions", accessAdmin, s.createEdgeFunction)
 	s.handle("GET /api/functions/{slug}", accessAdmin, s.getEdgeFunction)
 	s.handle("PUT /api/functions/{slug}", accessAdmin, s.updateEdgeFunction)
 	s.handle("DELETE /api/functions/{slug}", accessAdmin, s.deleteEdgeFunction)
 	s.handle("/functions/{slug}", accessPublic, s.invokeEdgeFunction)
+	s.setMetadataSection("functions", m.metadata)
 }
 
-// functions returns the module state and makes GET /api/metadata report it.
-// The metadata module registers a static empty section after this module
-// (file order), so the section is (re)claimed whenever functions state is
-// used; functions only come into existence through this state.
+// functions returns the module state.
 func (s *Server) functions() *functionsModule {
-	v, _ := functionModules.Load(s)
-	m := v.(*functionsModule)
-	s.setMetadataSection("functions", m.metadata)
-	return m
+	return moduleState(s, "functions", func() *functionsModule {
+		return &functionsModule{fns: map[string]*storedFunction{}}
+	})
 }
 
 // SetDeployResult simulates InsForge Cloud (Deno Subhosting): creating an

@@ -5,21 +5,17 @@ import (
 	"encoding/hex"
 	"math"
 	"net/http"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 )
 
 // Logs module (§9): log sources, the entries of each source, full-text
 // search, per-source statistics and edge-function build logs. Entries live
 // in memory; every source starts with three entries from the last minutes
 // and tests add more with AddLogs.
-
-func init() { registerModule(registerLogsRoutes) }
 
 // LogSources are the sources the fake reports, in the backend's order.
 var LogSources = []string{"insforge.logs", "postgres.logs", "postgREST.logs", "function.logs"}
@@ -71,9 +67,10 @@ type logsState struct {
 	builds  []BuildLog             // oldest first
 }
 
-var logsStates sideTable[logsState]
+func logsOf(s *Server) *logsState { return moduleState(s, "logs", newLogsState) }
 
-func registerLogsRoutes(s *Server) {
+// newLogsState seeds every source with three entries from the last minutes.
+func newLogsState() *logsState {
 	st := &logsState{entries: map[string][]storedLog{}}
 	now := time.Now()
 	seed := map[string][]string{
@@ -87,8 +84,11 @@ func registerLogsRoutes(s *Server) {
 			st.add(src, LogEntry{Timestamp: now.Add(time.Duration(i-3) * time.Minute), Message: msg})
 		}
 	}
-	logsStates.attach(s, st)
+	return st
+}
 
+func registerLogsRoutes(s *Server) {
+	st := logsOf(s)
 	s.handle("GET /api/logs/sources", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
 		out := []map[string]any{}
 		for i, name := range LogSources {
@@ -105,7 +105,7 @@ func registerLogsRoutes(s *Server) {
 // AddLogs appends entries to a source (any name; the four standard ones are
 // in LogSources). Entries may be given in any order.
 func (s *Server) AddLogs(source string, entries ...LogEntry) {
-	st := logsStates.of(s)
+	st := logsOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for _, e := range entries {
@@ -116,7 +116,7 @@ func (s *Server) AddLogs(source string, entries ...LogEntry) {
 // AddFunctionBuildLog records a function deployment's build output; the
 // last one added is the "latest" deployment.
 func (s *Server) AddFunctionBuildLog(b BuildLog) {
-	st := logsStates.of(s)
+	st := logsOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if b.CreatedAt.IsZero() {
@@ -290,45 +290,6 @@ func (st *logsState) buildLogs(w http.ResponseWriter, r *http.Request) {
 }
 
 // ---- helpers shared by the logs, secrets, schedules and advisor fakes ----
-
-// sideTable holds the state of a module that is not a field of Server,
-// keyed by server. An entry goes away when its server is garbage
-// collected, so the state T must not point back to the Server.
-type sideTable[T any] struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[Server]]*T
-}
-
-func (t *sideTable[T]) attach(s *Server, v *T) {
-	k := weak.Make(s)
-	t.mu.Lock()
-	if t.m == nil {
-		t.m = map[weak.Pointer[Server]]*T{}
-	}
-	t.m[k] = v
-	t.mu.Unlock()
-	runtime.AddCleanup(s, func(k weak.Pointer[Server]) {
-		t.mu.Lock()
-		delete(t.m, k)
-		t.mu.Unlock()
-	}, k)
-}
-
-func (t *sideTable[T]) size() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.m)
-}
-
-func (t *sideTable[T]) of(s *Server) *T {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	v, ok := t.m[weak.Make(s)]
-	if !ok {
-		panic("insforgetest: server was not created with New")
-	}
-	return v
-}
 
 // isoMillis formats like JavaScript's Date.prototype.toISOString.
 func isoMillis(t time.Time) string {

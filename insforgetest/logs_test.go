@@ -2,11 +2,9 @@ package insforgetest
 
 import (
 	"net/url"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
-	"weak"
 )
 
 func TestLogsSourcesAndAuth(t *testing.T) {
@@ -124,53 +122,4 @@ func TestLogsStatsAndBuildLogs(t *testing.T) {
 		t.Errorf("dep_1 = %v", m)
 	}
 	wantError(t, call(t, srv, "GET", "/api/logs/functions/build-logs?deployment_id=dep_9", nil), 404, "LOG_NOT_FOUND", "")
-}
-
-// stubTB runs New outside a test's lifetime, so that the server can become
-// unreachable once closed.
-type stubTB struct {
-	testing.TB
-	cleanups []func()
-}
-
-func (s *stubTB) Helper()          {}
-func (s *stubTB) Cleanup(f func()) { s.cleanups = append(s.cleanups, f) }
-
-// TestLogsSideTablesReleaseServers checks that the state of the modules
-// kept beside Server (logs, secrets, schedules, advisor) does not keep a
-// closed server alive. Only those modules are registered: other modules'
-// state is not under test here.
-func TestLogsSideTablesReleaseServers(t *testing.T) {
-	saved := modules
-	modules = []func(*Server){registerLogsRoutes, registerSecretsRoutes, registerScheduleRoutes, registerAdvisorRoutes}
-	defer func() { modules = saved }()
-
-	size := func() int {
-		n := 0
-		for _, tb := range []interface{ size() int }{&logsStates, &secretsStates, &schedulesStates, &advisorStates} {
-			n += tb.size()
-		}
-		return n
-	}
-	before := size()
-	var gone weak.Pointer[Server]
-	func() {
-		tb := &stubTB{}
-		srv := New(tb)
-		gone = weak.Make(srv)
-		srv.AddLogs("insforge.logs", LogEntry{Message: "x"})
-		if size() != before+4 {
-			t.Errorf("side tables hold %d entries, want %d", size(), before+4)
-		}
-		for _, f := range tb.cleanups {
-			f()
-		}
-	}()
-	for i := 0; i < 100 && (gone.Value() != nil || size() > before); i++ {
-		runtime.GC()
-		time.Sleep(5 * time.Millisecond)
-	}
-	if gone.Value() != nil || size() > before {
-		t.Errorf("closed server still reachable (%v) or still in the side tables (%d entries, had %d)", gone.Value() != nil, size(), before)
-	}
 }

@@ -9,8 +9,6 @@ import (
 
 // Health and metadata module (§1).
 
-func init() { registerModule(registerMetadataRoutes) }
-
 func registerMetadataRoutes(s *Server) {
 	s.handle("GET /api/health", accessPublic, s.health)
 	s.handle("GET /api/metadata", accessAdmin, s.metadata)

@@ -68,8 +68,8 @@ func TestDocsBackendShapes(t *testing.T) {
 	}
 }
 
-// The metadata module's defaults do not replace the section of a module
-// registered before it (module files register in file name order).
+// The metadata module's defaults do not replace the section a module set,
+// whichever registers first.
 func TestMetadataDefaultSections(t *testing.T) {
 	srv := New(t)
 	srv.setMetadataSection("probe", func() any { return "module" })

@@ -15,8 +15,6 @@ import (
 
 // Migrations module (§2.8).
 
-func init() { registerModule(registerMigrationRoutes) }
-
 func registerMigrationRoutes(s *Server) {
 	s.handle("GET /api/database/migrations", accessAdmin, s.listMigrations)
 	s.handle("POST /api/database/migrations", accessAdmin, s.applyMigration)
@@ -372,9 +370,20 @@ func (l *rateLimiter) allow(w http.ResponseWriter, r *http.Request) bool {
 // disables the limit.
 func WithDryRunRateLimit(limit int, window time.Duration) Option {
 	return func(s *Server) {
-		s.dryRunLimiter.limit = limit
-		s.dryRunLimiter.window = window
+		l := dryRunLimiterOf(s)
+		l.limit = limit
+		l.window = window
 	}
+}
+
+// dryRunLimiterOf is the rate limiter of POST
+// /api/database/migrations/dry-run, by default the backend's 30 requests
+// per 15 minutes.
+func dryRunLimiterOf(s *Server) *rateLimiter {
+	return moduleState(s, "migrations", func() *rateLimiter {
+		return &rateLimiter{limit: 30, window: 15 * time.Minute,
+			msg: "Too many migration dry-run requests. Please try again later."}
+	})
 }
 
 type riskFactor struct {
@@ -410,7 +419,7 @@ func dryRunAnswer(valid bool, statements []string, level string, factors []riskF
 // dryRunMigration analyses a migration and runs it in a transaction that
 // is always rolled back (backend dryRunMigration).
 func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
-	if !s.dryRunLimiter.allow(w, r) {
+	if !dryRunLimiterOf(s).allow(w, r) {
 		return
 	}
 	body, aerr := decodeObject(r)

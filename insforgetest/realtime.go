@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 )
 
 // Realtime module (§7): channel patterns, the message log with its stats,
@@ -19,8 +17,6 @@ import (
 // The fake's raw SQL interpreter does not know realtime.publish(); tests
 // that publish through raw SQL install an SQL handler (SetSQLHandler) that
 // calls PublishRealtime.
-
-func init() { registerModule(registerRealtimeRoutes) }
 
 func registerRealtimeRoutes(s *Server) {
 	rt := realtimeOf(s)
@@ -44,39 +40,8 @@ func registerRealtimeRoutes(s *Server) {
 
 // ---- per-server module state ----
 
-// rtaiServerState attaches module state to a Server without a field in it:
-// entries are keyed by a weak pointer and dropped when the Server is
-// garbage collected.
-type rtaiServerState[T any] struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[Server]]*T
-}
-
-// get returns s's state, creating it with mk on first use.
-func (w *rtaiServerState[T]) get(s *Server, mk func() *T) *T {
-	k := weak.Make(s)
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if v, ok := w.m[k]; ok {
-		return v
-	}
-	if w.m == nil {
-		w.m = map[weak.Pointer[Server]]*T{}
-	}
-	v := mk()
-	w.m[k] = v
-	runtime.AddCleanup(s, func(k weak.Pointer[Server]) {
-		w.mu.Lock()
-		delete(w.m, k)
-		w.mu.Unlock()
-	}, k)
-	return v
-}
-
-var realtimeStates rtaiServerState[realtimeState]
-
 func realtimeOf(s *Server) *realtimeState {
-	return realtimeStates.get(s, func() *realtimeState { return &realtimeState{} })
+	return moduleState(s, "realtime", func() *realtimeState { return &realtimeState{} })
 }
 
 type realtimeState struct {

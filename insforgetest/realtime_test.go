@@ -2,7 +2,6 @@ package insforgetest
 
 import (
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -282,29 +281,6 @@ func TestRealtimeFakeConcurrentAndIsolated(t *testing.T) {
 		}
 		seen[ts] = true
 	}
-}
-
-func TestRealtimeFakeStateIsReleased(t *testing.T) {
-	func() {
-		srv := &Server{}
-		realtimeOf(srv).channels = nil
-	}()
-	for i := 0; i < 20; i++ {
-		runtime.GC()
-		realtimeStates.mu.Lock()
-		n := 0
-		for k := range realtimeStates.m {
-			if k.Value() == nil {
-				n++
-			}
-		}
-		realtimeStates.mu.Unlock()
-		if n == 0 {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Error("state of a collected Server is still registered")
 }
 
 func TestRealtimeFakeHasNoRoutesOutsideItsPrefix(t *testing.T) {

@@ -15,8 +15,6 @@ import (
 // Records module: the PostgREST proxy (§2.4). Errors on this route are
 // PostgREST's own JSON {code, details, hint, message}, not the standard body.
 
-func init() { registerModule(registerRecordRoutes) }
-
 func registerRecordRoutes(s *Server) {
 	// No method: the backend forwards every method (router.all).
 	s.handle("/api/database/records/{table}", accessUser, s.records)

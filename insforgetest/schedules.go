@@ -19,8 +19,6 @@ import (
 // schedule is saved (a missing secret is 404 SECRET_NOT_FOUND), and the
 // stored (and listed) headers keep the references, as on the backend.
 
-func init() { registerModule(registerScheduleRoutes) }
-
 // ScheduleRun is one execution of a schedule (see AddScheduleRun).
 type ScheduleRun struct {
 	At         time.Time // zero: now
@@ -58,7 +56,11 @@ type schedulesState struct {
 	retention *int
 }
 
-var schedulesStates sideTable[schedulesState]
+func schedulesOf(s *Server) *schedulesState {
+	return moduleState(s, "schedules", func() *schedulesState {
+		return &schedulesState{jobs: map[string]*scheduleRecord{}, nextJobID: 1}
+	})
+}
 
 var (
 	fakeUUIDRE       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -70,15 +72,14 @@ var (
 )
 
 func registerScheduleRoutes(s *Server) {
-	st := &schedulesState{jobs: map[string]*scheduleRecord{}, nextJobID: 1}
-	schedulesStates.attach(s, st)
-	// The secrets module may register after this one: look it up per request.
+	st := schedulesOf(s)
+	sec := secretsOf(s) // header references resolve against the secrets module
 	s.handle("GET /api/schedules", accessAdmin, st.list)
-	s.handle("POST /api/schedules", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.create(w, r, secretsStates.of(s)) })
+	s.handle("POST /api/schedules", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.create(w, r, sec) })
 	s.handle("GET /api/schedules/config", accessAdmin, st.getConfig)
 	s.handle("PATCH /api/schedules/config", accessAdmin, st.patchConfig)
 	s.handle("GET /api/schedules/{id}", accessAdmin, st.get)
-	s.handle("PATCH /api/schedules/{id}", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.update(w, r, secretsStates.of(s)) })
+	s.handle("PATCH /api/schedules/{id}", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.update(w, r, sec) })
 	s.handle("DELETE /api/schedules/{id}", accessAdmin, st.remove)
 	s.handle("GET /api/schedules/{id}/logs", accessAdmin, st.logs)
 }
@@ -86,7 +87,7 @@ func registerScheduleRoutes(s *Server) {
 // AddScheduleRun records an execution of a schedule and makes it the
 // schedule's lastExecutedAt. It reports false when there is no such schedule.
 func (s *Server) AddScheduleRun(scheduleID string, run ScheduleRun) bool {
-	st := schedulesStates.of(s)
+	st := schedulesOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	job, ok := st.jobs[scheduleID]
@@ -114,7 +115,7 @@ func (s *Server) AddScheduleRun(scheduleID string, run ScheduleRun) bool {
 // ScheduleHeaders returns the headers a schedule sends, with secret
 // references replaced by the values they had when it was saved.
 func (s *Server) ScheduleHeaders(scheduleID string) (map[string]string, bool) {
-	st := schedulesStates.of(s)
+	st := schedulesOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	job, ok := st.jobs[scheduleID]

@@ -18,8 +18,6 @@ import (
 // backend does, but authentication is not affected: the fake keeps
 // accepting the keys it was created with (see WithAPIKey, WithAnonKey).
 
-func init() { registerModule(registerSecretsRoutes) }
-
 var fakeSecretKeyRE = regexp.MustCompile(`^[A-Z0-9_]+$`)
 
 type secretRecord struct {
@@ -37,17 +35,24 @@ type secretsState struct {
 	records []*secretRecord // creation order
 }
 
-var secretsStates sideTable[secretsState]
+func secretsOf(s *Server) *secretsState {
+	return moduleState(s, "secrets", func() *secretsState { return newSecretsState(s.apiKeys[0], s.anonKey) })
+}
 
-func registerSecretsRoutes(s *Server) {
+// newSecretsState seeds the reserved entries JWT_SECRET, API_KEY and
+// ANON_KEY.
+func newSecretsState(apiKey, anonKey string) *secretsState {
 	st := &secretsState{}
 	seeded := time.Now().Add(-time.Hour)
-	for i, kv := range [][2]string{{"JWT_SECRET", randomHex(32)}, {"API_KEY", s.apiKeys[0]}, {"ANON_KEY", s.anonKey}} {
+	for i, kv := range [][2]string{{"JWT_SECRET", randomHex(32)}, {"API_KEY", apiKey}, {"ANON_KEY", anonKey}} {
 		at := seeded.Add(time.Duration(i) * time.Millisecond)
 		st.records = append(st.records, &secretRecord{id: newUUID(), key: kv[0], value: kv[1], active: true, reserved: true, createdAt: at, updatedAt: at})
 	}
-	secretsStates.attach(s, st)
+	return st
+}
 
+func registerSecretsRoutes(s *Server) {
+	st := secretsOf(s)
 	s.handle("GET /api/secrets", accessAdmin, st.list)
 	s.handle("GET /api/secrets/{key}", accessAdmin, st.get)
 	s.handle("POST /api/secrets", accessAdmin, st.create)
@@ -60,7 +65,7 @@ func registerSecretsRoutes(s *Server) {
 // SecretValue returns the value of an active, unexpired secret, the way a
 // function would see it.
 func (s *Server) SecretValue(key string) (string, bool) {
-	st := secretsStates.of(s)
+	st := secretsOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	rec := st.usable(key, time.Now())

@@ -18,14 +18,37 @@
 //
 // # Modules
 //
-// Each backend module is one file: health and metadata (metadata.go), docs
-// (docs.go), database tables and listings (database.go), raw SQL (sql.go),
-// the PostgREST records proxy (records.go), bulk upsert (bulk.go),
-// migrations and dry runs (migrations.go), admin record CRUD
-// (admin_records.go), and
-// further modules added the same way. A path no module implements answers
-// as an unknown route (404), unless a failure is injected for it with
-// [Server.Fail].
+// Each backend module is one file. Modules implemented:
+//
+//   - database: tables, columns, indexes, policies, triggers, functions,
+//     listings and table schemas (database.go)
+//   - records: the PostgREST records proxy (records.go)
+//   - raw SQL: /rawsql and /rawsql/unrestricted on the SQL interpreter
+//     (sql.go)
+//   - migrations: migration history, apply and dry runs (migrations.go)
+//   - bulk upsert: CSV and JSON file imports (bulk.go)
+//   - admin records: admin record CRUD (admin_records.go)
+//   - metadata: health, GET /api/metadata and its sections, keys
+//     (metadata.go)
+//   - docs: the documentation routes (docs.go)
+//   - auth: configuration, users, OAuth providers, SMTP, email templates
+//     (auth.go)
+//   - storage: configuration, buckets, objects, upload and download
+//     strategies, with its in-process S3 stand-in [StorageS3]
+//     (storage.go)
+//   - functions: edge function definitions and the invoke proxy
+//     (functions.go)
+//   - realtime: channels, messages, permissions, retention (realtime.go)
+//   - AI: model catalogue, usage overview, credential settings (ai.go)
+//   - logs: log sources, search, statistics, function build logs (logs.go)
+//   - secrets: secrets and key rotation (secrets.go)
+//   - schedules: cron schedules and their execution logs (schedules.go)
+//   - advisor: database advisor scans and findings (advisor.go)
+//   - deployments: direct and legacy deployments, environment variables,
+//     custom domains, the project slug (deployments.go)
+//
+// A path no module implements answers as an unknown route (404), unless a
+// failure is injected for it with [Server.Fail].
 //
 // # Differences from the real backend
 //
@@ -75,15 +98,14 @@ import (
 // wins regardless of registration order; "GET" patterns also serve HEAD);
 // the catch-all "/" is the unknown-route answer.
 //
-// Each backend module lives in its own file (database.go, records.go,
-// sql.go, bulk.go, migrations.go, admin_records.go, metadata.go, docs.go)
-// and registers its routes from an init function. The in-memory database
-// is store.go; the raw SQL interpreter is sqllex.go, sqlparse.go,
-// sqlexec.go (statements), sqlselect.go (SELECT), sqleval.go
+// Each backend module lives in its own file (see "Modules" above) and has
+// one route registration function, listed in the modules table below;
+// Start calls them in that order for every new Server. The in-memory
+// database is store.go; the raw SQL interpreter is sqllex.go,
+// sqlparse.go, sqlexec.go (statements), sqlselect.go (SELECT), sqleval.go
 // (expressions), sqltypes.go (Postgres types), sqlwire.go (node-pg value
-// forms) and sqlcatalog.go (system schemas and privileges):
-//
-//	func init() { registerModule(registerDocsRoutes) }
+// forms) and sqlcatalog.go (system schemas and privileges). A new module
+// writes its registration function and adds it to modules:
 //
 //	func registerDocsRoutes(s *Server) {
 //		s.handle("GET /api/docs/{docType}", accessPublic, s.getDoc)
@@ -94,10 +116,37 @@ import (
 // credentials before the handler runs, so handlers only deal with
 // authorised requests (requestRole tells admin from anon). A pattern
 // without a method receives every method (the records proxy forwards all
-// methods). Module state lives in the Server, guarded by the module's own
-// mutex (s.db.mu for everything database). A module that contributes to
-// GET /api/metadata calls s.setMetadataSection from its registration
-// function. Handlers answer with writeJSON, writeError (standard error
+// methods).
+//
+// Module state. The Server's own fields hold what modules share: the HTTP
+// plumbing, the request log and injections, the in-memory database (s.db,
+// with its own mutex s.db.mu, used by the database, records, raw SQL,
+// migrations, bulk upsert, admin records and metadata modules), the SQL
+// handler and the metadata sections. Any other state a module keeps lives
+// in the Server's one extension point, reached through moduleState:
+//
+//	type logsState struct {
+//		mu      sync.Mutex // the module's own lock
+//		entries map[string][]storedLog
+//	}
+//
+//	func logsOf(s *Server) *logsState {
+//		return moduleState(s, "logs", newLogsState)
+//	}
+//
+// moduleState creates the state with newState on first use (from the
+// registration function, an Option such as WithAICloud, or an exported
+// test helper, whichever comes first) and returns the same pointer from
+// then on; it is safe for concurrent use. Each module uses its own name
+// and always the same type for it. The state is reachable only from its
+// Server, so it goes away with the Server; no module keeps package-level
+// mutable state. A module state guards its fields with its own mutex.
+//
+// A module that contributes to GET /api/metadata calls
+// s.setMetadataSection from its registration function; the metadata
+// module only installs defaults for sections no module has set (see
+// defaultMetadataSection), so the order of modules does not matter for
+// metadata. Handlers answer with writeJSON, writeError (standard error
 // body, §13.1), writePaged (Content-Range paging) or, on PostgREST routes,
 // writePGRST.
 
@@ -162,12 +211,15 @@ type Server struct {
 	stalls     map[string]time.Duration
 	sqlHandler func(query string, params []any) (SQLResult, error)
 
-	db *database // database module state (own mutex)
-
-	dryRunLimiter *rateLimiter // POST /api/database/migrations/dry-run
+	db *database // the in-memory database, shared by modules (own mutex)
 
 	metaMu       sync.Mutex
 	metaSections map[string]func() any
+
+	// stateMu guards state, the extension point holding every module's
+	// own state by module name (see moduleState).
+	stateMu sync.Mutex
+	state   map[string]any
 
 	closeOnce sync.Once
 }
@@ -179,11 +231,54 @@ type failure struct {
 	remaining int // < 0: until cleared
 }
 
-// modules holds the route registration functions of every module file.
-var modules []func(*Server)
+// modules are the route registration functions of the modules, in the
+// order Start calls them. The table is read-only. The order is not
+// significant for routing (ServeMux picks the most specific pattern) nor
+// for metadata (a module's section always wins over the metadata module's
+// default); metadata comes last so that every module's own section is in
+// place when its defaults are considered.
+var modules = []func(*Server){
+	registerDatabaseRoutes,
+	registerRecordRoutes,
+	registerSQLRoutes,
+	registerMigrationRoutes,
+	registerBulkRoutes,
+	registerAdminRecordRoutes,
+	registerDocsRoutes,
+	registerAuthRoutes,
+	registerStorageRoutes,
+	registerFunctionsRoutes,
+	registerRealtimeRoutes,
+	registerAIRoutes,
+	registerLogsRoutes,
+	registerSecretsRoutes,
+	registerScheduleRoutes,
+	registerAdvisorRoutes,
+	registerDeploymentRoutes,
+	registerMetadataRoutes,
+}
 
-// registerModule is called from init functions of module files.
-func registerModule(fn func(*Server)) { modules = append(modules, fn) }
+// moduleState returns the state module name keeps in s, creating it with
+// newState on first use. It is safe for concurrent use, and newState runs
+// at most once per Server and name. newState runs with s.stateMu held: it
+// must not call moduleState. Every call for a name must use the same T.
+func moduleState[T any](s *Server, name string, newState func() *T) *T {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	if v, ok := s.state[name]; ok {
+		st, ok := v.(*T)
+		if !ok {
+			panic(fmt.Sprintf("insforgetest: module state %q is a %T, not a %T", name, v, st))
+		}
+		return st
+	}
+	if s.state == nil {
+		s.state = map[string]any{}
+	}
+	st := newState()
+	s.state[name] = st
+	return st
+}
 
 // New starts a fake backend on loopback and closes it with t.Cleanup.
 func New(t testing.TB, opts ...Option) *Server {
@@ -203,8 +298,7 @@ func Start(opts ...Option) *Server {
 		stalls:       map[string]time.Duration{},
 		db:           newDatabase(),
 		metaSections: map[string]func() any{},
-		dryRunLimiter: &rateLimiter{limit: 30, window: 15 * time.Minute,
-			msg: "Too many migration dry-run requests. Please try again later."},
+		state:        map[string]any{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -314,3 +314,51 @@ func TestBackendTexts(t *testing.T) {
 		t.Errorf("injected failure without the common headers")
 	}
 }
+
+// moduleState creates a module's state once per Server, also under
+// concurrent first use, and keeps the states of two servers apart.
+func TestModuleState(t *testing.T) {
+	type probe struct{ n int }
+	srv := New(t)
+	var mu sync.Mutex
+	created := 0
+	newProbe := func() *probe {
+		mu.Lock()
+		created++
+		mu.Unlock()
+		return &probe{}
+	}
+	got := make([]*probe, 16)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i] = moduleState(srv, "probe", newProbe)
+		}()
+	}
+	wg.Wait()
+	for _, p := range got {
+		if p != got[0] {
+			t.Fatal("moduleState returned different states for one server")
+		}
+	}
+	if created != 1 {
+		t.Errorf("state created %d times", created)
+	}
+	if other := moduleState(New(t), "probe", newProbe); other == got[0] {
+		t.Error("two servers share a module state")
+	}
+	// The state a module's routes use is the one its helpers see.
+	srv.AddLogs("custom.logs", LogEntry{Message: "probe"})
+	if r := call(t, srv, "GET", "/api/logs/custom.logs", nil); !strings.Contains(string(r.body), `"probe"`) {
+		t.Errorf("logs route does not see AddLogs: %s", r.body)
+	}
+	// A mismatched type for a name is a programming error.
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a name used with another type")
+		}
+	}()
+	moduleState(srv, "probe", func() *int { return new(int) })
+}

@@ -11,8 +11,6 @@ import (
 // /rawsql/unrestricted, the statement guards shared with migrations, and
 // the bridge to the default interpreter or a test's SQL handler.
 
-func init() { registerModule(registerSQLRoutes) }
-
 func registerSQLRoutes(s *Server) {
 	s.handle("POST /api/database/advance/rawsql", accessAdmin, s.rawSQLHandler("project_admin"))
 	s.handle("POST /api/database/advance/rawsql/unrestricted", accessAdmin, s.rawSQLHandler("postgres"))

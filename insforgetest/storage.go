@@ -18,14 +18,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-	"weak"
 )
 
 // Storage module (reference §4.1–4.4): storage configuration, buckets,
@@ -47,11 +45,6 @@ import (
 //     404 STORAGE_NOT_FOUND (the backend fails on its foreign key).
 //   - The deprecated POST …/objects/{key}/download-strategy alias and the
 //     S3 protocol gateway (§4.5) are not implemented.
-//
-// State lives outside the Server struct (server.go is shared by every
-// module), in a table keyed by a weak pointer to the Server.
-
-func init() { registerModule(registerStorageRoutes) }
 
 // storageDefaultMaxMB is the default of the maxFileSizeMb setting.
 const storageDefaultMaxMB = 50
@@ -89,31 +82,12 @@ type storageState struct {
 	s3       *StorageS3 // set by UsePresignedUploads
 }
 
-// storageStates attaches a storageState to each Server. A state never
-// points back at its Server, so the Server can be collected; the entry is
-// then dropped.
-var storageStates = struct {
-	sync.Mutex
-	m map[weak.Pointer[Server]]*storageState
-}{m: map[weak.Pointer[Server]]*storageState{}}
-
 func storageOf(s *Server) *storageState {
-	k := weak.Make(s)
-	storageStates.Lock()
-	defer storageStates.Unlock()
-	st, ok := storageStates.m[k]
-	if !ok {
+	return moduleState(s, "storage", func() *storageState {
 		now := time.Now()
-		st = &storageState{buckets: map[string]*storageBucket{}, maxBytes: storageDefaultMaxMB << 20,
+		return &storageState{buckets: map[string]*storageBucket{}, maxBytes: storageDefaultMaxMB << 20,
 			configID: newUUID(), created: now, updated: now}
-		storageStates.m[k] = st
-		runtime.AddCleanup(s, func(k weak.Pointer[Server]) {
-			storageStates.Lock()
-			delete(storageStates.m, k)
-			storageStates.Unlock()
-		}, k)
-	}
-	return st
+	})
 }
 
 func registerStorageRoutes(s *Server) {
