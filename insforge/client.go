@@ -170,7 +170,11 @@ func (r *Response) Decode(v any) error {
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("decode backend response: %w", err)
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return fmt.Errorf("decode backend response: the answer has an unexpected shape (%w); this backend version may differ from the one this server supports", err)
+		}
+		return fmt.Errorf("decode backend response: the answer is not valid JSON (%w), perhaps cut off; retry, and if it persists check that the project URL points at the InsForge API", err)
 	}
 	return nil
 }
@@ -228,6 +232,14 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	if req.Path == "" && req.URL != "" {
 		req.Path = withoutQuery(req.URL) // for messages and logs: never a signed query string
 	}
+	target := req.URL
+	if target == "" {
+		target = c.base + req.Path
+	}
+	// From here on req.Path only names the request in messages and logs:
+	// without the key, even when a caller put it there (an agent that
+	// pasted the key as a table name).
+	req.Path = c.hideKey(req.Path)
 	timeout := c.t.opts.Timeout
 	if req.Timeout > 0 {
 		timeout = req.Timeout
@@ -245,7 +257,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
-		resp, err := c.once(ctx, req, body)
+		resp, err := c.once(ctx, req, target, body)
 		status := 0
 		if resp != nil {
 			status = resp.Status
@@ -324,11 +336,9 @@ func parseRetryAfter(v string) (time.Duration, bool) {
 
 // once performs one attempt. On a non-success status it returns both the
 // response (for headers such as Retry-After) and an *Error.
-func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response, error) {
-	target := c.base + req.Path
+func (c *Client) once(ctx context.Context, req Request, target string, body []byte) (*Response, error) {
 	sameOrigin := true
 	if req.URL != "" {
-		target = req.URL
 		sameOrigin = c.sameOrigin(req.URL)
 	}
 	auth := !req.NoAuth && c.key != "" && sameOrigin
@@ -355,11 +365,20 @@ func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response,
 		}
 		return &Response{Status: status, Header: header}, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(rb, c.t.opts.MaxResponseBytes+1))
+	if n, err := strconv.ParseInt(header.Get("Content-Length"), 10, 64); err == nil && n > c.t.opts.MaxResponseBytes {
+		// Known to be too large: do not download any of it.
+		return nil, fmt.Errorf("%s %s: response is larger than %d bytes (%d); ask for less (a smaller limit or a narrower query)",
+			req.Method, req.Path, c.t.opts.MaxResponseBytes, n)
+	}
+	data, tooLarge, err := readCapped(rb, c.t.opts.MaxResponseBytes)
 	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			// The backend answered, but its body did not arrive in time.
+			return nil, fmt.Errorf("%s %s: reading response: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
+		}
 		return nil, fmt.Errorf("%s %s: reading response: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
 	}
-	if int64(len(data)) > c.t.opts.MaxResponseBytes {
+	if tooLarge {
 		return nil, fmt.Errorf("%s %s: response is larger than %d bytes; ask for less (a smaller limit or a narrower query)",
 			req.Method, req.Path, c.t.opts.MaxResponseBytes)
 	}
@@ -370,6 +389,43 @@ func (c *Client) once(ctx context.Context, req Request, body []byte) (*Response,
 		return resp, e
 	}
 	return resp, nil
+}
+
+// readCapped reads r to its end, or until it has read more than limit
+// bytes (tooLarge, data nil). Beyond the first MiB it reads in 1 MiB pieces
+// joined once at the end, so an oversized answer costs about limit bytes of
+// memory rather than the two to three times that of io.ReadAll's growth.
+func readCapped(r io.Reader, limit int64) (data []byte, tooLarge bool, err error) {
+	const piece = 1 << 20
+	r = io.LimitReader(r, limit+1)
+	first, err := io.ReadAll(io.LimitReader(r, piece))
+	if err != nil || len(first) < piece {
+		return first, int64(len(first)) > limit, err
+	}
+	pieces := [][]byte{first}
+	total := int64(len(first))
+	for err == nil {
+		buf := make([]byte, piece)
+		n := 0
+		for n < piece && err == nil {
+			var m int
+			m, err = r.Read(buf[n:])
+			n += m
+		}
+		pieces = append(pieces, buf[:n])
+		total += int64(n)
+	}
+	if err != io.EOF {
+		return nil, false, err
+	}
+	if total > limit {
+		return nil, true, nil
+	}
+	data = make([]byte, 0, total)
+	for _, p := range pieces {
+		data = append(data, p...)
+	}
+	return data, false, nil
 }
 
 // sendBuffered sends a request whose body is in memory, through resty.
@@ -447,6 +503,22 @@ func withoutQuery(raw string) string {
 	}
 	u.RawQuery, u.Fragment, u.User = "", "", nil
 	return u.String()
+}
+
+// hideKey replaces the client's key in s (as is and URL-escaped).
+func (c *Client) hideKey(s string) string {
+	if len(c.key) < 8 {
+		return s
+	}
+	mark := "(redacted)"
+	if strings.HasPrefix(c.key, "ik_") {
+		mark = "ik_…(redacted)"
+	}
+	s = strings.ReplaceAll(s, c.key, mark)
+	if esc := url.PathEscape(c.key); esc != c.key {
+		s = strings.ReplaceAll(s, esc, mark)
+	}
+	return s
 }
 
 // sameOrigin reports whether an absolute URL has the project's scheme and host.

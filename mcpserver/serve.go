@@ -60,7 +60,10 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 	return o
 }
 
-// StreamableHandler serves streamable HTTP at /mcp.
+// StreamableHandler serves streamable HTTP at /mcp. The handler has a
+// Shutdown(context.Context) error method that ends every session (their
+// credentials are forgotten) and stops the idle-session sweeper goroutine;
+// ServeHTTP calls it once the HTTP server has drained.
 func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 	o = o.withDefaults()
 	h := server.NewStreamableHTTPServer(s.mcp,
@@ -73,10 +76,23 @@ func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 	)
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", h)
-	return s.guard(o, mux, func(r *http.Request) bool {
-		return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
-	})
+	return streamableHandler{
+		Handler: s.guard(o, mux, func(r *http.Request) bool {
+			return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
+		}),
+		shutdown: h.Shutdown,
+	}
 }
+
+// streamableHandler is the guarded streamable HTTP handler with the
+// transport's shutdown.
+type streamableHandler struct {
+	http.Handler
+	shutdown func(context.Context) error
+}
+
+// Shutdown ends every session and stops the idle-session sweeper.
+func (h streamableHandler) Shutdown(ctx context.Context) error { return h.shutdown(ctx) }
 
 // SSEHandler serves the SSE transport: GET /sse and POST /message.
 func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *server.SSEServer) {
@@ -156,7 +172,12 @@ func ServeHTTP(ctx context.Context, ln net.Listener, handler http.Handler, grace
 	for _, f := range onShutdown {
 		_ = f(sctx)
 	}
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	err := srv.Shutdown(sctx)
+	// With no request left in flight, end the handler's sessions too.
+	if h, ok := handler.(interface{ Shutdown(context.Context) error }); ok {
+		_ = h.Shutdown(sctx)
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
