@@ -132,6 +132,7 @@ type Tool struct {
 	required []string
 	params   []string
 	rules    map[string]rule // top-level argument checks from the schema
+	input    reflect.Type    // the input struct the schema is reflected from
 	call     func(ctx context.Context, env *Env, args json.RawMessage) (*Result, error)
 }
 
@@ -173,8 +174,9 @@ func Define[In any](spec Spec, handler func(ctx context.Context, env *Env, in In
 	if spec.Untrusted {
 		spec.Description += untrustedNote
 	}
-	schema, required, params, rules := schemaFor(reflect.TypeFor[In]())
-	t := Tool{Spec: spec, schema: schema, required: required, params: params, rules: rules}
+	input := reflect.TypeFor[In]()
+	schema, required, params, rules := schemaFor(input)
+	t := Tool{Spec: spec, schema: schema, required: required, params: params, rules: rules, input: input}
 	t.call = func(ctx context.Context, env *Env, args json.RawMessage) (*Result, error) {
 		in, err := decodeArgs[In](args, t)
 		if err != nil {
@@ -193,9 +195,9 @@ var reflector = jsonschema.Reflector{
 	Anonymous:                  true,
 }
 
-// schemaFor reflects a JSON schema from a struct type and keeps it a plain
-// object schema, as model providers require.
-func schemaFor(t reflect.Type) (json.RawMessage, []string, []string, map[string]rule) {
+// reflectSchema reflects a JSON schema from a struct type and keeps it a
+// plain object schema, as model providers require.
+func reflectSchema(t reflect.Type) *jsonschema.Schema {
 	s := reflector.ReflectFromType(t)
 	s.Version = ""
 	s.ID = ""
@@ -203,6 +205,14 @@ func schemaFor(t reflect.Type) (json.RawMessage, []string, []string, map[string]
 	if s.Properties == nil {
 		s.Properties = jsonschema.NewProperties()
 	}
+	return s
+}
+
+// schemaFor derives a tool's schema, its argument names and its argument
+// checks from its input struct. It runs for every tool at every start:
+// schemaJSON keeps the encoding cheap.
+func schemaFor(t reflect.Type) (json.RawMessage, []string, []string, map[string]rule) {
+	s := reflectSchema(t)
 	var params []string
 	rules := map[string]rule{}
 	for p := s.Properties.Oldest(); p != nil; p = p.Next() {
@@ -221,7 +231,7 @@ func schemaFor(t reflect.Type) (json.RawMessage, []string, []string, map[string]
 		}
 	}
 	sort.Strings(params)
-	data, err := json.Marshal(s)
+	data, err := schemaJSON(s)
 	if err != nil {
 		panic(fmt.Sprintf("schema for %s: %v", t, err))
 	}

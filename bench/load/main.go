@@ -1,0 +1,370 @@
+// Command load is the streamable HTTP load run of insforge-mcp: K
+// concurrent sessions (default 1,000) against a server in this process,
+// which talks to the fake InsForge backend (package insforgetest), also in
+// this process, on loopback.
+//
+//	go run ./bench/load                       # 1,000 sessions, 10 s of calls
+//	go run ./bench/load -sessions 200 -duration 5s
+//
+// The clients run in a child process (this program again), so that the
+// server's memory is measured alone. The run:
+//
+//  1. opens K sessions (initialize + notifications/initialized), each
+//     session with its own HTTP connection, as K separate clients would;
+//  2. measures the server's heap in use with every session idle and its
+//     connection open, then again after the clients closed their idle
+//     connections (the session state alone); each divided by K is the
+//     memory per idle session;
+//  3. has every session call a tool (get-backend-metadata) in a loop for
+//     the given time, and reports throughput, p50/p99/max latency, errors,
+//     and the server's peak heap during the calls;
+//  4. ends every session (DELETE) and checks that the server forgot them.
+//
+// Every address is on loopback; the calls stop by themselves after the
+// given time.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/mcpserver"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+// roleEnv makes this program the client side of the run.
+const roleEnv = "INSFORGE_MCP_LOAD_ROLE"
+
+type options struct {
+	sessions     int
+	duration     time.Duration
+	tool         string
+	open         int // sessions opened concurrently
+	backendConns int // MaxIdleConnsPerHost of the server's backend client (0: the client's default)
+	json         bool
+	heapProfile  string // prefix of heap profiles written at the idle and final measurements
+}
+
+func main() {
+	if os.Getenv(roleEnv) == "client" {
+		os.Exit(clientMain(os.Stdin, os.Stdout))
+	}
+	var o options
+	flag.IntVar(&o.sessions, "sessions", 1000, "concurrent streamable HTTP sessions")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "how long every session keeps calling")
+	flag.StringVar(&o.tool, "tool", "get-backend-metadata", "the tool every call runs (it takes no arguments)")
+	flag.IntVar(&o.open, "open-concurrency", 50, "sessions opened at once")
+	flag.IntVar(&o.backendConns, "backend-idle-conns", 0, "idle connections the server keeps to the backend (0: the InsForge client's default, as in production)")
+	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
+	flag.StringVar(&o.heapProfile, "heapprofile", "", "write the server's heap profiles to PREFIX-idle.pprof (sessions idle, connections closed) and PREFIX-deleted.pprof (sessions deleted)")
+	flag.Parse()
+	rep, err := run(context.Background(), o, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+	if o.json {
+		out, _ := json.MarshalIndent(rep, "", "  ")
+		fmt.Println(string(out))
+	} else {
+		fmt.Print(rep.Text())
+	}
+	if rep.Errors > 0 || rep.OpenErrors > 0 || rep.DeleteErrors > 0 {
+		os.Exit(1)
+	}
+}
+
+// report is what a run measured.
+type report struct {
+	Sessions   int     `json:"sessions"`
+	Cores      int     `json:"cores"`
+	OpenErrors int     `json:"openErrors"`
+	OpenSecs   float64 `json:"openSeconds"`
+	// Server heap in use (runtime.MemStats.HeapInuse) per idle session,
+	// bytes: with each session's connection open, and with the
+	// connections closed (session state only). Stack bytes are separate.
+	HeapPerSessionConnected float64 `json:"heapPerSessionConnected"`
+	StackPerSessionConnect  float64 `json:"stackPerSessionConnected"`
+	HeapPerSessionState     float64 `json:"heapPerSessionState"`
+	GoroutinesPerSession    float64 `json:"goroutinesPerSessionConnected"`
+	BaselineHeap            uint64  `json:"baselineHeapInuse"`
+
+	Calls       int64    `json:"calls"`
+	Errors      int64    `json:"errors"`
+	ErrorSample []string `json:"errorSample,omitempty"`
+	Seconds     float64  `json:"seconds"`
+	Throughput  float64  `json:"callsPerSecond"`
+	P50ms       float64  `json:"p50ms"`
+	P99ms       float64  `json:"p99ms"`
+	MaxMs       float64  `json:"maxMs"`
+	PeakHeap    uint64   `json:"peakHeapInuseDuringCalls"`
+	// BackendTimeWait counts the sockets to the backend left in TIME_WAIT
+	// after the calls: connections the server's backend client opened and
+	// closed instead of reusing.
+	BackendTimeWait int `json:"backendTimeWait"`
+	// After every client deleted its session: errors, and what is left of
+	// the heap growth per session (near 0 when the server forgot them).
+	DeleteErrors              int     `json:"deleteErrors"`
+	HeapPerSessionAfterDelete float64 `json:"heapPerSessionAfterDelete"`
+}
+
+// Text renders the report.
+func (r report) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "insforge-mcp load run: %d streamable HTTP sessions, %d cores, server and fake backend in one process, clients in another\n", r.Sessions, r.Cores)
+	fmt.Fprintf(&b, "  opened in %.2f s, %d errors\n", r.OpenSecs, r.OpenErrors)
+	fmt.Fprintf(&b, "  heap in use per idle session: %.1f KB with its connection open (+ %.1f KB of goroutine stacks, %.1f goroutines), %.1f KB for the session state alone\n",
+		r.HeapPerSessionConnected/1024, r.StackPerSessionConnect/1024, r.GoroutinesPerSession, r.HeapPerSessionState/1024)
+	fmt.Fprintf(&b, "  calls: %d in %.1f s = %.0f calls/s; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms; errors %d\n",
+		r.Calls, r.Seconds, r.Throughput, r.P50ms, r.P99ms, r.MaxMs, r.Errors)
+	for _, e := range r.ErrorSample {
+		fmt.Fprintf(&b, "    error: %s\n", e)
+	}
+	fmt.Fprintf(&b, "  server heap in use: %.1f MB before the sessions, %.1f MB at the peak of the calls\n", float64(r.BaselineHeap)/(1<<20), float64(r.PeakHeap)/(1<<20))
+	fmt.Fprintf(&b, "  backend sockets left in TIME_WAIT (connections not reused): %d\n", r.BackendTimeWait)
+	fmt.Fprintf(&b, "  after every client deleted its session: %d errors, %.2f KB of heap left per session\n", r.DeleteErrors, r.HeapPerSessionAfterDelete/1024)
+	return b.String()
+}
+
+// run is the server side: backend, server, the client process, the
+// measurements.
+func run(ctx context.Context, o options, logw io.Writer) (report, error) {
+	rep := report{Sessions: o.sessions, Cores: runtime.NumCPU()}
+	if o.sessions < 1 || o.duration <= 0 {
+		return rep, errors.New("-sessions and -duration must be positive")
+	}
+	backend := insforgetest.Start()
+	defer backend.Close()
+	tops := insforge.Options{Timeout: 30 * time.Second, UserAgent: "insforge-mcp-load"}
+	if o.backendConns > 0 {
+		tops.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConns: o.backendConns, MaxIdleConnsPerHost: o.backendConns, IdleConnTimeout: 90 * time.Second}}
+	}
+	srv := mcpserver.New(mcpserver.Config{
+		Version:            "load",
+		Tools:              tools.All(),
+		ToolConfig:         tools.Config{MaxResultBytes: 100000, Remote: true},
+		Transport:          insforge.NewTransport(tops),
+		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		MaxCallsPerSession: 8,
+		Logger:             slog.New(slog.DiscardHandler),
+	})
+	handler := srv.StreamableHandler(mcpserver.HTTPOptions{Loopback: true, MaxSessions: o.sessions})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return rep, err
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+
+	// The fake records every request; forget them as the run goes.
+	stopReset := make(chan struct{})
+	defer close(stopReset)
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stopReset:
+				return
+			case <-t.C:
+				backend.Reset()
+			}
+		}
+	}()
+
+	baseHeap, _, baseG := heap()
+	rep.BaselineHeap = baseHeap
+
+	self, err := os.Executable()
+	if err != nil {
+		return rep, err
+	}
+	cmd := exec.CommandContext(ctx, self)
+	cmd.Env = append(os.Environ(), roleEnv+"=client")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return rep, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return rep, err
+	}
+	cmd.Stderr = logw
+	if err := cmd.Start(); err != nil {
+		return rep, err
+	}
+	defer func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	}()
+	lines := bufio.NewScanner(stdout)
+	lines.Buffer(make([]byte, 1<<20), 1<<20)
+	ask := func(command string) (map[string]any, error) {
+		if _, err := fmt.Fprintln(stdin, command); err != nil {
+			return nil, err
+		}
+		if !lines.Scan() {
+			return nil, fmt.Errorf("client process ended during %q: %v", strings.Fields(command)[0], lines.Err())
+		}
+		var m map[string]any
+		if err := json.Unmarshal(lines.Bytes(), &m); err != nil {
+			return nil, fmt.Errorf("client answered %q: %w", lines.Text(), err)
+		}
+		return m, nil
+	}
+
+	fmt.Fprintf(logw, "opening %d sessions…\n", o.sessions)
+	m, err := ask(fmt.Sprintf("open %s %d %d", "http://"+ln.Addr().String()+"/mcp", o.sessions, o.open))
+	if err != nil {
+		return rep, err
+	}
+	rep.OpenErrors = int(num(m["errors"]))
+	rep.OpenSecs = num(m["seconds"])
+	if rep.OpenErrors > 0 {
+		return rep, fmt.Errorf("%d sessions failed to open: %v", rep.OpenErrors, m["sample"])
+	}
+	time.Sleep(300 * time.Millisecond) // let the last handshakes' goroutines finish
+	h, st, g := heap()
+	rep.HeapPerSessionConnected = perSession(h, baseHeap, o.sessions)
+	rep.StackPerSessionConnect = perSession(st, 0, o.sessions)
+	rep.GoroutinesPerSession = float64(g-baseG) / float64(o.sessions)
+
+	if _, err := ask("close-idle"); err != nil {
+		return rep, err
+	}
+	time.Sleep(500 * time.Millisecond) // the server notices the closed connections
+	h, _, _ = heap()
+	rep.HeapPerSessionState = perSession(h, baseHeap, o.sessions)
+	if err := writeHeapProfile(o.heapProfile, "idle"); err != nil {
+		return rep, err
+	}
+
+	fmt.Fprintf(logw, "calling %s from every session for %s…\n", o.tool, o.duration)
+	var peak atomic.Uint64
+	stopPeak := make(chan struct{})
+	peakDone := make(chan struct{})
+	go func() {
+		defer close(peakDone)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stopPeak:
+				return
+			case <-t.C:
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	m, err = ask(fmt.Sprintf("call %s %d", o.tool, o.duration.Milliseconds()))
+	close(stopPeak)
+	<-peakDone
+	if err != nil {
+		return rep, err
+	}
+	rep.PeakHeap = peak.Load()
+	rep.Calls = int64(num(m["calls"]))
+	rep.Errors = int64(num(m["errors"]))
+	rep.Seconds = num(m["seconds"])
+	rep.P50ms, rep.P99ms, rep.MaxMs = num(m["p50ms"]), num(m["p99ms"]), num(m["maxms"])
+	if s, ok := m["sample"].([]any); ok {
+		for _, e := range s {
+			rep.ErrorSample = append(rep.ErrorSample, fmt.Sprint(e))
+		}
+	}
+	if rep.Seconds > 0 {
+		rep.Throughput = float64(rep.Calls) / rep.Seconds
+	}
+	rep.BackendTimeWait = timeWait(backend.URL)
+
+	m, err = ask("delete")
+	if err != nil {
+		return rep, err
+	}
+	rep.DeleteErrors = int(num(m["errors"]))
+	time.Sleep(300 * time.Millisecond)
+	h, _, _ = heap()
+	rep.HeapPerSessionAfterDelete = perSession(h, baseHeap, o.sessions)
+	return rep, writeHeapProfile(o.heapProfile, "deleted")
+}
+
+// heap returns the heap in use and the stacks in use after a full GC, and
+// the number of goroutines.
+func heap() (heapInuse, stackInuse uint64, goroutines int) {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine()
+}
+
+func writeHeapProfile(prefix, moment string) error {
+	if prefix == "" {
+		return nil
+	}
+	f, err := os.Create(prefix + "-" + moment + ".pprof")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup("heap").WriteTo(f, 0)
+}
+
+func perSession(now, base uint64, n int) float64 {
+	if now < base {
+		return 0
+	}
+	return float64(now-base) / float64(n)
+}
+
+func num(v any) float64 {
+	f, _ := v.(float64)
+	return f
+}
+
+// timeWait counts TCP sockets in TIME_WAIT whose remote end is the
+// backend's port (from /proc/net/tcp; 0 where it cannot be read).
+func timeWait(backendURL string) int {
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(backendURL, "http://"))
+	if err != nil {
+		return 0
+	}
+	p, _ := strconv.Atoi(port)
+	want := fmt.Sprintf(":%04X", p)
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 3 && f[3] == "06" && strings.HasSuffix(f[2], want) {
+			n++
+		}
+	}
+	return n
+}

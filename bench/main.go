@@ -1,0 +1,337 @@
+// Command bench measures insforge-mcp side by side with the official
+// InsForge MCP server (@insforge/mcp, TypeScript), both against the same
+// fake InsForge backend on loopback (package insforgetest).
+//
+// From the module root:
+//
+//	go run ./bench                 # 10 runs each after 2 warm-up rounds
+//	go run ./bench -runs 20 -official off
+//
+// Each run spawns the server, and measures: spawn → initialize response,
+// the first and the warm tools/list, the first and the warm tools/call of
+// get-backend-metadata, the peak RSS of the server process (VmHWM) and the
+// bytes of the tools/list answer. The servers run in alternation, round
+// after round, so that both see the same machine state. Medians and the
+// ratio ours/official are printed, and written to bench/results.md with a
+// chart in bench/results.svg.
+//
+// Our binary is built as the Dockerfile builds the release, with
+// CGO_ENABLED=0 -trimpath -ldflags "-s -w" (or given with -ours). The official server is installed once with npm into -npm-cache
+// and run with node directly, so that no download is measured; it is
+// measured over stdio only (its HTTP server needs Redis and the InsForge
+// cloud's OAuth). Ours is also measured over streamable HTTP.
+//
+// The load run for streamable HTTP is a separate command: go run ./bench/load.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+)
+
+// officialVersion is the official server release measured.
+const officialVersion = "1.2.11"
+
+type options struct {
+	runs     int
+	warmup   int
+	repeat   int
+	ours     string
+	official string
+	npmCache string
+	http     bool
+	out      string
+	timeout  time.Duration
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.runs, "runs", 10, "measured runs of each server")
+	flag.IntVar(&o.warmup, "warmup", 2, "warm-up rounds, not measured")
+	flag.IntVar(&o.repeat, "repeat", 5, "warm tools/list and tools/call repetitions within one run (their median is the warm figure)")
+	flag.StringVar(&o.ours, "ours", "", "our binary (default: build ./cmd/insforge-mcp with CGO_ENABLED=0 -trimpath -ldflags \"-s -w\", as the Dockerfile does)")
+	flag.StringVar(&o.official, "official", "auto", "the official server: auto (node + @insforge/mcp@"+officialVersion+" from -npm-cache, installed there when missing), off, or a command line")
+	flag.StringVar(&o.npmCache, "npm-cache", filepath.Join(os.TempDir(), "bench-npm"), "npm prefix the official server is installed into")
+	flag.BoolVar(&o.http, "http", true, "also measure ours over streamable HTTP")
+	flag.StringVar(&o.out, "out", "bench", "directory for results.md and results.svg (\"\" writes nothing)")
+	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "time limit of one run")
+	flag.Parse()
+	if err := run(context.Background(), o, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	if o.runs < 1 {
+		return fmt.Errorf("-runs must be at least 1")
+	}
+	work, err := os.MkdirTemp("", "insforge-mcp-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	backend := insforgetest.Start()
+	defer backend.Close()
+	seed(backend)
+
+	ours := o.ours
+	if ours == "" {
+		ours = filepath.Join(work, "insforge-mcp")
+		fmt.Fprintln(stderr, "building ours: CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w\" ./cmd/insforge-mcp")
+		if err := buildOurs(ours); err != nil {
+			return err
+		}
+	}
+	official, why, err := officialCommand(o, stderr)
+	if err != nil {
+		return err
+	}
+
+	home := filepath.Join(work, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	env := func(apiURL string) []string {
+		return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "API_BASE_URL=" + apiURL, "API_KEY=" + insforgetest.DefaultAPIKey}
+	}
+	servers := []server{{Name: "ours", Argv: []string{ours, "--credentials-file", "none"}}}
+	if official != nil {
+		servers = append(servers, server{Name: "official", Argv: official})
+	}
+	if o.http {
+		servers = append(servers, server{Name: "ours-http", HTTP: true,
+			Argv: []string{ours, "--transport", "http", "--listen", "{addr}", "--credentials-file", "none", "--allowed-project-hosts", "127.0.0.1"}})
+	}
+	for i := range servers {
+		servers[i].Env = env(backend.URL)
+	}
+
+	samples := map[string][]sample{}
+	rounds := o.warmup + o.runs
+	for r := range rounds {
+		order := servers
+		if r%2 == 1 { // alternate who goes first
+			order = reversed(servers)
+		}
+		for _, srv := range order {
+			rctx, cancel := context.WithTimeout(ctx, o.timeout)
+			s, err := measure(rctx, srv, o.repeat)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("%s, round %d: %w", srv.Name, r+1, err)
+			}
+			if r >= o.warmup {
+				samples[srv.Name] = append(samples[srv.Name], s)
+			}
+		}
+		phase := "measured"
+		if r < o.warmup {
+			phase = "warm-up"
+		}
+		fmt.Fprintf(stderr, "round %d/%d (%s) done\n", r+1, rounds, phase)
+	}
+
+	// One more run of each server, untimed, through a recording proxy: which
+	// backend endpoints each server called and what the fake answered.
+	seen := map[string]recorded{}
+	for _, srv := range servers {
+		if srv.HTTP {
+			continue
+		}
+		rec := newRecorder(backend.URL)
+		srv.Env = env(rec.URL())
+		rctx, cancel := context.WithTimeout(ctx, o.timeout)
+		s, err := measure(rctx, srv, 1)
+		cancel()
+		rec.Close()
+		if err != nil {
+			return fmt.Errorf("%s, recorded run: %w", srv.Name, err)
+		}
+		seen[srv.Name] = recorded{Calls: rec.Calls(), Stderr: firstLines(s.Stderr, 8)}
+	}
+
+	res := summarize(samples, o, machineInfo(official != nil), why, seen)
+	fmt.Fprint(stdout, res.Markdown())
+	if o.out != "" {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(o.out, "results.md"), []byte(res.Markdown()), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(o.out, "results.svg"), []byte(res.SVG()), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s and %s\n", filepath.Join(o.out, "results.md"), filepath.Join(o.out, "results.svg"))
+	}
+	return nil
+}
+
+// seed gives the fake backend a little state, so that the metadata is not
+// empty.
+func seed(b *insforgetest.Server) {
+	b.AddTable("todos", insforgetest.AutoColumns(
+		insforgetest.Column{Name: "title", Type: "string"},
+		insforgetest.Column{Name: "done", Type: "boolean"},
+	), map[string]any{"title": "write the benchmark", "done": true}, map[string]any{"title": "publish the table", "done": false})
+	b.AddTable("profiles", insforgetest.AutoColumns(
+		insforgetest.Column{Name: "name", Type: "string"},
+		insforgetest.Column{Name: "bio", Type: "string", Nullable: true},
+	), map[string]any{"name": "Ada"})
+}
+
+func buildOurs(out string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	// As the Dockerfile builds the release binary: static, stripped.
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./cmd/insforge-mcp")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build ours: %w", err)
+	}
+	return nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("run the driver from inside the insforge-mcp module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// officialCommand resolves -official; a nil command with a reason means
+// the official server is not measured.
+func officialCommand(o options, stderr io.Writer) ([]string, string, error) {
+	switch o.official {
+	case "off", "":
+		return nil, "not measured (-official off)", nil
+	case "auto":
+	default:
+		return strings.Fields(o.official), "", nil
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, "not measured: Node.js is not installed", nil
+	}
+	pkg := filepath.Join(o.npmCache, "node_modules", "@insforge", "mcp")
+	if v := packageVersion(pkg); v != officialVersion {
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			return nil, "not measured: npm is not installed", nil
+		}
+		fmt.Fprintf(stderr, "installing @insforge/mcp@%s into %s (once)\n", officialVersion, o.npmCache)
+		cmd := exec.Command(npm, "install", "--prefix", o.npmCache, "--no-audit", "--no-fund", "--loglevel=error", "@insforge/mcp@"+officialVersion)
+		cmd.Stdout, cmd.Stderr = stderr, stderr
+		if err := cmd.Run(); err != nil {
+			return nil, "", fmt.Errorf("npm install @insforge/mcp@%s: %w", officialVersion, err)
+		}
+		if v := packageVersion(pkg); v != officialVersion {
+			return nil, "", fmt.Errorf("%s holds @insforge/mcp %q after npm install, not %s", pkg, v, officialVersion)
+		}
+	}
+	bin, err := packageBin(pkg, "insforge-mcp")
+	if err != nil {
+		return nil, "", err
+	}
+	return []string{node, bin}, "", nil
+}
+
+func packageVersion(dir string) string {
+	var p struct {
+		Version string `json:"version"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil || json.Unmarshal(data, &p) != nil {
+		return ""
+	}
+	return p.Version
+}
+
+func packageBin(dir, name string) (string, error) {
+	var p struct {
+		Bin map[string]string `json:"bin"`
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return "", err
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return "", fmt.Errorf("%s/package.json: %w", dir, err)
+	}
+	rel, ok := p.Bin[name]
+	if !ok {
+		return "", fmt.Errorf("%s/package.json has no bin %q", dir, name)
+	}
+	return filepath.Join(dir, rel), nil
+}
+
+// machineInfo describes where the run happened.
+func machineInfo(withNode bool) map[string]string {
+	info := map[string]string{
+		"go":    runtime.Version(),
+		"cores": fmt.Sprint(runtime.NumCPU()),
+		"os":    runtime.GOOS + "/" + runtime.GOARCH,
+		"date":  time.Now().UTC().Format("2006-01-02"),
+	}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				info["cpu"] = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	if withNode {
+		if out, err := exec.Command("node", "--version").Output(); err == nil {
+			info["node"] = strings.TrimSpace(string(out))
+		}
+	}
+	if out, err := exec.Command("git", "describe", "--always", "--dirty").Output(); err == nil {
+		info["commit"] = strings.TrimSpace(string(out))
+	}
+	return info
+}
+
+func reversed(s []server) []server {
+	out := make([]server, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// loopbackClient is an HTTP client that never uses a proxy.
+func loopbackClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}}
+}
