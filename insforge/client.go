@@ -91,6 +91,12 @@ func NewTransport(opts Options) *Transport {
 	} else {
 		rc = resty.New()
 	}
+	if t, ok := rc.GetClient().Transport.(*http.Transport); ok {
+		// Many sessions share one backend host: keep enough idle
+		// connections to reuse them instead of churning sockets.
+		t.MaxIdleConns = 256
+		t.MaxIdleConnsPerHost = 64
+	}
 	rc.SetDisableWarn(true)
 	rc.SetLogger(discardLogger{})
 	rc.SetHeader("User-Agent", opts.UserAgent)

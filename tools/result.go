@@ -81,15 +81,18 @@ func (r *Result) Render(maxBytes int) Rendered {
 	if maxBytes > 0 {
 		budget = max(maxBytes-frame-260, 1)
 	}
-	body, note := fit(data, budget)
-	if note != "" {
-		out.Truncated = true
-	}
-	var payload string
-	if s, ok := body.(string); ok {
+	var payload, note string
+	if s, ok := data.(string); ok {
 		payload = s
 	} else {
-		payload = compactJSON(body)
+		payload = compactJSON(data)
+		body := data
+		if budget > 0 && len(payload) > budget {
+			if body, note = fit(data, budget); note != "" {
+				out.Truncated = true
+				payload = compactJSON(body)
+			}
+		}
 		out.Structured = structured(body)
 	}
 	boundary := newBoundary()
@@ -131,9 +134,8 @@ func structured(v any) map[string]any {
 // normalize turns any value into plain JSON values (maps, slices, strings,
 // json.Number, bools, nil) so that it can be measured and cut.
 func normalize(v any) any {
-	switch v.(type) {
-	case string, nil:
-		return v
+	if plainJSON(v) {
+		return v // already decoded JSON: nothing to convert
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -148,6 +150,29 @@ func normalize(v any) any {
 	return out
 }
 
+// plainJSON reports whether v holds only the values JSON decoding yields.
+func plainJSON(v any) bool {
+	switch t := v.(type) {
+	case nil, string, bool, float64, json.Number:
+		return true
+	case []any:
+		for _, e := range t {
+			if !plainJSON(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if !plainJSON(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 func compactJSON(v any) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -158,12 +183,9 @@ func compactJSON(v any) string {
 	return strings.TrimRight(buf.String(), "\n")
 }
 
-// fit cuts the largest array in v (v itself, or one of its fields) until the
-// JSON fits in max bytes, and says what was cut.
+// fit cuts the largest array in v (v itself, or one of its fields) until
+// the JSON of a v that is too large fits in max bytes, and says what was cut.
 func fit(v any, max int) (any, string) {
-	if max <= 0 || len(compactJSON(v)) <= max {
-		return v, ""
-	}
 	switch t := v.(type) {
 	case []any:
 		k := fitCount(t, max, func(items []any) any { return items })
@@ -191,18 +213,22 @@ func fit(v any, max int) (any, string) {
 	return v, ""
 }
 
-// fitCount finds by binary search how many leading items fit.
+// fitCount finds how many leading items fit in max bytes once wrapped,
+// encoding each item once: the wrapper's size plus the items and their
+// commas.
 func fitCount(items []any, max int, wrap func([]any) any) int {
-	lo, hi := 0, len(items)
-	for lo < hi {
-		mid := (lo + hi + 1) / 2
-		if len(compactJSON(wrap(items[:mid]))) <= max {
-			lo = mid
-		} else {
-			hi = mid - 1
+	size := len(compactJSON(wrap(items[:0])))
+	for k, it := range items {
+		add := len(compactJSON(it))
+		if k > 0 {
+			add++ // the comma
 		}
+		if size+add > max {
+			return k
+		}
+		size += add
 	}
-	return lo
+	return len(items)
 }
 
 func largestArray(m map[string]any) (string, []any) {
@@ -213,12 +239,9 @@ func largestArray(m map[string]any) (string, []any) {
 	sort.Strings(keys)
 	var best string
 	var arr []any
-	size := -1
 	for _, k := range keys {
-		if a, ok := m[k].([]any); ok {
-			if n := len(compactJSON(a)); n > size {
-				best, arr, size = k, a, n
-			}
+		if a, ok := m[k].([]any); ok && (best == "" || len(a) > len(arr)) {
+			best, arr = k, a
 		}
 	}
 	return best, arr
