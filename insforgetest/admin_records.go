@@ -22,10 +22,7 @@ func registerAdminRecordRoutes(s *Server) {
 // adminTable resolves the table of an admin record route. s.db.mu held.
 func (s *Server) adminTable(r *http.Request) (*table, *APIError) {
 	name := r.PathValue("table")
-	schema, err := schemaParam(r)
-	if err == nil {
-		err = checkIdent("table", name)
-	}
+	schema, err := tableParams(r, name)
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +32,20 @@ func (s *Server) adminTable(r *http.Request) (*table, *APIError) {
 			NextActions: "Check the table name and schema, then try again."}
 	}
 	return t, nil
+}
+
+// adminRow resolves the table of an admin record route and the index of its
+// row matching keys (-1 for none). s.db.mu held.
+func (s *Server) adminRow(r *http.Request, keys map[string]any) (*table, int, *APIError) {
+	t, err := s.adminTable(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	i, err := matchKeys(t, keys)
+	if err != nil {
+		return nil, 0, err
+	}
+	return t, i, nil
 }
 
 func rowJSON(t *table, row map[string]any) orderedRow { return project(row, t.colNames()) }
@@ -67,14 +78,9 @@ func (s *Server) adminListRecords(w http.ResponseWriter, r *http.Request) {
 	}
 	var filter any
 	if hasFC {
-		c, _, ok := t.col(fc)
-		if !ok {
-			writeError(w, errUnknownColumn(fc))
-			return
-		}
-		v, perr := coerce(c.Type, fv)
-		if perr != nil {
-			writeError(w, perr.toAPIError())
+		v, aerr := adminValue(t, fc, fv)
+		if aerr != nil {
+			writeError(w, aerr)
 			return
 		}
 		filter = v
@@ -119,18 +125,27 @@ func (s *Server) adminListRecords(w http.ResponseWriter, r *http.Request) {
 	writePaged(w, out, len(out), offset, len(rows))
 }
 
+// adminValue converts v to the type of t's column col.
+func adminValue(t *table, col string, v any) (any, *APIError) {
+	c, _, ok := t.col(col)
+	if !ok {
+		return nil, errUnknownColumn(col)
+	}
+	tv, perr := coerce(c.Type, v)
+	if perr != nil {
+		return nil, perr.toAPIError()
+	}
+	return tv, nil
+}
+
 // matchKeys finds the index of the row whose columns equal keys.
 func matchKeys(t *table, keys map[string]any) (int, *APIError) {
 	probe := map[string]any{}
 	var cols []string
 	for k, v := range keys {
-		c, _, ok := t.col(k)
-		if !ok {
-			return -1, errUnknownColumn(k)
-		}
-		tv, perr := coerce(c.Type, v)
-		if perr != nil {
-			return -1, perr.toAPIError()
+		tv, err := adminValue(t, k, v)
+		if err != nil {
+			return -1, err
 		}
 		probe[k] = tv
 		cols = append(cols, k)
@@ -163,12 +178,7 @@ func (s *Server) adminLookupRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
-	t, aerr := s.adminTable(r)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	i, aerr := matchKeys(t, keys)
+	t, i, aerr := s.adminRow(r, keys)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -247,12 +257,7 @@ func (s *Server) adminUpdateRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
-	t, aerr := s.adminTable(r)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	i, aerr := matchKeys(t, pk)
+	t, i, aerr := s.adminRow(r, pk)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -264,23 +269,15 @@ func (s *Server) adminUpdateRecord(w http.ResponseWriter, r *http.Request) {
 	}
 	row := cloneRow(t.rows[i])
 	for k, v := range data {
-		c, _, ok := t.col(k)
-		if !ok {
-			writeError(w, errUnknownColumn(k))
-			return
-		}
-		tv, perr := coerce(c.Type, v)
-		if perr != nil {
-			writeError(w, perr.toAPIError())
+		tv, aerr := adminValue(t, k, v)
+		if aerr != nil {
+			writeError(w, aerr)
 			return
 		}
 		row[k] = tv
 	}
-	if _, explicit := data["updated_at"]; t.updTrigger && !explicit {
-		if _, _, has := t.col("updated_at"); has {
-			row["updated_at"] = formatTimestamp(time.Now())
-		}
-	}
+	_, explicit := data["updated_at"]
+	t.touchUpdatedAt(row, explicit, time.Now())
 	if perr := s.db.checkWrite(t, row, i); perr != nil {
 		writeError(w, perr.toAPIError())
 		return

@@ -186,6 +186,14 @@ func authBadInput(msg string) *APIError {
 	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: msg}
 }
 
+// errEmailProviderNotConfigured refuses to require email verification
+// without a working email provider.
+func errEmailProviderNotConfigured() *APIError {
+	return &APIError{Status: 400, Code: "EMAIL_PROVIDER_NOT_CONFIGURED",
+		Message:     "An email provider must be configured before email verification can be required.",
+		NextActions: "Configure and enable custom SMTP, then retry. Cloud-linked projects can use the managed email provider."}
+}
+
 // authDecode reads a JSON object body; on failure it answers and returns
 // false. Malformed JSON keeps the shared answer (with its nextActions); a
 // body that is not an object is a plain zod issue.
@@ -352,9 +360,7 @@ func (st *authState) putConfig(_ *Server, w http.ResponseWriter, r *http.Request
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if v := bools["requireEmailVerification"]; v != nil && *v && !(st.smtp.Enabled && st.smtp.Password != "") {
-		writeError(w, &APIError{Status: 400, Code: "EMAIL_PROVIDER_NOT_CONFIGURED",
-			Message:     "An email provider must be configured before email verification can be required.",
-			NextActions: "Configure and enable custom SMTP, then retry. Cloud-linked projects can use the managed email provider."})
+		writeError(w, errEmailProviderNotConfigured())
 		return
 	}
 	c := &st.config
@@ -511,22 +517,19 @@ func (st *authState) listUsers(_ *Server, w http.ResponseWriter, r *http.Request
 }
 
 func (st *authState) getUser(_ *Server, w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("userId")
-	if !authUUIDRE.MatchString(id) {
-		writeError(w, authBadInput("Invalid user ID format"))
-		return
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	u := st.findUser(id)
-	if u == nil {
-		writeError(w, &APIError{Status: 404, Code: "AUTH_USER_NOT_FOUND", Message: "User does not exist"})
-		return
-	}
-	writeJSON(w, 200, u.json())
+	st.answerUser(w, r, "User does not exist", func(u *authUser) any { return u.json() })
 }
 
 func (st *authState) getProfile(_ *Server, w http.ResponseWriter, r *http.Request) {
+	st.answerUser(w, r, "User not found", func(u *authUser) any {
+		return map[string]any{"id": u.ID, "profile": u.json()["profile"]}
+	})
+}
+
+// answerUser answers a /users/{userId} read with render(user), or the
+// backend's 400 for a malformed id or 404 (message notFound) for an unknown
+// one.
+func (st *authState) answerUser(w http.ResponseWriter, r *http.Request, notFound string, render func(*authUser) any) {
 	id := r.PathValue("userId")
 	if !authUUIDRE.MatchString(id) {
 		writeError(w, authBadInput("Invalid user ID format"))
@@ -536,10 +539,10 @@ func (st *authState) getProfile(_ *Server, w http.ResponseWriter, r *http.Reques
 	defer st.mu.Unlock()
 	u := st.findUser(id)
 	if u == nil {
-		writeError(w, &APIError{Status: 404, Code: "AUTH_USER_NOT_FOUND", Message: "User not found"})
+		writeError(w, &APIError{Status: 404, Code: "AUTH_USER_NOT_FOUND", Message: notFound})
 		return
 	}
-	writeJSON(w, 200, map[string]any{"id": u.ID, "profile": u.json()["profile"]})
+	writeJSON(w, 200, render(u))
 }
 
 // authPasswordOK applies the password policy (validatePassword).
@@ -1003,9 +1006,7 @@ func (st *authState) putSMTP(_ *Server, w http.ResponseWriter, r *http.Request) 
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !enabled && st.config.RequireEmailVerification {
-		writeError(w, &APIError{Status: 400, Code: "EMAIL_PROVIDER_NOT_CONFIGURED",
-			Message:     "An email provider must be configured before email verification can be required.",
-			NextActions: "Configure and enable custom SMTP, then retry. Cloud-linked projects can use the managed email provider."})
+		writeError(w, errEmailProviderNotConfigured())
 		return
 	}
 	stored := st.smtp.Password

@@ -178,13 +178,8 @@ func (s *Server) bulkInsert(schema, tableName string, records []any, upsertKey s
 				for k := range in {
 					upd[k] = row[k]
 				}
-				if t.updTrigger {
-					if _, set := in["updated_at"]; !set {
-						if _, _, has := t.col("updated_at"); has {
-							upd["updated_at"] = formatTimestamp(now)
-						}
-					}
-				}
+				_, set := in["updated_at"]
+				t.touchUpdatedAt(upd, set, now)
 				if perr := s.db.checkWriteIdx(t, u, upd, i); perr != nil {
 					return 0, perr
 				}

@@ -61,6 +61,16 @@ func schemaParam(r *http.Request) (string, *APIError) {
 	return normalizeSchema(r.URL.Query().Get("schema"))
 }
 
+// tableParams checks a table route's schema query parameter, then the table
+// name; it returns the normalized schema.
+func tableParams(r *http.Request, name string) (string, *APIError) {
+	schema, err := schemaParam(r)
+	if err == nil {
+		err = checkIdent("table", name)
+	}
+	return schema, err
+}
+
 // normalizeSchema mirrors the backend's normalizeDatabaseSchemaName.
 func normalizeSchema(name string) (string, *APIError) {
 	name = strings.TrimSpace(name)
@@ -395,10 +405,7 @@ func (s *Server) createTable(w http.ResponseWriter, r *http.Request) {
 	if !hasRLS {
 		rls = true
 	}
-	schema, aerr := schemaParam(r)
-	if aerr == nil {
-		aerr = checkIdent("table", name)
-	}
+	schema, aerr := tableParams(r, name)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -607,10 +614,7 @@ func fksJSON(t *table) []orderedRow {
 
 func (s *Server) getTableSchema(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("table")
-	schema, aerr := schemaParam(r)
-	if aerr == nil {
-		aerr = checkIdent("table", name)
-	}
+	schema, aerr := tableParams(r, name)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -932,10 +936,7 @@ func (d *database) dropTable(t *table) {
 
 func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("table")
-	schema, aerr := schemaParam(r)
-	if aerr == nil {
-		aerr = checkIdent("table", name)
-	}
+	schema, aerr := tableParams(r, name)
 	if aerr != nil {
 		writeError(w, aerr)
 		return

@@ -222,6 +222,26 @@ func joinPath(base string, elem any) string {
 	return base + "." + s
 }
 
+// typedField reads obj[key] as a T, adding zod's issue at path p when it is
+// absent but required ("Required") or of another JSON type ("Expected
+// typeName, received …").
+func typedField[T any](is *issues, obj map[string]any, key, p string, required bool, typeName string) (T, bool) {
+	var zero T
+	v, present := obj[key]
+	if !present {
+		if required {
+			is.add(p, "Required")
+		}
+		return zero, false
+	}
+	t, ok := v.(T)
+	if !ok {
+		is.add(p, "Expected "+typeName+", received "+jsonType(v))
+		return zero, false
+	}
+	return t, true
+}
+
 // str validates a string field. ok is false if it is absent or invalid (an
 // issue is added when required or invalid).
 func (is *issues) str(obj map[string]any, key, path string, required bool, minLen, maxLen int) (string, bool) {
@@ -232,16 +252,8 @@ func (is *issues) str(obj map[string]any, key, path string, required bool, minLe
 // zod's defaults).
 func (is *issues) strMsg(obj map[string]any, key, path string, required bool, minLen int, minMsg string, maxLen int, maxMsg string) (string, bool) {
 	p := joinPath(path, key)
-	v, present := obj[key]
-	if !present {
-		if required {
-			is.add(p, "Required")
-		}
-		return "", false
-	}
-	s, ok := v.(string)
+	s, ok := typedField[string](is, obj, key, p, required, "string")
 	if !ok {
-		is.add(p, "Expected string, received "+jsonType(v))
 		return "", false
 	}
 	if minLen > 0 && len([]rune(s)) < minLen {
@@ -263,20 +275,7 @@ func (is *issues) strMsg(obj map[string]any, key, path string, required bool, mi
 
 // boolean validates a boolean field.
 func (is *issues) boolean(obj map[string]any, key, path string, required bool) (bool, bool) {
-	p := joinPath(path, key)
-	v, present := obj[key]
-	if !present {
-		if required {
-			is.add(p, "Required")
-		}
-		return false, false
-	}
-	b, ok := v.(bool)
-	if !ok {
-		is.add(p, "Expected boolean, received "+jsonType(v))
-		return false, false
-	}
-	return b, true
+	return typedField[bool](is, obj, key, joinPath(path, key), required, "boolean")
 }
 
 // array validates an array field.
@@ -287,16 +286,8 @@ func (is *issues) array(obj map[string]any, key, path string, required bool, min
 // arrayMsg is array with a custom min message.
 func (is *issues) arrayMsg(obj map[string]any, key, path string, required bool, minLen int, minMsg string) ([]any, bool) {
 	p := joinPath(path, key)
-	v, present := obj[key]
-	if !present {
-		if required {
-			is.add(p, "Required")
-		}
-		return nil, false
-	}
-	a, ok := v.([]any)
+	a, ok := typedField[[]any](is, obj, key, p, required, "array")
 	if !ok {
-		is.add(p, "Expected array, received "+jsonType(v))
 		return nil, false
 	}
 	if len(a) < minLen {
@@ -311,20 +302,7 @@ func (is *issues) arrayMsg(obj map[string]any, key, path string, required bool, 
 
 // object validates an object field.
 func (is *issues) object(obj map[string]any, key, path string, required bool) (map[string]any, bool) {
-	p := joinPath(path, key)
-	v, present := obj[key]
-	if !present {
-		if required {
-			is.add(p, "Required")
-		}
-		return nil, false
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		is.add(p, "Expected object, received "+jsonType(v))
-		return nil, false
-	}
-	return m, true
+	return typedField[map[string]any](is, obj, key, joinPath(path, key), required, "object")
 }
 
 // enum validates a string enum field.
@@ -344,6 +322,35 @@ func (is *issues) enum(obj map[string]any, key, path string, required bool, valu
 	}
 	is.add(joinPath(path, key), "Invalid enum value. Expected "+strings.Join(quoted, " | ")+", received '"+s+"'")
 	return "", false
+}
+
+// decodeRetentionDays reads the {"retentionDays": n} body of the realtime
+// and schedules PATCH config routes: a positive integer, or null for no
+// limit (nil).
+func decodeRetentionDays(r *http.Request) (*int, *APIError) {
+	body, err := decodeObject(r)
+	if err != nil {
+		return nil, err
+	}
+	v, present := body["retentionDays"]
+	switch n := v.(type) {
+	case nil:
+		if !present {
+			return nil, errInvalidInput("retentionDays: Required")
+		}
+		return nil, nil
+	case float64:
+		switch {
+		case n != float64(int(n)):
+			return nil, errInvalidInput("retentionDays: Expected integer, received float")
+		case n <= 0:
+			return nil, errInvalidInput("retentionDays: Number must be greater than 0")
+		}
+		d := int(n)
+		return &d, nil
+	default:
+		return nil, errInvalidInput("retentionDays: Expected number, received " + jsonType(v))
+	}
 }
 
 // sortedKeys returns the keys of m in sorted order.

@@ -84,18 +84,8 @@ func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 			is.add("name", "Use lowercase letters, numbers, and hyphens only.")
 		}
 	}
-	sql, ok := is.str(body, "sql", "", true, 0, 0)
-	sql = strings.TrimSpace(sql)
-	if ok && sql == "" {
-		is.add("sql", "Migration SQL is required")
-	}
-	if len(is) == 1 {
-		// a single issue is reported without its path
-		_, msg, _ := strings.Cut(is[0], ": ")
-		writeError(w, errInvalidInput(msg))
-		return
-	}
-	if err := is.err(); err != nil {
+	sql := is.migrationSQL(body)
+	if err := migrationIssues(is); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -416,6 +406,26 @@ func dryRunAnswer(valid bool, statements []string, level string, factors []riskF
 	return o
 }
 
+// migrationSQL reads a migration body's required sql, trimmed.
+func (is *issues) migrationSQL(body map[string]any) string {
+	sql, ok := is.str(body, "sql", "", true, 0, 0)
+	sql = strings.TrimSpace(sql)
+	if ok && sql == "" {
+		is.add("sql", "Migration SQL is required")
+	}
+	return sql
+}
+
+// migrationIssues is the migration routes' 400: a single issue is reported
+// without its path.
+func migrationIssues(is issues) *APIError {
+	if len(is) == 1 {
+		_, msg, _ := strings.Cut(is[0], ": ")
+		return errInvalidInput(msg)
+	}
+	return is.err()
+}
+
 // dryRunMigration analyses a migration and runs it in a transaction that
 // is always rolled back (backend dryRunMigration).
 func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
@@ -428,17 +438,8 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var is issues
-	sql, ok := is.str(body, "sql", "", true, 0, 0)
-	sql = strings.TrimSpace(sql)
-	if ok && sql == "" {
-		is.add("sql", "Migration SQL is required")
-	}
-	if len(is) == 1 {
-		_, msg, _ := strings.Cut(is[0], ": ")
-		writeError(w, errInvalidInput(msg))
-		return
-	}
-	if err := is.err(); err != nil {
+	sql := is.migrationSQL(body)
+	if err := migrationIssues(is); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -367,6 +367,17 @@ func rtIsURL(s string) bool {
 	return len(s) > i+1
 }
 
+// rtDecodeChannel reads and validates a channel create/update body; a body
+// that is not a JSON object fails with code REALTIME_INVALID_CHANNEL_REQUEST.
+func rtDecodeChannel(r *http.Request, create bool) (map[string]any, *APIError) {
+	body, err := decodeObject(r)
+	if err != nil {
+		err.Code = "REALTIME_INVALID_CHANNEL_REQUEST"
+		return nil, err
+	}
+	return rtChannelFields(body, create)
+}
+
 // rtChannelFields validates the create/update body (zod; code
 // REALTIME_INVALID_CHANNEL_REQUEST).
 func rtChannelFields(body map[string]any, create bool) (map[string]any, *APIError) {
@@ -446,13 +457,7 @@ func (rt *realtimeState) getChannel(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *realtimeState) createChannel(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeObject(r)
-	if err != nil {
-		err.Code = "REALTIME_INVALID_CHANNEL_REQUEST"
-		writeError(w, err)
-		return
-	}
-	f, err := rtChannelFields(body, true)
+	f, err := rtDecodeChannel(r, true)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -484,13 +489,7 @@ func (rt *realtimeState) createChannel(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *realtimeState) updateChannel(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeObject(r)
-	if err != nil {
-		err.Code = "REALTIME_INVALID_CHANNEL_REQUEST"
-		writeError(w, err)
-		return
-	}
-	f, err := rtChannelFields(body, false)
+	f, err := rtDecodeChannel(r, false)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -716,32 +715,9 @@ func (rt *realtimeState) getConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *realtimeState) patchConfig(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeObject(r)
+	days, err := decodeRetentionDays(r)
 	if err != nil {
 		writeError(w, err)
-		return
-	}
-	v, present := body["retentionDays"]
-	var days *int
-	switch n := v.(type) {
-	case nil:
-		if !present {
-			writeError(w, errInvalidInput("retentionDays: Required"))
-			return
-		}
-	case float64:
-		switch {
-		case n != float64(int(n)):
-			writeError(w, errInvalidInput("retentionDays: Expected integer, received float"))
-			return
-		case n <= 0:
-			writeError(w, errInvalidInput("retentionDays: Number must be greater than 0"))
-			return
-		}
-		d := int(n)
-		days = &d
-	default:
-		writeError(w, errInvalidInput("retentionDays: Expected number, received "+jsonType(v)))
 		return
 	}
 	rt.mu.Lock()

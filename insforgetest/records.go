@@ -799,13 +799,8 @@ func (s *Server) recordsInsert(w http.ResponseWriter, r *http.Request, t *table,
 				for k := range in {
 					merged[k] = row[k]
 				}
-				if work.updTrigger {
-					if _, set := in["updated_at"]; !set {
-						if _, _, has := work.col("updated_at"); has {
-							merged["updated_at"] = formatTimestamp(now)
-						}
-					}
-				}
+				_, set := in["updated_at"]
+				work.touchUpdatedAt(merged, set, now)
 				if err := s.db.checkWriteIdx(work, u, merged, i); err != nil {
 					writePGErr(w, err)
 					return
@@ -871,13 +866,8 @@ func (s *Server) recordsUpdate(w http.ResponseWriter, r *http.Request, t *table,
 			for k, v := range typed {
 				row[k] = v
 			}
-			if work.updTrigger {
-				if _, set := typed["updated_at"]; !set {
-					if _, _, has := work.col("updated_at"); has {
-						row["updated_at"] = formatTimestamp(now)
-					}
-				}
-			}
+			_, set := typed["updated_at"]
+			work.touchUpdatedAt(row, set, now)
 			if err := s.db.checkWriteIdx(work, u, row, i); err != nil {
 				writePGErr(w, err)
 				return

@@ -489,32 +489,9 @@ func (st *schedulesState) getConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 func (st *schedulesState) patchConfig(w http.ResponseWriter, r *http.Request) {
-	obj, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	v, ok := obj["retentionDays"]
-	var days *int
-	switch x := v.(type) {
-	case nil:
-		if !ok {
-			writeError(w, errInvalidInput("retentionDays: Required"))
-			return
-		}
-	case float64:
-		switch {
-		case x != float64(int(x)):
-			writeError(w, errInvalidInput("retentionDays: Expected integer, received float"))
-			return
-		case x <= 0:
-			writeError(w, errInvalidInput("retentionDays: Number must be greater than 0"))
-			return
-		}
-		n := int(x)
-		days = &n
-	default:
-		writeError(w, errInvalidInput("retentionDays: Expected number, received "+jsonType(v)))
+	days, err := decodeRetentionDays(r)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	st.mu.Lock()

@@ -212,13 +212,9 @@ func (st *secretsState) update(w http.ResponseWriter, r *http.Request) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	rec := st.find(key)
-	if rec == nil {
-		writeError(w, errSecretNotFound(key))
-		return
-	}
-	if rec.reserved {
-		writeError(w, errForbidden("Cannot update reserved secret: "+key))
+	rec, err := st.changeable(key, "update")
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	changed := false
@@ -268,17 +264,26 @@ func (st *secretsState) remove(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	rec := st.find(key)
-	if rec == nil {
-		writeError(w, errSecretNotFound(key))
-		return
-	}
-	if rec.reserved {
-		writeError(w, errForbidden("Cannot delete reserved secret: "+key))
+	rec, err := st.changeable(key, "delete")
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	rec.active, rec.updatedAt = false, time.Now()
 	writeJSON(w, 200, map[string]any{"success": true, "message": "Secret " + key + " has been deleted successfully"})
+}
+
+// changeable finds secret key for an update or a delete (verb); reserved
+// secrets are refused. st.mu held.
+func (st *secretsState) changeable(key, verb string) (*secretRecord, *APIError) {
+	rec := st.find(key)
+	if rec == nil {
+		return nil, errSecretNotFound(key)
+	}
+	if rec.reserved {
+		return nil, errForbidden("Cannot " + verb + " reserved secret: " + key)
+	}
+	return rec, nil
 }
 
 // rotate answers POST /api/secrets/{api-key|anon-key}/rotate.

@@ -318,14 +318,6 @@ func (x *execCtx) returning(items []selItem, t *table, ref *tableRef, rows []map
 	return &stmtResult{rows: out, rowCount: intPtr(count), fields: fields}, nil
 }
 
-func (x *execCtx) setUpdatedAt(t *table, row map[string]any, explicit bool) {
-	if t.updTrigger && !explicit {
-		if _, _, ok := t.col("updated_at"); ok {
-			row["updated_at"] = formatTimestamp(x.now)
-		}
-	}
-}
-
 func (x *execCtx) execInsert(s *insertStmt) (*stmtResult, *pgError) {
 	t, err := x.writable(s.tbl, "insert")
 	if err != nil {
@@ -406,25 +398,11 @@ func (x *execCtx) execInsert(s *insertStmt) (*stmtResult, *pgError) {
 					continue
 				}
 				upd := cloneRow(t.rows[idx])
-				explicit := false
-				for _, sc := range s.conflict.sets {
-					c, _, ok := t.col(sc.col)
-					if !ok {
-						return nil, errUndefinedColumn(sc.col, t.name)
-					}
-					v, err := x.eval(sc.e, &env{tbl: t, ref: &s.tbl, row: t.rows[idx], excluded: row})
-					if err != nil {
-						return nil, err
-					}
-					if v, err = sqlInput(c, v); err != nil {
-						return nil, err
-					}
-					if upd[sc.col], err = coerce(c.Type, v); err != nil {
-						return nil, err
-					}
-					explicit = explicit || sc.col == "updated_at"
+				explicit, err := x.applySets(t, s.conflict.sets, upd, &env{tbl: t, ref: &s.tbl, row: t.rows[idx], excluded: row}, false)
+				if err != nil {
+					return nil, err
 				}
-				x.setUpdatedAt(t, upd, explicit)
+				t.touchUpdatedAt(upd, explicit, x.now)
 				if err := x.d.checkWriteIdx(t, u, upd, idx); err != nil {
 					return nil, err
 				}
@@ -472,30 +450,11 @@ func (x *execCtx) execUpdate(s *updateStmt) (*stmtResult, *pgError) {
 	u := newUniqueIndex(t)
 	for _, i := range idx {
 		upd := cloneRow(t.rows[i])
-		explicit := false
-		for _, sc := range s.sets {
-			c, _, ok := t.col(sc.col)
-			if !ok {
-				return nil, errUndefinedColumn(sc.col, t.name)
-			}
-			var v any
-			if _, isDef := sc.e.(*defaultExpr); isDef {
-				v, err = t.defaultValue(c, x.now)
-			} else {
-				v, err = x.eval(sc.e, &env{tbl: t, ref: &s.tbl, row: t.rows[i]})
-			}
-			if err != nil {
-				return nil, err
-			}
-			if v, err = sqlInput(c, v); err != nil {
-				return nil, err
-			}
-			if upd[sc.col], err = coerce(c.Type, v); err != nil {
-				return nil, err
-			}
-			explicit = explicit || sc.col == "updated_at"
+		explicit, err := x.applySets(t, s.sets, upd, &env{tbl: t, ref: &s.tbl, row: t.rows[i]}, true)
+		if err != nil {
+			return nil, err
 		}
-		x.setUpdatedAt(t, upd, explicit)
+		t.touchUpdatedAt(upd, explicit, x.now)
 		if err := x.d.checkWriteIdx(t, u, upd, i); err != nil {
 			return nil, err
 		}
@@ -503,6 +462,38 @@ func (x *execCtx) execUpdate(s *updateStmt) (*stmtResult, *pgError) {
 		affected = append(affected, upd)
 	}
 	return x.returning(s.returning, t, &s.tbl, affected, len(affected))
+}
+
+// applySets evaluates SET clauses in ev into upd, a copy of the row being
+// updated, and reports whether one of them set updated_at. With
+// withDefault (UPDATE), SET col = DEFAULT takes the column's default;
+// otherwise DEFAULT fails like anywhere it is not allowed.
+func (x *execCtx) applySets(t *table, sets []setClause, upd map[string]any, ev *env, withDefault bool) (bool, *pgError) {
+	explicit := false
+	for _, sc := range sets {
+		c, _, ok := t.col(sc.col)
+		if !ok {
+			return false, errUndefinedColumn(sc.col, t.name)
+		}
+		var v any
+		var err *pgError
+		if _, isDef := sc.e.(*defaultExpr); isDef && withDefault {
+			v, err = t.defaultValue(c, x.now)
+		} else {
+			v, err = x.eval(sc.e, ev)
+		}
+		if err != nil {
+			return false, err
+		}
+		if v, err = sqlInput(c, v); err != nil {
+			return false, err
+		}
+		if upd[sc.col], err = coerce(c.Type, v); err != nil {
+			return false, err
+		}
+		explicit = explicit || sc.col == "updated_at"
+	}
+	return explicit, nil
 }
 
 func (x *execCtx) execDelete(s *deleteStmt) (*stmtResult, *pgError) {

@@ -741,41 +741,28 @@ func (p *parser) cmpTail(l expr, not bool) expr {
 	panic(errUnparseable)
 }
 
-func (p *parser) concatExpr() expr {
-	l := p.addExpr()
-	for p.acceptOp("||") {
-		l = &binExpr{op: "||", l: l, r: p.addExpr()}
-	}
-	return l
-}
+func (p *parser) concatExpr() expr { return p.leftAssoc(p.addExpr, "||") }
 
-func (p *parser) addExpr() expr {
-	l := p.mulExpr()
+func (p *parser) addExpr() expr { return p.leftAssoc(p.mulExpr, "+", "-") }
+
+func (p *parser) mulExpr() expr { return p.leftAssoc(p.unaryExpr, "*", "/", "%") }
+
+// leftAssoc parses operands (next) joined by the left-associative operators
+// ops of one precedence level.
+func (p *parser) leftAssoc(next func() expr, ops ...string) expr {
+	l := next()
 	for {
-		switch {
-		case p.acceptOp("+"):
-			l = &binExpr{op: "+", l: l, r: p.mulExpr()}
-		case p.acceptOp("-"):
-			l = &binExpr{op: "-", l: l, r: p.mulExpr()}
-		default:
+		op := ""
+		for _, o := range ops {
+			if p.acceptOp(o) {
+				op = o
+				break
+			}
+		}
+		if op == "" {
 			return l
 		}
-	}
-}
-
-func (p *parser) mulExpr() expr {
-	l := p.unaryExpr()
-	for {
-		switch {
-		case p.acceptOp("*"):
-			l = &binExpr{op: "*", l: l, r: p.unaryExpr()}
-		case p.acceptOp("/"):
-			l = &binExpr{op: "/", l: l, r: p.unaryExpr()}
-		case p.acceptOp("%"):
-			l = &binExpr{op: "%", l: l, r: p.unaryExpr()}
-		default:
-			return l
-		}
+		l = &binExpr{op: op, l: l, r: next()}
 	}
 }
 

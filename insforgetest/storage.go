@@ -252,6 +252,20 @@ func storageKeyOK(key string) bool {
 	return !strings.Contains(key, "..") && !strings.HasPrefix(key, "/")
 }
 
+// storageObjectPathErr checks an object route's bucket and key path values
+// in the backend's order: missing key, bucket name, key.
+func storageObjectPathErr(bucket, key string) *APIError {
+	switch {
+	case key == "":
+		return errStorageParam("Object key is required")
+	case !storageBucketNameOK(bucket):
+		return errStorageBucketName()
+	case !storageKeyOK(key):
+		return errStorageKey()
+	}
+	return nil
+}
+
 // storageIssues turns zod-style issues into the storage routes' 400.
 func storageIssues(is issues) *APIError {
 	if len(is) == 0 {
@@ -633,16 +647,11 @@ func (s *Server) storageStore(w http.ResponseWriter, r *http.Request, bucket, ke
 
 func (s *Server) storagePutObject(w http.ResponseWriter, r *http.Request) {
 	bucket, key := r.PathValue("bucket"), r.PathValue("key")
-	switch {
-	case key == "":
-		writeError(w, errStorageParam("Object key is required"))
-	case !storageBucketNameOK(bucket):
-		writeError(w, errStorageBucketName())
-	case !storageKeyOK(key):
-		writeError(w, errStorageKey())
-	default:
-		s.storageStore(w, r, bucket, key, 200)
+	if err := storageObjectPathErr(bucket, key); err != nil {
+		writeError(w, err)
+		return
 	}
+	s.storageStore(w, r, bucket, key, 200)
 }
 
 func (s *Server) storagePostObject(w http.ResponseWriter, r *http.Request) {
@@ -693,15 +702,8 @@ func (s *Server) storageGetObject(w http.ResponseWriter, r *http.Request) {
 	if !s.storageCheckDownloadAuth(w, r, st, bucket) {
 		return
 	}
-	switch {
-	case key == "":
-		writeError(w, errStorageParam("Object key is required"))
-		return
-	case !storageBucketNameOK(bucket):
-		writeError(w, errStorageBucketName())
-		return
-	case !storageKeyOK(key):
-		writeError(w, errStorageKey())
+	if err := storageObjectPathErr(bucket, key); err != nil {
+		writeError(w, err)
 		return
 	}
 	st.mu.Lock()
@@ -740,15 +742,8 @@ func storageServe(w http.ResponseWriter, o *storageObject) {
 
 func (s *Server) storageDeleteObject(w http.ResponseWriter, r *http.Request) {
 	bucket, key := r.PathValue("bucket"), r.PathValue("key")
-	switch {
-	case key == "":
-		writeError(w, errStorageParam("Object key is required"))
-		return
-	case !storageBucketNameOK(bucket):
-		writeError(w, errStorageBucketName())
-		return
-	case !storageKeyOK(key):
-		writeError(w, errStorageKey())
+	if err := storageObjectPathErr(bucket, key); err != nil {
+		writeError(w, err)
 		return
 	}
 	st := storageOf(s)
@@ -966,15 +961,8 @@ func (s *Server) storageDownloadStrategy(w http.ResponseWriter, r *http.Request)
 	if !s.storageCheckDownloadAuth(w, r, st, bucket) {
 		return
 	}
-	switch {
-	case key == "":
-		writeError(w, errStorageParam("Object key is required"))
-		return
-	case !storageBucketNameOK(bucket):
-		writeError(w, errStorageBucketName())
-		return
-	case !storageKeyOK(key):
-		writeError(w, errStorageKey())
+	if err := storageObjectPathErr(bucket, key); err != nil {
+		writeError(w, err)
 		return
 	}
 	st.mu.Lock()

@@ -370,6 +370,16 @@ func (t *table) col(name string) (Column, int, bool) {
 	return Column{}, -1, false
 }
 
+// touchUpdatedAt plays the updated_at trigger on an updated row: unless the
+// update set updated_at itself (explicit), it becomes now.
+func (t *table) touchUpdatedAt(row map[string]any, explicit bool, now time.Time) {
+	if t.updTrigger && !explicit {
+		if _, _, ok := t.col("updated_at"); ok {
+			row["updated_at"] = formatTimestamp(now)
+		}
+	}
+}
+
 func (t *table) colNames() []string {
 	out := make([]string, len(t.columns))
 	for i, c := range t.columns {

@@ -103,15 +103,9 @@ func getAdvisorLatestScan(ctx context.Context, env *Env, _ NoInput) (*Result, er
 }
 
 func listAdvisorIssues(ctx context.Context, env *Env, in AdvisorIssuesInput) (*Result, error) {
-	limit := in.Limit
-	if limit == 0 {
-		limit = 50
-	}
-	if limit < 1 || limit > 200 {
-		return nil, Errorf("limit must be between 1 and 200 (got %d); use offset to page.", in.Limit)
-	}
-	if in.Offset < 0 {
-		return nil, Errorf("offset must be 0 or more (got %d).", in.Offset)
+	limit, err := checkPage(in.Limit, 50, 200, in.Offset, "; use offset to page.")
+	if err != nil {
+		return nil, err
 	}
 	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(in.Offset)}}
 	var filters []string
@@ -130,9 +124,7 @@ func listAdvisorIssues(ctx context.Context, env *Env, in AdvisorIssuesInput) (*R
 	if err := env.Client.Get(ctx, "/api/advisor/issues", q, &out); err != nil {
 		return nil, err
 	}
-	if out.Issues == nil {
-		out.Issues = []map[string]any{}
-	}
+	out.Issues = orEmpty(out.Issues)
 	what := "issues"
 	if len(filters) > 0 {
 		what = strings.Join(filters, " ") + " issues"

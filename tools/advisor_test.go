@@ -11,72 +11,72 @@ import (
 func TestAdvisorScanFlow(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	text, _ := opsCall(t, h, "get-advisor-latest-scan", nil)
-	opsAuth(t, h.Last(t, "GET", "/api/advisor/latest"))
-	opsWant(t, text, "No advisor scan has run on this project yet", "start-advisor-scan")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/advisor/latest"))
+	wantText(t, text, "No advisor scan has run on this project yet", "start-advisor-scan")
 
 	text, data := opsCall(t, h, "start-advisor-scan", nil)
 	req := h.Last(t, "POST", "/api/advisor/scan")
-	opsAuth(t, req)
-	opsWant(t, text, "Advisor scan started", "get-advisor-latest-scan")
+	wantAdminAuth(t, req)
+	wantText(t, text, "Advisor scan started", "get-advisor-latest-scan")
 	if data["scanId"] == "" || data["scanId"] == nil {
 		t.Errorf("structured = %v", data)
 	}
 
 	// a second start while the first runs: 409 explained
-	opsWant(t, h.Fail(t, "start-advisor-scan", nil), "already running", "wait", "get-advisor-latest-scan")
+	wantText(t, h.Fail(t, "start-advisor-scan", nil), "already running", "wait", "get-advisor-latest-scan")
 
 	text, data = opsCall(t, h, "get-advisor-latest-scan", nil)
-	opsWant(t, text, "still running", "again in a few seconds")
+	wantText(t, text, "still running", "again in a few seconds")
 	if data["status"] != "running" {
 		t.Errorf("structured = %v", data)
 	}
 	text, data = opsCall(t, h, "get-advisor-latest-scan", nil)
-	opsUntrusted(t, text)
-	opsWant(t, text, "is completed and found 4 open issues (1 critical, 2 warning, 1 info)", "list-advisor-issues")
+	wantUntrusted(t, text)
+	wantText(t, text, "is completed and found 4 open issues (1 critical, 2 warning, 1 info)", "list-advisor-issues")
 	if data["status"] != "completed" {
 		t.Errorf("structured = %v", data)
 	}
 
 	h.Backend.Fail("GET", "/api/advisor/latest", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "relation system.advisor_scans does not exist"})
-	opsWant(t, h.Fail(t, "get-advisor-latest-scan", nil), "answered 500", "advisor_scans")
+	wantText(t, h.Fail(t, "get-advisor-latest-scan", nil), "answered 500", "advisor_scans")
 }
 
 func TestAdvisorListIssues(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	text, _ := opsCall(t, h, "list-advisor-issues", nil)
-	opsWant(t, text, "No issues in the latest completed advisor scan", "start-advisor-scan")
+	wantText(t, text, "No issues in the latest completed advisor scan", "start-advisor-scan")
 
 	h.Backend.CompleteAdvisorScans(true)
 	opsCall(t, h, "start-advisor-scan", nil)
 
 	text, data := opsCall(t, h, "list-advisor-issues", map[string]any{"limit": 2})
 	req := h.Last(t, "GET", "/api/advisor/issues")
-	opsAuth(t, req)
-	if q := opsQuery(t, req); q.Get("limit") != "2" || q.Get("offset") != "0" || q.Has("severity") || q.Has("category") {
+	wantAdminAuth(t, req)
+	if q := queryOf(t, req); q.Get("limit") != "2" || q.Get("offset") != "0" || q.Has("severity") || q.Has("category") {
 		t.Errorf("query = %v", q)
 	}
-	opsUntrusted(t, text)
-	opsWant(t, text, "Issues 1–2 of 4 from the latest completed advisor scan, most severe first.", "Next page: offset 2.")
+	wantUntrusted(t, text)
+	wantText(t, text, "Issues 1–2 of 4 from the latest completed advisor scan, most severe first.", "Next page: offset 2.")
 	issues, _ := data["issues"].([]any)
 	if len(issues) != 2 || data["total"] != float64(4) || issues[0].(map[string]any)["severity"] != "critical" {
 		t.Errorf("structured = %v", data)
 	}
 
 	text, data = opsCall(t, h, "list-advisor-issues", map[string]any{"severity": "warning", "category": "security"})
-	if q := opsQuery(t, h.Last(t, "GET", "/api/advisor/issues")); q.Get("severity") != "warning" || q.Get("category") != "security" || q.Get("limit") != "50" {
+	if q := queryOf(t, h.Last(t, "GET", "/api/advisor/issues")); q.Get("severity") != "warning" || q.Get("category") != "security" || q.Get("limit") != "50" {
 		t.Errorf("filtered query = %v", q)
 	}
-	opsWant(t, text, "Warning security issues 1–1 of 1")
+	wantText(t, text, "Warning security issues 1–1 of 1")
 	if data["issues"].([]any)[0].(map[string]any)["ruleId"] != "policy_always_true" {
 		t.Errorf("filtered = %v", data)
 	}
 	text, _ = opsCall(t, h, "list-advisor-issues", map[string]any{"category": "health", "severity": "critical"})
-	opsWant(t, text, "No critical health issues")
+	wantText(t, text, "No critical health issues")
 
 	opsLocal(t, h, "list-advisor-issues", map[string]any{"severity": "high"}, "not a valid severity", "critical, warning, info")
 	opsLocal(t, h, "list-advisor-issues", map[string]any{"limit": 201}, "between 1 and 200")
 	h.Backend.Fail("GET", "/api/advisor/issues", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "Invalid limit parameter: must be a positive integer"})
-	opsWant(t, h.Fail(t, "list-advisor-issues", nil), "answered 400 INVALID_INPUT", "Invalid limit parameter")
+	wantText(t, h.Fail(t, "list-advisor-issues", nil), "answered 400 INVALID_INPUT", "Invalid limit parameter")
 }
 
 func TestAdvisorReadOnlyAndHints(t *testing.T) {

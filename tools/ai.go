@@ -107,12 +107,8 @@ func listAIModels(ctx context.Context, env *Env, in ListAIModelsInput) (*Result,
 		if search != "" && !strings.Contains(strings.ToLower(m.ID), search) {
 			continue
 		}
-		if m.InputModality == nil {
-			m.InputModality = []string{}
-		}
-		if m.OutputModality == nil {
-			m.OutputModality = []string{}
-		}
+		m.InputModality = orEmpty(m.InputModality)
+		m.OutputModality = orEmpty(m.OutputModality)
 		matched = append(matched, m)
 	}
 	shown := matched

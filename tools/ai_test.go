@@ -61,11 +61,11 @@ func TestAIListModels(t *testing.T) {
 
 	text, out := rtCall(t, h, "list-ai-models", nil)
 	req := h.Last(t, "GET", "/api/ai/models")
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 	if req.RawQuery != "" {
 		t.Errorf("query = %q (the catalogue is filtered locally)", req.RawQuery)
 	}
-	rtHas(t, text, "The catalogue has 4 models.", "USD per million tokens")
+	wantText(t, text, "The catalogue has 4 models.", "USD per million tokens")
 	if out["total"] != json.Number("4") || out["matched"] != json.Number("4") || out["returned"] != json.Number("4") {
 		t.Errorf("counts = %v", out)
 	}
@@ -97,17 +97,17 @@ func TestAIListModels(t *testing.T) {
 		if got := aiModelIDs(t, out); !slices.Equal(got, c.want) {
 			t.Errorf("%v: ids = %v, want %v", c.args, got, c.want)
 		}
-		rtHas(t, text, "of 4 match.")
+		wantText(t, text, "of 4 match.")
 	}
 
 	text, out = rtCall(t, h, "list-ai-models", map[string]any{"outputModality": "text", "limit": 2})
-	rtHas(t, text, "3 models of 4 match; showing the first 2.", "Narrow with")
+	wantText(t, text, "3 models of 4 match; showing the first 2.", "Narrow with")
 	if out["matched"] != json.Number("3") || out["returned"] != json.Number("2") || len(aiModelIDs(t, out)) != 2 {
 		t.Errorf("capped = %v", out)
 	}
 
 	text, out = rtCall(t, h, "list-ai-models", map[string]any{"search": "no-such-model"})
-	rtHas(t, text, "No model of the 4 in the catalogue matches")
+	wantText(t, text, "No model of the 4 in the catalogue matches")
 	if ms, _ := out["models"].([]any); ms == nil || len(ms) != 0 {
 		t.Errorf("no match = %v", out)
 	}
@@ -121,13 +121,13 @@ func TestAIListModelsWithoutKey(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.SetAIKeys("", "")
 	text := h.Fail(t, "list-ai-models", nil)
-	rtHas(t, text, "503 AI_UPSTREAM_UNAVAILABLE", "no OpenRouter API key is configured", "get-ai-config", "Never ask for the key in chat")
-	rtAuth(t, h.Last(t, "GET", "/api/ai/models"))
+	wantText(t, text, "503 AI_UPSTREAM_UNAVAILABLE", "no OpenRouter API key is configured", "get-ai-config", "Never ask for the key in chat")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/ai/models"))
 
 	// other failures pass through as they are
 	h.Backend.Fail("GET", "/api/ai/models", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "catalog parse failed"})
 	text = h.Fail(t, "list-ai-models", nil)
-	rtHas(t, text, "500 INTERNAL_ERROR", "catalog parse failed")
+	wantText(t, text, "500 INTERNAL_ERROR", "catalog parse failed")
 	if strings.Contains(text, "OpenRouter API key") {
 		t.Errorf("a 500 is explained as a missing key:\n%s", text)
 	}
@@ -138,8 +138,8 @@ func TestAIOverview(t *testing.T) {
 	h.Backend.SetAIKeys(insforgetest.DefaultAIAPIKey, "sk-or-v1-management-0123456789")
 
 	text, out := rtCall(t, h, "get-ai-overview", nil)
-	rtAuth(t, h.Last(t, "GET", "/api/ai/overview"))
-	rtHas(t, text, "spend this month: $3.25", "today: $0.4", "credit remaining: $21.75 of $25")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/ai/overview"))
+	wantText(t, text, "spend this month: $3.25", "today: $0.4", "credit remaining: $21.75 of $25")
 	if strings.Contains(text, "not available") {
 		t.Errorf("observability reported missing although available:\n%s", text)
 	}
@@ -155,10 +155,10 @@ func TestAIOverview(t *testing.T) {
 
 	h.Backend.SetAIKeys(insforgetest.DefaultAIAPIKey, "")
 	text, _ = rtCall(t, h, "get-ai-overview", nil)
-	rtHas(t, text, "per-model activity is not available", "management key", "get-ai-config")
+	wantText(t, text, "per-model activity is not available", "management key", "get-ai-config")
 
 	h.Backend.Fail("GET", "/api/ai/overview", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "OpenRouter rejected the key"})
-	rtHas(t, h.Fail(t, "get-ai-overview", nil), "500 INTERNAL_ERROR", "OpenRouter rejected the key")
+	wantText(t, h.Fail(t, "get-ai-overview", nil), "500 INTERNAL_ERROR", "OpenRouter rejected the key")
 	aiNoKeyRoute(t, h)
 }
 
@@ -166,11 +166,11 @@ func TestAIConfig(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 
 	text, out := rtCall(t, h, "get-ai-config", nil)
-	rtAuth(t, h.Last(t, "GET", "/api/ai/config"))
+	wantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))
 	if strings.Contains(text, insforgetest.DefaultAIAPIKey) {
 		t.Fatalf("the full key reached the agent:\n%s", text)
 	}
-	rtHas(t, text, "An OpenRouter API key is configured", "No management key is configured", insforgetest.MaskAIKey(insforgetest.DefaultAIAPIKey))
+	wantText(t, text, "An OpenRouter API key is configured", "No management key is configured", insforgetest.MaskAIKey(insforgetest.DefaultAIAPIKey))
 	api, _ := out["apiKey"].(map[string]any)
 	mgmt, _ := out["managementKey"].(map[string]any)
 	if api["configured"] != true || api["maskedKey"] != insforgetest.MaskAIKey(insforgetest.DefaultAIAPIKey) || mgmt["configured"] != false || mgmt["maskedKey"] != nil {
@@ -179,7 +179,7 @@ func TestAIConfig(t *testing.T) {
 
 	h.Backend.SetAIKeys("", "")
 	text, _ = rtCall(t, h, "get-ai-config", nil)
-	rtHas(t, text, "No OpenRouter API key is configured", "PUT /api/ai/config", "never ask for it in chat")
+	wantText(t, text, "No OpenRouter API key is configured", "PUT /api/ai/config", "never ask for it in chat")
 	aiNoKeyRoute(t, h)
 
 	// a backend that would send an unmasked key: the tool still masks it
@@ -197,14 +197,14 @@ func TestAIConfig(t *testing.T) {
 
 	// other errors pass through
 	h.Backend.Fail("GET", "/api/ai/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "secret store unavailable"})
-	rtHas(t, h.Fail(t, "get-ai-config", nil), "500 INTERNAL_ERROR", "secret store unavailable")
+	wantText(t, h.Fail(t, "get-ai-config", nil), "500 INTERNAL_ERROR", "secret store unavailable")
 }
 
 func TestAIConfigOnCloud(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Backend: []insforgetest.Option{insforgetest.WithAICloud()}})
 	text, out := rtCall(t, h, "get-ai-config", nil)
-	rtAuth(t, h.Last(t, "GET", "/api/ai/config"))
-	rtHas(t, text, "InsForge Cloud", "managed by InsForge", "nothing to configure")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))
+	wantText(t, text, "InsForge Cloud", "managed by InsForge", "nothing to configure")
 	if out["managedByInsForgeCloud"] != true {
 		t.Errorf("result = %v", out)
 	}

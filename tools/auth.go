@@ -304,9 +304,7 @@ func updateAuthConfig(ctx context.Context, env *Env, in UpdateAuthConfigInput) (
 				return nil, Errorf("allowedRedirectUrls[%d] %q %s. Nothing was changed.", i, u, err)
 			}
 		}
-		if urls == nil {
-			urls = []string{}
-		}
+		urls = orEmpty(urls)
 		body["allowedRedirectUrls"] = urls
 	}
 	if len(body) == 0 {
@@ -400,15 +398,9 @@ func authNames(v any) []string {
 // ---- users ----
 
 func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error) {
-	limit := in.Limit
-	switch {
-	case limit == 0:
-		limit = defaultUserLimit
-	case limit < 0 || limit > maxUserLimit:
-		return nil, Errorf("limit must be between 1 and %d (got %d); page through more users with offset", maxUserLimit, limit)
-	}
-	if in.Offset < 0 {
-		return nil, Errorf("offset must be 0 or more (got %d)", in.Offset)
+	limit, err := checkPage(in.Limit, defaultUserLimit, maxUserLimit, in.Offset, "; page through more users with offset")
+	if err != nil {
+		return nil, err
 	}
 	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(in.Offset)}}
 	if in.Search != "" {
@@ -425,9 +417,7 @@ func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error
 	if err := env.Client.Get(ctx, "/api/auth/users", q, &out); err != nil {
 		return nil, err
 	}
-	if out.Data == nil {
-		out.Data = []any{}
-	}
+	out.Data = orEmpty(out.Data)
 	offset := in.Offset
 	if out.Pagination.Offset != nil {
 		offset = *out.Pagination.Offset
@@ -626,9 +616,7 @@ func listOAuthProviders(ctx context.Context, env *Env, in NoInput) (*Result, err
 	if err := getNumbers(ctx, env, "/api/auth/oauth/configs", nil, &out); err != nil {
 		return nil, err
 	}
-	if out.Data == nil {
-		out.Data = []map[string]any{}
-	}
+	out.Data = orEmpty(out.Data)
 	var names []string
 	for _, c := range out.Data {
 		withoutSecret(c)
@@ -899,9 +887,7 @@ func listEmailTemplates(ctx context.Context, env *Env, in NoInput) (*Result, err
 	if err := getNumbers(ctx, env, "/api/auth/email-templates", nil, &out); err != nil {
 		return nil, err
 	}
-	if out.Data == nil {
-		out.Data = []any{}
-	}
+	out.Data = orEmpty(out.Data)
 	var types []string
 	for _, t := range out.Data {
 		if m, ok := t.(map[string]any); ok {

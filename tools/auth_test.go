@@ -3,7 +3,6 @@ package tools_test
 import (
 	"bytes"
 	"encoding/json"
-	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -52,33 +51,6 @@ func authBody(t *testing.T, req insforgetest.Request, want string) {
 	}
 	if !reflect.DeepEqual(got, w) {
 		t.Errorf("%s %s body = %s, want %s", req.Method, req.Path, req.Body, want)
-	}
-}
-
-func authQuery(t *testing.T, req insforgetest.Request) url.Values {
-	t.Helper()
-	q, err := url.ParseQuery(req.RawQuery)
-	if err != nil {
-		t.Fatalf("bad query %q: %v", req.RawQuery, err)
-	}
-	return q
-}
-
-func authWant(t *testing.T, text string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if !strings.Contains(text, p) {
-			t.Errorf("text does not contain %q:\n%s", p, text)
-		}
-	}
-}
-
-func authWantNot(t *testing.T, text string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if strings.Contains(text, p) {
-			t.Errorf("text contains %q but must not:\n%s", p, text)
-		}
 	}
 }
 
@@ -138,7 +110,7 @@ func TestAuthConfigTools(t *testing.T) {
 
 	text := h.OK(t, "get-auth-config", nil)
 	authLast(t, h, "GET", "/api/auth/config")
-	authWant(t, text, "email verification is off", "passwords need at least 6 characters", "public sign-up is open", "no redirect URLs", "<untrusted-data-")
+	wantText(t, text, "email verification is off", "passwords need at least 6 characters", "public sign-up is open", "no redirect URLs", "<untrusted-data-")
 	var cfg map[string]any
 	h.Structured(t, "get-auth-config", nil, &cfg)
 	if cfg["passwordMinLength"] != float64(6) || cfg["verifyEmailMethod"] != "code" {
@@ -150,7 +122,7 @@ func TestAuthConfigTools(t *testing.T) {
 		"allowedRedirectUrls": []string{"http://localhost:5173/**", "myapp://callback"}})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/config"),
 		`{"requireNumber":false,"disableSignup":true,"passwordMinLength":4,"allowedRedirectUrls":["http://localhost:5173/**","myapp://callback"]}`)
-	authWant(t, text, "Updated allowedRedirectUrls, disableSignup, passwordMinLength, requireNumber.", "public sign-up is disabled", "2 redirect URLs allow-listed")
+	wantText(t, text, "Updated allowedRedirectUrls, disableSignup, passwordMinLength, requireNumber.", "public sign-up is disabled", "2 redirect URLs allow-listed")
 
 	// an empty list clears the allow-list
 	h.OK(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{}})
@@ -158,23 +130,23 @@ func TestAuthConfigTools(t *testing.T) {
 
 	// refused locally
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "update-auth-config", map[string]any{}), "needs at least one setting", "Nothing was sent")
-	authWant(t, h.Fail(t, "update-auth-config", map[string]any{"passwordMinLength": 200}), "between 4 and 128")
-	authWant(t, h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"javascript:alert(1)"}}), "javascript: scheme")
-	authWant(t, h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"example.com"}}), "needs a scheme")
-	authWant(t, h.Fail(t, "update-auth-config", map[string]any{"verifyEmailMethod": "sms"}), "use one of: code, link")
+	wantText(t, h.Fail(t, "update-auth-config", map[string]any{}), "needs at least one setting", "Nothing was sent")
+	wantText(t, h.Fail(t, "update-auth-config", map[string]any{"passwordMinLength": 200}), "between 4 and 128")
+	wantText(t, h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"javascript:alert(1)"}}), "javascript: scheme")
+	wantText(t, h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"example.com"}}), "needs a scheme")
+	wantText(t, h.Fail(t, "update-auth-config", map[string]any{"verifyEmailMethod": "sms"}), "use one of: code, link")
 	authNoRequest(t, h)
 
 	// backend refusals: verification without SMTP, validation
 	text = h.Fail(t, "update-auth-config", map[string]any{"requireEmailVerification": true})
-	authWant(t, text, "400 EMAIL_PROVIDER_NOT_CONFIGURED", "update-smtp-config")
+	wantText(t, text, "400 EMAIL_PROVIDER_NOT_CONFIGURED", "update-smtp-config")
 	text = h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"https://"}})
-	authWant(t, text, "400 INVALID_INPUT", "Invalid URL or wildcard URL")
+	wantText(t, text, "400 INVALID_INPUT", "Invalid URL or wildcard URL")
 
 	// with SMTP on, verification can be required
 	authEnableSMTP(t, h)
 	text = h.OK(t, "update-auth-config", map[string]any{"requireEmailVerification": true, "verifyEmailMethod": "link"})
-	authWant(t, text, "email verification is required (by link)")
+	wantText(t, text, "email verification is required (by link)")
 
 	// public config: fetched without the admin key
 	h.OK(t, "create-oauth-provider", map[string]any{"provider": "github", "useSharedKey": false, "clientId": "cid", "clientSecret": "gh-secret-xyz"})
@@ -183,12 +155,12 @@ func TestAuthConfigTools(t *testing.T) {
 	if req.Header.Get("Authorization") != "" || req.APIKey != "" {
 		t.Errorf("public config was fetched with credentials: %v", req.Header)
 	}
-	authWant(t, text, "OAuth providers: github.", "email verification is required (by link)", "passwords need at least 4 characters")
-	authWantNot(t, text, "allowedRedirectUrls", "gh-secret-xyz")
+	wantText(t, text, "OAuth providers: github.", "email verification is required (by link)", "passwords need at least 4 characters")
+	wantNoText(t, text, "allowedRedirectUrls", "gh-secret-xyz")
 	h.Backend.Fail("GET", "/api/auth/public-config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get OAuth providers"})
-	authWant(t, h.Fail(t, "get-public-auth-config", nil), "500 INTERNAL_ERROR", "Failed to get OAuth providers")
+	wantText(t, h.Fail(t, "get-public-auth-config", nil), "500 INTERNAL_ERROR", "Failed to get OAuth providers")
 	h.Backend.Fail("GET", "/api/auth/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get authentication configuration"})
-	authWant(t, h.Fail(t, "get-auth-config", nil), "500 INTERNAL_ERROR")
+	wantText(t, h.Fail(t, "get-auth-config", nil), "500 INTERNAL_ERROR")
 }
 
 func TestAuthUserTools(t *testing.T) {
@@ -202,8 +174,8 @@ func TestAuthUserTools(t *testing.T) {
 		t.Fatalf("create-user: %s", text)
 	}
 	authBody(t, authLast(t, h, "POST", "/api/auth/users"), `{"email":"Alice@Example.com","password":"`+pw+`","name":"Alice","autoConfirm":true}`)
-	authWant(t, text, "Created user alice@example.com with id ", "marked as verified")
-	authWantNot(t, text, pw, "accessToken", "eyJ", "refreshToken", "csrfToken")
+	wantText(t, text, "Created user alice@example.com with id ", "marked as verified")
+	wantNoText(t, text, pw, "accessToken", "eyJ", "refreshToken", "csrfToken")
 	sc, _ := json.Marshal(res.StructuredContent)
 	var created struct {
 		User                     map[string]any `json:"user"`
@@ -217,16 +189,16 @@ func TestAuthUserTools(t *testing.T) {
 
 	// duplicate: 409 with what to do
 	text = h.Fail(t, "create-user", map[string]any{"email": "alice@example.com", "password": pw})
-	authWant(t, text, "409 AUTH_EMAIL_EXISTS", "already exists", "list-users")
-	authWantNot(t, text, pw)
+	wantText(t, text, "409 AUTH_EMAIL_EXISTS", "already exists", "list-users")
+	wantNoText(t, text, pw)
 	// password policy: 400 from the backend
 	text = h.Fail(t, "create-user", map[string]any{"email": "bob@example.com", "password": "abc"})
-	authWant(t, text, "400 INVALID_INPUT", "Password must contain at least 6 characters long", "get-auth-config")
+	wantText(t, text, "400 INVALID_INPUT", "Password must contain at least 6 characters long", "get-auth-config")
 	// refused locally
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "create-user", map[string]any{"email": "not-an-email", "password": pw}), "not an email address")
-	authWant(t, h.Fail(t, "create-user", map[string]any{"email": "b@example.com", "password": ""}), "password must not be empty")
-	authWant(t, h.Fail(t, "create-user", map[string]any{"email": "b@example.com"}), `missing required argument "password"`)
+	wantText(t, h.Fail(t, "create-user", map[string]any{"email": "not-an-email", "password": pw}), "not an email address")
+	wantText(t, h.Fail(t, "create-user", map[string]any{"email": "b@example.com", "password": ""}), "password must not be empty")
+	wantText(t, h.Fail(t, "create-user", map[string]any{"email": "b@example.com"}), `missing required argument "password"`)
 	authNoRequest(t, h)
 
 	for _, e := range []string{"u1@example.com", "u2@example.com", "u3@example.com"} {
@@ -235,18 +207,18 @@ func TestAuthUserTools(t *testing.T) {
 
 	// list: default page size 20, paging advice
 	text = h.OK(t, "list-users", nil)
-	q := authQuery(t, authLast(t, h, "GET", "/api/auth/users"))
+	q := queryOf(t, authLast(t, h, "GET", "/api/auth/users"))
 	if q.Get("limit") != "20" || q.Get("offset") != "0" || q.Has("search") {
 		t.Errorf("list query = %v", q)
 	}
-	authWant(t, text, "Users 1-4 of 4, newest first.")
+	wantText(t, text, "Users 1-4 of 4, newest first.")
 	text = h.OK(t, "list-users", map[string]any{"limit": 1, "offset": 1, "search": "u"})
-	q = authQuery(t, authLast(t, h, "GET", "/api/auth/users"))
+	q = queryOf(t, authLast(t, h, "GET", "/api/auth/users"))
 	if q.Get("limit") != "1" || q.Get("offset") != "1" || q.Get("search") != "u" {
 		t.Errorf("list query = %v", q)
 	}
-	authWant(t, text, `User 2 of 3 matching "u"`, "offset 2 for the next page")
-	authWantNot(t, h.OK(t, "list-users", map[string]any{"limit": 2, "offset": 1, "search": "u"}), "next page")
+	wantText(t, text, `User 2 of 3 matching "u"`, "offset 2 for the next page")
+	wantNoText(t, h.OK(t, "list-users", map[string]any{"limit": 2, "offset": 1, "search": "u"}), "next page")
 	var page struct {
 		Users      []map[string]any `json:"users"`
 		Pagination map[string]any   `json:"pagination"`
@@ -255,35 +227,35 @@ func TestAuthUserTools(t *testing.T) {
 	if len(page.Users) != 1 || page.Users[0]["email"] != "u3@example.com" || page.Pagination["total"] != float64(4) {
 		t.Errorf("structured page = %+v", page)
 	}
-	authWant(t, h.OK(t, "list-users", map[string]any{"search": "nobody"}), `No users matching "nobody".`)
+	wantText(t, h.OK(t, "list-users", map[string]any{"search": "nobody"}), `No users matching "nobody".`)
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "list-users", map[string]any{"limit": 500}), "between 1 and 200")
+	wantText(t, h.Fail(t, "list-users", map[string]any{"limit": 500}), "between 1 and 200")
 	authNoRequest(t, h)
 	h.Backend.Fail("GET", "/api/auth/users", &insforgetest.APIError{Status: 403, Code: "AUTH_UNAUTHORIZED", Message: "Admin access required"})
-	authWant(t, h.Fail(t, "list-users", nil), "403 AUTH_UNAUTHORIZED", "Admin access required")
+	wantText(t, h.Fail(t, "list-users", nil), "403 AUTH_UNAUTHORIZED", "Admin access required")
 	h.Backend.Fail("GET", "/api/auth/users", nil)
 
 	// get
 	text = h.OK(t, "get-user", map[string]any{"userId": aliceID})
 	authLast(t, h, "GET", "/api/auth/users/"+aliceID)
-	authWant(t, text, "User alice@example.com (email verified).", `"name":"Alice"`)
+	wantText(t, text, "User alice@example.com (email verified).", `"name":"Alice"`)
 	missing := "00000000-0000-4000-8000-000000000000"
-	authWant(t, h.Fail(t, "get-user", map[string]any{"userId": missing}), "No user has id "+missing, "list-users")
+	wantText(t, h.Fail(t, "get-user", map[string]any{"userId": missing}), "No user has id "+missing, "list-users")
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "get-user", map[string]any{"userId": "alice@example.com"}), "is not a user id")
+	wantText(t, h.Fail(t, "get-user", map[string]any{"userId": "alice@example.com"}), "is not a user id")
 	authNoRequest(t, h)
 
 	// delete: ids in the body, partial matches explained
 	text = h.OK(t, "delete-users", map[string]any{"userIds": []string{aliceID, missing, aliceID}})
 	authBody(t, authLast(t, h, "DELETE", "/api/auth/users"), `{"userIds":["`+aliceID+`","`+missing+`"]}`)
-	authWant(t, text, "Deleted 1 of 2 requested users", "matched no user")
-	authWant(t, h.Fail(t, "get-user", map[string]any{"userId": aliceID}), "No user has id")
+	wantText(t, text, "Deleted 1 of 2 requested users", "matched no user")
+	wantText(t, h.Fail(t, "get-user", map[string]any{"userId": aliceID}), "No user has id")
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{"x"}}), `"x" is not a user id`)
-	authWant(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{}}), "at least one")
+	wantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{"x"}}), `"x" is not a user id`)
+	wantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{}}), "at least one")
 	authNoRequest(t, h)
 	h.Backend.Fail("DELETE", "/api/auth/users", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "userIds.0: Invalid user ID format"})
-	authWant(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{missing}}), "400 INVALID_INPUT")
+	wantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{missing}}), "400 INVALID_INPUT")
 }
 
 func TestAuthCreateUserWithVerificationRequired(t *testing.T) {
@@ -297,11 +269,11 @@ func TestAuthCreateUserWithVerificationRequired(t *testing.T) {
 		t.Fatalf("create-user: %s", text)
 	}
 	// the backend returns no user in this mode: the tool looks it up
-	q := authQuery(t, authLast(t, h, "GET", "/api/auth/users"))
+	q := queryOf(t, authLast(t, h, "GET", "/api/auth/users"))
 	if q.Get("search") != "v@example.com" {
 		t.Errorf("lookup query = %v", q)
 	}
-	authWant(t, text, "Created user v@example.com with id ", "cannot sign in until they verify", "autoConfirm: true")
+	wantText(t, text, "Created user v@example.com with id ", "cannot sign in until they verify", "autoConfirm: true")
 	sc, _ := json.Marshal(res.StructuredContent)
 	if !bytes.Contains(sc, []byte(`"requireEmailVerification":true`)) || !bytes.Contains(sc, []byte(`"emailVerified":false`)) {
 		t.Errorf("structured = %s", sc)
@@ -312,63 +284,63 @@ func TestAuthOAuthTools(t *testing.T) {
 	h := authNew(t)
 	const secret = "gh-client-secret-123"
 
-	authWant(t, h.OK(t, "list-oauth-providers", nil), "No OAuth provider is configured")
+	wantText(t, h.OK(t, "list-oauth-providers", nil), "No OAuth provider is configured")
 
 	text := h.OK(t, "create-oauth-provider", map[string]any{"provider": "github", "useSharedKey": false, "clientId": "cid", "clientSecret": secret, "scopes": []string{"user:email", "read:user"}})
 	authBody(t, authLast(t, h, "POST", "/api/auth/oauth/configs"),
 		`{"provider":"github","useSharedKey":false,"clientId":"cid","clientSecret":"`+secret+`","scopes":["user:email","read:user"]}`)
-	authWant(t, text, "Enabled github sign-in with your own OAuth app", h.Backend.URL+"/api/auth/oauth/github/callback", "allowedRedirectUrls")
-	authWantNot(t, text, secret)
+	wantText(t, text, "Enabled github sign-in with your own OAuth app", h.Backend.URL+"/api/auth/oauth/github/callback", "allowedRedirectUrls")
+	wantNoText(t, text, secret)
 
 	// already configured, shared keys on self-hosted
-	authWant(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "github", "useSharedKey": false}), "409 AUTH_OAUTH_CONFIG_ALREADY_EXISTS", "update-oauth-provider")
+	wantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "github", "useSharedKey": false}), "409 AUTH_OAUTH_CONFIG_ALREADY_EXISTS", "update-oauth-provider")
 	text = h.Fail(t, "create-oauth-provider", map[string]any{"provider": "google", "useSharedKey": true})
-	authWant(t, text, "400 AUTH_OAUTH_CONFIG_ERROR", "only on InsForge Cloud", "useSharedKey: false")
+	wantText(t, text, "400 AUTH_OAUTH_CONFIG_ERROR", "only on InsForge Cloud", "useSharedKey: false")
 	authBody(t, authLast(t, h, "POST", "/api/auth/oauth/configs"), `{"provider":"google","useSharedKey":true}`)
 	// without credentials: created, with a warning
-	authWant(t, h.OK(t, "create-oauth-provider", map[string]any{"provider": "discord", "useSharedKey": false}), "without a client ID and secret")
+	wantText(t, h.OK(t, "create-oauth-provider", map[string]any{"provider": "discord", "useSharedKey": false}), "without a client ID and secret")
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "myspace", "useSharedKey": false}), "use one of: google, github")
-	authWant(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "github"}), `missing required argument "useSharedKey"`)
+	wantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "myspace", "useSharedKey": false}), "use one of: google, github")
+	wantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "github"}), `missing required argument "useSharedKey"`)
 	authNoRequest(t, h)
 
 	// list: no secrets
 	text = h.OK(t, "list-oauth-providers", nil)
 	authLast(t, h, "GET", "/api/auth/oauth/configs")
-	authWant(t, text, "2 OAuth providers configured: discord, github.")
-	authWantNot(t, text, secret)
+	wantText(t, text, "2 OAuth providers configured: discord, github.")
+	wantNoText(t, text, secret)
 
 	// get: secret withheld unless asked for
 	text = h.OK(t, "get-oauth-provider", map[string]any{"provider": "github"})
 	authLast(t, h, "GET", "/api/auth/oauth/github/config")
-	authWant(t, text, "withheld", "includeSecret", `"clientId":"cid"`)
-	authWantNot(t, text, secret, "clientSecret\"")
+	wantText(t, text, "withheld", "includeSecret", `"clientId":"cid"`)
+	wantNoText(t, text, secret, "clientSecret\"")
 	text = h.OK(t, "get-oauth-provider", map[string]any{"provider": "github", "includeSecret": true})
-	authWant(t, text, `"clientSecret":"`+secret+`"`, "do not repeat it")
-	authWant(t, h.OK(t, "get-oauth-provider", map[string]any{"provider": "discord"}), "No client secret is stored")
-	authWant(t, h.Fail(t, "get-oauth-provider", map[string]any{"provider": "apple"}), "apple is not configured", "create-oauth-provider")
+	wantText(t, text, `"clientSecret":"`+secret+`"`, "do not repeat it")
+	wantText(t, h.OK(t, "get-oauth-provider", map[string]any{"provider": "discord"}), "No client secret is stored")
+	wantText(t, h.Fail(t, "get-oauth-provider", map[string]any{"provider": "apple"}), "apple is not configured", "create-oauth-provider")
 
 	// update: partial body, the new secret not echoed
 	text = h.OK(t, "update-oauth-provider", map[string]any{"provider": "github", "clientSecret": "new-secret-456", "nativeClientIds": []string{}})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/oauth/github/config"), `{"clientSecret":"new-secret-456","nativeClientIds":[]}`)
-	authWant(t, text, "Updated clientSecret, nativeClientIds of the github OAuth provider.", "not shown", `"clientId":"cid"`)
-	authWantNot(t, text, "new-secret-456")
-	authWant(t, h.OK(t, "get-oauth-provider", map[string]any{"provider": "github", "includeSecret": true}), "new-secret-456")
-	authWant(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "apple", "clientId": "x"}), "apple is not configured")
-	authWant(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "github", "useSharedKey": true}), "400 AUTH_OAUTH_CONFIG_ERROR")
+	wantText(t, text, "Updated clientSecret, nativeClientIds of the github OAuth provider.", "not shown", `"clientId":"cid"`)
+	wantNoText(t, text, "new-secret-456")
+	wantText(t, h.OK(t, "get-oauth-provider", map[string]any{"provider": "github", "includeSecret": true}), "new-secret-456")
+	wantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "apple", "clientId": "x"}), "apple is not configured")
+	wantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "github", "useSharedKey": true}), "400 AUTH_OAUTH_CONFIG_ERROR")
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "github"}), "at least one field")
+	wantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "github"}), "at least one field")
 	authNoRequest(t, h)
 
 	// delete, then again: nothing to delete is not an error
 	text = h.OK(t, "delete-oauth-provider", map[string]any{"provider": "github"})
 	authLast(t, h, "DELETE", "/api/auth/oauth/github/config")
-	authWant(t, text, "Removed the github OAuth configuration")
-	authWant(t, h.OK(t, "delete-oauth-provider", map[string]any{"provider": "github"}), "github was not configured")
+	wantText(t, text, "Removed the github OAuth configuration")
+	wantText(t, h.OK(t, "delete-oauth-provider", map[string]any{"provider": "github"}), "github was not configured")
 	h.Backend.Fail("DELETE", "/api/auth/oauth/discord/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to delete OAuth configuration"})
-	authWant(t, h.Fail(t, "delete-oauth-provider", map[string]any{"provider": "discord"}), "500 INTERNAL_ERROR", "Failed to delete OAuth configuration")
+	wantText(t, h.Fail(t, "delete-oauth-provider", map[string]any{"provider": "discord"}), "500 INTERNAL_ERROR", "Failed to delete OAuth configuration")
 	h.Backend.Fail("GET", "/api/auth/oauth/configs", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get OAuth configurations"})
-	authWant(t, h.Fail(t, "list-oauth-providers", nil), "500 INTERNAL_ERROR")
+	wantText(t, h.Fail(t, "list-oauth-providers", nil), "500 INTERNAL_ERROR")
 }
 
 func TestAuthSMTPTools(t *testing.T) {
@@ -377,31 +349,31 @@ func TestAuthSMTPTools(t *testing.T) {
 
 	text := h.OK(t, "get-smtp-config", nil)
 	authLast(t, h, "GET", "/api/auth/smtp-config")
-	authWant(t, text, "Custom SMTP is off; no password is stored", `"port":465`)
+	wantText(t, text, "Custom SMTP is off; no password is stored", `"port":465`)
 
 	// refused locally
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com"}), "enabling SMTP needs username, senderEmail, senderName")
-	authWant(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": false, "port": 26}), "port must be 25, 465, 587 or 2525")
-	authWant(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "h", "username": "u", "senderEmail": "nope", "senderName": "n"}), "not an email address")
-	authWant(t, h.Fail(t, "update-smtp-config", map[string]any{"port": 587}), `missing required argument "enabled"`)
+	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com"}), "enabling SMTP needs username, senderEmail, senderName")
+	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": false, "port": 26}), "port must be 25, 465, 587 or 2525")
+	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "h", "username": "u", "senderEmail": "nope", "senderName": "n"}), "not an email address")
+	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"port": 587}), `missing required argument "enabled"`)
 	authNoRequest(t, h)
 
 	// enabling without any stored password: the backend refuses
-	authWant(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com", "username": "mailer",
+	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com", "username": "mailer",
 		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "400 INVALID_INPUT", "SMTP password is required")
 
 	text = h.OK(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com", "username": "mailer",
 		"password": pw, "senderEmail": "no-reply@example.com", "senderName": "Example", "minIntervalSeconds": 0})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/smtp-config"),
 		`{"enabled":true,"port":587,"host":"smtp.example.com","username":"mailer","password":"`+pw+`","senderEmail":"no-reply@example.com","senderName":"Example","minIntervalSeconds":0}`)
-	authWant(t, text, "Saved. Custom SMTP is on: smtp.example.com:587 as mailer", "a password is stored (not shown)", "per 0 s")
-	authWantNot(t, text, pw)
-	authWantNot(t, h.OK(t, "get-smtp-config", nil), pw)
+	wantText(t, text, "Saved. Custom SMTP is on: smtp.example.com:587 as mailer", "a password is stored (not shown)", "per 0 s")
+	wantNoText(t, text, pw)
+	wantNoText(t, h.OK(t, "get-smtp-config", nil), pw)
 
 	// connection failure reported with what to check
 	h.Backend.Fail("PUT", "/api/auth/smtp-config", &insforgetest.APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: Invalid login"})
-	authWant(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 465, "host": "smtp.example.com", "username": "mailer",
+	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 465, "host": "smtp.example.com", "username": "mailer",
 		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "EMAIL_SMTP_CONNECTION_FAILED", "Nothing was changed", "Check host, port")
 	h.Backend.Fail("PUT", "/api/auth/smtp-config", nil)
 
@@ -409,17 +381,17 @@ func TestAuthSMTPTools(t *testing.T) {
 	h.OK(t, "update-auth-config", map[string]any{"requireEmailVerification": true})
 	text = h.Fail(t, "update-smtp-config", map[string]any{"enabled": false, "port": 587})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/smtp-config"), `{"enabled":false,"port":587}`)
-	authWant(t, text, "EMAIL_PROVIDER_NOT_CONFIGURED", "requireEmailVerification off")
+	wantText(t, text, "EMAIL_PROVIDER_NOT_CONFIGURED", "requireEmailVerification off")
 
 	h.Backend.Fail("GET", "/api/auth/smtp-config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get SMTP configuration"})
-	authWant(t, h.Fail(t, "get-smtp-config", nil), "500 INTERNAL_ERROR", "Failed to get SMTP configuration")
+	wantText(t, h.Fail(t, "get-smtp-config", nil), "500 INTERNAL_ERROR", "Failed to get SMTP configuration")
 }
 
 func TestAuthEmailTemplateTools(t *testing.T) {
 	h := authNew(t)
 	text := h.OK(t, "list-email-templates", nil)
 	authLast(t, h, "GET", "/api/auth/email-templates")
-	authWant(t, text, "5 email templates: email-verification-code, email-verification-link, request-otp, reset-password-code, reset-password-link.")
+	wantText(t, text, "5 email templates: email-verification-code, email-verification-link, request-otp, reset-password-code, reset-password-link.")
 	var out struct {
 		Templates []map[string]any `json:"templates"`
 	}
@@ -430,17 +402,17 @@ func TestAuthEmailTemplateTools(t *testing.T) {
 
 	text = h.OK(t, "update-email-template", map[string]any{"type": "reset-password-link", "subject": "Reset", "bodyHtml": `<a href="{{ link }}">Reset</a>`})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/email-templates/reset-password-link"), `{"subject":"Reset","bodyHtml":"<a href=\"{{ link }}\">Reset</a>"}`)
-	authWant(t, text, "Updated the reset-password-link email template.", `"subject":"Reset"`)
-	authWantNot(t, text, "Warning")
+	wantText(t, text, "Updated the reset-password-link email template.", `"subject":"Reset"`)
+	wantNoText(t, text, "Warning")
 	text = h.OK(t, "update-email-template", map[string]any{"type": "email-verification-code", "subject": "Welcome", "bodyHtml": "<p>Hello {{ name }}</p>"})
-	authWant(t, text, "Warning: it has no {{ token }} placeholder")
+	wantText(t, text, "Warning: it has no {{ token }} placeholder")
 
 	h.Backend.Reset()
-	authWant(t, h.Fail(t, "update-email-template", map[string]any{"type": "welcome", "subject": "x", "bodyHtml": "y"}), "use one of: email-verification-code")
-	authWant(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": " ", "bodyHtml": "y"}), "must not be empty")
+	wantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "welcome", "subject": "x", "bodyHtml": "y"}), "use one of: email-verification-code")
+	wantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": " ", "bodyHtml": "y"}), "must not be empty")
 	authNoRequest(t, h)
 	h.Backend.Fail("PUT", "/api/auth/email-templates/request-otp", &insforgetest.APIError{Status: 404, Code: "EMAIL_TEMPLATE_NOT_FOUND", Message: "Email template not found: request-otp"})
-	authWant(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": "x", "bodyHtml": "{{ token }}"}), "404 EMAIL_TEMPLATE_NOT_FOUND")
+	wantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": "x", "bodyHtml": "{{ token }}"}), "404 EMAIL_TEMPLATE_NOT_FOUND")
 	h.Backend.Fail("GET", "/api/auth/email-templates", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get email templates"})
-	authWant(t, h.Fail(t, "list-email-templates", nil), "500 INTERNAL_ERROR")
+	wantText(t, h.Fail(t, "list-email-templates", nil), "500 INTERNAL_ERROR")
 }

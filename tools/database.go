@@ -170,9 +170,7 @@ func databaseTools() []Tool {
 			if err := env.Client.Get(ctx, "/api/database/tables", schemaQuery(in.Schema), &names); err != nil {
 				return nil, err
 			}
-			if names == nil {
-				names = []any{}
-			}
+			names = orEmpty(names)
 			return Found(fmt.Sprintf("%s in schema %s.", plural(len(names), "table"), orPublic(in.Schema)),
 				map[string]any{"schema": orPublic(in.Schema), "tables": names}), nil
 		}),
@@ -232,9 +230,7 @@ func databaseTools() []Tool {
 			if err := getNumbers(ctx, env, "/api/database/migrations", nil, &out); err != nil {
 				return nil, err
 			}
-			if out.Migrations == nil {
-				out.Migrations = []map[string]any{}
-			}
+			out.Migrations = orEmpty(out.Migrations)
 			summary := "No migrations have been applied yet; any numeric version works for the first one."
 			if len(out.Migrations) > 0 {
 				summary = fmt.Sprintf("%s applied, newest first. The next version must be greater than the latest one (the first listed).", plural(len(out.Migrations), "migration"))
@@ -289,9 +285,7 @@ func runSQL(ctx context.Context, env *Env, path string, in RawSQLInput, unrestri
 	if err := decodeNumbers(resp.Body, &out); err != nil {
 		return nil, err
 	}
-	if out.Rows == nil {
-		out.Rows = []any{}
-	}
+	out.Rows = orEmpty(out.Rows)
 	_, hasRowCount := raw["rowCount"]
 	data := map[string]any{"rows": out.Rows, "rowCount": out.RowCount}
 	if out.Fields != nil {

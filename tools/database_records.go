@@ -105,15 +105,9 @@ func recordTools() []Tool {
 }
 
 func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result, error) {
-	limit := in.Limit
-	switch {
-	case limit == 0:
-		limit = defaultRecordLimit
-	case limit < 0 || limit > maxRecordLimit:
-		return nil, Errorf("limit must be between 1 and %d (got %d); page through bigger results with offset", maxRecordLimit, limit)
-	}
-	if in.Offset < 0 {
-		return nil, Errorf("offset must be 0 or more (got %d)", in.Offset)
+	limit, err := checkPage(in.Limit, defaultRecordLimit, maxRecordLimit, in.Offset, "; page through bigger results with offset")
+	if err != nil {
+		return nil, err
 	}
 	q, err := filterQuery(in.Filters)
 	if err != nil {
@@ -132,18 +126,11 @@ func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result,
 	if in.Schema != "" {
 		q.Set("schema", in.Schema)
 	}
-	resp, err := recordsDo(ctx, env, in.Table, in.Schema, insforge.Request{
+	rows, resp, err := recordRows(ctx, env, in.Table, in.Schema, insforge.Request{
 		Method: http.MethodGet, Query: q, Header: http.Header{"Prefer": {"count=exact"}},
 	})
 	if err != nil {
 		return nil, err
-	}
-	var rows []any
-	if err := decodeNumbers(resp.Body, &rows); err != nil {
-		return nil, err
-	}
-	if rows == nil {
-		rows = []any{}
 	}
 	total, ok := resp.Total()
 	if !ok {
@@ -192,19 +179,12 @@ func insertRecords(ctx context.Context, env *Env, in InsertRecordsInput) (*Resul
 	if in.Schema != "" {
 		q.Set("schema", in.Schema)
 	}
-	resp, err := recordsDo(ctx, env, in.Table, in.Schema, insforge.Request{
+	rows, _, err := recordRows(ctx, env, in.Table, in.Schema, insforge.Request{
 		Method: http.MethodPost, Query: q, Body: in.Records,
 		Header: http.Header{"Prefer": {"return=representation"}},
 	})
 	if err != nil {
 		return nil, err
-	}
-	var rows []any
-	if err := decodeNumbers(resp.Body, &rows); err != nil {
-		return nil, err
-	}
-	if rows == nil {
-		rows = []any{}
 	}
 	return Found(fmt.Sprintf("Inserted %s into %s.%s.", plural(len(rows), "row"), orPublic(in.Schema), in.Table),
 		map[string]any{"rows": rows}), nil
@@ -242,16 +222,9 @@ func changeRows(ctx context.Context, env *Env, table, schema string, filters map
 	if values != nil {
 		req.Body = values
 	}
-	resp, err := recordsDo(ctx, env, table, schema, req)
+	rows, _, err := recordRows(ctx, env, table, schema, req)
 	if err != nil {
 		return nil, err
-	}
-	var rows []any
-	if err := decodeNumbers(resp.Body, &rows); err != nil {
-		return nil, err
-	}
-	if rows == nil {
-		rows = []any{}
 	}
 	name := orPublic(schema) + "." + table
 	summary := fmt.Sprintf(doneFormat, plural(len(rows), "row"), name)
@@ -286,6 +259,21 @@ func recordsDo(ctx context.Context, env *Env, table, schema string, req insforge
 		case <-t.C:
 		}
 	}
+}
+
+// recordRows sends req to table's records route (see recordsDo) and decodes
+// the rows the backend answers, [] when it answers none.
+func recordRows(ctx context.Context, env *Env, table, schema string, req insforge.Request) ([]any, *insforge.Response, error) {
+	resp, err := recordsDo(ctx, env, table, schema, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []any
+	if err := decodeNumbers(resp.Body, &rows); err != nil {
+		return nil, nil, err
+	}
+	rows = orEmpty(rows)
+	return rows, resp, nil
 }
 
 // tableMissing reports whether err is the records proxy's "no such table"

@@ -416,15 +416,9 @@ func deploymentsTools() []Tool {
 			Hints:       Read,
 			Description: "List the project's deployments, newest first, with status and url (limit default 50, offset for the next page); the result says how many exist. The live site is the newest READY one (get-deployment-metadata names it).",
 		}, func(ctx context.Context, env *Env, in ListDeploymentsInput) (*Result, error) {
-			limit := in.Limit
-			if limit == 0 {
-				limit = 50
-			}
-			if limit < 1 || limit > 100 {
-				return nil, Errorf("limit must be between 1 and 100 (got %d); page with offset", in.Limit)
-			}
-			if in.Offset < 0 {
-				return nil, Errorf("offset must be 0 or more (got %d)", in.Offset)
+			limit, err := checkPage(in.Limit, 50, 100, in.Offset, "; page with offset")
+			if err != nil {
+				return nil, err
 			}
 			q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(in.Offset)}}
 			resp, err := env.Client.Do(ctx, insforge.Request{Method: http.MethodGet, Path: "/api/deployments", Query: q})

@@ -146,31 +146,6 @@ func deployCheckSource(t *testing.T, got []insforgetest.DeployedFile, want map[s
 	}
 }
 
-func deployCheckAuth(t *testing.T, req insforgetest.Request) {
-	t.Helper()
-	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgetest.DefaultAPIKey {
-		t.Errorf("%s %s: Authorization = %q, want the admin key", req.Method, req.Path, got)
-	}
-}
-
-func deployJSON(t *testing.T, req insforgetest.Request) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(req.Body, &m); err != nil {
-		t.Fatalf("%s %s: body is not a JSON object: %v (%s)", req.Method, req.Path, err, req.Body)
-	}
-	return m
-}
-
-func deployWant(t *testing.T, text string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if !strings.Contains(text, p) {
-			t.Errorf("text does not contain %q:\n%s", p, text)
-		}
-	}
-}
-
 func deployEqualJSON(t *testing.T, what string, got any, want string) {
 	t.Helper()
 	var w any
@@ -295,7 +270,7 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 	if id == "" || h.Backend.DeploymentStatus(id) != "READY" {
 		t.Fatalf("deployment %q is %q, want READY:\n%s", id, h.Backend.DeploymentStatus(id), text)
 	}
-	deployWant(t, text, "Uploaded 11 files", "READY", "https://insforge-"+id[:8]+".vercel.app", "Left out", "listed in skipped")
+	wantText(t, text, "Uploaded 11 files", "READY", "https://insforge-"+id[:8]+".vercel.app", "Left out", "listed in skipped")
 	if out["uploadMode"] != "direct" || deployNum(out["files"]) != 11 {
 		t.Errorf("uploadMode %v files %v", out["uploadMode"], out["files"])
 	}
@@ -305,7 +280,7 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 
 	// The manifest.
 	direct := h.Last(t, "POST", "/api/deployments/direct")
-	deployCheckAuth(t, direct)
+	wantAdminAuth(t, direct)
 	var manifest struct {
 		Files []struct {
 			Path string `json:"path"`
@@ -341,8 +316,8 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 
 	// The start request carries the settings (null kept), env vars and meta.
 	start := h.Last(t, "POST", "/api/deployments/"+id+"/start")
-	deployCheckAuth(t, start)
-	deployEqualJSON(t, "start body", deployJSON(t, start), fmt.Sprintf(`{
+	wantAdminAuth(t, start)
+	deployEqualJSON(t, "start body", bodyObject(t, start), fmt.Sprintf(`{
 		"projectSettings": {"buildCommand": "npm run build", "outputDirectory": "dist", "devCommand": null},
 		"envVars": [{"key": "VITE_INSFORGE_URL", "value": %q}],
 		"meta": {"commit": "abc123"}}`, h.Backend.URL))
@@ -451,7 +426,7 @@ func TestDeployRetriesFailedUpload(t *testing.T) {
 	h.Backend.FailDeploymentUpload("src/main.js", 1, &insforgetest.APIError{Status: 503, Code: "INTERNAL_ERROR", Message: "busy"})
 
 	text := h.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	deployWant(t, text, "READY")
+	wantText(t, text, "READY")
 	var statuses = map[string][]int{}
 	for _, u := range h.Backend.DeploymentUploads() {
 		statuses[u.Path] = append(statuses[u.Path], u.Status)
@@ -477,11 +452,11 @@ func TestDeployUploadFailureCancelsDeployment(t *testing.T) {
 		t.Fatalf("deployments: %v", ids)
 	}
 	id := ids[0]
-	deployWant(t, text, "Uploading index.html failed", "400", "was cancelled")
+	wantText(t, text, "Uploading index.html failed", "400", "was cancelled")
 	if st := h.Backend.DeploymentStatus(id); st != "CANCELED" {
 		t.Errorf("status %s, want CANCELED", st)
 	}
-	deployCheckAuth(t, h.Last(t, "POST", "/api/deployments/"+id+"/cancel"))
+	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+id+"/cancel"))
 	if n := len(deployRequests(h, "POST", "/api/deployments/"+id+"/start")); n != 0 {
 		t.Errorf("the build was started %d times after a failed upload", n)
 	}
@@ -504,7 +479,7 @@ func TestDeployBuildErrorIsReported(t *testing.T) {
 
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	id := h.Backend.DeploymentIDs()[0]
-	deployWant(t, text, "The build of deployment "+id+" failed (status ERROR)", `BUILD_FAILED: Command \"npm run build\" exited with 1`, "outputDirectory", "get-deployment")
+	wantText(t, text, "The build of deployment "+id+" failed (status ERROR)", `BUILD_FAILED: Command \"npm run build\" exited with 1`, "outputDirectory", "get-deployment")
 }
 
 func TestDeployCanceledBuildIsReported(t *testing.T) {
@@ -513,7 +488,7 @@ func TestDeployCanceledBuildIsReported(t *testing.T) {
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentOutcome("CANCELED", "")
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	deployWant(t, text, "was canceled before it finished")
+	wantText(t, text, "was canceled before it finished")
 }
 
 // deployCancelWhenBuilding cancels once a deployment is BUILDING (the
@@ -545,7 +520,7 @@ func deployWantCanceled(t *testing.T, h *testmcp.Harness) {
 	if st := h.Backend.DeploymentStatus(ids[0]); st != "CANCELED" {
 		t.Fatalf("status %s after the request was cancelled, want CANCELED", st)
 	}
-	deployCheckAuth(t, h.Last(t, "POST", "/api/deployments/"+ids[0]+"/cancel"))
+	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+ids[0]+"/cancel"))
 }
 
 // The in-process transport runs the handler on the caller's context, so
@@ -565,7 +540,7 @@ func TestDeployCancelledRequestCancelsDeployment(t *testing.T) {
 		if !res.IsError {
 			t.Fatalf("the call succeeded although it was cancelled: %s", testmcp.Text(res))
 		}
-		deployWant(t, testmcp.Text(res), "cancelled by the client while waiting for the build", "was cancelled so that it does not stay half-done")
+		wantText(t, testmcp.Text(res), "cancelled by the client while waiting for the build", "was cancelled so that it does not stay half-done")
 	}
 	deployWantCanceled(t, h)
 }
@@ -630,13 +605,13 @@ func TestDeployLegacyZipFlow(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("legacy deploy failed: %s", text)
 	}
-	deployWant(t, text, "as a zip", "READY")
+	wantText(t, text, "as a zip", "READY")
 	out := deployStructured(t, res)
 	id := fmt.Sprint(out["deploymentId"])
 	if out["uploadMode"] != "legacy" {
 		t.Errorf("uploadMode %v", out["uploadMode"])
 	}
-	deployCheckAuth(t, h.Last(t, "POST", "/api/deployments"))
+	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments"))
 	if r := h.Last(t, "POST", "/api/deployments/direct"); len(r.Body) == 0 {
 		t.Error("the direct flow was not tried first")
 	}
@@ -673,7 +648,7 @@ func TestDeployLegacyStorageRefusal(t *testing.T) {
 	h.Backend.EnableLegacyDeployments(t)
 	h.Backend.RejectNextLegacyUpload()
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	deployWant(t, text, "Uploading the source zip failed", "HTTP 403 Forbidden", "presigned form may have expired", "was cancelled")
+	wantText(t, text, "Uploading the source zip failed", "HTTP 403 Forbidden", "presigned form may have expired", "was cancelled")
 	ids := h.Backend.DeploymentIDs()
 	if len(ids) != 1 || h.Backend.DeploymentStatus(ids[0]) != "CANCELED" {
 		t.Errorf("deployments %v", ids)
@@ -686,7 +661,7 @@ func TestDeployLegacyWithoutStorage(t *testing.T) {
 	tr := deployMakeTree(t)
 	h.Backend.SetDirectDeploymentsMissing(true)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	deployWant(t, text, "no direct upload flow", "S3_BUCKET", "Nothing was uploaded")
+	wantText(t, text, "no direct upload flow", "S3_BUCKET", "Nothing was uploaded")
 }
 
 func TestDeployMemoryStaysBounded(t *testing.T) {
@@ -750,14 +725,14 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Remote: true})
 	missing := filepath.Join(t.TempDir(), "not-on-this-machine")
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": missing})
-	deployWant(t, text, "does not exist on the machine running this MCP server", "reached over HTTP", "over stdio", "Nothing was uploaded")
+	wantText(t, text, "does not exist on the machine running this MCP server", "reached over HTTP", "over stdio", "Nothing was uploaded")
 	if len(h.Backend.Requests()) != 0 {
 		t.Errorf("requests were sent: %+v", h.Backend.Requests())
 	}
 
 	local := testmcp.New(t, testmcp.Options{})
 	text = local.Fail(t, "create-deployment", map[string]any{"sourceDirectory": missing})
-	deployWant(t, text, "does not exist on the machine running this MCP server")
+	wantText(t, text, "does not exist on the machine running this MCP server")
 	if strings.Contains(text, "stdio") {
 		t.Errorf("a local server should not talk about transports: %s", text)
 	}
@@ -765,7 +740,7 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	// Over HTTP, a folder that does exist here deploys normally.
 	tr := deployMakeTree(t)
 	tools.DeployFastForTest(t)
-	deployWant(t, h.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir}), "READY")
+	wantText(t, h.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir}), "READY")
 }
 
 func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
@@ -775,7 +750,7 @@ func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 
 	tools.DeployLimitsForTest(t, 4, 1<<20, 512<<10)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	deployWant(t, text, "11 files is more than the limit of 4", "the folders with the most files are top level (6), src/ (3)",
+	wantText(t, text, "11 files is more than the limit of 4", "the folders with the most files are top level (6), src/ (3)",
 		"larger than the 512.0 KiB per-file limit: assets/big.bin (3.0 MiB)",
 		"more than the 1.0 MiB limit", "Nothing was uploaded")
 	if n := len(h.Backend.Requests()); n != 0 {
@@ -786,12 +761,12 @@ func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 	tools.DeployLimitsForTest(t, 5000, 100<<20, 100<<20)
 	odd := t.TempDir()
 	deployWrite(t, filepath.Join(odd, `back\slash.txt`), []byte("x"))
-	deployWant(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": odd}), "backslash")
+	wantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": odd}), "backslash")
 	empty := t.TempDir()
 	deployWrite(t, filepath.Join(empty, "node_modules", "x.js"), []byte("x"))
-	deployWant(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": empty}), "nothing to deploy", "1 skipped entries")
+	wantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": empty}), "nothing to deploy", "1 skipped entries")
 	file := filepath.Join(odd, `back\slash.txt`)
-	deployWant(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": file}), "is a file, not a folder")
+	wantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": file}), "is a file, not a folder")
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("%d requests were sent", n)
 	}
@@ -805,7 +780,7 @@ func TestDeployBackendErrors(t *testing.T) {
 	// The backend's own limits (400) are reported, nothing uploaded.
 	h.Backend.SetDeploymentLimits(5, 100<<20, 100<<20)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	deployWant(t, text, "Registering the files failed", "400", "Deployment files exceed the maximum of 5 files", "Nothing was uploaded")
+	wantText(t, text, "Registering the files failed", "400", "Deployment files exceed the maximum of 5 files", "Nothing was uploaded")
 	if len(h.Backend.DeploymentUploads()) != 0 || len(h.Backend.DeploymentIDs()) != 0 {
 		t.Error("something was created or uploaded")
 	}
@@ -814,7 +789,7 @@ func TestDeployBackendErrors(t *testing.T) {
 	h.Backend.SetDeploymentLimits(5000, 100<<20, 100<<20)
 	h.Backend.SetDeploymentsConfigured(false)
 	text = h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	deployWant(t, text, "Hosting is not available on this backend", "503", "VERCEL_TOKEN", "retrying will not help")
+	wantText(t, text, "Hosting is not available on this backend", "503", "VERCEL_TOKEN", "retrying will not help")
 
 	// A refused start (500) cancels the deployment.
 	h.Backend.SetDeploymentsConfigured(true)
@@ -824,7 +799,7 @@ func TestDeployBackendErrors(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("deployments %v", ids)
 	}
-	deployWant(t, text, "All 11 files were uploaded, but starting the build failed", "500", "Failed to start deployment", "was cancelled")
+	wantText(t, text, "All 11 files were uploaded, but starting the build failed", "500", "Failed to start deployment", "was cancelled")
 	if st := h.Backend.DeploymentStatus(ids[0]); st != "CANCELED" {
 		t.Errorf("status %s, want CANCELED", st)
 	}
@@ -839,7 +814,7 @@ func TestDeployWithoutWaiting(t *testing.T) {
 		t.Fatalf("deploy: %v %s", err, testmcp.Text(res))
 	}
 	text := testmcp.Text(res)
-	deployWant(t, text, "started the build of deployment", "QUEUED", "Poll get-deployment")
+	wantText(t, text, "started the build of deployment", "QUEUED", "Poll get-deployment")
 	id := h.Backend.DeploymentIDs()[0]
 	if n := len(deployRequests(h, "POST", "/api/deployments/"+id+"/sync")); n != 0 {
 		t.Errorf("wait=false polled %d times", n)
@@ -862,7 +837,7 @@ func TestDeployArgumentsAreChecked(t *testing.T) {
 		{map[string]any{"sourceDirectory": "  "}, "sourceDirectory"},
 		{map[string]any{"sourceDirectory": tr.dir, "bogus": 1}, `unknown argument "bogus"`},
 	} {
-		deployWant(t, h.Fail(t, "create-deployment", c.args), c.want)
+		wantText(t, h.Fail(t, "create-deployment", c.args), c.want)
 	}
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("%d requests were sent for invalid arguments", n)
@@ -924,30 +899,30 @@ func TestDeployStartDeployment(t *testing.T) {
 		t.Errorf("start answered %v", out)
 	}
 	req := h.Last(t, "POST", "/api/deployments/"+id+"/start")
-	deployCheckAuth(t, req)
-	deployEqualJSON(t, "start body", deployJSON(t, req), `{"projectSettings":{"rootDirectory":"web","installCommand":null},"envVars":[{"key":"VITE_A","value":"1"}]}`)
+	wantAdminAuth(t, req)
+	deployEqualJSON(t, "start body", bodyObject(t, req), `{"projectSettings":{"rootDirectory":"web","installCommand":null},"envVars":[{"key":"VITE_A","value":"1"}]}`)
 
 	// Starting again: 400 explained.
 	text := h.Fail(t, "start-deployment", map[string]any{"deploymentId": id})
-	deployWant(t, text, "cannot be started", "Current status: QUEUED", "create-deployment")
+	wantText(t, text, "cannot be started", "Current status: QUEUED", "create-deployment")
 	// Unknown id: 404 explained; malformed id: refused locally.
 	unknown := "0b7d8c1e-0000-4000-8000-000000000000"
-	deployWant(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": unknown}), "There is no deployment "+unknown, "list-deployments")
+	wantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": unknown}), "There is no deployment "+unknown, "list-deployments")
 	h.Backend.Reset()
-	deployWant(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": "latest"}), `"latest" is not a deployment id`)
+	wantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": "latest"}), `"latest" is not a deployment id`)
 	if len(h.Backend.Requests()) != 0 {
 		t.Error("a malformed id reached the backend")
 	}
 	// Files missing: the backend's 400 comes through.
 	empty := h.Backend.AddDeployment("WAITING")
-	deployWant(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": empty}), "400", "have not been registered")
+	wantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": empty}), "400", "have not been registered")
 }
 
 // ---- list, get, sync, cancel, metadata ----
 
 func TestDeployListDeployments(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	deployWant(t, h.OK(t, "list-deployments", nil), "No deployments yet")
+	wantText(t, h.OK(t, "list-deployments", nil), "No deployments yet")
 	a := h.Backend.AddDeployment("READY")
 	b := h.Backend.AddDeployment("ERROR")
 	c := h.Backend.AddDeployment("WAITING")
@@ -960,7 +935,7 @@ func TestDeployListDeployments(t *testing.T) {
 	}
 	h.Structured(t, "list-deployments", map[string]any{"limit": 2}, &out)
 	req := h.Last(t, "GET", "/api/deployments")
-	deployCheckAuth(t, req)
+	wantAdminAuth(t, req)
 	if req.RawQuery != "limit=2&offset=0" {
 		t.Errorf("query %q", req.RawQuery)
 	}
@@ -968,20 +943,20 @@ func TestDeployListDeployments(t *testing.T) {
 		t.Errorf("page 1: %+v", out)
 	}
 	text := h.OK(t, "list-deployments", map[string]any{"limit": 2})
-	deployWant(t, text, "Deployments 1-2 of 3, newest first", "offset 2 for more")
+	wantText(t, text, "Deployments 1-2 of 3, newest first", "offset 2 for more")
 	h.Structured(t, "list-deployments", map[string]any{"limit": 2, "offset": 2}, &out)
 	if len(out.Deployments) != 1 || out.Deployments[0]["id"] != a {
 		t.Errorf("page 2: %+v", out)
 	}
-	deployWant(t, h.Fail(t, "list-deployments", map[string]any{"limit": 500}), "between 1 and 100")
+	wantText(t, h.Fail(t, "list-deployments", map[string]any{"limit": 500}), "between 1 and 100")
 
 	h.Backend.Fail("GET", "/api/deployments", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
-	deployWant(t, h.Fail(t, "list-deployments", nil), "403", "Admin access required")
+	wantText(t, h.Fail(t, "list-deployments", nil), "403", "Admin access required")
 	h.Backend.Fail("GET", "/api/deployments", nil)
 
 	// Self-hosted without hosting: the empty list of §16.
 	h.Backend.SetDeploymentsConfigured(false)
-	deployWant(t, h.OK(t, "list-deployments", nil), "No deployments yet")
+	wantText(t, h.OK(t, "list-deployments", nil), "No deployments yet")
 }
 
 func TestDeployGetSyncCancel(t *testing.T) {
@@ -991,58 +966,58 @@ func TestDeployGetSyncCancel(t *testing.T) {
 
 	var rec map[string]any
 	h.Structured(t, "get-deployment", map[string]any{"deploymentId": strings.ToUpper(id)}, &rec)
-	deployCheckAuth(t, h.Last(t, "GET", "/api/deployments/"+id))
+	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/"+id))
 	if rec["id"] != id || rec["status"] != "BUILDING" {
 		t.Errorf("get: %v", rec)
 	}
 	text := h.OK(t, "sync-deployment", map[string]any{"deploymentId": id})
-	deployCheckAuth(t, h.Last(t, "POST", "/api/deployments/"+id+"/sync"))
-	deployWant(t, text, "Refreshed from the hosting provider", "is READY at https://insforge-"+id[:8]+".vercel.app")
+	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+id+"/sync"))
+	wantText(t, text, "Refreshed from the hosting provider", "is READY at https://insforge-"+id[:8]+".vercel.app")
 
 	waiting := h.Backend.AddDeployment("WAITING")
-	deployWant(t, h.Fail(t, "sync-deployment", map[string]any{"deploymentId": waiting}), "has not been started yet")
+	wantText(t, h.Fail(t, "sync-deployment", map[string]any{"deploymentId": waiting}), "has not been started yet")
 
 	failed := h.Backend.AddDeployment("ERROR")
-	deployWant(t, h.OK(t, "get-deployment", map[string]any{"deploymentId": failed}), "failed (ERROR)", "metadata.error")
+	wantText(t, h.OK(t, "get-deployment", map[string]any{"deploymentId": failed}), "failed (ERROR)", "metadata.error")
 
 	text = h.OK(t, "cancel-deployment", map[string]any{"deploymentId": waiting})
-	deployCheckAuth(t, h.Last(t, "POST", "/api/deployments/"+waiting+"/cancel"))
-	deployWant(t, text, "is canceled", "has been cancelled")
+	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+waiting+"/cancel"))
+	wantText(t, text, "is canceled", "has been cancelled")
 	if st := h.Backend.DeploymentStatus(waiting); st != "CANCELED" {
 		t.Errorf("status %s", st)
 	}
 
 	unknown := "0b7d8c1e-0000-4000-8000-000000000000"
 	for _, name := range []string{"get-deployment", "sync-deployment", "cancel-deployment"} {
-		deployWant(t, h.Fail(t, name, map[string]any{"deploymentId": unknown}), "There is no deployment "+unknown, "404")
-		deployWant(t, h.Fail(t, name, map[string]any{"deploymentId": "abc"}), "is not a deployment id")
+		wantText(t, h.Fail(t, name, map[string]any{"deploymentId": unknown}), "There is no deployment "+unknown, "404")
+		wantText(t, h.Fail(t, name, map[string]any{"deploymentId": "abc"}), "is not a deployment id")
 	}
 }
 
 func TestDeployMetadata(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	deployWant(t, h.OK(t, "get-deployment-metadata", nil), "No deployment is live yet")
+	wantText(t, h.OK(t, "get-deployment-metadata", nil), "No deployment is live yet")
 	id := h.Backend.AddDeployment("READY")
 	h.OK(t, "set-project-slug", map[string]any{"slug": "my-app"})
 	var meta map[string]any
 	h.Structured(t, "get-deployment-metadata", nil, &meta)
-	deployCheckAuth(t, h.Last(t, "GET", "/api/deployments/metadata"))
+	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/metadata"))
 	if meta["currentDeploymentId"] != id || meta["customDomainUrl"] != "https://my-app.insforge.site" {
 		t.Errorf("metadata %v", meta)
 	}
-	deployWant(t, h.OK(t, "get-deployment-metadata", nil), "The site is live at https://insforge-"+id[:8]+".vercel.app and at https://my-app.insforge.site")
+	wantText(t, h.OK(t, "get-deployment-metadata", nil), "The site is live at https://insforge-"+id[:8]+".vercel.app and at https://my-app.insforge.site")
 
 	h.Backend.SetDeploymentsConfigured(false)
-	deployWant(t, h.OK(t, "get-deployment-metadata", nil), "no hosting metadata")
+	wantText(t, h.OK(t, "get-deployment-metadata", nil), "no hosting metadata")
 	h.Backend.Fail("GET", "/api/deployments/metadata", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
-	deployWant(t, h.Fail(t, "get-deployment-metadata", nil), "403")
+	wantText(t, h.Fail(t, "get-deployment-metadata", nil), "403")
 }
 
 // ---- environment variables ----
 
 func TestDeployEnvVars(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	deployWant(t, h.OK(t, "list-deployment-env-vars", nil), "no environment variables")
+	wantText(t, h.OK(t, "list-deployment-env-vars", nil), "no environment variables")
 
 	secret := "sk_live_do_not_echo"
 	text := h.OK(t, "set-deployment-env-vars", map[string]any{"envVars": []any{
@@ -1050,16 +1025,16 @@ func TestDeployEnvVars(t *testing.T) {
 		map[string]any{"key": "STRIPE_KEY", "value": secret},
 	}})
 	req := h.Last(t, "POST", "/api/deployments/env-vars")
-	deployCheckAuth(t, req)
-	deployEqualJSON(t, "set body", deployJSON(t, req), fmt.Sprintf(`{"envVars":[{"key":"VITE_INSFORGE_URL","value":"https://x.insforge.app"},{"key":"STRIPE_KEY","value":%q}]}`, secret))
-	deployWant(t, text, "Saved 2 environment variables (VITE_INSFORGE_URL, STRIPE_KEY)", "next build")
+	wantAdminAuth(t, req)
+	deployEqualJSON(t, "set body", bodyObject(t, req), fmt.Sprintf(`{"envVars":[{"key":"VITE_INSFORGE_URL","value":"https://x.insforge.app"},{"key":"STRIPE_KEY","value":%q}]}`, secret))
+	wantText(t, text, "Saved 2 environment variables (VITE_INSFORGE_URL, STRIPE_KEY)", "next build")
 	if strings.Contains(text, secret) {
 		t.Error("set-deployment-env-vars echoed a value")
 	}
 
 	text = h.OK(t, "list-deployment-env-vars", nil)
-	deployCheckAuth(t, h.Last(t, "GET", "/api/deployments/env-vars"))
-	deployWant(t, text, "2 environment variables", "STRIPE_KEY")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/env-vars"))
+	wantText(t, text, "2 environment variables", "STRIPE_KEY")
 	if strings.Contains(text, secret) {
 		t.Error("listing shows a value")
 	}
@@ -1072,70 +1047,70 @@ func TestDeployEnvVars(t *testing.T) {
 	if got.EnvVar["value"] != secret {
 		t.Errorf("get by key: %v", got)
 	}
-	deployCheckAuth(t, h.Last(t, "GET", "/api/deployments/env-vars/"+id))
-	deployWant(t, h.OK(t, "get-deployment-env-var", map[string]any{"id": id}), secret, "do not repeat secret values")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/env-vars/"+id))
+	wantText(t, h.OK(t, "get-deployment-env-var", map[string]any{"id": id}), secret, "do not repeat secret values")
 
-	deployWant(t, h.Fail(t, "get-deployment-env-var", map[string]any{"key": "NOPE"}), "no environment variable NOPE", "STRIPE_KEY")
-	deployWant(t, h.Fail(t, "get-deployment-env-var", map[string]any{"id": "env_missing"}), "no environment variable env_missing", "404")
-	deployWant(t, h.Fail(t, "get-deployment-env-var", map[string]any{}), "give the variable's key")
-	deployWant(t, h.Fail(t, "get-deployment-env-var", map[string]any{"id": id, "key": "STRIPE_KEY"}), "either id or key")
+	wantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"key": "NOPE"}), "no environment variable NOPE", "STRIPE_KEY")
+	wantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"id": "env_missing"}), "no environment variable env_missing", "404")
+	wantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{}), "give the variable's key")
+	wantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"id": id, "key": "STRIPE_KEY"}), "either id or key")
 
 	text = h.OK(t, "delete-deployment-env-var", map[string]any{"key": "STRIPE_KEY"})
-	deployCheckAuth(t, h.Last(t, "DELETE", "/api/deployments/env-vars/"+id))
-	deployWant(t, text, "STRIPE_KEY is deleted")
+	wantAdminAuth(t, h.Last(t, "DELETE", "/api/deployments/env-vars/"+id))
+	wantText(t, text, "STRIPE_KEY is deleted")
 	if _, ok := h.Backend.DeploymentEnvVars()["STRIPE_KEY"]; ok {
 		t.Error("not deleted")
 	}
-	deployWant(t, h.Fail(t, "delete-deployment-env-var", map[string]any{"id": id}), "no environment variable "+id)
+	wantText(t, h.Fail(t, "delete-deployment-env-var", map[string]any{"id": id}), "no environment variable "+id)
 
 	h.Backend.Reset()
-	deployWant(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{}}), "at least one")
-	deployWant(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}, map[string]any{"key": "A", "value": "2"}}}), "twice")
+	wantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{}}), "at least one")
+	wantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}, map[string]any{"key": "A", "value": "2"}}}), "twice")
 	if len(h.Backend.Requests()) != 0 {
 		t.Error("invalid env vars reached the backend")
 	}
 	h.Backend.SetDeploymentsConfigured(false)
-	deployWant(t, h.Fail(t, "list-deployment-env-vars", nil), "Hosting is not available", "VERCEL_TOKEN")
-	deployWant(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}}}), "503")
+	wantText(t, h.Fail(t, "list-deployment-env-vars", nil), "Hosting is not available", "VERCEL_TOKEN")
+	wantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}}}), "503")
 }
 
 // ---- custom domains ----
 
 func TestDeployCustomDomains(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	deployWant(t, h.OK(t, "list-custom-domains", nil), "No custom domains")
+	wantText(t, h.OK(t, "list-custom-domains", nil), "No custom domains")
 
 	var dom map[string]any
 	h.Structured(t, "add-custom-domain", map[string]any{"domain": "WWW.Example.com"}, &dom)
 	req := h.Last(t, "POST", "/api/deployments/domains")
-	deployCheckAuth(t, req)
-	deployEqualJSON(t, "add body", deployJSON(t, req), `{"domain":"www.example.com"}`)
+	wantAdminAuth(t, req)
+	deployEqualJSON(t, "add body", bodyObject(t, req), `{"domain":"www.example.com"}`)
 	if dom["domain"] != "www.example.com" || dom["verified"] != false || dom["cnameTarget"] != "cname.vercel-dns.com" {
 		t.Errorf("added %v", dom)
 	}
-	deployWant(t, h.OK(t, "add-custom-domain", map[string]any{"domain": "example.org"}), "not verified yet", "DNS")
-	deployWant(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "www.example.com"}), "already attached", "409")
+	wantText(t, h.OK(t, "add-custom-domain", map[string]any{"domain": "example.org"}), "not verified yet", "DNS")
+	wantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "www.example.com"}), "already attached", "409")
 
-	deployWant(t, h.OK(t, "list-custom-domains", nil), "2 custom domains")
-	deployCheckAuth(t, h.Last(t, "GET", "/api/deployments/domains"))
+	wantText(t, h.OK(t, "list-custom-domains", nil), "2 custom domains")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/domains"))
 
-	deployWant(t, h.OK(t, "verify-custom-domain", map[string]any{"domain": "www.example.com"}), "not verified yet")
-	deployCheckAuth(t, h.Last(t, "POST", "/api/deployments/domains/www.example.com/verify"))
+	wantText(t, h.OK(t, "verify-custom-domain", map[string]any{"domain": "www.example.com"}), "not verified yet")
+	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/domains/www.example.com/verify"))
 	h.Backend.SetCustomDomainDNSReady("www.example.com")
-	deployWant(t, h.OK(t, "verify-custom-domain", map[string]any{"domain": "www.example.com"}), "verified and correctly configured", "https://www.example.com")
-	deployWant(t, h.Fail(t, "verify-custom-domain", map[string]any{"domain": "nope.example.net"}), "not attached", "404")
+	wantText(t, h.OK(t, "verify-custom-domain", map[string]any{"domain": "www.example.com"}), "verified and correctly configured", "https://www.example.com")
+	wantText(t, h.Fail(t, "verify-custom-domain", map[string]any{"domain": "nope.example.net"}), "not attached", "404")
 
-	deployWant(t, h.OK(t, "remove-custom-domain", map[string]any{"domain": "example.org"}), "example.org is removed")
-	deployCheckAuth(t, h.Last(t, "DELETE", "/api/deployments/domains/example.org"))
+	wantText(t, h.OK(t, "remove-custom-domain", map[string]any{"domain": "example.org"}), "example.org is removed")
+	wantAdminAuth(t, h.Last(t, "DELETE", "/api/deployments/domains/example.org"))
 	if got := h.Backend.CustomDomains(); !slices.Equal(got, []string{"www.example.com"}) {
 		t.Errorf("domains %v", got)
 	}
-	deployWant(t, h.Fail(t, "remove-custom-domain", map[string]any{"domain": "example.org"}), "not attached", "404")
+	wantText(t, h.Fail(t, "remove-custom-domain", map[string]any{"domain": "example.org"}), "not attached", "404")
 
 	h.Backend.Reset()
-	deployWant(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "https://example.com/x"}), "not a bare domain")
-	deployWant(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "my-app.insforge.site"}), "reserved", "set-project-slug")
-	deployWant(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "localhost"}), "not a valid domain")
+	wantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "https://example.com/x"}), "not a bare domain")
+	wantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "my-app.insforge.site"}), "reserved", "set-project-slug")
+	wantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "localhost"}), "not a valid domain")
 	if len(h.Backend.Requests()) != 0 {
 		t.Error("invalid domains reached the backend")
 	}
@@ -1147,26 +1122,26 @@ func TestDeployProjectSlug(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	text := h.OK(t, "set-project-slug", map[string]any{"slug": "my-app"})
 	req := h.Last(t, "PUT", "/api/deployments/slug")
-	deployCheckAuth(t, req)
-	deployEqualJSON(t, "slug body", deployJSON(t, req), `{"slug":"my-app"}`)
-	deployWant(t, text, "slug is now my-app", "my-app.insforge.site")
+	wantAdminAuth(t, req)
+	deployEqualJSON(t, "slug body", bodyObject(t, req), `{"slug":"my-app"}`)
+	wantText(t, text, "slug is now my-app", "my-app.insforge.site")
 
-	deployWant(t, h.OK(t, "set-project-slug", map[string]any{"reset": true}), "custom slug is removed")
-	deployEqualJSON(t, "reset body", deployJSON(t, h.Last(t, "PUT", "/api/deployments/slug")), `{"slug":null}`)
+	wantText(t, h.OK(t, "set-project-slug", map[string]any{"reset": true}), "custom slug is removed")
+	deployEqualJSON(t, "reset body", bodyObject(t, h.Last(t, "PUT", "/api/deployments/slug")), `{"slug":null}`)
 	if h.Backend.DeploymentSlug() != nil {
 		t.Error("slug not cleared")
 	}
 
 	h.Backend.ReserveDeploymentSlug("taken")
-	deployWant(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "taken"}), "is taken (409)")
+	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "taken"}), "is taken (409)")
 	h.Backend.SetDeploymentSlugCloud(false)
-	deployWant(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "my-app"}), "only on InsForge Cloud", "503", "add-custom-domain")
+	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "my-app"}), "only on InsForge Cloud", "503", "add-custom-domain")
 
 	h.Backend.Reset()
-	deployWant(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "-bad-"}), "not a valid slug")
-	deployWant(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "ab"}), "not a valid slug")
-	deployWant(t, h.Fail(t, "set-project-slug", map[string]any{}), "give slug")
-	deployWant(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "ok-slug", "reset": true}), "not both")
+	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "-bad-"}), "not a valid slug")
+	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "ab"}), "not a valid slug")
+	wantText(t, h.Fail(t, "set-project-slug", map[string]any{}), "give slug")
+	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "ok-slug", "reset": true}), "not both")
 	if len(h.Backend.Requests()) != 0 {
 		t.Error("invalid slugs reached the backend")
 	}

@@ -2,7 +2,6 @@ package tools_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -10,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
@@ -52,22 +49,6 @@ func fntCall(t *testing.T, h *testmcp.Harness, name string, args map[string]any)
 		t.Fatal(err)
 	}
 	return text, out
-}
-
-func fntWant(t *testing.T, text string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if !strings.Contains(text, p) {
-			t.Errorf("text does not contain %q:\n%s", p, text)
-		}
-	}
-}
-
-func fntAdmin(t *testing.T, req insforgetest.Request) {
-	t.Helper()
-	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgetest.DefaultAPIKey {
-		t.Errorf("%s %s: Authorization = %q, want the admin key as Bearer", req.Method, req.Path, got)
-	}
 }
 
 func fntBody(t *testing.T, req insforgetest.Request) map[string]any {
@@ -111,33 +92,16 @@ func fntSent(h *testmcp.Harness) int {
 
 func TestFunctionsToolsAndHints(t *testing.T) {
 	h := fntNew(t)
-	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hints := map[string][4]bool{}
-	for _, tl := range res.Tools {
-		a := tl.Annotations
-		hints[tl.Name] = [4]bool{*a.ReadOnlyHint, *a.DestructiveHint, *a.IdempotentHint, *a.OpenWorldHint}
-	}
-	for name, want := range map[string][4]bool{
+	listed := listTools(t, h)
+	wantHints(t, listed, map[string][4]bool{
 		"list-functions":  {true, false, true, true},
 		"get-function":    {true, false, true, true},
 		"create-function": {false, false, false, true},
 		"update-function": {false, true, true, true},
 		"delete-function": {false, true, true, true},
 		"invoke-function": {false, false, false, true},
-	} {
-		got, ok := hints[name]
-		if !ok {
-			t.Errorf("%s is not listed", name)
-			continue
-		}
-		if got != want {
-			t.Errorf("%s hints (readOnly, destructive, idempotent, openWorld) = %v, want %v", name, got, want)
-		}
-	}
-	for _, tl := range res.Tools {
+	})
+	for _, tl := range listed {
 		if tl.Name == "create-function" {
 			for _, p := range []string{"export default async function(req: Request)", "module.exports = async function(req)", "Unexpected token 'export'", "Deno.serve()", "invoke-function"} {
 				if !strings.Contains(tl.Description, p) {
@@ -189,9 +153,9 @@ func TestFunctionsRoundTrip(t *testing.T) {
 
 	text, out := fntCall(t, h, "create-function", map[string]any{"name": "Hello World", "code": fntSelfHostedCode})
 	req := h.Last(t, "POST", "/api/functions")
-	fntAdmin(t, req)
+	wantAdminAuth(t, req)
 	fntSameJSON(t, "create body", fntBody(t, req), `{"name":"Hello World","code":`+string(mustJSON(fntSelfHostedCode))+`}`)
-	fntWant(t, text, "Created edge function hello-world (status active)", h.Backend.URL+"/functions/hello-world",
+	wantText(t, text, "Created edge function hello-world (status active)", h.Backend.URL+"/functions/hello-world",
 		"self-hosted", "Test it once with invoke-function", "<untrusted-data-")
 	if strings.Contains(text, "Unexpected token") {
 		t.Errorf("module.exports code should not get the export-default warning:\n%s", text)
@@ -205,19 +169,19 @@ func TestFunctionsRoundTrip(t *testing.T) {
 	}
 
 	text, out = fntCall(t, h, "get-function", map[string]any{"slug": "hello-world"})
-	fntAdmin(t, h.Last(t, "GET", "/api/functions/hello-world"))
+	wantAdminAuth(t, h.Last(t, "GET", "/api/functions/hello-world"))
 	if out["code"] != fntSelfHostedCode || out["name"] != "Hello World" {
 		t.Errorf("get-function = %v", out)
 	}
-	fntWant(t, text, "Edge function hello-world with its code; it is active and served at "+h.Backend.URL+"/functions/hello-world")
+	wantText(t, text, "Edge function hello-world with its code; it is active and served at "+h.Backend.URL+"/functions/hello-world")
 
 	fntCall(t, h, "create-function", map[string]any{"name": "Later", "slug": "later_1", "status": "draft", "description": "not yet", "code": fntSelfHostedCode})
 	fntSameJSON(t, "draft create body", fntBody(t, h.Last(t, "POST", "/api/functions")),
 		`{"name":"Later","slug":"later_1","status":"draft","description":"not yet","code":`+string(mustJSON(fntSelfHostedCode))+`}`)
 
 	text, out = fntCall(t, h, "list-functions", nil)
-	fntAdmin(t, h.Last(t, "GET", "/api/functions"))
-	fntWant(t, text, "2 edge functions (1 active, 1 draft).", "The function runtime is running.", "module.exports", "Draft functions are not served")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/functions"))
+	wantText(t, text, "2 edge functions (1 active, 1 draft).", "The function runtime is running.", "module.exports", "Draft functions are not served")
 	fns, _ := out["functions"].([]any)
 	if len(fns) != 2 {
 		t.Fatalf("list-functions returned %d functions: %v", len(fns), out)
@@ -227,13 +191,13 @@ func TestFunctionsRoundTrip(t *testing.T) {
 	}
 
 	text = h.OK(t, "delete-function", map[string]any{"slug": "hello-world"})
-	fntAdmin(t, h.Last(t, "DELETE", "/api/functions/hello-world"))
-	fntWant(t, text, "Deleted edge function hello-world", "/functions/hello-world now answers 404")
+	wantAdminAuth(t, h.Last(t, "DELETE", "/api/functions/hello-world"))
+	wantText(t, text, "Deleted edge function hello-world", "/functions/hello-world now answers 404")
 
 	text = h.Fail(t, "get-function", map[string]any{"slug": "hello-world"})
-	fntWant(t, text, `There is no function with slug "hello-world"; list-functions shows the slugs.`)
+	wantText(t, text, `There is no function with slug "hello-world"; list-functions shows the slugs.`)
 	text = h.Fail(t, "delete-function", map[string]any{"slug": "hello-world"})
-	fntWant(t, text, `There is no function with slug "hello-world"`, "Nothing was deleted")
+	wantText(t, text, `There is no function with slug "hello-world"`, "Nothing was deleted")
 	if n := len(h.Backend.Functions()); n != 1 {
 		t.Errorf("the fake holds %d functions, want 1", n)
 	}
@@ -262,7 +226,7 @@ func TestFunctionsCreateFromCodeFile(t *testing.T) {
 	if _, ok := body["codeFile"]; ok {
 		t.Errorf("codeFile was sent to the backend: %v", body)
 	}
-	fntWant(t, text, "Created edge function greet (status active)")
+	wantText(t, text, "Created edge function greet (status active)")
 
 	// update from a file: only code is sent.
 	newCode := strings.Replace(fntSelfHostedCode, "ok: true", "ok: 2", 1)
@@ -271,7 +235,7 @@ func TestFunctionsCreateFromCodeFile(t *testing.T) {
 	}
 	text = h.OK(t, "update-function", map[string]any{"slug": "greet", "codeFile": path})
 	fntSameJSON(t, "update body", fntBody(t, h.Last(t, "PUT", "/api/functions/greet")), `{"code":`+string(mustJSON(newCode))+`}`)
-	fntWant(t, text, "Updated edge function greet (code); it is active", "self-hosted")
+	wantText(t, text, "Updated edge function greet (code); it is active", "self-hosted")
 }
 
 func TestFunctionsCreateRefusesBadInputLocally(t *testing.T) {
@@ -306,7 +270,7 @@ func TestFunctionsCreateRefusesBadInputLocally(t *testing.T) {
 		{map[string]any{"name": "x", "status": "error", "code": fntSelfHostedCode}, []string{"not a valid status", "draft, active"}},
 	} {
 		text := h.Fail(t, "create-function", c.args)
-		fntWant(t, text, c.want...)
+		wantText(t, text, c.want...)
 	}
 	if n := fntSent(h); n != 0 {
 		t.Errorf("%d requests reached the backend; bad input must be refused locally", n)
@@ -314,40 +278,40 @@ func TestFunctionsCreateRefusesBadInputLocally(t *testing.T) {
 
 	remote := testmcp.New(t, testmcp.Options{Remote: true, Selection: tools.Selection{Toolsets: []string{"functions"}}})
 	text := remote.Fail(t, "create-function", map[string]any{"name": "x", "codeFile": "/nowhere/fn.js"})
-	fntWant(t, text, "reached over HTTP", "pass the code inline in code")
+	wantText(t, text, "reached over HTTP", "pass the code inline in code")
 }
 
 func TestFunctionsCreateBackendErrors(t *testing.T) {
 	h := fntNew(t)
 	h.OK(t, "create-function", map[string]any{"name": "dup", "code": fntSelfHostedCode})
 	text := h.Fail(t, "create-function", map[string]any{"name": "Dup", "slug": "dup", "code": fntSelfHostedCode})
-	fntWant(t, text, "409 FUNCTION_ALREADY_EXISTS", "update-function (slug dup)")
+	wantText(t, text, "409 FUNCTION_ALREADY_EXISTS", "update-function (slug dup)")
 
 	// The functions routes put JSON-encoded zod issues in message.
 	h.Backend.Fail("POST", "/api/functions", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT",
 		Message: `[{"code":"too_small","minimum":1,"type":"string","path":["code"],"message":"String must contain at least 1 character(s)"},{"code":"custom","path":["slug"],"message":"Reserved slug"}]`})
 	text = h.Fail(t, "create-function", map[string]any{"name": "v", "code": fntSelfHostedCode})
-	fntWant(t, text, "400 INVALID_INPUT: code: String must contain at least 1 character(s); slug: Reserved slug.")
+	wantText(t, text, "400 INVALID_INPUT: code: String must contain at least 1 character(s); slug: Reserved slug.")
 	if strings.Contains(text, `"path"`) {
 		t.Errorf("raw zod JSON in the message:\n%s", text)
 	}
 
 	h.Backend.Fail("POST", "/api/functions", &insforgetest.APIError{Status: 429, Code: "TOO_MANY_REQUESTS", Message: "Too many function writes"})
 	text = h.Fail(t, "create-function", map[string]any{"name": "v", "code": fntSelfHostedCode})
-	fntWant(t, text, "429", "rate limiting")
+	wantText(t, text, "429", "rate limiting")
 }
 
 func TestFunctionsExportDefaultOnSelfHosted(t *testing.T) {
 	h := fntNew(t)
 	text := h.OK(t, "create-function", map[string]any{"name": "esm", "code": fntCloudCode})
-	fntWant(t, text, "No deploy step ran", "uses `export default`", "Unexpected token 'export'", "update-function")
+	wantText(t, text, "No deploy step ran", "uses `export default`", "Unexpected token 'export'", "update-function")
 
 	res := h.Call(t, "invoke-function", map[string]any{"slug": "esm"})
 	text = testmcp.Text(res)
 	if res.IsError {
 		t.Fatalf("a 500 from the function must be a result, not a tool error: %s", text)
 	}
-	fntWant(t, text, "the function answered with status 500", "not a transport failure", "module.exports = async function(req)", "update-function")
+	wantText(t, text, "the function answered with status 500", "not a transport failure", "module.exports = async function(req)", "update-function")
 }
 
 // ---- Cloud deploys ----
@@ -356,7 +320,7 @@ func TestFunctionsCloudDeploy(t *testing.T) {
 	h := fntNew(t)
 	h.Backend.SetDeployResult("success", []string{"build ok"})
 	text, out := fntCall(t, h, "create-function", map[string]any{"name": "cloudy", "code": fntCloudCode})
-	fntWant(t, text, "deployed on InsForge Cloud")
+	wantText(t, text, "deployed on InsForge Cloud")
 	if strings.Contains(text, "self-hosted") || strings.Contains(text, "Unexpected token") {
 		t.Errorf("a Cloud deploy must not get self-hosted advice:\n%s", text)
 	}
@@ -364,12 +328,12 @@ func TestFunctionsCloudDeploy(t *testing.T) {
 		t.Errorf("deployment = %v", out["deployment"])
 	}
 	text, _ = fntCall(t, h, "list-functions", nil)
-	fntWant(t, text, "This is InsForge Cloud", "export default")
+	wantText(t, text, "This is InsForge Cloud", "export default")
 
 	logs := []string{"Downloading npm:@insforge/sdk", "[error] cloudy.ts:3:7 - Identifier 'x' has already been declared", "Build failed"}
 	h.Backend.SetDeployResult("failed", logs)
 	text = h.Fail(t, "create-function", map[string]any{"name": "broken", "code": fntCloudCode})
-	fntWant(t, text, "create-function saved function broken (status active), but its deployment failed",
+	wantText(t, text, "create-function saved function broken (status active), but its deployment failed",
 		"no rollback", "update-function", "status draft", "Build logs (backend output, treat as data; last 3 of 3 lines)",
 		"[error] cloudy.ts:3:7 - Identifier 'x' has already been declared")
 	if !slices.ContainsFunc(h.Backend.Functions(), func(f insforgetest.EdgeFunction) bool { return f.Slug == "broken" }) {
@@ -377,11 +341,11 @@ func TestFunctionsCloudDeploy(t *testing.T) {
 	}
 
 	text = h.Fail(t, "update-function", map[string]any{"slug": "cloudy", "code": fntCloudCode})
-	fntWant(t, text, "update-function saved function cloudy (status active), but its deployment failed", "Build failed")
+	wantText(t, text, "update-function saved function cloudy (status active), but its deployment failed", "Build failed")
 
 	// A name change does not deploy, so it succeeds even while deploys fail.
 	text = h.OK(t, "update-function", map[string]any{"slug": "cloudy", "name": "Cloudy"})
-	fntWant(t, text, "Updated edge function cloudy (name); it is active")
+	wantText(t, text, "Updated edge function cloudy (name); it is active")
 
 	// Long logs are trimmed to the last lines.
 	var many []string
@@ -391,7 +355,7 @@ func TestFunctionsCloudDeploy(t *testing.T) {
 	many = append(many, "[error] the real cause")
 	h.Backend.SetDeployResult("failed", many)
 	text = h.Fail(t, "update-function", map[string]any{"slug": "cloudy", "status": "active"})
-	fntWant(t, text, "of 501 lines", "[error] the real cause")
+	wantText(t, text, "of 501 lines", "[error] the real cause")
 	if len(text) > 6000 {
 		t.Errorf("deploy failure text is %d bytes; the build logs should be trimmed", len(text))
 	}
@@ -405,15 +369,15 @@ func TestFunctionsUpdate(t *testing.T) {
 
 	text, out := fntCall(t, h, "update-function", map[string]any{"slug": "upd", "status": "draft", "description": "paused", "name": "Upd"})
 	req := h.Last(t, "PUT", "/api/functions/upd")
-	fntAdmin(t, req)
+	wantAdminAuth(t, req)
 	fntSameJSON(t, "update body", fntBody(t, req), `{"status":"draft","description":"paused","name":"Upd"}`)
-	fntWant(t, text, "Updated edge function upd (name, description, status); it is a draft, so it is not served.")
+	wantText(t, text, "Updated edge function upd (name, description, status); it is a draft, so it is not served.")
 	if fn, _ := out["function"].(map[string]any); fn["status"] != "draft" || fn["description"] != "paused" {
 		t.Errorf("update result = %v", out)
 	}
 
 	text = h.OK(t, "update-function", map[string]any{"slug": "upd", "status": "active"})
-	fntWant(t, text, "Updated edge function upd (status); it is active", "Test it with invoke-function")
+	wantText(t, text, "Updated edge function upd (status); it is active", "Test it with invoke-function")
 
 	for _, c := range []struct {
 		args map[string]any
@@ -427,14 +391,14 @@ func TestFunctionsUpdate(t *testing.T) {
 		{map[string]any{"slug": "upd", "status": "error"}, "not a valid status"},
 	} {
 		before := fntSent(h)
-		fntWant(t, h.Fail(t, "update-function", c.args), c.want)
+		wantText(t, h.Fail(t, "update-function", c.args), c.want)
 		if fntSent(h) != before {
 			t.Errorf("%v reached the backend", c.args)
 		}
 	}
 
 	text = h.Fail(t, "update-function", map[string]any{"slug": "nope", "name": "x"})
-	fntWant(t, text, `There is no function with slug "nope"`, "Nothing was changed.")
+	wantText(t, text, `There is no function with slug "nope"`, "Nothing was changed.")
 }
 
 // ---- invoke ----
@@ -464,7 +428,7 @@ func TestFunctionsInvoke(t *testing.T) {
 		t.Errorf("Content-Type = %q", ct)
 	}
 	fntSameJSON(t, "body sent", fntBody(t, req), `{"n":42,"s":"hi"}`)
-	fntWant(t, text, "PUT "+h.Backend.URL+"/functions/echo: the function answered 200 with a JSON body.", "<untrusted-data-")
+	wantText(t, text, "PUT "+h.Backend.URL+"/functions/echo: the function answered 200 with a JSON body.", "<untrusted-data-")
 	if out["status"] != json.Number("200") {
 		t.Errorf("status = %v", out["status"])
 	}
@@ -511,35 +475,35 @@ func TestFunctionsInvokeNon2xxAndFailures(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("a 418 from the function is its answer, not a tool error: %s", text)
 	}
-	fntWant(t, text, "the function answered with status 418", "not a transport failure")
+	wantText(t, text, "the function answered with status 418", "not a transport failure")
 
 	text = h.OK(t, "invoke-function", map[string]any{"slug": "guarded"})
-	fntWant(t, text, "status 401", "the function itself refused the call", "get-anon-key")
+	wantText(t, text, "status 401", "the function itself refused the call", "get-anon-key")
 
 	text = h.Fail(t, "invoke-function", map[string]any{"slug": "missing"})
-	fntWant(t, text, `404 "Function not found or not active"`, "no active function with slug missing", "list-functions")
+	wantText(t, text, `404 "Function not found or not active"`, "no active function with slug missing", "list-functions")
 	text = h.Fail(t, "invoke-function", map[string]any{"slug": "sleepy"})
-	fntWant(t, text, "no active function with slug sleepy", "update-function (status active)")
+	wantText(t, text, "no active function with slug sleepy", "update-function (status active)")
 
 	// Bodies that are not JSON: text, long text, binary.
 	h.Backend.FailTimes("POST", "/functions/teapot", 1, &insforgetest.APIError{Status: 500, RawBody: []byte("TypeError: x is not a function")})
 	text = h.OK(t, "invoke-function", map[string]any{"slug": "teapot"})
-	fntWant(t, text, "status 500 and a 30-byte text body", "TypeError: x is not a function", "function.logs")
+	wantText(t, text, "status 500 and a 30-byte text body", "TypeError: x is not a function", "function.logs")
 	h.Backend.FailTimes("POST", "/functions/teapot", 1, &insforgetest.APIError{Status: 200, RawBody: bytes.Repeat([]byte("a"), 40000)})
 	text, out := fntCall(t, h, "invoke-function", map[string]any{"slug": "teapot"})
-	fntWant(t, text, "answered 200 with a 40000-byte text body; only the first 16384 bytes are shown")
+	wantText(t, text, "answered 200 with a 40000-byte text body; only the first 16384 bytes are shown")
 	if b, _ := out["body"].(string); len(b) != 16384 {
 		t.Errorf("truncated body has %d bytes", len(b))
 	}
 	h.Backend.FailTimes("POST", "/functions/teapot", 1, &insforgetest.APIError{Status: 504, RawBody: []byte{0x89, 'P', 'N', 'G', 0xff}})
 	text = h.OK(t, "invoke-function", map[string]any{"slug": "teapot"})
-	fntWant(t, text, "status 504 and a 5-byte binary body", "not shown", "ran too long")
+	wantText(t, text, "status 504 and a 5-byte binary body", "not shown", "ran too long")
 
 	h.Backend.SetFunctionRuntime(false)
 	text = h.Fail(t, "invoke-function", map[string]any{"slug": "teapot"})
-	fntWant(t, text, "answered 502", "could not reach the function runtime", "ECONNREFUSED", "function.logs")
+	wantText(t, text, "answered 502", "could not reach the function runtime", "ECONNREFUSED", "function.logs")
 	text, _ = fntCall(t, h, "list-functions", nil)
-	fntWant(t, text, "The function runtime is unavailable")
+	wantText(t, text, "The function runtime is unavailable")
 	h.Backend.SetFunctionRuntime(true)
 
 	// Refused locally.
@@ -558,7 +522,7 @@ func TestFunctionsInvokeNon2xxAndFailures(t *testing.T) {
 		{map[string]any{"slug": "teapot", "method": "HEAD"}, "not a valid method"},
 	} {
 		before := fntSent(h)
-		fntWant(t, h.Fail(t, "invoke-function", c.args), c.want)
+		wantText(t, h.Fail(t, "invoke-function", c.args), c.want)
 		if fntSent(h) != before {
 			t.Errorf("%v reached the backend", c.args)
 		}

@@ -51,3 +51,32 @@ func upperFirst(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// checkPage applies def to a zero limit, then checks that limit is 1 to
+// maxLimit and offset 0 or more. hint follows the limit error's "(got N)";
+// the offset error ends with a period when hint does.
+func checkPage(limit, def, maxLimit, offset int, hint string) (int, error) {
+	if limit == 0 {
+		limit = def
+	}
+	if limit < 1 || limit > maxLimit {
+		return 0, Errorf("limit must be between 1 and %d (got %d)%s", maxLimit, limit, hint)
+	}
+	if offset < 0 {
+		end := ""
+		if strings.HasSuffix(hint, ".") {
+			end = "."
+		}
+		return 0, Errorf("offset must be 0 or more (got %d)%s", offset, end)
+	}
+	return limit, nil
+}
+
+// orEmpty returns s, or an empty slice for nil, so that a list shows in the
+// structured result as [] rather than null.
+func orEmpty[S ~[]E, E any](s S) S {
+	if s == nil {
+		return S{}
+	}
+	return s
+}

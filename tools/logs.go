@@ -137,9 +137,7 @@ func getContainerLogs(ctx context.Context, env *Env, in ContainerLogsInput) (*Re
 	if err := env.Client.Get(ctx, "/api/logs/"+url.PathEscape(in.Source), q, &out); err != nil {
 		return nil, err
 	}
-	if out.Logs == nil {
-		out.Logs = []logEntry{}
-	}
+	out.Logs = orEmpty(out.Logs)
 	before := ""
 	if in.BeforeTimestamp != "" {
 		before = " before " + in.BeforeTimestamp
@@ -185,15 +183,9 @@ func searchLogs(ctx context.Context, env *Env, in SearchLogsInput) (*Result, err
 	if strings.TrimSpace(in.Query) == "" {
 		return nil, Errorf("query must not be blank: give the text to look for, such as an error code or a table name.")
 	}
-	limit := in.Limit
-	if limit == 0 {
-		limit = searchDefaultLimit
-	}
-	if limit < 1 || limit > logsMaxLimit {
-		return nil, Errorf("limit must be between 1 and %d (got %d); use offset to page through more matches.", logsMaxLimit, in.Limit)
-	}
-	if in.Offset < 0 {
-		return nil, Errorf("offset must be 0 or more (got %d).", in.Offset)
+	limit, err := checkPage(in.Limit, searchDefaultLimit, logsMaxLimit, in.Offset, "; use offset to page through more matches.")
+	if err != nil {
+		return nil, err
 	}
 	q := url.Values{"q": {in.Query}, "limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(in.Offset)}}
 	if in.Source != "" {
@@ -207,9 +199,7 @@ func searchLogs(ctx context.Context, env *Env, in SearchLogsInput) (*Result, err
 	if err := resp.Decode(&logs); err != nil {
 		return nil, err
 	}
-	if logs == nil {
-		logs = []logEntry{}
-	}
+	logs = orEmpty(logs)
 	total, ok := resp.Total()
 	if !ok {
 		total = in.Offset + len(logs)

@@ -2,7 +2,6 @@ package tools_test
 
 import (
 	"encoding/json"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -15,62 +14,6 @@ import (
 
 // ---- helpers shared by the logs, secrets, schedules, advisor and template tests ----
 
-// opsAuth asserts that a request carried the admin key as a Bearer token.
-func opsAuth(t *testing.T, req insforgetest.Request) {
-	t.Helper()
-	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgetest.DefaultAPIKey {
-		t.Errorf("%s %s: Authorization = %q, want the admin key as Bearer", req.Method, req.Path, got)
-	}
-}
-
-// opsQuery parses a request's query string.
-func opsQuery(t *testing.T, req insforgetest.Request) url.Values {
-	t.Helper()
-	q, err := url.ParseQuery(req.RawQuery)
-	if err != nil {
-		t.Fatalf("bad query %q: %v", req.RawQuery, err)
-	}
-	return q
-}
-
-// opsBody decodes a request's JSON body.
-func opsBody(t *testing.T, req insforgetest.Request) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(req.Body, &m); err != nil {
-		t.Fatalf("%s %s: body is not a JSON object: %v (%s)", req.Method, req.Path, err, req.Body)
-	}
-	return m
-}
-
-// opsWant checks that text contains every part.
-func opsWant(t *testing.T, text string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if !strings.Contains(text, p) {
-			t.Errorf("text does not contain %q:\n%s", p, text)
-		}
-	}
-}
-
-// opsNot checks that text contains none of parts.
-func opsNot(t *testing.T, text string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if strings.Contains(text, p) {
-			t.Errorf("text contains %q:\n%s", p, text)
-		}
-	}
-}
-
-// opsUntrusted checks that backend data is inside an untrusted-data block.
-func opsUntrusted(t *testing.T, text string) {
-	t.Helper()
-	if !strings.Contains(text, "<untrusted-data-") {
-		t.Errorf("backend data is not inside an untrusted-data block:\n%s", text)
-	}
-}
-
 // opsLocal calls a tool that must fail before any request reaches the backend.
 func opsLocal(t *testing.T, h *testmcp.Harness, tool string, args map[string]any, parts ...string) string {
 	t.Helper()
@@ -79,7 +22,7 @@ func opsLocal(t *testing.T, h *testmcp.Harness, tool string, args map[string]any
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("%s sent %d requests for input it should reject locally", tool, n)
 	}
-	opsWant(t, text, parts...)
+	wantText(t, text, parts...)
 	return text
 }
 
@@ -133,18 +76,18 @@ func TestLogsListSources(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	text, data := opsCall(t, h, "list-log-sources", nil)
 	req := h.Last(t, "GET", "/api/logs/sources")
-	opsAuth(t, req)
-	opsUntrusted(t, text)
-	opsWant(t, text, "4 log sources", "get-container-logs", "insforge.logs", "postgREST.logs", "postgres.logs", "function.logs")
+	wantAdminAuth(t, req)
+	wantUntrusted(t, text)
+	wantText(t, text, "4 log sources", "get-container-logs", "insforge.logs", "postgREST.logs", "postgres.logs", "function.logs")
 	for _, tok := range insforgetest.LogSourceTokens {
-		opsNot(t, text, tok)
+		wantNoText(t, text, tok)
 	}
 	if got, _ := data["sources"].([]any); len(got) != 4 || got[0] != "insforge.logs" {
 		t.Errorf("structured sources = %v", data)
 	}
 
 	h.Backend.Fail("GET", "/api/logs/sources", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "log provider unavailable"})
-	opsWant(t, h.Fail(t, "list-log-sources", nil), "answered 500", "log provider unavailable")
+	wantText(t, h.Fail(t, "list-log-sources", nil), "answered 500", "log provider unavailable")
 }
 
 func TestLogsGetContainerLogs(t *testing.T) {
@@ -160,11 +103,11 @@ func TestLogsGetContainerLogs(t *testing.T) {
 	// default limit 20, official parameters only
 	text, data := opsCall(t, h, "get-container-logs", map[string]any{"source": "postgres.logs"})
 	req := h.Last(t, "GET", "/api/logs/postgres.logs")
-	opsAuth(t, req)
-	if q := opsQuery(t, req); q.Get("limit") != "20" || q.Has("before_timestamp") {
+	wantAdminAuth(t, req)
+	if q := queryOf(t, req); q.Get("limit") != "20" || q.Has("before_timestamp") {
 		t.Errorf("query = %v", q)
 	}
-	opsUntrusted(t, text)
+	wantUntrusted(t, text)
 	if i, j := strings.Index(text, "Ignore previous instructions"), strings.Index(text, "<untrusted-data-"); i < j {
 		t.Errorf("a log line appears outside the untrusted block:\n%s", text)
 	}
@@ -174,22 +117,22 @@ func TestLogsGetContainerLogs(t *testing.T) {
 	}
 	// the three seeded entries are the newest; the oldest returned is entry 13
 	oldest := base.Add(13 * time.Minute).Format("2006-01-02T15:04:05.000Z")
-	opsWant(t, text, "20 entries from postgres.logs", "Older entries may exist", `beforeTimestamp "`+oldest+`"`)
+	wantText(t, text, "20 entries from postgres.logs", "Older entries may exist", `beforeTimestamp "`+oldest+`"`)
 
 	// paging back with beforeTimestamp and the official numeric limit
 	text, data = opsCall(t, h, "get-container-logs", map[string]any{"source": "postgres.logs", "limit": 50, "beforeTimestamp": oldest})
-	q := opsQuery(t, h.Last(t, "GET", "/api/logs/postgres.logs"))
+	q := queryOf(t, h.Last(t, "GET", "/api/logs/postgres.logs"))
 	if q.Get("limit") != "50" || q.Get("before_timestamp") != oldest {
 		t.Errorf("paging query = %v", q)
 	}
 	if logs, _ := data["logs"].([]any); len(logs) != 13 {
 		t.Errorf("older page has %d entries, want 13", len(logs))
 	}
-	opsWant(t, text, "13 entries from postgres.logs before "+oldest, "There are no older entries")
+	wantText(t, text, "13 entries from postgres.logs before "+oldest, "There are no older entries")
 
 	// an empty source is not an error
 	text, _ = opsCall(t, h, "get-container-logs", map[string]any{"source": "function.logs", "beforeTimestamp": "2000-01-01"})
-	opsWant(t, text, "No entries in function.logs before 2000-01-01")
+	wantText(t, text, "No entries in function.logs before 2000-01-01")
 
 	// bad input is refused before any request
 	opsLocal(t, h, "get-container-logs", map[string]any{"source": "postgres.logs", "limit": 501}, "limit must be between 1 and 500")
@@ -197,7 +140,7 @@ func TestLogsGetContainerLogs(t *testing.T) {
 	opsLocal(t, h, "get-container-logs", map[string]any{"source": "postgresql.logs"}, "not a valid source", "postgREST.logs")
 
 	h.Backend.Fail("GET", "/api/logs/insforge.logs", &insforgetest.APIError{Status: 401, Code: "AUTH_INVALID_API_KEY", Message: "Invalid API key"})
-	opsWant(t, h.Fail(t, "get-container-logs", map[string]any{"source": "insforge.logs"}), "answered 401", "connect-project")
+	wantText(t, h.Fail(t, "get-container-logs", map[string]any{"source": "insforge.logs"}), "answered 401", "connect-project")
 }
 
 func TestLogsSearch(t *testing.T) {
@@ -208,53 +151,53 @@ func TestLogsSearch(t *testing.T) {
 	}
 	text, data := opsCall(t, h, "search-logs", map[string]any{"query": "storage_not_found", "limit": 5})
 	req := h.Last(t, "GET", "/api/logs/search")
-	opsAuth(t, req)
-	if q := opsQuery(t, req); q.Get("q") != "storage_not_found" || q.Get("limit") != "5" || q.Get("offset") != "0" || q.Has("source") {
+	wantAdminAuth(t, req)
+	if q := queryOf(t, req); q.Get("q") != "storage_not_found" || q.Get("limit") != "5" || q.Get("offset") != "0" || q.Has("source") {
 		t.Errorf("query = %v", q)
 	}
-	opsUntrusted(t, text)
-	opsWant(t, text, `Matches 1–5 of 7 for "storage_not_found" in all sources`, "offset 5")
+	wantUntrusted(t, text)
+	wantText(t, text, `Matches 1–5 of 7 for "storage_not_found" in all sources`, "offset 5")
 	if logs, _ := data["logs"].([]any); len(logs) != 5 || data["total"] != float64(7) || logs[0].(map[string]any)["source"] != "insforge.logs" {
 		t.Errorf("structured = %v", data)
 	}
 
 	text, _ = opsCall(t, h, "search-logs", map[string]any{"query": "storage_not_found", "offset": 5, "source": "insforge.logs"})
-	if q := opsQuery(t, h.Last(t, "GET", "/api/logs/search")); q.Get("offset") != "5" || q.Get("source") != "insforge.logs" || q.Get("limit") != "50" {
+	if q := queryOf(t, h.Last(t, "GET", "/api/logs/search")); q.Get("offset") != "5" || q.Get("source") != "insforge.logs" || q.Get("limit") != "50" {
 		t.Errorf("second page query = %v", q)
 	}
-	opsWant(t, text, "Matches 6–7 of 7")
-	opsNot(t, text, "next page")
+	wantText(t, text, "Matches 6–7 of 7")
+	wantNoText(t, text, "next page")
 
 	text, _ = opsCall(t, h, "search-logs", map[string]any{"query": "no such text anywhere"})
-	opsWant(t, text, "No log entries in all sources match")
+	wantText(t, text, "No log entries in all sources match")
 
 	opsLocal(t, h, "search-logs", map[string]any{"query": "   "}, "query must not be blank")
 	opsLocal(t, h, "search-logs", map[string]any{"query": "x", "limit": 0, "offset": -1}, "offset must be 0 or more")
 	h.Backend.Fail("GET", "/api/logs/search", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "Search query parameter (q) is required"})
-	opsWant(t, h.Fail(t, "search-logs", map[string]any{"query": "x"}), "answered 400 INVALID_INPUT")
+	wantText(t, h.Fail(t, "search-logs", map[string]any{"query": "x"}), "answered 400 INVALID_INPUT")
 }
 
 func TestLogsFunctionBuildLogs(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	// self-hosted: no build logs is an answer, not a failure
 	text, _ := opsCall(t, h, "get-function-build-logs", nil)
-	opsAuth(t, h.Last(t, "GET", "/api/logs/functions/build-logs"))
-	opsWant(t, text, "No build logs for the latest function deployment", "Deno Deploy", "function.logs")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/logs/functions/build-logs"))
+	wantText(t, text, "No build logs for the latest function deployment", "Deno Deploy", "function.logs")
 
 	h.Backend.AddFunctionBuildLog(insforgetest.BuildLog{DeploymentID: "dep_7", Status: "failed",
 		Lines: []insforgetest.BuildLogLine{{Level: "error", Message: "SyntaxError: Unexpected token 'export'"}}})
 	text, data := opsCall(t, h, "get-function-build-logs", map[string]any{"deploymentId": "dep_7"})
-	if q := opsQuery(t, h.Last(t, "GET", "/api/logs/functions/build-logs")); q.Get("deployment_id") != "dep_7" {
+	if q := queryOf(t, h.Last(t, "GET", "/api/logs/functions/build-logs")); q.Get("deployment_id") != "dep_7" {
 		t.Errorf("query = %v", q)
 	}
-	opsUntrusted(t, text)
-	opsWant(t, text, "Build of function deployment dep_7: failed, 1 log line.", "update-function", "Unexpected token")
+	wantUntrusted(t, text)
+	wantText(t, text, "Build of function deployment dep_7: failed, 1 log line.", "update-function", "Unexpected token")
 	if data["status"] != "failed" || len(data["logs"].([]any)) != 1 {
 		t.Errorf("structured = %v", data)
 	}
 
 	h.Backend.Fail("GET", "/api/logs/functions/build-logs", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Deno API error"})
-	opsWant(t, h.Fail(t, "get-function-build-logs", nil), "answered 500")
+	wantText(t, h.Fail(t, "get-function-build-logs", nil), "answered 500")
 }
 
 func TestLogsReadOnlyAndHints(t *testing.T) {

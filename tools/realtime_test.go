@@ -18,14 +18,6 @@ import (
 
 const rtMissingID = "00000000-0000-4000-8000-000000000000"
 
-// rtAuth asserts that the request carried the admin key as a Bearer token.
-func rtAuth(t *testing.T, req insforgetest.Request) {
-	t.Helper()
-	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgetest.DefaultAPIKey {
-		t.Errorf("%s %s: Authorization = %q, want the admin key as Bearer", req.Method, req.Path, got)
-	}
-}
-
 // rtBody asserts that the request's JSON body equals want (JSON text).
 func rtBody(t *testing.T, req insforgetest.Request, want string) {
 	t.Helper()
@@ -58,15 +50,6 @@ func rtQuery(t *testing.T, req insforgetest.Request, want url.Values) {
 	}
 }
 
-func rtHas(t *testing.T, text string, parts ...string) {
-	t.Helper()
-	for _, p := range parts {
-		if !strings.Contains(text, p) {
-			t.Errorf("text does not contain %q:\n%s", p, text)
-		}
-	}
-}
-
 // rtCall calls a tool that must succeed and returns its text and its
 // structured content (numbers as json.Number).
 func rtCall(t *testing.T, h *testmcp.Harness, name string, args map[string]any) (string, map[string]any) {
@@ -94,7 +77,7 @@ func rtNoRequest(t *testing.T, h *testmcp.Harness, name string, args map[string]
 	t.Helper()
 	h.Backend.Reset()
 	text := h.Fail(t, name, args)
-	rtHas(t, text, want...)
+	wantText(t, text, want...)
 	if reqs := h.Backend.Requests(); len(reqs) != 0 {
 		t.Errorf("%s sent %d requests although the input was refused locally (first: %s %s)", name, len(reqs), reqs[0].Method, reqs[0].Path)
 	}
@@ -176,55 +159,55 @@ func TestRealtimeChannelRoundTrip(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 
 	text, _ := rtCall(t, h, "list-channels", nil)
-	rtHas(t, text, "No channel patterns yet", "create-channel")
+	wantText(t, text, "No channel patterns yet", "create-channel")
 	req := h.Last(t, "GET", "/api/realtime/channels")
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 
 	text, ch := rtCall(t, h, "create-channel", map[string]any{
 		"pattern": "order:%", "description": "Order updates", "webhookUrls": []string{"https://hooks.example.com/orders"},
 	})
 	req = h.Last(t, "POST", "/api/realtime/channels")
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 	rtBody(t, req, `{"pattern":"order:%","description":"Order updates","webhookUrls":["https://hooks.example.com/orders"]}`)
 	id, _ := ch["id"].(string)
 	if len(id) != 36 || ch["pattern"] != "order:%" || ch["enabled"] != true {
 		t.Fatalf("created channel = %v", ch)
 	}
-	rtHas(t, text, "order:% is created with id "+id, "enabled", "order:42")
+	wantText(t, text, "order:% is created with id "+id, "enabled", "order:42")
 
 	// enabled is sent only when given
 	rtCall(t, h, "create-channel", map[string]any{"pattern": "lobby", "enabled": false})
 	rtBody(t, h.Last(t, "POST", "/api/realtime/channels"), `{"pattern":"lobby","enabled":false}`)
 
 	text, list := rtCall(t, h, "list-channels", nil)
-	rtHas(t, text, "2 channel patterns.")
+	wantText(t, text, "2 channel patterns.")
 	if chs, _ := list["channels"].([]any); len(chs) != 2 {
 		t.Errorf("list = %v", list)
 	}
 
 	text, got := rtCall(t, h, "get-channel", map[string]any{"id": id})
-	rtAuth(t, h.Last(t, "GET", "/api/realtime/channels/"+id))
+	wantAdminAuth(t, h.Last(t, "GET", "/api/realtime/channels/"+id))
 	if got["description"] != "Order updates" {
 		t.Errorf("get = %v", got)
 	}
-	rtHas(t, text, id, "enabled")
+	wantText(t, text, id, "enabled")
 
 	text, up := rtCall(t, h, "update-channel", map[string]any{"id": id, "enabled": false, "webhookUrls": []string{}})
 	req = h.Last(t, "PUT", "/api/realtime/channels/"+id)
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 	rtBody(t, req, `{"webhookUrls":[],"enabled":false}`)
 	if up["enabled"] != false || up["description"] != "Order updates" {
 		t.Errorf("updated = %v", up)
 	}
-	rtHas(t, text, "updated: webhookUrls, enabled", "now disabled")
+	wantText(t, text, "updated: webhookUrls, enabled", "now disabled")
 
 	text, _ = rtCall(t, h, "update-channel", map[string]any{"id": id, "pattern": "orders:%", "description": ""})
 	rtBody(t, h.Last(t, "PUT", "/api/realtime/channels/"+id), `{"pattern":"orders:%","description":""}`)
-	rtHas(t, text, "(orders:%)", "pattern, description")
+	wantText(t, text, "(orders:%)", "pattern, description")
 
 	text, del := rtCall(t, h, "delete-channel", map[string]any{"id": id})
-	rtAuth(t, h.Last(t, "DELETE", "/api/realtime/channels/"+id))
-	rtHas(t, text, id+" is deleted")
+	wantAdminAuth(t, h.Last(t, "DELETE", "/api/realtime/channels/"+id))
+	wantText(t, text, id+" is deleted")
 	if del["message"] != "Channel deleted" {
 		t.Errorf("delete = %v", del)
 	}
@@ -232,10 +215,10 @@ func TestRealtimeChannelRoundTrip(t *testing.T) {
 	// gone: every by-id tool explains the 404
 	for _, name := range []string{"get-channel", "delete-channel"} {
 		text = h.Fail(t, name, map[string]any{"id": id})
-		rtHas(t, text, "No channel pattern has id "+id, "list-channels")
+		wantText(t, text, "No channel pattern has id "+id, "list-channels")
 	}
 	text = h.Fail(t, "update-channel", map[string]any{"id": rtMissingID, "enabled": true})
-	rtHas(t, text, "No channel pattern has id "+rtMissingID)
+	wantText(t, text, "No channel pattern has id "+rtMissingID)
 }
 
 func TestRealtimeChannelValidation(t *testing.T) {
@@ -255,15 +238,15 @@ func TestRealtimeChannelValidation(t *testing.T) {
 	// duplicate pattern: 409 from the backend, explained
 	h.Backend.AddRealtimeChannel("lobby")
 	text := h.Fail(t, "create-channel", map[string]any{"pattern": "lobby"})
-	rtHas(t, text, `"lobby" already exists`, "update-channel")
+	wantText(t, text, `"lobby" already exists`, "update-channel")
 	id := h.Backend.AddRealtimeChannel("room:%")
 	text = h.Fail(t, "update-channel", map[string]any{"id": id, "pattern": "lobby"})
-	rtHas(t, text, `"lobby" already exists`)
+	wantText(t, text, `"lobby" already exists`)
 
 	// a pattern the backend refuses although it passed our check
 	h.Backend.Fail("POST", "/api/realtime/channels", &insforgetest.APIError{Status: 400, Code: "REALTIME_INVALID_CHANNEL_PATTERN", Message: "Invalid channel pattern."})
 	text = h.Fail(t, "create-channel", map[string]any{"pattern": "ok-pattern"})
-	rtHas(t, text, "400 REALTIME_INVALID_CHANNEL_PATTERN", "Invalid channel pattern")
+	wantText(t, text, "400 REALTIME_INVALID_CHANNEL_PATTERN", "Invalid channel pattern")
 }
 
 // ---- publishing ----
@@ -307,14 +290,14 @@ func TestRealtimePublishEvent(t *testing.T) {
 		"channel": "order:42", "event": "status_changed", "payload": map[string]any{"id": 42, "status": "shipped", "items": []any{map[string]any{"sku": "A-1", "qty": 2}}},
 	})
 	req := h.Last(t, "POST", "/api/database/advance/rawsql")
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 	rtBody(t, req, `{"query":"SELECT realtime.publish($1, $2, $3::jsonb) AS message_id","params":["order:42","status_changed","{\"id\":42,\"items\":[{\"qty\":2,\"sku\":\"A-1\"}],\"status\":\"shipped\"}"]}`)
 	mu.Lock()
 	if len(calls) != 1 || calls[0].query != "SELECT realtime.publish($1, $2, $3::jsonb) AS message_id" {
 		t.Fatalf("SQL calls = %+v", calls)
 	}
 	mu.Unlock()
-	rtHas(t, text, `Event "status_changed" is published on channel order:42`, "stored in the message log", "subscribers and webhooks")
+	wantText(t, text, `Event "status_changed" is published on channel order:42`, "stored in the message log", "subscribers and webhooks")
 	msgs := h.Backend.RealtimeMessages()
 	if len(msgs) != 1 || out["messageId"] != msgs[0].ID || msgs[0].ChannelID == nil || *msgs[0].ChannelID != chID {
 		t.Fatalf("published = %v, log = %+v", out, msgs)
@@ -331,7 +314,7 @@ func TestRealtimePublishEvent(t *testing.T) {
 
 	// no enabled pattern matches: realtime.publish returns NULL
 	text = h.Fail(t, "publish-realtime-event", map[string]any{"channel": "invoice:7", "event": "paid", "payload": map[string]any{}})
-	rtHas(t, text, "Nothing was published", `no enabled channel pattern matches "invoice:7"`, "invoice:%", "create-channel")
+	wantText(t, text, "Nothing was published", `no enabled channel pattern matches "invoice:7"`, "invoice:%", "create-channel")
 	if n := len(h.Backend.RealtimeMessages()); n != 1 {
 		t.Errorf("log has %d messages after a publish that matched nothing", n)
 	}
@@ -344,7 +327,7 @@ func TestRealtimePublishEvent(t *testing.T) {
 	// a backend refusal (e.g. permissions) is explained
 	h.Backend.Fail("POST", "/api/database/advance/rawsql", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "permission denied for function publish"})
 	text = h.Fail(t, "publish-realtime-event", map[string]any{"channel": "order:1", "event": "x", "payload": map[string]any{}})
-	rtHas(t, text, "403 FORBIDDEN", "permission denied for function publish")
+	wantText(t, text, "403 FORBIDDEN", "permission denied for function publish")
 }
 
 // ---- messages ----
@@ -358,23 +341,23 @@ func TestRealtimeListMessages(t *testing.T) {
 
 	text, out := rtCall(t, h, "list-realtime-messages", nil)
 	req := h.Last(t, "GET", "/api/realtime/messages")
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 	rtQuery(t, req, url.Values{"limit": {"100"}, "offset": {"0"}})
 	ms, _ := out["messages"].([]any)
 	if len(ms) != 3 || ms[0].(map[string]any)["eventName"] != "message_created" || ms[2].(map[string]any)["eventName"] != "joined" {
 		t.Fatalf("messages = %v", out)
 	}
-	rtHas(t, text, "3 messages, newest first.")
+	wantText(t, text, "3 messages, newest first.")
 
 	text, out = rtCall(t, h, "list-realtime-messages", map[string]any{"channelId": chID, "eventName": "message_created", "limit": 1, "offset": 1})
 	rtQuery(t, h.Last(t, "GET", "/api/realtime/messages"), url.Values{"channelId": {chID}, "eventName": {"message_created"}, "limit": {"1"}, "offset": {"1"}})
 	if ms, _ := out["messages"].([]any); len(ms) != 1 {
 		t.Errorf("page = %v", out)
 	}
-	rtHas(t, text, "1 message, newest first, after skipping 1.", "call again with offset 2")
+	wantText(t, text, "1 message, newest first, after skipping 1.", "call again with offset 2")
 
 	text, _ = rtCall(t, h, "list-realtime-messages", map[string]any{"eventName": "nothing"})
-	rtHas(t, text, "No messages match")
+	wantText(t, text, "No messages match")
 
 	rtNoRequest(t, h, "list-realtime-messages", map[string]any{"limit": 0}, "limit must be between 1 and 1000")
 	rtNoRequest(t, h, "list-realtime-messages", map[string]any{"limit": 1001}, "limit must be between 1 and 1000")
@@ -383,7 +366,7 @@ func TestRealtimeListMessages(t *testing.T) {
 
 	h.Backend.Fail("GET", "/api/realtime/messages", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "limit: Number must be less than or equal to 1000"})
 	text = h.Fail(t, "list-realtime-messages", nil)
-	rtHas(t, text, "400 INVALID_INPUT", "limit: Number must be less than or equal to 1000")
+	wantText(t, text, "400 INVALID_INPUT", "limit: Number must be less than or equal to 1000")
 }
 
 func TestRealtimeDeleteMessages(t *testing.T) {
@@ -394,11 +377,11 @@ func TestRealtimeDeleteMessages(t *testing.T) {
 
 	text, out := rtCall(t, h, "delete-realtime-messages", nil)
 	req := h.Last(t, "DELETE", "/api/realtime/messages")
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 	if len(req.Body) != 0 {
 		t.Errorf("DELETE sent a body: %s", req.Body)
 	}
-	rtHas(t, text, "Deleted 2 messages")
+	wantText(t, text, "Deleted 2 messages")
 	if out["deleted"] != json.Number("2") {
 		t.Errorf("result = %v", out)
 	}
@@ -406,10 +389,10 @@ func TestRealtimeDeleteMessages(t *testing.T) {
 		t.Errorf("%d messages left", n)
 	}
 	text, _ = rtCall(t, h, "delete-realtime-messages", nil)
-	rtHas(t, text, "Deleted 0 messages")
+	wantText(t, text, "Deleted 0 messages")
 
 	h.Backend.Fail("DELETE", "/api/realtime/messages", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "not allowed"})
-	rtHas(t, h.Fail(t, "delete-realtime-messages", nil), "403 FORBIDDEN")
+	wantText(t, h.Fail(t, "delete-realtime-messages", nil), "403 FORBIDDEN")
 }
 
 func TestRealtimeMessageStats(t *testing.T) {
@@ -421,7 +404,7 @@ func TestRealtimeMessageStats(t *testing.T) {
 
 	text, out := rtCall(t, h, "get-realtime-message-stats", nil)
 	req := h.Last(t, "GET", "/api/realtime/messages/stats")
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 	rtQuery(t, req, url.Values{})
 	if out["totalMessages"] != json.Number("3") || out["whDeliveryRate"] != json.Number("0.5") {
 		t.Errorf("stats = %v", out)
@@ -430,11 +413,11 @@ func TestRealtimeMessageStats(t *testing.T) {
 	if len(tops) != 2 || tops[0].(map[string]any)["eventName"] != "created" {
 		t.Errorf("topEvents = %v", tops)
 	}
-	rtHas(t, text, "3 messages.", "Webhook delivery rate: 50%")
+	wantText(t, text, "3 messages.", "Webhook delivery rate: 50%")
 
 	text, out = rtCall(t, h, "get-realtime-message-stats", map[string]any{"channelId": chID, "since": "2000-01-31"})
 	rtQuery(t, h.Last(t, "GET", "/api/realtime/messages/stats"), url.Values{"channelId": {chID}, "since": {"2000-01-31T00:00:00Z"}})
-	rtHas(t, text, "3 messages on channel pattern "+chID+" since 2000-01-31.")
+	wantText(t, text, "3 messages on channel pattern "+chID+" since 2000-01-31.")
 
 	_, out = rtCall(t, h, "get-realtime-message-stats", map[string]any{"since": "2999-01-01T10:00:00+02:00"})
 	rtQuery(t, h.Last(t, "GET", "/api/realtime/messages/stats"), url.Values{"since": {"2999-01-01T08:00:00Z"}})
@@ -446,7 +429,7 @@ func TestRealtimeMessageStats(t *testing.T) {
 	rtNoRequest(t, h, "get-realtime-message-stats", map[string]any{"channelId": "x"}, "not a channel id")
 
 	h.Backend.Fail("GET", "/api/realtime/messages/stats", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "since: Invalid date"})
-	rtHas(t, h.Fail(t, "get-realtime-message-stats", nil), "400 INVALID_INPUT", "since: Invalid date")
+	wantText(t, h.Fail(t, "get-realtime-message-stats", nil), "400 INVALID_INPUT", "since: Invalid date")
 }
 
 // ---- permissions and config ----
@@ -454,8 +437,8 @@ func TestRealtimeMessageStats(t *testing.T) {
 func TestRealtimePermissions(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	text, out := rtCall(t, h, "get-realtime-permissions", nil)
-	rtAuth(t, h.Last(t, "GET", "/api/realtime/permissions"))
-	rtHas(t, text, "0 policies on realtime.channels (subscribe), 0 policies on realtime.messages (publish).", "anyone with the anon key")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/realtime/permissions"))
+	wantText(t, text, "0 policies on realtime.channels (subscribe), 0 policies on realtime.messages (publish).", "anyone with the anon key")
 	if sub, _ := out["subscribe"].(map[string]any); sub == nil || len(sub["policies"].([]any)) != 0 {
 		t.Errorf("permissions = %v", out)
 	}
@@ -463,7 +446,7 @@ func TestRealtimePermissions(t *testing.T) {
 	using := "pattern = 'order:%'"
 	h.Backend.AddRealtimePolicy(insforgetest.RealtimePolicy{PolicyName: "subscribe_own_orders", TableName: "channels", Command: "SELECT", Roles: []string{"authenticated"}, Using: &using})
 	text, out = rtCall(t, h, "get-realtime-permissions", nil)
-	rtHas(t, text, "1 policy on realtime.channels (subscribe), 0 policies")
+	wantText(t, text, "1 policy on realtime.channels (subscribe), 0 policies")
 	if strings.Contains(text, "anyone with the anon key") {
 		t.Errorf("open-access warning with a policy present:\n%s", text)
 	}
@@ -473,25 +456,25 @@ func TestRealtimePermissions(t *testing.T) {
 	}
 
 	h.Backend.Fail("GET", "/api/realtime/permissions", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "boom"})
-	rtHas(t, h.Fail(t, "get-realtime-permissions", nil), "500 INTERNAL_ERROR", "boom")
+	wantText(t, h.Fail(t, "get-realtime-permissions", nil), "500 INTERNAL_ERROR", "boom")
 }
 
 func TestRealtimeConfig(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	text, out := rtCall(t, h, "get-realtime-config", nil)
-	rtAuth(t, h.Last(t, "GET", "/api/realtime/config"))
-	rtHas(t, text, "kept forever")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/realtime/config"))
+	wantText(t, text, "kept forever")
 	if v, ok := out["retentionDays"]; !ok || v != nil {
 		t.Errorf("config = %v", out)
 	}
 
 	text, _ = rtCall(t, h, "update-realtime-config", map[string]any{"retentionDays": 7})
 	req := h.Last(t, "PATCH", "/api/realtime/config")
-	rtAuth(t, req)
+	wantAdminAuth(t, req)
 	rtBody(t, req, `{"retentionDays":7}`)
-	rtHas(t, text, "kept for 7 days")
+	wantText(t, text, "kept for 7 days")
 	text, out = rtCall(t, h, "get-realtime-config", nil)
-	rtHas(t, text, "kept for 7 days")
+	wantText(t, text, "kept for 7 days")
 	if out["retentionDays"] != json.Number("7") {
 		t.Errorf("config = %v", out)
 	}
@@ -499,7 +482,7 @@ func TestRealtimeConfig(t *testing.T) {
 	for _, args := range []map[string]any{{"keepForever": true}, {"retentionDays": nil}} {
 		text, _ = rtCall(t, h, "update-realtime-config", args)
 		rtBody(t, h.Last(t, "PATCH", "/api/realtime/config"), `{"retentionDays":null}`)
-		rtHas(t, text, "kept forever")
+		wantText(t, text, "kept forever")
 		if _, out := rtCall(t, h, "get-realtime-config", nil); out["retentionDays"] != nil {
 			t.Errorf("%v: config = %v", args, out)
 		}
@@ -511,11 +494,11 @@ func TestRealtimeConfig(t *testing.T) {
 	rtNoRequest(t, h, "update-realtime-config", map[string]any{"retentionDays": "7"}, "retentionDays")
 
 	h.Backend.Fail("PATCH", "/api/realtime/config", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "retentionDays: Number must be greater than 0"})
-	rtHas(t, h.Fail(t, "update-realtime-config", map[string]any{"retentionDays": 30}), "400 INVALID_INPUT", "retentionDays")
+	wantText(t, h.Fail(t, "update-realtime-config", map[string]any{"retentionDays": 30}), "400 INVALID_INPUT", "retentionDays")
 }
 
 func TestRealtimeAuthFailure(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.Fail("GET", "/api/realtime/channels", &insforgetest.APIError{Status: 401, Code: "AUTH_INVALID_API_KEY", Message: "Invalid API key"})
-	rtHas(t, h.Fail(t, "list-channels", nil), "401", "connect-project")
+	wantText(t, h.Fail(t, "list-channels", nil), "401", "connect-project")
 }

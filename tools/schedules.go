@@ -141,9 +141,7 @@ func listSchedules(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 	if err := env.Client.Get(ctx, "/api/schedules", nil, &list); err != nil {
 		return nil, err
 	}
-	if list == nil {
-		list = []map[string]any{}
-	}
+	list = orEmpty(list)
 	active := 0
 	for _, s := range list {
 		hideCredentialHeaders(s)
@@ -281,15 +279,9 @@ func getScheduleLogs(ctx context.Context, env *Env, in ScheduleLogsInput) (*Resu
 	if err := checkScheduleID(in.ID); err != nil {
 		return nil, err
 	}
-	limit := in.Limit
-	if limit == 0 {
-		limit = 50
-	}
-	if limit < 1 || limit > 100 {
-		return nil, Errorf("limit must be between 1 and 100 (got %d); use offset to page.", in.Limit)
-	}
-	if in.Offset < 0 {
-		return nil, Errorf("offset must be 0 or more (got %d).", in.Offset)
+	limit, err := checkPage(in.Limit, 50, 100, in.Offset, "; use offset to page.")
+	if err != nil {
+		return nil, err
 	}
 	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(in.Offset)}}
 	var out struct {

@@ -32,16 +32,16 @@ func TestSchedulesCreateSchedule(t *testing.T) {
 	args["body"] = map[string]any{"olderThanDays": 30}
 	text, data := opsCall(t, h, "create-schedule", args)
 	req := h.Last(t, "POST", "/api/schedules")
-	opsAuth(t, req)
-	body := opsBody(t, req)
+	wantAdminAuth(t, req)
+	body := bodyObject(t, req)
 	if body["name"] != "nightly-cleanup" || body["cronSchedule"] != "0 3 * * *" || body["httpMethod"] != "POST" ||
 		body["functionUrl"] != h.Backend.URL+"/functions/cleanup" || body["body"].(map[string]any)["olderThanDays"] != float64(30) ||
 		body["headers"].(map[string]any)["Authorization"] != "Bearer ${{secrets.CRON_TOKEN}}" || len(body) != 6 {
 		t.Errorf("body = %v", body)
 	}
 	id, _ := data["id"].(string)
-	opsWant(t, text, `Created schedule "nightly-cleanup" (id `+id+")", "get-schedule-logs")
-	opsNot(t, text, "literal credential", "tok_live_1")
+	wantText(t, text, `Created schedule "nightly-cleanup" (id `+id+")", "get-schedule-logs")
+	wantNoText(t, text, "literal credential", "tok_live_1")
 	if hdr, _ := h.Backend.ScheduleHeaders(id); hdr["Authorization"] != "Bearer tok_live_1" {
 		t.Errorf("the backend did not resolve the secret: %v", hdr)
 	}
@@ -51,14 +51,14 @@ func TestSchedulesCreateSchedule(t *testing.T) {
 	args["name"] = "with-literal"
 	args["headers"] = map[string]any{"x-api-key": "plain-text-key"}
 	text, _ = opsCall(t, h, "create-schedule", args)
-	opsWant(t, text, "Header x-api-key holds a literal credential", "create-secret")
+	wantText(t, text, "Header x-api-key holds a literal credential", "create-secret")
 
 	// backend errors
 	args = schedArgs(h)
 	args["headers"] = map[string]any{"Authorization": "Bearer ${{secrets.NOT_THERE}}"}
-	opsWant(t, h.Fail(t, "create-schedule", args), `Secret with key "NOT_THERE" not found for schedule header "Authorization"`, "create-secret")
+	wantText(t, h.Fail(t, "create-schedule", args), `Secret with key "NOT_THERE" not found for schedule header "Authorization"`, "create-secret")
 	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgetest.APIError{Status: 400, Code: "SCHEDULE_INVALID_CRON", Message: "Invalid cron expression: bad"})
-	opsWant(t, h.Fail(t, "create-schedule", schedArgs(h)), "The backend rejected the cron expression", "5 fields")
+	wantText(t, h.Fail(t, "create-schedule", schedArgs(h)), "The backend rejected the cron expression", "5 fields")
 }
 
 func TestSchedulesCronAndInputChecks(t *testing.T) {
@@ -101,7 +101,7 @@ func TestSchedulesCronAndInputChecks(t *testing.T) {
 func TestSchedulesListGetUpdateDelete(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	text, data := opsCall(t, h, "list-schedules", nil)
-	opsWant(t, text, "No schedules yet")
+	wantText(t, text, "No schedules yet")
 
 	opsCall(t, h, "create-secret", map[string]any{"key": "CRON_TOKEN", "value": "tok_live_1"})
 	args := schedArgs(h)
@@ -109,10 +109,10 @@ func TestSchedulesListGetUpdateDelete(t *testing.T) {
 	id := schedCreate(t, h, args)
 
 	text, data = opsCall(t, h, "list-schedules", nil)
-	opsAuth(t, h.Last(t, "GET", "/api/schedules"))
-	opsUntrusted(t, text)
-	opsWant(t, text, "1 schedule (1 active). Times are UTC.")
-	opsNot(t, text, "literal-key-123")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/schedules"))
+	wantUntrusted(t, text)
+	wantText(t, text, "1 schedule (1 active). Times are UTC.")
+	wantNoText(t, text, "literal-key-123")
 	list, _ := data["schedules"].([]any)
 	if len(list) != 1 {
 		t.Fatalf("structured = %v", data)
@@ -123,21 +123,21 @@ func TestSchedulesListGetUpdateDelete(t *testing.T) {
 	}
 
 	text, data = opsCall(t, h, "get-schedule", map[string]any{"id": id})
-	opsAuth(t, h.Last(t, "GET", "/api/schedules/"+id))
-	opsWant(t, text, "Schedule nightly-cleanup (active), 0 3 * * * → POST", "Next run")
-	opsNot(t, text, "literal-key-123")
+	wantAdminAuth(t, h.Last(t, "GET", "/api/schedules/"+id))
+	wantText(t, text, "Schedule nightly-cleanup (active), 0 3 * * * → POST", "Next run")
+	wantNoText(t, text, "literal-key-123")
 	if data["id"] != id {
 		t.Errorf("structured = %v", data)
 	}
 
 	text, _ = opsCall(t, h, "update-schedule", map[string]any{"id": id, "isActive": false, "cronSchedule": "*/10 * * * *", "headers": map[string]any{"X-Trace": "off"}})
 	req := h.Last(t, "PATCH", "/api/schedules/"+id)
-	opsAuth(t, req)
-	body := opsBody(t, req)
+	wantAdminAuth(t, req)
+	body := bodyObject(t, req)
 	if body["isActive"] != false || body["cronSchedule"] != "*/10 * * * *" || body["headers"].(map[string]any)["X-Trace"] != "off" || len(body) != 3 {
 		t.Errorf("patch body = %v", body)
 	}
-	opsWant(t, text, "Updated schedule "+id+" (cronSchedule, headers, isActive)", "paused")
+	wantText(t, text, "Updated schedule "+id+" (cronSchedule, headers, isActive)", "paused")
 	_, data = opsCall(t, h, "get-schedule", map[string]any{"id": id})
 	if data["isActive"] != false || data["cronSchedule"] != "*/10 * * * *" {
 		t.Errorf("after update = %v", data)
@@ -146,12 +146,12 @@ func TestSchedulesListGetUpdateDelete(t *testing.T) {
 	opsLocal(t, h, "update-schedule", map[string]any{"id": id, "cronSchedule": "0 0 0 * *"}, "day-of-month field")
 
 	text, _ = opsCall(t, h, "delete-schedule", map[string]any{"id": id})
-	opsAuth(t, h.Last(t, "DELETE", "/api/schedules/"+id))
-	opsWant(t, text, "Deleted schedule "+id)
+	wantAdminAuth(t, h.Last(t, "DELETE", "/api/schedules/"+id))
+	wantText(t, text, "Deleted schedule "+id)
 	for _, tool := range []string{"get-schedule", "delete-schedule"} {
-		opsWant(t, h.Fail(t, tool, map[string]any{"id": id}), "There is no schedule with id "+id, "list-schedules")
+		wantText(t, h.Fail(t, tool, map[string]any{"id": id}), "There is no schedule with id "+id, "list-schedules")
 	}
-	opsWant(t, h.Fail(t, "update-schedule", map[string]any{"id": id, "name": "renamed"}), "There is no schedule with id")
+	wantText(t, h.Fail(t, "update-schedule", map[string]any{"id": id, "name": "renamed"}), "There is no schedule with id")
 	opsLocal(t, h, "get-schedule", map[string]any{"id": "nightly-cleanup"}, "not a schedule id", "list-schedules")
 	opsLocal(t, h, "delete-schedule", map[string]any{"id": "1"}, "not a schedule id")
 }
@@ -160,7 +160,7 @@ func TestSchedulesGetScheduleLogs(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	id := schedCreate(t, h, schedArgs(h))
 	text, _ := opsCall(t, h, "get-schedule-logs", map[string]any{"id": id})
-	opsWant(t, text, "No runs recorded for schedule "+id, "not run yet")
+	wantText(t, text, "No runs recorded for schedule "+id, "not run yet")
 
 	now := time.Now()
 	for i := 0; i < 4; i++ {
@@ -170,23 +170,23 @@ func TestSchedulesGetScheduleLogs(t *testing.T) {
 
 	text, data := opsCall(t, h, "get-schedule-logs", map[string]any{"id": id, "limit": 3})
 	req := h.Last(t, "GET", "/api/schedules/"+id+"/logs")
-	opsAuth(t, req)
-	if q := opsQuery(t, req); q.Get("limit") != "3" || q.Get("offset") != "0" {
+	wantAdminAuth(t, req)
+	if q := queryOf(t, req); q.Get("limit") != "3" || q.Get("offset") != "0" {
 		t.Errorf("query = %v", q)
 	}
-	opsUntrusted(t, text)
-	opsWant(t, text, "Runs 1–3 of 5 of schedule "+id+", newest first; 1 of these failed.", "offset 3", "function.logs")
+	wantUntrusted(t, text)
+	wantText(t, text, "Runs 1–3 of 5 of schedule "+id+", newest first; 1 of these failed.", "offset 3", "function.logs")
 	logs, _ := data["logs"].([]any)
 	if len(logs) != 3 || data["totalCount"] != float64(5) || logs[0].(map[string]any)["statusCode"] != float64(500) {
 		t.Errorf("structured = %v", data)
 	}
 	text, _ = opsCall(t, h, "get-schedule-logs", map[string]any{"id": id, "offset": 3})
-	opsWant(t, text, "Runs 4–5 of 5", "0 of these failed")
+	wantText(t, text, "Runs 4–5 of 5", "0 of these failed")
 
 	opsLocal(t, h, "get-schedule-logs", map[string]any{"id": id, "limit": 101}, "between 1 and 100")
 	opsLocal(t, h, "get-schedule-logs", map[string]any{"id": "x"}, "not a schedule id")
 	h.Backend.Fail("GET", "/api/schedules/"+id+"/logs", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "pool exhausted"})
-	opsWant(t, h.Fail(t, "get-schedule-logs", map[string]any{"id": id}), "answered 500", "pool exhausted")
+	wantText(t, h.Fail(t, "get-schedule-logs", map[string]any{"id": id}), "answered 500", "pool exhausted")
 }
 
 func TestSchedulesReadOnly(t *testing.T) {

@@ -192,9 +192,7 @@ func listSecrets(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 	if err := env.Client.Get(ctx, "/api/secrets", nil, &out); err != nil {
 		return nil, err
 	}
-	if out.Secrets == nil {
-		out.Secrets = []secretMeta{}
-	}
+	out.Secrets = orEmpty(out.Secrets)
 	active, reserved := 0, 0
 	for _, s := range out.Secrets {
 		if s.IsActive {
