@@ -422,28 +422,35 @@ func (r deployIgnoreRule) match(rel string, isDir bool) bool {
 }
 
 func deployMatchSegs(pat, segs []string) bool {
-	if len(pat) == 0 {
-		return len(segs) == 0
-	}
-	if pat[0] == "**" {
-		if len(pat) == 1 {
-			return len(segs) > 0 // "dir/**" matches what is inside, not dir itself
-		}
-		for i := 0; i <= len(segs); i++ {
-			if deployMatchSegs(pat[1:], segs[i:]) {
-				return true
+	// Dynamic programming from the end, one row per pattern segment:
+	// next[j] says whether pat[i+1:] matches segs[j:]. Recursion on "**"
+	// would be exponential in the number of "**" segments.
+	m := len(segs)
+	next := make([]bool, m+1)
+	next[m] = true // the empty pattern matches only the empty path
+	cur := make([]bool, m+1)
+	for i := len(pat) - 1; i >= 0; i-- {
+		switch {
+		case pat[i] == "**" && i == len(pat)-1:
+			for j := 0; j <= m; j++ {
+				cur[j] = j < m // "dir/**" matches what is inside, not dir itself
+			}
+		case pat[i] == "**":
+			anyLater := false
+			for j := m; j >= 0; j-- {
+				anyLater = anyLater || next[j]
+				cur[j] = anyLater
+			}
+		default:
+			cur[m] = false
+			for j := 0; j < m; j++ {
+				ok, err := path.Match(pat[i], segs[j])
+				cur[j] = err == nil && ok && next[j+1]
 			}
 		}
-		return false
+		next, cur = cur, next
 	}
-	if len(segs) == 0 {
-		return false
-	}
-	ok, err := path.Match(pat[0], segs[0])
-	if err != nil || !ok {
-		return false
-	}
-	return deployMatchSegs(pat[1:], segs[1:])
+	return next[0]
 }
 
 // deployIgnored applies the .gitignore files (outer first, the last match

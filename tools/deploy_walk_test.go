@@ -173,3 +173,18 @@ func TestDeployPathProblems(t *testing.T) {
 		}
 	}
 }
+
+// Many "**" segments against a deep path must not take exponential time
+// (the test bounds nothing by the clock: a regression would simply hang
+// until the package timeout).
+func TestDeployGitignoreManyGlobstars(t *testing.T) {
+	deep := strings.Repeat("d/", 40) + "x"
+	segs := strings.Split(deep, "/")
+	pat := strings.Split("**/**/**/**/**/**/**/**/**/x", "/")
+	if !deployMatchSegs(pat, segs) {
+		t.Fatal("**/…/x should match a deep x")
+	}
+	if deployMatchSegs(strings.Split("**/**/**/**/**/**/**/**/**/y", "/"), segs) {
+		t.Fatal("…/y must not match x")
+	}
+}
