@@ -98,7 +98,6 @@ func New(cfg Config) *Server {
 		server.WithResourceCapabilities(false, true),
 		server.WithInstructions(resources.Instructions()),
 		server.WithHooks(hooks),
-		server.WithElicitation(),
 	)
 	for _, t := range cfg.Tools {
 		tool := mcpTool(t)
