@@ -169,3 +169,32 @@ func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
 		t.Fatalf("results: %q", results)
 	}
 }
+
+// Ended sessions are forgotten entirely, yet a client presenting an ended
+// id is told (404) to start over.
+func TestEndedSessionIDsAreNotKept(t *testing.T) {
+	ids := mcpserver.NewSessionIDsForTest()
+	var ended []string
+	for range 1000 {
+		id := ids.Generate()
+		ended = append(ended, id)
+		if _, err := ids.Terminate(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mcpserver.LiveSessionIDs(ids); n != 0 {
+		t.Fatalf("%d ended ids kept", n)
+	}
+	for _, id := range ended[:3] {
+		if terminated, err := ids.Validate(id); err != nil || !terminated {
+			t.Fatalf("ended id: terminated=%v err=%v", terminated, err)
+		}
+	}
+	if _, err := ids.Validate("mcp-session-not-ours"); err == nil {
+		t.Fatal("malformed id accepted")
+	}
+	live := ids.Generate()
+	if terminated, err := ids.Validate(live); err != nil || terminated {
+		t.Fatalf("live id: terminated=%v err=%v", terminated, err)
+	}
+}

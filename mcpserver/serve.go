@@ -68,7 +68,7 @@ func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 	o = o.withDefaults()
 	h := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
-		server.WithStateful(true),
+		server.WithSessionIdManager(newSessionIDs()),
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
 		server.WithHTTPContextFunc(s.httpContext),
 		server.WithDisableLocalhostProtection(!o.Loopback),
