@@ -1,6 +1,7 @@
 package insforgetest
 
 import (
+	"encoding/json"
 	"net/http"
 	"sort"
 	"strconv"
@@ -23,24 +24,46 @@ type AdvisorFinding struct {
 	Category       string `json:"category"` // security, performance or health
 	Title          string `json:"title"`
 	Description    string `json:"description"`
-	AffectedObject string `json:"affectedObject,omitempty"`
-	Recommendation string `json:"recommendation,omitempty"`
+	AffectedObject string `json:"affectedObject"` // "" is answered as null
+	Recommendation string `json:"recommendation"` // "" is answered as null
+}
+
+// MarshalJSON answers an empty affectedObject or recommendation as null,
+// as the backend's nullable columns do.
+func (f AdvisorFinding) MarshalJSON() ([]byte, error) {
+	type plain AdvisorFinding
+	m := map[string]any{}
+	b, err := json.Marshal(plain(f))
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	if f.AffectedObject == "" {
+		m["affectedObject"] = nil
+	}
+	if f.Recommendation == "" {
+		m["recommendation"] = nil
+	}
+	return json.Marshal(m)
 }
 
 // DefaultAdvisorFindings are what a scan finds unless SetAdvisorFindings
 // says otherwise.
 var DefaultAdvisorFindings = []AdvisorFinding{
-	{RuleID: "rls_disabled", Severity: "critical", Category: "security", Title: "Row level security is disabled",
-		Description:    "Table public.todos is exposed through the API but has RLS disabled, so any client with the anon key can read and write every row.",
-		AffectedObject: "public.todos", Recommendation: "ALTER TABLE public.todos ENABLE ROW LEVEL SECURITY; then add policies."},
-	{RuleID: "unindexed_foreign_key", Severity: "warning", Category: "performance", Title: "Foreign key without an index",
-		Description:    "Foreign key todos_owner_id_fkey on public.todos(owner_id) has no covering index; joins and cascading deletes scan the table.",
-		AffectedObject: "public.todos.owner_id", Recommendation: "CREATE INDEX ON public.todos (owner_id);"},
-	{RuleID: "policy_always_true", Severity: "warning", Category: "security", Title: "Policy allows every row",
-		Description:    "Policy \"read all\" on public.notes uses USING (true) for the anon role.",
-		AffectedObject: "public.notes", Recommendation: "Restrict the policy to the rows the role should see."},
-	{RuleID: "connections_high", Severity: "info", Category: "health", Title: "Connection usage",
-		Description: "12 of 100 connections in use (12%).", Recommendation: "No action needed."},
+	{RuleID: "rls-disabled", Severity: "critical", Category: "security", Title: "Table publicly accessible",
+		Description:    "Table public.todos has RLS disabled and is exposed via PostgREST. Any client with the anon key can read and modify all rows.",
+		AffectedObject: "public.todos", Recommendation: "ALTER TABLE public.todos ENABLE ROW LEVEL SECURITY;\n-- Also force RLS for table owners (owners bypass RLS by default):\nALTER TABLE public.todos FORCE ROW LEVEL SECURITY;"},
+	{RuleID: "missing-fk-index", Severity: "warning", Category: "performance", Title: "Foreign key column missing index",
+		Description:    "Column owner_id on table public.todos is a foreign key (todos_owner_id_fkey) but has no index. JOINs require full table scans, and deleting or updating rows in the referenced table requires scanning the entire referencing table — potentially acquiring locks that block writes.",
+		AffectedObject: "public.todos.todos_owner_id_fkey", Recommendation: "CREATE INDEX CONCURRENTLY ON public.todos (owner_id);"},
+	{RuleID: "rls-permissive", Severity: "warning", Category: "security", Title: "Overly permissive RLS policy",
+		Description:    "Policy \"read all\" on public.notes grants unrestricted SELECT access to roles: authenticated.",
+		AffectedObject: "public.notes (read all)", Recommendation: "Review and tighten the policy in place:\nALTER POLICY \"read all\" ON public.notes USING ((select auth.uid()) = user_id);"},
+	{RuleID: "dead-tuples", Severity: "info", Category: "health", Title: "High dead tuple ratio",
+		Description:    "Table public.events has 1200 dead tuples (24% of 5000 total). This wastes disk space and slows sequential scans. Autovacuum may be falling behind on this table.",
+		AffectedObject: "public.events", Recommendation: "VACUUM ANALYZE public.events;"},
 }
 
 type advisorScan struct {

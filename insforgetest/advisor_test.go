@@ -37,11 +37,11 @@ func TestAdvisorScanLifecycle(t *testing.T) {
 	if m["total"] != float64(4) || len(issues) != 4 || issues[0].(map[string]any)["severity"] != "critical" || issues[3].(map[string]any)["severity"] != "info" {
 		t.Errorf("issues = %v", m)
 	}
-	if _, ok := issues[3].(map[string]any)["affectedObject"]; ok {
-		t.Errorf("an absent affectedObject must be omitted: %v", issues[3])
+	if issues[0].(map[string]any)["ruleId"] != "rls-disabled" || issues[0].(map[string]any)["affectedObject"] != "public.todos" {
+		t.Errorf("first issue = %v", issues[0])
 	}
 	m = call(t, srv, "GET", "/api/advisor/issues?severity=warning&category=security", nil).obj(t)
-	if m["total"] != float64(1) || m["issues"].([]any)[0].(map[string]any)["ruleId"] != "policy_always_true" {
+	if m["total"] != float64(1) || m["issues"].([]any)[0].(map[string]any)["ruleId"] != "rls-permissive" {
 		t.Errorf("filtered = %v", m)
 	}
 	m = call(t, srv, "GET", "/api/advisor/issues?limit=1&offset=1", nil).obj(t)
@@ -61,6 +61,12 @@ func TestAdvisorInstantScansAndFindings(t *testing.T) {
 	call(t, srv, "POST", "/api/advisor/scan", nil)
 	if m := call(t, srv, "GET", "/api/advisor/latest", nil).obj(t); m["status"] != "completed" || m["summary"].(map[string]any)["total"] != float64(1) {
 		t.Errorf("instant scan = %v", m)
+	}
+	// nullable columns: an absent affectedObject or recommendation is null
+	if is := call(t, srv, "GET", "/api/advisor/issues", nil).obj(t)["issues"].([]any); len(is) != 1 {
+		t.Errorf("issues = %v", is)
+	} else if f := is[0].(map[string]any); len(f) != 8 || f["affectedObject"] != nil || f["recommendation"] != nil {
+		t.Errorf("finding without object = %v", f)
 	}
 	// a second scan may start at once, and the issues follow the latest completed scan
 	srv.SetAdvisorFindings()

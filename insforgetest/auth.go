@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,7 +21,9 @@ import (
 // configuration and email templates. The fake behaves like a self-hosted
 // backend: shared OAuth keys are refused, and email verification can only
 // be required once custom SMTP is enabled with a password. No mail is ever
-// sent and no SMTP connection is attempted.
+// sent and no SMTP connection is attempted: enabling SMTP refuses private
+// and loopback hosts like the backend, and fails the connection check only
+// for hosts under the reserved .invalid TLD.
 
 // authProviders are the built-in OAuth providers (oAuthProvidersSchema).
 var authProviders = []string{"google", "github", "discord", "linkedin", "facebook", "instagram", "tiktok", "apple", "x", "spotify", "microsoft"}
@@ -166,7 +169,7 @@ func registerAuthRoutes(s *Server) {
 	h("GET /api/auth/users/{userId}", accessAdmin, st.getUser)
 	h("GET /api/auth/profiles/{userId}", accessPublic, st.getProfile)
 	h("POST /api/auth/tokens/anon", accessAdmin, func(s *Server, w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"accessToken": s.anonKey,
+		writeJSON(w, 200, map[string]any{"accessToken": secretsOf(s).currentKey("ANON_KEY"),
 			"message": "Anon key retrieved successfully (deprecated route, use GET /api/metadata/anon-key)"})
 	})
 	h("GET /api/auth/oauth/configs", accessAdmin, st.listOAuth)
@@ -1013,15 +1016,39 @@ func (st *authState) putSMTP(_ *Server, w http.ResponseWriter, r *http.Request) 
 	if hasPassword {
 		stored = password
 	}
-	if enabled && stored == "" {
-		writeError(w, authBadInput("SMTP password is required when enabling SMTP"))
-		return
+	if enabled {
+		if aerr := smtpHostError(host); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		if stored == "" {
+			writeError(w, authBadInput("SMTP password is required when enabling SMTP"))
+			return
+		}
+		if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "invalid" || strings.HasSuffix(h, ".invalid") {
+			writeError(w, &APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: getaddrinfo ENOTFOUND " + host})
+			return
+		}
 	}
 	c := &st.smtp
 	c.Enabled, c.Host, c.Port, c.Username, c.Password = enabled, host, port, username, stored
 	c.SenderEmail, c.SenderName, c.MinIntervalSeconds = senderEmail, senderName, interval
 	c.UpdatedAt = authNow()
 	writeJSON(w, 200, st.smtpJSON())
+}
+
+// smtpHostError mirrors validateSmtpHost for IP literals: a private,
+// loopback or link-local address is refused. Names are not resolved.
+func smtpHostError(host string) *APIError {
+	if ip := net.ParseIP(host); ip != nil && smtpPrivateIP(ip) {
+		return authBadInput("SMTP host is a private or loopback address, which is not allowed")
+	}
+	return nil
+}
+
+func smtpPrivateIP(ip net.IP) bool {
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsUnspecified() || ip.IsMulticast() || (ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xc0 == 64)
 }
 
 // ---- email templates ----

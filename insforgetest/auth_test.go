@@ -277,6 +277,18 @@ func TestAuthSMTPAndTemplates(t *testing.T) {
 	wantError(t, call(t, srv, "PUT", "/api/auth/smtp-config", map[string]any{"enabled": false, "port": 26}), 400, "INVALID_INPUT", "port: Port must be one of: 25, 465, 587, 2525")
 	wantError(t, call(t, srv, "PUT", "/api/auth/smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com",
 		"username": "u", "senderEmail": "a@example.com", "senderName": "A"}), 400, "INVALID_INPUT", "SMTP password is required when enabling SMTP")
+	// as observed on a real 2.3.1 backend: private and loopback IP literals
+	// are refused before the password check, unresolvable hosts fail the
+	// connection check, and nothing is stored
+	for _, host := range []string{"127.0.0.1", "10.1.2.3", "192.168.0.9", "::1", "169.254.169.254"} {
+		wantError(t, call(t, srv, "PUT", "/api/auth/smtp-config", map[string]any{"enabled": true, "port": 587, "host": host,
+			"username": "u", "senderEmail": "a@example.com", "senderName": "A"}), 400, "INVALID_INPUT", "SMTP host is a private or loopback address, which is not allowed")
+	}
+	wantError(t, call(t, srv, "PUT", "/api/auth/smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.nowhere.invalid",
+		"username": "u", "password": "p", "senderEmail": "a@example.com", "senderName": "A"}), 400, "EMAIL_SMTP_CONNECTION_FAILED", "SMTP connection failed: getaddrinfo ENOTFOUND smtp.nowhere.invalid")
+	if m = call(t, srv, "GET", "/api/auth/smtp-config", nil).obj(t); m["enabled"] != false || m["hasPassword"] != false {
+		t.Errorf("a refused update changed the config: %v", m)
+	}
 	authEnableSMTP(t, srv)
 	r = call(t, srv, "GET", "/api/auth/smtp-config", nil)
 	if m = r.obj(t); m["enabled"] != true || m["hasPassword"] != true || strings.Contains(string(r.body), "s3cret") {

@@ -537,7 +537,11 @@ func (s *Server) invokeEdgeFunction(w http.ResponseWriter, r *http.Request) {
 		body = v
 	}
 	if down {
-		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "request to http://deno:7133/" + slug + " failed, reason: connect ECONNREFUSED 172.18.0.4:7133"})
+		target := "http://deno:7133/" + slug
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery // the proxy forwards the query string
+		}
+		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "request to " + target + " failed, reason: connect ECONNREFUSED 172.18.0.4:7133"})
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")

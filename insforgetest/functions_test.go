@@ -215,6 +215,11 @@ func TestFunctionsFakeInvoke(t *testing.T) {
 	if r.status != 502 || !strings.Contains(r.obj(t)["error"].(string), "ECONNREFUSED") {
 		t.Errorf("runtime down = %d %s", r.status, r.body)
 	}
+	// any slug, active or not, with the query string (real 2.3.1 without Deno)
+	r = call(t, srv, "GET", "/functions/nope?x=1", nil, "Authorization", "")
+	if r.status != 502 || r.obj(t)["error"] != "request to http://deno:7133/nope?x=1 failed, reason: connect ECONNREFUSED 172.18.0.4:7133" {
+		t.Errorf("runtime down, unknown slug = %d %s", r.status, r.body)
+	}
 	if st := call(t, srv, "GET", "/api/functions", nil).obj(t)["runtime"].(map[string]any)["status"]; st != "unavailable" {
 		t.Errorf("runtime status = %v", st)
 	}
@@ -222,13 +227,13 @@ func TestFunctionsFakeInvoke(t *testing.T) {
 	// The record says who sent which credential.
 	call(t, srv, "POST", "/functions/echo", nil) // admin key as Bearer
 	inv := srv.FunctionInvocations()
-	if len(inv) != 9 {
+	if len(inv) != 10 {
 		t.Fatalf("%d invocations recorded: %+v", len(inv), inv)
 	}
 	if inv[0].Slug != "echo" || inv[0].Method != "PATCH" || inv[0].Authorization != "Bearer "+DefaultAnonKey || inv[0].APIKey != "" {
 		t.Errorf("first invocation = %+v", inv[0])
 	}
-	if inv[8].APIKey != DefaultAPIKey {
-		t.Errorf("an admin key sent to the proxy is not recorded: %+v", inv[8])
+	if inv[9].APIKey != DefaultAPIKey {
+		t.Errorf("an admin key sent to the proxy is not recorded: %+v", inv[9])
 	}
 }

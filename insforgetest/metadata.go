@@ -18,10 +18,10 @@ func registerMetadataRoutes(s *Server) {
 	s.handle("GET /api/metadata/functions", accessAdmin, s.metadataSection("functions"))
 	s.handle("GET /api/metadata/realtime", accessAdmin, s.metadataSection("realtime"))
 	s.handle("GET /api/metadata/api-key", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"apiKey": s.apiKeys[0]})
+		writeJSON(w, 200, map[string]any{"apiKey": secretsOf(s).currentKey("API_KEY")})
 	})
 	s.handle("GET /api/metadata/anon-key", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"anonKey": s.anonKey})
+		writeJSON(w, 200, map[string]any{"anonKey": secretsOf(s).currentKey("ANON_KEY")})
 	})
 	s.handle("GET /api/metadata/project-id", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"projectId": nil})

@@ -14,9 +14,9 @@ import (
 // Realtime module (§7): channel patterns, the message log with its stats,
 // the RLS permissions of the realtime tables, and the retention config.
 //
-// The fake's raw SQL interpreter does not know realtime.publish(); tests
-// that publish through raw SQL install an SQL handler (SetSQLHandler) that
-// calls PublishRealtime.
+// The raw SQL interpreter runs realtime.publish(channel, event, payload)
+// through PublishRealtime: it returns the new message's id (uuid), or NULL
+// when no enabled pattern matches.
 
 func registerRealtimeRoutes(s *Server) {
 	rt := realtimeOf(s)

@@ -290,3 +290,32 @@ func TestRealtimeFakeHasNoRoutesOutsideItsPrefix(t *testing.T) {
 		t.Errorf("publish endpoint should not exist: %d %s", r.status, r.body)
 	}
 }
+
+// Raw SQL runs realtime.publish() like the backend's database function
+// (observed on a real 2.3.1 backend): the message id (uuid, dataTypeID
+// 2950), or NULL when no enabled pattern matches.
+func TestRealtimeFakePublishThroughSQL(t *testing.T) {
+	srv := New(t)
+	chID := srv.AddRealtimeChannel("order:%")
+	const q = "SELECT realtime.publish($1, $2, $3::jsonb) AS message_id"
+	r := call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": q, "params": []any{"order:42", "status_changed", `{"id":42}`}})
+	m := r.obj(t)
+	rows, _ := m["rows"].([]any)
+	fields, _ := m["fields"].([]any)
+	if r.status != 200 || len(rows) != 1 || len(fields) != 1 || fields[0].(map[string]any)["dataTypeID"] != float64(2950) {
+		t.Fatalf("publish = %d %s", r.status, r.body)
+	}
+	msgs := srv.RealtimeMessages()
+	if len(msgs) != 1 || rows[0].(map[string]any)["message_id"] != msgs[0].ID || msgs[0].ChannelID == nil || *msgs[0].ChannelID != chID ||
+		msgs[0].EventName != "status_changed" || msgs[0].Payload["id"] != float64(42) || msgs[0].SenderType != "system" {
+		t.Errorf("log = %+v, answer %s", msgs, r.body)
+	}
+	r = call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": q, "params": []any{"invoice:7", "paid", `{}`}})
+	if m := r.obj(t); r.status != 200 || m["rows"].([]any)[0].(map[string]any)["message_id"] != nil {
+		t.Errorf("unmatched publish = %d %s", r.status, r.body)
+	}
+	if n := len(srv.RealtimeMessages()); n != 1 {
+		t.Errorf("log has %d messages after an unmatched publish", n)
+	}
+	wantError(t, call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": "SELECT realtime.publish('a', 'b')"}), 500, "INTERNAL_ERROR", "function realtime.publish() does not exist")
+}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -15,8 +16,10 @@ import (
 //
 // Rotation returns a new key and renames the old entry to
 // API_KEY_OLD_<ms> / ANON_KEY_OLD_<ms> with the grace-period expiry, as the
-// backend does, but authentication is not affected: the fake keeps
-// accepting the keys it was created with (see WithAPIKey, WithAnonKey).
+// backend does, and authentication follows it: the new key works at once,
+// the old one until its grace period ends (at once with 0 hours), and
+// GET /api/metadata/api-key and /anon-key answer the new key. Extra keys
+// given with WithAPIKey (after the first) are not secrets and always work.
 
 var fakeSecretKeyRE = regexp.MustCompile(`^[A-Z0-9_]+$`)
 
@@ -94,6 +97,37 @@ func (st *secretsState) usable(key string, now time.Time) *secretRecord {
 		}
 	}
 	return nil
+}
+
+// keyValid is the backend's verifyApiKey / verifyAnonKey: value is the
+// active secret name (API_KEY or ANON_KEY), or a name_OLD_<ms> entry still
+// in its grace period.
+func (st *secretsState) keyValid(name, value string) bool {
+	if value == "" {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := time.Now()
+	for _, r := range st.records {
+		if !r.active || r.value != value {
+			continue
+		}
+		if r.key == name || (strings.HasPrefix(r.key, name+"_OLD_") && r.expiresAt != nil && r.expiresAt.After(now)) {
+			return true
+		}
+	}
+	return false
+}
+
+// currentKey is the value of the active secret name ("" when none).
+func (st *secretsState) currentKey(name string) string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if r := st.usable(name, time.Now()); r != nil {
+		return r.value
+	}
+	return ""
 }
 
 func (r *secretRecord) meta() map[string]any {

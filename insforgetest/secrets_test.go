@@ -133,15 +133,46 @@ func TestSecretsRotation(t *testing.T) {
 	if old == nil || old["expiresAt"] != m["oldKeyExpiresAt"] || old["isReserved"] != true {
 		t.Errorf("old key entry = %v", old)
 	}
-	// the fake keeps accepting the key it was created with
+	// like the real backend: the old key works during its grace period,
+	// the new one at once, and metadata hands out the new one
 	if r := call(t, srv, "GET", "/api/secrets", nil); r.status != 200 {
-		t.Errorf("old key rejected after rotation: %d", r.status)
+		t.Errorf("old key rejected during its grace period: %d", r.status)
+	}
+	if r := call(t, srv, "GET", "/api/metadata/api-key", nil, "Authorization", "Bearer "+newKey); r.status != 200 || r.obj(t)["apiKey"] != newKey {
+		t.Errorf("new key: %d %s", r.status, r.body)
+	}
+	// a rotation with no grace period retires the old key at once
+	r = call(t, srv, "POST", "/api/secrets/api-key/rotate", map[string]any{"gracePeriodHours": 0}, "Authorization", "Bearer "+newKey)
+	newest, _ := r.obj(t)["apiKey"].(string)
+	wantError(t, call(t, srv, "GET", "/api/secrets", nil, "Authorization", "Bearer "+newKey), 401, "AUTH_INVALID_API_KEY", "Invalid API key")
+	if r := call(t, srv, "GET", "/api/secrets", nil); r.status != 200 {
+		t.Errorf("first key (2 h grace) rejected: %d", r.status)
+	}
+	if r := call(t, srv, "GET", "/api/secrets", nil, "X-Api-Key", newest); r.status != 200 {
+		t.Errorf("newest key rejected: %d", r.status)
 	}
 
+	r = call(t, srv, "POST", "/api/secrets/anon-key/rotate", map[string]any{"gracePeriodHours": 0})
+	m = r.obj(t)
+	newAnon, _ := m["anonKey"].(string)
+	if r.status != 200 || !strings.HasPrefix(newAnon, "anon_") {
+		t.Errorf("anon rotate: %d %s", r.status, r.body)
+	}
+	if got := call(t, srv, "GET", "/api/metadata/anon-key", nil).obj(t)["anonKey"]; got != newAnon {
+		t.Errorf("anon key after rotation = %v, want %v", got, newAnon)
+	}
+	srv.AddBucket("pub", true)
+	wantError(t, call(t, srv, "GET", "/api/storage/buckets/pub/objects", nil, "Authorization", "Bearer "+DefaultAnonKey), 401, "AUTH_INVALID_CREDENTIALS", "Invalid anon key")
+	if r := call(t, srv, "GET", "/api/storage/buckets/pub/objects", nil, "Authorization", "Bearer "+newAnon); r.status != 200 {
+		t.Errorf("new anon key rejected: %d %s", r.status, r.body)
+	}
 	r = call(t, srv, "POST", "/api/secrets/anon-key/rotate", nil)
 	m = r.obj(t)
 	if r.status != 200 || !strings.HasPrefix(m["anonKey"].(string), "anon_") {
 		t.Errorf("anon rotate: %d %s", r.status, r.body)
+	}
+	if r := call(t, srv, "GET", "/api/storage/buckets/pub/objects", nil, "Authorization", "Bearer "+newAnon); r.status != 200 {
+		t.Errorf("anon key rejected during its grace period: %d %s", r.status, r.body)
 	}
 	if exp, _ := time.Parse(time.RFC3339, m["oldKeyExpiresAt"].(string)); exp.Sub(start) < 167*time.Hour {
 		t.Errorf("anon default grace: %v", m["oldKeyExpiresAt"])

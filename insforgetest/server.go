@@ -584,7 +584,10 @@ func (s *Server) authenticate(r *http.Request, a access) (role, *APIError) {
 	}
 	if hasAPIKeyHeader(r) {
 		key := extractAPIKey(r)
-		for _, k := range s.apiKeys {
+		if secretsOf(s).keyValid("API_KEY", key) {
+			return roleAdmin, nil
+		}
+		for _, k := range s.apiKeys[1:] {
 			if key == k {
 				return roleAdmin, nil
 			}
@@ -604,7 +607,7 @@ func (s *Server) authenticate(r *http.Request, a access) (role, *APIError) {
 		return roleNone, &APIError{Status: http.StatusUnauthorized, Code: "AUTH_INVALID_CREDENTIALS", Message: "No token provided", NextActions: nextCheckToken}
 	}
 	if a == accessUser && strings.HasPrefix(tok, "anon_") {
-		if tok == s.anonKey {
+		if secretsOf(s).keyValid("ANON_KEY", tok) {
 			return roleAnon, nil
 		}
 		return roleNone, &APIError{Status: http.StatusUnauthorized, Code: "AUTH_INVALID_CREDENTIALS", Message: "Invalid anon key", NextActions: nextCheckToken}

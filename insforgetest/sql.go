@@ -191,7 +191,7 @@ func parseAll(stmts []rawStatement) ([]any, *APIError) {
 // statement. user is current_user. s.db.mu must be held.
 func (s *Server) execAll(parsed []any, params []any, explain bool, user string) (*stmtResult, *APIError) {
 	saved := s.db.saveState()
-	x := &execCtx{d: s.db, params: params, now: time.Now(), user: user}
+	x := &execCtx{d: s.db, params: params, now: time.Now(), user: user, publish: s.PublishRealtime}
 	var last *stmtResult
 	for _, p := range parsed {
 		var res *stmtResult

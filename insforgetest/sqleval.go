@@ -622,6 +622,23 @@ func (x *execCtx) evalFunc(f *funcExpr, ev *env) (any, *pgError) {
 		return "", nil
 	case "auth.uid", "auth.role", "auth.email", "auth.jwt":
 		return nil, nil
+	case "realtime.publish":
+		// realtime.publish(text, text, jsonb): the new message's id, or NULL
+		// when no enabled channel pattern matches (nothing is stored).
+		if x.publish == nil || len(args) != 3 {
+			return nil, &pgError{Code: "42883", Message: "function realtime.publish() does not exist"}
+		}
+		if args[0] == nil || args[1] == nil {
+			return nil, nil
+		}
+		payload, _ := args[2].(map[string]any)
+		if payload == nil {
+			payload = map[string]any{}
+		}
+		if id, ok := x.publish(displayValue(args[0]), displayValue(args[1]), payload); ok {
+			return id, nil
+		}
+		return nil, nil
 	case "current_setting":
 		if len(args) < 1 || len(args) > 2 {
 			return nil, &pgError{Code: "42883", Message: "function current_setting() does not exist"}
@@ -1081,7 +1098,7 @@ func (x *execCtx) exprOID(e expr, ev *env) int {
 			return 1082
 		case "current_user", "session_user", "user", "current_schema", "current_database":
 			return 19
-		case "gen_random_uuid", "uuid_generate_v4", "auth.uid":
+		case "gen_random_uuid", "uuid_generate_v4", "auth.uid", "realtime.publish":
 			return 2950
 		case "length", "char_length", "array_length", "cardinality":
 			return 23

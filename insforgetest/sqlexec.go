@@ -23,6 +23,9 @@ type execCtx struct {
 	params []any
 	now    time.Time
 	user   string // current_user: project_admin or postgres
+	// publish runs realtime.publish(channel, event, payload); nil outside
+	// the raw SQL endpoints.
+	publish func(channel, event string, payload map[string]any) (string, bool)
 }
 
 func intPtr(n int) *int { return &n }

@@ -43,6 +43,8 @@ import (
 //     signatures than the backend's file-type library.
 //   - A PUT or POST to the objects of a bucket that does not exist answers
 //     404 STORAGE_NOT_FOUND (the backend fails on its foreign key).
+//   - List entries always carry uploaded_by null (the backend stores the
+//     uploading user's id for uploads made with a user token).
 //   - The deprecated POST …/objects/{key}/download-strategy alias and the
 //     S3 protocol gateway (§4.5) are not implemented.
 
@@ -328,6 +330,18 @@ func storageResolveMime(data []byte, declared string) string {
 	return declared
 }
 
+// storagePartMime is the part's MIME type as busboy reports it to multer:
+// type/subtype in lower case without parameters ("text/plain; charset=utf-8"
+// is stored as text/plain), and text/plain when the header is missing or
+// unparseable.
+func storagePartMime(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || mt == "" {
+		return "text/plain"
+	}
+	return mt
+}
+
 // storageTooLarge is multer's 413 for a file over the limit.
 func storageTooLarge(max int64) *APIError {
 	msg := fmt.Sprintf("File too large. Maximum upload size is %d MB.", int64(math.Round(float64(max)/(1<<20))))
@@ -367,7 +381,7 @@ func (st *storageState) readFile(r *http.Request) ([]byte, string, *APIError) {
 			return nil, "", errStorageParam("Unexpected field")
 		}
 		found = true
-		declared = p.Header.Get("Content-Type")
+		declared = storagePartMime(p.Header.Get("Content-Type"))
 		data, err = io.ReadAll(io.LimitReader(p, max+1))
 		if err != nil {
 			return nil, "", errStorageParam("Unexpected end of form")
@@ -616,7 +630,16 @@ func (s *Server) storageListObjects(w http.ResponseWriter, r *http.Request) {
 	sort.Strings(keys)
 	data := []map[string]any{}
 	for _, k := range pageSlice(keys, limit, offset) {
-		data = append(data, s.storageFileJSON(name, k, st.buckets[name].objects[k]))
+		o := st.buckets[name].objects[k]
+		m := s.storageFileJSON(name, k, o)
+		// The list spreads the storage.objects row into each entry.
+		var mt any
+		if o.mimeType != "" {
+			mt = o.mimeType
+		}
+		m["mimeType"], m["mime_type"], m["etag"] = mt, mt, o.etag
+		m["uploaded_at"], m["uploaded_by"], m["uploaded_via"], m["s3_access_key_id"] = storageISOTime(o.uploadedAt), nil, "rest", nil
+		data = append(data, m)
 	}
 	writeJSON(w, 200, map[string]any{
 		"data":        data,

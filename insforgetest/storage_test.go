@@ -145,12 +145,24 @@ func TestStorageObjects(t *testing.T) {
 	if o, _ := srv.Object("pub", "page.html"); o.MimeType != "application/octet-stream" {
 		t.Errorf("HTML stored as %q, want application/octet-stream", o.MimeType)
 	}
+	// busboy drops the part's Content-Type parameters (real 2.3.1 stores
+	// text/plain for "text/plain; charset=utf-8")
+	r = storagePut(t, srv, "/api/storage/buckets/priv/objects/note.txt", []byte("plain"), "text/plain; charset=utf-8")
+	if f := r.obj(t); f["mimeType"] != "text/plain" {
+		t.Errorf("charset upload answered mimeType %v, want text/plain", f["mimeType"])
+	}
 
 	l := call(t, srv, "GET", "/api/storage/buckets/pub/objects?prefix=docs/&limit=1", nil).obj(t)
 	data := l["data"].([]any)
 	pg := l["pagination"].(map[string]any)
 	if len(data) != 1 || data[0].(map[string]any)["key"] != "docs/guide.md" || pg["total"] != float64(2) || pg["limit"] != float64(1) || pg["offset"] != float64(0) {
 		t.Errorf("list = %v", l)
+	}
+	// list entries carry the storage.objects row's own columns too
+	e := data[0].(map[string]any)
+	if e["mime_type"] != "text/markdown" || e["mimeType"] != "text/markdown" || e["uploaded_via"] != "rest" || e["etag"] == nil || e["etag"] == "" ||
+		e["uploaded_at"] != e["uploadedAt"] || e["uploaded_by"] != nil || e["s3_access_key_id"] != nil || len(e) != 12 {
+		t.Errorf("list entry = %v", e)
 	}
 	l = call(t, srv, "GET", "/api/storage/buckets/pub/objects?search=read&offset=0", nil).obj(t)
 	if d := l["data"].([]any); len(d) != 1 || d[0].(map[string]any)["key"] != "docs/readme.md" {

@@ -67,7 +67,7 @@ func TestAdvisorListIssues(t *testing.T) {
 		t.Errorf("filtered query = %v", q)
 	}
 	wantText(t, text, "Warning security issues 1–1 of 1")
-	if data["issues"].([]any)[0].(map[string]any)["ruleId"] != "policy_always_true" {
+	if data["issues"].([]any)[0].(map[string]any)["ruleId"] != "rls-permissive" {
 		t.Errorf("filtered = %v", data)
 	}
 	text, _ = opsCall(t, h, "list-advisor-issues", map[string]any{"category": "health", "severity": "critical"})

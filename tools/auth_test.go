@@ -376,6 +376,11 @@ func TestAuthSMTPTools(t *testing.T) {
 	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 465, "host": "smtp.example.com", "username": "mailer",
 		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "EMAIL_SMTP_CONNECTION_FAILED", "Nothing was changed", "Check host, port")
 	h.Backend.Fail("PUT", "/api/auth/smtp-config", nil)
+	// the same, unscripted (real 2.3.1: DNS failure, private host refused)
+	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.nowhere.invalid", "username": "mailer",
+		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "400 EMAIL_SMTP_CONNECTION_FAILED", "ENOTFOUND smtp.nowhere.invalid", "Nothing was changed")
+	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "127.0.0.1", "username": "mailer",
+		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "400 INVALID_INPUT", "private or loopback address")
 
 	// disabling while verification is required
 	h.OK(t, "update-auth-config", map[string]any{"requireEmailVerification": true})

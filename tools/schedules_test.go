@@ -59,6 +59,11 @@ func TestSchedulesCreateSchedule(t *testing.T) {
 	wantText(t, h.Fail(t, "create-schedule", args), `Secret with key "NOT_THERE" not found for schedule header "Authorization"`, "create-secret")
 	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgetest.APIError{Status: 400, Code: "SCHEDULE_INVALID_CRON", Message: "Invalid cron expression: bad"})
 	wantText(t, h.Fail(t, "create-schedule", schedArgs(h)), "The backend rejected the cron expression", "5 fields")
+	// real 2.3.1 over pg_cron 1.4: the backend accepts 'N seconds', pg_cron refuses it
+	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgetest.APIError{Status: 500, Code: "DATABASE_INTERNAL_ERROR", Message: "invalid schedule: 30 seconds"})
+	args = schedArgs(h)
+	args["cronSchedule"] = "30 seconds"
+	wantText(t, h.Fail(t, "create-schedule", args), "pg_cron refused the timing", "invalid schedule: 30 seconds", "nothing was saved", "older than 1.5", "5-field cron expression")
 }
 
 func TestSchedulesCronAndInputChecks(t *testing.T) {

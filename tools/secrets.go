@@ -327,14 +327,22 @@ func rotateAPIKey(ctx context.Context, env *Env, in RotateAPIKeyInput) (*Result,
 	}
 	data := map[string]any{"oldKeyExpiresAt": out.OldKeyExpiresAt, "gracePeriodHours": hours}
 	var b strings.Builder
-	fmt.Fprintf(&b, "The admin API key was rotated. The previous key, which this server is still using, keeps working until %s (%d hours).", out.OldKeyExpiresAt, hours)
+	if hours == 0 {
+		b.WriteString("The admin API key was rotated with no grace period: the previous key, which this server is still using, stopped working at once, so every other InsForge tool now fails with 401 until connect-project is called with the new key.")
+	} else {
+		fmt.Fprintf(&b, "The admin API key was rotated. The previous key, which this server is still using, keeps working until %s (%d hours).", out.OldKeyExpiresAt, hours)
+	}
 	if in.Reveal {
 		data["apiKey"] = out.APIKey
 		b.WriteString(" The new key is in the data below because reveal was requested: hand it to the user, do not write it into files, code or commits.")
 	} else {
 		b.WriteString(" The new key is not shown here: the user can read it in the InsForge dashboard (project settings, API keys).")
 	}
-	b.WriteString(" Before the old key expires, call connect-project with the new key (and update any other place that uses the admin key), or the InsForge tools will stop working.")
+	if hours == 0 {
+		b.WriteString(" Call connect-project with the new key now, and update every other place that uses the admin key.")
+	} else {
+		b.WriteString(" Before the old key expires, call connect-project with the new key (and update any other place that uses the admin key), or the InsForge tools will stop working.")
+	}
 	return Found(b.String(), data), nil
 }
 

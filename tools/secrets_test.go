@@ -150,7 +150,8 @@ func TestSecretsRotateAPIKey(t *testing.T) {
 	if data["apiKey"] != revealed {
 		t.Errorf("revealed key = %v, want %s", data["apiKey"], revealed)
 	}
-	wantText(t, text, revealed, "reveal was requested", "(0 hours)")
+	wantText(t, text, revealed, "reveal was requested", "no grace period", "stopped working at once", "connect-project with the new key now")
+	wantNoText(t, text, "(0 hours)")
 
 	opsLocal(t, h, "rotate-api-key", map[string]any{"gracePeriodHours": 169}, "between 0 and 168")
 	h.Backend.Fail("POST", "/api/secrets/api-key/rotate", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to rotate API key"})
@@ -159,6 +160,14 @@ func TestSecretsRotateAPIKey(t *testing.T) {
 	if got := opsHints(t, "rotate-api-key"); got != (tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes}) {
 		t.Errorf("rotate-api-key hints = %+v", got)
 	}
+}
+
+// With no grace period the key this server uses stops at once (real
+// backend: API_KEY_OLD_* expires now); the next call reports the 401.
+func TestSecretsRotateAPIKeyNoGrace(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{})
+	opsCall(t, h, "rotate-api-key", map[string]any{"gracePeriodHours": 0})
+	wantText(t, h.Fail(t, "list-secrets", nil), "401")
 }
 
 func TestSecretsRotateAnonKey(t *testing.T) {
@@ -175,6 +184,9 @@ func TestSecretsRotateAnonKey(t *testing.T) {
 	}
 	wantUntrusted(t, text)
 	wantText(t, text, "The anon key was rotated", "(168 hours)", "redeploy", newKey)
+	// get-anon-key and download-template hand out the new key from now on
+	wantText(t, h.OK(t, "get-anon-key", nil), newKey)
+	wantText(t, h.OK(t, "download-template", map[string]any{"frame": "react"}), "--anon-key "+newKey)
 
 	opsCall(t, h, "rotate-anon-key", map[string]any{"gracePeriodHours": 720})
 	opsLocal(t, h, "rotate-anon-key", map[string]any{"gracePeriodHours": 721}, "between 0 and 720")
