@@ -301,8 +301,15 @@ func (c *Client) retryDelay(attempt int, resp *Response, err error) (time.Durati
 	var apiErr *Error
 	if errors.As(err, &apiErr) {
 		switch apiErr.Status {
-		case http.StatusTooManyRequests, http.StatusBadGateway,
-			http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		case http.StatusTooManyRequests:
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			// A JSON InsForge error with these statuses is the backend's own
+			// answer (a feature not configured, an upstream it relies on
+			// being down): asking again will not change it. A proxy's page
+			// is worth another try.
+			if !apiErr.NotJSON {
+				return 0, false
+			}
 		default:
 			return 0, false
 		}

@@ -270,3 +270,24 @@ func TestStreamedBodyIsNotBuffered(t *testing.T) {
 		t.Fatalf("server read %d bytes", got.Load())
 	}
 }
+
+func TestRetriesProxyErrorsButNotTheBackendsOwn503(t *testing.T) {
+	for _, tc := range []struct {
+		ctype, body string
+		attempts    int32
+	}{
+		{"application/json", `{"error":"AI_UPSTREAM_UNAVAILABLE","message":"no key","statusCode":503}`, 1},
+		{"text/html", `<html>503 Service Temporarily Unavailable</html>`, 3},
+	} {
+		var n atomic.Int32
+		c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+			n.Add(1)
+			w.Header().Set("Content-Type", tc.ctype)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, tc.body)
+		}, insforge.Options{})
+		if err := c.Get(context.Background(), "/api/ai/models", nil, nil); insforge.StatusOf(err) != 503 || n.Load() != tc.attempts {
+			t.Errorf("%s: err=%v attempts=%d, want %d", tc.ctype, err, n.Load(), tc.attempts)
+		}
+	}
+}
