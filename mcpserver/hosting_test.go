@@ -16,6 +16,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -69,7 +70,7 @@ func TestAuthTokenIsRequired(t *testing.T) {
 		mcpserver.HeaderAPIKey:     insforgetest.DefaultAPIKey,
 		mcpserver.HeaderProjectURL: backend.URL,
 	})
-	if text, isErr := call(t, c, "get-backend-metadata", nil); isErr {
+	if text, isErr := testmcp.CallText(t, c, "get-backend-metadata", nil); isErr {
 		t.Fatalf("token + X-InsForge-API-Key: %s", text)
 	}
 }
@@ -82,12 +83,12 @@ func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
 	}
 	url := startGuarded(t, mcpserver.Config{ProjectHosts: &policy}, mcpserver.HTTPOptions{})
 	c := dial(t, "http", url, "2025-11-25", nil)
-	text, isErr := call(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
 	if !isErr || !strings.Contains(text, "allowed project hosts") {
 		t.Fatalf("connect to loopback: %v %s", isErr, text)
 	}
 	h := dial(t, "http", url, "2025-11-25", map[string]string{"Authorization": "Bearer " + insforgetest.DefaultAPIKey, mcpserver.HeaderProjectURL: "http://169.254.169.254"})
-	if text, isErr := call(t, h, "get-backend-metadata", nil); !isErr || !strings.Contains(text, "allowed project hosts") {
+	if text, isErr := testmcp.CallText(t, h, "get-backend-metadata", nil); !isErr || !strings.Contains(text, "allowed project hosts") {
 		t.Fatalf("header URL to metadata service: %v %s", isErr, text)
 	}
 	if n := len(backend.Requests()); n != 0 {
@@ -97,7 +98,7 @@ func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
 	allowed, _ := credentials.ParseHostPolicy([]string{"127.0.0.1"})
 	url = startGuarded(t, mcpserver.Config{ProjectHosts: &allowed}, mcpserver.HTTPOptions{})
 	c = dial(t, "http", url, "2025-11-25", nil)
-	if text, isErr := call(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
 		t.Fatalf("explicitly allowed loopback: %s", text)
 	}
 }

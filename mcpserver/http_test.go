@@ -17,6 +17,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -84,37 +85,6 @@ func dial(t *testing.T, kind, url, version string, headers map[string]string) *c
 	return c
 }
 
-func call(t *testing.T, c *client.Client, name string, args map[string]any) (string, bool) {
-	t.Helper()
-	req := mcp.CallToolRequest{}
-	req.Params.Name = name
-	req.Params.Arguments = args
-	res, err := c.CallTool(context.Background(), req)
-	if err != nil {
-		t.Fatalf("call %s: %v", name, err)
-	}
-	var b strings.Builder
-	for _, ct := range res.Content {
-		if tc, ok := ct.(mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String(), res.IsError
-}
-
-func names(t *testing.T, c *client.Client) []string {
-	t.Helper()
-	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, tool := range res.Tools {
-		out = append(out, tool.Name)
-	}
-	return out
-}
-
 // Two clients connect with different keys over the same server: each
 // request must reach the backend with its own client's key, and one
 // client's connect must not unlock the other.
@@ -126,16 +96,16 @@ func TestConcurrentHTTPClientsKeepTheirOwnKeys(t *testing.T) {
 			a := dial(t, kind, url, "2025-11-25", nil)
 			b := dial(t, kind, url, "2025-11-25", nil)
 
-			if _, isErr := call(t, a, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": keyA}); isErr {
+			if _, isErr := testmcp.CallText(t, a, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": keyA}); isErr {
 				t.Fatal("connect A failed")
 			}
-			if slices.Contains(names(t, b), "get-backend-metadata") {
+			if slices.Contains(testmcp.ToolNames(t, b), "get-backend-metadata") {
 				t.Fatal("client A's connect unlocked client B")
 			}
-			if _, isErr := call(t, b, "get-backend-metadata", nil); !isErr {
+			if _, isErr := testmcp.CallText(t, b, "get-backend-metadata", nil); !isErr {
 				t.Fatal("client B called a locked tool successfully")
 			}
-			if _, isErr := call(t, b, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": keyB}); isErr {
+			if _, isErr := testmcp.CallText(t, b, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": keyB}); isErr {
 				t.Fatal("connect B failed")
 			}
 			backend.Reset()
@@ -184,14 +154,14 @@ func TestHeaderCredentialsUnlockWithoutTheGate(t *testing.T) {
 		"Authorization":            "Bearer " + keyA,
 		mcpserver.HeaderProjectURL: backend.URL,
 	})
-	if !slices.Contains(names(t, c), "run-raw-sql") {
+	if !slices.Contains(testmcp.ToolNames(t, c), "run-raw-sql") {
 		t.Fatal("header credentials did not unlock tools/list")
 	}
-	if text, isErr := call(t, c, "get-backend-metadata", nil); isErr {
+	if text, isErr := testmcp.CallText(t, c, "get-backend-metadata", nil); isErr {
 		t.Fatalf("call with header credentials: %s", text)
 	}
 	bad := dial(t, "http", url, "2025-11-25", map[string]string{"Authorization": "Bearer " + keyA, mcpserver.HeaderProjectURL: "ftp://nope"})
-	if text, isErr := call(t, bad, "get-backend-metadata", nil); !isErr || !strings.Contains(text, mcpserver.HeaderProjectURL) {
+	if text, isErr := testmcp.CallText(t, bad, "get-backend-metadata", nil); !isErr || !strings.Contains(text, mcpserver.HeaderProjectURL) {
 		t.Fatalf("bad header URL: %v %s", isErr, text)
 	}
 }
@@ -203,12 +173,12 @@ func TestModernHTTPClientsNeverShareAConnection(t *testing.T) {
 	url := startHTTP(t, "http", credentials.Credentials{})
 	a := dial(t, "http", url, "2026-07-28", nil)
 	b := dial(t, "http", url, "2026-07-28", nil)
-	text, isErr := call(t, a, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	text, isErr := testmcp.CallText(t, a, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
 	if isErr || !strings.Contains(text, "no session") {
 		t.Fatalf("modern connect: %v %s", isErr, text)
 	}
 	for _, c := range []*client.Client{a, b} {
-		if text, isErr := call(t, c, "get-backend-metadata", nil); !isErr {
+		if text, isErr := testmcp.CallText(t, c, "get-backend-metadata", nil); !isErr {
 			t.Fatalf("a sessionless connect unlocked a later request: %s", text)
 		}
 	}
@@ -239,7 +209,7 @@ func TestSessionEndForgetsCredentials(t *testing.T) {
 	backend := insforgetest.New(t)
 	url := startHTTP(t, "http", credentials.Credentials{})
 	c := dial(t, "http", url, "2025-11-25", nil)
-	call(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
 	sid := c.GetSessionId()
 	if sid == "" {
 		t.Fatal("no session id")

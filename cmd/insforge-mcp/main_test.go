@@ -22,6 +22,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
 var binary string
@@ -123,45 +124,12 @@ func stdioClient(t *testing.T, env []string, args ...string) (*client.Client, *l
 	return c, stderr
 }
 
-func callTool(t *testing.T, c *client.Client, name string, args map[string]any) (string, bool) {
-	t.Helper()
-	req := mcp.CallToolRequest{}
-	req.Params.Name = name
-	req.Params.Arguments = args
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	res, err := c.CallTool(ctx, req)
-	if err != nil {
-		t.Fatalf("call %s: %v", name, err)
-	}
-	var b strings.Builder
-	for _, ct := range res.Content {
-		if tc, ok := ct.(mcp.TextContent); ok {
-			b.WriteString(tc.Text)
-		}
-	}
-	return b.String(), res.IsError
-}
-
-func toolNames(t *testing.T, c *client.Client) []string {
-	t.Helper()
-	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tool := range res.Tools {
-		names = append(names, tool.Name)
-	}
-	return names
-}
-
 func TestStdioGateEndToEnd(t *testing.T) {
 	backend := insforgetest.New(t)
 	backend.AddTable("todos", []insforgetest.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
 	c, stderr := stdioClient(t, nil)
 
-	if names := toolNames(t, c); slices.Contains(names, "run-raw-sql") || !slices.Contains(names, "connect-project") {
+	if names := testmcp.ToolNames(t, c); slices.Contains(names, "run-raw-sql") || !slices.Contains(names, "connect-project") {
 		t.Fatalf("unconnected stdio lists %v", names)
 	}
 	changed := make(chan struct{}, 1)
@@ -173,7 +141,7 @@ func TestStdioGateEndToEnd(t *testing.T) {
 			}
 		}
 	})
-	if text, isErr := callTool(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
 		t.Fatalf("connect: %s", text)
 	}
 	select {
@@ -181,11 +149,11 @@ func TestStdioGateEndToEnd(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no tools/list_changed over stdio")
 	}
-	text, isErr := callTool(t, c, "run-raw-sql", map[string]any{"query": "SELECT * FROM todos"})
+	text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT * FROM todos"})
 	if isErr || !strings.Contains(text, "ship it") {
 		t.Fatalf("run-raw-sql: %s", text)
 	}
-	if text, isErr := callTool(t, c, "get-backend-metadata", nil); isErr || !strings.Contains(text, "todos") {
+	if text, isErr := testmcp.CallText(t, c, "get-backend-metadata", nil); isErr || !strings.Contains(text, "todos") {
 		t.Fatalf("get-backend-metadata: %s", text)
 	}
 	if strings.Contains(stderr.String(), insforgetest.DefaultAPIKey) {
@@ -198,14 +166,14 @@ func TestStdioConfiguredFromEnvNeverLeaksTheKey(t *testing.T) {
 	c, stderr := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + backend.URL, "INSFORGE_API_KEY=" + insforgetest.DefaultAPIKey}, "--log-level", "debug")
 	var all strings.Builder
 	for _, name := range []string{"get-backend-metadata", "get-anon-key", "list-tables"} {
-		text, isErr := callTool(t, c, name, nil)
+		text, isErr := testmcp.CallText(t, c, name, nil)
 		if isErr {
 			t.Fatalf("%s: %s", name, text)
 		}
 		all.WriteString(text)
 	}
 	backend.Fail("GET", "/api/metadata", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "failed for " + insforgetest.DefaultAPIKey})
-	text, _ := callTool(t, c, "get-backend-metadata", nil)
+	text, _ := testmcp.CallText(t, c, "get-backend-metadata", nil)
 	all.WriteString(text)
 	c.Close()
 	for where, s := range map[string]string{"results": all.String(), "stderr": stderr.String()} {
@@ -230,10 +198,10 @@ func TestInitializeDoesNotWaitForTheBackend(t *testing.T) {
 	defer hanging.Close()
 	defer close(release)
 	c, _ := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + hanging.URL, "INSFORGE_API_KEY=" + insforgetest.DefaultAPIKey}, "--timeout", "500ms")
-	if names := toolNames(t, c); !slices.Contains(names, "run-raw-sql") {
+	if names := testmcp.ToolNames(t, c); !slices.Contains(names, "run-raw-sql") {
 		t.Fatalf("configured server lists %v", names)
 	}
-	text, isErr := callTool(t, c, "get-backend-metadata", nil)
+	text, isErr := testmcp.CallText(t, c, "get-backend-metadata", nil)
 	if !isErr || !strings.Contains(text, "did not answer in time") {
 		t.Fatalf("hanging backend: %v %s", isErr, text)
 	}
@@ -305,13 +273,13 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 			if _, err := c.Initialize(context.Background(), init); err != nil {
 				t.Fatalf("initialize: %v (%s)", err, stderr.String())
 			}
-			if names := toolNames(t, c); slices.Contains(names, "run-raw-sql") {
+			if names := testmcp.ToolNames(t, c); slices.Contains(names, "run-raw-sql") {
 				t.Fatal("unconnected session sees locked tools")
 			}
-			if text, isErr := callTool(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+			if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
 				t.Fatalf("connect: %s", text)
 			}
-			if text, isErr := callTool(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); isErr {
+			if text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); isErr {
 				t.Fatalf("run-raw-sql: %s", text)
 			}
 			c.Close()

@@ -22,6 +22,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
 // secretKey is a distinctive admin key: "ik_" and 64 hex digits that
@@ -359,7 +360,7 @@ func TestKeyNeverLeavesOverHTTP(t *testing.T) {
 		t.Fatalf("initialize: %v (stderr: %s)", err, stderr.String())
 	}
 	// Connect first so that tools/list shows every tool.
-	if text, isErr := callTool(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": secretKey}); isErr {
+	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": secretKey}); isErr {
 		t.Fatalf("connect-project: %s", text)
 	}
 

@@ -139,9 +139,17 @@ func (h *Harness) Notifications() []mcp.JSONRPCNotification {
 }
 
 // ToolNames lists the tools the client sees.
-func (h *Harness) ToolNames(t testing.TB) []string {
+func (h *Harness) ToolNames(t testing.TB) []string { return ToolNames(t, h.Client) }
+
+// Call calls a tool and returns its raw result; a protocol error fails the test.
+func (h *Harness) Call(t testing.TB, name string, args map[string]any) *mcp.CallToolResult {
+	return Call(t, h.Client, name, args)
+}
+
+// ToolNames lists the tools any connected mcp-go client sees.
+func ToolNames(t testing.TB, c *client.Client) []string {
 	t.Helper()
-	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
 		t.Fatalf("tools/list: %v", err)
 	}
@@ -152,19 +160,27 @@ func (h *Harness) ToolNames(t testing.TB) []string {
 	return names
 }
 
-// Call calls a tool and returns its raw result; a protocol error fails the test.
-func (h *Harness) Call(t testing.TB, name string, args map[string]any) *mcp.CallToolResult {
+// Call calls a tool through any connected mcp-go client (in-process, stdio,
+// SSE or streamable HTTP); a protocol error fails the test.
+func Call(t testing.TB, c *client.Client, name string, args map[string]any) *mcp.CallToolResult {
 	t.Helper()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = name
 	req.Params.Arguments = args
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	res, err := h.Client.CallTool(ctx, req)
+	res, err := c.CallTool(ctx, req)
 	if err != nil {
 		t.Fatalf("tools/call %s: %v", name, err)
 	}
 	return res
+}
+
+// CallText is Call returning the result's text and whether it is an error.
+func CallText(t testing.TB, c *client.Client, name string, args map[string]any) (string, bool) {
+	t.Helper()
+	res := Call(t, c, name, args)
+	return Text(res), res.IsError
 }
 
 // OK calls a tool that must succeed and returns its text.
