@@ -313,3 +313,21 @@ func TestInteractiveConnectFallsBackToArguments(t *testing.T) {
 		t.Fatalf("fallback: %s", msg)
 	}
 }
+
+// In read-only mode run-raw-sql refuses writes itself, and its annotations
+// say it is read-only.
+func TestReadOnlyModeAnnotatesRunRawSQLAsRead(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{ReadOnly: true}})
+	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range res.Tools {
+		if a := tool.Annotations; !*a.ReadOnlyHint && tool.Name != "connect-project" && tool.Name != "disconnect-project" {
+			t.Errorf("%s is served in read-only mode but not annotated read-only", tool.Name)
+		}
+	}
+	if !slices.Contains(testmcp.ToolNames(t, h.Client), "run-raw-sql") {
+		t.Fatal("run-raw-sql missing in read-only mode")
+	}
+}

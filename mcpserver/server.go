@@ -100,6 +100,11 @@ func New(cfg Config) *Server {
 		server.WithHooks(hooks),
 	)
 	for _, t := range cfg.Tools {
+		if cfg.ToolConfig.ReadOnly && t.EnforcesReadOnly {
+			// Its handler refuses writes in this mode: say so to clients
+			// that approve read-only tools without asking.
+			t.Hints.ReadOnly, t.Hints.Destructive, t.Hints.Idempotent = tools.Yes, tools.No, tools.Yes
+		}
 		tool := mcpTool(t)
 		if s.needsConfirmation(t) {
 			tool.RawInputSchema = withConfirmArg(tool.RawInputSchema)
