@@ -1077,5 +1077,5 @@ func TestBulkUpsertProgressAndRemote(t *testing.T) {
 
 	remote := testmcp.New(t, testmcp.Options{Remote: true})
 	text := remote.Fail(t, "bulk-upsert", map[string]any{"table": "lines", "filePath": "/no/such/dir/x.csv"})
-	wantText(t, text, "does not exist", "reached over HTTP", "server's machine")
+	wantText(t, text, "reached over HTTP", "does not read or write its own files", "--files-root")
 }

@@ -45,13 +45,9 @@ func bulkUpsert(ctx context.Context, env *Env, in BulkUpsertInput) (*Result, err
 	if contentType == "" {
 		return nil, Errorf("bulk-upsert reads only .csv files (with a header row) and .json files (an array of objects), and %q is neither. Convert the data to one of them first; nothing was sent.", filepath.Base(in.FilePath))
 	}
-	path := in.FilePath
-	if !filepath.IsAbs(path) {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return nil, Errorf("cannot resolve the relative path %q (%v); pass an absolute path", in.FilePath, err)
-		}
-		path = abs
+	path, err := localPath(env, in.FilePath)
+	if err != nil {
+		return nil, err
 	}
 	info, err := os.Stat(path)
 	switch {

@@ -855,19 +855,19 @@ func deployEnvErr(err error, id, key string) error {
 // ---- create-deployment ----
 
 // deployResolveDir checks sourceDirectory on this machine.
-func deployResolveDir(dir string, remote bool) (string, error) {
+func deployResolveDir(env *Env, dir string) (string, error) {
 	dir = strings.TrimSpace(dir)
 	if dir == "" {
 		return "", Errorf("sourceDirectory is empty: give the absolute path of the app's folder (where its package.json is)")
 	}
-	if strings.HasPrefix(dir, "~/") || dir == "~" {
-		if home, err := os.UserHomeDir(); err == nil {
-			dir = filepath.Join(home, strings.TrimPrefix(dir, "~"))
-		}
+	remote := env.Config.Remote
+	if remote && env.Config.FilesRoot == "" {
+		return "", Errorf("This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files, so it does not deploy folders for remote clients. " +
+			"To deploy a local folder, run insforge-mcp on the user's own machine over stdio (its default transport: the MCP client starts the binary, e.g. `claude mcp add insforge -- insforge-mcp` with INSFORGE_PROJECT_URL and INSFORGE_API_KEY in its environment) and call create-deployment there. Nothing was uploaded.")
 	}
-	abs, err := filepath.Abs(dir)
+	abs, err := localPath(env, dir)
 	if err != nil {
-		return "", Errorf("cannot resolve sourceDirectory %q (%v); pass an absolute path", dir, err)
+		return "", err
 	}
 	info, err := os.Stat(abs)
 	switch {
@@ -930,7 +930,7 @@ func deployCreate(ctx context.Context, env *Env, in CreateDeploymentInput) (*Res
 	}
 	wait := in.Wait == nil || *in.Wait
 
-	dir, err := deployResolveDir(in.SourceDirectory, env.Config.Remote)
+	dir, err := deployResolveDir(env, in.SourceDirectory)
 	if err != nil {
 		return nil, err
 	}

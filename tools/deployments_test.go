@@ -725,7 +725,7 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Remote: true})
 	missing := filepath.Join(t.TempDir(), "not-on-this-machine")
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": missing})
-	wantText(t, text, "does not exist on the machine running this MCP server", "reached over HTTP", "over stdio", "Nothing was uploaded")
+	wantText(t, text, "reached over HTTP", "does not deploy folders for remote clients", "over stdio", "Nothing was uploaded")
 	if len(h.Backend.Requests()) != 0 {
 		t.Errorf("requests were sent: %+v", h.Backend.Requests())
 	}
@@ -737,10 +737,15 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 		t.Errorf("a local server should not talk about transports: %s", text)
 	}
 
-	// Over HTTP, a folder that does exist here deploys normally.
+	// Over HTTP, a folder that exists here is refused too: the caller is not
+	// necessarily this machine's user. An operator's --files-root opens one
+	// directory, and only that one.
 	tr := deployMakeTree(t)
 	tools.DeployFastForTest(t)
-	wantText(t, h.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir}), "READY")
+	h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
+	rooted := testmcp.New(t, testmcp.Options{Remote: true, FilesRoot: filepath.Dir(tr.dir)})
+	wantText(t, rooted.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir}), "READY")
+	wantText(t, rooted.Fail(t, "create-deployment", map[string]any{"sourceDirectory": t.TempDir()}), "outside the directory")
 }
 
 func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {

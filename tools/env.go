@@ -32,9 +32,12 @@ type Config struct {
 	// MaxResultBytes caps the text of one result (0 = no cap).
 	MaxResultBytes int
 	// Remote is set on the HTTP transports: the client may run on another
-	// machine, so a local path it names may not exist here. Tools that read
-	// or write local files say so when a path is missing.
+	// machine, and is whoever can reach the server. Tools that read or write
+	// local files refuse there unless FilesRoot is set (see localPath).
 	Remote bool
+	// FilesRoot is the one directory remote clients may read and write
+	// (--files-root); empty: none.
+	FilesRoot string
 }
 
 // Session is the gate as seen by a tool: it belongs to one MCP session (or,

@@ -603,13 +603,9 @@ func fnCode(env *Env, code *string, codeFile string) (string, bool, error) {
 }
 
 func fnReadCodeFile(env *Env, name string) (string, error) {
-	path := name
-	if !filepath.IsAbs(path) {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return "", Errorf("cannot resolve the relative path %q (%v); pass an absolute path, or the code inline in code. Nothing was sent.", name, err)
-		}
-		path = abs
+	path, err := localPath(env, name)
+	if err != nil {
+		return "", err
 	}
 	info, err := os.Stat(path)
 	switch {

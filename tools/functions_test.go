@@ -278,7 +278,7 @@ func TestFunctionsCreateRefusesBadInputLocally(t *testing.T) {
 
 	remote := testmcp.New(t, testmcp.Options{Remote: true, Selection: tools.Selection{Toolsets: []string{"functions"}}})
 	text := remote.Fail(t, "create-function", map[string]any{"name": "x", "codeFile": "/nowhere/fn.js"})
-	wantText(t, text, "reached over HTTP", "pass the code inline in code")
+	wantText(t, text, "reached over HTTP", "inline", "code")
 }
 
 func TestFunctionsCreateBackendErrors(t *testing.T) {

@@ -385,10 +385,10 @@ func TestStorageUploadErrors(t *testing.T) {
 		}
 	}
 
-	// Over HTTP the file may be on the user's machine, not ours.
+	// Over HTTP the server does not read its own files for remote callers.
 	remote := testmcp.New(t, testmcp.Options{Remote: true})
-	text := remote.Fail(t, "upload-object", map[string]any{"bucket": "docs", "filePath": "/no/such/dir/photo.png"})
-	wantText(t, text, "does not exist", "reached over HTTP", "another machine", "content", "stdio")
+	text := remote.Fail(t, "upload-object", map[string]any{"bucket": "docs", "filePath": "/etc/hostname"})
+	wantText(t, text, "reached over HTTP", "another machine", "content", "stdio", "--files-root")
 	if n := len(remote.Backend.Requests()); n != 0 {
 		t.Errorf("%d requests reached the backend", n)
 	}
@@ -506,8 +506,24 @@ func TestStorageDownloadToPath(t *testing.T) {
 
 	remote := testmcp.New(t, testmcp.Options{Remote: true})
 	remote.Backend.PutObject("media", "t.txt", []byte("hi"), "text/plain")
-	text = remote.OK(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": filepath.Join(dir, "t.txt")})
+	text = remote.Fail(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": filepath.Join(dir, "t.txt")})
+	wantText(t, text, "reached over HTTP", "--files-root")
+	rooted := testmcp.New(t, testmcp.Options{Remote: true, FilesRoot: dir})
+	rooted.Backend.PutObject("media", "t.txt", []byte("hi"), "text/plain")
+	text = rooted.OK(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "sub/t.txt"})
 	wantText(t, text, "reached over HTTP", "may not be the user's computer")
+	if got, _ := os.ReadFile(filepath.Join(dir, "sub", "t.txt")); string(got) != "hi" {
+		t.Errorf("relative path under --files-root: %q", got)
+	}
+	outside := filepath.Join(t.TempDir(), "escape.txt")
+	text = rooted.Fail(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "../" + filepath.Base(filepath.Dir(outside)) + "/escape.txt"})
+	wantText(t, text, "outside the directory")
+	os.Symlink(filepath.Dir(outside), filepath.Join(dir, "link"))
+	text = rooted.Fail(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "link/escape.txt"})
+	wantText(t, text, "outside the directory")
+	if _, err := os.Stat(outside); err == nil {
+		t.Error("a file was written outside --files-root")
+	}
 }
 
 func TestStorageDownloadInline(t *testing.T) {

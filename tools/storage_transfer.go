@@ -321,13 +321,9 @@ func storageSameOrigin(a, b string) bool {
 
 // storageOpenLocal checks and opens a local file to upload.
 func storageOpenLocal(env *Env, given string) (*os.File, fs.FileInfo, error) {
-	p := storageExpandHome(given)
-	if !filepath.IsAbs(p) {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return nil, nil, Errorf("cannot resolve the relative path %q (%v); pass an absolute path. Nothing was uploaded.", given, err)
-		}
-		p = abs
+	p, err := localPath(env, given)
+	if err != nil {
+		return nil, nil, err
 	}
 	info, err := os.Stat(p)
 	switch {
@@ -408,7 +404,7 @@ func downloadObject(ctx context.Context, env *Env, in DownloadObjectInput) (*Res
 	dest := ""
 	if in.DestinationPath != "" {
 		var err error
-		if dest, err = storageDestination(in.DestinationPath, in.Key); err != nil {
+		if dest, err = storageDestination(env, in.DestinationPath, in.Key); err != nil {
 			return nil, err
 		}
 	}
@@ -482,14 +478,10 @@ func storageFetchError(err error, name string) error {
 }
 
 // storageDestination resolves destinationPath to the file to write.
-func storageDestination(given, key string) (string, error) {
-	p := storageExpandHome(given)
-	if !filepath.IsAbs(p) {
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return "", Errorf("cannot resolve the relative path %q (%v); pass an absolute destinationPath", given, err)
-		}
-		p = abs
+func storageDestination(env *Env, given, key string) (string, error) {
+	p, err := localPath(env, given)
+	if err != nil {
+		return "", err
 	}
 	info, err := os.Stat(p)
 	switch {

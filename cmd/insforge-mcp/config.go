@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ type config struct {
 	timeout         time.Duration
 	allowedOrigins  []string
 	projectHosts    []string
+	filesRoot       string
 	authToken       string
 	maxSessions     int
 	maxCalls        int
@@ -61,6 +63,7 @@ var flagDocs = []envFlag{
 	{"timeout", "INSFORGE_TIMEOUT", "30s", "time limit of one backend call, retries included"},
 	{"allowed-origins", "INSFORGE_ALLOWED_ORIGINS", "", "comma-separated browser origins accepted by the HTTP transports besides loopback (\"*\" for any)"},
 	{"allowed-project-hosts", "INSFORGE_ALLOWED_PROJECT_HOSTS", credentials.DefaultProjectHosts, "HTTP transports: comma-separated host patterns clients may connect to (the configured project is always allowed); loopback and private addresses only when named exactly"},
+	{"files-root", "INSFORGE_FILES_ROOT", "", "HTTP transports: the one directory remote clients may read and write through tools that take local paths (uploads, downloads, code files, deployments); none by default"},
 	{"auth-token", "INSFORGE_AUTH_TOKEN", "", "HTTP transports: token every request must send as Authorization: Bearer <token> (prefer the variable or --auth-token-file)"},
 	{"auth-token-file", "INSFORGE_AUTH_TOKEN_FILE", "", "file holding the auth token"},
 	{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most"},
@@ -107,7 +110,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		allowedOrigins:  splitList(*vals["allowed-origins"]),
 		projectHosts:    splitList(*vals["allowed-project-hosts"]),
 		authToken:       strings.TrimSpace(*vals["auth-token"]),
+		filesRoot:       *vals["files-root"],
 		version:         *version,
+	}
+	if c.filesRoot != "" {
+		abs, err := filepath.Abs(c.filesRoot)
+		if st, statErr := os.Stat(abs); err != nil || statErr != nil || !st.IsDir() {
+			return c, fmt.Errorf("--files-root %q must be an existing directory", c.filesRoot)
+		}
+		c.filesRoot = abs
 	}
 	if f := *vals["auth-token-file"]; f != "" {
 		data, err := os.ReadFile(f)

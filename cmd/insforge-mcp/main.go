@@ -104,7 +104,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	srv := mcpserver.New(mcpserver.Config{
 		Version:            version,
 		Tools:              selected,
-		ToolConfig:         tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio"},
+		ToolConfig:         tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio", FilesRoot: cfg.filesRoot},
 		Transport:          transport,
 		Configured:         found.Credentials,
 		CredentialsFile:    file,

@@ -35,9 +35,11 @@ type Options struct {
 	ProtocolVersion string
 	// CredentialsFile enables remember/forget.
 	CredentialsFile string
-	// Remote makes tools behave as over the HTTP transports (local paths
-	// may belong to another machine).
+	// Remote makes tools behave as over the HTTP transports (local files
+	// are off limits unless FilesRoot is set).
 	Remote bool
+	// FilesRoot is --files-root.
+	FilesRoot string
 	// ConfirmDestructive is --confirm-destructive.
 	ConfirmDestructive bool
 	// Elicit, when set, answers the server's elicitation requests (the
@@ -83,7 +85,7 @@ func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harn
 	cfg := mcpserver.Config{
 		Version:            "test",
 		Tools:              selected,
-		ToolConfig:         tools.Config{ReadOnly: o.Selection.ReadOnly, MaxResultBytes: o.MaxResultBytes, Remote: o.Remote},
+		ToolConfig:         tools.Config{ReadOnly: o.Selection.ReadOnly, MaxResultBytes: o.MaxResultBytes, Remote: o.Remote, FilesRoot: o.FilesRoot},
 		Transport:          insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second, RetryWait: 10 * time.Millisecond}),
 		CredentialsFile:    o.CredentialsFile,
 		AllowRemember:      o.CredentialsFile != "",

@@ -1,0 +1,82 @@
+package tools
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// localPath resolves a path on the machine running the server, for the
+// tools that read or write local files (bulk-upsert, upload-object,
+// download-object, create-function's codeFile, create-deployment).
+//
+// Over stdio the server runs on the user's machine, started by the user's
+// client, and acts as the user: any path, "~/" expanded, a relative path
+// taken from the working directory. Over HTTP the caller is whoever can
+// reach the server, so its files are off limits unless the operator named a
+// directory with --files-root; then a path (relative ones from that
+// directory) must stay inside it once symbolic links are resolved.
+func localPath(env *Env, given string) (string, error) {
+	if strings.TrimSpace(given) == "" {
+		return "", Errorf("the path is empty")
+	}
+	if !env.Config.Remote {
+		p := given
+		if p == "~" || strings.HasPrefix(p, "~/") {
+			if home, err := os.UserHomeDir(); err == nil {
+				p = filepath.Join(home, p[1:])
+			}
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", Errorf("cannot resolve the path %q (%v); pass an absolute path", given, err)
+		}
+		return abs, nil
+	}
+	root := env.Config.FilesRoot
+	if root == "" {
+		return "", Errorf("this server is reached over HTTP, so it may run on another machine than the user's, and it does not read or write its own files for remote clients. " +
+			"Pass the content inline where the tool allows it (content, code), or run insforge-mcp locally over stdio for local files; " +
+			"an operator can allow one directory with --files-root.")
+	}
+	p := given
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(root, p)
+	}
+	resolved, err := resolveExisting(filepath.Clean(p))
+	if err != nil {
+		return "", Errorf("cannot resolve %q: %v", given, err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", Errorf("the server's --files-root %s is unusable: %v", root, err)
+	}
+	if rel, err := filepath.Rel(realRoot, resolved); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", Errorf("%q is outside the directory this server may use for files (--files-root %s); give a path inside it", given, root)
+	}
+	return resolved, nil
+}
+
+// resolveExisting resolves symbolic links in the longest existing prefix of
+// p and appends the rest, so paths of files still to be written resolve too.
+func resolveExisting(p string) (string, error) {
+	rest := ""
+	for {
+		r, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			return filepath.Join(r, rest), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return "", fmt.Errorf("no existing parent")
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+		p = parent
+	}
+}
