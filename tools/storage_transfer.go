@@ -329,7 +329,7 @@ func storageOpenLocal(env *Env, given string) (*os.File, fs.FileInfo, error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		msg := fmt.Sprintf("file %s does not exist on the machine running this MCP server", p)
-		if !filepath.IsAbs(storageExpandHome(given)) {
+		if !filepath.IsAbs(given) && !strings.HasPrefix(given, "~") {
 			msg += fmt.Sprintf(" (the relative path %q was resolved against the server's working directory; pass an absolute path)", given)
 		}
 		if env.Config.Remote {
@@ -348,15 +348,6 @@ func storageOpenLocal(env *Env, given string) (*os.File, fs.FileInfo, error) {
 		return nil, nil, Errorf("cannot open %s: %v. Nothing was uploaded.", p, err)
 	}
 	return f, info, nil
-}
-
-func storageExpandHome(p string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, `~\`) {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, p[1:])
-		}
-	}
-	return p
 }
 
 // storageTypeByExt guesses a MIME type from the key's extension, else the
