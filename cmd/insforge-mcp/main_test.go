@@ -302,3 +302,16 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+// The README's flag table documents every flag and its variable.
+func TestReadmeDocumentsEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range flagDocs {
+		if !bytes.Contains(readme, []byte("`--"+f.name+"`")) || !bytes.Contains(readme, []byte("`"+f.env+"`")) {
+			t.Errorf("README.md does not document --%s / %s", f.name, f.env)
+		}
+	}
+}
