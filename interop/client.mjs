@@ -5,11 +5,14 @@
 //   BACKEND_URL=… API_KEY=ik_… node client.mjs stdio /path/to/insforge-mcp
 //   BACKEND_URL=… API_KEY=ik_… node client.mjs http  http://127.0.0.1:8080/mcp
 //   BACKEND_URL=… API_KEY=ik_… node client.mjs sse   http://127.0.0.1:8080/sse
+//   BACKEND_URL=… API_KEY=ik_… node client.mjs elicit /path/to/insforge-mcp
+// (elicit: the key typed on the one-time connect page, destructive calls
+// confirmed through the client, both by elicitation over stdio)
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const [mode, target] = process.argv.slice(2);
 const backendURL = process.env.BACKEND_URL;
@@ -26,9 +29,10 @@ function text(result) {
 function transportFor() {
   switch (mode) {
     case "stdio":
+    case "elicit":
       return new StdioClientTransport({
         command: target,
-        args: ["--credentials-file", "none"],
+        args: mode === "elicit" ? ["--credentials-file", "none", "--confirm-destructive"] : ["--credentials-file", "none"],
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
         stderr: "pipe",
       });
@@ -41,8 +45,45 @@ function transportFor() {
   }
 }
 
+// elicit: what a user does through a client that supports elicitation.
+async function elicitFlow() {
+  const client = new Client({ name: "interop-elicit", version: "1.0.0" }, { capabilities: { elicitation: { form: {}, url: {} } } });
+  const seen = { url: 0, form: 0 };
+  client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    const p = req.params;
+    if (p.mode === "url") {
+      seen.url++;
+      // The user opens the page and types the URL and key there.
+      const res = await fetch(p.url, { method: "POST", body: new URLSearchParams({ projectUrl: backendURL, apiKey }) });
+      check(res.ok, `connect page answered ${res.status}`);
+      return { action: "accept" };
+    }
+    seen.form++;
+    check(/delete-table/.test(p.message), `confirmation message: ${p.message}`);
+    return { action: "accept", content: { confirm: true } };
+  });
+  await client.connect(transportFor());
+
+  const connected = await client.callTool({ name: "connect-project", arguments: {} });
+  check(!connected.isError && text(connected).startsWith("Connected to"), `interactive connect: ${text(connected)}`);
+  check(seen.url === 1, `URL elicitations: ${seen.url}`);
+  check(!JSON.stringify(connected).includes(apiKey), "the key reached a result");
+
+  const created = await client.callTool({
+    name: "create-table",
+    arguments: { tableName: "interop_notes", columns: [{ columnName: "body", type: "string", isNullable: true, isUnique: false }] },
+  });
+  check(!created.isError, `create-table: ${text(created)}`);
+  const dropped = await client.callTool({ name: "delete-table", arguments: { tableName: "interop_notes" } });
+  check(!dropped.isError && seen.form === 1, `confirmed delete-table: ${text(dropped)} (form elicitations: ${seen.form})`);
+
+  await client.close();
+  console.log("interop elicit: ok");
+}
+
 async function main() {
   check(backendURL && apiKey && target, "BACKEND_URL, API_KEY and a target are required");
+  if (mode === "elicit") return elicitFlow();
   const client = new Client({ name: "interop", version: "1.0.0" });
   let listChanged = 0;
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => {

@@ -86,7 +86,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		if v := getenv(f.env); v != "" && f.name != "project-url" && f.name != "api-key" {
 			def = v
 		}
-		vals[f.name] = fs.String(f.name, def, f.usage)
+		v := new(string)
+		*v = def
+		if f.def == "false" {
+			// A switch: --read-only alone means true, as users expect.
+			fs.Var(switchFlag{v}, f.name, f.usage)
+		} else {
+			fs.StringVar(v, f.name, def, f.usage)
+		}
+		vals[f.name] = v
 	}
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -165,6 +173,21 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	return c, nil
 }
+
+// switchFlag is a boolean flag kept as text, so that its value can come
+// from the environment and be checked with the others by parseBool.
+type switchFlag struct{ v *string }
+
+func (f switchFlag) String() string {
+	if f.v == nil {
+		return ""
+	}
+	return *f.v
+}
+
+func (f switchFlag) Set(s string) error { *f.v = s; return nil }
+
+func (f switchFlag) IsBoolFlag() bool { return true }
 
 func parseBool(name, v string) (bool, error) {
 	if v == "" {

@@ -13,7 +13,8 @@ import (
 
 // TestTypeScriptSDKInterop drives the binary with the official MCP
 // TypeScript SDK client (interop/client.mjs) over stdio, streamable HTTP and
-// SSE. .ci/run installs the pinned SDK; without Node or the installed SDK
+// SSE, and through elicitation (the key typed on the connect page, a
+// destructive call confirmed by the user) over stdio. .ci/run installs the pinned SDK; without Node or the installed SDK
 // the test is skipped, except under CI, where that is a failure.
 func TestTypeScriptSDKInterop(t *testing.T) {
 	dir, err := filepath.Abs("../../interop")
@@ -28,7 +29,7 @@ func TestTypeScriptSDKInterop(t *testing.T) {
 		}
 		t.Skip("Node.js or the interop SDK is missing: run `npm ci --prefix interop` to enable this test")
 	}
-	for _, mode := range []string{"stdio", "http", "sse"} {
+	for _, mode := range []string{"stdio", "http", "sse", "elicit"} {
 		t.Run(mode, func(t *testing.T) {
 			backend := insforgetest.New(t)
 			target := binary

@@ -55,7 +55,11 @@ func TestParseConfig(t *testing.T) {
 	if c.transport != "http" || !c.readOnly || c.listen != "127.0.0.1:9999" || !slices.Equal(c.toolsets, []string{"database", "metadata"}) {
 		t.Fatalf("got %+v", c)
 	}
-	for _, bad := range [][]string{{"--transport", "ws"}, {"--read-only", "maybe"}, {"--timeout", "-1s"}, {"--max-result-bytes", "10"}, {"extra"}, {"--nope"}} {
+	c, err = parseConfig([]string{"--read-only", "--confirm-destructive", "--allow-unrestricted-sql=false"}, func(string) string { return "" }, &bytes.Buffer{})
+	if err != nil || !c.readOnly || !c.confirmDestruct || c.unrestrictedSQL {
+		t.Fatalf("switches: %+v %v", c, err)
+	}
+	for _, bad := range [][]string{{"--transport", "ws"}, {"--read-only=maybe"}, {"--timeout", "-1s"}, {"--max-result-bytes", "10"}, {"extra"}, {"--nope"}} {
 		if _, err := parseConfig(bad, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
 			t.Errorf("parseConfig(%v) accepted", bad)
 		}
