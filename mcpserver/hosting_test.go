@@ -132,16 +132,11 @@ func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := client.NewClient(tr, client.WithProtocolVersion("2025-11-25"))
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	defer c.Close()
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = "2025-11-25"
-	if _, err := c.Initialize(ctx, init); err != nil {
+	if err := testmcp.Initialize(c, "2025-11-25"); err != nil {
 		t.Fatal(err)
 	}
+	ctx := context.Background()
 	var wg sync.WaitGroup
 	results := make([]string, 2)
 	for i := range 2 {

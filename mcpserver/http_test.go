@@ -71,16 +71,9 @@ func dial(t *testing.T, kind, url, version string, headers map[string]string) *c
 		t.Fatal(err)
 	}
 	c := client.NewClient(tr, client.WithProtocolVersion(version))
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatalf("start %s client: %v", kind, err)
-	}
 	t.Cleanup(func() { c.Close() })
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = version
-	init.Params.ClientInfo = mcp.Implementation{Name: "http-test", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize over %s: %v", kind, err)
+	if err := testmcp.Initialize(c, version); err != nil {
+		t.Fatalf("over %s: %v", kind, err)
 	}
 	return c
 }

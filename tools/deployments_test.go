@@ -569,13 +569,7 @@ func TestDeployCancelNotificationOverStdio(t *testing.T) {
 		srvOut.Close()
 		<-served
 	})
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "stdio-test", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
+	if err := testmcp.Initialize(c, mcp.LATEST_LEGACY_PROTOCOL_VERSION); err != nil {
 		t.Fatal(err)
 	}
 	callCtx, cancel := context.WithCancel(ctx)

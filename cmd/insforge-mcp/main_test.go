@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -113,17 +112,9 @@ func stdioClient(t *testing.T, env []string, args ...string) (*client.Client, *l
 	tr := transport.NewStdioWithOptions(binary, append(env, "HOME="+t.TempDir()), append([]string{"--credentials-file", "none"}, args...),
 		transport.WithCommandStderrWriter(stderr))
 	c := client.NewClient(tr, client.WithProtocolVersion("2025-11-25"))
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatalf("start stdio: %v", err)
-	}
 	t.Cleanup(func() { c.Close() })
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = "2025-11-25"
-	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize: %v (stderr: %s)", err, stderr.String())
+	if err := testmcp.Initialize(c, "2025-11-25"); err != nil {
+		t.Fatalf("%v (stderr: %s)", err, stderr.String())
 	}
 	return c, stderr
 }
@@ -268,14 +259,8 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := client.NewClient(tr, client.WithProtocolVersion("2025-11-25"))
-			if err := c.Start(context.Background()); err != nil {
-				t.Fatal(err)
-			}
-			init := mcp.InitializeRequest{}
-			init.Params.ProtocolVersion = "2025-11-25"
-			init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
-			if _, err := c.Initialize(context.Background(), init); err != nil {
-				t.Fatalf("initialize: %v (%s)", err, stderr.String())
+			if err := testmcp.Initialize(c, "2025-11-25"); err != nil {
+				t.Fatalf("%v (%s)", err, stderr.String())
 			}
 			if names := testmcp.ToolNames(t, c); slices.Contains(names, "run-raw-sql") {
 				t.Fatal("unconnected session sees locked tools")

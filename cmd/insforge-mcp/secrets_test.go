@@ -270,16 +270,8 @@ func TestKeyNeverLeavesOverStdio(t *testing.T) {
 	})
 	stdout := &lockedBuffer{}
 	c := client.NewClient(transport.NewIO(io.TeeReader(stdoutPipe, stdout), stdin, nil), client.WithProtocolVersion("2025-11-25"))
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = "2025-11-25"
-	init.Params.ClientInfo = mcp.Implementation{Name: "secrets", Version: "1"}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize: %v (stderr: %s)", err, stderr.String())
+	if err := testmcp.Initialize(c, "2025-11-25"); err != nil {
+		t.Fatalf("%v (stderr: %s)", err, stderr.String())
 	}
 
 	start := time.Now()
@@ -348,16 +340,8 @@ func TestKeyNeverLeavesOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := client.NewClient(tr, client.WithProtocolVersion("2025-11-25"))
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = "2025-11-25"
-	init.Params.ClientInfo = mcp.Implementation{Name: "secrets", Version: "1"}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize: %v (stderr: %s)", err, stderr.String())
+	if err := testmcp.Initialize(c, "2025-11-25"); err != nil {
+		t.Fatalf("%v (stderr: %s)", err, stderr.String())
 	}
 	// Connect first so that tools/list shows every tool.
 	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": secretKey}); isErr {

@@ -6,6 +6,7 @@ package testmcp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -115,22 +116,33 @@ func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harn
 		h.notifications = append(h.notifications, n)
 		h.mu.Unlock()
 	})
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatalf("start client: %v", err)
-	}
 	t.Cleanup(func() { c.Close() })
 	version := o.ProtocolVersion
 	if version == "" {
 		version = mcp.LATEST_LEGACY_PROTOCOL_VERSION
 	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = version
-	init.Params.ClientInfo = mcp.Implementation{Name: "testmcp", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize: %v", err)
+	if err := Initialize(c, version); err != nil {
+		t.Fatal(err)
 	}
 	return h
+}
+
+// Initialize starts c and performs the initialize handshake at the given
+// protocol version, within 10 s. (Start gets a context without deadline:
+// the stdio and SSE transports live as long as it does.)
+func Initialize(c *client.Client, version string) error {
+	if err := c.Start(context.Background()); err != nil {
+		return fmt.Errorf("start client: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = version
+	init.Params.ClientInfo = mcp.Implementation{Name: "insforge-mcp-tests", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		return fmt.Errorf("initialize at %s: %w", version, err)
+	}
+	return nil
 }
 
 // Notifications returns the notifications received so far.
