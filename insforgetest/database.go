@@ -383,19 +383,11 @@ func (s *Server) createTable(w http.ResponseWriter, r *http.Request) {
 	name, _ := is.strMsg(body, "tableName", "", true, 1, "Table name cannot be empty", 64, "Table name must be less than 64 characters")
 	var cols []columnInput
 	if arr, ok := is.arrayMsg(body, "columns", "", true, 1, "At least one column is required"); ok {
-		for i, v := range arr {
-			if c, ok := is.column(v, joinPath("columns", i)); ok {
-				cols = append(cols, c)
-			}
-		}
+		cols = decodeEach(arr, "columns", is.column)
 	}
 	var fks []foreignKey
 	if arr, ok := is.array(body, "foreignKeys", "", false, 0); ok {
-		for i, v := range arr {
-			if fk, ok := is.foreignKey(v, joinPath("foreignKeys", i)); ok {
-				fks = append(fks, fk)
-			}
-		}
+		fks = decodeEach(arr, "foreignKeys", is.foreignKey)
 	}
 	rls, hasRLS := is.boolean(body, "rlsEnabled", "", false)
 	if err := is.errNext("Please check the request body, it must conform with the CreateTableRequest schema."); err != nil {
@@ -653,11 +645,7 @@ func (s *Server) patchTableSchema(w http.ResponseWriter, r *http.Request) {
 	var is issues
 	var addCols []columnInput
 	if arr, ok := is.array(body, "addColumns", "", false, 0); ok {
-		for i, v := range arr {
-			if c, ok := is.column(v, joinPath("addColumns", i)); ok {
-				addCols = append(addCols, c)
-			}
-		}
+		addCols = decodeEach(arr, "addColumns", is.column)
 	}
 	dropCols := is.stringArray(body, "dropColumns")
 	type colUpdate struct {
@@ -682,11 +670,7 @@ func (s *Server) patchTableSchema(w http.ResponseWriter, r *http.Request) {
 	}
 	var addFKs []foreignKey
 	if arr, ok := is.array(body, "addForeignKeys", "", false, 0); ok {
-		for i, v := range arr {
-			if fk, ok := is.foreignKey(v, joinPath("addForeignKeys", i)); ok {
-				addFKs = append(addFKs, fk)
-			}
-		}
+		addFKs = decodeEach(arr, "addForeignKeys", is.foreignKey)
 	}
 	dropFKs := is.stringArray(body, "dropForeignKeys")
 	var newName string
@@ -1128,4 +1112,16 @@ func (s *Server) listTriggers(w http.ResponseWriter, r *http.Request) {
 	}
 	s.db.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"triggers": out})
+}
+
+// decodeEach decodes the elements of the array at key with decode, which
+// records its own issues; elements that fail are left out.
+func decodeEach[T any](arr []any, key string, decode func(v any, path string) (T, bool)) []T {
+	var out []T
+	for i, v := range arr {
+		if x, ok := decode(v, joinPath(key, i)); ok {
+			out = append(out, x)
+		}
+	}
+	return out
 }
