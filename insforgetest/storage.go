@@ -719,14 +719,24 @@ func (s *Server) storagePostObject(w http.ResponseWriter, r *http.Request) {
 	s.storageStore(w, r, bucket, key, http.StatusCreated)
 }
 
-func (s *Server) storageGetObject(w http.ResponseWriter, r *http.Request) {
+// storageDownloadTarget reads the bucket and key of a download request and
+// checks its access and path, answering the request when it fails.
+func (s *Server) storageDownloadTarget(w http.ResponseWriter, r *http.Request) (*storageState, string, string, bool) {
 	bucket, key := r.PathValue("bucket"), r.PathValue("key")
 	st := storageOf(s)
 	if !s.storageCheckDownloadAuth(w, r, st, bucket) {
-		return
+		return nil, "", "", false
 	}
 	if err := storageObjectPathErr(bucket, key); err != nil {
 		writeError(w, err)
+		return nil, "", "", false
+	}
+	return st, bucket, key, true
+}
+
+func (s *Server) storageGetObject(w http.ResponseWriter, r *http.Request) {
+	st, bucket, key, ok := s.storageDownloadTarget(w, r)
+	if !ok {
 		return
 	}
 	st.mu.Lock()
@@ -979,13 +989,8 @@ func (s *Server) storageConfirmUpload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) storageDownloadStrategy(w http.ResponseWriter, r *http.Request) {
-	bucket, key := r.PathValue("bucket"), r.PathValue("key")
-	st := storageOf(s)
-	if !s.storageCheckDownloadAuth(w, r, st, bucket) {
-		return
-	}
-	if err := storageObjectPathErr(bucket, key); err != nil {
-		writeError(w, err)
+	st, bucket, key, ok := s.storageDownloadTarget(w, r)
+	if !ok {
 		return
 	}
 	st.mu.Lock()
