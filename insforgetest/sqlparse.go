@@ -266,6 +266,16 @@ func (p *parser) next() token {
 	return t
 }
 
+// cascadeOrRestrict reads DROP's optional CASCADE or RESTRICT and reports
+// CASCADE.
+func (p *parser) cascadeOrRestrict() bool {
+	if p.acceptKw("cascade") {
+		return true
+	}
+	p.acceptKw("restrict")
+	return false
+}
+
 func (p *parser) acceptKw(kws ...string) bool {
 	for i, kw := range kws {
 		if !p.peekN(i).is(kw) {
@@ -1359,11 +1369,7 @@ func (p *parser) dropStmt() any {
 				break
 			}
 		}
-		if p.acceptKw("cascade") {
-			st.cascade = true
-		} else {
-			p.acceptKw("restrict")
-		}
+		st.cascade = p.cascadeOrRestrict()
 		return st
 	}
 	if p.acceptKw("policy") {
@@ -1383,11 +1389,7 @@ func (p *parser) dropStmt() any {
 				break
 			}
 		}
-		if p.acceptKw("cascade") {
-			st.cascade = true
-		} else {
-			p.acceptKw("restrict")
-		}
+		st.cascade = p.cascadeOrRestrict()
 		return st
 	}
 	if p.acceptKw("index") {
