@@ -31,15 +31,6 @@ func registerDatabaseRoutes(s *Server) {
 // CREATE on them; see sqlcatalog.go for the tables the fake models).
 var protectedSchemas = []string{"auth", "compute", "deployments", "email", "functions", "payments", "realtime", "schedules", "storage", "system"}
 
-func isProtectedSchema(name string) bool {
-	for _, p := range protectedSchemas {
-		if p == name {
-			return true
-		}
-	}
-	return false
-}
-
 // checkIdent rejects identifiers that are empty or contain '"' or control
 // characters (400 DATABASE_VALIDATION_ERROR, backend validateIdentifier).
 func checkIdent(kind, name string) *APIError {

@@ -117,12 +117,6 @@ func errInternal(msg string) *APIError {
 	return &APIError{Status: 500, Code: "INTERNAL_ERROR", Message: msg}
 }
 
-// isJSONRequest reports whether express.json() would parse the body
-// (its default type is application/json only).
-func isJSONRequest(r *http.Request) bool {
-	return mediaType(r) == "application/json"
-}
-
 func mediaType(r *http.Request) string {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {

@@ -172,20 +172,6 @@ type sqlOutcome struct {
 	result *stmtResult
 }
 
-// parseAll parses guarded statements; failures are answered like
-// libpg-query parse errors (403).
-func parseAll(stmts []rawStatement) ([]any, *APIError) {
-	parsed := make([]any, len(stmts))
-	for i, st := range stmts {
-		p, err := parseStatement(st)
-		if err != nil {
-			return nil, errUnparseableSQL()
-		}
-		parsed[i] = p
-	}
-	return parsed, nil
-}
-
 // execAll runs parsed statements atomically (all or nothing) and returns
 // the result of the last one. explain runs EXPLAIN of each (plain SELECT)
 // statement. user is current_user. s.db.mu must be held.

@@ -131,15 +131,6 @@ func pgTypeOfSQL(raw string) string {
 	return base + arr
 }
 
-// isSerialType reports whether a raw type is a serial pseudo-type.
-func isSerialType(raw string) bool {
-	switch strings.ToLower(strings.TrimSpace(raw)) {
-	case "serial", "bigserial", "smallserial", "serial2", "serial4", "serial8":
-		return true
-	}
-	return false
-}
-
 // oidOfPG returns the OID of a canonical type (text for unknown types,
 // e.g. extension types whose OIDs depend on the installation).
 func oidOfPG(pg string) int {

@@ -17,9 +17,6 @@ import (
 // and function build logs (reference §9). Log lines are backend data and may
 // carry text written by end users: they always go through Found.
 
-// logSources are the sources a backend has (official enum of get-container-logs).
-var logSources = []string{"insforge.logs", "postgREST.logs", "postgres.logs", "function.logs"}
-
 const (
 	logsDefaultLimit   = 20
 	logsMaxLimit       = 500

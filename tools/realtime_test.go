@@ -381,7 +381,7 @@ func TestRealtimeMessageStats(t *testing.T) {
 	}
 	wantText(t, text, "3 messages.", "Webhook delivery rate: 50%")
 
-	text, out = rtCall(t, h, "get-realtime-message-stats", map[string]any{"channelId": chID, "since": "2000-01-31"})
+	text, _ = rtCall(t, h, "get-realtime-message-stats", map[string]any{"channelId": chID, "since": "2000-01-31"})
 	rtQuery(t, h.Last(t, "GET", "/api/realtime/messages/stats"), url.Values{"channelId": {chID}, "since": {"2000-01-31T00:00:00Z"}})
 	wantText(t, text, "3 messages on channel pattern "+chID+" since 2000-01-31.")
 

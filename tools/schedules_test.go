@@ -105,7 +105,7 @@ func TestSchedulesCronAndInputChecks(t *testing.T) {
 
 func TestSchedulesListGetUpdateDelete(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	text, data := opsCall(t, h, "list-schedules", nil)
+	text, _ := opsCall(t, h, "list-schedules", nil)
 	wantText(t, text, "No schedules yet")
 
 	opsCall(t, h, "create-secret", map[string]any{"key": "CRON_TOKEN", "value": "tok_live_1"})
@@ -113,7 +113,7 @@ func TestSchedulesListGetUpdateDelete(t *testing.T) {
 	args["headers"] = map[string]any{"Authorization": "Bearer ${{secrets.CRON_TOKEN}}", "X-Api-Key": "literal-key-123", "X-Trace": "on"}
 	id := schedCreate(t, h, args)
 
-	text, data = opsCall(t, h, "list-schedules", nil)
+	text, data := opsCall(t, h, "list-schedules", nil)
 	wantAdminAuth(t, h.Last(t, "GET", "/api/schedules"))
 	wantUntrusted(t, text)
 	wantText(t, text, "1 schedule (1 active). Times are UTC.")
