@@ -130,15 +130,9 @@ func (s *Server) visibleTools(ctx context.Context, all []mcp.Tool) []mcp.Tool {
 	if c, err := s.credentials(ctx); err == nil && c.Complete() {
 		return all
 	}
-	open := make(map[string]bool)
-	for _, t := range s.cfg.Tools {
-		if t.Access == tools.Open {
-			open[t.Name] = true
-		}
-	}
 	out := all[:0:0]
 	for _, t := range all {
-		if open[t.Name] {
+		if s.open[t.Name] {
 			out = append(out, t)
 		}
 	}

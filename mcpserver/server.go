@@ -68,6 +68,7 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]credentials.Credentials // keyed by non-empty session id
 	live     map[string]chan struct{}           // registered sessions → call slots
+	open     map[string]bool                    // tools a locked session may list
 }
 
 // New builds the server and registers every tool and resource.
@@ -78,7 +79,12 @@ func New(cfg Config) *Server {
 	if cfg.Name == "" {
 		cfg.Name = "insforge-mcp"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]chan struct{}{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]chan struct{}{}, open: map[string]bool{}}
+	for _, t := range cfg.Tools {
+		if t.Access == tools.Open {
+			s.open[t.Name] = true
+		}
+	}
 
 	hooks := &server.Hooks{}
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
