@@ -73,8 +73,7 @@ func NormalizeURL(raw string) (string, error) {
 		return "", fmt.Errorf("%w: the URL must not contain a user name or password", ErrBadURL)
 	}
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.Path = strings.TrimSuffix(u.Path, "/api")
+	u.Path = strings.TrimRight(strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/api"), "/")
 	u.RawPath = ""
 	return u.String(), nil
 }
