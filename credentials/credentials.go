@@ -73,9 +73,22 @@ func NormalizeURL(raw string) (string, error) {
 		return "", fmt.Errorf("%w: the URL must not contain a user name or password", ErrBadURL)
 	}
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
-	u.Path = strings.TrimRight(strings.TrimSuffix(strings.TrimRight(u.Path, "/"), "/api"), "/")
+	u.Path = trimAPISuffix(u.Path)
 	u.RawPath = ""
 	return u.String(), nil
+}
+
+// trimAPISuffix removes trailing slashes and "/api" segments until none is
+// left, so that a pasted ".../api/" and the bare project URL are the same
+// and normalising a normalised URL changes nothing.
+func trimAPISuffix(p string) string {
+	for {
+		trimmed := strings.TrimSuffix(strings.TrimRight(p, "/"), "/api")
+		if trimmed == p {
+			return p
+		}
+		p = trimmed
+	}
 }
 
 // ErrBadKey is returned by CheckKey for a value that cannot be an admin key.
