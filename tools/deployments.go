@@ -854,6 +854,9 @@ func deployEnvErr(err error, id, key string) error {
 
 // ---- create-deployment ----
 
+// runLocallyHint tells a remote client how to deploy a folder instead.
+const runLocallyHint = "To deploy a local folder, run insforge-mcp on the user's own machine over stdio (its default transport: the MCP client starts the binary, e.g. `claude mcp add insforge -- insforge-mcp` with INSFORGE_PROJECT_URL and INSFORGE_API_KEY in its environment) and call create-deployment there"
+
 // deployResolveDir checks sourceDirectory on this machine.
 func deployResolveDir(env *Env, dir string) (string, error) {
 	dir = strings.TrimSpace(dir)
@@ -862,8 +865,7 @@ func deployResolveDir(env *Env, dir string) (string, error) {
 	}
 	remote := env.Config.Remote
 	if remote && env.Config.FilesRoot == "" {
-		return "", Errorf("This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files, so it does not deploy folders for remote clients. " +
-			"To deploy a local folder, run insforge-mcp on the user's own machine over stdio (its default transport: the MCP client starts the binary, e.g. `claude mcp add insforge -- insforge-mcp` with INSFORGE_PROJECT_URL and INSFORGE_API_KEY in its environment) and call create-deployment there. Nothing was uploaded.")
+		return "", Errorf("This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files, so it does not deploy folders for remote clients. %s. Nothing was uploaded.", runLocallyHint)
 	}
 	abs, err := localPath(env, dir)
 	if err != nil {
@@ -877,8 +879,7 @@ func deployResolveDir(env *Env, dir string) (string, error) {
 			msg += fmt.Sprintf(" (the relative path %q was resolved against the server's working directory; pass an absolute path)", dir)
 		}
 		if remote {
-			msg += ". This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files. " +
-				"To deploy a local folder, run insforge-mcp on the user's own machine over stdio (its default transport: the MCP client starts the binary, e.g. `claude mcp add insforge -- insforge-mcp` with INSFORGE_PROJECT_URL and INSFORGE_API_KEY in its environment) and call create-deployment there"
+			msg += ". This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files. " + runLocallyHint
 		}
 		return "", Errorf("%s. Nothing was uploaded.", msg)
 	case err != nil:
