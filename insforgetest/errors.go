@@ -651,9 +651,7 @@ func parseURLEncoded(body string) map[string]any {
 		root, rest, _ := strings.Cut(key, "[")
 		var segs []string
 		if rest != "" && strings.HasSuffix(key, "]") {
-			for _, s := range strings.Split(strings.TrimSuffix(rest, "]"), "][") {
-				segs = append(segs, s)
-			}
+			segs = strings.Split(strings.TrimSuffix(rest, "]"), "][")
 		} else if rest != "" {
 			root = key
 		}

@@ -318,7 +318,8 @@ func TestBackendTexts(t *testing.T) {
 // moduleState creates a module's state once per Server, also under
 // concurrent first use, and keeps the states of two servers apart.
 func TestModuleState(t *testing.T) {
-	type probe struct{ n int }
+	// Not zero-sized: two zero-sized values may share one address.
+	type probe struct{ _ int }
 	srv := New(t)
 	var mu sync.Mutex
 	created := 0
