@@ -22,9 +22,9 @@ func registerDatabaseRoutes(s *Server) {
 	s.handle("DELETE /api/database/tables/{table}", accessAdmin, s.deleteTable)
 	s.handle("GET /api/database/schemas", accessAdmin, s.listSchemas)
 	s.handle("GET /api/database/functions", accessAdmin, s.listFunctions)
-	s.handle("GET /api/database/indexes", accessAdmin, s.listIndexes)
-	s.handle("GET /api/database/policies", accessAdmin, s.listPolicies)
-	s.handle("GET /api/database/triggers", accessAdmin, s.listTriggers)
+	s.handle("GET /api/database/indexes", accessAdmin, s.listPerTable("indexes", indexRows))
+	s.handle("GET /api/database/policies", accessAdmin, s.listPerTable("policies", policyRows))
+	s.handle("GET /api/database/triggers", accessAdmin, s.listPerTable("triggers", triggerRows))
 }
 
 // protectedSchemas are the InsForge system schemas (project_admin lacks
@@ -1039,46 +1039,48 @@ func (d *database) schemaTablesSorted(schema string) []*table {
 	return out
 }
 
-func (s *Server) listIndexes(w http.ResponseWriter, r *http.Request) {
-	schema, err := schemaParam(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	out := []orderedRow{}
-	s.db.mu.Lock()
-	for _, t := range s.db.schemaTablesSorted(schema) {
-		for _, ix := range t.allIndexes() {
-			out = append(out, orderedRow{keys: []string{"tableName", "indexName", "indexDef", "isUnique", "isPrimary"},
-				vals: []any{ix.table, ix.name, ix.def, ix.unique, ix.primary}})
+// listPerTable answers GET /api/database/{indexes,policies,triggers}: the
+// rows rowsOf gives for each table of the schema, in table-name order,
+// under key.
+func (s *Server) listPerTable(key string, rowsOf func(t *table) []orderedRow) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		schema, err := schemaParam(r)
+		if err != nil {
+			writeError(w, err)
+			return
 		}
+		out := []orderedRow{}
+		s.db.mu.Lock()
+		for _, t := range s.db.schemaTablesSorted(schema) {
+			out = append(out, rowsOf(t)...)
+		}
+		s.db.mu.Unlock()
+		writeJSON(w, 200, map[string]any{key: out})
 	}
-	s.db.mu.Unlock()
-	writeJSON(w, 200, map[string]any{"indexes": out})
+}
+
+func indexRows(t *table) []orderedRow {
+	var out []orderedRow
+	for _, ix := range t.allIndexes() {
+		out = append(out, orderedRow{keys: []string{"tableName", "indexName", "indexDef", "isUnique", "isPrimary"},
+			vals: []any{ix.table, ix.name, ix.def, ix.unique, ix.primary}})
+	}
+	return out
 }
 
 // rolesText is a name[] value as node-pg returns it (no parser for name[]):
 // its text form, e.g. "{anon,authenticated}".
 func rolesText(roles []string) string { return "{" + strings.Join(roles, ",") + "}" }
 
-func (s *Server) listPolicies(w http.ResponseWriter, r *http.Request) {
-	schema, err := schemaParam(r)
-	if err != nil {
-		writeError(w, err)
-		return
+func policyRows(t *table) []orderedRow {
+	pols := append([]policy(nil), t.policies...)
+	sort.SliceStable(pols, func(i, j int) bool { return pols[i].name < pols[j].name })
+	var out []orderedRow
+	for _, p := range pols {
+		out = append(out, orderedRow{keys: []string{"tableName", "policyName", "cmd", "roles", "qual", "withCheck"},
+			vals: []any{t.name, p.name, p.cmd, rolesText(p.roles), nullIfEmpty(p.qual), nullIfEmpty(p.withCheck)}})
 	}
-	out := []orderedRow{}
-	s.db.mu.Lock()
-	for _, t := range s.db.schemaTablesSorted(schema) {
-		pols := append([]policy(nil), t.policies...)
-		sort.SliceStable(pols, func(i, j int) bool { return pols[i].name < pols[j].name })
-		for _, p := range pols {
-			out = append(out, orderedRow{keys: []string{"tableName", "policyName", "cmd", "roles", "qual", "withCheck"},
-				vals: []any{t.name, p.name, p.cmd, rolesText(p.roles), nullIfEmpty(p.qual), nullIfEmpty(p.withCheck)}})
-		}
-	}
-	s.db.mu.Unlock()
-	writeJSON(w, 200, map[string]any{"policies": out})
+	return out
 }
 
 func updatedAtTrigger(t *table) orderedRow {
@@ -1088,21 +1090,11 @@ func updatedAtTrigger(t *table) orderedRow {
 	}
 }
 
-func (s *Server) listTriggers(w http.ResponseWriter, r *http.Request) {
-	schema, err := schemaParam(r)
-	if err != nil {
-		writeError(w, err)
-		return
+func triggerRows(t *table) []orderedRow {
+	if !t.updTrigger {
+		return nil
 	}
-	out := []orderedRow{}
-	s.db.mu.Lock()
-	for _, t := range s.db.schemaTablesSorted(schema) {
-		if t.updTrigger {
-			out = append(out, updatedAtTrigger(t))
-		}
-	}
-	s.db.mu.Unlock()
-	writeJSON(w, 200, map[string]any{"triggers": out})
+	return []orderedRow{updatedAtTrigger(t)}
 }
 
 // decodeEach decodes the elements of the array at key with decode, which
