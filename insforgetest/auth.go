@@ -1078,14 +1078,8 @@ func (st *authState) putTemplate(_ *Server, w http.ResponseWriter, r *http.Reque
 		return
 	}
 	var is issues
-	subject, ok := is.str(body, "subject", "", true, 0, 0)
-	if ok && subject == "" {
-		is.add("subject", "Subject is required")
-	}
-	html, ok := is.str(body, "bodyHtml", "", true, 0, 0)
-	if ok && html == "" {
-		is.add("bodyHtml", "Template body is required")
-	}
+	subject, _ := is.strMsg(body, "subject", "", true, 1, "Subject is required", 0, "")
+	html, _ := is.strMsg(body, "bodyHtml", "", true, 1, "Template body is required", 0, "")
 	if err := is.err(); err != nil {
 		writeError(w, authBadInput(err.Message))
 		return

@@ -500,10 +500,7 @@ func (s *Server) storageCreateBucket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var is issues
-	name, _ := is.str(body, "bucketName", "", true, 0, 0)
-	if _, ok := body["bucketName"].(string); ok && name == "" {
-		is.add("bucketName", "Bucket name cannot be empty")
-	}
+	name, _ := is.strMsg(body, "bucketName", "", true, 1, "Bucket name cannot be empty", 0, "")
 	public, hasPublic := is.boolean(body, "isPublic", "", false)
 	if err := storageIssues(is); err != nil {
 		err.NextActions = "Please check the request body, it must conform with the CreateBucketRequest schema."
@@ -865,10 +862,7 @@ func (s *Server) storageUploadStrategy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var is issues
-	key, _ := is.str(body, "filename", "", true, 0, 0)
-	if _, ok := body["filename"].(string); ok && key == "" {
-		is.add("filename", "Filename cannot be empty")
-	}
+	key, _ := is.strMsg(body, "filename", "", true, 1, "Filename cannot be empty", 0, "")
 	contentType, _ := is.str(body, "contentType", "", false, 0, 0)
 	var size float64
 	hasSize := false
