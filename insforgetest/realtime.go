@@ -181,6 +181,18 @@ func (rt *realtimeState) find(id string) *rtChannel {
 	return nil
 }
 
+// channel finds the channel whose id is the path's id: 400 for an id that
+// is not a UUID, 404 for one no channel has. rt.mu held.
+func (rt *realtimeState) channel(id string) (*rtChannel, *APIError) {
+	if err := rtCheckChannelID(id); err != nil {
+		return nil, err
+	}
+	if c := rt.find(id); c != nil {
+		return c, nil
+	}
+	return nil, errRTChannelNotFound()
+}
+
 // match mirrors realtime.publish(): an enabled channel whose pattern equals
 // name wins over one whose pattern matches it as a LIKE pattern. rt.mu held.
 func (rt *realtimeState) match(name string) *rtChannel {
@@ -437,20 +449,15 @@ func (rt *realtimeState) listChannels(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *realtimeState) getChannel(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if err := rtCheckChannelID(id); err != nil {
-		writeError(w, err)
-		return
-	}
 	rt.mu.Lock()
-	c := rt.find(id)
+	c, err := rt.channel(r.PathValue("id"))
 	var out map[string]any
 	if c != nil {
 		out = c.json()
 	}
 	rt.mu.Unlock()
-	if c == nil {
-		writeError(w, errRTChannelNotFound())
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	writeJSON(w, 200, out)
@@ -494,16 +501,11 @@ func (rt *realtimeState) updateChannel(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	id := r.PathValue("id")
-	if err := rtCheckChannelID(id); err != nil {
-		writeError(w, err)
-		return
-	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	c := rt.find(id)
-	if c == nil {
-		writeError(w, errRTChannelNotFound())
+	c, err := rt.channel(r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	if p, ok := f["pattern"].(string); ok {
@@ -531,16 +533,11 @@ func (rt *realtimeState) updateChannel(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *realtimeState) deleteChannel(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if err := rtCheckChannelID(id); err != nil {
-		writeError(w, err)
-		return
-	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	c := rt.find(id)
-	if c == nil {
-		writeError(w, errRTChannelNotFound())
+	c, err := rt.channel(r.PathValue("id"))
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	for i, x := range rt.channels {
