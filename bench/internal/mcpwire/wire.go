@@ -417,20 +417,30 @@ func (h *HTTP) Notify(ctx context.Context, method string, params any) error {
 	if err != nil {
 		return err
 	}
-	req, err := h.newRequest(ctx, http.MethodPost, data)
+	status, err := h.exchange(ctx, http.MethodPost, data)
 	if err != nil {
 		return err
+	}
+	if status != http.StatusAccepted && status != http.StatusOK {
+		return &ErrStatus{Status: status}
+	}
+	return nil
+}
+
+// exchange sends a request whose answer has no body of interest and
+// returns its status, having drained and closed the body.
+func (h *HTTP) exchange(ctx context.Context, method string, data []byte) (int, error) {
+	req, err := h.newRequest(ctx, method, data)
+	if err != nil {
+		return 0, err
 	}
 	res, err := h.Client.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	_, _ = io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusAccepted && res.StatusCode != http.StatusOK {
-		return &ErrStatus{Status: res.StatusCode}
-	}
-	return nil
+	return res.StatusCode, nil
 }
 
 // Close implements Conn: it deletes the session.
@@ -438,18 +448,12 @@ func (h *HTTP) Close() error {
 	if h.SessionID() == "" {
 		return nil
 	}
-	req, err := h.newRequest(context.Background(), http.MethodDelete, nil)
+	status, err := h.exchange(context.Background(), http.MethodDelete, nil)
 	if err != nil {
 		return err
 	}
-	res, err := h.Client.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	if res.StatusCode/100 != 2 {
-		return &ErrStatus{Status: res.StatusCode}
+	if status/100 != 2 {
+		return &ErrStatus{Status: status}
 	}
 	return nil
 }
