@@ -52,13 +52,8 @@ func bulkUpsert(ctx context.Context, env *Env, in BulkUpsertInput) (*Result, err
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg := fmt.Sprintf("file %s does not exist on the machine running this MCP server", path)
-		if !filepath.IsAbs(in.FilePath) {
-			msg += fmt.Sprintf(" (the relative path %q was resolved against the server's working directory; pass an absolute path)", in.FilePath)
-		}
-		if env.Config.Remote {
-			msg += ". This server is reached over HTTP and may run on another machine than yours: the file must be on the server's machine"
-		}
+		msg := missingLocal(env, "file", in.FilePath, path,
+			"This server is reached over HTTP and may run on another machine than yours: the file must be on the server's machine", "")
 		return nil, Errorf("%s. Nothing was sent.", msg)
 	case err != nil:
 		return nil, Errorf("cannot read %s: %v. Nothing was sent.", path, err)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -874,13 +873,8 @@ func deployResolveDir(env *Env, dir string) (string, error) {
 	info, err := os.Stat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg := fmt.Sprintf("sourceDirectory %s does not exist on the machine running this MCP server", abs)
-		if !filepath.IsAbs(dir) {
-			msg += fmt.Sprintf(" (the relative path %q was resolved against the server's working directory; pass an absolute path)", dir)
-		}
-		if remote {
-			msg += ". This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files. " + runLocallyHint
-		}
+		msg := missingLocal(env, "sourceDirectory", dir, abs,
+			"This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files. "+runLocallyHint, "")
 		return "", Errorf("%s. Nothing was uploaded.", msg)
 	case err != nil:
 		return "", Errorf("cannot read sourceDirectory %s: %v. Nothing was uploaded.", abs, deployErrText(err))

@@ -60,6 +60,29 @@ func localPath(env *Env, given string) (string, error) {
 	return resolved, nil
 }
 
+// missingLocal says that the local path given for the argument what was
+// looked for at abs and does not exist, how a relative path was resolved,
+// and what to do next: remoteHint when the server is reached over HTTP,
+// localHint otherwise ("" for none).
+func missingLocal(env *Env, what, given, abs, remoteHint, localHint string) string {
+	msg := fmt.Sprintf("%s %s does not exist on the machine running this MCP server", what, abs)
+	if !filepath.IsAbs(given) && !strings.HasPrefix(given, "~") {
+		base := "the server's working directory"
+		if env.Config.Remote {
+			base = "the server's --files-root"
+		}
+		msg += fmt.Sprintf(" (the relative path %q was resolved against %s; pass an absolute path)", given, base)
+	}
+	hint := localHint
+	if env.Config.Remote {
+		hint = remoteHint
+	}
+	if hint != "" {
+		msg += ". " + hint
+	}
+	return msg
+}
+
 // resolveExisting resolves symbolic links in the longest existing prefix of
 // p and appends the rest, so paths of files still to be written resolve too.
 func resolveExisting(p string) (string, error) {

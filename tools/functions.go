@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -610,15 +609,9 @@ func fnReadCodeFile(env *Env, name string) (string, error) {
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg := fmt.Sprintf("codeFile %s does not exist on the machine running this MCP server", path)
-		if !filepath.IsAbs(name) {
-			msg += fmt.Sprintf(" (the relative path %q was resolved against the server's working directory)", name)
-		}
-		if env.Config.Remote {
-			msg += ". This server is reached over HTTP and may not run on your machine, so it cannot see your files: pass the code inline in code instead"
-		} else {
-			msg += ". Pass an absolute path, or the code inline in code"
-		}
+		msg := missingLocal(env, "codeFile", name, path,
+			"This server is reached over HTTP and may not run on your machine, so it cannot see your files: pass the code inline in code instead",
+			"Check the path, or pass the code inline in code")
 		return "", Errorf("%s. Nothing was sent.", msg)
 	case err != nil:
 		return "", Errorf("cannot read codeFile %s: %v. Pass the code inline in code instead. Nothing was sent.", path, err)

@@ -524,6 +524,18 @@ func TestStorageDownloadToPath(t *testing.T) {
 	if _, err := os.Stat(outside); err == nil {
 		t.Error("a file was written outside --files-root")
 	}
+
+	// A missing relative path is explained against where it was resolved.
+	text = rooted.Fail(t, "upload-object", map[string]any{"bucket": "media", "filePath": "nope.txt"})
+	wantText(t, text, `the relative path "nope.txt" was resolved against the server's --files-root`)
+	if strings.Contains(text, "working directory") {
+		t.Errorf("a --files-root path explained against the working directory: %s", text)
+	}
+	text = h.Fail(t, "upload-object", map[string]any{"bucket": "media", "filePath": "~/insforge-mcp-no-such-file.txt"})
+	wantText(t, text, "does not exist on the machine running this MCP server")
+	if strings.Contains(text, "relative path") {
+		t.Errorf("a ~/ path called relative: %s", text)
+	}
 }
 
 func TestStorageDownloadInline(t *testing.T) {

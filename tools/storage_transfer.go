@@ -328,13 +328,8 @@ func storageOpenLocal(env *Env, given string) (*os.File, fs.FileInfo, error) {
 	info, err := os.Stat(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg := fmt.Sprintf("file %s does not exist on the machine running this MCP server", p)
-		if !filepath.IsAbs(given) && !strings.HasPrefix(given, "~") {
-			msg += fmt.Sprintf(" (the relative path %q was resolved against the server's working directory; pass an absolute path)", given)
-		}
-		if env.Config.Remote {
-			msg += ". This server is reached over HTTP and may run on another machine than yours, so it cannot read files from your computer: pass the text as content instead (for a text file), or run insforge-mcp locally over stdio to upload local files"
-		}
+		msg := missingLocal(env, "file", given, p,
+			"This server is reached over HTTP and may run on another machine than yours, so it cannot read files from your computer: pass the text as content instead (for a text file), or run insforge-mcp locally over stdio to upload local files", "")
 		return nil, nil, Errorf("%s. Nothing was uploaded.", msg)
 	case err != nil:
 		return nil, nil, Errorf("cannot read %s: %v. Nothing was uploaded.", p, err)
