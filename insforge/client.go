@@ -5,6 +5,18 @@
 // key. Clients are cheap values: a server that serves many sessions makes one
 // per credential pair without opening new connection pools.
 //
+// Every request goes through Call, which sends it, retries it when the
+// policy allows, and decodes the answer once, straight from the response
+// stream. Paging (Content-Range), backend errors and body limits live there
+// and nowhere else.
+//
+// The client is plain net/http. An earlier version built requests with
+// resty next to its own retry loop; resty's retry conditions cannot see
+// whether a 502/503 came from the backend itself (a JSON answer, final) or
+// from a proxy (an HTML page, worth another try) without reading the body,
+// it buffers io.Reader bodies that uploads must stream, and its body limit
+// does not apply to streamed responses. One small loop here does all three.
+//
 // The API key is sent only in the Authorization header. It never appears in
 // an error, a log line or a URL produced by this package.
 package insforge
@@ -23,8 +35,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-resty/resty/v2"
 )
 
 // Options configure a Transport. Zero values get sensible defaults.
@@ -42,7 +52,8 @@ type Options struct {
 	MaxResponseBytes int64
 	// UserAgent is sent on every request.
 	UserAgent string
-	// HTTPClient replaces the default client (tests).
+	// HTTPClient replaces the default client (tests). Its redirect policy
+	// is replaced by the transport's own.
 	HTTPClient *http.Client
 	// Logger receives one debug line per request (method, path, status, time).
 	Logger *slog.Logger
@@ -76,33 +87,33 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
+// maxErrorBody caps what is read of an error answer: enough for any JSON
+// error the backend writes, never a whole HTML page.
+const maxErrorBody = 64 << 10
+
 // Transport is the shared HTTP machinery behind every Client.
 type Transport struct {
-	rc   *resty.Client
+	hc   *http.Client
 	opts Options
 }
 
 // NewTransport builds a Transport. It is safe for concurrent use.
 func NewTransport(opts Options) *Transport {
 	opts = opts.withDefaults()
-	var rc *resty.Client
+	var hc http.Client
 	if opts.HTTPClient != nil {
-		rc = resty.NewWithClient(opts.HTTPClient)
+		hc = *opts.HTTPClient
 	} else {
-		rc = resty.New()
-	}
-	if t, ok := rc.GetClient().Transport.(*http.Transport); ok {
+		t := http.DefaultTransport.(*http.Transport).Clone()
 		// Many sessions share one backend host: keep enough idle
 		// connections to reuse them instead of churning sockets.
 		t.MaxIdleConns = 256
 		t.MaxIdleConnsPerHost = 64
+		hc.Transport = t
 	}
-	rc.SetDisableWarn(true)
-	rc.SetLogger(discardLogger{})
-	rc.SetHeader("User-Agent", opts.UserAgent)
 	// Follow redirects only within the same host: the admin key must never
 	// travel to a host the user did not name.
-	rc.SetRedirectPolicy(resty.RedirectPolicyFunc(func(req *http.Request, via []*http.Request) error {
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 5 {
 			return errors.New("stopped after 5 redirects")
 		}
@@ -110,8 +121,8 @@ func NewTransport(opts Options) *Transport {
 			return fmt.Errorf("refused to follow a redirect to another host (%s)", req.URL.Host)
 		}
 		return nil
-	}))
-	return &Transport{rc: rc, opts: opts}
+	}
+	return &Transport{hc: &hc, opts: opts}
 }
 
 // Client binds the transport to one project.
@@ -131,20 +142,36 @@ func (c *Client) BaseURL() string { return c.base }
 
 // Request describes one API call.
 type Request struct {
-	Method string
+	Method string // default GET
 	// Path starts with "/", for example "/api/metadata". Callers escape
 	// user-supplied segments with url.PathEscape.
 	Path   string
 	Query  url.Values
 	Header http.Header
-	// Body is JSON-encoded unless it is a []byte, string or io.Reader, which
-	// are sent as they are with ContentType.
-	Body        any
+	// Body is JSON-encoded unless it is a []byte, string or json.RawMessage,
+	// which are sent as they are with ContentType.
+	Body any
+	// Open, when set, supplies a streamed body instead of Body (uploads). It
+	// is called once per attempt, so a retried request sends the stream
+	// again from its start.
+	Open        func() (io.ReadCloser, error)
 	ContentType string
+	// ContentLength of a streamed body, when known (sent instead of chunked).
+	ContentLength int64
 	// Idempotent allows retries for methods other than GET/HEAD/OPTIONS.
 	Idempotent bool
 	// NoRetry disables retries even for GET (calls into user code).
 	NoRetry bool
+	// Retries replaces the transport's MaxRetries when positive.
+	Retries int
+	// RetryIf also retries an answered request when it reports true (for
+	// example PostgREST's "no such table" while its schema cache reloads).
+	// It applies to any method.
+	RetryIf func(*Error) bool
+	// AnyStatus makes every HTTP answer a success, decoded like a 2xx: the
+	// caller reads Response.Status (function invocation, where the status
+	// is the function's own).
+	AnyStatus bool
 	// NoAuth omits the API key (public endpoints, function invocation).
 	NoAuth bool
 	// URL, when set, is an absolute URL used instead of the project URL plus
@@ -152,41 +179,26 @@ type Request struct {
 	// only when its scheme and host are the project's own.
 	URL string
 	// Sink, when set, receives a successful response body as it streams
-	// (downloads): it is not read into memory and not capped.
+	// (downloads): it is not held in memory and not capped.
 	Sink io.Writer
-	// ContentLength of a streamed Body, when known (sent instead of chunked).
-	ContentLength int64
 	// Timeout replaces the transport's per-call timeout (long transfers).
 	Timeout time.Duration
 }
 
-// Response is a successful (2xx or 3xx) answer.
+// Response is what is left of a successful (2xx or 3xx) answer once its
+// body has been decoded: the status and the headers.
 type Response struct {
 	Status int
 	Header http.Header
-	Body   []byte
-}
-
-// Decode unmarshals the JSON body into v. Numbers decoded into untyped
-// values stay exact (json.Number): Postgres bigints exceed float64.
-func (r *Response) Decode(v any) error {
-	if len(bytes.TrimSpace(r.Body)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(r.Body))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return fmt.Errorf("decode backend response: the answer has an unexpected shape (%w); this backend version may differ from the one this server supports", err)
-		}
-		return fmt.Errorf("decode backend response: the answer is not valid JSON (%w), perhaps cut off; retry, and if it persists check that the project URL points at the InsForge API", err)
-	}
-	return nil
+	// Body is set only by the deprecated Do (legacy.go).
+	Body []byte
 }
 
 // Total reads the total of a Content-Range paged answer ("0-9/42" → 42).
 func (r *Response) Total() (int, bool) {
+	if r == nil {
+		return 0, false
+	}
 	_, total, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Content-Range")), "/")
 	if !ok {
 		return 0, false
@@ -198,210 +210,49 @@ func (r *Response) Total() (int, bool) {
 	return n, true
 }
 
-// JSON returns the body as a generic JSON value (nil for an empty body).
-func (r *Response) JSON() (any, error) {
-	var v any
-	if err := r.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-// Get sends a GET and decodes the JSON answer into out (when non-nil).
-func (c *Client) Get(ctx context.Context, path string, query url.Values, out any) error {
-	return c.call(ctx, Request{Method: http.MethodGet, Path: path, Query: query}, out)
-}
-
-// Send sends method with a JSON body and decodes the JSON answer into out.
-func (c *Client) Send(ctx context.Context, method, path string, body, out any) error {
-	return c.call(ctx, Request{Method: method, Path: path, Body: body}, out)
-}
-
-func (c *Client) call(ctx context.Context, req Request, out any) error {
-	resp, err := c.Do(ctx, req)
-	if err != nil {
-		return err
-	}
-	if out == nil {
-		return nil
-	}
-	return resp.Decode(out)
-}
-
-// Do sends the request, retrying idempotent ones on transient failures.
+// Call sends req and decodes a successful answer into a T, once, as the
+// body streams in:
+//   - []byte or json.RawMessage: the body as it is;
+//   - struct{}: the body is read and dropped;
+//   - anything else: JSON, with numbers kept exact where the target is
+//     untyped (json.Number: Postgres bigints exceed float64). An empty body
+//     leaves T at its zero value.
+//
 // A non-2xx/3xx answer is returned as *Error; a failure to get any answer
-// wraps ErrUnreachable.
-func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
-	if req.Method == "" {
-		req.Method = http.MethodGet
-	}
-	if req.Path == "" && req.URL != "" {
-		req.Path = withoutQuery(req.URL) // for messages and logs: never a signed query string
-	}
-	target := req.URL
-	if target == "" {
-		target = c.base + req.Path
-	}
-	// From here on req.Path only names the request in messages and logs:
-	// without the key, even when a caller put it there (an agent that
-	// pasted the key as a table name).
-	req.Path = c.hideKey(req.Path)
-	timeout := c.t.opts.Timeout
-	if req.Timeout > 0 {
-		timeout = req.Timeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
-	body, err := encodeBody(req.Body)
+// wraps ErrUnreachable. When req.Sink is set the body goes there instead.
+func Call[T any](ctx context.Context, c *Client, req Request) (T, *Response, error) {
+	var out T
+	a, err := c.send(ctx, &req)
 	if err != nil {
-		return nil, err
+		return out, a.resp, err
 	}
-	_, streaming := req.Body.(io.Reader)
-	retryable := !streaming && !req.NoRetry && (req.Idempotent || req.Method == http.MethodGet ||
-		req.Method == http.MethodHead || req.Method == http.MethodOptions)
-
-	for attempt := 0; ; attempt++ {
-		start := time.Now()
-		resp, err := c.once(ctx, req, target, body)
-		status := 0
-		if resp != nil {
-			status = resp.Status
+	defer a.cancel()
+	defer a.body.Close()
+	if req.Sink != nil {
+		if _, err := io.Copy(req.Sink, a.body); err != nil {
+			return out, a.resp, fmt.Errorf("%s %s: streaming response: %w", req.Method, req.Path, err)
 		}
-		c.t.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "insforge request",
-			slog.String("method", req.Method), slog.String("path", req.Path),
-			slog.Int("status", status), slog.Int("attempt", attempt),
-			slog.Duration("took", time.Since(start)))
-
-		if !retryable || attempt >= c.t.opts.MaxRetries || ctx.Err() != nil {
-			return resp, err
-		}
-		wait, again := c.retryDelay(attempt, resp, err)
-		if !again {
-			return resp, err
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return resp, err
-		}
-		select {
-		case <-ctx.Done():
-			return resp, err
-		case <-time.After(wait):
-		}
+		return out, a.resp, nil
 	}
-}
-
-// retryDelay says whether to retry after this outcome and how long to wait.
-func (c *Client) retryDelay(attempt int, resp *Response, err error) (time.Duration, bool) {
-	backoff := c.t.opts.RetryWait << attempt
-	backoff += time.Duration(rand.Int64N(int64(backoff)/4 + 1))
-	if err == nil {
-		return 0, false
-	}
-	var apiErr *Error
-	if errors.As(err, &apiErr) {
-		switch apiErr.Status {
-		case http.StatusTooManyRequests:
-		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			// A JSON InsForge error with these statuses is the backend's own
-			// answer (a feature not configured, an upstream it relies on
-			// being down): asking again will not change it. A proxy's page
-			// is worth another try.
-			if !apiErr.NotJSON {
-				return 0, false
-			}
-		default:
-			return 0, false
-		}
-		if resp != nil {
-			if ra, ok := parseRetryAfter(resp.Header.Get("Retry-After")); ok {
-				if ra > c.t.opts.MaxRetryAfter {
-					return 0, false
-				}
-				return ra, true
-			}
-		}
-		return backoff, true
-	}
-	if errors.Is(err, ErrUnreachable) {
-		return backoff, true
-	}
-	return 0, false
-}
-
-func parseRetryAfter(v string) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := time.Until(t)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
-
-// once performs one attempt. On a non-success status it returns both the
-// response (for headers such as Retry-After) and an *Error.
-func (c *Client) once(ctx context.Context, req Request, target string, body []byte) (*Response, error) {
-	sameOrigin := true
-	if req.URL != "" {
-		sameOrigin = c.sameOrigin(req.URL)
-	}
-	auth := !req.NoAuth && c.key != "" && sameOrigin
-
-	var status int
-	var header http.Header
-	var rb io.ReadCloser
-	var err error
-	if stream, ok := req.Body.(io.Reader); ok {
-		status, header, rb, err = c.sendStream(ctx, req, target, stream, auth)
-	} else {
-		status, header, rb, err = c.sendBuffered(ctx, req, target, body, auth)
-	}
-	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("%s %s: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
-		}
-		return nil, fmt.Errorf("%s %s: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
-	}
-	defer rb.Close()
-	if req.Sink != nil && status < 300 {
-		if _, err := io.Copy(req.Sink, rb); err != nil {
-			return nil, fmt.Errorf("%s %s: streaming response: %w", req.Method, req.Path, err)
-		}
-		return &Response{Status: status, Header: header}, nil
-	}
-	if n, err := strconv.ParseInt(header.Get("Content-Length"), 10, 64); err == nil && n > c.t.opts.MaxResponseBytes {
+	limit := c.t.opts.MaxResponseBytes
+	if n, err := strconv.ParseInt(a.resp.Header.Get("Content-Length"), 10, 64); err == nil && n > limit {
 		// Known to be too large: do not download any of it.
-		return nil, fmt.Errorf("%s %s: response is larger than %d bytes (%d); ask for less (a smaller limit or a narrower query)",
-			req.Method, req.Path, c.t.opts.MaxResponseBytes, n)
+		return out, a.resp, fmt.Errorf("%s %s: response is larger than %d bytes (%d); ask for less (a smaller limit or a narrower query)",
+			req.Method, req.Path, limit, n)
 	}
-	data, tooLarge, err := readCapped(rb, c.t.opts.MaxResponseBytes)
+	data, tooLarge, err := readCapped(a.body, limit)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
+		if ctxErr := a.ctx.Err(); ctxErr != nil {
 			// The backend answered, but its body did not arrive in time.
-			return nil, fmt.Errorf("%s %s: reading response: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
+			return out, a.resp, fmt.Errorf("%s %s: reading response: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
 		}
-		return nil, fmt.Errorf("%s %s: reading response: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
+		return out, a.resp, fmt.Errorf("%s %s: reading response: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
 	}
 	if tooLarge {
-		return nil, fmt.Errorf("%s %s: response is larger than %d bytes; ask for less (a smaller limit or a narrower query)",
-			req.Method, req.Path, c.t.opts.MaxResponseBytes)
+		return out, a.resp, fmt.Errorf("%s %s: response is larger than %d bytes; ask for less (a smaller limit or a narrower query)",
+			req.Method, req.Path, limit)
 	}
-	resp := &Response{Status: status, Header: header, Body: data}
-	if resp.Status >= 400 {
-		e := decodeError(req.Method, req.Path, resp.Status, resp.Header.Get("Content-Type"), data)
-		e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"))
-		return resp, e
-	}
-	return resp, nil
+	return out, a.resp, decodeInto(&out, data)
 }
 
 // readCapped reads r to its end, or until it has read more than limit
@@ -441,40 +292,214 @@ func readCapped(r io.Reader, limit int64) (data []byte, tooLarge bool, err error
 	return data, false, nil
 }
 
-// sendBuffered sends a request whose body is in memory, through resty.
-func (c *Client) sendBuffered(ctx context.Context, req Request, target string, body []byte, auth bool) (int, http.Header, io.ReadCloser, error) {
-	r := c.t.rc.R().SetContext(ctx).SetDoNotParseResponse(true)
-	if auth {
-		r.SetAuthToken(c.key)
+// decodeInto fills *out from data according to its type (see Call).
+func decodeInto[T any](out *T, data []byte) error {
+	switch p := any(out).(type) {
+	case *[]byte:
+		*p = data
+		return nil
+	case *json.RawMessage:
+		*p = data
+		return nil
+	case *struct{}:
+		return nil
 	}
-	for k, vs := range req.Header {
-		r.SetHeaderMultiValues(map[string][]string{k: vs})
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
 	}
-	if len(req.Query) > 0 {
-		r.SetQueryParamsFromValues(req.Query)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := dec.Decode(out)
+	if err == nil {
+		return nil
 	}
-	if body != nil {
-		r.SetBody(body)
-		ct := req.ContentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		r.SetHeader("Content-Type", ct)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("decode backend response: the answer has an unexpected shape (%w); this backend version may differ from the one this server supports", err)
 	}
-	raw, err := r.Execute(req.Method, target)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	return raw.StatusCode(), raw.Header(), raw.RawBody(), nil
+	return fmt.Errorf("decode backend response: the answer is not valid JSON (%w), perhaps cut off; retry, and if it persists check that the project URL points at the InsForge API", err)
 }
 
-// sendStream sends a streamed body (uploads) with the same HTTP client and
-// redirect policy. resty would read an io.Reader body whole into memory
-// first, so it is bypassed here.
-func (c *Client) sendStream(ctx context.Context, req Request, target string, body io.Reader, auth bool) (int, http.Header, io.ReadCloser, error) {
+// answer is a successful response whose body is still open. cancel ends
+// the call's deadline once the body has been read; ctx carries it.
+type answer struct {
+	resp   *Response
+	body   io.ReadCloser
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// send performs the request with its retries. A success comes back with
+// its body open: the caller closes it, then calls cancel. A failure comes
+// back with the response, when there was one, for its status and headers.
+func (c *Client) send(ctx context.Context, req *Request) (answer, error) {
+	if req.Method == "" {
+		req.Method = http.MethodGet
+	}
+	if req.Path == "" && req.URL != "" {
+		req.Path = withoutQuery(req.URL) // for messages and logs: never a signed query string
+	}
+	target := req.URL
+	if target == "" {
+		target = c.base + req.Path
+	}
+	// From here on req.Path only names the request in messages and logs:
+	// without the key, even when a caller put it there (an agent that
+	// pasted the key as a table name).
+	req.Path = c.hideKey(req.Path)
+	timeout := c.t.opts.Timeout
+	if req.Timeout > 0 {
+		timeout = req.Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	if stream, ok := req.Body.(io.Reader); ok && req.Open == nil {
+		// A plain reader can be sent only once.
+		req.Open = func() (io.ReadCloser, error) { return io.NopCloser(stream), nil }
+		req.Body, req.NoRetry = nil, true
+	}
+	body, err := encodeBody(req.Body)
+	if err != nil {
+		cancel()
+		return answer{}, err
+	}
+	maxRetries := c.t.opts.MaxRetries
+	if req.Retries > 0 {
+		maxRetries = req.Retries
+	}
+	safe := req.Idempotent || req.Method == http.MethodGet || req.Method == http.MethodHead || req.Method == http.MethodOptions
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		resp, rb, err := c.once(ctx, req, target, body)
+		status := 0
+		if resp != nil {
+			status = resp.Status
+		}
+		c.t.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "insforge request",
+			slog.String("method", req.Method), slog.String("path", req.Path),
+			slog.Int("status", status), slog.Int("attempt", attempt),
+			slog.Duration("took", time.Since(start)))
+		if err == nil {
+			return answer{resp: resp, body: rb, ctx: ctx, cancel: cancel}, nil
+		}
+		failed := answer{resp: resp}
+		if req.NoRetry || attempt >= maxRetries || ctx.Err() != nil {
+			cancel()
+			return failed, err
+		}
+		wait, again := c.retryDelay(attempt, safe, req.RetryIf, err)
+		if !again {
+			cancel()
+			return failed, err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			cancel()
+			return failed, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			cancel()
+			return failed, err
+		case <-t.C:
+		}
+	}
+}
+
+// retryDelay says whether to retry after err and how long to wait first.
+// Only safe (idempotent) requests are retried on transient failures; the
+// backend's own JSON answer to 502/503/504 is final; retryIf may add
+// answers worth another try for any request.
+func (c *Client) retryDelay(attempt int, safe bool, retryIf func(*Error) bool, err error) (time.Duration, bool) {
+	backoff := c.t.opts.RetryWait << attempt
+	backoff += time.Duration(rand.Int64N(int64(backoff)/4 + 1))
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		return backoff, safe && errors.Is(err, ErrUnreachable)
+	}
+	if retryIf != nil && retryIf(apiErr) {
+		return c.honourRetryAfter(apiErr, backoff)
+	}
+	if !safe {
+		return 0, false
+	}
+	switch apiErr.Status {
+	case http.StatusTooManyRequests:
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		// A JSON InsForge error with these statuses is the backend's own
+		// answer (a feature not configured, an upstream it relies on
+		// being down): asking again will not change it. A proxy's page
+		// is worth another try.
+		if !apiErr.NotJSON {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return c.honourRetryAfter(apiErr, backoff)
+}
+
+func (c *Client) honourRetryAfter(e *Error, backoff time.Duration) (time.Duration, bool) {
+	if e.hasRetryAfter {
+		if e.RetryAfter > c.t.opts.MaxRetryAfter {
+			return 0, false
+		}
+		return e.RetryAfter, true
+	}
+	return backoff, true
+}
+
+func parseRetryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// once performs one attempt. A success comes back with its body open; a
+// non-success status is read (capped), closed and returned as an *Error,
+// with the response for its status and headers.
+func (c *Client) once(ctx context.Context, req *Request, target string, body []byte) (*Response, io.ReadCloser, error) {
+	hr, err := c.newHTTPRequest(ctx, req, target, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, err := c.t.hc.Do(hr)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, nil, fmt.Errorf("%s %s: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
+		}
+		return nil, nil, fmt.Errorf("%s %s: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
+	}
+	resp := &Response{Status: raw.StatusCode, Header: raw.Header}
+	if raw.StatusCode < 400 || req.AnyStatus {
+		return resp, raw.Body, nil
+	}
+	defer raw.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(raw.Body, maxErrorBody))
+	if err != nil && len(data) == 0 {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, nil, fmt.Errorf("%s %s: reading response: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
+		}
+		return nil, nil, fmt.Errorf("%s %s: reading response: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
+	}
+	e := decodeError(req.Method, req.Path, raw.StatusCode, raw.Header.Get("Content-Type"), data)
+	e.RetryAfter, e.hasRetryAfter = parseRetryAfter(raw.Header.Get("Retry-After"))
+	return resp, nil, e
+}
+
+// newHTTPRequest builds one attempt's *http.Request.
+func (c *Client) newHTTPRequest(ctx context.Context, req *Request, target string, body []byte) (*http.Request, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return 0, nil, nil, err
+		return nil, fmt.Errorf("%s %s: %w: invalid URL", req.Method, req.Path, ErrUnreachable)
 	}
 	if len(req.Query) > 0 {
 		q := u.Query()
@@ -485,28 +510,43 @@ func (c *Client) sendStream(ctx context.Context, req Request, target string, bod
 		}
 		u.RawQuery = q.Encode()
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
-	if err != nil {
-		return 0, nil, nil, err
+	var rb io.Reader
+	contentType := req.ContentType
+	switch {
+	case req.Open != nil:
+		stream, err := req.Open()
+		if err != nil {
+			return nil, err
+		}
+		rb = stream
+	case body != nil:
+		rb = bytes.NewReader(body)
+		if contentType == "" {
+			contentType = "application/json"
+		}
 	}
-	if req.ContentLength > 0 {
+	hr, err := http.NewRequestWithContext(ctx, req.Method, u.String(), rb)
+	if err != nil {
+		if c, ok := rb.(io.Closer); ok {
+			c.Close()
+		}
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.Path, err)
+	}
+	if req.Open != nil && req.ContentLength > 0 {
 		hr.ContentLength = req.ContentLength
 	}
 	for k, vs := range req.Header {
 		hr.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
 	hr.Header.Set("User-Agent", c.t.opts.UserAgent)
-	if req.ContentType != "" {
-		hr.Header.Set("Content-Type", req.ContentType)
+	if contentType != "" {
+		hr.Header.Set("Content-Type", contentType)
 	}
-	if auth {
+	sameOrigin := req.URL == "" || c.sameOrigin(req.URL)
+	if !req.NoAuth && c.key != "" && sameOrigin {
 		hr.Header.Set("Authorization", "Bearer "+c.key)
 	}
-	resp, err := c.t.rc.GetClient().Do(hr)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	return resp.StatusCode, resp.Header, resp.Body, nil
+	return hr, nil
 }
 
 func withoutQuery(raw string) string {
@@ -555,17 +595,14 @@ func encodeBody(b any) ([]byte, error) {
 		return v, nil
 	case string:
 		return []byte(v), nil
-	case io.Reader:
-		return nil, nil
 	case json.RawMessage:
 		return v, nil
-	default:
-		data, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("encode request body: %w", err)
-		}
-		return data, nil
 	}
+	data, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("encode request body: %w", err)
+	}
+	return data, nil
 }
 
 // describeNetErr shortens a transport error to its cause, without the URL's
@@ -577,9 +614,3 @@ func describeNetErr(err error) string {
 	}
 	return err.Error()
 }
-
-type discardLogger struct{}
-
-func (discardLogger) Errorf(string, ...any) {}
-func (discardLogger) Warnf(string, ...any)  {}
-func (discardLogger) Debugf(string, ...any) {}

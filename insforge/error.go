@@ -29,7 +29,8 @@ type Error struct {
 	// proxy's 502 page, an empty body).
 	NotJSON bool
 	// RetryAfter is the backend's Retry-After, when it sent one (429, 503).
-	RetryAfter time.Duration
+	RetryAfter    time.Duration
+	hasRetryAfter bool // Retry-After was sent (it may be 0)
 }
 
 func (e *Error) Error() string {

@@ -403,7 +403,7 @@ func invokeFunction(ctx context.Context, env *Env, in InvokeFunctionInput) (*Res
 	}
 	// User code decides whether a call is safe to repeat, and the runtime
 	// allows a function 60 s: no retries, and a longer limit than usual.
-	req := insforge.Request{Method: method, Path: "/functions/" + url.PathEscape(in.Slug), Header: header, NoAuth: true, NoRetry: true, Timeout: 65 * time.Second}
+	req := insforge.Request{Method: method, Path: "/functions/" + url.PathEscape(in.Slug), Header: header, NoAuth: true, NoRetry: true, AnyStatus: true, Timeout: 65 * time.Second}
 	if len(in.Query) > 0 {
 		req.Query = url.Values{}
 		for k, v := range in.Query {
