@@ -20,6 +20,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // serverEnv makes the test binary an MCP server (stdio, or http on the
@@ -36,7 +37,7 @@ func TestMain(m *testing.M) {
 func serveForTest(mode string) int {
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      tools.All(),
+		Tools:      catalogue.All(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: os.Getenv("API_BASE_URL"), APIKey: os.Getenv("API_KEY")},

@@ -21,6 +21,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // This file attacks the server over the raw streamable HTTP protocol
@@ -264,7 +265,7 @@ func TestFiveHundredLiveSessionsNeverMixKeys(t *testing.T) {
 
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      tools.All(),
+		Tools:      catalogue.All(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 20 * time.Second}),
 	})

@@ -8,7 +8,7 @@ package mcpserver_test
 //     and the difference (µs per call).
 //   - BenchmarkToolsList: tools/list of the whole catalogue.
 //   - BenchmarkStartup: what a server start builds: the catalogue with its
-//     schemas (tools.All) and the MCP server with every tool and resource
+//     schemas (catalogue.All) and the MCP server with every tool and resource
 //     registered (mcpserver.New).
 //
 // Each runs over three paths: jsonrpc (the JSON-RPC handler, no
@@ -33,6 +33,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // benchServer is a server unlocked for the fake backend, as when started
@@ -40,7 +41,7 @@ import (
 func benchServer(backend *insforgetest.Server) *mcpserver.Server {
 	return mcpserver.New(mcpserver.Config{
 		Version:    "bench",
-		Tools:      tools.All(),
+		Tools:      catalogue.All(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 10 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
@@ -239,16 +240,16 @@ func BenchmarkStartup(b *testing.B) {
 	newServer := func(all []tools.Tool) *mcpserver.Server {
 		return mcpserver.New(mcpserver.Config{Version: "bench", Tools: all, Transport: transport})
 	}
-	b.Run("tools.All", func(b *testing.B) {
+	b.Run("catalogue.All", func(b *testing.B) {
 		b.ReportAllocs()
 		n := 0
 		for b.Loop() {
-			n = len(tools.All())
+			n = len(catalogue.All())
 		}
 		b.ReportMetric(float64(n), "tools")
 	})
 	b.Run("mcpserver.New", func(b *testing.B) {
-		all := tools.All()
+		all := catalogue.All()
 		b.ReportAllocs()
 		for b.Loop() {
 			_ = newServer(all)
@@ -257,7 +258,7 @@ func BenchmarkStartup(b *testing.B) {
 	b.Run("both", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = newServer(tools.All())
+			_ = newServer(catalogue.All())
 		}
 	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // faultTimeout is the per-call backend timeout of the fault matrix.
@@ -271,7 +272,7 @@ func runFaultCase(t *testing.T, fc faultCase, healthy *insforgetest.Server) {
 	defer backendConns.CloseIdleConnections()
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      tools.All(),
+		Tools:      catalogue.All(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport: insforge.NewTransport(insforge.Options{
 			Timeout:    faultTimeout,

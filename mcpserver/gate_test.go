@@ -18,6 +18,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 var openTools = []string{"connect-project", "disconnect-project", "fetch-docs", "fetch-sdk-docs"}
@@ -143,8 +144,8 @@ func TestEveryToolHasAllFourAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Tools) < len(tools.All()) {
-		t.Fatalf("listed %d of %d tools", len(res.Tools), len(tools.All()))
+	if len(res.Tools) < len(catalogue.All()) {
+		t.Fatalf("listed %d of %d tools", len(res.Tools), len(catalogue.All()))
 	}
 	for _, tool := range res.Tools {
 		a := tool.Annotations

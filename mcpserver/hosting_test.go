@@ -19,13 +19,14 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // startGuarded serves streamable HTTP with hosting options.
 func startGuarded(t *testing.T, cfg mcpserver.Config, o mcpserver.HTTPOptions) string {
 	t.Helper()
 	cfg.Version = "test"
-	cfg.Tools = tools.All()
+	cfg.Tools = catalogue.All()
 	cfg.ToolConfig = tools.Config{MaxResultBytes: 100000}
 	cfg.Transport = insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second})
 	o.Loopback = true

@@ -21,6 +21,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 var (
@@ -34,7 +35,7 @@ func startHTTP(t *testing.T, kind string, configured credentials.Credentials) st
 	t.Helper()
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      tools.All(),
+		Tools:      catalogue.All(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
 		Configured: configured,

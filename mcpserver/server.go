@@ -29,7 +29,7 @@ import (
 type Config struct {
 	Name    string
 	Version string
-	// Tools are the selected tools (tools.Select).
+	// Tools are the selected tools (catalogue.Select).
 	Tools []tools.Tool
 	// ToolConfig is handed to every handler.
 	ToolConfig tools.Config
@@ -106,11 +106,6 @@ func New(cfg Config) *Server {
 		server.WithHooks(hooks),
 	)
 	for _, t := range cfg.Tools {
-		if cfg.ToolConfig.ReadOnly && t.EnforcesReadOnly {
-			// Its handler refuses writes in this mode: say so to clients
-			// that approve read-only tools without asking.
-			t.Hints.ReadOnly, t.Hints.Destructive, t.Hints.Idempotent = tools.Yes, tools.No, tools.Yes
-		}
 		tool := mcpTool(t)
 		if s.needsConfirmation(t) {
 			tool.RawInputSchema = withConfirmArg(tool.RawInputSchema)

@@ -86,7 +86,7 @@ func getAdvisorLatestScan(ctx context.Context, env *Env, _ NoInput) (*Result, er
 	}
 	_ = resp.Decode(&counts)
 	c := counts.Summary
-	tally := fmt.Sprintf("%s (%d critical, %d warning, %d info)", plural(c.Total, "open issue"), c.Critical, c.Warning, c.Info)
+	tally := fmt.Sprintf("%s (%d critical, %d warning, %d info)", Plural(c.Total, "open issue"), c.Critical, c.Warning, c.Info)
 	var summary string
 	switch scan["status"] {
 	case "running":
@@ -103,7 +103,7 @@ func getAdvisorLatestScan(ctx context.Context, env *Env, _ NoInput) (*Result, er
 }
 
 func listAdvisorIssues(ctx context.Context, env *Env, in AdvisorIssuesInput) (*Result, error) {
-	limit, err := checkPage(in.Limit, 50, 200, in.Offset, "; use offset to page.")
+	limit, err := CheckPage(in.Limit, 50, 200, in.Offset, "; use offset to page.")
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func listAdvisorIssues(ctx context.Context, env *Env, in AdvisorIssuesInput) (*R
 	if err := env.Client.Get(ctx, "/api/advisor/issues", q, &out); err != nil {
 		return nil, err
 	}
-	out.Issues = orEmpty(out.Issues)
+	out.Issues = OrEmpty(out.Issues)
 	what := "issues"
 	if len(filters) > 0 {
 		what = strings.Join(filters, " ") + " issues"
@@ -137,7 +137,7 @@ func listAdvisorIssues(ctx context.Context, env *Env, in AdvisorIssuesInput) (*R
 		}
 		return Found(msg, data), nil
 	}
-	summary := fmt.Sprintf("%s %d–%d of %d from the latest completed advisor scan, most severe first.", upperFirst(what), in.Offset+1, in.Offset+len(out.Issues), out.Total)
+	summary := fmt.Sprintf("%s %d–%d of %d from the latest completed advisor scan, most severe first.", UpperFirst(what), in.Offset+1, in.Offset+len(out.Issues), out.Total)
 	if next := in.Offset + len(out.Issues); next < out.Total {
 		summary += fmt.Sprintf(" Next page: offset %d.", next)
 	}

@@ -107,8 +107,8 @@ func listAIModels(ctx context.Context, env *Env, in ListAIModelsInput) (*Result,
 		if search != "" && !strings.Contains(strings.ToLower(m.ID), search) {
 			continue
 		}
-		m.InputModality = orEmpty(m.InputModality)
-		m.OutputModality = orEmpty(m.OutputModality)
+		m.InputModality = OrEmpty(m.InputModality)
+		m.OutputModality = OrEmpty(m.OutputModality)
 		matched = append(matched, m)
 	}
 	shown := matched

@@ -9,6 +9,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 var aiAllTools = []string{"list-ai-models", "get-ai-overview", "get-ai-config"}
@@ -36,7 +37,7 @@ func aiNoKeyRoute(t *testing.T, h *testmcp.Harness) {
 
 func TestAICatalogue(t *testing.T) {
 	var names []string
-	for _, tool := range tools.All() {
+	for _, tool := range catalogue.All() {
 		if tool.Toolset == tools.AI {
 			names = append(names, tool.Name)
 			if tool.Hints != tools.Read {

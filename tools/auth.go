@@ -304,7 +304,7 @@ func updateAuthConfig(ctx context.Context, env *Env, in UpdateAuthConfigInput) (
 				return nil, Errorf("allowedRedirectUrls[%d] %q %s. Nothing was changed.", i, u, err)
 			}
 		}
-		urls = orEmpty(urls)
+		urls = OrEmpty(urls)
 		body["allowedRedirectUrls"] = urls
 	}
 	if len(body) == 0 {
@@ -368,7 +368,7 @@ func authConfigSummary(cfg map[string]any, admin bool) string {
 		if len(urls) == 0 {
 			parts = append(parts, "no redirect URLs are allow-listed (add the app's origins before using OAuth or email links)")
 		} else {
-			parts = append(parts, plural(len(urls), "redirect URL")+" allow-listed")
+			parts = append(parts, Plural(len(urls), "redirect URL")+" allow-listed")
 		}
 	}
 	s := strings.Join(parts, "; ") + "."
@@ -398,7 +398,7 @@ func authNames(v any) []string {
 // ---- users ----
 
 func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error) {
-	limit, err := checkPage(in.Limit, defaultUserLimit, maxUserLimit, in.Offset, "; page through more users with offset")
+	limit, err := CheckPage(in.Limit, defaultUserLimit, maxUserLimit, in.Offset, "; page through more users with offset")
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +417,7 @@ func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error
 	if err := env.Client.Get(ctx, "/api/auth/users", q, &out); err != nil {
 		return nil, err
 	}
-	out.Data = orEmpty(out.Data)
+	out.Data = OrEmpty(out.Data)
 	offset := in.Offset
 	if out.Pagination.Offset != nil {
 		offset = *out.Pagination.Offset
@@ -430,11 +430,11 @@ func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error
 	var summary string
 	switch {
 	case out.Pagination.Total == nil:
-		summary = fmt.Sprintf("%s%s from offset %d.", upperFirst(plural(n, "user")), matching, offset)
+		summary = fmt.Sprintf("%s%s from offset %d.", UpperFirst(Plural(n, "user")), matching, offset)
 	case *out.Pagination.Total == 0:
 		summary = fmt.Sprintf("No users%s.", matching)
 	case n == 0:
-		summary = fmt.Sprintf("No users at offset %d: there are %s%s in total. Use a smaller offset.", offset, plural(*out.Pagination.Total, "user"), matching)
+		summary = fmt.Sprintf("No users at offset %d: there are %s%s in total. Use a smaller offset.", offset, Plural(*out.Pagination.Total, "user"), matching)
 	default:
 		total := *out.Pagination.Total
 		if n == 1 {
@@ -586,11 +586,11 @@ func deleteUsers(ctx context.Context, env *Env, in DeleteUsersInput) (*Result, e
 	var summary string
 	switch {
 	case deleted < 0:
-		summary = fmt.Sprintf("Asked the backend to delete %s.", plural(len(ids), "user"))
+		summary = fmt.Sprintf("Asked the backend to delete %s.", Plural(len(ids), "user"))
 	case deleted == len(ids):
-		summary = fmt.Sprintf("Deleted %s.", plural(deleted, "user"))
+		summary = fmt.Sprintf("Deleted %s.", Plural(deleted, "user"))
 	default:
-		summary = fmt.Sprintf("Deleted %d of %s; the other ids matched no user (already deleted or wrong id).", deleted, plural(len(ids), "requested user"))
+		summary = fmt.Sprintf("Deleted %d of %s; the other ids matched no user (already deleted or wrong id).", deleted, Plural(len(ids), "requested user"))
 	}
 	return Found(summary, out), nil
 }
@@ -616,7 +616,7 @@ func listOAuthProviders(ctx context.Context, env *Env, in NoInput) (*Result, err
 	if err := getNumbers(ctx, env, "/api/auth/oauth/configs", nil, &out); err != nil {
 		return nil, err
 	}
-	out.Data = orEmpty(out.Data)
+	out.Data = OrEmpty(out.Data)
 	var names []string
 	for _, c := range out.Data {
 		withoutSecret(c)
@@ -624,7 +624,7 @@ func listOAuthProviders(ctx context.Context, env *Env, in NoInput) (*Result, err
 	}
 	summary := "No OAuth provider is configured; enable one with create-oauth-provider."
 	if len(names) > 0 {
-		summary = fmt.Sprintf("%s configured: %s. Client secrets are not shown.", upperFirst(plural(len(names), "OAuth provider")), strings.Join(names, ", "))
+		summary = fmt.Sprintf("%s configured: %s. Client secrets are not shown.", UpperFirst(Plural(len(names), "OAuth provider")), strings.Join(names, ", "))
 	}
 	return Found(summary, map[string]any{"providers": out.Data}), nil
 }
@@ -887,14 +887,14 @@ func listEmailTemplates(ctx context.Context, env *Env, in NoInput) (*Result, err
 	if err := getNumbers(ctx, env, "/api/auth/email-templates", nil, &out); err != nil {
 		return nil, err
 	}
-	out.Data = orEmpty(out.Data)
+	out.Data = OrEmpty(out.Data)
 	var types []string
 	for _, t := range out.Data {
 		if m, ok := t.(map[string]any); ok {
 			types = append(types, fmt.Sprint(m["templateType"]))
 		}
 	}
-	summary := fmt.Sprintf("%s: %s. They are used when auth emails go through custom SMTP.", upperFirst(plural(len(out.Data), "email template")), strings.Join(types, ", "))
+	summary := fmt.Sprintf("%s: %s. They are used when auth emails go through custom SMTP.", UpperFirst(Plural(len(out.Data), "email template")), strings.Join(types, ", "))
 	return Found(summary, map[string]any{"templates": out.Data}), nil
 }
 

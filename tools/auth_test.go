@@ -11,6 +11,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 var authWriteTools = []string{
@@ -90,7 +91,7 @@ func TestAuthToolsetAndReadOnly(t *testing.T) {
 			t.Errorf("read tool %s is missing in read-only mode", n)
 		}
 	}
-	for _, tool := range tools.All() {
+	for _, tool := range catalogue.All() {
 		if tool.Toolset != tools.Auth {
 			continue
 		}

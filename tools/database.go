@@ -141,7 +141,7 @@ func databaseTools() []Tool {
 			if env.Config.ReadOnly {
 				if err := sqlcheck.ReadOnly(in.Query); err != nil {
 					return nil, Errorf("Refused without contacting the backend: %s. This server runs in read-only mode, which allows only one SELECT, WITH … SELECT, EXPLAIN (without ANALYZE of a write), SHOW, VALUES or TABLE statement per call. "+
-						"To change data or schema, ask the user to restart the server without --read-only.", upperFirst(err.Error()))
+						"To change data or schema, ask the user to restart the server without --read-only.", UpperFirst(err.Error()))
 				}
 			}
 			return runSQL(ctx, env, "/api/database/advance/rawsql", in, false)
@@ -167,12 +167,12 @@ func databaseTools() []Tool {
 			Description: "List the names of the tables in a schema (default public). Use get-table-schema for a table's columns and query-records for its rows.",
 		}, func(ctx context.Context, env *Env, in SchemaInput) (*Result, error) {
 			var names []any
-			if err := env.Client.Get(ctx, "/api/database/tables", schemaQuery(in.Schema), &names); err != nil {
+			if err := env.Client.Get(ctx, "/api/database/tables", SchemaQuery(in.Schema), &names); err != nil {
 				return nil, err
 			}
-			names = orEmpty(names)
-			return Found(fmt.Sprintf("%s in schema %s.", plural(len(names), "table"), orPublic(in.Schema)),
-				map[string]any{"schema": orPublic(in.Schema), "tables": names}), nil
+			names = OrEmpty(names)
+			return Found(fmt.Sprintf("%s in schema %s.", Plural(len(names), "table"), OrPublic(in.Schema)),
+				map[string]any{"schema": OrPublic(in.Schema), "tables": names}), nil
 		}),
 		Define(Spec{
 			Name:    "create-table",
@@ -199,11 +199,11 @@ func databaseTools() []Tool {
 			Description: "Drop a table with all its rows and the foreign keys that reference it. This cannot be undone; confirm with the user first. The backend answers the same whether or not the table existed.",
 		}, func(ctx context.Context, env *Env, in TableInput) (*Result, error) {
 			var out any
-			err := send(ctx, env, http.MethodDelete, tablePath(in.TableName), schemaQuery(in.Schema), nil, &out)
+			err := send(ctx, env, http.MethodDelete, tablePath(in.TableName), SchemaQuery(in.Schema), nil, &out)
 			if err != nil {
 				return nil, err
 			}
-			return Found(fmt.Sprintf("Table %s.%s is gone (deleted, or it did not exist). Tables that referenced it lost those foreign keys.", orPublic(in.Schema), in.TableName), out), nil
+			return Found(fmt.Sprintf("Table %s.%s is gone (deleted, or it did not exist). Tables that referenced it lost those foreign keys.", OrPublic(in.Schema), in.TableName), out), nil
 		}),
 	}
 	tools = append(tools, recordTools()...)
@@ -230,12 +230,12 @@ func databaseTools() []Tool {
 			if err := getNumbers(ctx, env, "/api/database/migrations", nil, &out); err != nil {
 				return nil, err
 			}
-			out.Migrations = orEmpty(out.Migrations)
+			out.Migrations = OrEmpty(out.Migrations)
 			summary := "No migrations have been applied yet; any numeric version works for the first one."
 			if len(out.Migrations) > 0 {
-				summary = fmt.Sprintf("%s applied, newest first. The next version must be greater than the latest one (the first listed).", plural(len(out.Migrations), "migration"))
+				summary = fmt.Sprintf("%s applied, newest first. The next version must be greater than the latest one (the first listed).", Plural(len(out.Migrations), "migration"))
 				if v, ok := out.Migrations[0]["version"].(string); ok && migrationVersionRE.MatchString(v) {
-					summary = fmt.Sprintf("%s applied, newest first; the latest version is %s, so the next one must be greater.", plural(len(out.Migrations), "migration"), v)
+					summary = fmt.Sprintf("%s applied, newest first; the latest version is %s, so the next one must be greater.", Plural(len(out.Migrations), "migration"), v)
 				}
 			}
 			return Found(summary, map[string]any{"migrations": out.Migrations}), nil
@@ -285,7 +285,7 @@ func runSQL(ctx context.Context, env *Env, path string, in RawSQLInput, unrestri
 	if err := decodeNumbers(resp.Body, &out); err != nil {
 		return nil, err
 	}
-	out.Rows = orEmpty(out.Rows)
+	out.Rows = OrEmpty(out.Rows)
 	_, hasRowCount := raw["rowCount"]
 	data := map[string]any{"rows": out.Rows, "rowCount": out.RowCount}
 	if out.Fields != nil {
@@ -296,13 +296,13 @@ func runSQL(ctx context.Context, env *Env, path string, in RawSQLInput, unrestri
 	case len(out.Rows) == 0 && !hasRowCount:
 		summary = "All statements ran, but for a multi-statement query the backend does not return per-statement results (rows is empty, no rowCount). Run each SELECT in its own call to see its rows."
 	case len(out.Rows) > 0:
-		summary = fmt.Sprintf("The query returned %s.", plural(len(out.Rows), "row"))
+		summary = fmt.Sprintf("The query returned %s.", Plural(len(out.Rows), "row"))
 	case out.RowCount == nil:
 		summary = "The statement ran; it reports no row count (DDL or a utility statement)."
 	case *out.RowCount == 0:
 		summary = "The statement ran and returned no rows (0 rows matched or affected)."
 	default:
-		summary = fmt.Sprintf("The statement ran and affected %s; it returned none (add RETURNING * to see them).", plural(int(*out.RowCount), "row"))
+		summary = fmt.Sprintf("The statement ran and affected %s; it returned none (add RETURNING * to see them).", Plural(int(*out.RowCount), "row"))
 	}
 	if looksLikeDDL(in.Query) {
 		summary += " After schema changes the records tools may answer 404 for about a second while PostgREST reloads."
@@ -336,7 +336,7 @@ func createTable(ctx context.Context, env *Env, in CreateTableInput) (*Result, e
 		body["rlsEnabled"] = *in.RLSEnabled
 	}
 	var out any
-	err := send(ctx, env, http.MethodPost, "/api/database/tables", schemaQuery(in.Schema), body, &out)
+	err := send(ctx, env, http.MethodPost, "/api/database/tables", SchemaQuery(in.Schema), body, &out)
 	if err != nil {
 		var ae *insforge.Error
 		if errors.As(err, &ae) && ae.Code == "DATABASE_DUPLICATE" {
@@ -345,7 +345,7 @@ func createTable(ctx context.Context, env *Env, in CreateTableInput) (*Result, e
 		return nil, err
 	}
 	rls := in.RLSEnabled == nil || *in.RLSEnabled
-	summary := fmt.Sprintf("Created table %s.%s with id, created_at and updated_at added automatically.", orPublic(in.Schema), in.TableName)
+	summary := fmt.Sprintf("Created table %s.%s with id, created_at and updated_at added automatically.", OrPublic(in.Schema), in.TableName)
 	if rls {
 		summary += " Row-level security is on: app users (anon key or user tokens) see no rows until you add policies; the admin key bypasses RLS."
 	} else {
@@ -396,11 +396,11 @@ func alterTable(ctx context.Context, env *Env, in AlterTableInput) (*Result, err
 		return nil, Errorf("alter-table needs at least one operation: addColumns, dropColumns, updateColumns, addForeignKeys, dropForeignKeys or renameTable. Nothing was sent.")
 	}
 	var out any
-	err := send(ctx, env, http.MethodPatch, tablePath(in.TableName)+"/schema", schemaQuery(in.Schema), body, &out)
+	err := send(ctx, env, http.MethodPatch, tablePath(in.TableName)+"/schema", SchemaQuery(in.Schema), body, &out)
 	if err != nil {
 		var ae *insforge.Error
 		if errors.As(err, &ae) && ae.Status == http.StatusNotFound && !ae.NotJSON && ae.Code == "DATABASE_NOT_FOUND" {
-			return nil, Errorf("Table %q does not exist in schema %s; nothing was changed. Call list-tables to see the tables.", in.TableName, orPublic(in.Schema))
+			return nil, Errorf("Table %q does not exist in schema %s; nothing was changed. Call list-tables to see the tables.", in.TableName, OrPublic(in.Schema))
 		}
 		return nil, err
 	}
@@ -408,7 +408,7 @@ func alterTable(ctx context.Context, env *Env, in AlterTableInput) (*Result, err
 	if in.RenameTable != nil {
 		final = in.RenameTable.NewTableName
 	}
-	return Found(fmt.Sprintf("Altered table %s.%s (the backend's list of operations is below). PostgREST may need about a second before the records tools see the change.", orPublic(in.Schema), final), out), nil
+	return Found(fmt.Sprintf("Altered table %s.%s (the backend's list of operations is below). PostgREST may need about a second before the records tools see the change.", OrPublic(in.Schema), final), out), nil
 }
 
 var (
@@ -470,7 +470,7 @@ func listTool(name, title, what, description string) Tool {
 		Description: description,
 	}, func(ctx context.Context, env *Env, in SchemaInput) (*Result, error) {
 		var out map[string]any
-		if err := getNumbers(ctx, env, "/api/database/"+what, schemaQuery(in.Schema), &out); err != nil {
+		if err := getNumbers(ctx, env, "/api/database/"+what, SchemaQuery(in.Schema), &out); err != nil {
 			return nil, err
 		}
 		if out == nil {
@@ -487,7 +487,7 @@ func listTool(name, title, what, description string) Tool {
 		case "policies":
 			noun = "policy"
 		}
-		return Found(fmt.Sprintf("%s in schema %s.", pluralNoun(len(items), noun, what), orPublic(in.Schema)), out), nil
+		return Found(fmt.Sprintf("%s in schema %s.", PluralNoun(len(items), noun, what), OrPublic(in.Schema)), out), nil
 	})
 }
 
@@ -543,7 +543,7 @@ func dryRunMigration(ctx context.Context, env *Env, in DryRunMigrationInput) (*R
 	if risk != "" {
 		fmt.Fprintf(&b, " Risk level %s", risk)
 		if len(factors) > 0 {
-			fmt.Fprintf(&b, " with %s (riskFactors below)", plural(len(factors), "risk factor"))
+			fmt.Fprintf(&b, " with %s (riskFactors below)", Plural(len(factors), "risk factor"))
 		}
 		b.WriteString(".")
 		if risk == "DANGER" {

@@ -105,7 +105,7 @@ func recordTools() []Tool {
 }
 
 func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result, error) {
-	limit, err := checkPage(in.Limit, defaultRecordLimit, maxRecordLimit, in.Offset, "; page through bigger results with offset")
+	limit, err := CheckPage(in.Limit, defaultRecordLimit, maxRecordLimit, in.Offset, "; page through bigger results with offset")
 	if err != nil {
 		return nil, err
 	}
@@ -136,12 +136,12 @@ func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result,
 	if !ok {
 		total = -1
 	}
-	name := orPublic(in.Schema) + "." + in.Table
+	name := OrPublic(in.Schema) + "." + in.Table
 	n := len(rows)
 	var summary string
 	switch {
 	case n == 0 && total >= 0 && in.Offset > 0 && in.Offset >= total:
-		summary = fmt.Sprintf("No rows at offset %d: %s match in %s.", in.Offset, plural(total, "row"), name)
+		summary = fmt.Sprintf("No rows at offset %d: %s match in %s.", in.Offset, Plural(total, "row"), name)
 	case n == 0:
 		summary = fmt.Sprintf("No rows match in %s.", name)
 	case total >= 0:
@@ -152,7 +152,7 @@ func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result,
 			summary += " This is the last page."
 		}
 	default:
-		summary = fmt.Sprintf("%s from %s (the total count was not reported).", plural(n, "row"), name)
+		summary = fmt.Sprintf("%s from %s (the total count was not reported).", Plural(n, "row"), name)
 		if n == limit {
 			summary += fmt.Sprintf(" There may be more: call again with offset %d.", in.Offset+n)
 		}
@@ -186,7 +186,7 @@ func insertRecords(ctx context.Context, env *Env, in InsertRecordsInput) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	return Found(fmt.Sprintf("Inserted %s into %s.%s.", plural(len(rows), "row"), orPublic(in.Schema), in.Table),
+	return Found(fmt.Sprintf("Inserted %s into %s.%s.", Plural(len(rows), "row"), OrPublic(in.Schema), in.Table),
 		map[string]any{"rows": rows}), nil
 }
 
@@ -226,8 +226,8 @@ func changeRows(ctx context.Context, env *Env, table, schema string, filters map
 	if err != nil {
 		return nil, err
 	}
-	name := orPublic(schema) + "." + table
-	summary := fmt.Sprintf(doneFormat, plural(len(rows), "row"), name)
+	name := OrPublic(schema) + "." + table
+	summary := fmt.Sprintf(doneFormat, Plural(len(rows), "row"), name)
 	if len(rows) == 0 {
 		summary = fmt.Sprintf("No row of %s matched the filters; nothing was %s.", name, verb)
 	}
@@ -245,7 +245,7 @@ func recordsDo(ctx context.Context, env *Env, table, schema string, req insforge
 			return resp, err
 		}
 		if attempt >= recordRetries {
-			msg := fmt.Sprintf("Table %q not found in schema %s (if it was just created, PostgREST may still be reloading its schema cache: retry in a second; list-tables shows the tables).", table, orPublic(schema))
+			msg := fmt.Sprintf("Table %q not found in schema %s (if it was just created, PostgREST may still be reloading its schema cache: retry in a second; list-tables shows the tables).", table, OrPublic(schema))
 			if ae.Hint != "" {
 				msg += " PostgREST's hint: " + strings.TrimSpace(ae.Hint)
 			}
@@ -272,7 +272,7 @@ func recordRows(ctx context.Context, env *Env, table, schema string, req insforg
 	if err := decodeNumbers(resp.Body, &rows); err != nil {
 		return nil, nil, err
 	}
-	rows = orEmpty(rows)
+	rows = OrEmpty(rows)
 	return rows, resp, nil
 }
 

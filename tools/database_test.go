@@ -20,6 +20,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // ---- helpers ----
@@ -152,7 +153,7 @@ func TestDatabaseToolsListed(t *testing.T) {
 
 func TestDatabaseToolSchemasMatchOfficialNames(t *testing.T) {
 	byName := map[string]tools.Tool{}
-	for _, tl := range tools.All() {
+	for _, tl := range catalogue.All() {
 		byName[tl.Name] = tl
 	}
 	for name, want := range map[string][]string{

@@ -45,14 +45,14 @@ func bulkUpsert(ctx context.Context, env *Env, in BulkUpsertInput) (*Result, err
 	if contentType == "" {
 		return nil, Errorf("bulk-upsert reads only .csv files (with a header row) and .json files (an array of objects), and %q is neither. Convert the data to one of them first; nothing was sent.", filepath.Base(in.FilePath))
 	}
-	path, err := localPath(env, in.FilePath)
+	path, err := LocalPath(env, in.FilePath)
 	if err != nil {
 		return nil, err
 	}
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg := missingLocal(env, "file", in.FilePath, path,
+		msg := MissingLocal(env, "file", in.FilePath, path,
 			"This server is reached over HTTP and may run on another machine than yours: the file must be on the server's machine", "")
 		return nil, Errorf("%s. Nothing was sent.", msg)
 	case err != nil:
@@ -107,7 +107,7 @@ func bulkUpsert(ctx context.Context, env *Env, in BulkUpsertInput) (*Result, err
 	if out == nil {
 		out = map[string]any{}
 	}
-	name := orPublic(in.Schema) + "." + in.Table
+	name := OrPublic(in.Schema) + "." + in.Table
 	summary := fmt.Sprintf("Loaded %s (%d bytes) into %s", filepath.Base(path), info.Size(), name)
 	if n, ok := out["rowsAffected"].(json.Number); ok {
 		summary += fmt.Sprintf(": %s rows affected", n)

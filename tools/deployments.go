@@ -82,7 +82,7 @@ func (p *DeployProjectSettings) UnmarshalJSON(b []byte) error {
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return fmt.Errorf("projectSettings has no setting %s; the settings are %s", quoteList(unknown), strings.Join(deploySettingNames, ", "))
+		return fmt.Errorf("projectSettings has no setting %s; the settings are %s", QuoteList(unknown), strings.Join(deploySettingNames, ", "))
 	}
 	type plain DeployProjectSettings
 	return json.Unmarshal(b, (*plain)(p))
@@ -415,7 +415,7 @@ func deploymentsTools() []Tool {
 			Hints:       Read,
 			Description: "List the project's deployments, newest first, with status and url (limit default 50, offset for the next page); the result says how many exist. The live site is the newest READY one (get-deployment-metadata names it).",
 		}, func(ctx context.Context, env *Env, in ListDeploymentsInput) (*Result, error) {
-			limit, err := checkPage(in.Limit, 50, 100, in.Offset, "; page with offset")
+			limit, err := CheckPage(in.Limit, 50, 100, in.Offset, "; page with offset")
 			if err != nil {
 				return nil, err
 			}
@@ -866,14 +866,14 @@ func deployResolveDir(env *Env, dir string) (string, error) {
 	if remote && env.Config.FilesRoot == "" {
 		return "", Errorf("This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files, so it does not deploy folders for remote clients. %s. Nothing was uploaded.", runLocallyHint)
 	}
-	abs, err := localPath(env, dir)
+	abs, err := LocalPath(env, dir)
 	if err != nil {
 		return "", err
 	}
 	info, err := os.Stat(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg := missingLocal(env, "sourceDirectory", dir, abs,
+		msg := MissingLocal(env, "sourceDirectory", dir, abs,
 			"This server is reached over HTTP (SSE or streamable HTTP) and may run on another machine, which cannot see the user's files. "+runLocallyHint, "")
 		return "", Errorf("%s. Nothing was uploaded.", msg)
 	case err != nil:

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// localPath resolves a path on the machine running the server, for the
+// LocalPath resolves a path on the machine running the server, for the
 // tools that read or write local files (bulk-upsert, upload-object,
 // download-object, create-function's codeFile, create-deployment).
 //
@@ -19,7 +19,7 @@ import (
 // reach the server, so its files are off limits unless the operator named a
 // directory with --files-root; then a path (relative ones from that
 // directory) must stay inside it once symbolic links are resolved.
-func localPath(env *Env, given string) (string, error) {
+func LocalPath(env *Env, given string) (string, error) {
 	if strings.TrimSpace(given) == "" {
 		return "", Errorf("the path is empty")
 	}
@@ -60,11 +60,11 @@ func localPath(env *Env, given string) (string, error) {
 	return resolved, nil
 }
 
-// missingLocal says that the local path given for the argument what was
+// MissingLocal says that the local path given for the argument what was
 // looked for at abs and does not exist, how a relative path was resolved,
 // and what to do next: remoteHint when the server is reached over HTTP,
 // localHint otherwise ("" for none).
-func missingLocal(env *Env, what, given, abs, remoteHint, localHint string) string {
+func MissingLocal(env *Env, what, given, abs, remoteHint, localHint string) string {
 	msg := fmt.Sprintf("%s %s does not exist on the machine running this MCP server", what, abs)
 	if !filepath.IsAbs(given) && !strings.HasPrefix(given, "~") {
 		base := "the server's working directory"

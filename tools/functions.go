@@ -169,7 +169,7 @@ func listFunctions(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 		}
 	}
 	var b strings.Builder
-	b.WriteString(pluralNoun(len(fns), "edge function", "edge functions"))
+	b.WriteString(PluralNoun(len(fns), "edge function", "edge functions"))
 	var parts []string
 	for _, s := range []string{"active", "draft", "error"} {
 		if counts[s] > 0 {
@@ -602,14 +602,14 @@ func fnCode(env *Env, code *string, codeFile string) (string, bool, error) {
 }
 
 func fnReadCodeFile(env *Env, name string) (string, error) {
-	path, err := localPath(env, name)
+	path, err := LocalPath(env, name)
 	if err != nil {
 		return "", err
 	}
 	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg := missingLocal(env, "codeFile", name, path,
+		msg := MissingLocal(env, "codeFile", name, path,
 			"This server is reached over HTTP and may not run on your machine, so it cannot see your files: pass the code inline in code instead",
 			"Check the path, or pass the code inline in code")
 		return "", Errorf("%s. Nothing was sent.", msg)

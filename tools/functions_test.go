@@ -13,6 +13,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // ---- helpers ----
@@ -127,7 +128,7 @@ func TestFunctionsReadOnlyMode(t *testing.T) {
 // codeFile (required in the official server) is optional here, because
 // inline code is an alternative; only name is required.
 func TestFunctionsCreateSchemaIsSuperset(t *testing.T) {
-	for _, tl := range tools.All() {
+	for _, tl := range catalogue.All() {
 		switch tl.Name {
 		case "create-function":
 			if !slices.Equal(tl.Required(), []string{"name"}) {

@@ -15,7 +15,7 @@ func TestCheckPage(t *testing.T) {
 		{0, -2, "; page with offset", "offset must be 0 or more (got -2)"},
 		{0, -2, "; use offset to page.", "offset must be 0 or more (got -2)."},
 	} {
-		limit, err := checkPage(c.limit, 50, 100, c.offset, c.hint)
+		limit, err := CheckPage(c.limit, 50, 100, c.offset, c.hint)
 		switch {
 		case c.want == "" && (err != nil || limit != 50):
 			t.Errorf("checkPage(%d, %d) = %d, %v; want 50, nil", c.limit, c.offset, limit, err)

@@ -108,7 +108,7 @@ func listLogSources(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 	if len(names) == 0 {
 		return Say("The backend reports no log sources. It may not be writing logs yet; try get-container-logs with insforge.logs anyway."), nil
 	}
-	return Found(fmt.Sprintf("%s. Read one with get-container-logs (source must be spelled exactly).", plural(len(names), "log source")),
+	return Found(fmt.Sprintf("%s. Read one with get-container-logs (source must be spelled exactly).", Plural(len(names), "log source")),
 		map[string]any{"sources": names}), nil
 }
 
@@ -122,7 +122,7 @@ func getContainerLogs(ctx context.Context, env *Env, in ContainerLogsInput) (*Re
 	}
 	q := url.Values{"limit": {strconv.Itoa(limit)}}
 	if in.BeforeTimestamp != "" {
-		if _, ok := parseISOTime(in.BeforeTimestamp); !ok {
+		if _, ok := ParseISOTime(in.BeforeTimestamp); !ok {
 			return nil, Errorf("beforeTimestamp %q is not an ISO 8601 time; use a value like 2026-03-01T10:15:00Z, for example the timestamp of the oldest entry you already have.", in.BeforeTimestamp)
 		}
 		q.Set("before_timestamp", in.BeforeTimestamp)
@@ -134,7 +134,7 @@ func getContainerLogs(ctx context.Context, env *Env, in ContainerLogsInput) (*Re
 	if err := env.Client.Get(ctx, "/api/logs/"+url.PathEscape(in.Source), q, &out); err != nil {
 		return nil, err
 	}
-	out.Logs = orEmpty(out.Logs)
+	out.Logs = OrEmpty(out.Logs)
 	before := ""
 	if in.BeforeTimestamp != "" {
 		before = " before " + in.BeforeTimestamp
@@ -144,7 +144,7 @@ func getContainerLogs(ctx context.Context, env *Env, in ContainerLogsInput) (*Re
 			map[string]any{"source": in.Source, "logs": out.Logs, "total": out.Total}), nil
 	}
 	oldest, newest := logSpan(out.Logs)
-	summary := fmt.Sprintf("%s from %s%s", pluralNoun(len(out.Logs), "entry", "entries"), in.Source, before)
+	summary := fmt.Sprintf("%s from %s%s", PluralNoun(len(out.Logs), "entry", "entries"), in.Source, before)
 	if oldest != "" {
 		summary += fmt.Sprintf(", from %s to %s", oldest, newest)
 	}
@@ -162,7 +162,7 @@ func getContainerLogs(ctx context.Context, env *Env, in ContainerLogsInput) (*Re
 func logSpan(entries []logEntry) (oldest, newest string) {
 	var lo, hi time.Time
 	for _, e := range entries {
-		t, ok := parseISOTime(e.Timestamp)
+		t, ok := ParseISOTime(e.Timestamp)
 		if !ok {
 			continue
 		}
@@ -180,7 +180,7 @@ func searchLogs(ctx context.Context, env *Env, in SearchLogsInput) (*Result, err
 	if strings.TrimSpace(in.Query) == "" {
 		return nil, Errorf("query must not be blank: give the text to look for, such as an error code or a table name.")
 	}
-	limit, err := checkPage(in.Limit, searchDefaultLimit, logsMaxLimit, in.Offset, "; use offset to page through more matches.")
+	limit, err := CheckPage(in.Limit, searchDefaultLimit, logsMaxLimit, in.Offset, "; use offset to page through more matches.")
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func searchLogs(ctx context.Context, env *Env, in SearchLogsInput) (*Result, err
 	if err := resp.Decode(&logs); err != nil {
 		return nil, err
 	}
-	logs = orEmpty(logs)
+	logs = OrEmpty(logs)
 	total, ok := resp.Total()
 	if !ok {
 		total = in.Offset + len(logs)
@@ -254,21 +254,9 @@ func getFunctionBuildLogs(ctx context.Context, env *Env, in BuildLogsInput) (*Re
 	if err := resp.Decode(&out); err != nil {
 		return nil, err
 	}
-	summary := fmt.Sprintf("Build of function deployment %s: %s, %s.", out.DeploymentID, out.Status, plural(len(out.Logs), "log line"))
+	summary := fmt.Sprintf("Build of function deployment %s: %s, %s.", out.DeploymentID, out.Status, Plural(len(out.Logs), "log line"))
 	if out.Status == "failed" {
 		summary += " Fix the code shown in the error lines and redeploy with update-function."
 	}
 	return Found(summary, data), nil
-}
-
-// parseISOTime accepts the ISO 8601 forms agents and the backend use:
-// RFC 3339 with or without fractional seconds, and a bare date.
-func parseISOTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // ---- helpers shared by the logs, secrets, schedules, advisor and template tests ----
@@ -61,7 +62,7 @@ func opsReadOnly(t *testing.T, kept, dropped []string) {
 // opsHints returns the declared hints of a tool.
 func opsHints(t *testing.T, name string) tools.Hints {
 	t.Helper()
-	for _, tool := range tools.All() {
+	for _, tool := range catalogue.All() {
 		if tool.Name == name {
 			return tool.Hints
 		}

@@ -22,9 +22,6 @@ type TableSchemaInput struct {
 	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
 }
 
-// NoInput is the argument struct of tools that take none.
-type NoInput struct{}
-
 func metadataTools() []Tool {
 	return []Tool{
 		Define(Spec{
@@ -53,11 +50,11 @@ func metadataTools() []Tool {
 			Description: "Read one table's columns (name, type, nullable, primary key, unique, default), foreign keys and row count. Use list-tables to find table names.",
 		}, func(ctx context.Context, env *Env, in TableSchemaInput) (*Result, error) {
 			var out any
-			err := env.Client.Get(ctx, "/api/database/tables/"+url.PathEscape(in.TableName)+"/schema", schemaQuery(in.Schema), &out)
+			err := env.Client.Get(ctx, "/api/database/tables/"+url.PathEscape(in.TableName)+"/schema", SchemaQuery(in.Schema), &out)
 			if err != nil {
-				return nil, notFound(err, "Table %q does not exist in schema %s. Call list-tables to see the tables.", in.TableName, orPublic(in.Schema))
+				return nil, notFound(err, "Table %q does not exist in schema %s. Call list-tables to see the tables.", in.TableName, OrPublic(in.Schema))
 			}
-			return Found(fmt.Sprintf("Schema of table %s.%s.", orPublic(in.Schema), in.TableName), out), nil
+			return Found(fmt.Sprintf("Schema of table %s.%s.", OrPublic(in.Schema), in.TableName), out), nil
 		}),
 		Define(Spec{
 			Name:    "get-anon-key",
@@ -77,21 +74,6 @@ func metadataTools() []Tool {
 				map[string]any{"anonKey": out.AnonKey, "baseUrl": env.Client.BaseURL()}), nil
 		}),
 	}
-}
-
-// schemaQuery builds ?schema= when a non-default schema is asked for.
-func schemaQuery(schema string) url.Values {
-	if schema == "" {
-		return nil
-	}
-	return url.Values{"schema": {schema}}
-}
-
-func orPublic(schema string) string {
-	if schema == "" {
-		return "public"
-	}
-	return schema
 }
 
 // notFound replaces the backend's "table not found" answer (404

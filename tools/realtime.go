@@ -133,7 +133,7 @@ func realtimeTools() []Tool {
 			if err := rtGet(ctx, env, "/api/realtime/channels", nil, &channels); err != nil {
 				return nil, err
 			}
-			channels = orEmpty(channels)
+			channels = OrEmpty(channels)
 			summary := rtCount(len(channels), "channel pattern", "channel patterns") + "."
 			if len(channels) == 0 {
 				summary = "No channel patterns yet: clients cannot subscribe to any channel until you add one with create-channel."
@@ -254,8 +254,8 @@ func realtimeTools() []Tool {
 			if err := rtGet(ctx, env, "/api/realtime/permissions", nil, &out); err != nil {
 				return nil, err
 			}
-			out.Subscribe.Policies = orEmpty(out.Subscribe.Policies)
-			out.Publish.Policies = orEmpty(out.Publish.Policies)
+			out.Subscribe.Policies = OrEmpty(out.Subscribe.Policies)
+			out.Publish.Policies = OrEmpty(out.Publish.Policies)
 			ns, np := len(out.Subscribe.Policies), len(out.Publish.Policies)
 			summary := fmt.Sprintf("%s on realtime.channels (subscribe), %s on realtime.messages (publish).",
 				rtCount(ns, "policy", "policies"), rtCount(np, "policy", "policies"))
@@ -429,7 +429,7 @@ func listRealtimeMessages(ctx context.Context, env *Env, in ListRealtimeMessages
 	if err := rtGet(ctx, env, "/api/realtime/messages", q, &msgs); err != nil {
 		return nil, err
 	}
-	msgs = orEmpty(msgs)
+	msgs = OrEmpty(msgs)
 	summary := rtCount(len(msgs), "message", "messages") + ", newest first"
 	if offset > 0 {
 		summary += fmt.Sprintf(", after skipping %d", offset)

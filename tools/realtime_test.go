@@ -12,6 +12,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // ---- helpers (shared by the realtime and AI tests) ----
@@ -83,7 +84,7 @@ func rtNoRequest(t *testing.T, h *testmcp.Harness, name string, args map[string]
 	}
 }
 
-var rtCatalogue = sync.OnceValue(tools.All)
+var rtCatalogue = sync.OnceValue(catalogue.All)
 
 func rtTool(t *testing.T, name string) tools.Tool {
 	t.Helper()
@@ -105,7 +106,7 @@ var (
 
 func TestRealtimeCatalogue(t *testing.T) {
 	var names []string
-	for _, tool := range tools.All() {
+	for _, tool := range catalogue.All() {
 		if tool.Toolset == tools.Realtime {
 			names = append(names, tool.Name)
 		}

@@ -146,7 +146,7 @@ func listSchedules(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 	if err := env.Client.Get(ctx, "/api/schedules", nil, &list); err != nil {
 		return nil, err
 	}
-	list = orEmpty(list)
+	list = OrEmpty(list)
 	active := 0
 	for _, s := range list {
 		hideCredentialHeaders(s)
@@ -154,7 +154,7 @@ func listSchedules(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 			active++
 		}
 	}
-	summary := fmt.Sprintf("%s (%d active). Times are UTC.", plural(len(list), "schedule"), active)
+	summary := fmt.Sprintf("%s (%d active). Times are UTC.", Plural(len(list), "schedule"), active)
 	if len(list) == 0 {
 		summary = "No schedules yet. create-schedule adds one."
 	}
@@ -284,7 +284,7 @@ func getScheduleLogs(ctx context.Context, env *Env, in ScheduleLogsInput) (*Resu
 	if err := checkScheduleID(in.ID); err != nil {
 		return nil, err
 	}
-	limit, err := checkPage(in.Limit, 50, 100, in.Offset, "; use offset to page.")
+	limit, err := CheckPage(in.Limit, 50, 100, in.Offset, "; use offset to page.")
 	if err != nil {
 		return nil, err
 	}

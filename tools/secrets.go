@@ -162,7 +162,7 @@ func checkSecretKey(key string) error {
 
 // checkExpiry validates an expiry time and returns it normalised.
 func checkExpiry(s string) (string, error) {
-	t, ok := parseISOTime(s)
+	t, ok := ParseISOTime(s)
 	if !ok {
 		return "", Errorf("expiresAt %q is not an ISO 8601 time; use a value like 2026-12-31T23:59:59Z.", s)
 	}
@@ -192,7 +192,7 @@ func listSecrets(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 	if err := env.Client.Get(ctx, "/api/secrets", nil, &out); err != nil {
 		return nil, err
 	}
-	out.Secrets = orEmpty(out.Secrets)
+	out.Secrets = OrEmpty(out.Secrets)
 	active, reserved := 0, 0
 	for _, s := range out.Secrets {
 		if s.IsActive {
@@ -203,7 +203,7 @@ func listSecrets(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 		}
 	}
 	summary := fmt.Sprintf("%s (%d active, %d reserved by the system). Values are not listed; active secrets reach edge functions as environment variables.",
-		plural(len(out.Secrets), "secret"), active, reserved)
+		Plural(len(out.Secrets), "secret"), active, reserved)
 	return Found(summary, map[string]any{"secrets": out.Secrets}), nil
 }
 

@@ -125,7 +125,7 @@ func listBuckets(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
 	if err := env.Client.Get(ctx, "/api/storage/buckets", nil, &buckets); err != nil {
 		return nil, err
 	}
-	buckets = orEmpty(buckets)
+	buckets = OrEmpty(buckets)
 	summary := storagePlural(len(buckets), "bucket") + "."
 	if len(buckets) == 0 {
 		summary = "The project has no storage buckets yet; create one with create-bucket."
@@ -218,7 +218,7 @@ func listObjects(ctx context.Context, env *Env, in ListObjectsInput) (*Result, e
 	if err := env.Client.Get(ctx, storageBucketPath(in.Bucket)+"/objects", q, &out); err != nil {
 		return nil, err
 	}
-	out.Data = orEmpty(out.Data)
+	out.Data = OrEmpty(out.Data)
 	p := out.Pagination
 	filter := ""
 	if in.Prefix != "" {
@@ -281,7 +281,7 @@ func deleteObjects(ctx context.Context, env *Env, in DeleteObjectsInput) (*Resul
 	if n := counts["failed"]; n > 0 {
 		summary += fmt.Sprintf(" %d failed in the storage provider (see message); retry those keys.", n)
 	}
-	out.Results = orEmpty(out.Results)
+	out.Results = OrEmpty(out.Results)
 	return Found(summary, map[string]any{"bucket": in.Bucket, "results": out.Results}), nil
 }
 

@@ -321,14 +321,14 @@ func storageSameOrigin(a, b string) bool {
 
 // storageOpenLocal checks and opens a local file to upload.
 func storageOpenLocal(env *Env, given string) (*os.File, fs.FileInfo, error) {
-	p, err := localPath(env, given)
+	p, err := LocalPath(env, given)
 	if err != nil {
 		return nil, nil, err
 	}
 	info, err := os.Stat(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg := missingLocal(env, "file", given, p,
+		msg := MissingLocal(env, "file", given, p,
 			"This server is reached over HTTP and may run on another machine than yours, so it cannot read files from your computer: pass the text as content instead (for a text file), or run insforge-mcp locally over stdio to upload local files", "")
 		return nil, nil, Errorf("%s. Nothing was uploaded.", msg)
 	case err != nil:
@@ -465,7 +465,7 @@ func storageFetchError(err error, name string) error {
 
 // storageDestination resolves destinationPath to the file to write.
 func storageDestination(env *Env, given, key string) (string, error) {
-	p, err := localPath(env, given)
+	p, err := LocalPath(env, given)
 	if err != nil {
 		return "", err
 	}

@@ -49,6 +49,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // roleEnv makes this program the client side of the run.
@@ -160,7 +161,7 @@ func run(ctx context.Context, o options, logw io.Writer) (report, error) {
 	}
 	srv := mcpserver.New(mcpserver.Config{
 		Version:            "load",
-		Tools:              tools.All(),
+		Tools:              catalogue.All(),
 		ToolConfig:         tools.Config{MaxResultBytes: 100000, Remote: true},
 		Transport:          insforge.NewTransport(tops),
 		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},

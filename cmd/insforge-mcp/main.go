@@ -21,6 +21,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -85,7 +86,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	if cfg.unrestrictedSQL {
 		features = append(features, tools.UnrestrictedSQL)
 	}
-	selected, err := tools.Select(tools.All(), tools.Selection{Toolsets: cfg.toolsets, ReadOnly: cfg.readOnly, Features: features})
+	selected, err := catalogue.Select(tools.Selection{Toolsets: cfg.toolsets, ReadOnly: cfg.readOnly, Features: features})
 	if err != nil {
 		return err
 	}

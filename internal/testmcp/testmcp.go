@@ -20,6 +20,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // Options shape the server under test.
@@ -76,7 +77,7 @@ func New(t testing.TB, o Options) *Harness {
 // NewWithBackend is New with an existing fake backend.
 func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harness {
 	t.Helper()
-	selected, err := tools.Select(tools.All(), o.Selection)
+	selected, err := catalogue.Select(o.Selection)
 	if err != nil {
 		t.Fatalf("select tools: %v", err)
 	}

@@ -15,13 +15,14 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 func newServer(t *testing.T) *mcpserver.Server {
 	backend := insforgetest.New(t)
 	return mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      tools.All(),
+		Tools:      catalogue.All(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},

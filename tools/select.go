@@ -3,54 +3,13 @@ package tools
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 )
 
-// All returns every tool of the server, toolset by toolset. Each toolset
-// file contributes one function; its order here is the order of the README.
-func All() []Tool {
-	var all []Tool
-	for _, set := range [][]Tool{
-		projectTools(),
-		metadataTools(),
-		docsTools(),
-		databaseTools(),
-		authTools(),
-		storageTools(),
-		functionsTools(),
-		realtimeTools(),
-		aiTools(),
-		logsTools(),
-		secretsTools(),
-		schedulesTools(),
-		advisorTools(),
-		templateTools(),
-		deploymentsTools(),
-	} {
-		all = append(all, set...)
-	}
-	return all
-}
-
-// Toolsets lists the toolset names that --toolsets accepts.
-func Toolsets(all []Tool) []string {
-	seen := map[string]bool{}
-	var names []string
-	for _, t := range all {
-		if t.Toolset == Project || seen[string(t.Toolset)] {
-			continue
-		}
-		seen[string(t.Toolset)] = true
-		names = append(names, string(t.Toolset))
-	}
-	sort.Strings(names)
-	return names
-}
-
 // Selection says which tools a server serves.
 type Selection struct {
-	// Toolsets to enable; empty or containing "all" means every toolset.
+	// Toolsets to enable; empty means the default toolsets, and "all"
+	// means every toolset.
 	Toolsets []string
 	// ReadOnly drops every tool that is not read-only, except those that
 	// enforce read-only themselves.
@@ -59,26 +18,33 @@ type Selection struct {
 	Features []Feature
 }
 
-// Select filters the catalogue. The project toolset (the gate) is always in.
-func Select(all []Tool, sel Selection) ([]Tool, error) {
+// Select filters the catalogue's tools. The project toolset (the gate) is
+// always in. It is the one place that decides what read-only mode leaves
+// out.
+func Select(all []Tool, sets []ToolsetInfo, sel Selection) ([]Tool, error) {
 	want := map[Toolset]bool{}
-	everything := len(sel.Toolsets) == 0
-	known := Toolsets(all)
+	if len(sel.Toolsets) == 0 {
+		for _, s := range sets {
+			want[s.ID] = s.Default
+		}
+	}
 	for _, name := range sel.Toolsets {
 		name = strings.TrimSpace(name)
 		switch {
 		case name == "":
 		case name == "all":
-			everything = true
-		case slices.Contains(known, name):
+			for _, s := range sets {
+				want[s.ID] = true
+			}
+		case slices.ContainsFunc(sets, func(s ToolsetInfo) bool { return string(s.ID) == name && s.ID != Project }):
 			want[Toolset(name)] = true
 		default:
-			return nil, fmt.Errorf("unknown toolset %q; choose from all, %s", name, strings.Join(known, ", "))
+			return nil, fmt.Errorf("unknown toolset %q; choose from all, %s", name, strings.Join(ToolsetNames(sets), ", "))
 		}
 	}
 	var out []Tool
 	for _, t := range all {
-		if t.Toolset != Project && !everything && !want[t.Toolset] {
+		if t.Toolset != Project && !want[t.Toolset] {
 			continue
 		}
 		if t.Feature != "" && !slices.Contains(sel.Features, t.Feature) {
@@ -87,9 +53,27 @@ func Select(all []Tool, sel Selection) ([]Tool, error) {
 		if sel.ReadOnly && t.Toolset != Project && !t.Hints.ReadOnly.Bool() && !t.EnforcesReadOnly {
 			continue
 		}
+		if sel.ReadOnly && t.EnforcesReadOnly {
+			// Its handler refuses writes in this mode: say so to clients
+			// that approve read-only tools without asking.
+			t.Hints.ReadOnly, t.Hints.Destructive, t.Hints.Idempotent = Yes, No, Yes
+		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// ToolsetNames lists the toolset names that --toolsets accepts besides
+// "all", sorted.
+func ToolsetNames(sets []ToolsetInfo) []string {
+	var names []string
+	for _, s := range sets {
+		if s.ID != Project {
+			names = append(names, string(s.ID))
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // MarkdownTable renders the tool table of the README.
