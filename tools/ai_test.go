@@ -60,13 +60,13 @@ func TestAICatalogue(t *testing.T) {
 func TestAIListModels(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 
-	text, out := rtCall(t, h, "list-ai-models", nil)
+	text, out := h.UntrustedData(t, "list-ai-models", nil)
 	req := h.Last(t, "GET", "/api/ai/models")
-	wantAdminAuth(t, req)
+	testmcp.WantAdminAuth(t, req)
 	if req.RawQuery != "" {
 		t.Errorf("query = %q (the catalogue is filtered locally)", req.RawQuery)
 	}
-	wantText(t, text, "The catalogue has 4 models.", "USD per million tokens")
+	testmcp.WantText(t, text, "The catalogue has 4 models.", "USD per million tokens")
 	if out["total"] != json.Number("4") || out["matched"] != json.Number("4") || out["returned"] != json.Number("4") {
 		t.Errorf("counts = %v", out)
 	}
@@ -94,27 +94,27 @@ func TestAIListModels(t *testing.T) {
 		{map[string]any{"provider": "openrouter", "search": "Claude"}, []string{"anthropic/claude-sonnet-4.5"}},
 		{map[string]any{"inputModality": "image", "outputModality": "text", "provider": "google"}, []string{"google/gemini-2.5-flash-image"}},
 	} {
-		text, out := rtCall(t, h, "list-ai-models", c.args)
+		text, out := h.UntrustedData(t, "list-ai-models", c.args)
 		if got := aiModelIDs(t, out); !slices.Equal(got, c.want) {
 			t.Errorf("%v: ids = %v, want %v", c.args, got, c.want)
 		}
-		wantText(t, text, "of 4 match.")
+		testmcp.WantText(t, text, "of 4 match.")
 	}
 
-	text, out = rtCall(t, h, "list-ai-models", map[string]any{"outputModality": "text", "limit": 2})
-	wantText(t, text, "3 models of 4 match; showing the first 2.", "Narrow with")
+	text, out = h.UntrustedData(t, "list-ai-models", map[string]any{"outputModality": "text", "limit": 2})
+	testmcp.WantText(t, text, "3 models of 4 match; showing the first 2.", "Narrow with")
 	if out["matched"] != json.Number("3") || out["returned"] != json.Number("2") || len(aiModelIDs(t, out)) != 2 {
 		t.Errorf("capped = %v", out)
 	}
 
-	text, out = rtCall(t, h, "list-ai-models", map[string]any{"search": "no-such-model"})
-	wantText(t, text, "No model of the 4 in the catalogue matches")
+	text, out = h.UntrustedData(t, "list-ai-models", map[string]any{"search": "no-such-model"})
+	testmcp.WantText(t, text, "No model of the 4 in the catalogue matches")
 	if ms, _ := out["models"].([]any); ms == nil || len(ms) != 0 {
 		t.Errorf("no match = %v", out)
 	}
 
-	rtNoRequest(t, h, "list-ai-models", map[string]any{"limit": 0}, "limit must be between 1 and 500")
-	rtNoRequest(t, h, "list-ai-models", map[string]any{"modality": "text"}, "unknown argument")
+	h.Refused(t, "list-ai-models", map[string]any{"limit": 0}, "limit must be between 1 and 500")
+	h.Refused(t, "list-ai-models", map[string]any{"modality": "text"}, "unknown argument")
 	aiNoKeyRoute(t, h)
 }
 
@@ -122,13 +122,13 @@ func TestAIListModelsWithoutKey(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.SetAIKeys("", "")
 	text := h.Fail(t, "list-ai-models", nil)
-	wantText(t, text, "503 AI_UPSTREAM_UNAVAILABLE", "no OpenRouter API key is configured", "get-ai-config", "Never ask for the key in chat")
-	wantAdminAuth(t, h.Last(t, "GET", "/api/ai/models"))
+	testmcp.WantText(t, text, "503 AI_UPSTREAM_UNAVAILABLE", "no OpenRouter API key is configured", "get-ai-config", "Never ask for the key in chat")
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/models"))
 
 	// other failures pass through as they are
 	h.Backend.Fail("GET", "/api/ai/models", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "catalog parse failed"})
 	text = h.Fail(t, "list-ai-models", nil)
-	wantText(t, text, "500 INTERNAL_ERROR", "catalog parse failed")
+	testmcp.WantText(t, text, "500 INTERNAL_ERROR", "catalog parse failed")
 	if strings.Contains(text, "OpenRouter API key") {
 		t.Errorf("a 500 is explained as a missing key:\n%s", text)
 	}
@@ -138,9 +138,9 @@ func TestAIOverview(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.SetAIKeys(insforgetest.DefaultAIAPIKey, "sk-or-v1-management-0123456789")
 
-	text, out := rtCall(t, h, "get-ai-overview", nil)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/ai/overview"))
-	wantText(t, text, "spend this month: $3.25", "today: $0.4", "credit remaining: $21.75 of $25")
+	text, out := h.UntrustedData(t, "get-ai-overview", nil)
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/overview"))
+	testmcp.WantText(t, text, "spend this month: $3.25", "today: $0.4", "credit remaining: $21.75 of $25")
 	if strings.Contains(text, "not available") {
 		t.Errorf("observability reported missing although available:\n%s", text)
 	}
@@ -155,23 +155,23 @@ func TestAIOverview(t *testing.T) {
 	}
 
 	h.Backend.SetAIKeys(insforgetest.DefaultAIAPIKey, "")
-	text, _ = rtCall(t, h, "get-ai-overview", nil)
-	wantText(t, text, "per-model activity is not available", "management key", "get-ai-config")
+	text, _ = h.UntrustedData(t, "get-ai-overview", nil)
+	testmcp.WantText(t, text, "per-model activity is not available", "management key", "get-ai-config")
 
 	h.Backend.Fail("GET", "/api/ai/overview", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "OpenRouter rejected the key"})
-	wantText(t, h.Fail(t, "get-ai-overview", nil), "500 INTERNAL_ERROR", "OpenRouter rejected the key")
+	testmcp.WantText(t, h.Fail(t, "get-ai-overview", nil), "500 INTERNAL_ERROR", "OpenRouter rejected the key")
 	aiNoKeyRoute(t, h)
 }
 
 func TestAIConfig(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 
-	text, out := rtCall(t, h, "get-ai-config", nil)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))
+	text, out := h.UntrustedData(t, "get-ai-config", nil)
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))
 	if strings.Contains(text, insforgetest.DefaultAIAPIKey) {
 		t.Fatalf("the full key reached the agent:\n%s", text)
 	}
-	wantText(t, text, "An OpenRouter API key is configured", "No management key is configured", insforgetest.MaskAIKey(insforgetest.DefaultAIAPIKey))
+	testmcp.WantText(t, text, "An OpenRouter API key is configured", "No management key is configured", insforgetest.MaskAIKey(insforgetest.DefaultAIAPIKey))
 	api, _ := out["apiKey"].(map[string]any)
 	mgmt, _ := out["managementKey"].(map[string]any)
 	if api["configured"] != true || api["maskedKey"] != insforgetest.MaskAIKey(insforgetest.DefaultAIAPIKey) || mgmt["configured"] != false || mgmt["maskedKey"] != nil {
@@ -179,15 +179,15 @@ func TestAIConfig(t *testing.T) {
 	}
 
 	h.Backend.SetAIKeys("", "")
-	text, _ = rtCall(t, h, "get-ai-config", nil)
-	wantText(t, text, "No OpenRouter API key is configured", "PUT /api/ai/config", "never ask for it in chat")
+	text, _ = h.UntrustedData(t, "get-ai-config", nil)
+	testmcp.WantText(t, text, "No OpenRouter API key is configured", "PUT /api/ai/config", "never ask for it in chat")
 	aiNoKeyRoute(t, h)
 
 	// a backend that would send an unmasked key: the tool still masks it
 	full := "sk-or-v1-0123456789abcdef0123456789abcdef"
 	h.Backend.Fail("GET", "/api/ai/config", &insforgetest.APIError{Status: 200,
 		RawBody: []byte(`{"apiKey":{"configured":true,"maskedKey":"` + full + `"},"managementKey":{"configured":true,"maskedKey":"short"},"extra":"` + full + `"}`)})
-	text, out = rtCall(t, h, "get-ai-config", nil)
+	text, out = h.UntrustedData(t, "get-ai-config", nil)
 	if strings.Contains(text, full) || strings.Contains(text, "short") {
 		t.Errorf("unmasked key in the result:\n%s", text)
 	}
@@ -198,14 +198,14 @@ func TestAIConfig(t *testing.T) {
 
 	// other errors pass through
 	h.Backend.Fail("GET", "/api/ai/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "secret store unavailable"})
-	wantText(t, h.Fail(t, "get-ai-config", nil), "500 INTERNAL_ERROR", "secret store unavailable")
+	testmcp.WantText(t, h.Fail(t, "get-ai-config", nil), "500 INTERNAL_ERROR", "secret store unavailable")
 }
 
 func TestAIConfigOnCloud(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Backend: []insforgetest.Option{insforgetest.WithAICloud()}})
-	text, out := rtCall(t, h, "get-ai-config", nil)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))
-	wantText(t, text, "InsForge Cloud", "managed by InsForge", "nothing to configure")
+	text, out := h.UntrustedData(t, "get-ai-config", nil)
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))
+	testmcp.WantText(t, text, "InsForge Cloud", "managed by InsForge", "nothing to configure")
 	if out["managedByInsForgeCloud"] != true {
 		t.Errorf("result = %v", out)
 	}

@@ -111,7 +111,7 @@ func TestAuthConfigTools(t *testing.T) {
 
 	text := h.OK(t, "get-auth-config", nil)
 	authLast(t, h, "GET", "/api/auth/config")
-	wantText(t, text, "email verification is off", "passwords need at least 6 characters", "public sign-up is open", "no redirect URLs", "<untrusted-data-")
+	testmcp.WantText(t, text, "email verification is off", "passwords need at least 6 characters", "public sign-up is open", "no redirect URLs", "<untrusted-data-")
 	var cfg map[string]any
 	h.Structured(t, "get-auth-config", nil, &cfg)
 	if cfg["passwordMinLength"] != float64(6) || cfg["verifyEmailMethod"] != "code" {
@@ -123,7 +123,7 @@ func TestAuthConfigTools(t *testing.T) {
 		"allowedRedirectUrls": []string{"http://localhost:5173/**", "myapp://callback"}})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/config"),
 		`{"requireNumber":false,"disableSignup":true,"passwordMinLength":4,"allowedRedirectUrls":["http://localhost:5173/**","myapp://callback"]}`)
-	wantText(t, text, "Updated allowedRedirectUrls, disableSignup, passwordMinLength, requireNumber.", "public sign-up is disabled", "2 redirect URLs allow-listed")
+	testmcp.WantText(t, text, "Updated allowedRedirectUrls, disableSignup, passwordMinLength, requireNumber.", "public sign-up is disabled", "2 redirect URLs allow-listed")
 
 	// an empty list clears the allow-list
 	h.OK(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{}})
@@ -131,23 +131,23 @@ func TestAuthConfigTools(t *testing.T) {
 
 	// refused locally
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "update-auth-config", map[string]any{}), "needs at least one setting", "Nothing was sent")
-	wantText(t, h.Fail(t, "update-auth-config", map[string]any{"passwordMinLength": 200}), "between 4 and 128")
-	wantText(t, h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"javascript:alert(1)"}}), "javascript: scheme")
-	wantText(t, h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"example.com"}}), "needs a scheme")
-	wantText(t, h.Fail(t, "update-auth-config", map[string]any{"verifyEmailMethod": "sms"}), "use one of: code, link")
+	testmcp.WantText(t, h.Fail(t, "update-auth-config", map[string]any{}), "needs at least one setting", "Nothing was sent")
+	testmcp.WantText(t, h.Fail(t, "update-auth-config", map[string]any{"passwordMinLength": 200}), "between 4 and 128")
+	testmcp.WantText(t, h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"javascript:alert(1)"}}), "javascript: scheme")
+	testmcp.WantText(t, h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"example.com"}}), "needs a scheme")
+	testmcp.WantText(t, h.Fail(t, "update-auth-config", map[string]any{"verifyEmailMethod": "sms"}), "use one of: code, link")
 	authNoRequest(t, h)
 
 	// backend refusals: verification without SMTP, validation
 	text = h.Fail(t, "update-auth-config", map[string]any{"requireEmailVerification": true})
-	wantText(t, text, "400 EMAIL_PROVIDER_NOT_CONFIGURED", "update-smtp-config")
+	testmcp.WantText(t, text, "400 EMAIL_PROVIDER_NOT_CONFIGURED", "update-smtp-config")
 	text = h.Fail(t, "update-auth-config", map[string]any{"allowedRedirectUrls": []string{"https://"}})
-	wantText(t, text, "400 INVALID_INPUT", "Invalid URL or wildcard URL")
+	testmcp.WantText(t, text, "400 INVALID_INPUT", "Invalid URL or wildcard URL")
 
 	// with SMTP on, verification can be required
 	authEnableSMTP(t, h)
 	text = h.OK(t, "update-auth-config", map[string]any{"requireEmailVerification": true, "verifyEmailMethod": "link"})
-	wantText(t, text, "email verification is required (by link)")
+	testmcp.WantText(t, text, "email verification is required (by link)")
 
 	// public config: fetched without the admin key
 	h.OK(t, "create-oauth-provider", map[string]any{"provider": "github", "useSharedKey": false, "clientId": "cid", "clientSecret": "gh-secret-xyz"})
@@ -156,12 +156,12 @@ func TestAuthConfigTools(t *testing.T) {
 	if req.Header.Get("Authorization") != "" || req.APIKey != "" {
 		t.Errorf("public config was fetched with credentials: %v", req.Header)
 	}
-	wantText(t, text, "OAuth providers: github.", "email verification is required (by link)", "passwords need at least 4 characters")
-	wantNoText(t, text, "allowedRedirectUrls", "gh-secret-xyz")
+	testmcp.WantText(t, text, "OAuth providers: github.", "email verification is required (by link)", "passwords need at least 4 characters")
+	testmcp.WantNoText(t, text, "allowedRedirectUrls", "gh-secret-xyz")
 	h.Backend.Fail("GET", "/api/auth/public-config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get OAuth providers"})
-	wantText(t, h.Fail(t, "get-public-auth-config", nil), "500 INTERNAL_ERROR", "Failed to get OAuth providers")
+	testmcp.WantText(t, h.Fail(t, "get-public-auth-config", nil), "500 INTERNAL_ERROR", "Failed to get OAuth providers")
 	h.Backend.Fail("GET", "/api/auth/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get authentication configuration"})
-	wantText(t, h.Fail(t, "get-auth-config", nil), "500 INTERNAL_ERROR")
+	testmcp.WantText(t, h.Fail(t, "get-auth-config", nil), "500 INTERNAL_ERROR")
 }
 
 func TestAuthUserTools(t *testing.T) {
@@ -175,8 +175,8 @@ func TestAuthUserTools(t *testing.T) {
 		t.Fatalf("create-user: %s", text)
 	}
 	authBody(t, authLast(t, h, "POST", "/api/auth/users"), `{"email":"Alice@Example.com","password":"`+pw+`","name":"Alice","autoConfirm":true}`)
-	wantText(t, text, "Created user alice@example.com with id ", "marked as verified")
-	wantNoText(t, text, pw, "accessToken", "eyJ", "refreshToken", "csrfToken")
+	testmcp.WantText(t, text, "Created user alice@example.com with id ", "marked as verified")
+	testmcp.WantNoText(t, text, pw, "accessToken", "eyJ", "refreshToken", "csrfToken")
 	sc, _ := json.Marshal(res.StructuredContent)
 	var created struct {
 		User                     map[string]any `json:"user"`
@@ -190,16 +190,16 @@ func TestAuthUserTools(t *testing.T) {
 
 	// duplicate: 409 with what to do
 	text = h.Fail(t, "create-user", map[string]any{"email": "alice@example.com", "password": pw})
-	wantText(t, text, "409 AUTH_EMAIL_EXISTS", "already exists", "list-users")
-	wantNoText(t, text, pw)
+	testmcp.WantText(t, text, "409 AUTH_EMAIL_EXISTS", "already exists", "list-users")
+	testmcp.WantNoText(t, text, pw)
 	// password policy: 400 from the backend
 	text = h.Fail(t, "create-user", map[string]any{"email": "bob@example.com", "password": "abc"})
-	wantText(t, text, "400 INVALID_INPUT", "Password must contain at least 6 characters long", "get-auth-config")
+	testmcp.WantText(t, text, "400 INVALID_INPUT", "Password must contain at least 6 characters long", "get-auth-config")
 	// refused locally
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "create-user", map[string]any{"email": "not-an-email", "password": pw}), "not an email address")
-	wantText(t, h.Fail(t, "create-user", map[string]any{"email": "b@example.com", "password": ""}), "password must not be empty")
-	wantText(t, h.Fail(t, "create-user", map[string]any{"email": "b@example.com"}), `missing required argument "password"`)
+	testmcp.WantText(t, h.Fail(t, "create-user", map[string]any{"email": "not-an-email", "password": pw}), "not an email address")
+	testmcp.WantText(t, h.Fail(t, "create-user", map[string]any{"email": "b@example.com", "password": ""}), "password must not be empty")
+	testmcp.WantText(t, h.Fail(t, "create-user", map[string]any{"email": "b@example.com"}), `missing required argument "password"`)
 	authNoRequest(t, h)
 
 	for _, e := range []string{"u1@example.com", "u2@example.com", "u3@example.com"} {
@@ -208,18 +208,18 @@ func TestAuthUserTools(t *testing.T) {
 
 	// list: default page size 20, paging advice
 	text = h.OK(t, "list-users", nil)
-	q := queryOf(t, authLast(t, h, "GET", "/api/auth/users"))
+	q := testmcp.QueryOf(t, authLast(t, h, "GET", "/api/auth/users"))
 	if q.Get("limit") != "20" || q.Get("offset") != "0" || q.Has("search") {
 		t.Errorf("list query = %v", q)
 	}
-	wantText(t, text, "Users 1-4 of 4, newest first.")
+	testmcp.WantText(t, text, "Users 1-4 of 4, newest first.")
 	text = h.OK(t, "list-users", map[string]any{"limit": 1, "offset": 1, "search": "u"})
-	q = queryOf(t, authLast(t, h, "GET", "/api/auth/users"))
+	q = testmcp.QueryOf(t, authLast(t, h, "GET", "/api/auth/users"))
 	if q.Get("limit") != "1" || q.Get("offset") != "1" || q.Get("search") != "u" {
 		t.Errorf("list query = %v", q)
 	}
-	wantText(t, text, `User 2 of 3 matching "u"`, "offset 2 for the next page")
-	wantNoText(t, h.OK(t, "list-users", map[string]any{"limit": 2, "offset": 1, "search": "u"}), "next page")
+	testmcp.WantText(t, text, `User 2 of 3 matching "u"`, "offset 2 for the next page")
+	testmcp.WantNoText(t, h.OK(t, "list-users", map[string]any{"limit": 2, "offset": 1, "search": "u"}), "next page")
 	var page struct {
 		Users      []map[string]any `json:"users"`
 		Pagination map[string]any   `json:"pagination"`
@@ -228,35 +228,35 @@ func TestAuthUserTools(t *testing.T) {
 	if len(page.Users) != 1 || page.Users[0]["email"] != "u3@example.com" || page.Pagination["total"] != float64(4) {
 		t.Errorf("structured page = %+v", page)
 	}
-	wantText(t, h.OK(t, "list-users", map[string]any{"search": "nobody"}), `No users matching "nobody".`)
+	testmcp.WantText(t, h.OK(t, "list-users", map[string]any{"search": "nobody"}), `No users matching "nobody".`)
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "list-users", map[string]any{"limit": 500}), "between 1 and 200")
+	testmcp.WantText(t, h.Fail(t, "list-users", map[string]any{"limit": 500}), "between 1 and 200")
 	authNoRequest(t, h)
 	h.Backend.Fail("GET", "/api/auth/users", &insforgetest.APIError{Status: 403, Code: "AUTH_UNAUTHORIZED", Message: "Admin access required"})
-	wantText(t, h.Fail(t, "list-users", nil), "403 AUTH_UNAUTHORIZED", "Admin access required")
+	testmcp.WantText(t, h.Fail(t, "list-users", nil), "403 AUTH_UNAUTHORIZED", "Admin access required")
 	h.Backend.Fail("GET", "/api/auth/users", nil)
 
 	// get
 	text = h.OK(t, "get-user", map[string]any{"userId": aliceID})
 	authLast(t, h, "GET", "/api/auth/users/"+aliceID)
-	wantText(t, text, "User alice@example.com (email verified).", `"name":"Alice"`)
+	testmcp.WantText(t, text, "User alice@example.com (email verified).", `"name":"Alice"`)
 	missing := "00000000-0000-4000-8000-000000000000"
-	wantText(t, h.Fail(t, "get-user", map[string]any{"userId": missing}), "No user has id "+missing, "list-users")
+	testmcp.WantText(t, h.Fail(t, "get-user", map[string]any{"userId": missing}), "No user has id "+missing, "list-users")
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "get-user", map[string]any{"userId": "alice@example.com"}), "is not a user id")
+	testmcp.WantText(t, h.Fail(t, "get-user", map[string]any{"userId": "alice@example.com"}), "is not a user id")
 	authNoRequest(t, h)
 
 	// delete: ids in the body, partial matches explained
 	text = h.OK(t, "delete-users", map[string]any{"userIds": []string{aliceID, missing, aliceID}})
 	authBody(t, authLast(t, h, "DELETE", "/api/auth/users"), `{"userIds":["`+aliceID+`","`+missing+`"]}`)
-	wantText(t, text, "Deleted 1 of 2 requested users", "matched no user")
-	wantText(t, h.Fail(t, "get-user", map[string]any{"userId": aliceID}), "No user has id")
+	testmcp.WantText(t, text, "Deleted 1 of 2 requested users", "matched no user")
+	testmcp.WantText(t, h.Fail(t, "get-user", map[string]any{"userId": aliceID}), "No user has id")
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{"x"}}), `"x" is not a user id`)
-	wantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{}}), "at least one")
+	testmcp.WantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{"x"}}), `"x" is not a user id`)
+	testmcp.WantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{}}), "at least one")
 	authNoRequest(t, h)
 	h.Backend.Fail("DELETE", "/api/auth/users", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "userIds.0: Invalid user ID format"})
-	wantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{missing}}), "400 INVALID_INPUT")
+	testmcp.WantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{missing}}), "400 INVALID_INPUT")
 }
 
 func TestAuthCreateUserWithVerificationRequired(t *testing.T) {
@@ -270,11 +270,11 @@ func TestAuthCreateUserWithVerificationRequired(t *testing.T) {
 		t.Fatalf("create-user: %s", text)
 	}
 	// the backend returns no user in this mode: the tool looks it up
-	q := queryOf(t, authLast(t, h, "GET", "/api/auth/users"))
+	q := testmcp.QueryOf(t, authLast(t, h, "GET", "/api/auth/users"))
 	if q.Get("search") != "v@example.com" {
 		t.Errorf("lookup query = %v", q)
 	}
-	wantText(t, text, "Created user v@example.com with id ", "cannot sign in until they verify", "autoConfirm: true")
+	testmcp.WantText(t, text, "Created user v@example.com with id ", "cannot sign in until they verify", "autoConfirm: true")
 	sc, _ := json.Marshal(res.StructuredContent)
 	if !bytes.Contains(sc, []byte(`"requireEmailVerification":true`)) || !bytes.Contains(sc, []byte(`"emailVerified":false`)) {
 		t.Errorf("structured = %s", sc)
@@ -285,63 +285,63 @@ func TestAuthOAuthTools(t *testing.T) {
 	h := authNew(t)
 	const secret = "gh-client-secret-123"
 
-	wantText(t, h.OK(t, "list-oauth-providers", nil), "No OAuth provider is configured")
+	testmcp.WantText(t, h.OK(t, "list-oauth-providers", nil), "No OAuth provider is configured")
 
 	text := h.OK(t, "create-oauth-provider", map[string]any{"provider": "github", "useSharedKey": false, "clientId": "cid", "clientSecret": secret, "scopes": []string{"user:email", "read:user"}})
 	authBody(t, authLast(t, h, "POST", "/api/auth/oauth/configs"),
 		`{"provider":"github","useSharedKey":false,"clientId":"cid","clientSecret":"`+secret+`","scopes":["user:email","read:user"]}`)
-	wantText(t, text, "Enabled github sign-in with your own OAuth app", h.Backend.URL+"/api/auth/oauth/github/callback", "allowedRedirectUrls")
-	wantNoText(t, text, secret)
+	testmcp.WantText(t, text, "Enabled github sign-in with your own OAuth app", h.Backend.URL+"/api/auth/oauth/github/callback", "allowedRedirectUrls")
+	testmcp.WantNoText(t, text, secret)
 
 	// already configured, shared keys on self-hosted
-	wantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "github", "useSharedKey": false}), "409 AUTH_OAUTH_CONFIG_ALREADY_EXISTS", "update-oauth-provider")
+	testmcp.WantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "github", "useSharedKey": false}), "409 AUTH_OAUTH_CONFIG_ALREADY_EXISTS", "update-oauth-provider")
 	text = h.Fail(t, "create-oauth-provider", map[string]any{"provider": "google", "useSharedKey": true})
-	wantText(t, text, "400 AUTH_OAUTH_CONFIG_ERROR", "only on InsForge Cloud", "useSharedKey: false")
+	testmcp.WantText(t, text, "400 AUTH_OAUTH_CONFIG_ERROR", "only on InsForge Cloud", "useSharedKey: false")
 	authBody(t, authLast(t, h, "POST", "/api/auth/oauth/configs"), `{"provider":"google","useSharedKey":true}`)
 	// without credentials: created, with a warning
-	wantText(t, h.OK(t, "create-oauth-provider", map[string]any{"provider": "discord", "useSharedKey": false}), "without a client ID and secret")
+	testmcp.WantText(t, h.OK(t, "create-oauth-provider", map[string]any{"provider": "discord", "useSharedKey": false}), "without a client ID and secret")
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "myspace", "useSharedKey": false}), "use one of: google, github")
-	wantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "github"}), `missing required argument "useSharedKey"`)
+	testmcp.WantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "myspace", "useSharedKey": false}), "use one of: google, github")
+	testmcp.WantText(t, h.Fail(t, "create-oauth-provider", map[string]any{"provider": "github"}), `missing required argument "useSharedKey"`)
 	authNoRequest(t, h)
 
 	// list: no secrets
 	text = h.OK(t, "list-oauth-providers", nil)
 	authLast(t, h, "GET", "/api/auth/oauth/configs")
-	wantText(t, text, "2 OAuth providers configured: discord, github.")
-	wantNoText(t, text, secret)
+	testmcp.WantText(t, text, "2 OAuth providers configured: discord, github.")
+	testmcp.WantNoText(t, text, secret)
 
 	// get: secret withheld unless asked for
 	text = h.OK(t, "get-oauth-provider", map[string]any{"provider": "github"})
 	authLast(t, h, "GET", "/api/auth/oauth/github/config")
-	wantText(t, text, "withheld", "includeSecret", `"clientId":"cid"`)
-	wantNoText(t, text, secret, "clientSecret\"")
+	testmcp.WantText(t, text, "withheld", "includeSecret", `"clientId":"cid"`)
+	testmcp.WantNoText(t, text, secret, "clientSecret\"")
 	text = h.OK(t, "get-oauth-provider", map[string]any{"provider": "github", "includeSecret": true})
-	wantText(t, text, `"clientSecret":"`+secret+`"`, "do not repeat it")
-	wantText(t, h.OK(t, "get-oauth-provider", map[string]any{"provider": "discord"}), "No client secret is stored")
-	wantText(t, h.Fail(t, "get-oauth-provider", map[string]any{"provider": "apple"}), "apple is not configured", "create-oauth-provider")
+	testmcp.WantText(t, text, `"clientSecret":"`+secret+`"`, "do not repeat it")
+	testmcp.WantText(t, h.OK(t, "get-oauth-provider", map[string]any{"provider": "discord"}), "No client secret is stored")
+	testmcp.WantText(t, h.Fail(t, "get-oauth-provider", map[string]any{"provider": "apple"}), "apple is not configured", "create-oauth-provider")
 
 	// update: partial body, the new secret not echoed
 	text = h.OK(t, "update-oauth-provider", map[string]any{"provider": "github", "clientSecret": "new-secret-456", "nativeClientIds": []string{}})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/oauth/github/config"), `{"clientSecret":"new-secret-456","nativeClientIds":[]}`)
-	wantText(t, text, "Updated clientSecret, nativeClientIds of the github OAuth provider.", "not shown", `"clientId":"cid"`)
-	wantNoText(t, text, "new-secret-456")
-	wantText(t, h.OK(t, "get-oauth-provider", map[string]any{"provider": "github", "includeSecret": true}), "new-secret-456")
-	wantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "apple", "clientId": "x"}), "apple is not configured")
-	wantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "github", "useSharedKey": true}), "400 AUTH_OAUTH_CONFIG_ERROR")
+	testmcp.WantText(t, text, "Updated clientSecret, nativeClientIds of the github OAuth provider.", "not shown", `"clientId":"cid"`)
+	testmcp.WantNoText(t, text, "new-secret-456")
+	testmcp.WantText(t, h.OK(t, "get-oauth-provider", map[string]any{"provider": "github", "includeSecret": true}), "new-secret-456")
+	testmcp.WantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "apple", "clientId": "x"}), "apple is not configured")
+	testmcp.WantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "github", "useSharedKey": true}), "400 AUTH_OAUTH_CONFIG_ERROR")
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "github"}), "at least one field")
+	testmcp.WantText(t, h.Fail(t, "update-oauth-provider", map[string]any{"provider": "github"}), "at least one field")
 	authNoRequest(t, h)
 
 	// delete, then again: nothing to delete is not an error
 	text = h.OK(t, "delete-oauth-provider", map[string]any{"provider": "github"})
 	authLast(t, h, "DELETE", "/api/auth/oauth/github/config")
-	wantText(t, text, "Removed the github OAuth configuration")
-	wantText(t, h.OK(t, "delete-oauth-provider", map[string]any{"provider": "github"}), "github was not configured")
+	testmcp.WantText(t, text, "Removed the github OAuth configuration")
+	testmcp.WantText(t, h.OK(t, "delete-oauth-provider", map[string]any{"provider": "github"}), "github was not configured")
 	h.Backend.Fail("DELETE", "/api/auth/oauth/discord/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to delete OAuth configuration"})
-	wantText(t, h.Fail(t, "delete-oauth-provider", map[string]any{"provider": "discord"}), "500 INTERNAL_ERROR", "Failed to delete OAuth configuration")
+	testmcp.WantText(t, h.Fail(t, "delete-oauth-provider", map[string]any{"provider": "discord"}), "500 INTERNAL_ERROR", "Failed to delete OAuth configuration")
 	h.Backend.Fail("GET", "/api/auth/oauth/configs", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get OAuth configurations"})
-	wantText(t, h.Fail(t, "list-oauth-providers", nil), "500 INTERNAL_ERROR")
+	testmcp.WantText(t, h.Fail(t, "list-oauth-providers", nil), "500 INTERNAL_ERROR")
 }
 
 func TestAuthSMTPTools(t *testing.T) {
@@ -350,54 +350,54 @@ func TestAuthSMTPTools(t *testing.T) {
 
 	text := h.OK(t, "get-smtp-config", nil)
 	authLast(t, h, "GET", "/api/auth/smtp-config")
-	wantText(t, text, "Custom SMTP is off; no password is stored", `"port":465`)
+	testmcp.WantText(t, text, "Custom SMTP is off; no password is stored", `"port":465`)
 
 	// refused locally
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com"}), "enabling SMTP needs username, senderEmail, senderName")
-	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": false, "port": 26}), "port must be 25, 465, 587 or 2525")
-	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "h", "username": "u", "senderEmail": "nope", "senderName": "n"}), "not an email address")
-	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"port": 587}), `missing required argument "enabled"`)
+	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com"}), "enabling SMTP needs username, senderEmail, senderName")
+	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": false, "port": 26}), "port must be 25, 465, 587 or 2525")
+	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "h", "username": "u", "senderEmail": "nope", "senderName": "n"}), "not an email address")
+	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"port": 587}), `missing required argument "enabled"`)
 	authNoRequest(t, h)
 
 	// enabling without any stored password: the backend refuses
-	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com", "username": "mailer",
+	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com", "username": "mailer",
 		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "400 INVALID_INPUT", "SMTP password is required")
 
 	text = h.OK(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.example.com", "username": "mailer",
 		"password": pw, "senderEmail": "no-reply@example.com", "senderName": "Example", "minIntervalSeconds": 0})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/smtp-config"),
 		`{"enabled":true,"port":587,"host":"smtp.example.com","username":"mailer","password":"`+pw+`","senderEmail":"no-reply@example.com","senderName":"Example","minIntervalSeconds":0}`)
-	wantText(t, text, "Saved. Custom SMTP is on: smtp.example.com:587 as mailer", "a password is stored (not shown)", "per 0 s")
-	wantNoText(t, text, pw)
-	wantNoText(t, h.OK(t, "get-smtp-config", nil), pw)
+	testmcp.WantText(t, text, "Saved. Custom SMTP is on: smtp.example.com:587 as mailer", "a password is stored (not shown)", "per 0 s")
+	testmcp.WantNoText(t, text, pw)
+	testmcp.WantNoText(t, h.OK(t, "get-smtp-config", nil), pw)
 
 	// connection failure reported with what to check
 	h.Backend.Fail("PUT", "/api/auth/smtp-config", &insforgetest.APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: Invalid login"})
-	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 465, "host": "smtp.example.com", "username": "mailer",
+	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 465, "host": "smtp.example.com", "username": "mailer",
 		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "EMAIL_SMTP_CONNECTION_FAILED", "Nothing was changed", "Check host, port")
 	h.Backend.Fail("PUT", "/api/auth/smtp-config", nil)
 	// the same, unscripted (real 2.3.1: DNS failure, private host refused)
-	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.nowhere.invalid", "username": "mailer",
+	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "smtp.nowhere.invalid", "username": "mailer",
 		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "400 EMAIL_SMTP_CONNECTION_FAILED", "ENOTFOUND smtp.nowhere.invalid", "Nothing was changed")
-	wantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "127.0.0.1", "username": "mailer",
+	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 587, "host": "127.0.0.1", "username": "mailer",
 		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "400 INVALID_INPUT", "private or loopback address")
 
 	// disabling while verification is required
 	h.OK(t, "update-auth-config", map[string]any{"requireEmailVerification": true})
 	text = h.Fail(t, "update-smtp-config", map[string]any{"enabled": false, "port": 587})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/smtp-config"), `{"enabled":false,"port":587}`)
-	wantText(t, text, "EMAIL_PROVIDER_NOT_CONFIGURED", "requireEmailVerification off")
+	testmcp.WantText(t, text, "EMAIL_PROVIDER_NOT_CONFIGURED", "requireEmailVerification off")
 
 	h.Backend.Fail("GET", "/api/auth/smtp-config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get SMTP configuration"})
-	wantText(t, h.Fail(t, "get-smtp-config", nil), "500 INTERNAL_ERROR", "Failed to get SMTP configuration")
+	testmcp.WantText(t, h.Fail(t, "get-smtp-config", nil), "500 INTERNAL_ERROR", "Failed to get SMTP configuration")
 }
 
 func TestAuthEmailTemplateTools(t *testing.T) {
 	h := authNew(t)
 	text := h.OK(t, "list-email-templates", nil)
 	authLast(t, h, "GET", "/api/auth/email-templates")
-	wantText(t, text, "5 email templates: email-verification-code, email-verification-link, request-otp, reset-password-code, reset-password-link.")
+	testmcp.WantText(t, text, "5 email templates: email-verification-code, email-verification-link, request-otp, reset-password-code, reset-password-link.")
 	var out struct {
 		Templates []map[string]any `json:"templates"`
 	}
@@ -408,17 +408,17 @@ func TestAuthEmailTemplateTools(t *testing.T) {
 
 	text = h.OK(t, "update-email-template", map[string]any{"type": "reset-password-link", "subject": "Reset", "bodyHtml": `<a href="{{ link }}">Reset</a>`})
 	authBody(t, authLast(t, h, "PUT", "/api/auth/email-templates/reset-password-link"), `{"subject":"Reset","bodyHtml":"<a href=\"{{ link }}\">Reset</a>"}`)
-	wantText(t, text, "Updated the reset-password-link email template.", `"subject":"Reset"`)
-	wantNoText(t, text, "Warning")
+	testmcp.WantText(t, text, "Updated the reset-password-link email template.", `"subject":"Reset"`)
+	testmcp.WantNoText(t, text, "Warning")
 	text = h.OK(t, "update-email-template", map[string]any{"type": "email-verification-code", "subject": "Welcome", "bodyHtml": "<p>Hello {{ name }}</p>"})
-	wantText(t, text, "Warning: it has no {{ token }} placeholder")
+	testmcp.WantText(t, text, "Warning: it has no {{ token }} placeholder")
 
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "welcome", "subject": "x", "bodyHtml": "y"}), "use one of: email-verification-code")
-	wantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": " ", "bodyHtml": "y"}), "must not be empty")
+	testmcp.WantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "welcome", "subject": "x", "bodyHtml": "y"}), "use one of: email-verification-code")
+	testmcp.WantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": " ", "bodyHtml": "y"}), "must not be empty")
 	authNoRequest(t, h)
 	h.Backend.Fail("PUT", "/api/auth/email-templates/request-otp", &insforgetest.APIError{Status: 404, Code: "EMAIL_TEMPLATE_NOT_FOUND", Message: "Email template not found: request-otp"})
-	wantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": "x", "bodyHtml": "{{ token }}"}), "404 EMAIL_TEMPLATE_NOT_FOUND")
+	testmcp.WantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": "x", "bodyHtml": "{{ token }}"}), "404 EMAIL_TEMPLATE_NOT_FOUND")
 	h.Backend.Fail("GET", "/api/auth/email-templates", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get email templates"})
-	wantText(t, h.Fail(t, "list-email-templates", nil), "500 INTERNAL_ERROR")
+	testmcp.WantText(t, h.Fail(t, "list-email-templates", nil), "500 INTERNAL_ERROR")
 }

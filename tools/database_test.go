@@ -140,7 +140,7 @@ func TestDatabaseToolsListed(t *testing.T) {
 		}
 	}
 
-	wantHints(t, listTools(t, h), map[string][4]bool{
+	testmcp.WantHints(t, h.ListTools(t), map[string][4]bool{
 		"run-raw-sql":       {false, true, false, true},
 		"bulk-upsert":       {false, true, false, true},
 		"apply-migration":   {false, true, false, true},
@@ -215,8 +215,8 @@ func TestRunRawSQL(t *testing.T) {
 	req := h.Last(t, "POST", "/api/database/advance/rawsql")
 	dbCheckAuth(t, req)
 	dbJsonEqual(t, "request body", dbBodyJSON(t, req), `{"query":"SELECT title FROM todos WHERE done = $1 ORDER BY title","params":[true]}`)
-	wantText(t, text, "returned 2 rows", "beta", "epsilon")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "returned 2 rows", "beta", "epsilon")
+	testmcp.WantUntrusted(t, text)
 	rows := dbRowsOf(t, out)
 	if len(rows) != 2 || rows[0]["title"] != "beta" {
 		t.Errorf("rows = %v", rows)
@@ -239,11 +239,11 @@ func TestRunRawSQLResultShapes(t *testing.T) {
 
 	// Multi-statement quirk: {rows: []} without rowCount.
 	text := h.OK(t, "run-raw-sql", map[string]any{"query": "UPDATE todos SET rank = 0 WHERE title = 'alpha'; SELECT 1"})
-	wantText(t, text, "All statements ran", "per-statement results")
+	testmcp.WantText(t, text, "All statements ran", "per-statement results")
 
 	// A write without RETURNING.
 	text = h.OK(t, "run-raw-sql", map[string]any{"query": "UPDATE todos SET rank = 9 WHERE done = true"})
-	wantText(t, text, "affected 2 rows", "RETURNING")
+	testmcp.WantText(t, text, "affected 2 rows", "RETURNING")
 
 	var handled []string
 	big := json.Number("9007199254740993") // beyond float64 precision
@@ -255,10 +255,10 @@ func TestRunRawSQLResultShapes(t *testing.T) {
 		return insforgetest.SQLResult{Rows: []map[string]any{{"id": big}}, RowCount: dbPtr(1)}, nil
 	})
 	text = h.OK(t, "run-raw-sql", map[string]any{"query": "CREATE INDEX todos_title ON todos (title)"})
-	wantText(t, text, "no row count", "PostgREST reloads")
+	testmcp.WantText(t, text, "no row count", "PostgREST reloads")
 	// A bigint in the result survives (decoded as json.Number, not float64).
 	text = h.OK(t, "run-raw-sql", map[string]any{"query": "SELECT id FROM big WHERE id = $1", "params": []any{"9007199254740993"}})
-	wantText(t, text, "9007199254740993", "returned 1 row")
+	testmcp.WantText(t, text, "9007199254740993", "returned 1 row")
 	if len(handled) != 2 {
 		t.Errorf("SQL handler saw %v", handled)
 	}
@@ -270,16 +270,16 @@ func TestRunRawSQLErrors(t *testing.T) {
 	h := dbNewDB(t)
 
 	text := h.Fail(t, "run-raw-sql", map[string]any{"query": "SELECT * FROM nowhere"})
-	wantText(t, text, "400", "DATABASE_VALIDATION_ERROR", "nowhere")
+	testmcp.WantText(t, text, "400", "DATABASE_VALIDATION_ERROR", "nowhere")
 
 	// The backend's guard answers 403; the agent hears about run-unrestricted-sql.
 	text = h.Fail(t, "run-raw-sql", map[string]any{"query": "BEGIN"})
-	wantText(t, text, "403", "FORBIDDEN", "run-unrestricted-sql")
+	testmcp.WantText(t, text, "403", "FORBIDDEN", "run-unrestricted-sql")
 
 	// Schema validation: queryOf must not be empty.
-	before := countRequests(h, "", "/api/database/advance/rawsql")
+	before := h.Count("", "/api/database/advance/rawsql")
 	h.Fail(t, "run-raw-sql", map[string]any{"query": ""})
-	if countRequests(h, "", "/api/database/advance/rawsql") != before {
+	if h.Count("", "/api/database/advance/rawsql") != before {
 		t.Error("an empty query reached the backend")
 	}
 }
@@ -296,12 +296,12 @@ func TestRunRawSQLReadOnly(t *testing.T) {
 		"SELECT * INTO copy FROM todos",
 	} {
 		text := h.Fail(t, "run-raw-sql", map[string]any{"query": q})
-		wantText(t, text, "read-only mode", "restart the server without --read-only", "Refused without contacting the backend")
+		testmcp.WantText(t, text, "read-only mode", "restart the server without --read-only", "Refused without contacting the backend")
 		if strings.HasPrefix(q, "INSERT") {
-			wantText(t, text, "starts with INSERT")
+			testmcp.WantText(t, text, "starts with INSERT")
 		}
 		if strings.HasPrefix(q, "SELECT 1;") {
-			wantText(t, text, "statement 2 starts with DELETE")
+			testmcp.WantText(t, text, "statement 2 starts with DELETE")
 		}
 	}
 	if n := len(h.Backend.Requests()); n != 0 {
@@ -312,8 +312,8 @@ func TestRunRawSQLReadOnly(t *testing.T) {
 	}
 
 	text := h.OK(t, "run-raw-sql", map[string]any{"query": "SELECT title FROM todos WHERE done = false -- ; DELETE FROM todos"})
-	wantText(t, text, "returned 3 rows")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "returned 3 rows")
+	testmcp.WantUntrusted(t, text)
 	dbCheckAuth(t, h.Last(t, "POST", "/api/database/advance/rawsql"))
 }
 
@@ -324,15 +324,15 @@ func TestRunUnrestrictedSQL(t *testing.T) {
 	req := h.Last(t, "POST", "/api/database/advance/rawsql/unrestricted")
 	dbCheckAuth(t, req)
 	dbJsonEqual(t, "request body", dbBodyJSON(t, req), `{"query":"SELECT title FROM todos WHERE rank = $1","params":[3]}`)
-	wantText(t, text, "returned 1 row", "gamma")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "returned 1 row", "gamma")
+	testmcp.WantUntrusted(t, text)
 	if rows := dbRowsOf(t, out); len(rows) != 1 {
 		t.Errorf("rows = %v", rows)
 	}
 
 	h.Backend.Fail("POST", "/api/database/advance/rawsql/unrestricted", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "syntax error at or near \"SELEC\""})
 	text = h.Fail(t, "run-unrestricted-sql", map[string]any{"query": "SELEC 1"})
-	wantText(t, text, "500", "syntax error")
+	testmcp.WantText(t, text, "500", "syntax error")
 	if strings.Contains(text, "run-unrestricted-sql runs as") {
 		t.Errorf("run-unrestricted-sql should not suggest itself: %s", text)
 	}
@@ -351,17 +351,17 @@ func TestListTables(t *testing.T) {
 	if req.RawQuery != "" {
 		t.Errorf("query = %q, want none for the default schema", req.RawQuery)
 	}
-	wantText(t, text, "2 tables in schema public")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "2 tables in schema public")
+	testmcp.WantUntrusted(t, text)
 	dbJsonEqual(t, "structured", out, `{"schema":"public","tables":["authors","todos"]}`)
 
 	h.OK(t, "list-tables", map[string]any{"schema": "storage"})
-	if q := queryOf(t, h.Last(t, "GET", "/api/database/tables")); q.Get("schema") != "storage" {
+	if q := testmcp.QueryOf(t, h.Last(t, "GET", "/api/database/tables")); q.Get("schema") != "storage" {
 		t.Errorf("schema query = %v", q)
 	}
 
 	text = h.Fail(t, "list-tables", map[string]any{"schema": "pg_catalog"})
-	wantText(t, text, "400", "INVALID_INPUT")
+	testmcp.WantText(t, text, "400", "INVALID_INPUT")
 }
 
 func TestCreateTable(t *testing.T) {
@@ -388,8 +388,8 @@ func TestCreateTable(t *testing.T) {
 		{"columnName":"status","type":"string","isNullable":false,"isUnique":false,"defaultValue":"draft"},
 		{"columnName":"author_id","type":"uuid","isNullable":true,"isUnique":false}],
 		"foreignKeys":[{"referenceTable":"authors","referenceColumns":[{"sourceColumn":"author_id","referenceColumn":"id"}],"onDelete":"SET NULL","onUpdate":"CASCADE"}]}`)
-	wantText(t, text, "Created table public.posts", "Row-level security is on", "id, created_at and updated_at")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Created table public.posts", "Row-level security is on", "id, created_at and updated_at")
+	testmcp.WantUntrusted(t, text)
 	if out["tableName"] != "posts" {
 		t.Errorf("structured = %v", out)
 	}
@@ -407,25 +407,25 @@ func TestCreateTable(t *testing.T) {
 	if body["rlsEnabled"] != false {
 		t.Errorf("rlsEnabled = %v", body["rlsEnabled"])
 	}
-	wantText(t, text, "Row-level security is off")
+	testmcp.WantText(t, text, "Row-level security is off")
 
 	// Duplicate: 400 DATABASE_DUPLICATE, with advice.
 	text = h.Fail(t, "create-table", map[string]any{
 		"tableName": "posts",
 		"columns":   []any{map[string]any{"columnName": "x", "type": "string", "isNullable": true, "isUnique": false}},
 	})
-	wantText(t, text, "DATABASE_DUPLICATE", "alter-table")
+	testmcp.WantText(t, text, "DATABASE_DUPLICATE", "alter-table")
 
 	// Backend validation: a system column with the wrong type.
 	text = h.Fail(t, "create-table", map[string]any{
 		"tableName": "bad",
 		"columns":   []any{map[string]any{"columnName": "id", "type": "string", "isNullable": false, "isUnique": true}},
 	})
-	wantText(t, text, "400", "DATABASE_VALIDATION_ERROR")
+	testmcp.WantText(t, text, "400", "DATABASE_VALIDATION_ERROR")
 
 	// Column definitions are checked before any request: enums and the
 	// required isNullable/isUnique inside the array.
-	before := countRequests(h, "POST", "/api/database/tables")
+	before := h.Count("POST", "/api/database/tables")
 	for _, c := range []struct {
 		col  map[string]any
 		want string
@@ -436,7 +436,7 @@ func TestCreateTable(t *testing.T) {
 		{map[string]any{"type": "string", "isNullable": true, "isUnique": false}, "columnName is required"},
 	} {
 		text = h.Fail(t, "create-table", map[string]any{"tableName": "bad", "columns": []any{c.col}})
-		wantText(t, text, "columns[0]", c.want, "Nothing was sent")
+		testmcp.WantText(t, text, "columns[0]", c.want, "Nothing was sent")
 	}
 	text = h.Fail(t, "create-table", map[string]any{
 		"tableName": "bad",
@@ -444,9 +444,9 @@ func TestCreateTable(t *testing.T) {
 		"foreignKeys": []any{map[string]any{"referenceTable": "authors", "onDelete": "DROP", "onUpdate": "CASCADE",
 			"referenceColumns": []any{map[string]any{"sourceColumn": "x", "referenceColumn": "id"}}}},
 	})
-	wantText(t, text, "foreignKeys[0].onDelete", "SET NULL")
+	testmcp.WantText(t, text, "foreignKeys[0].onDelete", "SET NULL")
 	h.Fail(t, "create-table", map[string]any{"tableName": "bad", "columns": []any{}})
-	if countRequests(h, "POST", "/api/database/tables") != before {
+	if h.Count("POST", "/api/database/tables") != before {
 		t.Error("an invalid column definition reached the backend")
 	}
 }
@@ -469,8 +469,8 @@ func TestAlterTable(t *testing.T) {
 		"dropColumns":["rank"],
 		"updateColumns":[{"columnName":"title","newColumnName":"name"}],
 		"renameTable":{"newTableName":"tasks"}}`)
-	wantText(t, text, "Altered table public.tasks")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Altered table public.tasks")
+	testmcp.WantUntrusted(t, text)
 	if ops, _ := out["operations"].([]any); len(ops) != 4 {
 		t.Errorf("operations = %v", out["operations"])
 	}
@@ -479,26 +479,26 @@ func TestAlterTable(t *testing.T) {
 	}
 
 	text = h.Fail(t, "alter-table", map[string]any{"tableName": "tasks", "updateColumns": []any{map[string]any{"columnName": "name"}}})
-	wantText(t, text, "updateColumns[0] (name) changes nothing")
+	testmcp.WantText(t, text, "updateColumns[0] (name) changes nothing")
 	text = h.Fail(t, "alter-table", map[string]any{"tableName": "tasks", "addColumns": []any{map[string]any{"columnName": "n", "type": "integer", "isUnique": false}}})
-	wantText(t, text, "addColumns[0] (n): isNullable is required")
+	testmcp.WantText(t, text, "addColumns[0] (n): isNullable is required")
 
 	// No operation: refused locally.
 	before := len(h.Backend.Requests())
 	text = h.Fail(t, "alter-table", map[string]any{"tableName": "tasks"})
-	wantText(t, text, "at least one operation")
+	testmcp.WantText(t, text, "at least one operation")
 	if len(h.Backend.Requests()) != before {
 		t.Error("an empty alter-table reached the backend")
 	}
 
 	// Unknown table: 404.
 	text = h.Fail(t, "alter-table", map[string]any{"tableName": "nope", "dropColumns": []any{"x"}})
-	wantText(t, text, `Table "nope" does not exist`, "list-tables")
+	testmcp.WantText(t, text, `Table "nope" does not exist`, "list-tables")
 
 	// Dropping a system column: DATABASE_FORBIDDEN (not mistaken for a
 	// missing table even if the status is 404).
 	text = h.Fail(t, "alter-table", map[string]any{"tableName": "tasks", "dropColumns": []any{"id"}})
-	wantText(t, text, "DATABASE_FORBIDDEN", "id")
+	testmcp.WantText(t, text, "DATABASE_FORBIDDEN", "id")
 	if strings.Contains(text, "does not exist") {
 		t.Errorf("a forbidden drop was reported as a missing table: %s", text)
 	}
@@ -510,8 +510,8 @@ func TestDeleteTable(t *testing.T) {
 	text := h.OK(t, "delete-table", map[string]any{"tableName": "todos"})
 	req := h.Last(t, "DELETE", "/api/database/tables/todos")
 	dbCheckAuth(t, req)
-	wantText(t, text, "public.todos is gone")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "public.todos is gone")
+	testmcp.WantUntrusted(t, text)
 	if slices.Contains(h.Backend.Tables(), "todos") {
 		t.Error("todos still exists")
 	}
@@ -525,7 +525,7 @@ func TestDeleteTable(t *testing.T) {
 
 	h.Backend.Fail("DELETE", "/api/database/tables/todos", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "must be owner of table todos"})
 	text = h.Fail(t, "delete-table", map[string]any{"tableName": "todos"})
-	wantText(t, text, "403", "must be owner")
+	testmcp.WantText(t, text, "403", "must be owner")
 }
 
 // ---- listings ----
@@ -541,25 +541,25 @@ func TestListings(t *testing.T) {
 			text, out := dbStructured(t, h, tool, nil)
 			req := h.Last(t, "GET", path)
 			dbCheckAuth(t, req)
-			wantText(t, text, "in schema public")
-			wantUntrusted(t, text)
+			testmcp.WantText(t, text, "in schema public")
+			testmcp.WantUntrusted(t, text)
 			if _, ok := out[what].([]any); !ok {
 				t.Errorf("structured = %v", out)
 			}
 			h.OK(t, tool, map[string]any{"schema": "app"})
-			if q := queryOf(t, h.Last(t, "GET", path)); q.Get("schema") != "app" {
+			if q := testmcp.QueryOf(t, h.Last(t, "GET", path)); q.Get("schema") != "app" {
 				t.Errorf("query = %v", q)
 			}
 			text = h.Fail(t, tool, map[string]any{"schema": "information_schema"})
-			wantText(t, text, "400", "INVALID_INPUT")
+			testmcp.WantText(t, text, "400", "INVALID_INPUT")
 		})
 	}
 	// Tables created through the API get the updated_at trigger.
 	h.OK(t, "create-table", map[string]any{"tableName": "notes", "columns": []any{map[string]any{"columnName": "body", "type": "string", "isNullable": true, "isUnique": false}}})
 	text := h.OK(t, "list-triggers", nil)
-	wantText(t, text, "1 trigger in schema public", `"tableName":"notes"`, "update_updated_at")
+	testmcp.WantText(t, text, "1 trigger in schema public", `"tableName":"notes"`, "update_updated_at")
 	text = h.OK(t, "list-indexes", nil)
-	wantText(t, text, "todos_pkey")
+	testmcp.WantText(t, text, "todos_pkey")
 }
 
 // ---- migrations ----
@@ -568,7 +568,7 @@ func TestMigrations(t *testing.T) {
 	h := dbNewDB(t)
 
 	text := h.OK(t, "list-migrations", nil)
-	wantText(t, text, "No migrations have been applied yet")
+	testmcp.WantText(t, text, "No migrations have been applied yet")
 	dbCheckAuth(t, h.Last(t, "GET", "/api/database/migrations"))
 
 	sql := "CREATE TABLE orders (id serial PRIMARY KEY, total integer NOT NULL)"
@@ -576,8 +576,8 @@ func TestMigrations(t *testing.T) {
 	req := h.Last(t, "POST", "/api/database/migrations")
 	dbCheckAuth(t, req)
 	dbJsonEqual(t, "request body", dbBodyJSON(t, req), `{"version":"20260115093000","name":"add-orders","sql":"`+sql+`"}`)
-	wantText(t, text, "Applied migration 20260115093000 (add-orders)")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Applied migration 20260115093000 (add-orders)")
+	testmcp.WantUntrusted(t, text)
 	if out["version"] != "20260115093000" {
 		t.Errorf("structured = %v", out)
 	}
@@ -586,24 +586,24 @@ func TestMigrations(t *testing.T) {
 	}
 
 	text, out = dbStructured(t, h, "list-migrations", nil)
-	wantText(t, text, "1 migration applied", "latest version is 20260115093000")
+	testmcp.WantText(t, text, "1 migration applied", "latest version is 20260115093000")
 	if m, _ := out["migrations"].([]any); len(m) != 1 {
 		t.Errorf("migrations = %v", out)
 	}
 
 	// Not newer: 409.
 	text = h.Fail(t, "apply-migration", map[string]any{"version": "20260115093000", "name": "again", "sql": "SELECT 1"})
-	wantText(t, text, "409", "list-migrations", "Nothing was applied")
+	testmcp.WantText(t, text, "409", "list-migrations", "Nothing was applied")
 
 	// Guard: 403.
 	text = h.Fail(t, "apply-migration", map[string]any{"version": "20260115093001", "name": "tx", "sql": "BEGIN; SELECT 1; COMMIT"})
-	wantText(t, text, "403", "FORBIDDEN")
+	testmcp.WantText(t, text, "403", "FORBIDDEN")
 
 	// Bad name or version: refused before any request.
-	before := countRequests(h, "POST", "/api/database/migrations")
+	before := h.Count("POST", "/api/database/migrations")
 	h.Fail(t, "apply-migration", map[string]any{"version": "v2", "name": "x", "sql": "SELECT 1"})
 	h.Fail(t, "apply-migration", map[string]any{"version": "3", "name": "Add_Orders", "sql": "SELECT 1"})
-	if countRequests(h, "POST", "/api/database/migrations") != before {
+	if h.Count("POST", "/api/database/migrations") != before {
 		t.Error("an invalid migration reached the backend")
 	}
 }
@@ -618,8 +618,8 @@ func TestDryRunMigration(t *testing.T) {
 	req := h.Last(t, "POST", path)
 	dbCheckAuth(t, req)
 	dbJsonEqual(t, "request body", dbBodyJSON(t, req), `{"sql":"DROP TABLE todos"}`)
-	wantText(t, text, "Dry run passed", "Risk level DANGER with 1 risk factor", "Confirm with the user")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Dry run passed", "Risk level DANGER with 1 risk factor", "Confirm with the user")
+	testmcp.WantUntrusted(t, text)
 	if out["valid"] != true || out["riskLevel"] != "DANGER" {
 		t.Errorf("structured = %v", out)
 	}
@@ -630,14 +630,14 @@ func TestDryRunMigration(t *testing.T) {
 	h.Backend.Fail("POST", path, &insforgetest.APIError{Status: 200, RawBody: []byte(
 		`{"valid":false,"statementCount":0,"statements":[],"riskLevel":"SAFE","riskFactors":[],"error":"syntax error at or near \"CREAT\""}`)})
 	text, out = dbStructured(t, h, "dry-run-migration", map[string]any{"sql": "CREAT TABLE x"})
-	wantText(t, text, "Dry run failed", "syntax error at or near")
+	testmcp.WantText(t, text, "Dry run failed", "syntax error at or near")
 	if out["valid"] != false || out["error"] == nil {
 		t.Errorf("structured = %v", out)
 	}
 
 	h.Backend.Fail("POST", path, &insforgetest.APIError{Status: 429, Code: "TOO_MANY_REQUESTS", Message: "Too many dry runs"})
 	text = h.Fail(t, "dry-run-migration", map[string]any{"sql": "SELECT 1"})
-	wantText(t, text, "429", "Too many dry runs")
+	testmcp.WantText(t, text, "429", "Too many dry runs")
 }
 
 // ---- records ----
@@ -658,7 +658,7 @@ func TestQueryRecords(t *testing.T) {
 	if got := req.Header.Get("Prefer"); got != "count=exact" {
 		t.Errorf("Prefer = %q", got)
 	}
-	q := queryOf(t, req)
+	q := testmcp.QueryOf(t, req)
 	for k, v := range map[string]string{"select": "title,rank", "done": "eq.false", "rank": "gte.1", "order": "rank.asc", "limit": "2"} {
 		if q.Get(k) != v {
 			t.Errorf("query %s = %q, want %q (%s)", k, q.Get(k), v, req.RawQuery)
@@ -667,8 +667,8 @@ func TestQueryRecords(t *testing.T) {
 	if q.Has("offset") || q.Has("schema") {
 		t.Errorf("unexpected query params: %s", req.RawQuery)
 	}
-	wantText(t, text, "Rows 1-2 of 3 from public.todos", "offset 2")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Rows 1-2 of 3 from public.todos", "offset 2")
+	testmcp.WantUntrusted(t, text)
 	rows := dbRowsOf(t, out)
 	if len(rows) != 2 || rows[0]["title"] != "alpha" || rows[1]["title"] != "gamma" {
 		t.Errorf("rows = %v", rows)
@@ -679,14 +679,14 @@ func TestQueryRecords(t *testing.T) {
 
 	// Last page.
 	text = h.OK(t, "query-records", map[string]any{"table": "todos", "filters": map[string]any{"done": "eq.false"}, "order": "rank.asc", "limit": 2, "offset": 2})
-	wantText(t, text, "Rows 3-3 of 3", "last page")
-	if q := queryOf(t, h.Last(t, "GET", "/api/database/records/todos")); q.Get("offset") != "2" {
+	testmcp.WantText(t, text, "Rows 3-3 of 3", "last page")
+	if q := testmcp.QueryOf(t, h.Last(t, "GET", "/api/database/records/todos")); q.Get("offset") != "2" {
 		t.Errorf("offset = %q", q.Get("offset"))
 	}
 
 	// Default limit and logical filters.
 	h.OK(t, "query-records", map[string]any{"table": "todos", "filters": map[string]any{"or": "(rank.eq.1,rank.eq.5)"}, "schema": "public"})
-	q = queryOf(t, h.Last(t, "GET", "/api/database/records/todos"))
+	q = testmcp.QueryOf(t, h.Last(t, "GET", "/api/database/records/todos"))
 	if q.Get("limit") != "100" || q.Get("or") != "(rank.eq.1,rank.eq.5)" || q.Get("schema") != "public" {
 		t.Errorf("query = %v", q)
 	}
@@ -701,7 +701,7 @@ func TestQueryRecords(t *testing.T) {
 	} {
 		var m map[string]any
 		_ = json.Unmarshal([]byte(args), &m)
-		wantText(t, h.Fail(t, "query-records", m), want)
+		testmcp.WantText(t, h.Fail(t, "query-records", m), want)
 	}
 	h.Fail(t, "query-records", map[string]any{"table": "todos", "limit": 5000})
 	if n := len(h.Backend.Requests()); n != before {
@@ -710,7 +710,7 @@ func TestQueryRecords(t *testing.T) {
 
 	// PostgREST error: unknown column.
 	text = h.Fail(t, "query-records", map[string]any{"table": "todos", "filters": map[string]any{"nope": "eq.1"}})
-	wantText(t, text, "400")
+	testmcp.WantText(t, text, "400")
 }
 
 func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
@@ -722,8 +722,8 @@ func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
 	h.Backend.FailTimes("GET", path, 2, &insforgetest.APIError{Status: 404, RawBody: []byte(`{}`)})
 	start := time.Now()
 	text := h.OK(t, "query-records", map[string]any{"table": "todos"})
-	wantText(t, text, "of 5 from public.todos")
-	if n := countRequests(h, "GET", path); n != 3 {
+	testmcp.WantText(t, text, "of 5 from public.todos")
+	if n := h.Count("GET", path); n != 3 {
 		t.Errorf("%d requests, want 3", n)
 	}
 	if d := time.Since(start); d < 700*time.Millisecond {
@@ -733,7 +733,7 @@ func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
 	// The same for a write, with PostgREST 12.0's 42P01 body.
 	h.Backend.FailTimes("POST", path, 1, &insforgetest.APIError{Status: 404, RawBody: []byte(`{"code":"42P01","details":null,"hint":null,"message":"relation \"public.todos\" does not exist"}`)})
 	h.OK(t, "insert-records", map[string]any{"table": "todos", "records": []any{map[string]any{"title": "zeta"}}})
-	if n := countRequests(h, "POST", path); n != 2 {
+	if n := h.Count("POST", path); n != 2 {
 		t.Errorf("%d POSTs, want 2", n)
 	}
 	if len(h.Backend.Rows("todos")) != 6 {
@@ -742,16 +742,16 @@ func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
 
 	// A table that never appears: 1 + 3 attempts, then advice.
 	text = h.Fail(t, "query-records", map[string]any{"table": "todo"})
-	wantText(t, text, `Table "todo" not found in schema public`, "PostgREST may still be reloading", "list-tables")
-	if n := countRequests(h, "GET", "/api/database/records/todo"); n != 4 {
+	testmcp.WantText(t, text, `Table "todo" not found in schema public`, "PostgREST may still be reloading", "list-tables")
+	if n := h.Count("GET", "/api/database/records/todo"); n != 4 {
 		t.Errorf("%d requests for a missing table, want 4", n)
 	}
 
 	// Other 404s (an HTML page: no such endpoint) are not retried.
 	h.Backend.Fail("GET", path, &insforgetest.APIError{Status: 404, RawBody: []byte(`{"error":"NOT_FOUND","message":"Endpoint not found","statusCode":404}`)})
-	before := countRequests(h, "GET", path)
+	before := h.Count("GET", path)
 	h.Fail(t, "query-records", map[string]any{"table": "todos"})
-	if n := countRequests(h, "GET", path) - before; n != 1 {
+	if n := h.Count("GET", path) - before; n != 1 {
 		t.Errorf("a NOT_FOUND endpoint answer was retried (%d requests)", n)
 	}
 }
@@ -773,8 +773,8 @@ func TestInsertRecords(t *testing.T) {
 		t.Errorf("Prefer = %q", got)
 	}
 	dbJsonEqual(t, "request body", dbBodyJSON(t, req), `[{"email":"a@x.io","age":30},{"email":"b@x.io","age":null}]`)
-	wantText(t, text, "Inserted 2 rows into public.people")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Inserted 2 rows into public.people")
+	testmcp.WantUntrusted(t, text)
 	rows := dbRowsOf(t, out)
 	if len(rows) != 2 || rows[0]["id"] == nil || rows[0]["created_at"] == nil {
 		t.Errorf("rows = %v", rows)
@@ -785,14 +785,14 @@ func TestInsertRecords(t *testing.T) {
 
 	// Unique violation: 409.
 	text = h.Fail(t, "insert-records", map[string]any{"table": "people", "records": []any{map[string]any{"email": "a@x.io"}}})
-	wantText(t, text, "409", "23505")
+	testmcp.WantText(t, text, "409", "23505")
 
 	// Records with different keys: refused locally.
-	before := countRequests(h, "POST", "/api/database/records/people")
+	before := h.Count("POST", "/api/database/records/people")
 	text = h.Fail(t, "insert-records", map[string]any{"table": "people", "records": []any{map[string]any{"email": "c@x.io"}, map[string]any{"email": "d@x.io", "age": 3}}})
-	wantText(t, text, "different keys", "Nothing was inserted")
+	testmcp.WantText(t, text, "different keys", "Nothing was inserted")
 	h.Fail(t, "insert-records", map[string]any{"table": "people", "records": []any{}})
-	if countRequests(h, "POST", "/api/database/records/people") != before {
+	if h.Count("POST", "/api/database/records/people") != before {
 		t.Error("refused inserts reached the backend")
 	}
 }
@@ -810,36 +810,36 @@ func TestUpdateRecords(t *testing.T) {
 	if got := req.Header.Get("Prefer"); got != "return=representation" {
 		t.Errorf("Prefer = %q", got)
 	}
-	if q := queryOf(t, req); q.Get("done") != "eq.true" || len(q) != 1 {
+	if q := testmcp.QueryOf(t, req); q.Get("done") != "eq.true" || len(q) != 1 {
 		t.Errorf("query = %s", req.RawQuery)
 	}
 	dbJsonEqual(t, "request body", dbBodyJSON(t, req), `{"rank":10}`)
-	wantText(t, text, "Updated 2 rows in public.todos")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Updated 2 rows in public.todos")
+	testmcp.WantUntrusted(t, text)
 	if rows := dbRowsOf(t, out); len(rows) != 2 || rows[0]["rank"] != json.Number("10") {
 		t.Errorf("rows = %v", rows)
 	}
 
 	text = h.OK(t, "update-records", map[string]any{"table": "todos", "filters": map[string]any{"title": "eq.nobody"}, "values": map[string]any{"rank": 1}})
-	wantText(t, text, "nothing was updated")
+	testmcp.WantText(t, text, "nothing was updated")
 
 	// Empty filters: refused unless allRows.
-	before := countRequests(h, "PATCH", path)
+	before := h.Count("PATCH", path)
 	text = h.Fail(t, "update-records", map[string]any{"table": "todos", "filters": map[string]any{}, "values": map[string]any{"rank": 0}})
-	wantText(t, text, "filters is empty", "allRows")
+	testmcp.WantText(t, text, "filters is empty", "allRows")
 	h.Fail(t, "update-records", map[string]any{"table": "todos", "filters": map[string]any{"done": "eq.true"}, "values": map[string]any{}})
-	if countRequests(h, "PATCH", path) != before {
+	if h.Count("PATCH", path) != before {
 		t.Error("refused updates reached the backend")
 	}
 	text = h.OK(t, "update-records", map[string]any{"table": "todos", "filters": map[string]any{}, "values": map[string]any{"rank": 0}, "allRows": true})
-	wantText(t, text, "Updated 5 rows")
+	testmcp.WantText(t, text, "Updated 5 rows")
 	if req := h.Last(t, "PATCH", path); req.RawQuery != "" {
 		t.Errorf("allRows sent filters %q", req.RawQuery)
 	}
 
 	// PostgREST error: unknown column in values.
 	text = h.Fail(t, "update-records", map[string]any{"table": "todos", "filters": map[string]any{"rank": "eq.0"}, "values": map[string]any{"nope": 1}})
-	wantText(t, text, "400", "PGRST204")
+	testmcp.WantText(t, text, "400", "PGRST204")
 }
 
 func TestDeleteRecords(t *testing.T) {
@@ -853,11 +853,11 @@ func TestDeleteRecords(t *testing.T) {
 	if got := req.Header.Get("Prefer"); got != "return=representation" {
 		t.Errorf("Prefer = %q", got)
 	}
-	if q := queryOf(t, req); q.Get("rank") != "in.(1,2)" {
+	if q := testmcp.QueryOf(t, req); q.Get("rank") != "in.(1,2)" {
 		t.Errorf("query = %s", req.RawQuery)
 	}
-	wantText(t, text, "Deleted 2 rows from public.todos")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Deleted 2 rows from public.todos")
+	testmcp.WantUntrusted(t, text)
 	if rows := dbRowsOf(t, out); len(rows) != 2 {
 		t.Errorf("rows = %v", rows)
 	}
@@ -865,20 +865,20 @@ func TestDeleteRecords(t *testing.T) {
 		t.Errorf("stored rows = %d", len(h.Backend.Rows("todos")))
 	}
 
-	before := countRequests(h, "DELETE", path)
+	before := h.Count("DELETE", path)
 	text = h.Fail(t, "delete-records", map[string]any{"table": "todos", "filters": map[string]any{}})
-	wantText(t, text, "filters is empty", "allRows", "Nothing was deleted")
-	if countRequests(h, "DELETE", path) != before {
+	testmcp.WantText(t, text, "filters is empty", "allRows", "Nothing was deleted")
+	if h.Count("DELETE", path) != before {
 		t.Error("a delete without filters reached the backend")
 	}
 
 	h.Backend.Fail("DELETE", path, &insforgetest.APIError{Status: 409, RawBody: []byte(`{"code":"23503","details":"Key is still referenced from table \"comments\".","hint":null,"message":"update or delete on table \"todos\" violates foreign key constraint"}`)})
 	text = h.Fail(t, "delete-records", map[string]any{"table": "todos", "filters": map[string]any{"rank": "eq.3"}})
-	wantText(t, text, "409", "23503", "foreign key")
+	testmcp.WantText(t, text, "409", "23503", "foreign key")
 	h.Backend.Fail("DELETE", path, nil)
 
 	text = h.OK(t, "delete-records", map[string]any{"table": "todos", "filters": map[string]any{}, "allRows": true})
-	wantText(t, text, "Deleted 3 rows")
+	testmcp.WantText(t, text, "Deleted 3 rows")
 	if len(h.Backend.Rows("todos")) != 0 {
 		t.Error("rows left")
 	}
@@ -947,8 +947,8 @@ func TestBulkUpsertCSV(t *testing.T) {
 	if f := form["file"]; f.filename != "people.csv" || f.data != csv || f.contentType != "text/csv" {
 		t.Errorf("file part = %+v", f)
 	}
-	wantText(t, text, "Loaded people.csv", "into public.people", "were updated")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Loaded people.csv", "into public.people", "were updated")
+	testmcp.WantUntrusted(t, text)
 	if out["table"] != "people" {
 		t.Errorf("structured = %v", out)
 	}
@@ -982,15 +982,15 @@ func TestBulkUpsertJSON(t *testing.T) {
 	if f := form["file"]; f.filename != "Todos.JSON" || f.data != payload || f.contentType != "application/json" {
 		t.Errorf("file part = %+v", f)
 	}
-	wantText(t, text, "Loaded Todos.JSON")
-	wantUntrusted(t, text)
+	testmcp.WantText(t, text, "Loaded Todos.JSON")
+	testmcp.WantUntrusted(t, text)
 	if n := len(h.Backend.Rows("todos")); n != 7 {
 		t.Errorf("rows = %d", n)
 	}
 
 	// Backend error: the upsert key is not in the data (400).
 	text = h.Fail(t, "bulk-upsert", map[string]any{"table": "todos", "filePath": file, "upsertKey": "email"})
-	wantText(t, text, "400", "email")
+	testmcp.WantText(t, text, "400", "email")
 }
 
 func TestBulkUpsertRefusesBadFiles(t *testing.T) {
@@ -1012,9 +1012,9 @@ func TestBulkUpsertRefusesBadFiles(t *testing.T) {
 		{empty, "is empty"},
 	} {
 		text := h.Fail(t, "bulk-upsert", map[string]any{"table": "todos", "filePath": c.path})
-		wantText(t, text, c.want)
+		testmcp.WantText(t, text, c.want)
 	}
-	if n := countRequests(h, "", "/api/database/advance/bulk-upsert"); n != 0 {
+	if n := h.Count("", "/api/database/advance/bulk-upsert"); n != 0 {
 		t.Errorf("%d refused uploads reached the backend", n)
 	}
 }
@@ -1027,7 +1027,7 @@ func TestBulkUpsertBackendGone(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "big.csv")
 	_ = os.WriteFile(file, bytes.Repeat([]byte("title\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"), 1<<14), 0o600)
 	text := h.Fail(t, "bulk-upsert", map[string]any{"table": "todos", "filePath": file})
-	wantText(t, text, "413", "smaller")
+	testmcp.WantText(t, text, "413", "smaller")
 }
 
 func TestBulkUpsertProgressAndRemote(t *testing.T) {
@@ -1078,5 +1078,5 @@ func TestBulkUpsertProgressAndRemote(t *testing.T) {
 
 	remote := testmcp.New(t, testmcp.Options{Remote: true})
 	text := remote.Fail(t, "bulk-upsert", map[string]any{"table": "lines", "filePath": "/no/such/dir/x.csv"})
-	wantText(t, text, "reached over HTTP", "does not read or write its own files", "--files-root")
+	testmcp.WantText(t, text, "reached over HTTP", "does not read or write its own files", "--files-root")
 }

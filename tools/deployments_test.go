@@ -270,7 +270,7 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 	if id == "" || h.Backend.DeploymentStatus(id) != "READY" {
 		t.Fatalf("deployment %q is %q, want READY:\n%s", id, h.Backend.DeploymentStatus(id), text)
 	}
-	wantText(t, text, "Uploaded 11 files", "READY", "https://insforge-"+id[:8]+".vercel.app", "Left out", "listed in skipped")
+	testmcp.WantText(t, text, "Uploaded 11 files", "READY", "https://insforge-"+id[:8]+".vercel.app", "Left out", "listed in skipped")
 	if out["uploadMode"] != "direct" || deployNum(out["files"]) != 11 {
 		t.Errorf("uploadMode %v files %v", out["uploadMode"], out["files"])
 	}
@@ -280,7 +280,7 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 
 	// The manifest.
 	direct := h.Last(t, "POST", "/api/deployments/direct")
-	wantAdminAuth(t, direct)
+	testmcp.WantAdminAuth(t, direct)
 	var manifest struct {
 		Files []struct {
 			Path string `json:"path"`
@@ -316,8 +316,8 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 
 	// The start request carries the settings (null kept), env vars and meta.
 	start := h.Last(t, "POST", "/api/deployments/"+id+"/start")
-	wantAdminAuth(t, start)
-	deployEqualJSON(t, "start body", bodyObject(t, start), fmt.Sprintf(`{
+	testmcp.WantAdminAuth(t, start)
+	deployEqualJSON(t, "start body", testmcp.BodyObject(t, start), fmt.Sprintf(`{
 		"projectSettings": {"buildCommand": "npm run build", "outputDirectory": "dist", "devCommand": null},
 		"envVars": [{"key": "VITE_INSFORGE_URL", "value": %q}],
 		"meta": {"commit": "abc123"}}`, h.Backend.URL))
@@ -426,7 +426,7 @@ func TestDeployRetriesFailedUpload(t *testing.T) {
 	h.Backend.FailDeploymentUpload("src/main.js", 1, &insforgetest.APIError{Status: 503, Code: "INTERNAL_ERROR", Message: "busy"})
 
 	text := h.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	wantText(t, text, "READY")
+	testmcp.WantText(t, text, "READY")
 	var statuses = map[string][]int{}
 	for _, u := range h.Backend.DeploymentUploads() {
 		statuses[u.Path] = append(statuses[u.Path], u.Status)
@@ -452,11 +452,11 @@ func TestDeployUploadFailureCancelsDeployment(t *testing.T) {
 		t.Fatalf("deployments: %v", ids)
 	}
 	id := ids[0]
-	wantText(t, text, "Uploading index.html failed", "400", "was cancelled")
+	testmcp.WantText(t, text, "Uploading index.html failed", "400", "was cancelled")
 	if st := h.Backend.DeploymentStatus(id); st != "CANCELED" {
 		t.Errorf("status %s, want CANCELED", st)
 	}
-	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+id+"/cancel"))
+	testmcp.WantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+id+"/cancel"))
 	if n := len(deployRequests(h, "POST", "/api/deployments/"+id+"/start")); n != 0 {
 		t.Errorf("the build was started %d times after a failed upload", n)
 	}
@@ -479,7 +479,7 @@ func TestDeployBuildErrorIsReported(t *testing.T) {
 
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	id := h.Backend.DeploymentIDs()[0]
-	wantText(t, text, "The build of deployment "+id+" failed (status ERROR)", `BUILD_FAILED: Command \"npm run build\" exited with 1`, "outputDirectory", "get-deployment")
+	testmcp.WantText(t, text, "The build of deployment "+id+" failed (status ERROR)", `BUILD_FAILED: Command \"npm run build\" exited with 1`, "outputDirectory", "get-deployment")
 }
 
 func TestDeployCanceledBuildIsReported(t *testing.T) {
@@ -488,7 +488,7 @@ func TestDeployCanceledBuildIsReported(t *testing.T) {
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentOutcome("CANCELED", "")
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	wantText(t, text, "was canceled before it finished")
+	testmcp.WantText(t, text, "was canceled before it finished")
 }
 
 // deployCancelWhenBuilding cancels once a deployment is BUILDING (the
@@ -520,7 +520,7 @@ func deployWantCanceled(t *testing.T, h *testmcp.Harness) {
 	if st := h.Backend.DeploymentStatus(ids[0]); st != "CANCELED" {
 		t.Fatalf("status %s after the request was cancelled, want CANCELED", st)
 	}
-	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+ids[0]+"/cancel"))
+	testmcp.WantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+ids[0]+"/cancel"))
 }
 
 // The in-process transport runs the handler on the caller's context, so
@@ -540,7 +540,7 @@ func TestDeployCancelledRequestCancelsDeployment(t *testing.T) {
 		if !res.IsError {
 			t.Fatalf("the call succeeded although it was cancelled: %s", testmcp.Text(res))
 		}
-		wantText(t, testmcp.Text(res), "cancelled by the client while waiting for the build", "was cancelled so that it does not stay half-done")
+		testmcp.WantText(t, testmcp.Text(res), "cancelled by the client while waiting for the build", "was cancelled so that it does not stay half-done")
 	}
 	deployWantCanceled(t, h)
 }
@@ -599,13 +599,13 @@ func TestDeployLegacyZipFlow(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("legacy deploy failed: %s", text)
 	}
-	wantText(t, text, "as a zip", "READY")
+	testmcp.WantText(t, text, "as a zip", "READY")
 	out := deployStructured(t, res)
 	id := fmt.Sprint(out["deploymentId"])
 	if out["uploadMode"] != "legacy" {
 		t.Errorf("uploadMode %v", out["uploadMode"])
 	}
-	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments"))
+	testmcp.WantAdminAuth(t, h.Last(t, "POST", "/api/deployments"))
 	if r := h.Last(t, "POST", "/api/deployments/direct"); len(r.Body) == 0 {
 		t.Error("the direct flow was not tried first")
 	}
@@ -642,7 +642,7 @@ func TestDeployLegacyStorageRefusal(t *testing.T) {
 	h.Backend.EnableLegacyDeployments(t)
 	h.Backend.RejectNextLegacyUpload()
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	wantText(t, text, "Uploading the source zip failed", "HTTP 403 Forbidden", "presigned form may have expired", "was cancelled")
+	testmcp.WantText(t, text, "Uploading the source zip failed", "HTTP 403 Forbidden", "presigned form may have expired", "was cancelled")
 	ids := h.Backend.DeploymentIDs()
 	if len(ids) != 1 || h.Backend.DeploymentStatus(ids[0]) != "CANCELED" {
 		t.Errorf("deployments %v", ids)
@@ -655,7 +655,7 @@ func TestDeployLegacyWithoutStorage(t *testing.T) {
 	tr := deployMakeTree(t)
 	h.Backend.SetDirectDeploymentsMissing(true)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	wantText(t, text, "no direct upload flow", "S3_BUCKET", "Nothing was uploaded")
+	testmcp.WantText(t, text, "no direct upload flow", "S3_BUCKET", "Nothing was uploaded")
 }
 
 func TestDeployMemoryStaysBounded(t *testing.T) {
@@ -719,14 +719,14 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Remote: true})
 	missing := filepath.Join(t.TempDir(), "not-on-this-machine")
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": missing})
-	wantText(t, text, "reached over HTTP", "does not deploy folders for remote clients", "over stdio", "Nothing was uploaded")
+	testmcp.WantText(t, text, "reached over HTTP", "does not deploy folders for remote clients", "over stdio", "Nothing was uploaded")
 	if len(h.Backend.Requests()) != 0 {
 		t.Errorf("requests were sent: %+v", h.Backend.Requests())
 	}
 
 	local := testmcp.New(t, testmcp.Options{})
 	text = local.Fail(t, "create-deployment", map[string]any{"sourceDirectory": missing})
-	wantText(t, text, "does not exist on the machine running this MCP server")
+	testmcp.WantText(t, text, "does not exist on the machine running this MCP server")
 	if strings.Contains(text, "stdio") {
 		t.Errorf("a local server should not talk about transports: %s", text)
 	}
@@ -738,8 +738,8 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	tools.DeployFastForTest(t)
 	h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	rooted := testmcp.New(t, testmcp.Options{Remote: true, FilesRoot: filepath.Dir(tr.dir)})
-	wantText(t, rooted.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir}), "READY")
-	wantText(t, rooted.Fail(t, "create-deployment", map[string]any{"sourceDirectory": t.TempDir()}), "outside the directory")
+	testmcp.WantText(t, rooted.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir}), "READY")
+	testmcp.WantText(t, rooted.Fail(t, "create-deployment", map[string]any{"sourceDirectory": t.TempDir()}), "outside the directory")
 }
 
 func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
@@ -749,7 +749,7 @@ func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 
 	tools.DeployLimitsForTest(t, 4, 1<<20, 512<<10)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	wantText(t, text, "11 files is more than the limit of 4", "the folders with the most files are top level (6), src/ (3)",
+	testmcp.WantText(t, text, "11 files is more than the limit of 4", "the folders with the most files are top level (6), src/ (3)",
 		"larger than the 512.0 KiB per-file limit: assets/big.bin (3.0 MiB)",
 		"more than the 1.0 MiB limit", "Nothing was uploaded")
 	if n := len(h.Backend.Requests()); n != 0 {
@@ -760,12 +760,12 @@ func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 	tools.DeployLimitsForTest(t, 5000, 100<<20, 100<<20)
 	odd := t.TempDir()
 	deployWrite(t, filepath.Join(odd, `back\slash.txt`), []byte("x"))
-	wantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": odd}), "backslash")
+	testmcp.WantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": odd}), "backslash")
 	empty := t.TempDir()
 	deployWrite(t, filepath.Join(empty, "node_modules", "x.js"), []byte("x"))
-	wantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": empty}), "nothing to deploy", "1 skipped entries")
+	testmcp.WantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": empty}), "nothing to deploy", "1 skipped entries")
 	file := filepath.Join(odd, `back\slash.txt`)
-	wantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": file}), "is a file, not a folder")
+	testmcp.WantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": file}), "is a file, not a folder")
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("%d requests were sent", n)
 	}
@@ -779,7 +779,7 @@ func TestDeployBackendErrors(t *testing.T) {
 	// The backend's own limits (400) are reported, nothing uploaded.
 	h.Backend.SetDeploymentLimits(5, 100<<20, 100<<20)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	wantText(t, text, "Registering the files failed", "400", "Deployment files exceed the maximum of 5 files", "Nothing was uploaded")
+	testmcp.WantText(t, text, "Registering the files failed", "400", "Deployment files exceed the maximum of 5 files", "Nothing was uploaded")
 	if len(h.Backend.DeploymentUploads()) != 0 || len(h.Backend.DeploymentIDs()) != 0 {
 		t.Error("something was created or uploaded")
 	}
@@ -788,7 +788,7 @@ func TestDeployBackendErrors(t *testing.T) {
 	h.Backend.SetDeploymentLimits(5000, 100<<20, 100<<20)
 	h.Backend.SetDeploymentsConfigured(false)
 	text = h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	wantText(t, text, "Hosting is not available on this backend", "503", "VERCEL_TOKEN", "retrying will not help")
+	testmcp.WantText(t, text, "Hosting is not available on this backend", "503", "VERCEL_TOKEN", "retrying will not help")
 
 	// A refused start (500) cancels the deployment.
 	h.Backend.SetDeploymentsConfigured(true)
@@ -798,7 +798,7 @@ func TestDeployBackendErrors(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("deployments %v", ids)
 	}
-	wantText(t, text, "All 11 files were uploaded, but starting the build failed", "500", "Failed to start deployment", "was cancelled")
+	testmcp.WantText(t, text, "All 11 files were uploaded, but starting the build failed", "500", "Failed to start deployment", "was cancelled")
 	if st := h.Backend.DeploymentStatus(ids[0]); st != "CANCELED" {
 		t.Errorf("status %s, want CANCELED", st)
 	}
@@ -813,7 +813,7 @@ func TestDeployWithoutWaiting(t *testing.T) {
 		t.Fatalf("deploy: %v %s", err, testmcp.Text(res))
 	}
 	text := testmcp.Text(res)
-	wantText(t, text, "started the build of deployment", "QUEUED", "Poll get-deployment")
+	testmcp.WantText(t, text, "started the build of deployment", "QUEUED", "Poll get-deployment")
 	id := h.Backend.DeploymentIDs()[0]
 	if n := len(deployRequests(h, "POST", "/api/deployments/"+id+"/sync")); n != 0 {
 		t.Errorf("wait=false polled %d times", n)
@@ -836,7 +836,7 @@ func TestDeployArgumentsAreChecked(t *testing.T) {
 		{map[string]any{"sourceDirectory": "  "}, "sourceDirectory"},
 		{map[string]any{"sourceDirectory": tr.dir, "bogus": 1}, `unknown argument "bogus"`},
 	} {
-		wantText(t, h.Fail(t, "create-deployment", c.args), c.want)
+		testmcp.WantText(t, h.Fail(t, "create-deployment", c.args), c.want)
 	}
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("%d requests were sent for invalid arguments", n)
@@ -898,30 +898,30 @@ func TestDeployStartDeployment(t *testing.T) {
 		t.Errorf("start answered %v", out)
 	}
 	req := h.Last(t, "POST", "/api/deployments/"+id+"/start")
-	wantAdminAuth(t, req)
-	deployEqualJSON(t, "start body", bodyObject(t, req), `{"projectSettings":{"rootDirectory":"web","installCommand":null},"envVars":[{"key":"VITE_A","value":"1"}]}`)
+	testmcp.WantAdminAuth(t, req)
+	deployEqualJSON(t, "start body", testmcp.BodyObject(t, req), `{"projectSettings":{"rootDirectory":"web","installCommand":null},"envVars":[{"key":"VITE_A","value":"1"}]}`)
 
 	// Starting again: 400 explained.
 	text := h.Fail(t, "start-deployment", map[string]any{"deploymentId": id})
-	wantText(t, text, "cannot be started", "Current status: QUEUED", "create-deployment")
+	testmcp.WantText(t, text, "cannot be started", "Current status: QUEUED", "create-deployment")
 	// Unknown id: 404 explained; malformed id: refused locally.
 	unknown := "0b7d8c1e-0000-4000-8000-000000000000"
-	wantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": unknown}), "There is no deployment "+unknown, "list-deployments")
+	testmcp.WantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": unknown}), "There is no deployment "+unknown, "list-deployments")
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": "latest"}), `"latest" is not a deployment id`)
+	testmcp.WantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": "latest"}), `"latest" is not a deployment id`)
 	if len(h.Backend.Requests()) != 0 {
 		t.Error("a malformed id reached the backend")
 	}
 	// Files missing: the backend's 400 comes through.
 	empty := h.Backend.AddDeployment("WAITING")
-	wantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": empty}), "400", "have not been registered")
+	testmcp.WantText(t, h.Fail(t, "start-deployment", map[string]any{"deploymentId": empty}), "400", "have not been registered")
 }
 
 // ---- list, get, sync, cancel, metadata ----
 
 func TestDeployListDeployments(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	wantText(t, h.OK(t, "list-deployments", nil), "No deployments yet")
+	testmcp.WantText(t, h.OK(t, "list-deployments", nil), "No deployments yet")
 	a := h.Backend.AddDeployment("READY")
 	b := h.Backend.AddDeployment("ERROR")
 	c := h.Backend.AddDeployment("WAITING")
@@ -934,7 +934,7 @@ func TestDeployListDeployments(t *testing.T) {
 	}
 	h.Structured(t, "list-deployments", map[string]any{"limit": 2}, &out)
 	req := h.Last(t, "GET", "/api/deployments")
-	wantAdminAuth(t, req)
+	testmcp.WantAdminAuth(t, req)
 	if req.RawQuery != "limit=2&offset=0" {
 		t.Errorf("query %q", req.RawQuery)
 	}
@@ -942,20 +942,20 @@ func TestDeployListDeployments(t *testing.T) {
 		t.Errorf("page 1: %+v", out)
 	}
 	text := h.OK(t, "list-deployments", map[string]any{"limit": 2})
-	wantText(t, text, "Deployments 1-2 of 3, newest first", "offset 2 for more")
+	testmcp.WantText(t, text, "Deployments 1-2 of 3, newest first", "offset 2 for more")
 	h.Structured(t, "list-deployments", map[string]any{"limit": 2, "offset": 2}, &out)
 	if len(out.Deployments) != 1 || out.Deployments[0]["id"] != a {
 		t.Errorf("page 2: %+v", out)
 	}
-	wantText(t, h.Fail(t, "list-deployments", map[string]any{"limit": 500}), "between 1 and 100")
+	testmcp.WantText(t, h.Fail(t, "list-deployments", map[string]any{"limit": 500}), "between 1 and 100")
 
 	h.Backend.Fail("GET", "/api/deployments", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
-	wantText(t, h.Fail(t, "list-deployments", nil), "403", "Admin access required")
+	testmcp.WantText(t, h.Fail(t, "list-deployments", nil), "403", "Admin access required")
 	h.Backend.Fail("GET", "/api/deployments", nil)
 
 	// Self-hosted without hosting: the empty list of §16.
 	h.Backend.SetDeploymentsConfigured(false)
-	wantText(t, h.OK(t, "list-deployments", nil), "No deployments yet")
+	testmcp.WantText(t, h.OK(t, "list-deployments", nil), "No deployments yet")
 }
 
 func TestDeployGetSyncCancel(t *testing.T) {
@@ -965,58 +965,58 @@ func TestDeployGetSyncCancel(t *testing.T) {
 
 	var rec map[string]any
 	h.Structured(t, "get-deployment", map[string]any{"deploymentId": strings.ToUpper(id)}, &rec)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/"+id))
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/deployments/"+id))
 	if rec["id"] != id || rec["status"] != "BUILDING" {
 		t.Errorf("get: %v", rec)
 	}
 	text := h.OK(t, "sync-deployment", map[string]any{"deploymentId": id})
-	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+id+"/sync"))
-	wantText(t, text, "Refreshed from the hosting provider", "is READY at https://insforge-"+id[:8]+".vercel.app")
+	testmcp.WantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+id+"/sync"))
+	testmcp.WantText(t, text, "Refreshed from the hosting provider", "is READY at https://insforge-"+id[:8]+".vercel.app")
 
 	waiting := h.Backend.AddDeployment("WAITING")
-	wantText(t, h.Fail(t, "sync-deployment", map[string]any{"deploymentId": waiting}), "has not been started yet")
+	testmcp.WantText(t, h.Fail(t, "sync-deployment", map[string]any{"deploymentId": waiting}), "has not been started yet")
 
 	failed := h.Backend.AddDeployment("ERROR")
-	wantText(t, h.OK(t, "get-deployment", map[string]any{"deploymentId": failed}), "failed (ERROR)", "metadata.error")
+	testmcp.WantText(t, h.OK(t, "get-deployment", map[string]any{"deploymentId": failed}), "failed (ERROR)", "metadata.error")
 
 	text = h.OK(t, "cancel-deployment", map[string]any{"deploymentId": waiting})
-	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+waiting+"/cancel"))
-	wantText(t, text, "is canceled", "has been cancelled")
+	testmcp.WantAdminAuth(t, h.Last(t, "POST", "/api/deployments/"+waiting+"/cancel"))
+	testmcp.WantText(t, text, "is canceled", "has been cancelled")
 	if st := h.Backend.DeploymentStatus(waiting); st != "CANCELED" {
 		t.Errorf("status %s", st)
 	}
 
 	unknown := "0b7d8c1e-0000-4000-8000-000000000000"
 	for _, name := range []string{"get-deployment", "sync-deployment", "cancel-deployment"} {
-		wantText(t, h.Fail(t, name, map[string]any{"deploymentId": unknown}), "There is no deployment "+unknown, "404")
-		wantText(t, h.Fail(t, name, map[string]any{"deploymentId": "abc"}), "is not a deployment id")
+		testmcp.WantText(t, h.Fail(t, name, map[string]any{"deploymentId": unknown}), "There is no deployment "+unknown, "404")
+		testmcp.WantText(t, h.Fail(t, name, map[string]any{"deploymentId": "abc"}), "is not a deployment id")
 	}
 }
 
 func TestDeployMetadata(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	wantText(t, h.OK(t, "get-deployment-metadata", nil), "No deployment is live yet")
+	testmcp.WantText(t, h.OK(t, "get-deployment-metadata", nil), "No deployment is live yet")
 	id := h.Backend.AddDeployment("READY")
 	h.OK(t, "set-project-slug", map[string]any{"slug": "my-app"})
 	var meta map[string]any
 	h.Structured(t, "get-deployment-metadata", nil, &meta)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/metadata"))
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/deployments/metadata"))
 	if meta["currentDeploymentId"] != id || meta["customDomainUrl"] != "https://my-app.insforge.site" {
 		t.Errorf("metadata %v", meta)
 	}
-	wantText(t, h.OK(t, "get-deployment-metadata", nil), "The site is live at https://insforge-"+id[:8]+".vercel.app and at https://my-app.insforge.site")
+	testmcp.WantText(t, h.OK(t, "get-deployment-metadata", nil), "The site is live at https://insforge-"+id[:8]+".vercel.app and at https://my-app.insforge.site")
 
 	h.Backend.SetDeploymentsConfigured(false)
-	wantText(t, h.OK(t, "get-deployment-metadata", nil), "no hosting metadata")
+	testmcp.WantText(t, h.OK(t, "get-deployment-metadata", nil), "no hosting metadata")
 	h.Backend.Fail("GET", "/api/deployments/metadata", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
-	wantText(t, h.Fail(t, "get-deployment-metadata", nil), "403")
+	testmcp.WantText(t, h.Fail(t, "get-deployment-metadata", nil), "403")
 }
 
 // ---- environment variables ----
 
 func TestDeployEnvVars(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	wantText(t, h.OK(t, "list-deployment-env-vars", nil), "no environment variables")
+	testmcp.WantText(t, h.OK(t, "list-deployment-env-vars", nil), "no environment variables")
 
 	secret := "sk_live_do_not_echo"
 	text := h.OK(t, "set-deployment-env-vars", map[string]any{"envVars": []any{
@@ -1024,16 +1024,16 @@ func TestDeployEnvVars(t *testing.T) {
 		map[string]any{"key": "STRIPE_KEY", "value": secret},
 	}})
 	req := h.Last(t, "POST", "/api/deployments/env-vars")
-	wantAdminAuth(t, req)
-	deployEqualJSON(t, "set body", bodyObject(t, req), fmt.Sprintf(`{"envVars":[{"key":"VITE_INSFORGE_URL","value":"https://x.insforge.app"},{"key":"STRIPE_KEY","value":%q}]}`, secret))
-	wantText(t, text, "Saved 2 environment variables (VITE_INSFORGE_URL, STRIPE_KEY)", "next build")
+	testmcp.WantAdminAuth(t, req)
+	deployEqualJSON(t, "set body", testmcp.BodyObject(t, req), fmt.Sprintf(`{"envVars":[{"key":"VITE_INSFORGE_URL","value":"https://x.insforge.app"},{"key":"STRIPE_KEY","value":%q}]}`, secret))
+	testmcp.WantText(t, text, "Saved 2 environment variables (VITE_INSFORGE_URL, STRIPE_KEY)", "next build")
 	if strings.Contains(text, secret) {
 		t.Error("set-deployment-env-vars echoed a value")
 	}
 
 	text = h.OK(t, "list-deployment-env-vars", nil)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/env-vars"))
-	wantText(t, text, "2 environment variables", "STRIPE_KEY")
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/deployments/env-vars"))
+	testmcp.WantText(t, text, "2 environment variables", "STRIPE_KEY")
 	if strings.Contains(text, secret) {
 		t.Error("listing shows a value")
 	}
@@ -1046,70 +1046,70 @@ func TestDeployEnvVars(t *testing.T) {
 	if got.EnvVar["value"] != secret {
 		t.Errorf("get by key: %v", got)
 	}
-	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/env-vars/"+id))
-	wantText(t, h.OK(t, "get-deployment-env-var", map[string]any{"id": id}), secret, "do not repeat secret values")
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/deployments/env-vars/"+id))
+	testmcp.WantText(t, h.OK(t, "get-deployment-env-var", map[string]any{"id": id}), secret, "do not repeat secret values")
 
-	wantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"key": "NOPE"}), "no environment variable NOPE", "STRIPE_KEY")
-	wantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"id": "env_missing"}), "no environment variable env_missing", "404")
-	wantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{}), "give the variable's key")
-	wantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"id": id, "key": "STRIPE_KEY"}), "either id or key")
+	testmcp.WantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"key": "NOPE"}), "no environment variable NOPE", "STRIPE_KEY")
+	testmcp.WantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"id": "env_missing"}), "no environment variable env_missing", "404")
+	testmcp.WantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{}), "give the variable's key")
+	testmcp.WantText(t, h.Fail(t, "get-deployment-env-var", map[string]any{"id": id, "key": "STRIPE_KEY"}), "either id or key")
 
 	text = h.OK(t, "delete-deployment-env-var", map[string]any{"key": "STRIPE_KEY"})
-	wantAdminAuth(t, h.Last(t, "DELETE", "/api/deployments/env-vars/"+id))
-	wantText(t, text, "STRIPE_KEY is deleted")
+	testmcp.WantAdminAuth(t, h.Last(t, "DELETE", "/api/deployments/env-vars/"+id))
+	testmcp.WantText(t, text, "STRIPE_KEY is deleted")
 	if _, ok := h.Backend.DeploymentEnvVars()["STRIPE_KEY"]; ok {
 		t.Error("not deleted")
 	}
-	wantText(t, h.Fail(t, "delete-deployment-env-var", map[string]any{"id": id}), "no environment variable "+id)
+	testmcp.WantText(t, h.Fail(t, "delete-deployment-env-var", map[string]any{"id": id}), "no environment variable "+id)
 
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{}}), "at least one")
-	wantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}, map[string]any{"key": "A", "value": "2"}}}), "twice")
+	testmcp.WantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{}}), "at least one")
+	testmcp.WantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}, map[string]any{"key": "A", "value": "2"}}}), "twice")
 	if len(h.Backend.Requests()) != 0 {
 		t.Error("invalid env vars reached the backend")
 	}
 	h.Backend.SetDeploymentsConfigured(false)
-	wantText(t, h.Fail(t, "list-deployment-env-vars", nil), "Hosting is not available", "VERCEL_TOKEN")
-	wantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}}}), "503")
+	testmcp.WantText(t, h.Fail(t, "list-deployment-env-vars", nil), "Hosting is not available", "VERCEL_TOKEN")
+	testmcp.WantText(t, h.Fail(t, "set-deployment-env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}}}), "503")
 }
 
 // ---- custom domains ----
 
 func TestDeployCustomDomains(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	wantText(t, h.OK(t, "list-custom-domains", nil), "No custom domains")
+	testmcp.WantText(t, h.OK(t, "list-custom-domains", nil), "No custom domains")
 
 	var dom map[string]any
 	h.Structured(t, "add-custom-domain", map[string]any{"domain": "WWW.Example.com"}, &dom)
 	req := h.Last(t, "POST", "/api/deployments/domains")
-	wantAdminAuth(t, req)
-	deployEqualJSON(t, "add body", bodyObject(t, req), `{"domain":"www.example.com"}`)
+	testmcp.WantAdminAuth(t, req)
+	deployEqualJSON(t, "add body", testmcp.BodyObject(t, req), `{"domain":"www.example.com"}`)
 	if dom["domain"] != "www.example.com" || dom["verified"] != false || dom["cnameTarget"] != "cname.vercel-dns.com" {
 		t.Errorf("added %v", dom)
 	}
-	wantText(t, h.OK(t, "add-custom-domain", map[string]any{"domain": "example.org"}), "not verified yet", "DNS")
-	wantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "www.example.com"}), "already attached", "409")
+	testmcp.WantText(t, h.OK(t, "add-custom-domain", map[string]any{"domain": "example.org"}), "not verified yet", "DNS")
+	testmcp.WantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "www.example.com"}), "already attached", "409")
 
-	wantText(t, h.OK(t, "list-custom-domains", nil), "2 custom domains")
-	wantAdminAuth(t, h.Last(t, "GET", "/api/deployments/domains"))
+	testmcp.WantText(t, h.OK(t, "list-custom-domains", nil), "2 custom domains")
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/deployments/domains"))
 
-	wantText(t, h.OK(t, "verify-custom-domain", map[string]any{"domain": "www.example.com"}), "not verified yet")
-	wantAdminAuth(t, h.Last(t, "POST", "/api/deployments/domains/www.example.com/verify"))
+	testmcp.WantText(t, h.OK(t, "verify-custom-domain", map[string]any{"domain": "www.example.com"}), "not verified yet")
+	testmcp.WantAdminAuth(t, h.Last(t, "POST", "/api/deployments/domains/www.example.com/verify"))
 	h.Backend.SetCustomDomainDNSReady("www.example.com")
-	wantText(t, h.OK(t, "verify-custom-domain", map[string]any{"domain": "www.example.com"}), "verified and correctly configured", "https://www.example.com")
-	wantText(t, h.Fail(t, "verify-custom-domain", map[string]any{"domain": "nope.example.net"}), "not attached", "404")
+	testmcp.WantText(t, h.OK(t, "verify-custom-domain", map[string]any{"domain": "www.example.com"}), "verified and correctly configured", "https://www.example.com")
+	testmcp.WantText(t, h.Fail(t, "verify-custom-domain", map[string]any{"domain": "nope.example.net"}), "not attached", "404")
 
-	wantText(t, h.OK(t, "remove-custom-domain", map[string]any{"domain": "example.org"}), "example.org is removed")
-	wantAdminAuth(t, h.Last(t, "DELETE", "/api/deployments/domains/example.org"))
+	testmcp.WantText(t, h.OK(t, "remove-custom-domain", map[string]any{"domain": "example.org"}), "example.org is removed")
+	testmcp.WantAdminAuth(t, h.Last(t, "DELETE", "/api/deployments/domains/example.org"))
 	if got := h.Backend.CustomDomains(); !slices.Equal(got, []string{"www.example.com"}) {
 		t.Errorf("domains %v", got)
 	}
-	wantText(t, h.Fail(t, "remove-custom-domain", map[string]any{"domain": "example.org"}), "not attached", "404")
+	testmcp.WantText(t, h.Fail(t, "remove-custom-domain", map[string]any{"domain": "example.org"}), "not attached", "404")
 
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "https://example.com/x"}), "not a bare domain")
-	wantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "my-app.insforge.site"}), "reserved", "set-project-slug")
-	wantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "localhost"}), "not a valid domain")
+	testmcp.WantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "https://example.com/x"}), "not a bare domain")
+	testmcp.WantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "my-app.insforge.site"}), "reserved", "set-project-slug")
+	testmcp.WantText(t, h.Fail(t, "add-custom-domain", map[string]any{"domain": "localhost"}), "not a valid domain")
 	if len(h.Backend.Requests()) != 0 {
 		t.Error("invalid domains reached the backend")
 	}
@@ -1121,26 +1121,26 @@ func TestDeployProjectSlug(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	text := h.OK(t, "set-project-slug", map[string]any{"slug": "my-app"})
 	req := h.Last(t, "PUT", "/api/deployments/slug")
-	wantAdminAuth(t, req)
-	deployEqualJSON(t, "slug body", bodyObject(t, req), `{"slug":"my-app"}`)
-	wantText(t, text, "slug is now my-app", "my-app.insforge.site")
+	testmcp.WantAdminAuth(t, req)
+	deployEqualJSON(t, "slug body", testmcp.BodyObject(t, req), `{"slug":"my-app"}`)
+	testmcp.WantText(t, text, "slug is now my-app", "my-app.insforge.site")
 
-	wantText(t, h.OK(t, "set-project-slug", map[string]any{"reset": true}), "custom slug is removed")
-	deployEqualJSON(t, "reset body", bodyObject(t, h.Last(t, "PUT", "/api/deployments/slug")), `{"slug":null}`)
+	testmcp.WantText(t, h.OK(t, "set-project-slug", map[string]any{"reset": true}), "custom slug is removed")
+	deployEqualJSON(t, "reset body", testmcp.BodyObject(t, h.Last(t, "PUT", "/api/deployments/slug")), `{"slug":null}`)
 	if h.Backend.DeploymentSlug() != nil {
 		t.Error("slug not cleared")
 	}
 
 	h.Backend.ReserveDeploymentSlug("taken")
-	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "taken"}), "is taken (409)")
+	testmcp.WantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "taken"}), "is taken (409)")
 	h.Backend.SetDeploymentSlugCloud(false)
-	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "my-app"}), "only on InsForge Cloud", "503", "add-custom-domain")
+	testmcp.WantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "my-app"}), "only on InsForge Cloud", "503", "add-custom-domain")
 
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "-bad-"}), "not a valid slug")
-	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "ab"}), "not a valid slug")
-	wantText(t, h.Fail(t, "set-project-slug", map[string]any{}), "give slug")
-	wantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "ok-slug", "reset": true}), "not both")
+	testmcp.WantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "-bad-"}), "not a valid slug")
+	testmcp.WantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "ab"}), "not a valid slug")
+	testmcp.WantText(t, h.Fail(t, "set-project-slug", map[string]any{}), "give slug")
+	testmcp.WantText(t, h.Fail(t, "set-project-slug", map[string]any{"slug": "ok-slug", "reset": true}), "not both")
 	if len(h.Backend.Requests()) != 0 {
 		t.Error("invalid slugs reached the backend")
 	}

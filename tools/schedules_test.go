@@ -16,7 +16,7 @@ func schedArgs(h *testmcp.Harness) map[string]any {
 
 func schedCreate(t *testing.T, h *testmcp.Harness, args map[string]any) string {
 	t.Helper()
-	_, data := opsCall(t, h, "create-schedule", args)
+	_, data := h.Data(t, "create-schedule", args)
 	id, _ := data["id"].(string)
 	if id == "" {
 		t.Fatalf("create-schedule returned no id: %v", data)
@@ -26,22 +26,22 @@ func schedCreate(t *testing.T, h *testmcp.Harness, args map[string]any) string {
 
 func TestSchedulesCreateSchedule(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	opsCall(t, h, "create-secret", map[string]any{"key": "CRON_TOKEN", "value": "tok_live_1"})
+	h.Data(t, "create-secret", map[string]any{"key": "CRON_TOKEN", "value": "tok_live_1"})
 	args := schedArgs(h)
 	args["headers"] = map[string]any{"Authorization": "Bearer ${{secrets.CRON_TOKEN}}", "X-Source": "cron"}
 	args["body"] = map[string]any{"olderThanDays": 30}
-	text, data := opsCall(t, h, "create-schedule", args)
+	text, data := h.Data(t, "create-schedule", args)
 	req := h.Last(t, "POST", "/api/schedules")
-	wantAdminAuth(t, req)
-	body := bodyObject(t, req)
+	testmcp.WantAdminAuth(t, req)
+	body := testmcp.BodyObject(t, req)
 	if body["name"] != "nightly-cleanup" || body["cronSchedule"] != "0 3 * * *" || body["httpMethod"] != "POST" ||
 		body["functionUrl"] != h.Backend.URL+"/functions/cleanup" || body["body"].(map[string]any)["olderThanDays"] != float64(30) ||
 		body["headers"].(map[string]any)["Authorization"] != "Bearer ${{secrets.CRON_TOKEN}}" || len(body) != 6 {
 		t.Errorf("body = %v", body)
 	}
 	id, _ := data["id"].(string)
-	wantText(t, text, `Created schedule "nightly-cleanup" (id `+id+")", "get-schedule-logs")
-	wantNoText(t, text, "literal credential", "tok_live_1")
+	testmcp.WantText(t, text, `Created schedule "nightly-cleanup" (id `+id+")", "get-schedule-logs")
+	testmcp.WantNoText(t, text, "literal credential", "tok_live_1")
 	if hdr, _ := h.Backend.ScheduleHeaders(id); hdr["Authorization"] != "Bearer tok_live_1" {
 		t.Errorf("the backend did not resolve the secret: %v", hdr)
 	}
@@ -50,20 +50,20 @@ func TestSchedulesCreateSchedule(t *testing.T) {
 	args = schedArgs(h)
 	args["name"] = "with-literal"
 	args["headers"] = map[string]any{"x-api-key": "plain-text-key"}
-	text, _ = opsCall(t, h, "create-schedule", args)
-	wantText(t, text, "Header x-api-key holds a literal credential", "create-secret")
+	text, _ = h.Data(t, "create-schedule", args)
+	testmcp.WantText(t, text, "Header x-api-key holds a literal credential", "create-secret")
 
 	// backend errors
 	args = schedArgs(h)
 	args["headers"] = map[string]any{"Authorization": "Bearer ${{secrets.NOT_THERE}}"}
-	wantText(t, h.Fail(t, "create-schedule", args), `Secret with key "NOT_THERE" not found for schedule header "Authorization"`, "create-secret")
+	testmcp.WantText(t, h.Fail(t, "create-schedule", args), `Secret with key "NOT_THERE" not found for schedule header "Authorization"`, "create-secret")
 	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgetest.APIError{Status: 400, Code: "SCHEDULE_INVALID_CRON", Message: "Invalid cron expression: bad"})
-	wantText(t, h.Fail(t, "create-schedule", schedArgs(h)), "The backend rejected the cron expression", "5 fields")
+	testmcp.WantText(t, h.Fail(t, "create-schedule", schedArgs(h)), "The backend rejected the cron expression", "5 fields")
 	// real 2.3.1 over pg_cron 1.4: the backend accepts 'N seconds', pg_cron refuses it
 	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgetest.APIError{Status: 500, Code: "DATABASE_INTERNAL_ERROR", Message: "invalid schedule: 30 seconds"})
 	args = schedArgs(h)
 	args["cronSchedule"] = "30 seconds"
-	wantText(t, h.Fail(t, "create-schedule", args), "pg_cron refused the timing", "invalid schedule: 30 seconds", "nothing was saved", "older than 1.5", "5-field cron expression")
+	testmcp.WantText(t, h.Fail(t, "create-schedule", args), "pg_cron refused the timing", "invalid schedule: 30 seconds", "nothing was saved", "older than 1.5", "5-field cron expression")
 }
 
 func TestSchedulesCronAndInputChecks(t *testing.T) {
@@ -90,34 +90,34 @@ func TestSchedulesCronAndInputChecks(t *testing.T) {
 	} {
 		args := schedArgs(h)
 		args["cronSchedule"] = expr
-		opsLocal(t, h, "create-schedule", args, "cronSchedule", want)
+		h.Refused(t, "create-schedule", args, "cronSchedule", want)
 	}
 	args := schedArgs(h)
 	args["name"] = "ab"
-	opsLocal(t, h, "create-schedule", args, "name must be at least 3 characters")
+	h.Refused(t, "create-schedule", args, "name must be at least 3 characters")
 	args = schedArgs(h)
 	args["functionUrl"] = "cleanup"
-	opsLocal(t, h, "create-schedule", args, "absolute http(s) URL", h.Backend.URL+"/functions/cleanup")
+	h.Refused(t, "create-schedule", args, "absolute http(s) URL", h.Backend.URL+"/functions/cleanup")
 	args = schedArgs(h)
 	args["httpMethod"] = "HEAD"
-	opsLocal(t, h, "create-schedule", args, "not a valid httpMethod")
+	h.Refused(t, "create-schedule", args, "not a valid httpMethod")
 }
 
 func TestSchedulesListGetUpdateDelete(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	text, _ := opsCall(t, h, "list-schedules", nil)
-	wantText(t, text, "No schedules yet")
+	text, _ := h.Data(t, "list-schedules", nil)
+	testmcp.WantText(t, text, "No schedules yet")
 
-	opsCall(t, h, "create-secret", map[string]any{"key": "CRON_TOKEN", "value": "tok_live_1"})
+	h.Data(t, "create-secret", map[string]any{"key": "CRON_TOKEN", "value": "tok_live_1"})
 	args := schedArgs(h)
 	args["headers"] = map[string]any{"Authorization": "Bearer ${{secrets.CRON_TOKEN}}", "X-Api-Key": "literal-key-123", "X-Trace": "on"}
 	id := schedCreate(t, h, args)
 
-	text, data := opsCall(t, h, "list-schedules", nil)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/schedules"))
-	wantUntrusted(t, text)
-	wantText(t, text, "1 schedule (1 active). Times are UTC.")
-	wantNoText(t, text, "literal-key-123")
+	text, data := h.Data(t, "list-schedules", nil)
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/schedules"))
+	testmcp.WantUntrusted(t, text)
+	testmcp.WantText(t, text, "1 schedule (1 active). Times are UTC.")
+	testmcp.WantNoText(t, text, "literal-key-123")
 	list, _ := data["schedules"].([]any)
 	if len(list) != 1 {
 		t.Fatalf("structured = %v", data)
@@ -127,45 +127,45 @@ func TestSchedulesListGetUpdateDelete(t *testing.T) {
 		t.Errorf("listed headers = %v", hdr)
 	}
 
-	text, data = opsCall(t, h, "get-schedule", map[string]any{"id": id})
-	wantAdminAuth(t, h.Last(t, "GET", "/api/schedules/"+id))
-	wantText(t, text, "Schedule nightly-cleanup (active), 0 3 * * * → POST", "Next run")
-	wantNoText(t, text, "literal-key-123")
+	text, data = h.Data(t, "get-schedule", map[string]any{"id": id})
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/schedules/"+id))
+	testmcp.WantText(t, text, "Schedule nightly-cleanup (active), 0 3 * * * → POST", "Next run")
+	testmcp.WantNoText(t, text, "literal-key-123")
 	if data["id"] != id {
 		t.Errorf("structured = %v", data)
 	}
 
-	text, _ = opsCall(t, h, "update-schedule", map[string]any{"id": id, "isActive": false, "cronSchedule": "*/10 * * * *", "headers": map[string]any{"X-Trace": "off"}})
+	text, _ = h.Data(t, "update-schedule", map[string]any{"id": id, "isActive": false, "cronSchedule": "*/10 * * * *", "headers": map[string]any{"X-Trace": "off"}})
 	req := h.Last(t, "PATCH", "/api/schedules/"+id)
-	wantAdminAuth(t, req)
-	body := bodyObject(t, req)
+	testmcp.WantAdminAuth(t, req)
+	body := testmcp.BodyObject(t, req)
 	if body["isActive"] != false || body["cronSchedule"] != "*/10 * * * *" || body["headers"].(map[string]any)["X-Trace"] != "off" || len(body) != 3 {
 		t.Errorf("patch body = %v", body)
 	}
-	wantText(t, text, "Updated schedule "+id+" (cronSchedule, headers, isActive)", "paused")
-	_, data = opsCall(t, h, "get-schedule", map[string]any{"id": id})
+	testmcp.WantText(t, text, "Updated schedule "+id+" (cronSchedule, headers, isActive)", "paused")
+	_, data = h.Data(t, "get-schedule", map[string]any{"id": id})
 	if data["isActive"] != false || data["cronSchedule"] != "*/10 * * * *" {
 		t.Errorf("after update = %v", data)
 	}
-	opsLocal(t, h, "update-schedule", map[string]any{"id": id}, "Nothing to change")
-	opsLocal(t, h, "update-schedule", map[string]any{"id": id, "cronSchedule": "0 0 0 * *"}, "day-of-month field")
+	h.Refused(t, "update-schedule", map[string]any{"id": id}, "Nothing to change")
+	h.Refused(t, "update-schedule", map[string]any{"id": id, "cronSchedule": "0 0 0 * *"}, "day-of-month field")
 
-	text, _ = opsCall(t, h, "delete-schedule", map[string]any{"id": id})
-	wantAdminAuth(t, h.Last(t, "DELETE", "/api/schedules/"+id))
-	wantText(t, text, "Deleted schedule "+id)
+	text, _ = h.Data(t, "delete-schedule", map[string]any{"id": id})
+	testmcp.WantAdminAuth(t, h.Last(t, "DELETE", "/api/schedules/"+id))
+	testmcp.WantText(t, text, "Deleted schedule "+id)
 	for _, tool := range []string{"get-schedule", "delete-schedule"} {
-		wantText(t, h.Fail(t, tool, map[string]any{"id": id}), "There is no schedule with id "+id, "list-schedules")
+		testmcp.WantText(t, h.Fail(t, tool, map[string]any{"id": id}), "There is no schedule with id "+id, "list-schedules")
 	}
-	wantText(t, h.Fail(t, "update-schedule", map[string]any{"id": id, "name": "renamed"}), "There is no schedule with id")
-	opsLocal(t, h, "get-schedule", map[string]any{"id": "nightly-cleanup"}, "not a schedule id", "list-schedules")
-	opsLocal(t, h, "delete-schedule", map[string]any{"id": "1"}, "not a schedule id")
+	testmcp.WantText(t, h.Fail(t, "update-schedule", map[string]any{"id": id, "name": "renamed"}), "There is no schedule with id")
+	h.Refused(t, "get-schedule", map[string]any{"id": "nightly-cleanup"}, "not a schedule id", "list-schedules")
+	h.Refused(t, "delete-schedule", map[string]any{"id": "1"}, "not a schedule id")
 }
 
 func TestSchedulesGetScheduleLogs(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	id := schedCreate(t, h, schedArgs(h))
-	text, _ := opsCall(t, h, "get-schedule-logs", map[string]any{"id": id})
-	wantText(t, text, "No runs recorded for schedule "+id, "not run yet")
+	text, _ := h.Data(t, "get-schedule-logs", map[string]any{"id": id})
+	testmcp.WantText(t, text, "No runs recorded for schedule "+id, "not run yet")
 
 	now := time.Now()
 	for i := 0; i < 4; i++ {
@@ -173,28 +173,28 @@ func TestSchedulesGetScheduleLogs(t *testing.T) {
 	}
 	h.Backend.AddScheduleRun(id, insforgetest.ScheduleRun{At: now, StatusCode: 500, Success: false, Message: "function threw"})
 
-	text, data := opsCall(t, h, "get-schedule-logs", map[string]any{"id": id, "limit": 3})
+	text, data := h.Data(t, "get-schedule-logs", map[string]any{"id": id, "limit": 3})
 	req := h.Last(t, "GET", "/api/schedules/"+id+"/logs")
-	wantAdminAuth(t, req)
-	if q := queryOf(t, req); q.Get("limit") != "3" || q.Get("offset") != "0" {
+	testmcp.WantAdminAuth(t, req)
+	if q := testmcp.QueryOf(t, req); q.Get("limit") != "3" || q.Get("offset") != "0" {
 		t.Errorf("query = %v", q)
 	}
-	wantUntrusted(t, text)
-	wantText(t, text, "Runs 1–3 of 5 of schedule "+id+", newest first; 1 of these failed.", "offset 3", "function.logs")
+	testmcp.WantUntrusted(t, text)
+	testmcp.WantText(t, text, "Runs 1–3 of 5 of schedule "+id+", newest first; 1 of these failed.", "offset 3", "function.logs")
 	logs, _ := data["logs"].([]any)
 	if len(logs) != 3 || data["totalCount"] != float64(5) || logs[0].(map[string]any)["statusCode"] != float64(500) {
 		t.Errorf("structured = %v", data)
 	}
-	text, _ = opsCall(t, h, "get-schedule-logs", map[string]any{"id": id, "offset": 3})
-	wantText(t, text, "Runs 4–5 of 5", "0 of these failed")
+	text, _ = h.Data(t, "get-schedule-logs", map[string]any{"id": id, "offset": 3})
+	testmcp.WantText(t, text, "Runs 4–5 of 5", "0 of these failed")
 
-	opsLocal(t, h, "get-schedule-logs", map[string]any{"id": id, "limit": 101}, "between 1 and 100")
-	opsLocal(t, h, "get-schedule-logs", map[string]any{"id": "x"}, "not a schedule id")
+	h.Refused(t, "get-schedule-logs", map[string]any{"id": id, "limit": 101}, "between 1 and 100")
+	h.Refused(t, "get-schedule-logs", map[string]any{"id": "x"}, "not a schedule id")
 	h.Backend.Fail("GET", "/api/schedules/"+id+"/logs", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "pool exhausted"})
-	wantText(t, h.Fail(t, "get-schedule-logs", map[string]any{"id": id}), "answered 500", "pool exhausted")
+	testmcp.WantText(t, h.Fail(t, "get-schedule-logs", map[string]any{"id": id}), "answered 500", "pool exhausted")
 }
 
 func TestSchedulesReadOnly(t *testing.T) {
-	opsReadOnly(t, []string{"list-schedules", "get-schedule", "get-schedule-logs"},
+	testmcp.WantReadOnly(t, []string{"list-schedules", "get-schedule", "get-schedule-logs"},
 		[]string{"create-schedule", "update-schedule", "delete-schedule"})
 }

@@ -109,7 +109,7 @@ func stWriteFile(t *testing.T, name string, data []byte) string {
 
 func TestStorageToolsListedWithHints(t *testing.T) {
 	h := stNew(t)
-	wantHints(t, listTools(t, h), map[string][4]bool{
+	testmcp.WantHints(t, h.ListTools(t), map[string][4]bool{
 		"list-buckets":    {true, false, true, true},
 		"create-bucket":   {false, false, false, true},
 		"update-bucket":   {false, true, true, true},
@@ -143,34 +143,34 @@ func TestStorageBucketTools(t *testing.T) {
 	h := stNew(t)
 
 	text := h.OK(t, "list-buckets", nil)
-	wantText(t, text, "no storage buckets yet")
+	testmcp.WantText(t, text, "no storage buckets yet")
 
 	text = h.OK(t, "create-bucket", map[string]any{"bucketName": "photos"})
 	req := h.Last(t, "POST", "/api/storage/buckets")
-	wantAdminAuth(t, req)
+	testmcp.WantAdminAuth(t, req)
 	stJSON(t, req, `{"bucketName":"photos","isPublic":true}`)
-	wantText(t, text, `Created bucket "photos"`, "It is public")
+	testmcp.WantText(t, text, `Created bucket "photos"`, "It is public")
 	if strings.Contains(text, "nextActions") {
 		t.Errorf("the backend's raw HTTP hints leaked into the result:\n%s", text)
 	}
 
 	text = h.OK(t, "create-bucket", map[string]any{"bucketName": "invoices", "isPublic": false})
 	stJSON(t, h.Last(t, "POST", "/api/storage/buckets"), `{"bucketName":"invoices","isPublic":false}`)
-	wantText(t, text, "It is private", "RLS")
+	testmcp.WantText(t, text, "It is private", "RLS")
 
 	text = h.Fail(t, "create-bucket", map[string]any{"bucketName": "photos"})
-	wantText(t, text, `A bucket named "photos" already exists`)
+	testmcp.WantText(t, text, `A bucket named "photos" already exists`)
 
 	h.Backend.Reset()
 	text = h.Fail(t, "create-bucket", map[string]any{"bucketName": "my photos.v2"})
-	wantText(t, text, "not a valid bucket name", "letters, digits, _ and -")
+	testmcp.WantText(t, text, "not a valid bucket name", "letters, digits, _ and -")
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("an invalid bucket name reached the backend (%d requests)", n)
 	}
 
 	text, out := stStructured(t, h, "list-buckets", nil)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/storage/buckets"))
-	wantText(t, text, "2 buckets.", "<untrusted-data-")
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/storage/buckets"))
+	testmcp.WantText(t, text, "2 buckets.", "<untrusted-data-")
 	buckets, _ := out["buckets"].([]any)
 	if len(buckets) != 2 || buckets[0].(map[string]any)["name"] != "invoices" || buckets[0].(map[string]any)["public"] != false {
 		t.Errorf("buckets = %v", out)
@@ -178,28 +178,28 @@ func TestStorageBucketTools(t *testing.T) {
 
 	text = h.OK(t, "update-bucket", map[string]any{"bucketName": "invoices", "isPublic": true})
 	req = h.Last(t, "PATCH", "/api/storage/buckets/invoices")
-	wantAdminAuth(t, req)
+	testmcp.WantAdminAuth(t, req)
 	stJSON(t, req, `{"isPublic":true}`)
-	wantText(t, text, `Bucket "invoices" is now public`)
+	testmcp.WantText(t, text, `Bucket "invoices" is now public`)
 	text = h.Fail(t, "update-bucket", map[string]any{"bucketName": "ghost", "isPublic": false})
-	wantText(t, text, `Bucket "ghost" does not exist`, "list-buckets")
+	testmcp.WantText(t, text, `Bucket "ghost" does not exist`, "list-buckets")
 	text = h.Fail(t, "update-bucket", map[string]any{"bucketName": "invoices"})
-	wantText(t, text, `missing required argument "isPublic"`)
+	testmcp.WantText(t, text, `missing required argument "isPublic"`)
 
 	h.Backend.PutObject("photos", "a.png", []byte("png"), "image/png")
 	text = h.OK(t, "delete-bucket", map[string]any{"bucketName": "photos"})
-	wantAdminAuth(t, h.Last(t, "DELETE", "/api/storage/buckets/photos"))
-	wantText(t, text, `Deleted bucket "photos" and every object in it`)
+	testmcp.WantAdminAuth(t, h.Last(t, "DELETE", "/api/storage/buckets/photos"))
+	testmcp.WantText(t, text, `Deleted bucket "photos" and every object in it`)
 	if _, ok := h.Backend.Object("photos", "a.png"); ok {
 		t.Error("the bucket's object survived delete-bucket")
 	}
 	text = h.Fail(t, "delete-bucket", map[string]any{"bucketName": "photos"})
-	wantText(t, text, `Bucket "photos" does not exist, so nothing was deleted`)
+	testmcp.WantText(t, text, `Bucket "photos" does not exist, so nothing was deleted`)
 
 	// An error the tool does not rewrite reaches the agent with its code.
 	h.Backend.Fail("GET", "/api/storage/buckets", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
 	text = h.Fail(t, "list-buckets", nil)
-	wantText(t, text, "403 FORBIDDEN", "Admin access required")
+	testmcp.WantText(t, text, "403 FORBIDDEN", "Admin access required")
 }
 
 // ---- objects ----
@@ -214,11 +214,11 @@ func TestStorageListObjects(t *testing.T) {
 
 	text, out := stStructured(t, h, "list-objects", map[string]any{"bucket": "docs", "limit": 2})
 	req := h.Last(t, "GET", "/api/storage/buckets/docs/objects")
-	wantAdminAuth(t, req)
+	testmcp.WantAdminAuth(t, req)
 	if q, _ := url.ParseQuery(req.RawQuery); q.Get("limit") != "2" || q.Has("offset") {
 		t.Errorf("query = %q", req.RawQuery)
 	}
-	wantText(t, text, `Objects 1-2 of 3 in bucket "docs"`, "Next page: offset=2 (limit 2)")
+	testmcp.WantText(t, text, `Objects 1-2 of 3 in bucket "docs"`, "Next page: offset=2 (limit 2)")
 	objs, _ := out["objects"].([]any)
 	if len(objs) != 2 || objs[0].(map[string]any)["key"] != "a.txt" || out["pagination"].(map[string]any)["total"] != float64(3) {
 		t.Errorf("structured = %v", out)
@@ -228,27 +228,27 @@ func TestStorageListObjects(t *testing.T) {
 	}
 
 	text = h.OK(t, "list-objects", map[string]any{"bucket": "docs", "offset": 2, "limit": 2})
-	wantText(t, text, "Objects 3-3 of 3", "This is the last page.")
+	testmcp.WantText(t, text, "Objects 3-3 of 3", "This is the last page.")
 
 	text = h.OK(t, "list-objects", map[string]any{"bucket": "docs", "prefix": "b/", "search": "two"})
 	if q, _ := url.ParseQuery(h.Last(t, "GET", "/api/storage/buckets/docs/objects").RawQuery); q.Get("prefix") != "b/" || q.Get("search") != "two" {
 		t.Errorf("filters not sent: %v", q)
 	}
-	wantText(t, text, `Objects 1-1 of 1 with prefix "b/" containing "two"`)
+	testmcp.WantText(t, text, `Objects 1-1 of 1 with prefix "b/" containing "two"`)
 
 	text = h.OK(t, "list-objects", map[string]any{"bucket": "empty"})
-	wantText(t, text, `Bucket "empty" has no objects.`)
+	testmcp.WantText(t, text, `Bucket "empty" has no objects.`)
 
 	// The backend lists a missing bucket as empty: the tool checks.
 	text = h.Fail(t, "list-objects", map[string]any{"bucket": "ghost"})
-	wantText(t, text, `Bucket "ghost" does not exist`, "list-buckets")
-	if countRequests(h, "GET", "/api/storage/buckets/ghost/objects") != 1 {
+	testmcp.WantText(t, text, `Bucket "ghost" does not exist`, "list-buckets")
+	if h.Count("GET", "/api/storage/buckets/ghost/objects") != 1 {
 		t.Error("the listing itself was not requested")
 	}
 
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "list-objects", map[string]any{"bucket": "docs", "limit": 0}), "limit must be between 1 and 1000")
-	wantText(t, h.Fail(t, "list-objects", map[string]any{"bucket": "docs", "offset": -1}), "offset must be 0 or more")
+	testmcp.WantText(t, h.Fail(t, "list-objects", map[string]any{"bucket": "docs", "limit": 0}), "limit must be between 1 and 1000")
+	testmcp.WantText(t, h.Fail(t, "list-objects", map[string]any{"bucket": "docs", "offset": -1}), "offset must be 0 or more")
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("invalid paging reached the backend (%d requests)", n)
 	}
@@ -262,9 +262,9 @@ func TestStorageDeleteObjects(t *testing.T) {
 
 	text, out := stStructured(t, h, "delete-objects", map[string]any{"bucket": "docs", "keys": []string{"a.txt", "dir/b.txt", "gone.txt"}})
 	req := h.Last(t, "DELETE", "/api/storage/buckets/docs/objects")
-	wantAdminAuth(t, req)
+	testmcp.WantAdminAuth(t, req)
 	stJSON(t, req, `{"keys":["a.txt","dir/b.txt","gone.txt"]}`)
-	wantText(t, text, `Deleted 2 of 3 keys from bucket "docs"`, "1 did not exist (notFound)")
+	testmcp.WantText(t, text, `Deleted 2 of 3 keys from bucket "docs"`, "1 did not exist (notFound)")
 	results, _ := out["results"].([]any)
 	if len(results) != 3 || results[2].(map[string]any)["status"] != "notFound" || results[0].(map[string]any)["status"] != "deleted" {
 		t.Errorf("results = %v", out)
@@ -278,15 +278,15 @@ func TestStorageDeleteObjects(t *testing.T) {
 	for i := range many {
 		many[i] = fmt.Sprintf("k%d", i)
 	}
-	wantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": many}), "1 to 1000 object keys")
-	wantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": []string{"ok", ""}}), "keys[1] is empty")
-	wantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": []string{"../etc"}}), `contains ".."`)
+	testmcp.WantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": many}), "1 to 1000 object keys")
+	testmcp.WantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": []string{"ok", ""}}), "keys[1] is empty")
+	testmcp.WantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": []string{"../etc"}}), `contains ".."`)
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("invalid keys reached the backend (%d requests)", n)
 	}
 
 	h.Backend.Fail("DELETE", "/api/storage/buckets/docs/objects", &insforgetest.APIError{Status: 403, Code: "STORAGE_PERMISSION_DENIED", Message: "Forbidden"})
-	wantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": []string{"a"}}), "403 STORAGE_PERMISSION_DENIED")
+	testmcp.WantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": []string{"a"}}), "403 STORAGE_PERMISSION_DENIED")
 }
 
 // ---- upload ----
@@ -299,15 +299,15 @@ func TestStorageUploadFileDirect(t *testing.T) {
 
 	text, out := stStructured(t, h, "upload-object", map[string]any{"bucket": "docs", "filePath": path})
 	strat := h.Last(t, "POST", "/api/storage/buckets/docs/upload-strategy")
-	wantAdminAuth(t, strat)
+	testmcp.WantAdminAuth(t, strat)
 	stJSON(t, strat, fmt.Sprintf(`{"filename":"report.json","contentType":"application/json","size":%d}`, len(content)))
 	put := h.Last(t, "PUT", "/api/storage/buckets/docs/objects/report.json")
-	wantAdminAuth(t, put)
+	testmcp.WantAdminAuth(t, put)
 	fields, file, partType := stFile(t, put)
 	if len(fields) != 0 || !bytes.Equal(file, content) || partType != "application/json" {
 		t.Errorf("PUT form: fields %v, file %q, part type %q", fields, file, partType)
 	}
-	wantText(t, text, "Uploaded file "+path, `at key "report.json"`, "Save both url", "<untrusted-data-")
+	testmcp.WantText(t, text, "Uploaded file "+path, `at key "report.json"`, "Save both url", "<untrusted-data-")
 	if out["key"] != "report.json" || out["bucket"] != "docs" || out["size"] != float64(len(content)) ||
 		!strings.HasPrefix(fmt.Sprint(out["url"]), h.Backend.URL+"/api/storage/buckets/docs/objects/report.json") {
 		t.Errorf("stored object = %v", out)
@@ -321,8 +321,8 @@ func TestStorageUploadFileDirect(t *testing.T) {
 	path = stWriteFile(t, "photo.bin", bin)
 	text = h.OK(t, "upload-object", map[string]any{"bucket": "docs", "filePath": path, "key": "avatars/42/photo.png"})
 	stJSON(t, h.Last(t, "POST", "/api/storage/buckets/docs/upload-strategy"), fmt.Sprintf(`{"filename":"avatars/42/photo.png","contentType":"image/png","size":%d}`, len(bin)))
-	wantAdminAuth(t, h.Last(t, "PUT", "/api/storage/buckets/docs/objects/avatars/42/photo.png"))
-	wantText(t, text, `at key "avatars/42/photo.png"`, "stored as image/png")
+	testmcp.WantAdminAuth(t, h.Last(t, "PUT", "/api/storage/buckets/docs/objects/avatars/42/photo.png"))
+	testmcp.WantText(t, text, `at key "avatars/42/photo.png"`, "stored as image/png")
 	if o, ok := h.Backend.Object("docs", "avatars/42/photo.png"); !ok || !bytes.Equal(o.Data, bin) {
 		t.Errorf("nested object = %v (%d bytes)", ok, len(o.Data))
 	}
@@ -346,7 +346,7 @@ func TestStorageUploadContent(t *testing.T) {
 	if string(file) != "# Today\n" {
 		t.Errorf("uploaded %q", file)
 	}
-	wantText(t, text, "Uploaded 8 bytes of text", `"notes/TODAY"`)
+	testmcp.WantText(t, text, "Uploaded 8 bytes of text", `"notes/TODAY"`)
 
 	// An explicit contentType wins over the guess.
 	h.OK(t, "upload-object", map[string]any{"bucket": "docs", "key": "data.csv", "content": "a,b\n1,2\n", "contentType": "text/csv"})
@@ -376,7 +376,7 @@ func TestStorageUploadErrors(t *testing.T) {
 	} {
 		h.Backend.Reset()
 		text := h.Fail(t, "upload-object", c.args)
-		wantText(t, text, c.want)
+		testmcp.WantText(t, text, c.want)
 		if n := len(h.Backend.Requests()); n != 0 {
 			t.Errorf("%v: %d requests reached the backend", c.args, n)
 		}
@@ -388,20 +388,20 @@ func TestStorageUploadErrors(t *testing.T) {
 	// Over HTTP the server does not read its own files for remote callers.
 	remote := testmcp.New(t, testmcp.Options{Remote: true})
 	text := remote.Fail(t, "upload-object", map[string]any{"bucket": "docs", "filePath": "/etc/hostname"})
-	wantText(t, text, "reached over HTTP", "another machine", "content", "stdio", "--files-root")
+	testmcp.WantText(t, text, "reached over HTTP", "another machine", "content", "stdio", "--files-root")
 	if n := len(remote.Backend.Requests()); n != 0 {
 		t.Errorf("%d requests reached the backend", n)
 	}
 
 	text = h.Fail(t, "upload-object", map[string]any{"bucket": "ghost", "filePath": path})
-	wantText(t, text, `Bucket "ghost" does not exist`, "create-bucket")
-	if countRequests(h, "PUT", "") != 0 {
+	testmcp.WantText(t, text, `Bucket "ghost" does not exist`, "create-bucket")
+	if h.Count("PUT", "") != 0 {
 		t.Error("a PUT was sent for a missing bucket")
 	}
 
 	h.Backend.SetStorageMaxFileSize(3)
 	text = h.Fail(t, "upload-object", map[string]any{"bucket": "docs", "filePath": path})
-	wantText(t, text, "too large", "Maximum upload size is 3 bytes", "maxFileSizeMb", "Nothing was stored")
+	testmcp.WantText(t, text, "too large", "Maximum upload size is 3 bytes", "maxFileSizeMb", "Nothing was stored")
 	if _, ok := h.Backend.Object("docs", "a.txt"); ok {
 		t.Error("the too-large file was stored")
 	}
@@ -430,16 +430,16 @@ func TestStorageUploadPresigned(t *testing.T) {
 	}
 
 	confirm := h.Last(t, "POST", "/api/storage/buckets/private/objects/logs/2026/log.txt/confirm-upload")
-	wantAdminAuth(t, confirm)
+	testmcp.WantAdminAuth(t, confirm)
 	var cb map[string]any
 	json.Unmarshal(confirm.Body, &cb)
 	if cb["size"] != float64(len(content)) || cb["contentType"] != "text/plain" || cb["etag"] == nil {
 		t.Errorf("confirm body = %s", confirm.Body)
 	}
-	if countRequests(h, "PUT", "") != 0 {
+	if h.Count("PUT", "") != 0 {
 		t.Error("a direct PUT was sent in presigned mode")
 	}
-	wantText(t, text, `at key "logs/2026/log.txt"`)
+	testmcp.WantText(t, text, `at key "logs/2026/log.txt"`)
 	if out["key"] != "logs/2026/log.txt" || out["size"] != float64(len(content)) {
 		t.Errorf("stored = %v", out)
 	}
@@ -449,7 +449,7 @@ func TestStorageUploadPresigned(t *testing.T) {
 
 	// Downloads in this mode come from a signed URL, without the key.
 	text = h.OK(t, "download-object", map[string]any{"bucket": "private", "key": "logs/2026/log.txt"})
-	wantText(t, text, "line of text")
+	testmcp.WantText(t, text, "line of text")
 	if reqs := s3.Requests(); len(reqs) != 2 || reqs[1].Method != "GET" || s3.SawCredentials() {
 		t.Errorf("S3 download: %d requests, credentials %v", len(reqs), s3.SawCredentials())
 	}
@@ -457,11 +457,11 @@ func TestStorageUploadPresigned(t *testing.T) {
 	// The provider enforces the size ceiling of the signed policy.
 	h.Backend.SetStorageMaxFileSize(100)
 	text = h.Fail(t, "upload-object", map[string]any{"bucket": "private", "filePath": path, "key": "big.txt"})
-	wantText(t, text, "storage provider refused", "HTTP 400", "nothing was stored")
+	testmcp.WantText(t, text, "storage provider refused", "HTTP 400", "nothing was stored")
 	if _, ok := h.Backend.Object("private", "big.txt"); ok {
 		t.Error("a refused upload was recorded")
 	}
-	if countRequests(h, "POST", "/api/storage/buckets/private/objects/big.txt/confirm-upload") != 0 {
+	if h.Count("POST", "/api/storage/buckets/private/objects/big.txt/confirm-upload") != 0 {
 		t.Error("a refused upload was confirmed")
 	}
 }
@@ -478,9 +478,9 @@ func TestStorageDownloadToPath(t *testing.T) {
 	dest := filepath.Join(dir, "new", "nested", "a.png")
 	text := h.OK(t, "download-object", map[string]any{"bucket": "media", "key": "img/a b.png", "destinationPath": dest})
 	strat := h.Last(t, "GET", "/api/storage/buckets/media/download-strategy/objects/img/a b.png")
-	wantAdminAuth(t, strat)
-	wantAdminAuth(t, h.Last(t, "GET", "/api/storage/buckets/media/objects/img/a b.png"))
-	wantText(t, text, "Saved", dest, fmt.Sprintf("%d bytes", len(bin)), "image/png")
+	testmcp.WantAdminAuth(t, strat)
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/storage/buckets/media/objects/img/a b.png"))
+	testmcp.WantText(t, text, "Saved", dest, fmt.Sprintf("%d bytes", len(bin)), "image/png")
 	got, err := os.ReadFile(dest)
 	if err != nil || !bytes.Equal(got, bin) {
 		t.Fatalf("saved file: %v (%d bytes)", err, len(got))
@@ -499,7 +499,7 @@ func TestStorageDownloadToPath(t *testing.T) {
 	}
 
 	text = h.Fail(t, "download-object", map[string]any{"bucket": "media", "key": "img/missing.png", "destinationPath": filepath.Join(dir, "x.png")})
-	wantText(t, text, `There is no object "img/missing.png" in bucket "media"`, "list-objects")
+	testmcp.WantText(t, text, `There is no object "img/missing.png" in bucket "media"`, "list-objects")
 	if _, err := os.Stat(filepath.Join(dir, "x.png")); err == nil {
 		t.Error("a file was written for a missing object")
 	}
@@ -507,32 +507,32 @@ func TestStorageDownloadToPath(t *testing.T) {
 	remote := testmcp.New(t, testmcp.Options{Remote: true})
 	remote.Backend.PutObject("media", "t.txt", []byte("hi"), "text/plain")
 	text = remote.Fail(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": filepath.Join(dir, "t.txt")})
-	wantText(t, text, "reached over HTTP", "--files-root")
+	testmcp.WantText(t, text, "reached over HTTP", "--files-root")
 	rooted := testmcp.New(t, testmcp.Options{Remote: true, FilesRoot: dir})
 	rooted.Backend.PutObject("media", "t.txt", []byte("hi"), "text/plain")
 	text = rooted.OK(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "sub/t.txt"})
-	wantText(t, text, "reached over HTTP", "may not be the user's computer")
+	testmcp.WantText(t, text, "reached over HTTP", "may not be the user's computer")
 	if got, _ := os.ReadFile(filepath.Join(dir, "sub", "t.txt")); string(got) != "hi" {
 		t.Errorf("relative path under --files-root: %q", got)
 	}
 	outside := filepath.Join(t.TempDir(), "escape.txt")
 	text = rooted.Fail(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "../" + filepath.Base(filepath.Dir(outside)) + "/escape.txt"})
-	wantText(t, text, "outside the directory")
+	testmcp.WantText(t, text, "outside the directory")
 	os.Symlink(filepath.Dir(outside), filepath.Join(dir, "link"))
 	text = rooted.Fail(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "link/escape.txt"})
-	wantText(t, text, "outside the directory")
+	testmcp.WantText(t, text, "outside the directory")
 	if _, err := os.Stat(outside); err == nil {
 		t.Error("a file was written outside --files-root")
 	}
 
 	// A missing relative path is explained against where it was resolved.
 	text = rooted.Fail(t, "upload-object", map[string]any{"bucket": "media", "filePath": "nope.txt"})
-	wantText(t, text, `the relative path "nope.txt" was resolved against the server's --files-root`)
+	testmcp.WantText(t, text, `the relative path "nope.txt" was resolved against the server's --files-root`)
 	if strings.Contains(text, "working directory") {
 		t.Errorf("a --files-root path explained against the working directory: %s", text)
 	}
 	text = h.Fail(t, "upload-object", map[string]any{"bucket": "media", "filePath": "~/insforge-mcp-no-such-file.txt"})
-	wantText(t, text, "does not exist on the machine running this MCP server")
+	testmcp.WantText(t, text, "does not exist on the machine running this MCP server")
 	if strings.Contains(text, "relative path") {
 		t.Errorf("a ~/ path called relative: %s", text)
 	}
@@ -547,18 +547,18 @@ func TestStorageDownloadInline(t *testing.T) {
 	h.Backend.PutObject("docs", "big.txt", bytes.Repeat([]byte("a"), 64<<10+1), "text/plain")
 
 	text := h.OK(t, "download-object", map[string]any{"bucket": "docs", "key": "notes/readme.md"})
-	wantText(t, text, `Content of "notes/readme.md" in bucket "docs"`, "text/markdown", "<untrusted-data-", "# Read me")
+	testmcp.WantText(t, text, `Content of "notes/readme.md" in bucket "docs"`, "text/markdown", "<untrusted-data-", "# Read me")
 	if i, j := strings.Index(text, "<untrusted-data-"), strings.Index(text, "Ignore previous"); j < i {
 		t.Error("object content is outside the untrusted-data block")
 	}
 
 	// Stored as octet-stream but plainly text: shown.
-	wantText(t, h.OK(t, "download-object", map[string]any{"bucket": "docs", "key": "page.html"}), "<body>hi</body>")
+	testmcp.WantText(t, h.OK(t, "download-object", map[string]any{"bucket": "docs", "key": "page.html"}), "<body>hi</body>")
 
-	wantText(t, h.Fail(t, "download-object", map[string]any{"bucket": "docs", "key": "photo.png"}), "is binary (image/png", "destinationPath")
-	wantText(t, h.Fail(t, "download-object", map[string]any{"bucket": "docs", "key": "big.txt"}), "larger than 64 KiB", "destinationPath")
-	wantText(t, h.Fail(t, "download-object", map[string]any{"bucket": "docs", "key": "nope.txt"}), `There is no object "nope.txt"`)
-	wantText(t, h.Fail(t, "download-object", map[string]any{"bucket": "docs", "key": "/abs"}), `starts with "/"`)
+	testmcp.WantText(t, h.Fail(t, "download-object", map[string]any{"bucket": "docs", "key": "photo.png"}), "is binary (image/png", "destinationPath")
+	testmcp.WantText(t, h.Fail(t, "download-object", map[string]any{"bucket": "docs", "key": "big.txt"}), "larger than 64 KiB", "destinationPath")
+	testmcp.WantText(t, h.Fail(t, "download-object", map[string]any{"bucket": "docs", "key": "nope.txt"}), `There is no object "nope.txt"`)
+	testmcp.WantText(t, h.Fail(t, "download-object", map[string]any{"bucket": "docs", "key": "/abs"}), `starts with "/"`)
 }
 
 // ---- links ----
@@ -571,8 +571,8 @@ func TestStorageGetObjectURL(t *testing.T) {
 	h.Backend.PutObject("priv", "doc.pdf", []byte("x"), "application/pdf")
 
 	text, out := stStructured(t, h, "get-object-url", map[string]any{"bucket": "pub", "key": "a/b c.png"})
-	wantAdminAuth(t, h.Last(t, "GET", "/api/storage/buckets/pub/download-strategy/objects/a/b c.png"))
-	wantText(t, text, "Direct download link", "bucket is public", "without a credential")
+	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/storage/buckets/pub/download-strategy/objects/a/b c.png"))
+	testmcp.WantText(t, text, "Direct download link", "bucket is public", "without a credential")
 	if u := fmt.Sprint(out["url"]); !strings.HasPrefix(u, h.Backend.URL+"/api/storage/buckets/pub/objects/a%2Fb%20c.png?v=") || out["method"] != "direct" {
 		t.Errorf("url result = %v", out)
 	}
@@ -581,20 +581,20 @@ func TestStorageGetObjectURL(t *testing.T) {
 	if q := h.Last(t, "GET", "/api/storage/buckets/priv/download-strategy/objects/doc.pdf").RawQuery; q != "expiresIn=120" {
 		t.Errorf("query = %q", q)
 	}
-	wantText(t, text, "bucket is private", "only works with a credential")
+	testmcp.WantText(t, text, "bucket is private", "only works with a credential")
 
 	h.Backend.Reset()
-	wantText(t, h.Fail(t, "get-object-url", map[string]any{"bucket": "priv", "key": "doc.pdf", "expiresIn": 0}), "between 1 and 604800")
-	wantText(t, h.Fail(t, "get-object-url", map[string]any{"bucket": "priv", "key": "doc.pdf", "expiresIn": 700000}), "between 1 and 604800")
+	testmcp.WantText(t, h.Fail(t, "get-object-url", map[string]any{"bucket": "priv", "key": "doc.pdf", "expiresIn": 0}), "between 1 and 604800")
+	testmcp.WantText(t, h.Fail(t, "get-object-url", map[string]any{"bucket": "priv", "key": "doc.pdf", "expiresIn": 700000}), "between 1 and 604800")
 	if n := len(h.Backend.Requests()); n != 0 {
 		t.Errorf("invalid expiresIn reached the backend (%d requests)", n)
 	}
-	wantText(t, h.Fail(t, "get-object-url", map[string]any{"bucket": "priv", "key": "nope.pdf"}), `There is no object "nope.pdf"`)
+	testmcp.WantText(t, h.Fail(t, "get-object-url", map[string]any{"bucket": "priv", "key": "nope.pdf"}), `There is no object "nope.pdf"`)
 
 	// On a backend that signs links, the URL works for anyone until it expires.
 	s3 := h.Backend.UsePresignedUploads(t)
 	text, out = stStructured(t, h, "get-object-url", map[string]any{"bucket": "priv", "key": "doc.pdf", "expiresIn": 600})
-	wantText(t, text, "Signed download link", "until expiresAt")
+	testmcp.WantText(t, text, "Signed download link", "until expiresAt")
 	if !strings.HasPrefix(fmt.Sprint(out["url"]), s3.URL+"/") || out["expiresAt"] == nil || out["method"] != "presigned" {
 		t.Errorf("presigned result = %v", out)
 	}
