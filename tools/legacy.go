@@ -28,8 +28,6 @@ func Legacy(set Toolset) []Tool {
 		return secretsTools()
 	case Schedules:
 		return schedulesTools()
-	case Advisor:
-		return advisorTools()
 	case Template:
 		return templateTools()
 	case Deployments:

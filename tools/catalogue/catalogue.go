@@ -6,6 +6,7 @@ package catalogue
 
 import (
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/advisor"
 )
 
 // toolset is one toolset's declaration and its tools, in README order.
@@ -28,7 +29,7 @@ func catalogue() []toolset {
 		{info(tools.Logs, "Container logs, audit logs and their statistics.", true), legacy(tools.Logs)},
 		{info(tools.Secrets, "Project secrets and API key rotation.", true), legacy(tools.Secrets)},
 		{info(tools.Schedules, "Cron schedules that call functions or URLs, and their runs.", true), legacy(tools.Schedules)},
-		{info(tools.Advisor, "Security and performance advisor scans and their issues.", true), legacy(tools.Advisor)},
+		{info(tools.Advisor, "Security and performance advisor scans and their issues.", true), []func() tools.Tool{advisor.StartScan, advisor.LatestScan, advisor.ListIssues}},
 		{info(tools.Template, "Starter app templates wired to the project.", true), legacy(tools.Template)},
 		{info(tools.Deployments, "Frontend hosting: deploy a folder, follow builds, domains.", true), legacy(tools.Deployments)},
 	}

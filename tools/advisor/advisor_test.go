@@ -1,4 +1,4 @@
-package tools_test
+package advisor_test
 
 import (
 	"testing"
