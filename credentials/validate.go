@@ -26,8 +26,7 @@ func Validate(ctx context.Context, t *insforge.Transport, c Credentials) error {
 	if err := CheckKey(c.APIKey); err != nil {
 		return err
 	}
-	var meta map[string]any
-	err = t.Client(url, c.APIKey).Get(ctx, "/api/metadata", nil, &meta)
+	meta, _, err := insforge.Call[map[string]any](ctx, t.Client(url, c.APIKey), insforge.Request{Path: "/api/metadata"})
 	if err == nil {
 		if _, ok := meta["database"]; !ok {
 			if _, ok := meta["auth"]; !ok {

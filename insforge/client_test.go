@@ -3,6 +3,7 @@ package insforge_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +27,12 @@ func newClient(t *testing.T, h http.HandlerFunc, opts insforge.Options) (*insfor
 	return insforge.NewTransport(opts).Client(srv.URL, key), srv
 }
 
+// get sends a GET and drops the answer.
+func get(c *insforge.Client, path string) error {
+	_, _, err := insforge.Call[struct{}](context.Background(), c, insforge.Request{Path: path})
+	return err
+}
+
 func TestSendsBearerKeyAndDecodes(t *testing.T) {
 	var got http.Header
 	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
@@ -33,8 +40,8 @@ func TestSendsBearerKeyAndDecodes(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"ok":true}`)
 	}, insforge.Options{})
-	var out struct{ OK bool }
-	if err := c.Get(context.Background(), "/api/metadata", nil, &out); err != nil {
+	out, _, err := insforge.Call[struct{ OK bool }](context.Background(), c, insforge.Request{Path: "/api/metadata"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !out.OK || got.Get("Authorization") != "Bearer "+key {
@@ -69,7 +76,7 @@ func TestErrorBodies(t *testing.T) {
 				w.WriteHeader(tc.status)
 				io.WriteString(w, tc.body)
 			}, insforge.Options{MaxRetries: -1})
-			err := c.Get(context.Background(), "/api/x", nil, nil)
+			err := get(c, "/api/x")
 			var ae *insforge.Error
 			if !errors.As(err, &ae) {
 				t.Fatalf("error %v is not *insforge.Error", err)
@@ -93,7 +100,7 @@ func TestPartialContentIsSuccess(t *testing.T) {
 		w.WriteHeader(http.StatusPartialContent)
 		io.WriteString(w, `[1,2]`)
 	}, insforge.Options{})
-	resp, err := c.Do(context.Background(), insforge.Request{Path: "/api/deployments"})
+	_, resp, err := insforge.Call[struct{}](context.Background(), c, insforge.Request{Path: "/api/deployments"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +120,7 @@ func TestRetriesIdempotentHonouringRetryAfter(t *testing.T) {
 		}
 		io.WriteString(w, `{}`)
 	}, insforge.Options{})
-	if err := c.Get(context.Background(), "/api/x", nil, nil); err != nil {
+	if err := get(c, "/api/x"); err != nil {
 		t.Fatalf("retry did not recover: %v", err)
 	}
 	if n.Load() != 2 {
@@ -127,7 +134,7 @@ func TestDoesNotRetryPost(t *testing.T) {
 		n.Add(1)
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}, insforge.Options{})
-	err := c.Send(context.Background(), http.MethodPost, "/api/x", map[string]any{"a": 1}, nil)
+	_, _, err := insforge.Call[struct{}](context.Background(), c, insforge.Request{Method: http.MethodPost, Path: "/api/x", Body: map[string]any{"a": 1}})
 	if insforge.StatusOf(err) != 503 || n.Load() != 1 {
 		t.Fatalf("err=%v attempts=%d", err, n.Load())
 	}
@@ -140,7 +147,7 @@ func TestGivesUpWhenRetryAfterIsTooLong(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		w.WriteHeader(http.StatusTooManyRequests)
 	}, insforge.Options{})
-	if err := c.Get(context.Background(), "/api/x", nil, nil); insforge.StatusOf(err) != 429 || n.Load() != 1 {
+	if err := get(c, "/api/x"); insforge.StatusOf(err) != 429 || n.Load() != 1 {
 		t.Fatalf("err=%v attempts=%d", err, n.Load())
 	}
 }
@@ -150,7 +157,7 @@ func TestUnreachable(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	c := insforge.NewTransport(insforge.Options{MaxRetries: 1, RetryWait: time.Millisecond}).Client(url, key)
-	err := c.Get(context.Background(), "/api/metadata", nil, nil)
+	err := get(c, "/api/metadata")
 	if !errors.Is(err, insforge.ErrUnreachable) {
 		t.Fatalf("got %v", err)
 	}
@@ -168,7 +175,7 @@ func TestTimeoutBoundsHangingBackend(t *testing.T) {
 		}
 	}, insforge.Options{Timeout: 100 * time.Millisecond, MaxRetries: -1})
 	defer close(release)
-	err := c.Get(context.Background(), "/api/metadata", nil, nil)
+	err := get(c, "/api/metadata")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v", err)
 	}
@@ -178,7 +185,7 @@ func TestResponseCap(t *testing.T) {
 	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, strings.Repeat("x", 2048))
 	}, insforge.Options{MaxResponseBytes: 1024})
-	if err := c.Get(context.Background(), "/api/x", nil, nil); err == nil || !strings.Contains(err.Error(), "larger than 1024 bytes") {
+	if err := get(c, "/api/x"); err == nil || !strings.Contains(err.Error(), "larger than 1024 bytes") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -196,7 +203,7 @@ func TestRefusesCrossHostRedirect(t *testing.T) {
 	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target+"/steal", http.StatusFound)
 	}, insforge.Options{MaxRetries: -1})
-	err := c.Get(context.Background(), "/api/x", nil, nil)
+	err := get(c, "/api/x")
 	if err == nil || leaked.Load() {
 		t.Fatalf("err=%v leaked=%v", err, leaked.Load())
 	}
@@ -215,20 +222,20 @@ func TestAbsoluteURLGetsTheKeyOnlyOnTheProjectHost(t *testing.T) {
 	}, insforge.Options{})
 	foreign := strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "/bucket/obj?X-Signature=secret"
 	var sink strings.Builder
-	if _, err := c.Do(context.Background(), insforge.Request{URL: foreign, Sink: &sink}); err != nil {
+	if _, _, err := insforge.Call[struct{}](context.Background(), c, insforge.Request{URL: foreign, Sink: &sink}); err != nil {
 		t.Fatal(err)
 	}
 	if sawKey.Load() || sink.String() != "payload" {
 		t.Fatalf("foreign host saw key=%v, body %q", sawKey.Load(), sink.String())
 	}
-	if _, err := c.Do(context.Background(), insforge.Request{URL: own.URL + "/api/storage/x"}); err != nil {
+	if _, _, err := insforge.Call[struct{}](context.Background(), c, insforge.Request{URL: own.URL + "/api/storage/x"}); err != nil {
 		t.Fatal(err)
 	}
 	if ownAuth != "Bearer "+key {
 		t.Fatalf("project host did not get the key: %q", ownAuth)
 	}
 	other.Close()
-	_, err := c.Do(context.Background(), insforge.Request{URL: foreign})
+	_, _, err := insforge.Call[struct{}](context.Background(), c, insforge.Request{URL: foreign})
 	if err == nil || strings.Contains(err.Error(), "secret") {
 		t.Fatalf("error leaks the signed query: %v", err)
 	}
@@ -262,7 +269,7 @@ func TestStreamedBodyIsNotBuffered(t *testing.T) {
 		pw.Write([]byte(strings.Repeat("x", 1<<20)))
 		pw.Close()
 	}()
-	_, err := c.Do(context.Background(), insforge.Request{Method: "PUT", Path: "/upload", Body: pr, ContentType: "application/octet-stream"})
+	_, _, err := insforge.Call[struct{}](context.Background(), c, insforge.Request{Method: "PUT", Path: "/upload", Body: pr, ContentType: "application/octet-stream"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,8 +293,83 @@ func TestRetriesProxyErrorsButNotTheBackendsOwn503(t *testing.T) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, tc.body)
 		}, insforge.Options{})
-		if err := c.Get(context.Background(), "/api/ai/models", nil, nil); insforge.StatusOf(err) != 503 || n.Load() != tc.attempts {
+		if err := get(c, "/api/ai/models"); insforge.StatusOf(err) != 503 || n.Load() != tc.attempts {
 			t.Errorf("%s: err=%v attempts=%d, want %d", tc.ctype, err, n.Load(), tc.attempts)
 		}
+	}
+}
+
+// Call decodes once into the type asked for: raw bytes as sent, JSON with
+// exact numbers, and the zero value for an empty body.
+func TestCallDecodesByType(t *testing.T) {
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/empty" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		io.WriteString(w, `{"id":9007199254740993}`)
+	}, insforge.Options{})
+	ctx := context.Background()
+	raw, _, err := insforge.Call[[]byte](ctx, c, insforge.Request{Path: "/x"})
+	if err != nil || string(raw) != `{"id":9007199254740993}` {
+		t.Fatalf("raw = %q, %v", raw, err)
+	}
+	v, _, err := insforge.Call[map[string]any](ctx, c, insforge.Request{Path: "/x"})
+	if err != nil || fmt.Sprint(v["id"]) != "9007199254740993" {
+		t.Fatalf("decoded = %v, %v (a bigint must stay exact)", v, err)
+	}
+	empty, resp, err := insforge.Call[map[string]any](ctx, c, insforge.Request{Path: "/empty"})
+	if err != nil || empty != nil || resp.Status != http.StatusNoContent {
+		t.Fatalf("empty body: %v %v %v", empty, resp, err)
+	}
+}
+
+// RetryIf retries an answer the caller knows to be passing, even for a
+// POST, and a re-openable body is sent whole on every attempt.
+func TestRetryIfReopensTheBody(t *testing.T) {
+	var bodies []string
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, string(b))
+		if len(bodies) < 3 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"code":"PGRST205","message":"Could not find the table"}`)
+		}
+	}, insforge.Options{})
+	opens := 0
+	_, _, err := insforge.Call[struct{}](context.Background(), c, insforge.Request{
+		Method: http.MethodPost, Path: "/api/database/records/t",
+		Open: func() (io.ReadCloser, error) {
+			opens++
+			return io.NopCloser(strings.NewReader("payload")), nil
+		},
+		RetryIf: func(e *insforge.Error) bool { return e.Code == "PGRST205" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opens != 3 || len(bodies) != 3 || bodies[0] != "payload" || bodies[2] != "payload" {
+		t.Fatalf("opens=%d bodies=%q", opens, bodies)
+	}
+	// Without RetryIf the same POST is tried once.
+	bodies = nil
+	_, _, err = insforge.Call[struct{}](context.Background(), c, insforge.Request{Method: http.MethodPost, Path: "/x", Body: "p"})
+	if insforge.StatusOf(err) != http.StatusNotFound || len(bodies) != 1 {
+		t.Fatalf("err=%v attempts=%d", err, len(bodies))
+	}
+}
+
+// AnyStatus hands a non-2xx answer back as an answer (a function's own
+// response), with its body.
+func TestAnyStatusReturnsTheBody(t *testing.T) {
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, "short and stout")
+	}, insforge.Options{})
+	body, resp, err := insforge.Call[[]byte](context.Background(), c, insforge.Request{Path: "/functions/pot", AnyStatus: true, NoRetry: true})
+	if err != nil || resp.Status != http.StatusTeapot || string(body) != "short and stout" {
+		t.Fatalf("body=%q resp=%v err=%v", body, resp, err)
 	}
 }

@@ -114,20 +114,20 @@ func TableFromURI(uri string) (string, error) {
 
 // Metadata reads the live project metadata (JSON text).
 func Metadata(ctx context.Context, c *insforge.Client) (string, error) {
-	resp, err := c.Do(ctx, insforge.Request{Path: "/api/metadata"})
+	body, _, err := insforge.Call[[]byte](ctx, c, insforge.Request{Path: "/api/metadata"})
 	if err != nil {
 		return "", fmt.Errorf("read project metadata: %w", err)
 	}
-	return string(resp.Body), nil
+	return string(body), nil
 }
 
 // Table reads one table's schema (JSON text).
 func Table(ctx context.Context, c *insforge.Client, table string) (string, error) {
-	resp, err := c.Do(ctx, insforge.Request{Path: "/api/database/tables/" + url.PathEscape(table) + "/schema"})
+	body, _, err := insforge.Call[[]byte](ctx, c, insforge.Request{Path: "/api/database/tables/" + url.PathEscape(table) + "/schema"})
 	if err != nil {
 		return "", fmt.Errorf("read schema of table %s: %w", table, err)
 	}
-	return string(resp.Body), nil
+	return string(body), nil
 }
 
 // Instructions is the initialize "instructions" text: the workflow in brief.
