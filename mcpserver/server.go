@@ -8,11 +8,7 @@ package mcpserver
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -136,69 +132,6 @@ func mcpTool(t tools.Tool) mcp.Tool {
 	}
 }
 
-// handler adapts a tool to mcp-go: resolve credentials, enforce the gate,
-// run, render, redact.
-func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
-		creds, credErr := s.credentials(ctx)
-		defer func() {
-			if p := recover(); p != nil {
-				s.log.Error("tool panicked", "tool", t.Name, "panic", redact(fmt.Sprint(p), creds.APIKey), "stack", redact(string(debug.Stack()), creds.APIKey))
-				res, err = mcp.NewToolResultError("Internal error in "+t.Name+"; the server logged it. Retry with different arguments or report the problem."), nil
-			}
-		}()
-		if credErr != nil {
-			return mcp.NewToolResultError(credErr.Error()), nil
-		}
-		release, ok := s.acquire(ctx)
-		if !ok {
-			return mcp.NewToolResultError(fmt.Sprintf("This session already has %d tool calls running; wait for them to finish, then retry.", s.cfg.MaxCallsPerSession)), nil
-		}
-		defer release()
-		env := &tools.Env{
-			Transport: s.cfg.Transport,
-			Config:    s.cfg.ToolConfig,
-			Session:   &gate{s: s, ctx: ctx},
-			Progress:  s.progress(ctx, req),
-		}
-		if creds.Complete() {
-			env.Client = s.cfg.Transport.Client(creds.ProjectURL, creds.APIKey)
-		} else if t.Access == tools.Connected {
-			return mcp.NewToolResultError(lockedMessage(t.Name, isHTTP(ctx))), nil
-		}
-
-		args, err := rawArguments(req)
-		if err != nil {
-			return mcp.NewToolResultError("The arguments of " + t.Name + " must be a JSON object."), nil
-		}
-		if s.needsConfirmation(t) {
-			var answer *mcp.CallToolResult
-			if answer, args = s.confirm(ctx, t, req, args); answer != nil {
-				return answer, nil
-			}
-		}
-		result, callErr := t.Call(ctx, env, args)
-		if callErr != nil {
-			var ue *tools.UserError
-			if !errors.As(callErr, &ue) {
-				s.log.Warn("tool failed", "tool", t.Name, "error", redact(callErr.Error(), creds.APIKey))
-			}
-			return mcp.NewToolResultError(redact(tools.Explain(callErr), creds.APIKey)), nil
-		}
-		if result == nil {
-			return mcp.NewToolResultError("Internal error: " + t.Name + " returned nothing."), nil
-		}
-		r := result.Render(s.cfg.ToolConfig.MaxResultBytes)
-		text := redact(r.Text, creds.APIKey)
-		// Structured content is a second copy of the data: drop it when the
-		// text needed redacting.
-		if r.Structured != nil && text == r.Text {
-			return mcp.NewToolResultStructured(r.Structured, text), nil
-		}
-		return mcp.NewToolResultText(text), nil
-	}
-}
-
 // progress returns a reporter that sends notifications/progress for this
 // request when the client sent a progress token, and does nothing otherwise.
 func (s *Server) progress(ctx context.Context, req mcp.CallToolRequest) func(float64, float64, string) {
@@ -244,17 +177,6 @@ func (s *Server) sessionCount() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.live)
-}
-
-func rawArguments(req mcp.CallToolRequest) (json.RawMessage, error) {
-	switch a := req.Params.Arguments.(type) {
-	case nil:
-		return json.RawMessage("{}"), nil
-	case json.RawMessage:
-		return a, nil
-	default:
-		return json.Marshal(a)
-	}
 }
 
 func lockedMessage(tool string, overHTTP bool) string {

@@ -252,7 +252,6 @@ func decodeArgs[In any](args json.RawMessage, t Tool) (In, error) {
 	var unknown []string
 	for k := range raw {
 		if slices.Contains(ignoredArgs, k) && !slices.Contains(t.params, k) {
-			delete(raw, k)
 			continue
 		}
 		if !slices.Contains(t.params, k) {
@@ -288,8 +287,9 @@ func decodeArgs[In any](args json.RawMessage, t Tool) (In, error) {
 			return in, Errorf("%s must not be empty", name)
 		}
 	}
-	clean, _ := json.Marshal(raw)
-	if err := json.Unmarshal(clean, &in); err != nil {
+	// Ignored arguments need no removing: the input type has no field for
+	// them, and decoding skips names it does not know.
+	if err := json.Unmarshal(args, &in); err != nil {
 		return in, Errorf("invalid arguments for %s: %s", t.Name, describeJSONError(err))
 	}
 	return in, nil

@@ -1,0 +1,216 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+// A tool call runs through a chain of small steps, outermost first:
+//
+//	recoverPanics → redactKey → resolveCredentials → requireProject → limitCalls →
+//	readArguments → confirmDestructive → decodeArguments → execute
+//
+// Each step either answers the call itself (an error result that says what
+// to do) or passes it on. Steps work on a toolCall, which they fill in as
+// it goes; only execute runs the tool.
+
+// toolCall is one tool call on its way through the chain.
+type toolCall struct {
+	tool  tools.Tool
+	req   mcp.CallToolRequest
+	creds credentials.Credentials // set by resolveCredentials
+	args  json.RawMessage         // set by readArguments
+	in    tools.Args              // set by decodeArguments
+}
+
+// callHandler answers a tool call.
+type callHandler func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error)
+
+// step wraps a handler with one concern.
+type step func(next callHandler) callHandler
+
+// chain applies steps around h, the first step outermost.
+func chain(h callHandler, steps ...step) callHandler {
+	for i := len(steps) - 1; i >= 0; i-- {
+		h = steps[i](h)
+	}
+	return h
+}
+
+// handler adapts a declared tool to mcp-go through the chain.
+func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
+	h := chain(s.execute,
+		s.recoverPanics,
+		s.redactKey,
+		s.resolveCredentials,
+		s.requireProject,
+		s.limitCalls,
+		readArguments,
+		s.confirmDestructive,
+		decodeArguments,
+	)
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return h(ctx, &toolCall{tool: t, req: req})
+	}
+}
+
+// recoverPanics turns a panic anywhere below into an error result and a
+// log line without the key.
+func (s *Server) recoverPanics(next callHandler) callHandler {
+	return func(ctx context.Context, c *toolCall) (res *mcp.CallToolResult, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				key := c.creds.APIKey
+				s.log.Error("tool panicked", "tool", c.tool.Name, "panic", redact(fmt.Sprint(p), key), "stack", redact(string(debug.Stack()), key))
+				res, err = mcp.NewToolResultError("Internal error in "+c.tool.Name+"; the server logged it. Retry with different arguments or report the problem."), nil
+			}
+		}()
+		return next(ctx, c)
+	}
+}
+
+// redactKey removes the call's API key from every text of the result, as
+// a last line of defence. Structured content is a second copy of the data:
+// it is dropped when the text needed redacting.
+func (s *Server) redactKey(next callHandler) callHandler {
+	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+		res, err := next(ctx, c)
+		if res == nil || len(c.creds.APIKey) < 8 {
+			return res, err
+		}
+		changed := false
+		for i, content := range res.Content {
+			if tc, ok := content.(mcp.TextContent); ok {
+				if clean := redact(tc.Text, c.creds.APIKey); clean != tc.Text {
+					tc.Text, changed = clean, true
+					res.Content[i] = tc
+				}
+			}
+		}
+		if changed {
+			res.StructuredContent = nil
+		}
+		return res, err
+	}
+}
+
+// resolveCredentials finds the project this call acts on (request headers,
+// the session's connect-project, the server's configuration).
+func (s *Server) resolveCredentials(next callHandler) callHandler {
+	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+		creds, err := s.credentials(ctx)
+		if err != nil {
+			return mcp.NewToolResultError(err.Error()), nil
+		}
+		c.creds = creds
+		return next(ctx, c)
+	}
+}
+
+// requireProject refuses a tool that needs a project when the call has none.
+func (s *Server) requireProject(next callHandler) callHandler {
+	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+		if c.tool.Access == tools.Connected && !c.creds.Complete() {
+			return mcp.NewToolResultError(lockedMessage(c.tool.Name, isHTTP(ctx))), nil
+		}
+		return next(ctx, c)
+	}
+}
+
+// limitCalls holds one of the session's call slots for the call.
+func (s *Server) limitCalls(next callHandler) callHandler {
+	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+		release, ok := s.acquire(ctx)
+		if !ok {
+			return mcp.NewToolResultError(fmt.Sprintf("This session already has %d tool calls running; wait for them to finish, then retry.", s.cfg.MaxCallsPerSession)), nil
+		}
+		defer release()
+		return next(ctx, c)
+	}
+}
+
+// readArguments takes the arguments as JSON, once.
+func readArguments(next callHandler) callHandler {
+	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+		switch a := c.req.Params.Arguments.(type) {
+		case nil:
+			c.args = json.RawMessage("{}")
+		case json.RawMessage:
+			c.args = a
+		default:
+			data, err := json.Marshal(a)
+			if err != nil {
+				return mcp.NewToolResultError("The arguments of " + c.tool.Name + " must be a JSON object."), nil
+			}
+			c.args = data
+		}
+		return next(ctx, c)
+	}
+}
+
+// confirmDestructive asks the user before a destructive call when the
+// server was started with --confirm-destructive.
+func (s *Server) confirmDestructive(next callHandler) callHandler {
+	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+		if !s.needsConfirmation(c.tool) {
+			return next(ctx, c)
+		}
+		answer, args := s.confirm(ctx, c.tool, c.req, c.args)
+		if answer != nil {
+			return answer, nil
+		}
+		c.args = args
+		return next(ctx, c)
+	}
+}
+
+// decodeArguments checks the arguments against the tool's input type and
+// decodes them, before anything is sent anywhere.
+func decodeArguments(next callHandler) callHandler {
+	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+		in, err := c.tool.Decode(c.args)
+		if err != nil {
+			return mcp.NewToolResultError(tools.Explain(err)), nil
+		}
+		c.in = in
+		return next(ctx, c)
+	}
+}
+
+// execute runs the tool and renders its result.
+func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+	env := &tools.Env{
+		Transport: s.cfg.Transport,
+		Config:    s.cfg.ToolConfig,
+		Session:   &gate{s: s, ctx: ctx},
+		Progress:  s.progress(ctx, c.req),
+	}
+	if c.creds.Complete() {
+		env.Client = s.cfg.Transport.Client(c.creds.ProjectURL, c.creds.APIKey)
+	}
+	result, err := c.tool.Run(ctx, env, c.in)
+	if err != nil {
+		var ue *tools.UserError
+		if !errors.As(err, &ue) {
+			s.log.Warn("tool failed", "tool", c.tool.Name, "error", redact(err.Error(), c.creds.APIKey))
+		}
+		return mcp.NewToolResultError(tools.Explain(err)), nil
+	}
+	if result == nil {
+		return mcp.NewToolResultError("Internal error: " + c.tool.Name + " returned nothing."), nil
+	}
+	r := result.Render(s.cfg.ToolConfig.MaxResultBytes)
+	if r.Structured != nil {
+		return mcp.NewToolResultStructured(r.Structured, r.Text), nil
+	}
+	return mcp.NewToolResultText(r.Text), nil
+}
