@@ -4,12 +4,8 @@ package tools
 // package of its own under tools/. It goes once every toolset has.
 func Legacy(set Toolset) []Tool {
 	switch set {
-	case Project:
-		return projectTools()
 	case Metadata:
 		return metadataTools()
-	case Docs:
-		return docsTools()
 	case Database:
 		return databaseTools()
 	case Auth:
@@ -18,18 +14,12 @@ func Legacy(set Toolset) []Tool {
 		return storageTools()
 	case Functions:
 		return functionsTools()
-	case Realtime:
-		return realtimeTools()
-	case AI:
-		return aiTools()
 	case Logs:
 		return logsTools()
 	case Secrets:
 		return secretsTools()
 	case Schedules:
 		return schedulesTools()
-	case Template:
-		return templateTools()
 	case Deployments:
 		return deploymentsTools()
 	}

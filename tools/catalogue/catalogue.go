@@ -7,6 +7,11 @@ package catalogue
 import (
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/advisor"
+	"github.com/insforge-mcp/insforge-mcp/tools/ai"
+	"github.com/insforge-mcp/insforge-mcp/tools/docs"
+	"github.com/insforge-mcp/insforge-mcp/tools/project"
+	"github.com/insforge-mcp/insforge-mcp/tools/realtime"
+	"github.com/insforge-mcp/insforge-mcp/tools/template"
 )
 
 // toolset is one toolset's declaration and its tools, in README order.
@@ -17,20 +22,20 @@ type toolset struct {
 
 func catalogue() []toolset {
 	return []toolset{
-		{info(tools.Project, "Connect a session to an InsForge project (the credential gate).", true), legacy(tools.Project)},
+		{info(tools.Project, "Connect a session to an InsForge project (the credential gate).", true), []func() tools.Tool{project.Connect, project.Disconnect}},
 		{info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true), legacy(tools.Metadata)},
-		{info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true), legacy(tools.Docs)},
+		{info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true), []func() tools.Tool{docs.Fetch, docs.FetchSDK}},
 		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), legacy(tools.Database)},
 		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), legacy(tools.Auth)},
 		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), legacy(tools.Storage)},
 		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), legacy(tools.Functions)},
-		{info(tools.Realtime, "Realtime channels, messages and their settings.", true), legacy(tools.Realtime)},
-		{info(tools.AI, "The AI gateway: models and their configuration.", true), legacy(tools.AI)},
+		{info(tools.Realtime, "Realtime channels, messages and their settings.", true), []func() tools.Tool{realtime.ListChannels, realtime.Channel, realtime.CreateChannel, realtime.UpdateChannel, realtime.DeleteChannel, realtime.PublishEvent, realtime.ListMessages, realtime.DeleteMessages, realtime.MessageStats, realtime.Permissions, realtime.Config, realtime.UpdateConfig}},
+		{info(tools.AI, "The AI gateway: models and their configuration.", true), []func() tools.Tool{ai.ListModels, ai.Overview, ai.Config}},
 		{info(tools.Logs, "Container logs, audit logs and their statistics.", true), legacy(tools.Logs)},
 		{info(tools.Secrets, "Project secrets and API key rotation.", true), legacy(tools.Secrets)},
 		{info(tools.Schedules, "Cron schedules that call functions or URLs, and their runs.", true), legacy(tools.Schedules)},
 		{info(tools.Advisor, "Security and performance advisor scans and their issues.", true), []func() tools.Tool{advisor.StartScan, advisor.LatestScan, advisor.ListIssues}},
-		{info(tools.Template, "Starter app templates wired to the project.", true), legacy(tools.Template)},
+		{info(tools.Template, "Starter app templates wired to the project.", true), []func() tools.Tool{template.Download}},
 		{info(tools.Deployments, "Frontend hosting: deploy a folder, follow builds, domains.", true), legacy(tools.Deployments)},
 	}
 }

@@ -1,4 +1,8 @@
-package tools
+// Package project declares the credential gate: connect-project, which
+// checks a project URL and admin API key against the backend and unlocks
+// the InsForge tools for the session, and disconnect-project, which locks
+// them again.
+package project
 
 import (
 	"context"
@@ -7,89 +11,93 @@ import (
 	"strings"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
-// ConnectProjectInput are the arguments of connect-project.
-type ConnectProjectInput struct {
+// ConnectInput are the arguments of connect-project.
+type ConnectInput struct {
 	ProjectURL string `json:"projectUrl,omitempty" jsonschema_description:"The project URL from the InsForge dashboard, like https://{project-id}.{region}.insforge.app (or http://localhost:7130 for a local backend). Omit both projectUrl and apiKey to let the user enter them on a local page instead (when the client supports it), so the key never passes through the conversation."`
 	APIKey     string `json:"apiKey,omitempty" jsonschema_description:"The project's admin API key, starting with ik_ (dashboard, project settings). Ask the user for it; never guess it."`
 	Remember   bool   `json:"remember,omitempty" jsonschema_description:"Also save the URL and key to the user's credentials file (mode 0600) so later sessions connect by themselves. Only when the user asks for it."`
 }
 
-// DisconnectProjectInput are the arguments of disconnect-project.
-type DisconnectProjectInput struct {
+// DisconnectInput are the arguments of disconnect-project.
+type DisconnectInput struct {
 	Forget bool `json:"forget,omitempty" jsonschema_description:"Also delete the saved credentials file."`
 }
 
-func projectTools() []Tool {
-	connect := Define(Spec{
-		Name:    "connect-project",
-		Title:   "Connect to an InsForge project",
-		Toolset: Project,
-		Access:  Open,
-		Hints:   Hints{ReadOnly: No, Destructive: No, Idempotent: Yes, OpenWorld: Yes},
+// Connect is connect-project.
+func Connect() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:   "connect-project",
+		Title:  "Connect to an InsForge project",
+		Access: tools.Open,
+		Hints:  tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
 		Description: "Connect this session to an InsForge project; every other InsForge tool unlocks once it succeeds. " +
 			"Before calling it, ask the user for two things: the Project URL (https://{project-id}.{region}.insforge.app, or a self-hosted URL such as http://localhost:7130) " +
 			"and the admin API key (starts with ik_). Both are in the InsForge dashboard under the project's settings (the Connect / API keys panel). " +
 			"Do not invent them and do not repeat the key back in chat. The pair is checked against the backend; a wrong URL or key is reported and nothing unlocks.",
-	}, connectProject)
-
-	disconnect := Define(Spec{
-		Name:        "disconnect-project",
-		Title:       "Disconnect from the InsForge project",
-		Toolset:     Project,
-		Access:      Open,
-		Hints:       Hints{ReadOnly: No, Destructive: No, Idempotent: Yes, OpenWorld: No},
-		Description: "Forget the project URL and API key this session connected with (the InsForge tools lock again). With forget=true also delete the credentials file saved by connect-project with remember=true.",
-	}, func(ctx context.Context, env *Env, in DisconnectProjectInput) (*Result, error) {
-		out, err := env.Session.Disconnect(ctx, in.Forget)
-		if err != nil {
-			return nil, err
-		}
-		var parts []string
-		if out.WasConnected {
-			parts = append(parts, "Disconnected: this session no longer holds project credentials.")
-		} else {
-			parts = append(parts, "This session had not connected a project itself.")
-		}
-		if out.Deleted != "" {
-			parts = append(parts, "Deleted the saved credentials file "+out.Deleted+".")
-		}
-		if out.StillConfigured {
-			parts = append(parts, "The server was started with a configured project, so the InsForge tools still use that one.")
-		}
-		return Say("%s", strings.Join(parts, " ")), nil
-	})
-	return []Tool{connect, disconnect}
+	}, connect)
 }
 
-func connectProject(ctx context.Context, env *Env, in ConnectProjectInput) (*Result, error) {
-	var out ConnectOutcome
+// Disconnect is disconnect-project.
+func Disconnect() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:        "disconnect-project",
+		Title:       "Disconnect from the InsForge project",
+		Access:      tools.Open,
+		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.No},
+		Description: "Forget the project URL and API key this session connected with (the InsForge tools lock again). With forget=true also delete the credentials file saved by connect-project with remember=true.",
+	}, disconnect)
+}
+
+func disconnect(ctx context.Context, env *tools.Env, in DisconnectInput) (*tools.Result, error) {
+	out, err := env.Session.Disconnect(ctx, in.Forget)
+	if err != nil {
+		return nil, err
+	}
+	var parts []string
+	if out.WasConnected {
+		parts = append(parts, "Disconnected: this session no longer holds project credentials.")
+	} else {
+		parts = append(parts, "This session had not connected a project itself.")
+	}
+	if out.Deleted != "" {
+		parts = append(parts, "Deleted the saved credentials file "+out.Deleted+".")
+	}
+	if out.StillConfigured {
+		parts = append(parts, "The server was started with a configured project, so the InsForge tools still use that one.")
+	}
+	return tools.Say("%s", strings.Join(parts, " ")), nil
+}
+
+func connect(ctx context.Context, env *tools.Env, in ConnectInput) (*tools.Result, error) {
+	var out tools.ConnectOutcome
 	switch {
 	case in.ProjectURL == "" && in.APIKey == "":
 		var err error
 		out, err = env.Session.ConnectInteractive(ctx)
-		if errors.Is(err, ErrNoInteractiveConnect) {
-			return nil, Errorf("connect-project needs projectUrl and apiKey: ask the user for the Project URL (https://{project-id}.{region}.insforge.app) and the admin API key (ik_…) from the InsForge dashboard's project settings, then call it again with both.")
+		if errors.Is(err, tools.ErrNoInteractiveConnect) {
+			return nil, tools.Errorf("connect-project needs projectUrl and apiKey: ask the user for the Project URL (https://{project-id}.{region}.insforge.app) and the admin API key (ik_…) from the InsForge dashboard's project settings, then call it again with both.")
 		}
 		if err != nil {
-			return nil, Errorf("Not connected: %v. Call connect-project again, or with projectUrl and apiKey.", err)
+			return nil, tools.Errorf("Not connected: %v. Call connect-project again, or with projectUrl and apiKey.", err)
 		}
 	case in.ProjectURL == "":
-		return nil, Errorf("missing projectUrl: ask the user for the Project URL shown in the InsForge dashboard")
+		return nil, tools.Errorf("missing projectUrl: ask the user for the Project URL shown in the InsForge dashboard")
 	case in.APIKey == "":
-		return nil, Errorf("missing apiKey: ask the user for the admin API key (ik_…) from the dashboard's project settings")
+		return nil, tools.Errorf("missing apiKey: ask the user for the admin API key (ik_…) from the dashboard's project settings")
 	default:
 		url, err := credentials.NormalizeURL(in.ProjectURL)
 		if err != nil {
-			return nil, Errorf("%v. Ask the user for the Project URL shown in the InsForge dashboard.", err)
+			return nil, tools.Errorf("%v. Ask the user for the Project URL shown in the InsForge dashboard.", err)
 		}
 		if err := credentials.CheckKey(in.APIKey); err != nil {
-			return nil, Errorf("%v. Ask the user for the admin API key from the dashboard's project settings.", err)
+			return nil, tools.Errorf("%v. Ask the user for the admin API key from the dashboard's project settings.", err)
 		}
 		out, err = env.Session.Connect(ctx, credentials.Credentials{ProjectURL: url, APIKey: in.APIKey}, in.Remember)
 		if err != nil {
-			return nil, Errorf("Not connected: %v. Nothing was unlocked; ask the user to check the value and call connect-project again.", err)
+			return nil, tools.Errorf("Not connected: %v. Nothing was unlocked; ask the user to check the value and call connect-project again.", err)
 		}
 	}
 	msg := "Connected to " + out.ProjectURL + "."
@@ -105,5 +113,5 @@ func connectProject(ctx context.Context, env *Env, in ConnectProjectInput) (*Res
 	if out.NotSaved != "" {
 		msg += " Not saved: " + out.NotSaved + "."
 	}
-	return Say("%s", msg), nil
+	return tools.Say("%s", msg), nil
 }

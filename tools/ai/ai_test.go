@@ -1,4 +1,4 @@
-package tools_test
+package ai_test
 
 import (
 	"encoding/json"

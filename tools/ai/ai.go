@@ -1,4 +1,9 @@
-package tools
+// Package ai declares the AI toolset's tools: the Model Gateway (OpenRouter)
+// catalogue (/api/ai/models), the usage overview (/api/ai/overview) and the
+// self-hosted key status (/api/ai/config). The AI calls themselves are made
+// by application code through @insforge/sdk. The tools never call
+// /api/ai/{provider}/api-key, which answers the full key.
+package ai
 
 import (
 	"context"
@@ -9,20 +14,16 @@ import (
 	"strings"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
-
-// AI toolset: the Model Gateway (OpenRouter) catalogue, usage overview and
-// the self-hosted key status (reference §6). The AI calls themselves are
-// made by application code through @insforge/sdk. The tools never call
-// /api/ai/{provider}/api-key, which answers the full key.
 
 const (
-	aiDefaultModelLimit = 50
-	aiMaxModelLimit     = 500
+	defaultModelLimit = 50
+	maxModelLimit     = 500
 )
 
-// ListAIModelsInput are the arguments of list-ai-models.
-type ListAIModelsInput struct {
+// ModelsInput are the arguments of list-ai-models.
+type ModelsInput struct {
 	InputModality  string `json:"inputModality,omitempty" jsonschema_description:"Keep models that accept this kind of input, for example text, image, audio or file."`
 	OutputModality string `json:"outputModality,omitempty" jsonschema_description:"Keep models that produce this kind of output, for example text, image, audio or embeddings."`
 	Provider       string `json:"provider,omitempty" jsonschema_description:"Keep models of this maker: the part of the id before '/', for example openai, anthropic, google, meta-llama."`
@@ -30,8 +31,8 @@ type ListAIModelsInput struct {
 	Limit          *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"Maximum number of models to return (default 50, at most 500); the result says how many matched in all."`
 }
 
-// aiModel is the part of a catalogue entry the tool returns.
-type aiModel struct {
+// model is the part of a catalogue entry the tool returns.
+type model struct {
 	ID               string       `json:"id"`
 	Provider         string       `json:"provider,omitempty"`
 	InputModality    []string     `json:"inputModality"`
@@ -42,73 +43,77 @@ type aiModel struct {
 	OutputPriceLabel string       `json:"outputPriceLabel,omitempty"`
 }
 
-// aiCredential is one masked credential of GET /api/ai/config.
-type aiCredential struct {
+// credential is one masked credential of GET /api/ai/config.
+type credential struct {
 	Configured bool    `json:"configured"`
 	MaskedKey  *string `json:"maskedKey"`
 }
 
-func aiTools() []Tool {
-	return []Tool{
-		Define(Spec{
-			Name:    "list-ai-models",
-			Title:   "List AI models",
-			Toolset: AI,
-			Hints:   Read,
-			Description: "Search the OpenRouter model catalogue that the InsForge AI gateway serves: id, input and output modalities, and prices per million tokens. " +
-				"Filter by inputModality, outputModality, provider (the id's maker) or search text; use the id exactly as listed in app code. No model needs enabling.",
-		}, listAIModels),
-		Define(Spec{
-			Name:    "get-ai-overview",
-			Title:   "Get AI usage and spend",
-			Toolset: AI,
-			Hints:   Read,
-			Description: "Read the AI gateway's usage: the key's credit limit and what remains, spend today, this week and this month, charts of spend, requests and tokens, and per-model usage. " +
-				"Use it for cost questions or when AI calls start failing because the limit may be used up.",
-		}, getAIOverview),
-		Define(Spec{
-			Name:    "get-ai-config",
-			Title:   "Get the AI gateway key status",
-			Toolset: AI,
-			Hints:   Read,
-			Description: "Check on a self-hosted backend whether an OpenRouter API key and management key are configured; keys are shown masked only. " +
-				"On InsForge Cloud the key is managed by InsForge and there is nothing to configure.",
-		}, getAIConfig),
-	}
+// ListModels is list-ai-models.
+func ListModels() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "list-ai-models",
+		Title: "List AI models",
+		Hints: tools.Read,
+		Description: "Search the OpenRouter model catalogue that the InsForge AI gateway serves: id, input and output modalities, and prices per million tokens. " +
+			"Filter by inputModality, outputModality, provider (the id's maker) or search text; use the id exactly as listed in app code. No model needs enabling.",
+	}, listModels)
 }
 
-func listAIModels(ctx context.Context, env *Env, in ListAIModelsInput) (*Result, error) {
-	limit := aiDefaultModelLimit
+// Overview is get-ai-overview.
+func Overview() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "get-ai-overview",
+		Title: "Get AI usage and spend",
+		Hints: tools.Read,
+		Description: "Read the AI gateway's usage: the key's credit limit and what remains, spend today, this week and this month, charts of spend, requests and tokens, and per-model usage. " +
+			"Use it for cost questions or when AI calls start failing because the limit may be used up.",
+	}, overview)
+}
+
+// Config is get-ai-config.
+func Config() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "get-ai-config",
+		Title: "Get the AI gateway key status",
+		Hints: tools.Read,
+		Description: "Check on a self-hosted backend whether an OpenRouter API key and management key are configured; keys are shown masked only. " +
+			"On InsForge Cloud the key is managed by InsForge and there is nothing to configure.",
+	}, config)
+}
+
+func listModels(ctx context.Context, env *tools.Env, in ModelsInput) (*tools.Result, error) {
+	limit := defaultModelLimit
 	if in.Limit != nil {
-		if *in.Limit < 1 || *in.Limit > aiMaxModelLimit {
-			return nil, Errorf("limit must be between 1 and %d (got %d).", aiMaxModelLimit, *in.Limit)
+		if *in.Limit < 1 || *in.Limit > maxModelLimit {
+			return nil, tools.Errorf("limit must be between 1 and %d (got %d).", maxModelLimit, *in.Limit)
 		}
 		limit = *in.Limit
 	}
-	var catalogue []aiModel
-	if err := rtGet(ctx, env, "/api/ai/models", nil, &catalogue); err != nil {
-		return nil, aiExplainModels(err)
+	catalogue, _, err := insforge.Call[[]model](ctx, env.Client, insforge.Request{Path: "/api/ai/models"})
+	if err != nil {
+		return nil, explainModels(err)
 	}
 	inMod := strings.ToLower(strings.TrimSpace(in.InputModality))
 	outMod := strings.ToLower(strings.TrimSpace(in.OutputModality))
 	provider := strings.ToLower(strings.TrimSpace(in.Provider))
 	search := strings.ToLower(strings.TrimSpace(in.Search))
-	matched := []aiModel{}
+	matched := []model{}
 	for _, m := range catalogue {
-		if inMod != "" && !aiHas(m.InputModality, inMod) {
+		if inMod != "" && !has(m.InputModality, inMod) {
 			continue
 		}
-		if outMod != "" && !aiHas(m.OutputModality, outMod) {
+		if outMod != "" && !has(m.OutputModality, outMod) {
 			continue
 		}
-		if provider != "" && aiMaker(m.ID) != provider && strings.ToLower(m.Provider) != provider {
+		if provider != "" && maker(m.ID) != provider && strings.ToLower(m.Provider) != provider {
 			continue
 		}
 		if search != "" && !strings.Contains(strings.ToLower(m.ID), search) {
 			continue
 		}
-		m.InputModality = OrEmpty(m.InputModality)
-		m.OutputModality = OrEmpty(m.OutputModality)
+		m.InputModality = tools.OrEmpty(m.InputModality)
+		m.OutputModality = tools.OrEmpty(m.OutputModality)
 		matched = append(matched, m)
 	}
 	shown := matched
@@ -123,9 +128,9 @@ func listAIModels(ctx context.Context, env *Env, in ListAIModelsInput) (*Result,
 	case len(matched) == 0:
 		summary = fmt.Sprintf("No model of the %d in the catalogue matches these filters. Loosen them (modalities are words such as text, image, audio, file, embeddings; provider is the part of the id before '/').", len(catalogue))
 	case filtered:
-		summary = fmt.Sprintf("%s of %d match", rtCount(len(matched), "model", "models"), len(catalogue))
+		summary = fmt.Sprintf("%s of %d match", tools.PluralNoun(len(matched), "model", "models"), len(catalogue))
 	default:
-		summary = fmt.Sprintf("The catalogue has %s", rtCount(len(matched), "model", "models"))
+		summary = fmt.Sprintf("The catalogue has %s", tools.PluralNoun(len(matched), "model", "models"))
 	}
 	if len(matched) > 0 {
 		if len(shown) < len(matched) {
@@ -135,7 +140,7 @@ func listAIModels(ctx context.Context, env *Env, in ListAIModelsInput) (*Result,
 		}
 		summary += " Prices are USD per million tokens; pass the id unchanged as the model in app code."
 	}
-	return Found(summary, map[string]any{
+	return tools.Found(summary, map[string]any{
 		"total":    len(catalogue),
 		"matched":  len(matched),
 		"returned": len(shown),
@@ -143,9 +148,9 @@ func listAIModels(ctx context.Context, env *Env, in ListAIModelsInput) (*Result,
 	}), nil
 }
 
-func getAIOverview(ctx context.Context, env *Env, in NoInput) (*Result, error) {
-	var out map[string]any
-	if err := rtGet(ctx, env, "/api/ai/overview", nil, &out); err != nil {
+func overview(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	out, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: "/api/ai/overview"})
+	if err != nil {
 		return nil, err
 	}
 	key, _ := out["key"].(map[string]any)
@@ -177,24 +182,24 @@ func getAIOverview(ctx context.Context, env *Env, in NoInput) (*Result, error) {
 		}
 		summary += "; on a self-hosted backend it needs an OpenRouter API key and a management key (see get-ai-config)."
 	}
-	return Found(summary, out), nil
+	return tools.Found(summary, out), nil
 }
 
-func getAIConfig(ctx context.Context, env *Env, in NoInput) (*Result, error) {
-	var out struct {
-		APIKey        aiCredential `json:"apiKey"`
-		ManagementKey aiCredential `json:"managementKey"`
-	}
-	if err := rtGet(ctx, env, "/api/ai/config", nil, &out); err != nil {
+func config(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	out, _, err := insforge.Call[struct {
+		APIKey        credential `json:"apiKey"`
+		ManagementKey credential `json:"managementKey"`
+	}](ctx, env.Client, insforge.Request{Path: "/api/ai/config"})
+	if err != nil {
 		var ae *insforge.Error
 		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest && !ae.NotJSON {
-			return Found("This project runs on InsForge Cloud (the backend refuses the self-hosted key settings with 400): the AI gateway's OpenRouter key is managed by InsForge, so there is nothing to configure. Use list-ai-models and get-ai-overview.",
+			return tools.Found("This project runs on InsForge Cloud (the backend refuses the self-hosted key settings with 400): the AI gateway's OpenRouter key is managed by InsForge, so there is nothing to configure. Use list-ai-models and get-ai-overview.",
 				map[string]any{"managedByInsForgeCloud": true, "backendMessage": ae.Message}), nil
 		}
 		return nil, err
 	}
-	out.APIKey.MaskedKey = aiMask(out.APIKey.MaskedKey)
-	out.ManagementKey.MaskedKey = aiMask(out.ManagementKey.MaskedKey)
+	out.APIKey.MaskedKey = mask(out.APIKey.MaskedKey)
+	out.ManagementKey.MaskedKey = mask(out.ManagementKey.MaskedKey)
 	var summary string
 	if out.APIKey.Configured {
 		summary = "An OpenRouter API key is configured, so AI calls and the model catalogue work."
@@ -206,25 +211,25 @@ func getAIConfig(ctx context.Context, env *Env, in NoInput) (*Result, error) {
 	} else {
 		summary += " No management key is configured: get-ai-overview shows key-level usage only."
 	}
-	return Found(summary, map[string]any{"apiKey": out.APIKey, "managementKey": out.ManagementKey}), nil
+	return tools.Found(summary, map[string]any{"apiKey": out.APIKey, "managementKey": out.ManagementKey}), nil
 }
 
-// aiExplainModels explains the catalogue's 503: the backend could not load
+// explainModels explains the catalogue's 503: the backend could not load
 // it from OpenRouter, on a self-hosted backend because no key is set.
-func aiExplainModels(err error) error {
+func explainModels(err error) error {
 	var ae *insforge.Error
 	if errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable && ae.Code == "AI_UPSTREAM_UNAVAILABLE" {
-		return Errorf("GET /api/ai/models answered 503 AI_UPSTREAM_UNAVAILABLE: the backend could not load the OpenRouter model catalogue. " +
+		return tools.Errorf("GET /api/ai/models answered 503 AI_UPSTREAM_UNAVAILABLE: the backend could not load the OpenRouter model catalogue. " +
 			"On a self-hosted backend this means no OpenRouter API key is configured (or the backend cannot reach openrouter.ai). " +
 			"Ask the user to set their OpenRouter key on the backend (PUT /api/ai/config with apiKey, or OPENROUTER_API_KEY), check it with get-ai-config, then retry. Never ask for the key in chat.")
 	}
 	return err
 }
 
-// aiMask keeps a credential masked even if a backend sent more of it than
+// mask keeps a credential masked even if a backend sent more of it than
 // it should: anything long without mask characters is cut like the
 // backend's own mask (first 8 and last 4 characters).
-func aiMask(k *string) *string {
+func mask(k *string) *string {
 	if k == nil {
 		return nil
 	}
@@ -239,7 +244,7 @@ func aiMask(k *string) *string {
 	return &s
 }
 
-func aiHas(list []string, want string) bool {
+func has(list []string, want string) bool {
 	for _, v := range list {
 		if strings.ToLower(v) == want {
 			return true
@@ -248,8 +253,8 @@ func aiHas(list []string, want string) bool {
 	return false
 }
 
-// aiMaker is the part of a model id before '/' (openai/gpt-4o → openai).
-func aiMaker(id string) string {
-	maker, _, _ := strings.Cut(id, "/")
-	return strings.ToLower(maker)
+// maker is the part of a model id before '/' (openai/gpt-4o → openai).
+func maker(id string) string {
+	name, _, _ := strings.Cut(id, "/")
+	return strings.ToLower(name)
 }

@@ -1,4 +1,4 @@
-package tools_test
+package realtime_test
 
 import (
 	"bytes"

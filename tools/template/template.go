@@ -1,22 +1,25 @@
-package tools
+// Package template declares download-template. It does not run anything:
+// it reads the project's anon key (/api/metadata/anon-key) and returns the
+// command that creates an app from InsForge's starter template, wired to
+// this project, and the environment values the app reads. The command is
+// the one the official server (InsForge/insforge-mcp, remote mode) hands to
+// agents:
+//
+//	npx create-insforge-app <dir> --frame <react|nextjs> --base-url <url> --anon-key <key>
+package template
 
 import (
 	"context"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
-// Template toolset: download-template (official name and parameters). It
-// does not run anything: it returns the command that creates an app from
-// InsForge's starter template, wired to this project, and the environment
-// values the app reads. The command is the one the official server
-// (InsForge/insforge-mcp, remote mode) hands to agents:
-//
-//	npx create-insforge-app <dir> --frame <react|nextjs> --base-url <url> --anon-key <key>
-
-// DownloadTemplateInput are the arguments of download-template.
-type DownloadTemplateInput struct {
+// DownloadInput are the arguments of download-template.
+type DownloadInput struct {
 	Frame       string `json:"frame" jsonschema:"required,enum=react,enum=nextjs" jsonschema_description:"Framework of the starter: react (React + Vite) or nextjs (Next.js App Router). Both come with the InsForge SDK and sign-in pages."`
 	ProjectName string `json:"projectName,omitempty" jsonschema:"maxLength=100" jsonschema_description:"Name of the directory to create, one path segment of letters, digits, '-', '_' and '.' (default insforge-react or insforge-nextjs)."`
 }
@@ -30,35 +33,33 @@ var (
 	frameNames = map[string]string{"react": "React + Vite", "nextjs": "Next.js"}
 )
 
-func templateTools() []Tool {
-	return []Tool{
-		Define(Spec{
-			Name:    "download-template",
-			Title:   "Get the command to start an app from an InsForge template",
-			Toolset: Template,
-			Hints:   Read,
-			Description: "Start a new frontend on this project: returns the exact shell command that creates a React (Vite) or Next.js app from InsForge's starter template, already pointed at this backend, " +
-				"plus the environment variables the app reads. Run the command yourself in the parent directory of the new app; this tool changes nothing and installs nothing.",
-		}, downloadTemplate),
-	}
+// Download is download-template.
+func Download() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "download-template",
+		Title: "Get the command to start an app from an InsForge template",
+		Hints: tools.Read,
+		Description: "Start a new frontend on this project: returns the exact shell command that creates a React (Vite) or Next.js app from InsForge's starter template, already pointed at this backend, " +
+			"plus the environment variables the app reads. Run the command yourself in the parent directory of the new app; this tool changes nothing and installs nothing.",
+	}, download)
 }
 
-func downloadTemplate(ctx context.Context, env *Env, in DownloadTemplateInput) (*Result, error) {
+func download(ctx context.Context, env *tools.Env, in DownloadInput) (*tools.Result, error) {
 	dir := in.ProjectName
 	if dir == "" {
 		dir = "insforge-" + in.Frame
 	}
 	if len(dir) > 100 || dir == "." || dir == ".." || !projectNameRE.MatchString(dir) {
-		return nil, Errorf("projectName %q is not a safe directory name: use one path segment of letters, digits, '-', '_' and '.', not starting with '-' or '.', at most 100 characters (for example my-app).", in.ProjectName)
+		return nil, tools.Errorf("projectName %q is not a safe directory name: use one path segment of letters, digits, '-', '_' and '.', not starting with '-' or '.', at most 100 characters (for example my-app).", in.ProjectName)
 	}
-	var out struct {
+	out, _, err := insforge.Call[struct {
 		AnonKey string `json:"anonKey"`
-	}
-	if err := env.Client.Get(ctx, "/api/metadata/anon-key", nil, &out); err != nil {
+	}](ctx, env.Client, insforge.Request{Path: "/api/metadata/anon-key"})
+	if err != nil {
 		return nil, err
 	}
 	if len(out.AnonKey) < 8 || len(out.AnonKey) > 4096 || !anonKeyRE.MatchString(out.AnonKey) {
-		return nil, Errorf("The backend did not return a usable anon key (GET /api/metadata/anon-key), so no command was built. Check the backend with get-backend-metadata, or ask the user for the anon key from the dashboard.")
+		return nil, tools.Errorf("The backend did not return a usable anon key (GET /api/metadata/anon-key), so no command was built. Check the backend with get-backend-metadata, or ask the user for the anon key from the dashboard.")
 	}
 	base := env.Client.BaseURL()
 	command := strings.Join([]string{"npx", "create-insforge-app", shellQuote(dir), "--frame", in.Frame,
@@ -98,7 +99,7 @@ func downloadTemplate(ctx context.Context, env *Env, in DownloadTemplateInput) (
 	}
 	b.WriteString("\nThe anon key is public and made for browser code; never put the admin API key (ik_…) in these files.")
 	b.WriteString(note)
-	return Found(b.String(), map[string]any{
+	return tools.Found(b.String(), map[string]any{
 		"frame": in.Frame, "projectName": dir, "command": command, "envFile": envFile, "env": envMap,
 	}), nil
 }

@@ -1,4 +1,4 @@
-package tools_test
+package template_test
 
 import (
 	"testing"
