@@ -12,8 +12,6 @@ func Legacy(set Toolset) []Tool {
 		return docsTools()
 	case Database:
 		return databaseTools()
-	case Auth:
-		return authTools()
 	case Storage:
 		return storageTools()
 	case Functions:
@@ -22,12 +20,6 @@ func Legacy(set Toolset) []Tool {
 		return realtimeTools()
 	case AI:
 		return aiTools()
-	case Logs:
-		return logsTools()
-	case Secrets:
-		return secretsTools()
-	case Schedules:
-		return schedulesTools()
 	case Template:
 		return templateTools()
 	case Deployments:
