@@ -8,18 +8,10 @@ func Legacy(set Toolset) []Tool {
 		return metadataTools()
 	case Database:
 		return databaseTools()
-	case Auth:
-		return authTools()
 	case Storage:
 		return storageTools()
 	case Functions:
 		return functionsTools()
-	case Logs:
-		return logsTools()
-	case Secrets:
-		return secretsTools()
-	case Schedules:
-		return schedulesTools()
 	case Deployments:
 		return deploymentsTools()
 	}

@@ -8,9 +8,13 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/advisor"
 	"github.com/insforge-mcp/insforge-mcp/tools/ai"
+	"github.com/insforge-mcp/insforge-mcp/tools/auth"
 	"github.com/insforge-mcp/insforge-mcp/tools/docs"
+	"github.com/insforge-mcp/insforge-mcp/tools/logs"
 	"github.com/insforge-mcp/insforge-mcp/tools/project"
 	"github.com/insforge-mcp/insforge-mcp/tools/realtime"
+	"github.com/insforge-mcp/insforge-mcp/tools/schedules"
+	"github.com/insforge-mcp/insforge-mcp/tools/secrets"
 	"github.com/insforge-mcp/insforge-mcp/tools/template"
 )
 
@@ -26,14 +30,14 @@ func catalogue() []toolset {
 		{info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true), legacy(tools.Metadata)},
 		{info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true), []func() tools.Tool{docs.Fetch, docs.FetchSDK}},
 		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), legacy(tools.Database)},
-		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), legacy(tools.Auth)},
+		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), []func() tools.Tool{auth.Config, auth.PublicConfig, auth.UpdateConfig, auth.ListUsers, auth.User, auth.CreateUser, auth.DeleteUsers, auth.ListOAuthProviders, auth.OAuthProvider, auth.CreateOAuthProvider, auth.UpdateOAuthProvider, auth.DeleteOAuthProvider, auth.SMTPConfig, auth.UpdateSMTPConfig, auth.ListEmailTemplates, auth.UpdateEmailTemplate}},
 		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), legacy(tools.Storage)},
 		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), legacy(tools.Functions)},
 		{info(tools.Realtime, "Realtime channels, messages and their settings.", true), []func() tools.Tool{realtime.ListChannels, realtime.Channel, realtime.CreateChannel, realtime.UpdateChannel, realtime.DeleteChannel, realtime.PublishEvent, realtime.ListMessages, realtime.DeleteMessages, realtime.MessageStats, realtime.Permissions, realtime.Config, realtime.UpdateConfig}},
 		{info(tools.AI, "The AI gateway: models and their configuration.", true), []func() tools.Tool{ai.ListModels, ai.Overview, ai.Config}},
-		{info(tools.Logs, "Container logs, audit logs and their statistics.", true), legacy(tools.Logs)},
-		{info(tools.Secrets, "Project secrets and API key rotation.", true), legacy(tools.Secrets)},
-		{info(tools.Schedules, "Cron schedules that call functions or URLs, and their runs.", true), legacy(tools.Schedules)},
+		{info(tools.Logs, "Container logs, audit logs and their statistics.", true), []func() tools.Tool{logs.ListSources, logs.ContainerLogs, logs.Search, logs.FunctionBuildLogs}},
+		{info(tools.Secrets, "Project secrets and API key rotation.", true), []func() tools.Tool{secrets.List, secrets.Get, secrets.Create, secrets.Update, secrets.Delete, secrets.RotateAPIKey, secrets.RotateAnonKey}},
+		{info(tools.Schedules, "Cron schedules that call functions or URLs, and their runs.", true), []func() tools.Tool{schedules.List, schedules.Get, schedules.Create, schedules.Update, schedules.Delete, schedules.Logs}},
 		{info(tools.Advisor, "Security and performance advisor scans and their issues.", true), []func() tools.Tool{advisor.StartScan, advisor.LatestScan, advisor.ListIssues}},
 		{info(tools.Template, "Starter app templates wired to the project.", true), []func() tools.Tool{template.Download}},
 		{info(tools.Deployments, "Frontend hosting: deploy a folder, follow builds, domains.", true), legacy(tools.Deployments)},

@@ -1,4 +1,4 @@
-package tools_test
+package auth_test
 
 import (
 	"bytes"

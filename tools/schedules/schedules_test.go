@@ -1,4 +1,4 @@
-package tools_test
+package schedules_test
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package tools_test
+package secrets_test
 
 import (
 	"strings"

@@ -1,37 +1,41 @@
-package tools
+// Package schedules declares the tools for scheduled jobs: cron jobs
+// (pg_cron) that call an HTTP endpoint, usually an edge function, and their
+// execution logs (routes under /api/schedules).
+package schedules
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
-// Schedules toolset: cron jobs (pg_cron) that call an HTTP endpoint, usually
-// an edge function, and their execution logs (reference §11).
-
 var (
-	scheduleUUIDRE   = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	uuidRE           = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	cronIntervalRE   = regexp.MustCompile(`(?i)^\s*(\d+)\s+seconds?\s*$`)
 	secretRefRE      = regexp.MustCompile(`\$\{\{secrets\.([^}]+)\}\}`)
 	sensitiveHeaders = []string{"authorization", "proxy-authorization", "cookie", "apikey", "api-key", "x-api-key"}
 	sensitiveWords   = []string{"token", "secret", "password", "passwd", "key", "auth", "signature", "credential"}
 )
 
-// ScheduleIDInput names one schedule.
-type ScheduleIDInput struct {
+// IDInput names one schedule.
+type IDInput struct {
 	ID string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The schedule's id (a UUID), as listed by list-schedules."`
 }
 
-// CreateScheduleInput are the arguments of create-schedule.
-type CreateScheduleInput struct {
+// CreateInput are the arguments of create-schedule.
+type CreateInput struct {
 	Name         string            `json:"name" jsonschema:"required,minLength=1" jsonschema_description:"A name for the schedule, at least 3 characters (for example nightly-cleanup)."`
 	CronSchedule string            `json:"cronSchedule" jsonschema:"required,minLength=1" jsonschema_description:"When to run, in UTC: a 5-field cron expression (minute hour day-of-month month day-of-week, e.g. '*/5 * * * *' or '0 9 * * 1-5'), or 'N seconds' with N from 1 to 59 for sub-minute intervals."`
 	FunctionURL  string            `json:"functionUrl" jsonschema:"required,minLength=1" jsonschema_description:"Absolute URL to call, usually an edge function: {project URL}/functions/{slug}."`
@@ -40,8 +44,8 @@ type CreateScheduleInput struct {
 	Body         map[string]any    `json:"body,omitempty" jsonschema_description:"JSON object sent as the request body (for POST, PUT, PATCH)."`
 }
 
-// UpdateScheduleInput are the arguments of update-schedule.
-type UpdateScheduleInput struct {
+// UpdateInput are the arguments of update-schedule.
+type UpdateInput struct {
 	ID           string            `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The schedule's id (a UUID), as listed by list-schedules."`
 	Name         string            `json:"name,omitempty" jsonschema_description:"New name, at least 3 characters."`
 	CronSchedule string            `json:"cronSchedule,omitempty" jsonschema_description:"New timing in UTC: a 5-field cron expression or 'N seconds' (N from 1 to 59)."`
@@ -52,122 +56,135 @@ type UpdateScheduleInput struct {
 	IsActive     *bool             `json:"isActive,omitempty" jsonschema_description:"false pauses the schedule, true resumes it."`
 }
 
-// ScheduleLogsInput are the arguments of get-schedule-logs.
-type ScheduleLogsInput struct {
+// LogsInput are the arguments of get-schedule-logs.
+type LogsInput struct {
 	ID     string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The schedule's id (a UUID), as listed by list-schedules."`
 	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"How many runs to return, newest first (1-100, default 50)."`
 	Offset int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"How many runs to skip, for the next page (default 0)."`
 }
 
-func schedulesTools() []Tool {
-	return []Tool{
-		Define(Spec{
-			Name:    "list-schedules",
-			Title:   "List schedules",
-			Toolset: Schedules,
-			Hints:   Read,
-			Description: "List the project's scheduled jobs: name, cron expression, the URL and method they call, whether they are active, last and next run. " +
-				"Credential header values are hidden; use get-schedule-logs to see whether runs succeed.",
-		}, listSchedules),
-		Define(Spec{
-			Name:        "get-schedule",
-			Title:       "Get a schedule",
-			Toolset:     Schedules,
-			Hints:       Read,
-			Description: "Read one schedule by id: cron expression, target URL and method, headers (credential values hidden), body, active flag, last and next run.",
-		}, getSchedule),
-		Define(Spec{
-			Name:    "create-schedule",
-			Title:   "Create a schedule",
-			Toolset: Schedules,
-			Hints:   Create,
-			Description: "Create a cron job that calls a URL, usually an edge function ({project URL}/functions/{slug}), on a 5-field cron expression in UTC or every N seconds (1-59). " +
-				"Keep credentials out of headers: store them with create-secret and reference them as ${{secrets.KEY}}. Check the first runs with get-schedule-logs.",
-		}, createSchedule),
-		Define(Spec{
-			Name:    "update-schedule",
-			Title:   "Change, pause or resume a schedule",
-			Toolset: Schedules,
-			Hints:   Change,
-			Description: "Change a schedule's name, timing, target, method, headers or body, or pause/resume it with isActive; only the fields given change, but headers and body are replaced as a whole. " +
-				"Give the headers again after changing a secret they reference, so the new value is used.",
-		}, updateSchedule),
-		Define(Spec{
-			Name:        "delete-schedule",
-			Title:       "Delete a schedule",
-			Toolset:     Schedules,
-			Hints:       Remove,
-			Description: "Delete a schedule and its cron job; it stops running at once. To stop it only for a while, use update-schedule with isActive false instead.",
-		}, deleteSchedule),
-		Define(Spec{
-			Name:      "get-schedule-logs",
-			Untrusted: true,
-			Title:     "Get a schedule's runs",
-			Toolset:   Schedules,
-			Hints:     Read,
-			Description: "List a schedule's executions, newest first: when it ran, the HTTP status, success, duration and message. " +
-				"Use it after create-schedule or when a job seems not to work; a failing function's own errors are in get-container-logs (function.logs).",
-		}, getScheduleLogs),
-	}
+// List is list-schedules.
+func List() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "list-schedules",
+		Title: "List schedules",
+		Hints: tools.Read,
+		Description: "List the project's scheduled jobs: name, cron expression, the URL and method they call, whether they are active, last and next run. " +
+			"Credential header values are hidden; use get-schedule-logs to see whether runs succeed.",
+	}, list)
 }
 
-func checkScheduleID(id string) error {
-	if !scheduleUUIDRE.MatchString(id) {
-		return Errorf("%q is not a schedule id: ids are UUIDs such as 3f1c…-…; call list-schedules to find it.", id)
+// Get is get-schedule.
+func Get() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:        "get-schedule",
+		Title:       "Get a schedule",
+		Hints:       tools.Read,
+		Description: "Read one schedule by id: cron expression, target URL and method, headers (credential values hidden), body, active flag, last and next run.",
+	}, get)
+}
+
+// Create is create-schedule.
+func Create() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "create-schedule",
+		Title: "Create a schedule",
+		Hints: tools.Create,
+		Description: "Create a cron job that calls a URL, usually an edge function ({project URL}/functions/{slug}), on a 5-field cron expression in UTC or every N seconds (1-59). " +
+			"Keep credentials out of headers: store them with create-secret and reference them as ${{secrets.KEY}}. Check the first runs with get-schedule-logs.",
+	}, create)
+}
+
+// Update is update-schedule.
+func Update() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "update-schedule",
+		Title: "Change, pause or resume a schedule",
+		Hints: tools.Change,
+		Description: "Change a schedule's name, timing, target, method, headers or body, or pause/resume it with isActive; only the fields given change, but headers and body are replaced as a whole. " +
+			"Give the headers again after changing a secret they reference, so the new value is used.",
+	}, update)
+}
+
+// Delete is delete-schedule.
+func Delete() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:        "delete-schedule",
+		Title:       "Delete a schedule",
+		Hints:       tools.Remove,
+		Description: "Delete a schedule and its cron job; it stops running at once. To stop it only for a while, use update-schedule with isActive false instead.",
+	}, remove)
+}
+
+// Logs is get-schedule-logs.
+func Logs() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:      "get-schedule-logs",
+		Untrusted: true,
+		Title:     "Get a schedule's runs",
+		Hints:     tools.Read,
+		Description: "List a schedule's executions, newest first: when it ran, the HTTP status, success, duration and message. " +
+			"Use it after create-schedule or when a job seems not to work; a failing function's own errors are in get-container-logs (function.logs).",
+	}, logs)
+}
+
+func checkID(id string) error {
+	if !uuidRE.MatchString(id) {
+		return tools.Errorf("%q is not a schedule id: ids are UUIDs such as 3f1c…-…; call list-schedules to find it.", id)
 	}
 	return nil
 }
 
-// scheduleNotFound turns 404 SCHEDULE_NOT_FOUND into what to do next, and a
+// apiError turns 404 SCHEDULE_NOT_FOUND into what to do next, and a
 // missing secret in the headers into a hint to create it.
-func scheduleAPIError(err error, id string) error {
+func apiError(err error, id string) error {
 	var ae *insforge.Error
 	if !errors.As(err, &ae) || ae.NotJSON {
 		return err
 	}
 	switch {
 	case ae.Status == http.StatusNotFound && ae.Code == "SCHEDULE_NOT_FOUND":
-		return Errorf("There is no schedule with id %s. Call list-schedules to see the schedules and their ids.", id)
+		return tools.Errorf("There is no schedule with id %s. Call list-schedules to see the schedules and their ids.", id)
 	case ae.Status == http.StatusNotFound && ae.Code == "SECRET_NOT_FOUND":
-		return Errorf("%s. Create that secret with create-secret (or fix the ${{secrets.KEY}} reference), then try again.", strings.TrimSuffix(ae.Message, "."))
+		return tools.Errorf("%s. Create that secret with create-secret (or fix the ${{secrets.KEY}} reference), then try again.", strings.TrimSuffix(ae.Message, "."))
 	case ae.Status == http.StatusBadRequest && ae.Code == "SCHEDULE_INVALID_CRON":
-		return Errorf("The backend rejected the cron expression: %s. Use 5 fields (minute hour day-of-month month day-of-week), e.g. '0 3 * * *' for 03:00 UTC daily, or 'N seconds' with N 1-59.", strings.TrimSuffix(ae.Message, "."))
+		return tools.Errorf("The backend rejected the cron expression: %s. Use 5 fields (minute hour day-of-month month day-of-week), e.g. '0 3 * * *' for 03:00 UTC daily, or 'N seconds' with N 1-59.", strings.TrimSuffix(ae.Message, "."))
 	case ae.Status >= 500 && strings.HasPrefix(ae.Message, "invalid schedule: "):
 		// pg_cron itself refused the timing after the backend's own check
 		// passed: seen on a self-hosted backend whose pg_cron predates 1.5,
 		// which has no 'N seconds' schedules.
-		return Errorf("The backend's pg_cron refused the timing (%s %s: %s); nothing was saved. On a self-hosted backend with pg_cron older than 1.5, 'N seconds' schedules are not supported: use a 5-field cron expression such as '* * * * *' (every minute) instead.", ae.Method, ae.Path, strings.TrimSuffix(ae.Message, "."))
+		return tools.Errorf("The backend's pg_cron refused the timing (%s %s: %s); nothing was saved. On a self-hosted backend with pg_cron older than 1.5, 'N seconds' schedules are not supported: use a 5-field cron expression such as '* * * * *' (every minute) instead.", ae.Method, ae.Path, strings.TrimSuffix(ae.Message, "."))
 	}
 	return err
 }
 
-func listSchedules(ctx context.Context, env *Env, _ NoInput) (*Result, error) {
-	var list []map[string]any
-	if err := env.Client.Get(ctx, "/api/schedules", nil, &list); err != nil {
+func list(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	all, _, err := insforge.Call[[]map[string]any](ctx, env.Client, insforge.Request{Path: "/api/schedules"})
+	if err != nil {
 		return nil, err
 	}
-	list = OrEmpty(list)
+	all = tools.OrEmpty(all)
 	active := 0
-	for _, s := range list {
+	for _, s := range all {
 		hideCredentialHeaders(s)
 		if s["isActive"] == true {
 			active++
 		}
 	}
-	summary := fmt.Sprintf("%s (%d active). Times are UTC.", Plural(len(list), "schedule"), active)
-	if len(list) == 0 {
+	summary := fmt.Sprintf("%s (%d active). Times are UTC.", tools.Plural(len(all), "schedule"), active)
+	if len(all) == 0 {
 		summary = "No schedules yet. create-schedule adds one."
 	}
-	return Found(summary, map[string]any{"schedules": list}), nil
+	return tools.Found(summary, map[string]any{"schedules": all}), nil
 }
 
-func getSchedule(ctx context.Context, env *Env, in ScheduleIDInput) (*Result, error) {
-	if err := checkScheduleID(in.ID); err != nil {
+func get(ctx context.Context, env *tools.Env, in IDInput) (*tools.Result, error) {
+	if err := checkID(in.ID); err != nil {
 		return nil, err
 	}
-	var s map[string]any
-	if err := env.Client.Get(ctx, "/api/schedules/"+url.PathEscape(in.ID), nil, &s); err != nil {
-		return nil, scheduleAPIError(err, in.ID)
+	s, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: "/api/schedules/" + url.PathEscape(in.ID)})
+	if err != nil {
+		return nil, apiError(err, in.ID)
 	}
 	hideCredentialHeaders(s)
 	state := "paused"
@@ -178,12 +195,12 @@ func getSchedule(ctx context.Context, env *Env, in ScheduleIDInput) (*Result, er
 	if next, ok := s["nextRun"].(string); ok && next != "" {
 		summary += " Next run " + next + "."
 	}
-	return Found(summary, s), nil
+	return tools.Found(summary, s), nil
 }
 
-func createSchedule(ctx context.Context, env *Env, in CreateScheduleInput) (*Result, error) {
+func create(ctx context.Context, env *tools.Env, in CreateInput) (*tools.Result, error) {
 	if len([]rune(strings.TrimSpace(in.Name))) < 3 {
-		return nil, Errorf("name must be at least 3 characters (got %q).", in.Name)
+		return nil, tools.Errorf("name must be at least 3 characters (got %q).", in.Name)
 	}
 	if err := checkCron(in.CronSchedule); err != nil {
 		return nil, err
@@ -198,26 +215,26 @@ func createSchedule(ctx context.Context, env *Env, in CreateScheduleInput) (*Res
 	if in.Body != nil {
 		body["body"] = in.Body
 	}
-	var out struct {
+	out, _, err := insforge.Call[struct {
 		ID        string `json:"id"`
 		CronJobID any    `json:"cronJobId"`
-	}
-	if err := env.Client.Send(ctx, http.MethodPost, "/api/schedules", body, &out); err != nil {
-		return nil, scheduleAPIError(err, "")
+	}](ctx, env.Client, insforge.Request{Method: http.MethodPost, Path: "/api/schedules", Body: body})
+	if err != nil {
+		return nil, apiError(err, "")
 	}
 	summary := fmt.Sprintf("Created schedule %q (id %s): %s %s on %q (UTC). Check its first runs with get-schedule-logs.", in.Name, out.ID, in.HTTPMethod, in.FunctionURL, in.CronSchedule)
 	summary += literalCredentialWarning(in.Headers)
-	return Found(summary, map[string]any{"id": out.ID, "cronJobId": out.CronJobID}), nil
+	return tools.Found(summary, map[string]any{"id": out.ID, "cronJobId": out.CronJobID}), nil
 }
 
-func updateSchedule(ctx context.Context, env *Env, in UpdateScheduleInput) (*Result, error) {
-	if err := checkScheduleID(in.ID); err != nil {
+func update(ctx context.Context, env *tools.Env, in UpdateInput) (*tools.Result, error) {
+	if err := checkID(in.ID); err != nil {
 		return nil, err
 	}
 	body := map[string]any{}
 	if in.Name != "" {
 		if len([]rune(strings.TrimSpace(in.Name))) < 3 {
-			return nil, Errorf("name must be at least 3 characters (got %q).", in.Name)
+			return nil, tools.Errorf("name must be at least 3 characters (got %q).", in.Name)
 		}
 		body["name"] = in.Name
 	}
@@ -246,18 +263,13 @@ func updateSchedule(ctx context.Context, env *Env, in UpdateScheduleInput) (*Res
 		body["isActive"] = *in.IsActive
 	}
 	if len(body) == 0 {
-		return nil, Errorf("Nothing to change: give at least one of name, cronSchedule, functionUrl, httpMethod, headers, body or isActive.")
+		return nil, tools.Errorf("Nothing to change: give at least one of name, cronSchedule, functionUrl, httpMethod, headers, body or isActive.")
 	}
 	req := insforge.Request{Method: http.MethodPatch, Path: "/api/schedules/" + url.PathEscape(in.ID), Body: body, Idempotent: true}
-	if _, err := env.Client.Do(ctx, req); err != nil {
-		return nil, scheduleAPIError(err, in.ID)
+	if _, _, err := insforge.Call[struct{}](ctx, env.Client, req); err != nil {
+		return nil, apiError(err, in.ID)
 	}
-	fields := make([]string, 0, len(body))
-	for k := range body {
-		fields = append(fields, k)
-	}
-	sort.Strings(fields)
-	summary := fmt.Sprintf("Updated schedule %s (%s).", in.ID, strings.Join(fields, ", "))
+	summary := fmt.Sprintf("Updated schedule %s (%s).", in.ID, strings.Join(slices.Sorted(maps.Keys(body)), ", "))
 	if in.IsActive != nil {
 		if *in.IsActive {
 			summary += " It is active."
@@ -266,72 +278,66 @@ func updateSchedule(ctx context.Context, env *Env, in UpdateScheduleInput) (*Res
 		}
 	}
 	summary += literalCredentialWarning(in.Headers)
-	return Say("%s", summary), nil
+	return tools.Say("%s", summary), nil
 }
 
-func deleteSchedule(ctx context.Context, env *Env, in ScheduleIDInput) (*Result, error) {
-	if err := checkScheduleID(in.ID); err != nil {
+func remove(ctx context.Context, env *tools.Env, in IDInput) (*tools.Result, error) {
+	if err := checkID(in.ID); err != nil {
 		return nil, err
 	}
 	req := insforge.Request{Method: http.MethodDelete, Path: "/api/schedules/" + url.PathEscape(in.ID), Idempotent: true}
-	if _, err := env.Client.Do(ctx, req); err != nil {
-		return nil, scheduleAPIError(err, in.ID)
+	if _, _, err := insforge.Call[struct{}](ctx, env.Client, req); err != nil {
+		return nil, apiError(err, in.ID)
 	}
-	return Say("Deleted schedule %s; its cron job no longer runs.", in.ID), nil
+	return tools.Say("Deleted schedule %s; its cron job no longer runs.", in.ID), nil
 }
 
-func getScheduleLogs(ctx context.Context, env *Env, in ScheduleLogsInput) (*Result, error) {
-	if err := checkScheduleID(in.ID); err != nil {
+func logs(ctx context.Context, env *tools.Env, in LogsInput) (*tools.Result, error) {
+	if err := checkID(in.ID); err != nil {
 		return nil, err
 	}
-	limit, err := CheckPage(in.Limit, 50, 100, in.Offset, "; use offset to page.")
+	limit, err := tools.CheckPage(in.Limit, 50, 100, in.Offset, "; use offset to page.")
 	if err != nil {
 		return nil, err
 	}
 	q := url.Values{"limit": {strconv.Itoa(limit)}, "offset": {strconv.Itoa(in.Offset)}}
-	var out struct {
-		Logs       []map[string]any `json:"logs"`
-		TotalCount int              `json:"totalCount"`
-	}
-	resp, err := env.Client.Do(ctx, insforge.Request{Method: http.MethodGet, Path: "/api/schedules/" + url.PathEscape(in.ID) + "/logs", Query: q})
+	// The whole answer is the result; the summary reads the runs and their total.
+	data, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: "/api/schedules/" + url.PathEscape(in.ID) + "/logs", Query: q})
 	if err != nil {
-		return nil, scheduleAPIError(err, in.ID)
+		return nil, apiError(err, in.ID)
 	}
-	var data map[string]any
-	if err := resp.Decode(&data); err != nil {
-		return nil, err
-	}
-	if err := resp.Decode(&out); err != nil {
-		return nil, err
-	}
-	if len(out.Logs) == 0 {
+	runs, _ := data["logs"].([]any)
+	count, _ := data["totalCount"].(json.Number)
+	n, _ := count.Int64()
+	total := int(n)
+	if len(runs) == 0 {
 		msg := fmt.Sprintf("No runs recorded for schedule %s", in.ID)
-		if in.Offset > 0 && out.TotalCount > 0 {
-			msg = fmt.Sprintf("No runs past offset %d (%d in total)", in.Offset, out.TotalCount)
+		if in.Offset > 0 && total > 0 {
+			msg = fmt.Sprintf("No runs past offset %d (%d in total)", in.Offset, total)
 		} else {
 			msg += ": it has not run yet, or there is no such schedule (check list-schedules)"
 		}
-		return Found(msg+".", data), nil
+		return tools.Found(msg+".", data), nil
 	}
 	failed := 0
-	for _, l := range out.Logs {
-		if l["success"] == false {
+	for _, r := range runs {
+		if run, _ := r.(map[string]any); run["success"] == false {
 			failed++
 		}
 	}
-	summary := fmt.Sprintf("Runs %d–%d of %d of schedule %s, newest first; %d of these failed.", in.Offset+1, in.Offset+len(out.Logs), out.TotalCount, in.ID, failed)
-	if next := in.Offset + len(out.Logs); next < out.TotalCount {
+	summary := fmt.Sprintf("Runs %d–%d of %d of schedule %s, newest first; %d of these failed.", in.Offset+1, in.Offset+len(runs), total, in.ID, failed)
+	if next := in.Offset + len(runs); next < total {
 		summary += fmt.Sprintf(" Older runs: offset %d.", next)
 	}
 	if failed > 0 {
 		summary += " For the errors inside the function, read get-container-logs with source function.logs."
 	}
-	return Found(summary, data), nil
+	return tools.Found(summary, data), nil
 }
 
 // checkFunctionURL requires an absolute http(s) URL and suggests the
 // function URL when given a bare slug.
-func checkFunctionURL(env *Env, raw string) error {
+func checkFunctionURL(env *tools.Env, raw string) error {
 	u, err := url.Parse(raw)
 	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		return nil
@@ -340,7 +346,7 @@ func checkFunctionURL(env *Env, raw string) error {
 	if env.Client != nil && !strings.Contains(raw, "://") && !strings.ContainsAny(raw, " /") {
 		hint += fmt.Sprintf("; for an edge function with slug %s that is %s/functions/%s", raw, env.Client.BaseURL(), raw)
 	}
-	return Errorf("functionUrl %q must be %s.", raw, hint)
+	return tools.Errorf("functionUrl %q must be %s.", raw, hint)
 }
 
 // ---- cron ----
@@ -367,17 +373,17 @@ func checkCron(expr string) error {
 	if m := cronIntervalRE.FindStringSubmatch(expr); m != nil {
 		n, err := strconv.Atoi(m[1])
 		if err != nil || n < 1 || n > 59 {
-			return Errorf("cronSchedule %q: the seconds form only allows 1 to 59 seconds; for a minute or more use a cron expression. %s", expr, help)
+			return tools.Errorf("cronSchedule %q: the seconds form only allows 1 to 59 seconds; for a minute or more use a cron expression. %s", expr, help)
 		}
 		return nil
 	}
 	fields := strings.Fields(expr)
 	if len(fields) != 5 {
-		return Errorf("cronSchedule %q has %d fields, not 5 (6-field cron with seconds is not supported). %s", expr, len(fields), help)
+		return tools.Errorf("cronSchedule %q has %d fields, not 5 (6-field cron with seconds is not supported). %s", expr, len(fields), help)
 	}
 	for i, f := range fields {
 		if err := checkCronField(f, cronFields[i]); err != "" {
-			return Errorf("cronSchedule %q: %s field %q %s. %s", expr, cronFields[i].name, f, err, help)
+			return tools.Errorf("cronSchedule %q: %s field %q %s. %s", expr, cronFields[i].name, f, err, help)
 		}
 	}
 	return nil

@@ -1,9 +1,13 @@
-package tools
+// Package auth declares the auth tools: auth settings, users, built-in
+// OAuth providers, SMTP and email templates (routes under /api/auth). The
+// anon key is served by the metadata toolset (get-anon-key).
+package auth
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,11 +16,8 @@ import (
 	"strings"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
-
-// Auth toolset (reference §3): auth settings, users, built-in OAuth
-// providers, SMTP and email templates. The anon key is served by the
-// metadata toolset (get-anon-key).
 
 const (
 	defaultUserLimit = 20
@@ -24,9 +25,9 @@ const (
 	maxNativeIDs     = 20
 )
 
-// UpdateAuthConfigInput are the arguments of update-auth-config. Pointer
+// UpdateConfigInput are the arguments of update-auth-config. Pointer
 // fields tell "not given" from false or 0.
-type UpdateAuthConfigInput struct {
+type UpdateConfigInput struct {
 	RequireEmailVerification *bool     `json:"requireEmailVerification,omitempty" jsonschema_description:"Users must verify their email before they can sign in. On a self-hosted backend, enable custom SMTP (update-smtp-config) first, or the backend refuses with EMAIL_PROVIDER_NOT_CONFIGURED."`
 	PasswordMinLength        *int      `json:"passwordMinLength,omitempty" jsonschema:"minimum=4,maximum=128" jsonschema_description:"Minimum password length, 4 to 128."`
 	RequireNumber            *bool     `json:"requireNumber,omitempty" jsonschema_description:"Passwords must contain a digit."`
@@ -117,164 +118,211 @@ type UpdateEmailTemplateInput struct {
 }
 
 var (
-	authUUIDRE  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	authEmailRE = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
-	// authSchemeRE is the start of a redirect entry: a scheme and a colon.
-	authSchemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*):`)
+	uuidRE  = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	emailRE = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
+	// schemeRE is the start of a redirect entry: a scheme and a colon.
+	schemeRE = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]*):`)
 	// Email template placeholders, as the backend renders them.
 	tokenPlaceholderRE = regexp.MustCompile(`\{\{\s*token\s*\}\}`)
 	linkPlaceholderRE  = regexp.MustCompile(`\{\{\s*link\s*\}\}`)
 )
 
-func authTools() []Tool {
-	return []Tool{
-		Define(Spec{
-			Name:    "get-auth-config",
-			Title:   "Get the auth settings",
-			Toolset: Auth,
-			Hints:   Read,
-			Description: "Read the project's auth settings: email verification and its method (code or link), password rules, reset method, the redirect allow-list and whether public sign-up is disabled. " +
-				"Read them before building sign-up or sign-in screens, which must match them.",
-		}, func(ctx context.Context, env *Env, in NoInput) (*Result, error) {
-			var cfg map[string]any
-			if err := getNumbers(ctx, env, "/api/auth/config", nil, &cfg); err != nil {
-				return nil, err
-			}
-			return Found("Auth settings: "+authConfigSummary(cfg, true), cfg), nil
-		}),
-		Define(Spec{
-			Name:    "get-public-auth-config",
-			Title:   "Get the auth settings app code sees",
-			Toolset: Auth,
-			Hints:   Read,
-			Description: "Read the public auth configuration exactly as app code gets it without credentials: enabled OAuth providers, password rules, verification and reset methods, and whether sign-up is disabled. " +
-				"Show sign-in buttons only for the providers it lists.",
-		}, func(ctx context.Context, env *Env, in NoInput) (*Result, error) {
-			var cfg map[string]any
-			if err := doNumbers(ctx, env, insforge.Request{Method: http.MethodGet, Path: "/api/auth/public-config", NoAuth: true}, &cfg); err != nil {
-				return nil, err
-			}
-			return Found("Public auth configuration (what the app sees, fetched without credentials): "+authConfigSummary(cfg, false), cfg), nil
-		}),
-		Define(Spec{
-			Name:    "update-auth-config",
-			Title:   "Change the auth settings",
-			Toolset: Auth,
-			Hints:   Change,
-			Description: "Change auth settings: give only the fields to change, the others keep their values; the full new settings come back. " +
-				"allowedRedirectUrls replaces the whole list. Requiring email verification on a self-hosted backend needs custom SMTP enabled first (update-smtp-config).",
-		}, updateAuthConfig),
-		Define(Spec{
-			Name:      "list-users",
-			Untrusted: true,
-			Title:     "List users",
-			Toolset:   Auth,
-			Hints:     Read,
-			Description: "List the project's end users, newest first, a page at a time (default 20, at most 200), optionally filtered by a case-sensitive substring of email or name. " +
-				"The result gives the total and the offset of the next page.",
-		}, listUsers),
-		Define(Spec{
-			Name:        "get-user",
-			Untrusted:   true,
-			Title:       "Get a user",
-			Toolset:     Auth,
-			Hints:       Read,
-			Description: "Read one user by id: email, whether it is verified, sign-in providers, profile and metadata. To find a user by email use list-users with search.",
-		}, getUser),
-		Define(Spec{
-			Name:    "create-user",
-			Title:   "Create a user",
-			Toolset: Auth,
-			Hints:   Create,
-			Description: "Create an end user as admin with email and password: it works even when sign-up is disabled and sends no verification email. " +
-				"With email verification required, pass autoConfirm: true or the user cannot sign in until verified. A taken email fails with 409.",
-		}, createUser),
-		Define(Spec{
-			Name:    "delete-users",
-			Title:   "Delete users",
-			Toolset: Auth,
-			Hints:   Remove,
-			Description: "Delete users by id; this cannot be undone, so confirm with the user first. Rows of app tables that reference auth.users follow their foreign key's ON DELETE rule. " +
-				"The result says how many were deleted; ids that match no user are skipped.",
-		}, deleteUsers),
-		Define(Spec{
-			Name:    "list-oauth-providers",
-			Title:   "List OAuth providers",
-			Toolset: Auth,
-			Hints:   Read,
-			Description: "List the configured built-in OAuth providers (Google, GitHub, …) with client ID, scopes and whether they use InsForge's shared keys. " +
-				"Client secrets are not included; a provider missing here is not enabled.",
-		}, listOAuthProviders),
-		Define(Spec{
-			Name:    "get-oauth-provider",
-			Title:   "Get an OAuth provider",
-			Toolset: Auth,
-			Hints:   Read,
-			Description: "Read one OAuth provider's configuration. The client secret is withheld (the result only says whether one is stored) unless includeSecret is true; " +
-				"ask for it only when the user wants to see it, and never repeat it in your answer.",
-		}, getOAuthProvider),
-		Define(Spec{
-			Name:    "create-oauth-provider",
-			Title:   "Enable an OAuth provider",
-			Toolset: Auth,
-			Hints:   Create,
-			Description: "Enable sign-in with a built-in OAuth provider. On a self-hosted backend use your own OAuth app (useSharedKey false with clientId and clientSecret); shared keys work only on InsForge Cloud. " +
-				"Register {project URL}/api/auth/oauth/{provider}/callback as the callback at the provider. A provider that is already configured fails with 409: use update-oauth-provider.",
-		}, createOAuthProvider),
-		Define(Spec{
-			Name:    "update-oauth-provider",
-			Title:   "Change an OAuth provider",
-			Toolset: Auth,
-			Hints:   Change,
-			Description: "Change a configured OAuth provider: give only the fields to change (client ID, secret, scopes, native client IDs, shared key). " +
-				"The updated configuration comes back without the secret.",
-		}, updateOAuthProvider),
-		Define(Spec{
-			Name:    "delete-oauth-provider",
-			Title:   "Disable an OAuth provider",
-			Toolset: Auth,
-			Hints:   Remove,
-			Description: "Remove an OAuth provider's configuration and its stored secret, so users can no longer sign in with it. " +
-				"Remove its sign-in button from the app too.",
-		}, deleteOAuthProvider),
-		Define(Spec{
-			Name:    "get-smtp-config",
-			Title:   "Get the SMTP settings",
-			Toolset: Auth,
-			Hints:   Read,
-			Description: "Read the custom SMTP settings used for auth emails (verification, password reset, sign-in codes): enabled, host, port, user, sender and whether a password is stored (never the password). " +
-				"A self-hosted backend sends no email until SMTP is enabled.",
-		}, getSMTPConfig),
-		Define(Spec{
-			Name:    "update-smtp-config",
-			Title:   "Change the SMTP settings",
-			Toolset: Auth,
-			Hints:   Change,
-			Description: "Set the SMTP server for auth emails. It replaces the whole SMTP configuration (omitted fields become empty, minIntervalSeconds goes back to 60) except the password, which is kept when omitted. " +
-				"When enabling, the backend first tests the connection and refuses bad settings.",
-		}, updateSMTPConfig),
-		Define(Spec{
-			Name:    "list-email-templates",
-			Title:   "List auth email templates",
-			Toolset: Auth,
-			Hints:   Read,
-			Description: "List the auth email templates (verification code or link, sign-in code, password reset code or link) with their subject and HTML body. " +
-				"The ones used depend on verifyEmailMethod and resetPasswordMethod in get-auth-config.",
-		}, listEmailTemplates),
-		Define(Spec{
-			Name:    "update-email-template",
-			Title:   "Change an auth email template",
-			Toolset: Auth,
-			Hints:   Change,
-			Description: "Replace the subject and HTML body of one auth email template. Keep its placeholder: {{ token }} in code and request-otp templates, {{ link }} in link templates; {{ name }} and {{ email }} work in all. " +
-				"Templates are used only when emails go through custom SMTP.",
-		}, updateEmailTemplate),
-	}
+// Config is get-auth-config.
+func Config() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "get-auth-config",
+		Title: "Get the auth settings",
+		Hints: tools.Read,
+		Description: "Read the project's auth settings: email verification and its method (code or link), password rules, reset method, the redirect allow-list and whether public sign-up is disabled. " +
+			"Read them before building sign-up or sign-in screens, which must match them.",
+	}, config)
+}
+
+// PublicConfig is get-public-auth-config.
+func PublicConfig() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "get-public-auth-config",
+		Title: "Get the auth settings app code sees",
+		Hints: tools.Read,
+		Description: "Read the public auth configuration exactly as app code gets it without credentials: enabled OAuth providers, password rules, verification and reset methods, and whether sign-up is disabled. " +
+			"Show sign-in buttons only for the providers it lists.",
+	}, publicConfig)
+}
+
+// UpdateConfig is update-auth-config.
+func UpdateConfig() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "update-auth-config",
+		Title: "Change the auth settings",
+		Hints: tools.Change,
+		Description: "Change auth settings: give only the fields to change, the others keep their values; the full new settings come back. " +
+			"allowedRedirectUrls replaces the whole list. Requiring email verification on a self-hosted backend needs custom SMTP enabled first (update-smtp-config).",
+	}, updateConfig)
+}
+
+// ListUsers is list-users.
+func ListUsers() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:      "list-users",
+		Untrusted: true,
+		Title:     "List users",
+		Hints:     tools.Read,
+		Description: "List the project's end users, newest first, a page at a time (default 20, at most 200), optionally filtered by a case-sensitive substring of email or name. " +
+			"The result gives the total and the offset of the next page.",
+	}, listUsers)
+}
+
+// User is get-user.
+func User() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:        "get-user",
+		Untrusted:   true,
+		Title:       "Get a user",
+		Hints:       tools.Read,
+		Description: "Read one user by id: email, whether it is verified, sign-in providers, profile and metadata. To find a user by email use list-users with search.",
+	}, getUser)
+}
+
+// CreateUser is create-user.
+func CreateUser() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "create-user",
+		Title: "Create a user",
+		Hints: tools.Create,
+		Description: "Create an end user as admin with email and password: it works even when sign-up is disabled and sends no verification email. " +
+			"With email verification required, pass autoConfirm: true or the user cannot sign in until verified. A taken email fails with 409.",
+	}, createUser)
+}
+
+// DeleteUsers is delete-users.
+func DeleteUsers() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "delete-users",
+		Title: "Delete users",
+		Hints: tools.Remove,
+		Description: "Delete users by id; this cannot be undone, so confirm with the user first. Rows of app tables that reference auth.users follow their foreign key's ON DELETE rule. " +
+			"The result says how many were deleted; ids that match no user are skipped.",
+	}, deleteUsers)
+}
+
+// ListOAuthProviders is list-oauth-providers.
+func ListOAuthProviders() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "list-oauth-providers",
+		Title: "List OAuth providers",
+		Hints: tools.Read,
+		Description: "List the configured built-in OAuth providers (Google, GitHub, …) with client ID, scopes and whether they use InsForge's shared keys. " +
+			"Client secrets are not included; a provider missing here is not enabled.",
+	}, listOAuthProviders)
+}
+
+// OAuthProvider is get-oauth-provider.
+func OAuthProvider() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "get-oauth-provider",
+		Title: "Get an OAuth provider",
+		Hints: tools.Read,
+		Description: "Read one OAuth provider's configuration. The client secret is withheld (the result only says whether one is stored) unless includeSecret is true; " +
+			"ask for it only when the user wants to see it, and never repeat it in your answer.",
+	}, getOAuthProvider)
+}
+
+// CreateOAuthProvider is create-oauth-provider.
+func CreateOAuthProvider() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "create-oauth-provider",
+		Title: "Enable an OAuth provider",
+		Hints: tools.Create,
+		Description: "Enable sign-in with a built-in OAuth provider. On a self-hosted backend use your own OAuth app (useSharedKey false with clientId and clientSecret); shared keys work only on InsForge Cloud. " +
+			"Register {project URL}/api/auth/oauth/{provider}/callback as the callback at the provider. A provider that is already configured fails with 409: use update-oauth-provider.",
+	}, createOAuthProvider)
+}
+
+// UpdateOAuthProvider is update-oauth-provider.
+func UpdateOAuthProvider() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "update-oauth-provider",
+		Title: "Change an OAuth provider",
+		Hints: tools.Change,
+		Description: "Change a configured OAuth provider: give only the fields to change (client ID, secret, scopes, native client IDs, shared key). " +
+			"The updated configuration comes back without the secret.",
+	}, updateOAuthProvider)
+}
+
+// DeleteOAuthProvider is delete-oauth-provider.
+func DeleteOAuthProvider() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "delete-oauth-provider",
+		Title: "Disable an OAuth provider",
+		Hints: tools.Remove,
+		Description: "Remove an OAuth provider's configuration and its stored secret, so users can no longer sign in with it. " +
+			"Remove its sign-in button from the app too.",
+	}, deleteOAuthProvider)
+}
+
+// SMTPConfig is get-smtp-config.
+func SMTPConfig() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "get-smtp-config",
+		Title: "Get the SMTP settings",
+		Hints: tools.Read,
+		Description: "Read the custom SMTP settings used for auth emails (verification, password reset, sign-in codes): enabled, host, port, user, sender and whether a password is stored (never the password). " +
+			"A self-hosted backend sends no email until SMTP is enabled.",
+	}, getSMTPConfig)
+}
+
+// UpdateSMTPConfig is update-smtp-config.
+func UpdateSMTPConfig() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "update-smtp-config",
+		Title: "Change the SMTP settings",
+		Hints: tools.Change,
+		Description: "Set the SMTP server for auth emails. It replaces the whole SMTP configuration (omitted fields become empty, minIntervalSeconds goes back to 60) except the password, which is kept when omitted. " +
+			"When enabling, the backend first tests the connection and refuses bad settings.",
+	}, updateSMTPConfig)
+}
+
+// ListEmailTemplates is list-email-templates.
+func ListEmailTemplates() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "list-email-templates",
+		Title: "List auth email templates",
+		Hints: tools.Read,
+		Description: "List the auth email templates (verification code or link, sign-in code, password reset code or link) with their subject and HTML body. " +
+			"The ones used depend on verifyEmailMethod and resetPasswordMethod in get-auth-config.",
+	}, listEmailTemplates)
+}
+
+// UpdateEmailTemplate is update-email-template.
+func UpdateEmailTemplate() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "update-email-template",
+		Title: "Change an auth email template",
+		Hints: tools.Change,
+		Description: "Replace the subject and HTML body of one auth email template. Keep its placeholder: {{ token }} in code and request-otp templates, {{ link }} in link templates; {{ name }} and {{ email }} work in all. " +
+			"Templates are used only when emails go through custom SMTP.",
+	}, updateEmailTemplate)
 }
 
 // ---- settings ----
 
-func updateAuthConfig(ctx context.Context, env *Env, in UpdateAuthConfigInput) (*Result, error) {
+func config(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	cfg, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: "/api/auth/config"})
+	if err != nil {
+		return nil, err
+	}
+	return tools.Found("Auth settings: "+configSummary(cfg, true), cfg), nil
+}
+
+func publicConfig(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	cfg, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: "/api/auth/public-config", NoAuth: true})
+	if err != nil {
+		return nil, err
+	}
+	return tools.Found("Public auth configuration (what the app sees, fetched without credentials): "+configSummary(cfg, false), cfg), nil
+}
+
+func updateConfig(ctx context.Context, env *tools.Env, in UpdateConfigInput) (*tools.Result, error) {
 	body := map[string]any{}
 	for name, v := range map[string]*bool{
 		"requireEmailVerification": in.RequireEmailVerification, "requireNumber": in.RequireNumber,
@@ -287,7 +335,7 @@ func updateAuthConfig(ctx context.Context, env *Env, in UpdateAuthConfigInput) (
 	}
 	if in.PasswordMinLength != nil {
 		if n := *in.PasswordMinLength; n < 4 || n > 128 {
-			return nil, Errorf("passwordMinLength must be between 4 and 128 (got %d). Nothing was changed.", n)
+			return nil, tools.Errorf("passwordMinLength must be between 4 and 128 (got %d). Nothing was changed.", n)
 		}
 		body["passwordMinLength"] = *in.PasswordMinLength
 	}
@@ -301,23 +349,23 @@ func updateAuthConfig(ctx context.Context, env *Env, in UpdateAuthConfigInput) (
 		urls := *in.AllowedRedirectURLs
 		for i, u := range urls {
 			if err := checkRedirectURL(u); err != nil {
-				return nil, Errorf("allowedRedirectUrls[%d] %q %s. Nothing was changed.", i, u, err)
+				return nil, tools.Errorf("allowedRedirectUrls[%d] %q %s. Nothing was changed.", i, u, err)
 			}
 		}
-		urls = OrEmpty(urls)
+		urls = tools.OrEmpty(urls)
 		body["allowedRedirectUrls"] = urls
 	}
 	if len(body) == 0 {
-		return nil, Errorf("update-auth-config needs at least one setting to change: requireEmailVerification, passwordMinLength, requireNumber, requireLowercase, requireUppercase, requireSpecialChar, verifyEmailMethod, resetPasswordMethod, allowedRedirectUrls or disableSignup. Nothing was sent.")
+		return nil, tools.Errorf("update-auth-config needs at least one setting to change: requireEmailVerification, passwordMinLength, requireNumber, requireLowercase, requireUppercase, requireSpecialChar, verifyEmailMethod, resetPasswordMethod, allowedRedirectUrls or disableSignup. Nothing was sent.")
 	}
-	var cfg map[string]any
-	if err := send(ctx, env, http.MethodPut, "/api/auth/config", nil, body, &cfg); err != nil {
-		if authCode(err) == "EMAIL_PROVIDER_NOT_CONFIGURED" {
-			return nil, Errorf("%s Nothing was changed. Enable custom SMTP with update-smtp-config (host, port, username, password, sender), then require email verification again.", Explain(err))
+	cfg, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Method: http.MethodPut, Path: "/api/auth/config", Body: body})
+	if err != nil {
+		if errCode(err) == "EMAIL_PROVIDER_NOT_CONFIGURED" {
+			return nil, tools.Errorf("%s Nothing was changed. Enable custom SMTP with update-smtp-config (host, port, username, password, sender), then require email verification again.", tools.Explain(err))
 		}
 		return nil, err
 	}
-	return Found(fmt.Sprintf("Updated %s. Now: %s", strings.Join(sortedKeys(body), ", "), authConfigSummary(cfg, true)), cfg), nil
+	return tools.Found(fmt.Sprintf("Updated %s. Now: %s", strings.Join(slices.Sorted(maps.Keys(body)), ", "), configSummary(cfg, true)), cfg), nil
 }
 
 // checkRedirectURL catches allow-list entries the backend would refuse for
@@ -326,7 +374,7 @@ func checkRedirectURL(u string) error {
 	if u == "" || strings.ContainsAny(u, " \t\r\n") {
 		return errors.New("is empty or contains spaces")
 	}
-	m := authSchemeRE.FindStringSubmatch(u)
+	m := schemeRE.FindStringSubmatch(u)
 	if m == nil {
 		return errors.New("needs a scheme, such as https://app.example.com or myapp://callback")
 	}
@@ -337,8 +385,8 @@ func checkRedirectURL(u string) error {
 	return nil
 }
 
-// authConfigSummary describes auth settings in one or two sentences.
-func authConfigSummary(cfg map[string]any, admin bool) string {
+// configSummary describes auth settings in one or two sentences.
+func configSummary(cfg map[string]any, admin bool) string {
 	var parts []string
 	if b, _ := cfg["requireEmailVerification"].(bool); b {
 		parts = append(parts, fmt.Sprintf("email verification is required (by %v)", cfg["verifyEmailMethod"]))
@@ -368,13 +416,13 @@ func authConfigSummary(cfg map[string]any, admin bool) string {
 		if len(urls) == 0 {
 			parts = append(parts, "no redirect URLs are allow-listed (add the app's origins before using OAuth or email links)")
 		} else {
-			parts = append(parts, Plural(len(urls), "redirect URL")+" allow-listed")
+			parts = append(parts, tools.Plural(len(urls), "redirect URL")+" allow-listed")
 		}
 	}
 	s := strings.Join(parts, "; ") + "."
 	if !admin {
-		names := authNames(cfg["oAuthProviders"])
-		names = append(names, authNames(cfg["customOAuthProviders"])...)
+		names := providerNames(cfg["oAuthProviders"])
+		names = append(names, providerNames(cfg["customOAuthProviders"])...)
 		if len(names) == 0 {
 			s += " No OAuth provider is enabled."
 		} else {
@@ -384,7 +432,7 @@ func authConfigSummary(cfg map[string]any, admin bool) string {
 	return s
 }
 
-func authNames(v any) []string {
+func providerNames(v any) []string {
 	var out []string
 	items, _ := v.([]any)
 	for _, it := range items {
@@ -397,8 +445,8 @@ func authNames(v any) []string {
 
 // ---- users ----
 
-func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error) {
-	limit, err := CheckPage(in.Limit, defaultUserLimit, maxUserLimit, in.Offset, "; page through more users with offset")
+func listUsers(ctx context.Context, env *tools.Env, in ListUsersInput) (*tools.Result, error) {
+	limit, err := tools.CheckPage(in.Limit, defaultUserLimit, maxUserLimit, in.Offset, "; page through more users with offset")
 	if err != nil {
 		return nil, err
 	}
@@ -406,18 +454,18 @@ func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error
 	if in.Search != "" {
 		q.Set("search", in.Search)
 	}
-	var out struct {
+	out, _, err := insforge.Call[struct {
 		Data       []any `json:"data"`
 		Pagination struct {
 			Offset *int `json:"offset"`
 			Limit  *int `json:"limit"`
 			Total  *int `json:"total"`
 		} `json:"pagination"`
-	}
-	if err := env.Client.Get(ctx, "/api/auth/users", q, &out); err != nil {
+	}](ctx, env.Client, insforge.Request{Path: "/api/auth/users", Query: q})
+	if err != nil {
 		return nil, err
 	}
-	out.Data = OrEmpty(out.Data)
+	out.Data = tools.OrEmpty(out.Data)
 	offset := in.Offset
 	if out.Pagination.Offset != nil {
 		offset = *out.Pagination.Offset
@@ -430,11 +478,11 @@ func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error
 	var summary string
 	switch {
 	case out.Pagination.Total == nil:
-		summary = fmt.Sprintf("%s%s from offset %d.", UpperFirst(Plural(n, "user")), matching, offset)
+		summary = fmt.Sprintf("%s%s from offset %d.", tools.UpperFirst(tools.Plural(n, "user")), matching, offset)
 	case *out.Pagination.Total == 0:
 		summary = fmt.Sprintf("No users%s.", matching)
 	case n == 0:
-		summary = fmt.Sprintf("No users at offset %d: there are %s%s in total. Use a smaller offset.", offset, Plural(*out.Pagination.Total, "user"), matching)
+		summary = fmt.Sprintf("No users at offset %d: there are %s%s in total. Use a smaller offset.", offset, tools.Plural(*out.Pagination.Total, "user"), matching)
 	default:
 		total := *out.Pagination.Total
 		if n == 1 {
@@ -453,64 +501,64 @@ func listUsers(ctx context.Context, env *Env, in ListUsersInput) (*Result, error
 	if out.Pagination.Total != nil {
 		pagination["total"] = *out.Pagination.Total
 	}
-	return Found(summary, map[string]any{"users": out.Data, "pagination": pagination}), nil
+	return tools.Found(summary, map[string]any{"users": out.Data, "pagination": pagination}), nil
 }
 
 func checkUserID(id string) error {
-	if !authUUIDRE.MatchString(strings.TrimSpace(id)) {
-		return Errorf("%q is not a user id: ids are UUIDs such as 3f8e2a4c-1b2d-4c5e-8f9a-0b1c2d3e4f5a. Find users with list-users (search by email).", id)
+	if !uuidRE.MatchString(strings.TrimSpace(id)) {
+		return tools.Errorf("%q is not a user id: ids are UUIDs such as 3f8e2a4c-1b2d-4c5e-8f9a-0b1c2d3e4f5a. Find users with list-users (search by email).", id)
 	}
 	return nil
 }
 
-func getUser(ctx context.Context, env *Env, in UserIDInput) (*Result, error) {
+func getUser(ctx context.Context, env *tools.Env, in UserIDInput) (*tools.Result, error) {
 	if err := checkUserID(in.UserID); err != nil {
 		return nil, err
 	}
 	id := strings.TrimSpace(in.UserID)
-	var user map[string]any
-	if err := getNumbers(ctx, env, "/api/auth/users/"+url.PathEscape(id), nil, &user); err != nil {
-		if insforge.StatusOf(err) == http.StatusNotFound && authCode(err) == "AUTH_USER_NOT_FOUND" {
-			return nil, Errorf("No user has id %s (it may have been deleted). Use list-users with search to find a user by email.", id)
+	user, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: "/api/auth/users/" + url.PathEscape(id)})
+	if err != nil {
+		if insforge.StatusOf(err) == http.StatusNotFound && errCode(err) == "AUTH_USER_NOT_FOUND" {
+			return nil, tools.Errorf("No user has id %s (it may have been deleted). Use list-users with search to find a user by email.", id)
 		}
 		return nil, err
 	}
-	return Found(fmt.Sprintf("User %v (%s).", user["email"], authVerified(user)), user), nil
+	return tools.Found(fmt.Sprintf("User %v (%s).", user["email"], emailState(user)), user), nil
 }
 
-func authVerified(user map[string]any) string {
+func emailState(user map[string]any) string {
 	if b, _ := user["emailVerified"].(bool); b {
 		return "email verified"
 	}
 	return "email not verified"
 }
 
-func createUser(ctx context.Context, env *Env, in CreateUserInput) (*Result, error) {
+func createUser(ctx context.Context, env *tools.Env, in CreateUserInput) (*tools.Result, error) {
 	email := strings.TrimSpace(in.Email)
-	if !authEmailRE.MatchString(email) {
-		return nil, Errorf("%q is not an email address. Nothing was created.", in.Email)
+	if !emailRE.MatchString(email) {
+		return nil, tools.Errorf("%q is not an email address. Nothing was created.", in.Email)
 	}
 	if in.Password == "" {
-		return nil, Errorf("password must not be empty. Nothing was created.")
+		return nil, tools.Errorf("password must not be empty. Nothing was created.")
 	}
 	body := map[string]any{"email": email, "password": in.Password}
 	if in.Name != "" {
 		name := strings.TrimSpace(in.Name)
 		if name == "" || len([]rune(name)) > 100 {
-			return nil, Errorf("name must be 1 to 100 characters (not only spaces). Nothing was created.")
+			return nil, tools.Errorf("name must be 1 to 100 characters (not only spaces). Nothing was created.")
 		}
 		body["name"] = name
 	}
 	if in.AutoConfirm != nil {
 		body["autoConfirm"] = *in.AutoConfirm
 	}
-	var out map[string]any
-	if err := send(ctx, env, http.MethodPost, "/api/auth/users", nil, body, &out); err != nil {
+	out, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Method: http.MethodPost, Path: "/api/auth/users", Body: body})
+	if err != nil {
 		switch {
-		case authCode(err) == "AUTH_EMAIL_EXISTS":
-			return nil, Errorf("%s A user with email %s already exists; find it with list-users (search %q).", Explain(err), strings.ToLower(email), strings.ToLower(email))
-		case insforge.StatusOf(err) == http.StatusBadRequest && strings.Contains(strings.ToLower(authMessage(err)), "password"):
-			return nil, Errorf("%s Nothing was created. get-auth-config shows the password rules.", Explain(err))
+		case errCode(err) == "AUTH_EMAIL_EXISTS":
+			return nil, tools.Errorf("%s A user with email %s already exists; find it with list-users (search %q).", tools.Explain(err), strings.ToLower(email), strings.ToLower(email))
+		case insforge.StatusOf(err) == http.StatusBadRequest && strings.Contains(strings.ToLower(errMessage(err)), "password"):
+			return nil, tools.Errorf("%s Nothing was created. get-auth-config shows the password rules.", tools.Explain(err))
 		}
 		return nil, err
 	}
@@ -541,16 +589,16 @@ func createUser(ctx context.Context, env *Env, in CreateUserInput) (*Result, err
 	default:
 		b.WriteString("The user can sign in with this password now.")
 	}
-	return Found(b.String(), data), nil
+	return tools.Found(b.String(), data), nil
 }
 
 // findUserByEmail returns the user with exactly this email, or nil.
-func findUserByEmail(ctx context.Context, env *Env, email string) map[string]any {
-	var out struct {
-		Data []map[string]any `json:"data"`
-	}
+func findUserByEmail(ctx context.Context, env *tools.Env, email string) map[string]any {
 	q := url.Values{"search": {email}, "limit": {"50"}, "offset": {"0"}}
-	if err := getNumbers(ctx, env, "/api/auth/users", q, &out); err != nil {
+	out, _, err := insforge.Call[struct {
+		Data []map[string]any `json:"data"`
+	}](ctx, env.Client, insforge.Request{Path: "/api/auth/users", Query: q})
+	if err != nil {
 		return nil
 	}
 	for _, u := range out.Data {
@@ -561,22 +609,22 @@ func findUserByEmail(ctx context.Context, env *Env, email string) map[string]any
 	return nil
 }
 
-func deleteUsers(ctx context.Context, env *Env, in DeleteUsersInput) (*Result, error) {
+func deleteUsers(ctx context.Context, env *tools.Env, in DeleteUsersInput) (*tools.Result, error) {
 	if len(in.UserIDs) == 0 {
-		return nil, Errorf("userIds must list at least one user id. Nothing was deleted.")
+		return nil, tools.Errorf("userIds must list at least one user id. Nothing was deleted.")
 	}
 	var ids []string
 	for _, id := range in.UserIDs {
 		id = strings.TrimSpace(id)
-		if !authUUIDRE.MatchString(id) {
-			return nil, Errorf("%q is not a user id (a UUID). Nothing was deleted. Find ids with list-users.", id)
+		if !uuidRE.MatchString(id) {
+			return nil, tools.Errorf("%q is not a user id (a UUID). Nothing was deleted. Find ids with list-users.", id)
 		}
 		if !slices.ContainsFunc(ids, func(s string) bool { return strings.EqualFold(s, id) }) {
 			ids = append(ids, id)
 		}
 	}
-	var out map[string]any
-	if err := send(ctx, env, http.MethodDelete, "/api/auth/users", nil, map[string]any{"userIds": ids}, &out); err != nil {
+	out, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Method: http.MethodDelete, Path: "/api/auth/users", Body: map[string]any{"userIds": ids}})
+	if err != nil {
 		return nil, err
 	}
 	deleted := -1
@@ -586,13 +634,13 @@ func deleteUsers(ctx context.Context, env *Env, in DeleteUsersInput) (*Result, e
 	var summary string
 	switch {
 	case deleted < 0:
-		summary = fmt.Sprintf("Asked the backend to delete %s.", Plural(len(ids), "user"))
+		summary = fmt.Sprintf("Asked the backend to delete %s.", tools.Plural(len(ids), "user"))
 	case deleted == len(ids):
-		summary = fmt.Sprintf("Deleted %s.", Plural(deleted, "user"))
+		summary = fmt.Sprintf("Deleted %s.", tools.Plural(deleted, "user"))
 	default:
-		summary = fmt.Sprintf("Deleted %d of %s; the other ids matched no user (already deleted or wrong id).", deleted, Plural(len(ids), "requested user"))
+		summary = fmt.Sprintf("Deleted %d of %s; the other ids matched no user (already deleted or wrong id).", deleted, tools.Plural(len(ids), "requested user"))
 	}
-	return Found(summary, out), nil
+	return tools.Found(summary, out), nil
 }
 
 // ---- OAuth providers ----
@@ -609,14 +657,14 @@ func withoutSecret(cfg map[string]any) bool {
 	return ok && s != nil && s != ""
 }
 
-func listOAuthProviders(ctx context.Context, env *Env, in NoInput) (*Result, error) {
-	var out struct {
+func listOAuthProviders(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	out, _, err := insforge.Call[struct {
 		Data []map[string]any `json:"data"`
-	}
-	if err := getNumbers(ctx, env, "/api/auth/oauth/configs", nil, &out); err != nil {
+	}](ctx, env.Client, insforge.Request{Path: "/api/auth/oauth/configs"})
+	if err != nil {
 		return nil, err
 	}
-	out.Data = OrEmpty(out.Data)
+	out.Data = tools.OrEmpty(out.Data)
 	var names []string
 	for _, c := range out.Data {
 		withoutSecret(c)
@@ -624,21 +672,21 @@ func listOAuthProviders(ctx context.Context, env *Env, in NoInput) (*Result, err
 	}
 	summary := "No OAuth provider is configured; enable one with create-oauth-provider."
 	if len(names) > 0 {
-		summary = fmt.Sprintf("%s configured: %s. Client secrets are not shown.", UpperFirst(Plural(len(names), "OAuth provider")), strings.Join(names, ", "))
+		summary = fmt.Sprintf("%s configured: %s. Client secrets are not shown.", tools.UpperFirst(tools.Plural(len(names), "OAuth provider")), strings.Join(names, ", "))
 	}
-	return Found(summary, map[string]any{"providers": out.Data}), nil
+	return tools.Found(summary, map[string]any{"providers": out.Data}), nil
 }
 
 func oauthNotFound(err error, provider string) error {
-	if insforge.StatusOf(err) == http.StatusNotFound && authCode(err) == "AUTH_OAUTH_CONFIG_NOT_FOUND" {
-		return Errorf("%s is not configured as an OAuth provider. list-oauth-providers shows the configured ones; enable it with create-oauth-provider.", provider)
+	if insforge.StatusOf(err) == http.StatusNotFound && errCode(err) == "AUTH_OAUTH_CONFIG_NOT_FOUND" {
+		return tools.Errorf("%s is not configured as an OAuth provider. list-oauth-providers shows the configured ones; enable it with create-oauth-provider.", provider)
 	}
 	return err
 }
 
-func getOAuthProvider(ctx context.Context, env *Env, in GetOAuthProviderInput) (*Result, error) {
-	var cfg map[string]any
-	if err := getNumbers(ctx, env, oauthPath(in.Provider), nil, &cfg); err != nil {
+func getOAuthProvider(ctx context.Context, env *tools.Env, in GetOAuthProviderInput) (*tools.Result, error) {
+	cfg, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: oauthPath(in.Provider)})
+	if err != nil {
 		return nil, oauthNotFound(err, in.Provider)
 	}
 	if cfg == nil {
@@ -654,36 +702,36 @@ func getOAuthProvider(ctx context.Context, env *Env, in GetOAuthProviderInput) (
 		} else {
 			summary += " No client secret is stored."
 		}
-		return Found(summary, cfg), nil
+		return tools.Found(summary, cfg), nil
 	}
 	if withoutSecret(cfg) {
 		summary += " A client secret is stored but withheld; pass includeSecret: true only if the user asks to see it."
 	} else {
 		summary += " No client secret is stored."
 	}
-	return Found(summary, cfg), nil
+	return tools.Found(summary, cfg), nil
 }
 
 func checkNativeIDs(ids []string) error {
 	if len(ids) > maxNativeIDs {
-		return Errorf("nativeClientIds allows at most %d ids (got %d). Nothing was sent.", maxNativeIDs, len(ids))
+		return tools.Errorf("nativeClientIds allows at most %d ids (got %d). Nothing was sent.", maxNativeIDs, len(ids))
 	}
 	for i, id := range ids {
 		if l := len([]rune(strings.TrimSpace(id))); l == 0 || l > 255 {
-			return Errorf("nativeClientIds[%d] must be 1 to 255 characters. Nothing was sent.", i)
+			return tools.Errorf("nativeClientIds[%d] must be 1 to 255 characters. Nothing was sent.", i)
 		}
 	}
 	return nil
 }
 
 func sharedKeyRefused(err error, provider string) error {
-	if authCode(err) == "AUTH_OAUTH_CONFIG_ERROR" {
-		return Errorf("%s Shared OAuth keys exist only on InsForge Cloud. Ask the user for the client ID and secret of their own %s OAuth app (callback URL: {project URL}/api/auth/oauth/%s/callback) and retry with useSharedKey: false.", Explain(err), provider, provider)
+	if errCode(err) == "AUTH_OAUTH_CONFIG_ERROR" {
+		return tools.Errorf("%s Shared OAuth keys exist only on InsForge Cloud. Ask the user for the client ID and secret of their own %s OAuth app (callback URL: {project URL}/api/auth/oauth/%s/callback) and retry with useSharedKey: false.", tools.Explain(err), provider, provider)
 	}
 	return err
 }
 
-func createOAuthProvider(ctx context.Context, env *Env, in CreateOAuthProviderInput) (*Result, error) {
+func createOAuthProvider(ctx context.Context, env *tools.Env, in CreateOAuthProviderInput) (*tools.Result, error) {
 	shared := in.UseSharedKey != nil && *in.UseSharedKey
 	if err := checkNativeIDs(in.NativeClientIDs); err != nil {
 		return nil, err
@@ -704,10 +752,10 @@ func createOAuthProvider(ctx context.Context, env *Env, in CreateOAuthProviderIn
 	if in.RedirectURI != "" {
 		body["redirectUri"] = in.RedirectURI
 	}
-	var cfg map[string]any
-	if err := send(ctx, env, http.MethodPost, "/api/auth/oauth/configs", nil, body, &cfg); err != nil {
-		if authCode(err) == "AUTH_OAUTH_CONFIG_ALREADY_EXISTS" {
-			return nil, Errorf("%s Change it with update-oauth-provider, or delete-oauth-provider first.", Explain(err))
+	cfg, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Method: http.MethodPost, Path: "/api/auth/oauth/configs", Body: body})
+	if err != nil {
+		if errCode(err) == "AUTH_OAUTH_CONFIG_ALREADY_EXISTS" {
+			return nil, tools.Errorf("%s Change it with update-oauth-provider, or delete-oauth-provider first.", tools.Explain(err))
 		}
 		return nil, sharedKeyRefused(err, in.Provider)
 	}
@@ -730,10 +778,10 @@ func createOAuthProvider(ctx context.Context, env *Env, in CreateOAuthProviderIn
 		fmt.Fprintf(&b, " Register %s as the callback (redirect) URL in the provider's app settings.", callback)
 	}
 	b.WriteString(" Add the app's URLs to allowedRedirectUrls (update-auth-config) so sign-in can return to it.")
-	return Found(b.String(), cfg), nil
+	return tools.Found(b.String(), cfg), nil
 }
 
-func updateOAuthProvider(ctx context.Context, env *Env, in UpdateOAuthProviderInput) (*Result, error) {
+func updateOAuthProvider(ctx context.Context, env *tools.Env, in UpdateOAuthProviderInput) (*tools.Result, error) {
 	body := map[string]any{}
 	if in.UseSharedKey != nil {
 		body["useSharedKey"] = *in.UseSharedKey
@@ -743,7 +791,7 @@ func updateOAuthProvider(ctx context.Context, env *Env, in UpdateOAuthProviderIn
 	}
 	if in.ClientSecret != nil {
 		if *in.ClientSecret == "" {
-			return nil, Errorf("clientSecret must not be empty; omit it to keep the stored secret. Nothing was sent.")
+			return nil, tools.Errorf("clientSecret must not be empty; omit it to keep the stored secret. Nothing was sent.")
 		}
 		body["clientSecret"] = *in.ClientSecret
 	}
@@ -751,21 +799,21 @@ func updateOAuthProvider(ctx context.Context, env *Env, in UpdateOAuthProviderIn
 		if err := checkNativeIDs(*in.NativeClientIDs); err != nil {
 			return nil, err
 		}
-		body["nativeClientIds"] = authList(*in.NativeClientIDs)
+		body["nativeClientIds"] = tools.OrEmpty(*in.NativeClientIDs)
 	}
 	if in.Scopes != nil {
-		body["scopes"] = authList(*in.Scopes)
+		body["scopes"] = tools.OrEmpty(*in.Scopes)
 	}
 	if in.RedirectURI != nil {
 		body["redirectUri"] = *in.RedirectURI
 	}
 	if len(body) == 0 {
-		return nil, Errorf("update-oauth-provider needs at least one field to change: useSharedKey, clientId, clientSecret, nativeClientIds, scopes or redirectUri. Nothing was sent.")
+		return nil, tools.Errorf("update-oauth-provider needs at least one field to change: useSharedKey, clientId, clientSecret, nativeClientIds, scopes or redirectUri. Nothing was sent.")
 	}
-	var cfg map[string]any
-	if err := send(ctx, env, http.MethodPut, oauthPath(in.Provider), nil, body, &cfg); err != nil {
-		if insforge.StatusOf(err) == http.StatusNotFound && authCode(err) == "AUTH_OAUTH_CONFIG_NOT_FOUND" {
-			return nil, Errorf("%s is not configured as an OAuth provider, so there is nothing to update; enable it with create-oauth-provider.", in.Provider)
+	cfg, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Method: http.MethodPut, Path: oauthPath(in.Provider), Body: body})
+	if err != nil {
+		if insforge.StatusOf(err) == http.StatusNotFound && errCode(err) == "AUTH_OAUTH_CONFIG_NOT_FOUND" {
+			return nil, tools.Errorf("%s is not configured as an OAuth provider, so there is nothing to update; enable it with create-oauth-provider.", in.Provider)
 		}
 		return nil, sharedKeyRefused(err, in.Provider)
 	}
@@ -773,30 +821,23 @@ func updateOAuthProvider(ctx context.Context, env *Env, in UpdateOAuthProviderIn
 		cfg = map[string]any{}
 	}
 	withoutSecret(cfg)
-	fields := sortedKeys(body)
+	fields := slices.Sorted(maps.Keys(body))
 	summary := fmt.Sprintf("Updated %s of the %s OAuth provider.", strings.Join(fields, ", "), in.Provider)
 	if in.ClientSecret != nil {
 		summary += " The new client secret is stored and not shown."
 	}
-	return Found(summary, cfg), nil
+	return tools.Found(summary, cfg), nil
 }
 
-func authList(items []string) []string {
-	if items == nil {
-		return []string{}
-	}
-	return items
-}
-
-func deleteOAuthProvider(ctx context.Context, env *Env, in OAuthProviderInput) (*Result, error) {
-	var out map[string]any
-	if err := send(ctx, env, http.MethodDelete, oauthPath(in.Provider), nil, nil, &out); err != nil {
-		if insforge.StatusOf(err) == http.StatusNotFound && authCode(err) == "AUTH_OAUTH_CONFIG_NOT_FOUND" {
-			return Say("%s was not configured as an OAuth provider, so there was nothing to delete.", in.Provider), nil
+func deleteOAuthProvider(ctx context.Context, env *tools.Env, in OAuthProviderInput) (*tools.Result, error) {
+	out, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Method: http.MethodDelete, Path: oauthPath(in.Provider)})
+	if err != nil {
+		if insforge.StatusOf(err) == http.StatusNotFound && errCode(err) == "AUTH_OAUTH_CONFIG_NOT_FOUND" {
+			return tools.Say("%s was not configured as an OAuth provider, so there was nothing to delete.", in.Provider), nil
 		}
 		return nil, err
 	}
-	return Found(fmt.Sprintf("Removed the %s OAuth configuration and its stored secret; users can no longer sign in with %s. Remove the button from the app as well.", in.Provider, in.Provider), out), nil
+	return tools.Found(fmt.Sprintf("Removed the %s OAuth configuration and its stored secret; users can no longer sign in with %s. Remove the button from the app as well.", in.Provider, in.Provider), out), nil
 }
 
 // ---- SMTP ----
@@ -813,29 +854,29 @@ func smtpSummary(cfg map[string]any) string {
 		cfg["host"], cfg["port"], cfg["username"], cfg["senderName"], cfg["senderEmail"], cfg["minIntervalSeconds"], pw)
 }
 
-func getSMTPConfig(ctx context.Context, env *Env, in NoInput) (*Result, error) {
-	var cfg map[string]any
-	if err := getNumbers(ctx, env, "/api/auth/smtp-config", nil, &cfg); err != nil {
+func getSMTPConfig(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	cfg, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: "/api/auth/smtp-config"})
+	if err != nil {
 		return nil, err
 	}
 	if cfg == nil {
 		cfg = map[string]any{}
 	}
 	delete(cfg, "password")
-	return Found(smtpSummary(cfg), cfg), nil
+	return tools.Found(smtpSummary(cfg), cfg), nil
 }
 
 var smtpPorts = []int{25, 465, 587, 2525}
 
-func updateSMTPConfig(ctx context.Context, env *Env, in UpdateSMTPConfigInput) (*Result, error) {
+func updateSMTPConfig(ctx context.Context, env *tools.Env, in UpdateSMTPConfigInput) (*tools.Result, error) {
 	if in.Enabled == nil {
-		return nil, Errorf("enabled is required: true to use this SMTP server, false to turn custom SMTP off")
+		return nil, tools.Errorf("enabled is required: true to use this SMTP server, false to turn custom SMTP off")
 	}
 	if !slices.Contains(smtpPorts, in.Port) {
-		return nil, Errorf("port must be 25, 465, 587 or 2525 (got %d). Nothing was changed.", in.Port)
+		return nil, tools.Errorf("port must be 25, 465, 587 or 2525 (got %d). Nothing was changed.", in.Port)
 	}
 	if in.MinIntervalSeconds != nil && *in.MinIntervalSeconds < 0 {
-		return nil, Errorf("minIntervalSeconds must be 0 or more. Nothing was changed.")
+		return nil, tools.Errorf("minIntervalSeconds must be 0 or more. Nothing was changed.")
 	}
 	enabled := *in.Enabled
 	if enabled {
@@ -846,10 +887,10 @@ func updateSMTPConfig(ctx context.Context, env *Env, in UpdateSMTPConfigInput) (
 			}
 		}
 		if len(missing) > 0 {
-			return nil, Errorf("enabling SMTP needs %s. Nothing was changed.", strings.Join(missing, ", "))
+			return nil, tools.Errorf("enabling SMTP needs %s. Nothing was changed.", strings.Join(missing, ", "))
 		}
-		if !authEmailRE.MatchString(in.SenderEmail) {
-			return nil, Errorf("senderEmail %q is not an email address. Nothing was changed.", in.SenderEmail)
+		if !emailRE.MatchString(in.SenderEmail) {
+			return nil, tools.Errorf("senderEmail %q is not an email address. Nothing was changed.", in.SenderEmail)
 		}
 	}
 	body := map[string]any{"enabled": enabled, "port": in.Port}
@@ -861,13 +902,13 @@ func updateSMTPConfig(ctx context.Context, env *Env, in UpdateSMTPConfigInput) (
 	if in.MinIntervalSeconds != nil {
 		body["minIntervalSeconds"] = *in.MinIntervalSeconds
 	}
-	var cfg map[string]any
-	if err := send(ctx, env, http.MethodPut, "/api/auth/smtp-config", nil, body, &cfg); err != nil {
-		switch authCode(err) {
+	cfg, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Method: http.MethodPut, Path: "/api/auth/smtp-config", Body: body})
+	if err != nil {
+		switch errCode(err) {
 		case "EMAIL_SMTP_CONNECTION_FAILED":
-			return nil, Errorf("%s Nothing was changed: the backend could not log in to that SMTP server. Check host, port (465 uses TLS, 587 and 2525 STARTTLS), username and password.", Explain(err))
+			return nil, tools.Errorf("%s Nothing was changed: the backend could not log in to that SMTP server. Check host, port (465 uses TLS, 587 and 2525 STARTTLS), username and password.", tools.Explain(err))
 		case "EMAIL_PROVIDER_NOT_CONFIGURED":
-			return nil, Errorf("%s Nothing was changed: email verification is required, which needs SMTP. Turn requireEmailVerification off with update-auth-config first if you really want to disable SMTP.", Explain(err))
+			return nil, tools.Errorf("%s Nothing was changed: email verification is required, which needs SMTP. Turn requireEmailVerification off with update-auth-config first if you really want to disable SMTP.", tools.Explain(err))
 		}
 		return nil, err
 	}
@@ -875,36 +916,35 @@ func updateSMTPConfig(ctx context.Context, env *Env, in UpdateSMTPConfigInput) (
 		cfg = map[string]any{}
 	}
 	delete(cfg, "password")
-	return Found("Saved. "+smtpSummary(cfg), cfg), nil
+	return tools.Found("Saved. "+smtpSummary(cfg), cfg), nil
 }
 
 // ---- email templates ----
 
-func listEmailTemplates(ctx context.Context, env *Env, in NoInput) (*Result, error) {
-	var out struct {
+func listEmailTemplates(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	out, _, err := insforge.Call[struct {
 		Data []any `json:"data"`
-	}
-	if err := getNumbers(ctx, env, "/api/auth/email-templates", nil, &out); err != nil {
+	}](ctx, env.Client, insforge.Request{Path: "/api/auth/email-templates"})
+	if err != nil {
 		return nil, err
 	}
-	out.Data = OrEmpty(out.Data)
+	out.Data = tools.OrEmpty(out.Data)
 	var types []string
 	for _, t := range out.Data {
 		if m, ok := t.(map[string]any); ok {
 			types = append(types, fmt.Sprint(m["templateType"]))
 		}
 	}
-	summary := fmt.Sprintf("%s: %s. They are used when auth emails go through custom SMTP.", UpperFirst(Plural(len(out.Data), "email template")), strings.Join(types, ", "))
-	return Found(summary, map[string]any{"templates": out.Data}), nil
+	summary := fmt.Sprintf("%s: %s. They are used when auth emails go through custom SMTP.", tools.UpperFirst(tools.Plural(len(out.Data), "email template")), strings.Join(types, ", "))
+	return tools.Found(summary, map[string]any{"templates": out.Data}), nil
 }
 
-func updateEmailTemplate(ctx context.Context, env *Env, in UpdateEmailTemplateInput) (*Result, error) {
+func updateEmailTemplate(ctx context.Context, env *tools.Env, in UpdateEmailTemplateInput) (*tools.Result, error) {
 	if strings.TrimSpace(in.Subject) == "" || strings.TrimSpace(in.BodyHTML) == "" {
-		return nil, Errorf("subject and bodyHtml must not be empty. Nothing was changed.")
+		return nil, tools.Errorf("subject and bodyHtml must not be empty. Nothing was changed.")
 	}
-	var tpl map[string]any
-	if err := send(ctx, env, http.MethodPut, "/api/auth/email-templates/"+url.PathEscape(in.Type), nil,
-		map[string]any{"subject": in.Subject, "bodyHtml": in.BodyHTML}, &tpl); err != nil {
+	tpl, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Method: http.MethodPut, Path: "/api/auth/email-templates/" + url.PathEscape(in.Type), Body: map[string]any{"subject": in.Subject, "bodyHtml": in.BodyHTML}})
+	if err != nil {
 		return nil, err
 	}
 	summary := fmt.Sprintf("Updated the %s email template.", in.Type)
@@ -915,13 +955,13 @@ func updateEmailTemplate(ctx context.Context, env *Env, in UpdateEmailTemplateIn
 	if !re.MatchString(in.Subject + in.BodyHTML) {
 		summary += fmt.Sprintf(" Warning: it has no {{ %s }} placeholder, so the email will not contain the %s the user needs; add it unless that is intended.", placeholder, what)
 	}
-	return Found(summary, tpl), nil
+	return tools.Found(summary, tpl), nil
 }
 
 // ---- helpers ----
 
-// authCode is the backend's error code of err, or "".
-func authCode(err error) string {
+// errCode is the backend's error code of err, or "".
+func errCode(err error) string {
 	var ae *insforge.Error
 	if errors.As(err, &ae) {
 		return ae.Code
@@ -929,7 +969,7 @@ func authCode(err error) string {
 	return ""
 }
 
-func authMessage(err error) string {
+func errMessage(err error) string {
 	var ae *insforge.Error
 	if errors.As(err, &ae) {
 		return ae.Message
