@@ -6,12 +6,8 @@ func Legacy(set Toolset) []Tool {
 	switch set {
 	case Project:
 		return projectTools()
-	case Metadata:
-		return metadataTools()
 	case Docs:
 		return docsTools()
-	case Database:
-		return databaseTools()
 	case Auth:
 		return authTools()
 	case Storage:

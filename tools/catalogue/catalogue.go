@@ -7,6 +7,8 @@ package catalogue
 import (
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/advisor"
+	"github.com/insforge-mcp/insforge-mcp/tools/database"
+	"github.com/insforge-mcp/insforge-mcp/tools/metadata"
 )
 
 // toolset is one toolset's declaration and its tools, in README order.
@@ -18,9 +20,14 @@ type toolset struct {
 func catalogue() []toolset {
 	return []toolset{
 		{info(tools.Project, "Connect a session to an InsForge project (the credential gate).", true), legacy(tools.Project)},
-		{info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true), legacy(tools.Metadata)},
+		{info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true), []func() tools.Tool{metadata.Backend, metadata.TableSchema, metadata.AnonKey}},
 		{info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true), legacy(tools.Docs)},
-		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), legacy(tools.Database)},
+		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), []func() tools.Tool{
+			database.RunRawSQL, database.RunUnrestrictedSQL, database.ListTables, database.CreateTable, database.AlterTable, database.DeleteTable,
+			database.QueryRecords, database.InsertRecords, database.UpdateRecords, database.DeleteRecords, database.BulkUpsert,
+			database.ListFunctions, database.ListIndexes, database.ListPolicies, database.ListTriggers,
+			database.ListMigrations, database.ApplyMigration, database.DryRunMigration,
+		}},
 		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), legacy(tools.Auth)},
 		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), legacy(tools.Storage)},
 		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), legacy(tools.Functions)},
