@@ -4,10 +4,6 @@ package tools
 // package of its own under tools/. It goes once every toolset has.
 func Legacy(set Toolset) []Tool {
 	switch set {
-	case Metadata:
-		return metadataTools()
-	case Database:
-		return databaseTools()
 	case Storage:
 		return storageTools()
 	case Functions:

@@ -9,8 +9,10 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools/advisor"
 	"github.com/insforge-mcp/insforge-mcp/tools/ai"
 	"github.com/insforge-mcp/insforge-mcp/tools/auth"
+	"github.com/insforge-mcp/insforge-mcp/tools/database"
 	"github.com/insforge-mcp/insforge-mcp/tools/docs"
 	"github.com/insforge-mcp/insforge-mcp/tools/logs"
+	"github.com/insforge-mcp/insforge-mcp/tools/metadata"
 	"github.com/insforge-mcp/insforge-mcp/tools/project"
 	"github.com/insforge-mcp/insforge-mcp/tools/realtime"
 	"github.com/insforge-mcp/insforge-mcp/tools/schedules"
@@ -27,9 +29,14 @@ type toolset struct {
 func catalogue() []toolset {
 	return []toolset{
 		{info(tools.Project, "Connect a session to an InsForge project (the credential gate).", true), []func() tools.Tool{project.Connect, project.Disconnect}},
-		{info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true), legacy(tools.Metadata)},
+		{info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true), []func() tools.Tool{metadata.Backend, metadata.TableSchema, metadata.AnonKey}},
 		{info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true), []func() tools.Tool{docs.Fetch, docs.FetchSDK}},
-		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), legacy(tools.Database)},
+		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), []func() tools.Tool{
+			database.RunRawSQL, database.RunUnrestrictedSQL, database.ListTables, database.CreateTable, database.AlterTable, database.DeleteTable,
+			database.QueryRecords, database.InsertRecords, database.UpdateRecords, database.DeleteRecords, database.BulkUpsert,
+			database.ListFunctions, database.ListIndexes, database.ListPolicies, database.ListTriggers,
+			database.ListMigrations, database.ApplyMigration, database.DryRunMigration,
+		}},
 		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), []func() tools.Tool{auth.Config, auth.PublicConfig, auth.UpdateConfig, auth.ListUsers, auth.User, auth.CreateUser, auth.DeleteUsers, auth.ListOAuthProviders, auth.OAuthProvider, auth.CreateOAuthProvider, auth.UpdateOAuthProvider, auth.DeleteOAuthProvider, auth.SMTPConfig, auth.UpdateSMTPConfig, auth.ListEmailTemplates, auth.UpdateEmailTemplate}},
 		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), legacy(tools.Storage)},
 		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), legacy(tools.Functions)},

@@ -1,4 +1,4 @@
-package tools_test
+package database_test
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package tools
+package database
 
 import (
 	"context"
@@ -15,7 +15,11 @@ import (
 	"strings"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
+
+// Bulk upsert: a local .csv or .json file streamed as a multipart form to
+// /api/database/advance/bulk-upsert.
 
 // BulkUpsertInput are the arguments of bulk-upsert (official names).
 type BulkUpsertInput struct {
@@ -25,89 +29,41 @@ type BulkUpsertInput struct {
 	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
 }
 
-func bulkUpsertTool() Tool {
-	return Define(Spec{
-		Name:    "bulk-upsert",
-		Title:   "Load a CSV or JSON file into a table",
-		Toolset: Database,
-		Hints:   Hints{ReadOnly: No, Destructive: Yes, Idempotent: No, OpenWorld: Yes},
+// BulkUpsert is bulk-upsert.
+func BulkUpsert() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "bulk-upsert",
+		Title: "Load a CSV or JSON file into a table",
+		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
 		Description: "Load many rows from a local .csv (with a header row) or .json (array of objects) file into an existing table in one transaction; with upsertKey, rows whose key already exists are updated instead of rejected. " +
 			"The file is read from the machine running this MCP server (pass an absolute path) and streamed to the backend, which accepts up to about 50 MB. For a few rows use insert-records.",
 	}, bulkUpsert)
 }
 
-func bulkUpsert(ctx context.Context, env *Env, in BulkUpsertInput) (*Result, error) {
+func bulkUpsert(ctx context.Context, env *tools.Env, in BulkUpsertInput) (*tools.Result, error) {
 	if strings.TrimSpace(in.FilePath) == "" {
-		return nil, Errorf("filePath is empty: give the absolute path of a .csv or .json file")
+		return nil, tools.Errorf("filePath is empty: give the absolute path of a .csv or .json file")
 	}
 	ext := strings.ToLower(filepath.Ext(in.FilePath))
 	contentType := map[string]string{".csv": "text/csv", ".json": "application/json"}[ext]
 	if contentType == "" {
-		return nil, Errorf("bulk-upsert reads only .csv files (with a header row) and .json files (an array of objects), and %q is neither. Convert the data to one of them first; nothing was sent.", filepath.Base(in.FilePath))
+		return nil, tools.Errorf("bulk-upsert reads only .csv files (with a header row) and .json files (an array of objects), and %q is neither. Convert the data to one of them first; nothing was sent.", filepath.Base(in.FilePath))
 	}
-	path, err := LocalPath(env, in.FilePath)
+	path, info, err := localFile(env, in.FilePath)
 	if err != nil {
 		return nil, err
 	}
-	info, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		msg := MissingLocal(env, "file", in.FilePath, path,
-			"This server is reached over HTTP and may run on another machine than yours: the file must be on the server's machine", "")
-		return nil, Errorf("%s. Nothing was sent.", msg)
-	case err != nil:
-		return nil, Errorf("cannot read %s: %v. Nothing was sent.", path, err)
-	case !info.Mode().IsRegular():
-		return nil, Errorf("%s is not a regular file (a directory or device); give the path of a .csv or .json file. Nothing was sent.", path)
-	case info.Size() == 0:
-		return nil, Errorf("%s is empty; nothing was sent.", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, Errorf("cannot open %s: %v. Nothing was sent.", path, err)
-	}
-
-	// Stream the file into the multipart body: the writer goroutine copies
-	// it into the pipe as the HTTP client reads the other end.
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer f.Close()
-		var src io.Reader = f
-		if env.Progress != nil {
-			src = &progressReader{r: f, total: info.Size(), report: env.Progress}
-		}
-		err := writeUpsertForm(mw, src, filepath.Base(path), contentType, in)
-		if err == nil {
-			err = mw.Close()
-		}
-		pw.CloseWithError(err) // nil: the reader sees EOF
-	}()
-	resp, err := env.Client.Do(ctx, insforge.Request{
-		Method:      http.MethodPost,
-		Path:        "/api/database/advance/bulk-upsert",
-		Body:        pr,
-		ContentType: mw.FormDataContentType(),
-	})
-	// Unblock the writer if the request ended before reading everything.
-	pr.CloseWithError(errors.New("request finished"))
-	<-done
+	out, err := upload(ctx, env, path, info.Size(), contentType, in)
 	if err != nil {
 		if insforge.StatusOf(err) == http.StatusRequestEntityTooLarge {
-			return nil, Errorf("%s Split the file into smaller ones (the backend's default limit is 50 MB) and load them one by one.", Explain(err))
+			return nil, tools.Errorf("%s Split the file into smaller ones (the backend's default limit is 50 MB) and load them one by one.", tools.Explain(err))
 		}
-		return nil, err
-	}
-	var out map[string]any
-	if err := decodeNumbers(resp.Body, &out); err != nil {
 		return nil, err
 	}
 	if out == nil {
 		out = map[string]any{}
 	}
-	name := OrPublic(in.Schema) + "." + in.Table
+	name := tools.OrPublic(in.Schema) + "." + in.Table
 	summary := fmt.Sprintf("Loaded %s (%d bytes) into %s", filepath.Base(path), info.Size(), name)
 	if n, ok := out["rowsAffected"].(json.Number); ok {
 		summary += fmt.Sprintf(": %s rows affected", n)
@@ -122,7 +78,68 @@ func bulkUpsert(ctx context.Context, env *Env, in BulkUpsertInput) (*Result, err
 	if ok, isBool := out["success"].(bool); isBool && !ok {
 		summary = fmt.Sprintf("The backend reported that loading %s into %s did not succeed; its message is below.", filepath.Base(path), name)
 	}
-	return Found(summary, out), nil
+	return tools.Found(summary, out), nil
+}
+
+// localFile resolves filePath on the server's machine and checks that it
+// is a non-empty regular file.
+func localFile(env *tools.Env, filePath string) (string, os.FileInfo, error) {
+	path, err := tools.LocalPath(env, filePath)
+	if err != nil {
+		return "", nil, err
+	}
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		msg := tools.MissingLocal(env, "file", filePath, path,
+			"This server is reached over HTTP and may run on another machine than yours: the file must be on the server's machine", "")
+		return "", nil, tools.Errorf("%s. Nothing was sent.", msg)
+	case err != nil:
+		return "", nil, tools.Errorf("cannot read %s: %v. Nothing was sent.", path, err)
+	case !info.Mode().IsRegular():
+		return "", nil, tools.Errorf("%s is not a regular file (a directory or device); give the path of a .csv or .json file. Nothing was sent.", path)
+	case info.Size() == 0:
+		return "", nil, tools.Errorf("%s is empty; nothing was sent.", path)
+	}
+	return path, info, nil
+}
+
+// upload streams the file at path, with in's fields, as one multipart
+// form (sent once: the load is not idempotent) and decodes the answer.
+func upload(ctx context.Context, env *tools.Env, path string, size int64, contentType string, in BulkUpsertInput) (map[string]any, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, tools.Errorf("cannot open %s: %v. Nothing was sent.", path, err)
+	}
+	// Stream the file into the multipart body: the writer goroutine copies
+	// it into the pipe as the HTTP client reads the other end.
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer f.Close()
+		var src io.Reader = f
+		if env.Progress != nil {
+			src = &progressReader{r: f, total: size, report: env.Progress}
+		}
+		err := writeUpsertForm(mw, src, filepath.Base(path), contentType, in)
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err) // nil: the reader sees EOF
+	}()
+	out, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{
+		Method:      http.MethodPost,
+		Path:        "/api/database/advance/bulk-upsert",
+		Open:        func() (io.ReadCloser, error) { return io.NopCloser(pr), nil },
+		NoRetry:     true,
+		ContentType: mw.FormDataContentType(),
+	})
+	// Unblock the writer if the request ended before reading everything.
+	pr.CloseWithError(errors.New("request finished"))
+	<-done
+	return out, err
 }
 
 // writeUpsertForm writes the form fields, then the file part.

@@ -1,23 +1,24 @@
-package tools
+package database
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
 // Records tools: rows through the backend's PostgREST proxy
-// (/api/database/records/{table}, reference §2.4). The admin key is
-// exchanged for a project_admin token, so RLS is bypassed.
+// (/api/database/records/{table}). The admin key is exchanged for a
+// project_admin token, so RLS is bypassed.
 
 const (
 	defaultRecordLimit = 100
@@ -63,49 +64,56 @@ type DeleteRecordsInput struct {
 	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
 }
 
-func recordTools() []Tool {
-	return []Tool{
-		Define(Spec{
-			Name:      "query-records",
-			Untrusted: true,
-			Title:     "Query table rows",
-			Toolset:   Database,
-			Hints:     Read,
-			Description: "Read rows of a table with PostgREST filters ({\"status\":\"eq.active\",\"age\":\"gte.18\"}), column selection, ordering and paging (default 100 rows, at most 1000). " +
-				"The result gives the total count and the offset of the next page. It runs as admin, so RLS does not hide any row.",
-		}, queryRecords),
-		Define(Spec{
-			Name:      "insert-records",
-			Untrusted: true,
-			Title:     "Insert table rows",
-			Toolset:   Database,
-			Hints:     Create,
-			Description: "Insert one or more rows into a table and get them back as stored (with id, created_at and defaults filled in). " +
-				"Every record in one call must have the same keys; for large files use bulk-upsert. A unique violation fails the whole call (409) and inserts nothing.",
-		}, insertRecords),
-		Define(Spec{
-			Name:      "update-records",
-			Untrusted: true,
-			Title:     "Update table rows",
-			Toolset:   Database,
-			Hints:     Change,
-			Description: "Set column values on the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the updated rows back. " +
-				"Empty filters are refused unless allRows is true, because they would update every row.",
-		}, updateRecords),
-		Define(Spec{
-			Name:      "delete-records",
-			Untrusted: true,
-			Title:     "Delete table rows",
-			Toolset:   Database,
-			Hints:     Remove,
-			Description: "Delete the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the deleted rows back; this cannot be undone. " +
-				"Empty filters are refused unless allRows is true, because they would delete every row.",
-		}, deleteRecords),
-	}
+// QueryRecords is query-records.
+func QueryRecords() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:      "query-records",
+		Untrusted: true,
+		Title:     "Query table rows",
+		Hints:     tools.Read,
+		Description: "Read rows of a table with PostgREST filters ({\"status\":\"eq.active\",\"age\":\"gte.18\"}), column selection, ordering and paging (default 100 rows, at most 1000). " +
+			"The result gives the total count and the offset of the next page. It runs as admin, so RLS does not hide any row.",
+	}, queryRecords)
 }
 
-func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result, error) {
-	limit, err := CheckPage(in.Limit, defaultRecordLimit, maxRecordLimit, in.Offset, "; page through bigger results with offset")
+// InsertRecords is insert-records.
+func InsertRecords() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:      "insert-records",
+		Untrusted: true,
+		Title:     "Insert table rows",
+		Hints:     tools.Create,
+		Description: "Insert one or more rows into a table and get them back as stored (with id, created_at and defaults filled in). " +
+			"Every record in one call must have the same keys; for large files use bulk-upsert. A unique violation fails the whole call (409) and inserts nothing.",
+	}, insertRecords)
+}
+
+// UpdateRecords is update-records.
+func UpdateRecords() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:      "update-records",
+		Untrusted: true,
+		Title:     "Update table rows",
+		Hints:     tools.Change,
+		Description: "Set column values on the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the updated rows back. " +
+			"Empty filters are refused unless allRows is true, because they would update every row.",
+	}, updateRecords)
+}
+
+// DeleteRecords is delete-records.
+func DeleteRecords() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:      "delete-records",
+		Untrusted: true,
+		Title:     "Delete table rows",
+		Hints:     tools.Remove,
+		Description: "Delete the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the deleted rows back; this cannot be undone. " +
+			"Empty filters are refused unless allRows is true, because they would delete every row.",
+	}, deleteRecords)
+}
+
+func queryRecords(ctx context.Context, env *tools.Env, in QueryRecordsInput) (*tools.Result, error) {
+	limit, err := tools.CheckPage(in.Limit, defaultRecordLimit, maxRecordLimit, in.Offset, "; page through bigger results with offset")
 	if err != nil {
 		return nil, err
 	}
@@ -136,12 +144,12 @@ func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result,
 	if !ok {
 		total = -1
 	}
-	name := OrPublic(in.Schema) + "." + in.Table
+	name := tools.OrPublic(in.Schema) + "." + in.Table
 	n := len(rows)
 	var summary string
 	switch {
 	case n == 0 && total >= 0 && in.Offset > 0 && in.Offset >= total:
-		summary = fmt.Sprintf("No rows at offset %d: %s match in %s.", in.Offset, Plural(total, "row"), name)
+		summary = fmt.Sprintf("No rows at offset %d: %s match in %s.", in.Offset, tools.Plural(total, "row"), name)
 	case n == 0:
 		summary = fmt.Sprintf("No rows match in %s.", name)
 	case total >= 0:
@@ -152,7 +160,7 @@ func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result,
 			summary += " This is the last page."
 		}
 	default:
-		summary = fmt.Sprintf("%s from %s (the total count was not reported).", Plural(n, "row"), name)
+		summary = fmt.Sprintf("%s from %s (the total count was not reported).", tools.Plural(n, "row"), name)
 		if n == limit {
 			summary += fmt.Sprintf(" There may be more: call again with offset %d.", in.Offset+n)
 		}
@@ -161,17 +169,17 @@ func queryRecords(ctx context.Context, env *Env, in QueryRecordsInput) (*Result,
 	if total >= 0 {
 		data["total"] = total
 	}
-	return Found(summary, data), nil
+	return tools.Found(summary, data), nil
 }
 
-func insertRecords(ctx context.Context, env *Env, in InsertRecordsInput) (*Result, error) {
+func insertRecords(ctx context.Context, env *tools.Env, in InsertRecordsInput) (*tools.Result, error) {
 	if len(in.Records) == 0 {
-		return nil, Errorf("records must contain at least one object")
+		return nil, tools.Errorf("records must contain at least one object")
 	}
-	keys := sortedKeys(in.Records[0])
+	keys := slices.Sorted(maps.Keys(in.Records[0]))
 	for i, r := range in.Records[1:] {
-		if other := sortedKeys(r); !slices.Equal(keys, other) {
-			return nil, Errorf("records 1 and %d have different keys (%s vs %s): every record in one call must have the same keys (PostgREST takes the columns from the first one). "+
+		if other := slices.Sorted(maps.Keys(r)); !slices.Equal(keys, other) {
+			return nil, tools.Errorf("records 1 and %d have different keys (%s vs %s): every record in one call must have the same keys (PostgREST takes the columns from the first one). "+
 				"Add the missing keys with null or split the records into separate calls. Nothing was inserted.", i+2, keyList(keys), keyList(other))
 		}
 	}
@@ -186,23 +194,23 @@ func insertRecords(ctx context.Context, env *Env, in InsertRecordsInput) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	return Found(fmt.Sprintf("Inserted %s into %s.%s.", Plural(len(rows), "row"), OrPublic(in.Schema), in.Table),
+	return tools.Found(fmt.Sprintf("Inserted %s into %s.%s.", tools.Plural(len(rows), "row"), tools.OrPublic(in.Schema), in.Table),
 		map[string]any{"rows": rows}), nil
 }
 
-func updateRecords(ctx context.Context, env *Env, in UpdateRecordsInput) (*Result, error) {
+func updateRecords(ctx context.Context, env *tools.Env, in UpdateRecordsInput) (*tools.Result, error) {
 	if len(in.Filters) == 0 && !in.AllRows {
-		return nil, Errorf("filters is empty, which would update every row of %s. Give filters such as {\"id\":\"eq.<id>\"}, or set allRows to true if the user really wants every row changed. Nothing was updated.", in.Table)
+		return nil, tools.Errorf("filters is empty, which would update every row of %s. Give filters such as {\"id\":\"eq.<id>\"}, or set allRows to true if the user really wants every row changed. Nothing was updated.", in.Table)
 	}
 	if len(in.Values) == 0 {
-		return nil, Errorf("values is empty: give the columns to set, such as {\"status\":\"done\"}. Nothing was updated.")
+		return nil, tools.Errorf("values is empty: give the columns to set, such as {\"status\":\"done\"}. Nothing was updated.")
 	}
 	return changeRows(ctx, env, in.Table, in.Schema, in.Filters, http.MethodPatch, in.Values, "Updated %s in %s.", "updated")
 }
 
-func deleteRecords(ctx context.Context, env *Env, in DeleteRecordsInput) (*Result, error) {
+func deleteRecords(ctx context.Context, env *tools.Env, in DeleteRecordsInput) (*tools.Result, error) {
 	if len(in.Filters) == 0 && !in.AllRows {
-		return nil, Errorf("filters is empty, which would delete every row of %s. Give filters such as {\"id\":\"eq.<id>\"}, or set allRows to true if the user really wants the table emptied. Nothing was deleted.", in.Table)
+		return nil, tools.Errorf("filters is empty, which would delete every row of %s. Give filters such as {\"id\":\"eq.<id>\"}, or set allRows to true if the user really wants the table emptied. Nothing was deleted.", in.Table)
 	}
 	return changeRows(ctx, env, in.Table, in.Schema, in.Filters, http.MethodDelete, nil, "Deleted %s from %s.", "deleted")
 }
@@ -210,7 +218,7 @@ func deleteRecords(ctx context.Context, env *Env, in DeleteRecordsInput) (*Resul
 // changeRows updates (PATCH with values) or deletes the rows matching
 // filters and reports the rows the backend returns; doneFormat takes the
 // row count and the table.
-func changeRows(ctx context.Context, env *Env, table, schema string, filters map[string]string, method string, values any, doneFormat, verb string) (*Result, error) {
+func changeRows(ctx context.Context, env *tools.Env, table, schema string, filters map[string]string, method string, values any, doneFormat, verb string) (*tools.Result, error) {
 	q, err := filterQuery(filters)
 	if err != nil {
 		return nil, err
@@ -226,68 +234,66 @@ func changeRows(ctx context.Context, env *Env, table, schema string, filters map
 	if err != nil {
 		return nil, err
 	}
-	name := OrPublic(schema) + "." + table
-	summary := fmt.Sprintf(doneFormat, Plural(len(rows), "row"), name)
+	name := tools.OrPublic(schema) + "." + table
+	summary := fmt.Sprintf(doneFormat, tools.Plural(len(rows), "row"), name)
 	if len(rows) == 0 {
 		summary = fmt.Sprintf("No row of %s matched the filters; nothing was %s.", name, verb)
 	}
-	return Found(summary, map[string]any{"rows": rows}), nil
+	return tools.Found(summary, map[string]any{"rows": rows}), nil
 }
 
-// recordsDo sends a request to the records endpoint of table, retrying a
-// "no such table" 404 (PostgREST reloading its schema cache after DDL).
-func recordsDo(ctx context.Context, env *Env, table, schema string, req insforge.Request) (*insforge.Response, error) {
+// recordRows sends req to table's records route and decodes the rows the
+// backend answers, [] when it answers none. A "no such table" 404 is
+// retried recordRetries times, for any method: right after DDL PostgREST
+// answers it until its schema cache has reloaded. If the table is still
+// missing after that, the error says so and what to do.
+func recordRows(ctx context.Context, env *tools.Env, table, schema string, req insforge.Request) ([]any, *insforge.Response, error) {
 	req.Path = "/api/database/records/" + url.PathEscape(table)
-	for attempt := 0; ; attempt++ {
-		resp, err := env.Client.Do(ctx, req)
-		ae, missing := tableMissing(err)
-		if !missing {
-			return resp, err
-		}
-		if attempt >= recordRetries {
-			msg := fmt.Sprintf("Table %q not found in schema %s (if it was just created, PostgREST may still be reloading its schema cache: retry in a second; list-tables shows the tables).", table, OrPublic(schema))
-			if ae.Hint != "" {
-				msg += " PostgREST's hint: " + strings.TrimSpace(ae.Hint)
-			}
-			return nil, Errorf("%s", msg)
-		}
-		t := time.NewTimer(recordRetryWait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
-}
-
-// recordRows sends req to table's records route (see recordsDo) and decodes
-// the rows the backend answers, [] when it answers none.
-func recordRows(ctx context.Context, env *Env, table, schema string, req insforge.Request) ([]any, *insforge.Response, error) {
-	resp, err := recordsDo(ctx, env, table, schema, req)
+	req.Retries = recordRetries
+	req.RetryIf = func(e *insforge.Error) bool { return tableMissing(e) && reloadWait(ctx) }
+	rows, resp, err := insforge.Call[[]any](ctx, env.Client, req)
 	if err != nil {
-		return nil, nil, err
+		var ae *insforge.Error
+		if !errors.As(err, &ae) || !tableMissing(ae) {
+			return nil, nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		msg := fmt.Sprintf("Table %q not found in schema %s (if it was just created, PostgREST may still be reloading its schema cache: retry in a second; list-tables shows the tables).", table, tools.OrPublic(schema))
+		if ae.Hint != "" {
+			msg += " PostgREST's hint: " + strings.TrimSpace(ae.Hint)
+		}
+		return nil, nil, tools.Errorf("%s", msg)
 	}
-	var rows []any
-	if err := decodeNumbers(resp.Body, &rows); err != nil {
-		return nil, nil, err
-	}
-	rows = OrEmpty(rows)
-	return rows, resp, nil
+	return tools.OrEmpty(rows), resp, nil
 }
 
-// tableMissing reports whether err is the records proxy's "no such table"
+// reloadWait gives PostgREST recordRetryWait to reload its schema cache
+// before the client retries (on top of the client's own backoff, which is
+// far shorter than a reload in tests). It reports false if ctx ends first.
+func reloadWait(ctx context.Context) bool {
+	t := time.NewTimer(recordRetryWait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// tableMissing reports whether e is the records proxy's "no such table"
 // 404: an empty {} body, PGRST205 or 42P01.
-func tableMissing(err error) (*insforge.Error, bool) {
-	var ae *insforge.Error
-	if err == nil || !errors.As(err, &ae) || ae.Status != http.StatusNotFound || ae.NotJSON {
-		return nil, false
+func tableMissing(e *insforge.Error) bool {
+	if e.Status != http.StatusNotFound || e.NotJSON {
+		return false
 	}
-	switch ae.Code {
+	switch e.Code {
 	case "", "PGRST205", "42P01":
-		return ae, true
+		return true
 	}
-	return nil, false
+	return false
 }
 
 // filterOperators are PostgREST's filter operators.
@@ -307,22 +313,22 @@ var reservedParams = map[string]bool{
 // filterQuery checks filters and turns them into query parameters.
 func filterQuery(filters map[string]string) (url.Values, error) {
 	q := url.Values{}
-	for _, key := range sortedKeys(filters) {
+	for _, key := range slices.Sorted(maps.Keys(filters)) {
 		val := filters[key]
 		lk := strings.ToLower(strings.TrimSpace(key))
 		switch {
 		case lk == "":
-			return nil, Errorf("a filter has an empty column name")
+			return nil, tools.Errorf("a filter has an empty column name")
 		case reservedParams[lk]:
-			return nil, Errorf("filter key %q is a PostgREST parameter, not a column: use the select, order, limit or offset arguments instead (a column with that name can only be filtered with run-raw-sql)", key)
+			return nil, tools.Errorf("filter key %q is a PostgREST parameter, not a column: use the select, order, limit or offset arguments instead (a column with that name can only be filtered with run-raw-sql)", key)
 		case lk == "or" || lk == "and" || lk == "not.or" || lk == "not.and":
 			v := strings.TrimSpace(val)
 			if !strings.HasPrefix(v, "(") || !strings.HasSuffix(v, ")") {
-				return nil, Errorf("filter %q takes a parenthesised list of column.operator.value conditions, such as \"(status.eq.active,age.gte.18)\"; got %q", key, val)
+				return nil, tools.Errorf("filter %q takes a parenthesised list of column.operator.value conditions, such as \"(status.eq.active,age.gte.18)\"; got %q", key, val)
 			}
 		default:
 			if !validFilterValue(val) {
-				return nil, Errorf("filter %q: %q is not PostgREST filter syntax. Write operator.value, for example \"eq.active\", \"gte.18\", \"in.(a,b)\", \"is.null\", \"ilike.*text*\" or \"not.eq.x\"", key, val)
+				return nil, tools.Errorf("filter %q: %q is not PostgREST filter syntax. Write operator.value, for example \"eq.active\", \"gte.18\", \"in.(a,b)\", \"is.null\", \"ilike.*text*\" or \"not.eq.x\"", key, val)
 			}
 		}
 		q.Set(key, val)
@@ -344,15 +350,6 @@ func validFilterValue(v string) bool {
 		op = op[:i] // eq(any), fts(english)
 	}
 	return filterOperators[op]
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func keyList(keys []string) string {

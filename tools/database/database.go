@@ -1,0 +1,635 @@
+// Package database declares the database toolset's tools: raw SQL, tables,
+// rows through the backend's PostgREST proxy, bulk loads from local files,
+// introspection listings and migrations (routes under /api/database). Records
+// live in records.go, bulk upsert in upsert.go.
+package database
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/insforge-mcp/insforge-mcp/insforge"
+	"github.com/insforge-mcp/insforge-mcp/internal/sqlcheck"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+)
+
+// RawSQLInput are the arguments of run-raw-sql and run-unrestricted-sql
+// (official names).
+type RawSQLInput struct {
+	Query  string    `json:"query" jsonschema:"required,minLength=1" jsonschema_description:"The SQL to run (PostgreSQL). Use $1, $2, … placeholders with params for values instead of pasting them into the text. Send one statement per call when you need its result: a multi-statement text runs every statement but returns no rows."`
+	Params SQLParams `json:"params,omitempty" jsonschema_description:"Values for the $1, $2, … placeholders, in order (strings, numbers, booleans, null, or JSON objects for json columns). Pass integers beyond 2^53 (bigint ids) as strings: JSON numbers that large lose precision."`
+}
+
+// SQLParams are positional SQL parameter values. Its items schema is an
+// object ({"description": …}) rather than the boolean schema true, which
+// some model providers reject.
+type SQLParams []any
+
+// JSONSchemaExtend describes the items.
+func (SQLParams) JSONSchemaExtend(s *jsonschema.Schema) {
+	s.Items = &jsonschema.Schema{Description: "One parameter value: a string, number, boolean, null, or a JSON object or array for json columns."}
+}
+
+// SchemaInput is the argument of the listing tools.
+type SchemaInput struct {
+	Schema string `json:"schema,omitempty" jsonschema_description:"Postgres schema to list (default public)."`
+}
+
+// ColumnDef is a column of create-table and alter-table addColumns.
+type ColumnDef struct {
+	ColumnName   string  `json:"columnName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"Column name (1-64 characters, no double quotes). Do not declare id, created_at or updated_at: every table gets them automatically."`
+	Type         string  `json:"type" jsonschema:"required,enum=string,enum=date,enum=datetime,enum=integer,enum=float,enum=boolean,enum=uuid,enum=json" jsonschema_description:"Column type: string (TEXT), date, datetime (TIMESTAMPTZ), integer, float (DOUBLE PRECISION), boolean, uuid or json (JSONB). For other Postgres types use run-raw-sql."`
+	IsNullable   *bool   `json:"isNullable" jsonschema:"required" jsonschema_description:"Whether the column accepts NULL."`
+	IsUnique     *bool   `json:"isUnique" jsonschema:"required" jsonschema_description:"Whether the column has a UNIQUE constraint (needed to reference it from a foreign key or to use it as a bulk-upsert key)."`
+	DefaultValue *string `json:"defaultValue,omitempty" jsonschema_description:"Default value as text: now() and gen_random_uuid() are emitted as function calls, anything else as a literal (for example 'pending', '0', 'false')."`
+}
+
+// ColumnRef pairs a source column with the column it references.
+type ColumnRef struct {
+	SourceColumn    string `json:"sourceColumn" jsonschema:"required,minLength=1" jsonschema_description:"Column of this table."`
+	ReferenceColumn string `json:"referenceColumn" jsonschema:"required,minLength=1" jsonschema_description:"Column of the referenced table (it must be its primary key or unique)."`
+}
+
+// ForeignKeyDef is one foreign key constraint.
+type ForeignKeyDef struct {
+	ConstraintName   string      `json:"constraintName,omitempty" jsonschema_description:"Constraint name (default {table}_{columns}_fkey). alter-table dropForeignKeys takes this name."`
+	ReferenceTable   string      `json:"referenceTable" jsonschema:"required,minLength=1" jsonschema_description:"Referenced table: a public table name, or schema.table such as auth.users."`
+	ReferenceColumns []ColumnRef `json:"referenceColumns" jsonschema:"required,minItems=1" jsonschema_description:"Column pairs of the constraint (several pairs make a composite key)."`
+	OnDelete         string      `json:"onDelete" jsonschema:"required,enum=CASCADE,enum=SET NULL,enum=SET DEFAULT,enum=RESTRICT,enum=NO ACTION" jsonschema_description:"What happens to this table's rows when the referenced row is deleted."`
+	OnUpdate         string      `json:"onUpdate" jsonschema:"required,enum=CASCADE,enum=SET NULL,enum=SET DEFAULT,enum=RESTRICT,enum=NO ACTION" jsonschema_description:"What happens to this table's rows when the referenced key changes."`
+}
+
+// CreateTableInput are the arguments of create-table.
+type CreateTableInput struct {
+	TableName   string          `json:"tableName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"Name of the new table (1-64 characters, no double quotes)."`
+	Columns     []ColumnDef     `json:"columns" jsonschema:"required,minItems=1" jsonschema_description:"The table's own columns (at least one). id (uuid primary key), created_at and updated_at are added automatically."`
+	ForeignKeys []ForeignKeyDef `json:"foreignKeys,omitempty" jsonschema_description:"Foreign key constraints to create with the table."`
+	RLSEnabled  *bool           `json:"rlsEnabled,omitempty" jsonschema_description:"Enable row-level security (default true). With RLS on and no policies, app users (anon key or user tokens) see no rows; the admin key bypasses RLS."`
+	Schema      string          `json:"schema,omitempty" jsonschema_description:"Postgres schema (default public)."`
+}
+
+// UpdateColumnDef changes one column in alter-table.
+type UpdateColumnDef struct {
+	ColumnName    string  `json:"columnName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"The column to change."`
+	DefaultValue  *string `json:"defaultValue,omitempty" jsonschema_description:"New default value (same rules as in create-table)."`
+	NewColumnName string  `json:"newColumnName,omitempty" jsonschema_description:"New name for the column."`
+}
+
+// RenameTableDef renames the table in alter-table.
+type RenameTableDef struct {
+	NewTableName string `json:"newTableName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"The table's new name."`
+}
+
+// AlterTableInput are the arguments of alter-table.
+type AlterTableInput struct {
+	TableName       string            `json:"tableName" jsonschema:"required,minLength=1" jsonschema_description:"The table to change."`
+	AddColumns      []ColumnDef       `json:"addColumns,omitempty" jsonschema_description:"Columns to add. A NOT NULL column without a default fails when the table has rows."`
+	DropColumns     []string          `json:"dropColumns,omitempty" jsonschema_description:"Names of columns to drop, with their data (id, created_at and updated_at cannot be dropped)."`
+	UpdateColumns   []UpdateColumnDef `json:"updateColumns,omitempty" jsonschema_description:"Columns to rename or give a new default. Changing a column's type needs run-raw-sql (ALTER TABLE … ALTER COLUMN … TYPE)."`
+	AddForeignKeys  []ForeignKeyDef   `json:"addForeignKeys,omitempty" jsonschema_description:"Foreign key constraints to add."`
+	DropForeignKeys []string          `json:"dropForeignKeys,omitempty" jsonschema_description:"Names of foreign key constraints to drop (get-table-schema lists them)."`
+	RenameTable     *RenameTableDef   `json:"renameTable,omitempty" jsonschema_description:"Rename the table."`
+	Schema          string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+}
+
+// TableInput names one table (delete-table).
+type TableInput struct {
+	TableName string `json:"tableName" jsonschema:"required,minLength=1" jsonschema_description:"The table to delete, with all its rows."`
+	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+}
+
+// ApplyMigrationInput are the arguments of apply-migration.
+type ApplyMigrationInput struct {
+	Version string `json:"version" jsonschema:"required,minLength=1,maxLength=64,pattern=^[0-9]+$" jsonschema_description:"Migration version: digits only, strictly greater than the latest applied version (list-migrations shows it). A timestamp such as 20260115093000 works well."`
+	Name    string `json:"name" jsonschema:"required,minLength=1,pattern=^[a-z0-9-]+$" jsonschema_description:"Short name of the migration: lowercase letters, digits and hyphens, for example add-orders-table."`
+	SQL     string `json:"sql" jsonschema:"required,minLength=1" jsonschema_description:"The migration's SQL; it runs in one transaction with search_path=public. Do not include BEGIN/COMMIT, SET ROLE or set_config: the backend refuses them."`
+}
+
+// DryRunMigrationInput are the arguments of dry-run-migration.
+type DryRunMigrationInput struct {
+	SQL string `json:"sql" jsonschema:"required,minLength=1" jsonschema_description:"The migration SQL to check. It is parsed, risk-scored and executed in a transaction that is always rolled back."`
+}
+
+var (
+	migrationVersionRE = regexp.MustCompile(`^[0-9]{1,64}$`)
+	migrationNameRE    = regexp.MustCompile(`^[a-z0-9-]+$`)
+)
+
+// ---- raw SQL ----
+
+// RunRawSQL is run-raw-sql.
+func RunRawSQL() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:             "run-raw-sql",
+		Untrusted:        true,
+		Title:            "Run SQL on the project database",
+		Hints:            tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		EnforcesReadOnly: true,
+		Description: "Run PostgreSQL on the project database as project_admin (bypasses RLS; full rights on the public schema, read-only on InsForge system schemas) and get {rows, rowCount, fields}. " +
+			"Use it for queries and DDL the table tools cannot express (indexes, policies, functions, other types). Pass values through params ($1, $2, …); send one statement per call to get its rows, " +
+			"and note that BEGIN/COMMIT, SET ROLE/search_path and set_config are refused by the backend. In --read-only mode only a single read statement is accepted.",
+	}, runRawSQL)
+}
+
+// RunUnrestrictedSQL is run-unrestricted-sql.
+func RunUnrestrictedSQL() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:      "run-unrestricted-sql",
+		Untrusted: true,
+		Title:     "Run SQL as the database owner",
+		Hints:     tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Feature:   tools.UnrestrictedSQL,
+		Description: "Run PostgreSQL as the database owner (usually a superuser), with no role restriction: it can change or destroy InsForge's own system schemas (auth, storage, system, …). " +
+			"Use it only when run-raw-sql is refused with a permission error (403) on a system schema and the user wants that change; for everything else use run-raw-sql. " +
+			"Same arguments and result as run-raw-sql; transaction control, SET ROLE and set_config are still refused.",
+	}, func(ctx context.Context, env *tools.Env, in RawSQLInput) (*tools.Result, error) {
+		return runSQL(ctx, env, "/api/database/advance/rawsql/unrestricted", in, true)
+	})
+}
+
+func runRawSQL(ctx context.Context, env *tools.Env, in RawSQLInput) (*tools.Result, error) {
+	if env.Config.ReadOnly {
+		if err := sqlcheck.ReadOnly(in.Query); err != nil {
+			return nil, tools.Errorf("Refused without contacting the backend: %s. This server runs in read-only mode, which allows only one SELECT, WITH … SELECT, EXPLAIN (without ANALYZE of a write), SHOW, VALUES or TABLE statement per call. "+
+				"To change data or schema, ask the user to restart the server without --read-only.", tools.UpperFirst(err.Error()))
+		}
+	}
+	return runSQL(ctx, env, "/api/database/advance/rawsql", in, false)
+}
+
+// sqlAnswer is the backend's answer to a SQL statement.
+type sqlAnswer struct {
+	Rows     []any    `json:"rows"`
+	RowCount rowCount `json:"rowCount"`
+	Fields   []any    `json:"fields"`
+}
+
+// rowCount tells a missing rowCount (a multi-statement query) from a null
+// one (a statement that reports no count).
+type rowCount struct {
+	present bool
+	n       *float64
+}
+
+func (r *rowCount) UnmarshalJSON(b []byte) error {
+	r.present = true
+	return json.Unmarshal(b, &r.n)
+}
+
+func runSQL(ctx context.Context, env *tools.Env, path string, in RawSQLInput, unrestricted bool) (*tools.Result, error) {
+	body := map[string]any{"query": in.Query}
+	if in.Params != nil {
+		body["params"] = in.Params
+	}
+	out, _, err := insforge.Call[sqlAnswer](ctx, env.Client, insforge.Request{Method: http.MethodPost, Path: path, Body: body})
+	if err != nil {
+		if insforge.StatusOf(err) == http.StatusForbidden && !unrestricted {
+			return nil, tools.Errorf("%s If it is a permission error on an InsForge system schema (auth, storage, system, …) and the user wants that change, run-unrestricted-sql runs as the database owner (only offered when the server runs with --allow-unrestricted-sql); the backend's guards (transactions, SET ROLE, search_path, set_config) apply to both.", tools.Explain(err))
+		}
+		return nil, err
+	}
+	out.Rows = tools.OrEmpty(out.Rows)
+	count := out.RowCount.n
+	data := map[string]any{"rows": out.Rows, "rowCount": count}
+	if out.Fields != nil {
+		data["fields"] = out.Fields
+	}
+	var summary string
+	switch {
+	case len(out.Rows) == 0 && !out.RowCount.present:
+		summary = "All statements ran, but for a multi-statement query the backend does not return per-statement results (rows is empty, no rowCount). Run each SELECT in its own call to see its rows."
+	case len(out.Rows) > 0:
+		summary = fmt.Sprintf("The query returned %s.", tools.Plural(len(out.Rows), "row"))
+	case count == nil:
+		summary = "The statement ran; it reports no row count (DDL or a utility statement)."
+	case *count == 0:
+		summary = "The statement ran and returned no rows (0 rows matched or affected)."
+	default:
+		summary = fmt.Sprintf("The statement ran and affected %s; it returned none (add RETURNING * to see them).", tools.Plural(int(*count), "row"))
+	}
+	if looksLikeDDL(in.Query) {
+		summary += " After schema changes the records tools may answer 404 for about a second while PostgREST reloads."
+	}
+	return tools.Found(summary, data), nil
+}
+
+var ddlRE = regexp.MustCompile(`(?i)\b(create|alter|drop)\b`)
+
+func looksLikeDDL(q string) bool { return ddlRE.MatchString(q) }
+
+// ---- tables ----
+
+// ListTables is list-tables.
+func ListTables() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:        "list-tables",
+		Title:       "List database tables",
+		Hints:       tools.Read,
+		Description: "List the names of the tables in a schema (default public). Use get-table-schema for a table's columns and query-records for its rows.",
+	}, listTables)
+}
+
+// CreateTable is create-table.
+func CreateTable() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "create-table",
+		Title: "Create a table",
+		Hints: tools.Create,
+		Description: "Create a table from column definitions. Every table automatically gets id (uuid primary key), created_at and updated_at (with an update trigger): do not declare them. " +
+			"Row-level security is on by default, so app users see no rows until you add policies (run-raw-sql CREATE POLICY …); the admin key bypasses RLS. " +
+			"The records tools may answer 404 for about a second after creation while PostgREST reloads.",
+	}, createTable)
+}
+
+// AlterTable is alter-table.
+func AlterTable() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "alter-table",
+		Title: "Change a table's columns, keys or name",
+		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Description: "Change a table: add, drop (with their data) or rename columns, change defaults, add or drop foreign keys, rename the table; give at least one operation. " +
+			"Column type changes, indexes and constraints other than foreign keys need run-raw-sql. Check the current shape with get-table-schema first.",
+	}, alterTable)
+}
+
+// DeleteTable is delete-table.
+func DeleteTable() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:        "delete-table",
+		Title:       "Delete a table",
+		Hints:       tools.Remove,
+		Description: "Drop a table with all its rows and the foreign keys that reference it. This cannot be undone; confirm with the user first. The backend answers the same whether or not the table existed.",
+	}, deleteTable)
+}
+
+func listTables(ctx context.Context, env *tools.Env, in SchemaInput) (*tools.Result, error) {
+	names, _, err := insforge.Call[[]any](ctx, env.Client, insforge.Request{Path: "/api/database/tables", Query: tools.SchemaQuery(in.Schema)})
+	if err != nil {
+		return nil, err
+	}
+	names = tools.OrEmpty(names)
+	return tools.Found(fmt.Sprintf("%s in schema %s.", tools.Plural(len(names), "table"), tools.OrPublic(in.Schema)),
+		map[string]any{"schema": tools.OrPublic(in.Schema), "tables": names}), nil
+}
+
+func deleteTable(ctx context.Context, env *tools.Env, in TableInput) (*tools.Result, error) {
+	out, _, err := insforge.Call[any](ctx, env.Client, insforge.Request{Method: http.MethodDelete, Path: tablePath(in.TableName), Query: tools.SchemaQuery(in.Schema)})
+	if err != nil {
+		return nil, err
+	}
+	return tools.Found(fmt.Sprintf("Table %s.%s is gone (deleted, or it did not exist). Tables that referenced it lost those foreign keys.", tools.OrPublic(in.Schema), in.TableName), out), nil
+}
+
+func tablePath(name string) string { return "/api/database/tables/" + url.PathEscape(name) }
+
+// TableNotFound replaces the backend's "table not found" answer on a table
+// route (404 DATABASE_NOT_FOUND) with a message that says what to do. Other
+// 404s on table routes (an unknown foreign key, a protected system column)
+// pass through: they are not about the table's existence.
+func TableNotFound(err error, format string, args ...any) error {
+	var ae *insforge.Error
+	if errors.As(err, &ae) && ae.Status == http.StatusNotFound && !ae.NotJSON &&
+		ae.Code == "DATABASE_NOT_FOUND" && strings.HasPrefix(strings.ToLower(ae.Message), "table not found") {
+		return tools.Errorf(format, args...)
+	}
+	return err
+}
+
+func createTable(ctx context.Context, env *tools.Env, in CreateTableInput) (*tools.Result, error) {
+	if len(in.Columns) == 0 {
+		return nil, tools.Errorf("columns must list at least one column besides id, created_at and updated_at, which every table gets automatically")
+	}
+	if err := checkColumns("columns", in.Columns); err != nil {
+		return nil, err
+	}
+	if err := checkForeignKeys("foreignKeys", in.ForeignKeys); err != nil {
+		return nil, err
+	}
+	body := map[string]any{"tableName": in.TableName, "columns": in.Columns}
+	if len(in.ForeignKeys) > 0 {
+		body["foreignKeys"] = in.ForeignKeys
+	}
+	if in.RLSEnabled != nil {
+		body["rlsEnabled"] = *in.RLSEnabled
+	}
+	out, _, err := insforge.Call[any](ctx, env.Client, insforge.Request{Method: http.MethodPost, Path: "/api/database/tables", Query: tools.SchemaQuery(in.Schema), Body: body})
+	if err != nil {
+		var ae *insforge.Error
+		if errors.As(err, &ae) && ae.Code == "DATABASE_DUPLICATE" {
+			return nil, tools.Errorf("%s Use alter-table to change the existing table, or pick another name.", tools.Explain(err))
+		}
+		return nil, err
+	}
+	rls := in.RLSEnabled == nil || *in.RLSEnabled
+	summary := fmt.Sprintf("Created table %s.%s with id, created_at and updated_at added automatically.", tools.OrPublic(in.Schema), in.TableName)
+	if rls {
+		summary += " Row-level security is on: app users (anon key or user tokens) see no rows until you add policies; the admin key bypasses RLS."
+	} else {
+		summary += " Row-level security is off: anyone with the anon key can read and write it through the API."
+	}
+	summary += " PostgREST may need about a second before the records tools see the table."
+	return tools.Found(summary, out), nil
+}
+
+func alterTable(ctx context.Context, env *tools.Env, in AlterTableInput) (*tools.Result, error) {
+	body, err := alterBody(in)
+	if err != nil {
+		return nil, err
+	}
+	out, _, err := insforge.Call[any](ctx, env.Client, insforge.Request{Method: http.MethodPatch, Path: tablePath(in.TableName) + "/schema", Query: tools.SchemaQuery(in.Schema), Body: body})
+	if err != nil {
+		var ae *insforge.Error
+		if errors.As(err, &ae) && ae.Status == http.StatusNotFound && !ae.NotJSON && ae.Code == "DATABASE_NOT_FOUND" {
+			return nil, tools.Errorf("Table %q does not exist in schema %s; nothing was changed. Call list-tables to see the tables.", in.TableName, tools.OrPublic(in.Schema))
+		}
+		return nil, err
+	}
+	final := in.TableName
+	if in.RenameTable != nil {
+		final = in.RenameTable.NewTableName
+	}
+	return tools.Found(fmt.Sprintf("Altered table %s.%s (the backend's list of operations is below). PostgREST may need about a second before the records tools see the change.", tools.OrPublic(in.Schema), final), out), nil
+}
+
+// alterBody checks alter-table's operations and builds the request body
+// with the ones given.
+func alterBody(in AlterTableInput) (map[string]any, error) {
+	if err := checkColumns("addColumns", in.AddColumns); err != nil {
+		return nil, err
+	}
+	if err := checkForeignKeys("addForeignKeys", in.AddForeignKeys); err != nil {
+		return nil, err
+	}
+	for i, u := range in.UpdateColumns {
+		if u.ColumnName == "" {
+			return nil, tools.Errorf("updateColumns[%d].columnName is required: the column to change. Nothing was sent.", i)
+		}
+		if u.DefaultValue == nil && u.NewColumnName == "" {
+			return nil, tools.Errorf("updateColumns[%d] (%s) changes nothing: give newColumnName and/or defaultValue. Nothing was sent.", i, u.ColumnName)
+		}
+	}
+	body := map[string]any{}
+	if len(in.AddColumns) > 0 {
+		body["addColumns"] = in.AddColumns
+	}
+	if len(in.DropColumns) > 0 {
+		body["dropColumns"] = in.DropColumns
+	}
+	if len(in.UpdateColumns) > 0 {
+		body["updateColumns"] = in.UpdateColumns
+	}
+	if len(in.AddForeignKeys) > 0 {
+		body["addForeignKeys"] = in.AddForeignKeys
+	}
+	if len(in.DropForeignKeys) > 0 {
+		body["dropForeignKeys"] = in.DropForeignKeys
+	}
+	if in.RenameTable != nil {
+		if in.RenameTable.NewTableName == "" {
+			return nil, tools.Errorf("renameTable needs newTableName")
+		}
+		body["renameTable"] = in.RenameTable
+	}
+	if len(body) == 0 {
+		return nil, tools.Errorf("alter-table needs at least one operation: addColumns, dropColumns, updateColumns, addForeignKeys, dropForeignKeys or renameTable. Nothing was sent.")
+	}
+	return body, nil
+}
+
+var (
+	columnTypes = []string{"string", "date", "datetime", "integer", "float", "boolean", "uuid", "json"}
+	fkActions   = []string{"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"}
+)
+
+// checkColumns checks what the top-level argument check cannot see inside
+// column definitions (required fields, enums), so that a forgotten
+// isNullable is not silently sent as false.
+func checkColumns(field string, cols []ColumnDef) error {
+	for i, c := range cols {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case c.ColumnName == "":
+			return tools.Errorf("%s.columnName is required. Nothing was sent.", at)
+		case !slices.Contains(columnTypes, c.Type):
+			return tools.Errorf("%s (%s): type %q is not supported; use one of %s (for other Postgres types, use run-raw-sql). Nothing was sent.", at, c.ColumnName, c.Type, strings.Join(columnTypes, ", "))
+		case c.IsNullable == nil:
+			return tools.Errorf("%s (%s): isNullable is required (true or false). Nothing was sent.", at, c.ColumnName)
+		case c.IsUnique == nil:
+			return tools.Errorf("%s (%s): isUnique is required (true or false). Nothing was sent.", at, c.ColumnName)
+		}
+	}
+	return nil
+}
+
+func checkForeignKeys(field string, fks []ForeignKeyDef) error {
+	for i, fk := range fks {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		if fk.ReferenceTable == "" {
+			return tools.Errorf("%s.referenceTable is required. Nothing was sent.", at)
+		}
+		if len(fk.ReferenceColumns) == 0 {
+			return tools.Errorf("%s.referenceColumns needs at least one {sourceColumn, referenceColumn} pair. Nothing was sent.", at)
+		}
+		for j, rc := range fk.ReferenceColumns {
+			if rc.SourceColumn == "" || rc.ReferenceColumn == "" {
+				return tools.Errorf("%s.referenceColumns[%d] needs both sourceColumn and referenceColumn. Nothing was sent.", at, j)
+			}
+		}
+		for _, a := range []struct{ name, v string }{{"onDelete", fk.OnDelete}, {"onUpdate", fk.OnUpdate}} {
+			if !slices.Contains(fkActions, a.v) {
+				return tools.Errorf("%s.%s is %q; use one of %s. Nothing was sent.", at, a.name, a.v, strings.Join(fkActions, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+// ---- listings ----
+
+// ListFunctions is list-db-functions.
+func ListFunctions() tools.Tool {
+	return listing("list-db-functions", "List database functions", "functions",
+		"List the SQL functions of a schema (default public) with their definitions. Useful before writing triggers or RLS policies that call them, or RPC calls from app code.")
+}
+
+// ListIndexes is list-indexes.
+func ListIndexes() tools.Tool {
+	return listing("list-indexes", "List indexes", "indexes",
+		"List the indexes of a schema's tables (default public) with their definitions, uniqueness and primary-key flag. Check it before adding an index with run-raw-sql.")
+}
+
+// ListPolicies is list-policies.
+func ListPolicies() tools.Tool {
+	return listing("list-policies", "List RLS policies", "policies",
+		"List the row-level security policies of a schema (default public): table, command, roles, USING and WITH CHECK expressions. A table with RLS on and no policy hides all rows from app users.")
+}
+
+// ListTriggers is list-triggers.
+func ListTriggers() tools.Tool {
+	return listing("list-triggers", "List triggers", "triggers",
+		"List the triggers of a schema's tables (default public): timing, event and the function they execute. Every table created by create-table has an updated_at trigger.")
+}
+
+// listing declares a tool that lists one kind of schema object from
+// /api/database/{what}.
+func listing(name, title, what, description string) tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:        name,
+		Title:       title,
+		Hints:       tools.Read,
+		Description: description,
+	}, func(ctx context.Context, env *tools.Env, in SchemaInput) (*tools.Result, error) {
+		out, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{Path: "/api/database/" + what, Query: tools.SchemaQuery(in.Schema)})
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]any{}
+		}
+		items, _ := out[what].([]any)
+		if items == nil {
+			out[what] = []any{}
+		}
+		noun := strings.TrimSuffix(strings.TrimSuffix(what, "es"), "s")
+		switch what {
+		case "indexes":
+			noun = "index"
+		case "policies":
+			noun = "policy"
+		}
+		return tools.Found(fmt.Sprintf("%s in schema %s.", tools.PluralNoun(len(items), noun, what), tools.OrPublic(in.Schema)), out), nil
+	})
+}
+
+// ---- migrations ----
+
+// ListMigrations is list-migrations.
+func ListMigrations() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:        "list-migrations",
+		Title:       "List applied migrations",
+		Hints:       tools.Read,
+		Description: "List the migrations applied with apply-migration, newest first, with their version, name and SQL statements. The next migration's version must be greater than the first one listed.",
+	}, listMigrations)
+}
+
+// ApplyMigration is apply-migration.
+func ApplyMigration() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "apply-migration",
+		Title: "Apply a database migration",
+		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Description: "Run SQL as a recorded, versioned migration: the whole text runs in one transaction (all or nothing) and is kept in the migration history. " +
+			"Prefer it to run-raw-sql for schema changes the project should keep. Check the SQL with dry-run-migration first, and use a version greater than the latest from list-migrations.",
+	}, applyMigration)
+}
+
+// DryRunMigration is dry-run-migration.
+func DryRunMigration() tools.Tool {
+	return tools.Define(tools.Spec{
+		Name:  "dry-run-migration",
+		Title: "Check a migration without applying it",
+		Hints: tools.Read,
+		Description: "Check migration SQL without keeping any change: it is parsed, risk-scored (SAFE, WARNING, DANGER with the reasons) and executed in a transaction that is always rolled back. " +
+			"Problems come back in the result (valid=false with the error), not as a failure. The backend allows about 30 dry runs per 15 minutes.",
+	}, dryRunMigration)
+}
+
+func listMigrations(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {
+	out, _, err := insforge.Call[struct {
+		Migrations []map[string]any `json:"migrations"`
+	}](ctx, env.Client, insforge.Request{Path: "/api/database/migrations"})
+	if err != nil {
+		return nil, err
+	}
+	out.Migrations = tools.OrEmpty(out.Migrations)
+	summary := "No migrations have been applied yet; any numeric version works for the first one."
+	if len(out.Migrations) > 0 {
+		summary = fmt.Sprintf("%s applied, newest first. The next version must be greater than the latest one (the first listed).", tools.Plural(len(out.Migrations), "migration"))
+		if v, ok := out.Migrations[0]["version"].(string); ok && migrationVersionRE.MatchString(v) {
+			summary = fmt.Sprintf("%s applied, newest first; the latest version is %s, so the next one must be greater.", tools.Plural(len(out.Migrations), "migration"), v)
+		}
+	}
+	return tools.Found(summary, map[string]any{"migrations": out.Migrations}), nil
+}
+
+func applyMigration(ctx context.Context, env *tools.Env, in ApplyMigrationInput) (*tools.Result, error) {
+	if !migrationVersionRE.MatchString(in.Version) {
+		return nil, tools.Errorf("version must be digits only (at most 64), such as 20260115093000; got %q. Nothing was applied.", in.Version)
+	}
+	if !migrationNameRE.MatchString(in.Name) {
+		return nil, tools.Errorf("name must use only lowercase letters, digits and hyphens, such as add-orders-table; got %q. Nothing was applied.", in.Name)
+	}
+	if strings.TrimSpace(in.SQL) == "" {
+		return nil, tools.Errorf("sql is empty; nothing was applied")
+	}
+	out, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{
+		Method: http.MethodPost, Path: "/api/database/migrations",
+		Body: map[string]any{"version": in.Version, "name": in.Name, "sql": in.SQL},
+	})
+	if err != nil {
+		if insforge.StatusOf(err) == http.StatusConflict {
+			return nil, tools.Errorf("%s Nothing was applied. Call list-migrations for the latest version and use a greater one.", tools.Explain(err))
+		}
+		return nil, err
+	}
+	return tools.Found(fmt.Sprintf("Applied migration %s (%s) in one transaction; it is now in the migration history. PostgREST reloads its schema, so the records tools may answer 404 for about a second.", in.Version, in.Name), out), nil
+}
+
+func dryRunMigration(ctx context.Context, env *tools.Env, in DryRunMigrationInput) (*tools.Result, error) {
+	if strings.TrimSpace(in.SQL) == "" {
+		return nil, tools.Errorf("sql is empty")
+	}
+	out, _, err := insforge.Call[map[string]any](ctx, env.Client, insforge.Request{
+		Method: http.MethodPost, Path: "/api/database/migrations/dry-run", Body: map[string]any{"sql": in.SQL},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	valid, _ := out["valid"].(bool)
+	risk, _ := out["riskLevel"].(string)
+	switch risk {
+	case "SAFE", "WARNING", "DANGER":
+	default:
+		risk = ""
+	}
+	factors, _ := out["riskFactors"].([]any)
+	var b strings.Builder
+	if valid {
+		b.WriteString("Dry run passed: the SQL is valid and was rolled back (nothing changed).")
+	} else {
+		b.WriteString("Dry run failed: the SQL is not valid (see error below); nothing changed. Fix it before apply-migration.")
+	}
+	if risk != "" {
+		fmt.Fprintf(&b, " Risk level %s", risk)
+		if len(factors) > 0 {
+			fmt.Fprintf(&b, " with %s (riskFactors below)", tools.Plural(len(factors), "risk factor"))
+		}
+		b.WriteString(".")
+		if risk == "DANGER" {
+			b.WriteString(" Confirm with the user before applying it.")
+		}
+	}
+	data := map[string]any{"valid": valid, "riskLevel": out["riskLevel"], "riskFactors": out["riskFactors"]}
+	if data["riskFactors"] == nil {
+		data["riskFactors"] = []any{}
+	}
+	for _, k := range []string{"error", "statementCount", "statements"} {
+		if v, ok := out[k]; ok {
+			data[k] = v
+		}
+	}
+	return tools.Found(b.String(), data), nil
+}
