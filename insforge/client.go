@@ -164,6 +164,9 @@ type Request struct {
 	NoRetry bool
 	// Retries replaces the transport's MaxRetries when positive.
 	Retries int
+	// RetryWait, when positive, is the wait before each retry in place of
+	// the transport's exponential backoff (a Retry-After still wins).
+	RetryWait time.Duration
 	// RetryIf also retries an answered request when it reports true (for
 	// example PostgREST's "no such table" while its schema cache reloads).
 	// It applies to any method.
@@ -386,7 +389,7 @@ func (c *Client) send(ctx context.Context, req *Request) (answer, error) {
 			cancel()
 			return failed, err
 		}
-		wait, again := c.retryDelay(attempt, safe, req.RetryIf, err)
+		wait, again := c.retryDelay(attempt, req, safe, err)
 		if !again {
 			cancel()
 			return failed, err
@@ -408,11 +411,15 @@ func (c *Client) send(ctx context.Context, req *Request) (answer, error) {
 
 // retryDelay says whether to retry after err and how long to wait first.
 // Only safe (idempotent) requests are retried on transient failures; the
-// backend's own JSON answer to 502/503/504 is final; retryIf may add
+// backend's own JSON answer to 502/503/504 is final; req.RetryIf may add
 // answers worth another try for any request.
-func (c *Client) retryDelay(attempt int, safe bool, retryIf func(*Error) bool, err error) (time.Duration, bool) {
+func (c *Client) retryDelay(attempt int, req *Request, safe bool, err error) (time.Duration, bool) {
 	backoff := c.t.opts.RetryWait << attempt
 	backoff += time.Duration(rand.Int64N(int64(backoff)/4 + 1))
+	if req.RetryWait > 0 {
+		backoff = req.RetryWait
+	}
+	retryIf := req.RetryIf
 	var apiErr *Error
 	if !errors.As(err, &apiErr) {
 		return backoff, safe && errors.Is(err, ErrUnreachable)

@@ -250,7 +250,8 @@ func changeRows(ctx context.Context, env *tools.Env, table, schema string, filte
 func recordRows(ctx context.Context, env *tools.Env, table, schema string, req insforge.Request) ([]any, *insforge.Response, error) {
 	req.Path = "/api/database/records/" + url.PathEscape(table)
 	req.Retries = recordRetries
-	req.RetryIf = func(e *insforge.Error) bool { return tableMissing(e) && reloadWait(ctx) }
+	req.RetryWait = recordRetryWait
+	req.RetryIf = tableMissing
 	rows, resp, err := insforge.Call[[]any](ctx, env.Client, req)
 	if err != nil {
 		var ae *insforge.Error
@@ -267,20 +268,6 @@ func recordRows(ctx context.Context, env *tools.Env, table, schema string, req i
 		return nil, nil, tools.Errorf("%s", msg)
 	}
 	return tools.OrEmpty(rows), resp, nil
-}
-
-// reloadWait gives PostgREST recordRetryWait to reload its schema cache
-// before the client retries (on top of the client's own backoff, which is
-// far shorter than a reload in tests). It reports false if ctx ends first.
-func reloadWait(ctx context.Context) bool {
-	t := time.NewTimer(recordRetryWait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // tableMissing reports whether e is the records proxy's "no such table"
