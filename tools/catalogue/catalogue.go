@@ -7,6 +7,7 @@ package catalogue
 import (
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/advisor"
+	"github.com/insforge-mcp/insforge-mcp/tools/storage"
 )
 
 // toolset is one toolset's declaration and its tools, in README order.
@@ -22,7 +23,7 @@ func catalogue() []toolset {
 		{info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true), legacy(tools.Docs)},
 		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), legacy(tools.Database)},
 		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), legacy(tools.Auth)},
-		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), legacy(tools.Storage)},
+		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), []func() tools.Tool{storage.ListBuckets, storage.CreateBucket, storage.UpdateBucket, storage.DeleteBucket, storage.ListObjects, storage.UploadObject, storage.DownloadObject, storage.DeleteObjects, storage.ObjectURL}},
 		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), legacy(tools.Functions)},
 		{info(tools.Realtime, "Realtime channels, messages and their settings.", true), legacy(tools.Realtime)},
 		{info(tools.AI, "The AI gateway: models and their configuration.", true), legacy(tools.AI)},
