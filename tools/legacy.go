@@ -14,8 +14,6 @@ func Legacy(set Toolset) []Tool {
 		return databaseTools()
 	case Auth:
 		return authTools()
-	case Functions:
-		return functionsTools()
 	case Realtime:
 		return realtimeTools()
 	case AI:

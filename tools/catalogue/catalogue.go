@@ -7,6 +7,7 @@ package catalogue
 import (
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/advisor"
+	"github.com/insforge-mcp/insforge-mcp/tools/functions"
 	"github.com/insforge-mcp/insforge-mcp/tools/storage"
 )
 
@@ -24,7 +25,7 @@ func catalogue() []toolset {
 		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), legacy(tools.Database)},
 		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), legacy(tools.Auth)},
 		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), []func() tools.Tool{storage.ListBuckets, storage.CreateBucket, storage.UpdateBucket, storage.DeleteBucket, storage.ListObjects, storage.UploadObject, storage.DownloadObject, storage.DeleteObjects, storage.ObjectURL}},
-		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), legacy(tools.Functions)},
+		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), []func() tools.Tool{functions.List, functions.Get, functions.Create, functions.Update, functions.Delete, functions.Invoke}},
 		{info(tools.Realtime, "Realtime channels, messages and their settings.", true), legacy(tools.Realtime)},
 		{info(tools.AI, "The AI gateway: models and their configuration.", true), legacy(tools.AI)},
 		{info(tools.Logs, "Container logs, audit logs and their statistics.", true), legacy(tools.Logs)},
