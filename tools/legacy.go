@@ -4,10 +4,6 @@ package tools
 // package of its own under tools/. It goes once every toolset has.
 func Legacy(set Toolset) []Tool {
 	switch set {
-	case Storage:
-		return storageTools()
-	case Functions:
-		return functionsTools()
 	case Deployments:
 		return deploymentsTools()
 	}

@@ -11,12 +11,14 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools/auth"
 	"github.com/insforge-mcp/insforge-mcp/tools/database"
 	"github.com/insforge-mcp/insforge-mcp/tools/docs"
+	"github.com/insforge-mcp/insforge-mcp/tools/functions"
 	"github.com/insforge-mcp/insforge-mcp/tools/logs"
 	"github.com/insforge-mcp/insforge-mcp/tools/metadata"
 	"github.com/insforge-mcp/insforge-mcp/tools/project"
 	"github.com/insforge-mcp/insforge-mcp/tools/realtime"
 	"github.com/insforge-mcp/insforge-mcp/tools/schedules"
 	"github.com/insforge-mcp/insforge-mcp/tools/secrets"
+	"github.com/insforge-mcp/insforge-mcp/tools/storage"
 	"github.com/insforge-mcp/insforge-mcp/tools/template"
 )
 
@@ -38,8 +40,8 @@ func catalogue() []toolset {
 			database.ListMigrations, database.ApplyMigration, database.DryRunMigration,
 		}},
 		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), []func() tools.Tool{auth.Config, auth.PublicConfig, auth.UpdateConfig, auth.ListUsers, auth.User, auth.CreateUser, auth.DeleteUsers, auth.ListOAuthProviders, auth.OAuthProvider, auth.CreateOAuthProvider, auth.UpdateOAuthProvider, auth.DeleteOAuthProvider, auth.SMTPConfig, auth.UpdateSMTPConfig, auth.ListEmailTemplates, auth.UpdateEmailTemplate}},
-		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), legacy(tools.Storage)},
-		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), legacy(tools.Functions)},
+		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), []func() tools.Tool{storage.ListBuckets, storage.CreateBucket, storage.UpdateBucket, storage.DeleteBucket, storage.ListObjects, storage.UploadObject, storage.DownloadObject, storage.DeleteObjects, storage.ObjectURL}},
+		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), []func() tools.Tool{functions.List, functions.Get, functions.Create, functions.Update, functions.Delete, functions.Invoke}},
 		{info(tools.Realtime, "Realtime channels, messages and their settings.", true), []func() tools.Tool{realtime.ListChannels, realtime.Channel, realtime.CreateChannel, realtime.UpdateChannel, realtime.DeleteChannel, realtime.PublishEvent, realtime.ListMessages, realtime.DeleteMessages, realtime.MessageStats, realtime.Permissions, realtime.Config, realtime.UpdateConfig}},
 		{info(tools.AI, "The AI gateway: models and their configuration.", true), []func() tools.Tool{ai.ListModels, ai.Overview, ai.Config}},
 		{info(tools.Logs, "Container logs, audit logs and their statistics.", true), []func() tools.Tool{logs.ListSources, logs.ContainerLogs, logs.Search, logs.FunctionBuildLogs}},

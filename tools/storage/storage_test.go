@@ -1,4 +1,4 @@
-package tools_test
+package storage_test
 
 import (
 	"bytes"
