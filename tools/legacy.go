@@ -30,8 +30,6 @@ func Legacy(set Toolset) []Tool {
 		return schedulesTools()
 	case Template:
 		return templateTools()
-	case Deployments:
-		return deploymentsTools()
 	}
 	return nil
 }

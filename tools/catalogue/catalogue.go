@@ -7,6 +7,7 @@ package catalogue
 import (
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/advisor"
+	"github.com/insforge-mcp/insforge-mcp/tools/deployments"
 )
 
 // toolset is one toolset's declaration and its tools, in README order.
@@ -31,7 +32,12 @@ func catalogue() []toolset {
 		{info(tools.Schedules, "Cron schedules that call functions or URLs, and their runs.", true), legacy(tools.Schedules)},
 		{info(tools.Advisor, "Security and performance advisor scans and their issues.", true), []func() tools.Tool{advisor.StartScan, advisor.LatestScan, advisor.ListIssues}},
 		{info(tools.Template, "Starter app templates wired to the project.", true), legacy(tools.Template)},
-		{info(tools.Deployments, "Frontend hosting: deploy a folder, follow builds, domains.", true), legacy(tools.Deployments)},
+		{info(tools.Deployments, "Frontend hosting: deploy a folder, follow builds, domains.", true), []func() tools.Tool{
+			deployments.Create, deployments.Start, deployments.List, deployments.Get, deployments.Sync,
+			deployments.Cancel, deployments.GetMetadata, deployments.ListEnvVars, deployments.GetEnvVar,
+			deployments.SetEnvVars, deployments.DeleteEnvVar, deployments.ListCustomDomains, deployments.AddCustomDomain,
+			deployments.VerifyCustomDomain, deployments.RemoveCustomDomain, deployments.SetProjectSlug,
+		}},
 	}
 }
 
