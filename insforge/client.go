@@ -193,8 +193,6 @@ type Request struct {
 type Response struct {
 	Status int
 	Header http.Header
-	// Body is set only by the deprecated Do (legacy.go).
-	Body []byte
 }
 
 // Total reads the total of a Content-Range paged answer ("0-9/42" → 42).

@@ -1,41 +1,13 @@
 package tools
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/insforge-mcp/insforge-mcp/insforge"
 )
 
 // Small helpers shared by the toolsets.
-
-// decodeNumbers decodes a JSON body keeping numbers exact (json.Number),
-// so that bigint values survive.
-func decodeNumbers(data []byte, v any) error {
-	return (&insforge.Response{Body: data}).Decode(v)
-}
-
-// send makes one JSON request and decodes the answer with exact numbers.
-func send(ctx context.Context, env *Env, method, path string, query url.Values, body, out any) error {
-	return doNumbers(ctx, env, insforge.Request{Method: method, Path: path, Query: query, Body: body}, out)
-}
-
-// getNumbers is a GET that decodes the answer with exact numbers.
-func getNumbers(ctx context.Context, env *Env, path string, query url.Values, out any) error {
-	return doNumbers(ctx, env, insforge.Request{Method: http.MethodGet, Path: path, Query: query}, out)
-}
-
-func doNumbers(ctx context.Context, env *Env, req insforge.Request, out any) error {
-	resp, err := env.Client.Do(ctx, req)
-	if err != nil {
-		return err
-	}
-	return resp.Decode(out)
-}
 
 // Plural counts a regular noun: "1 row", "2 rows".
 func Plural(n int, noun string) string { return PluralNoun(n, noun, noun+"s") }

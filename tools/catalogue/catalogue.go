@@ -1,7 +1,8 @@
 // Package catalogue lists every toolset and every tool of insforge-mcp,
 // each exactly once. A tool is a constructor in the package of its toolset
 // (tools/storage, tools/deployments, …); its place in this list gives it
-// its toolset, its row in the README table and its snapshot file.
+// its toolset, its row in the README table and its snapshot file
+// (testdata/tools/<name>.json).
 package catalogue
 
 import (
@@ -10,6 +11,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools/ai"
 	"github.com/insforge-mcp/insforge-mcp/tools/auth"
 	"github.com/insforge-mcp/insforge-mcp/tools/database"
+	"github.com/insforge-mcp/insforge-mcp/tools/deployments"
 	"github.com/insforge-mcp/insforge-mcp/tools/docs"
 	"github.com/insforge-mcp/insforge-mcp/tools/functions"
 	"github.com/insforge-mcp/insforge-mcp/tools/logs"
@@ -29,42 +31,85 @@ type toolset struct {
 }
 
 func catalogue() []toolset {
-	return []toolset{
-		{info(tools.Project, "Connect a session to an InsForge project (the credential gate).", true), []func() tools.Tool{project.Connect, project.Disconnect}},
-		{info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true), []func() tools.Tool{metadata.Backend, metadata.TableSchema, metadata.AnonKey}},
-		{info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true), []func() tools.Tool{docs.Fetch, docs.FetchSDK}},
-		{info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true), []func() tools.Tool{
-			database.RunRawSQL, database.RunUnrestrictedSQL, database.ListTables, database.CreateTable, database.AlterTable, database.DeleteTable,
+	return []toolset{{
+		ToolsetInfo: info(tools.Project, "Connect a session to an InsForge project (the credential gate).", true),
+		tools:       list(project.Connect, project.Disconnect),
+	}, {
+		ToolsetInfo: info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true),
+		tools:       list(metadata.Backend, metadata.TableSchema, metadata.AnonKey),
+	}, {
+		ToolsetInfo: info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true),
+		tools:       list(docs.Fetch, docs.FetchSDK),
+	}, {
+		ToolsetInfo: info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true),
+		tools: list(
+			database.RunRawSQL, database.RunUnrestrictedSQL,
+			database.ListTables, database.CreateTable, database.AlterTable, database.DeleteTable,
 			database.QueryRecords, database.InsertRecords, database.UpdateRecords, database.DeleteRecords, database.BulkUpsert,
 			database.ListFunctions, database.ListIndexes, database.ListPolicies, database.ListTriggers,
 			database.ListMigrations, database.ApplyMigration, database.DryRunMigration,
-		}},
-		{info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true), []func() tools.Tool{auth.Config, auth.PublicConfig, auth.UpdateConfig, auth.ListUsers, auth.User, auth.CreateUser, auth.DeleteUsers, auth.ListOAuthProviders, auth.OAuthProvider, auth.CreateOAuthProvider, auth.UpdateOAuthProvider, auth.DeleteOAuthProvider, auth.SMTPConfig, auth.UpdateSMTPConfig, auth.ListEmailTemplates, auth.UpdateEmailTemplate}},
-		{info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true), []func() tools.Tool{storage.ListBuckets, storage.CreateBucket, storage.UpdateBucket, storage.DeleteBucket, storage.ListObjects, storage.UploadObject, storage.DownloadObject, storage.DeleteObjects, storage.ObjectURL}},
-		{info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true), []func() tools.Tool{functions.List, functions.Get, functions.Create, functions.Update, functions.Delete, functions.Invoke}},
-		{info(tools.Realtime, "Realtime channels, messages and their settings.", true), []func() tools.Tool{realtime.ListChannels, realtime.Channel, realtime.CreateChannel, realtime.UpdateChannel, realtime.DeleteChannel, realtime.PublishEvent, realtime.ListMessages, realtime.DeleteMessages, realtime.MessageStats, realtime.Permissions, realtime.Config, realtime.UpdateConfig}},
-		{info(tools.AI, "The AI gateway: models and their configuration.", true), []func() tools.Tool{ai.ListModels, ai.Overview, ai.Config}},
-		{info(tools.Logs, "Container logs, audit logs and their statistics.", true), []func() tools.Tool{logs.ListSources, logs.ContainerLogs, logs.Search, logs.FunctionBuildLogs}},
-		{info(tools.Secrets, "Project secrets and API key rotation.", true), []func() tools.Tool{secrets.List, secrets.Get, secrets.Create, secrets.Update, secrets.Delete, secrets.RotateAPIKey, secrets.RotateAnonKey}},
-		{info(tools.Schedules, "Cron schedules that call functions or URLs, and their runs.", true), []func() tools.Tool{schedules.List, schedules.Get, schedules.Create, schedules.Update, schedules.Delete, schedules.Logs}},
-		{info(tools.Advisor, "Security and performance advisor scans and their issues.", true), []func() tools.Tool{advisor.StartScan, advisor.LatestScan, advisor.ListIssues}},
-		{info(tools.Template, "Starter app templates wired to the project.", true), []func() tools.Tool{template.Download}},
-		{info(tools.Deployments, "Frontend hosting: deploy a folder, follow builds, domains.", true), legacy(tools.Deployments)},
-	}
+		),
+	}, {
+		ToolsetInfo: info(tools.Auth, "Auth settings, users, OAuth providers, SMTP and email templates.", true),
+		tools: list(
+			auth.Config, auth.PublicConfig, auth.UpdateConfig,
+			auth.ListUsers, auth.User, auth.CreateUser, auth.DeleteUsers,
+			auth.ListOAuthProviders, auth.OAuthProvider, auth.CreateOAuthProvider, auth.UpdateOAuthProvider, auth.DeleteOAuthProvider,
+			auth.SMTPConfig, auth.UpdateSMTPConfig, auth.ListEmailTemplates, auth.UpdateEmailTemplate,
+		),
+	}, {
+		ToolsetInfo: info(tools.Storage, "Buckets and objects: create, list, upload, download, delete.", true),
+		tools: list(
+			storage.ListBuckets, storage.CreateBucket, storage.UpdateBucket, storage.DeleteBucket,
+			storage.ListObjects, storage.UploadObject, storage.DownloadObject, storage.DeleteObjects, storage.ObjectURL,
+		),
+	}, {
+		ToolsetInfo: info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true),
+		tools:       list(functions.List, functions.Get, functions.Create, functions.Update, functions.Delete, functions.Invoke),
+	}, {
+		ToolsetInfo: info(tools.Realtime, "Realtime channels, messages and their settings.", true),
+		tools: list(
+			realtime.ListChannels, realtime.Channel, realtime.CreateChannel, realtime.UpdateChannel, realtime.DeleteChannel,
+			realtime.PublishEvent, realtime.ListMessages, realtime.DeleteMessages, realtime.MessageStats,
+			realtime.Permissions, realtime.Config, realtime.UpdateConfig,
+		),
+	}, {
+		ToolsetInfo: info(tools.AI, "The AI gateway: models and their configuration.", true),
+		tools:       list(ai.ListModels, ai.Overview, ai.Config),
+	}, {
+		ToolsetInfo: info(tools.Logs, "Container logs, audit logs and their statistics.", true),
+		tools:       list(logs.ListSources, logs.ContainerLogs, logs.Search, logs.FunctionBuildLogs),
+	}, {
+		ToolsetInfo: info(tools.Secrets, "Project secrets and API key rotation.", true),
+		tools: list(
+			secrets.List, secrets.Get, secrets.Create, secrets.Update, secrets.Delete,
+			secrets.RotateAPIKey, secrets.RotateAnonKey,
+		),
+	}, {
+		ToolsetInfo: info(tools.Schedules, "Cron schedules that call functions or URLs, and their runs.", true),
+		tools:       list(schedules.List, schedules.Get, schedules.Create, schedules.Update, schedules.Delete, schedules.Logs),
+	}, {
+		ToolsetInfo: info(tools.Advisor, "Security and performance advisor scans and their issues.", true),
+		tools:       list(advisor.StartScan, advisor.LatestScan, advisor.ListIssues),
+	}, {
+		ToolsetInfo: info(tools.Template, "Starter app templates wired to the project.", true),
+		tools:       list(template.Download),
+	}, {
+		ToolsetInfo: info(tools.Deployments, "Frontend hosting: deploy a folder, follow builds, domains.", true),
+		tools: list(
+			deployments.Create, deployments.Start, deployments.List, deployments.Get, deployments.Sync, deployments.Cancel,
+			deployments.GetMetadata, deployments.ListEnvVars, deployments.GetEnvVar, deployments.SetEnvVars, deployments.DeleteEnvVar,
+			deployments.ListCustomDomains, deployments.AddCustomDomain, deployments.VerifyCustomDomain, deployments.RemoveCustomDomain,
+			deployments.SetProjectSlug,
+		),
+	}}
 }
 
 func info(id tools.Toolset, description string, byDefault bool) tools.ToolsetInfo {
 	return tools.ToolsetInfo{ID: id, Description: description, Default: byDefault}
 }
 
-// legacy lists the tools of a toolset not yet in its own package.
-func legacy(set tools.Toolset) []func() tools.Tool {
-	var out []func() tools.Tool
-	for _, t := range tools.Legacy(set) {
-		out = append(out, func() tools.Tool { return t })
-	}
-	return out
-}
+func list(constructors ...func() tools.Tool) []func() tools.Tool { return constructors }
 
 // Toolsets declares every toolset, in README order.
 func Toolsets() []tools.ToolsetInfo {

@@ -1,4 +1,4 @@
-package tools
+package deployments
 
 import (
 	"errors"
@@ -10,75 +10,75 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
 // Folder walk of create-deployment: which files ship, which are skipped and
 // why, and the limits checked before anything is uploaded.
 
-// deployLimits are the backend's limits on a direct deployment (reference
-// §8.1: MAX_DEPLOYMENT_FILES, MAX_DEPLOYMENT_TOTAL_BYTES,
-// MAX_DEPLOYMENT_FILE_BYTES, path length).
-type deployLimits struct {
+// limits are the backend's limits on a direct deployment
+// (POST /api/deployments/direct: MAX_DEPLOYMENT_FILES,
+// MAX_DEPLOYMENT_TOTAL_BYTES, MAX_DEPLOYMENT_FILE_BYTES, path length).
+type limits struct {
 	maxFiles   int
 	maxTotal   int64
 	maxFile    int64
 	maxPathLen int
 }
 
-var deployDefaultLimits = deployLimits{maxFiles: 5000, maxTotal: 100 << 20, maxFile: 100 << 20, maxPathLen: 2048}
+var defaultLimits = limits{maxFiles: 5000, maxTotal: 100 << 20, maxFile: 100 << 20, maxPathLen: 2048}
 
-// deployFile is one file that ships.
-type deployFile struct {
+// file is one file that ships.
+type file struct {
 	Path string // relative to the source folder, forward slashes
 	abs  string // what to read: the file, or the target of a symlink inside the folder
 	Size int64
 	mod  time.Time
 	SHA  string // hex SHA-1, set by hashing
 	crc  uint32 // CRC-32 (IEEE), set by hashing; the legacy zip needs it
-	sent int64  // bytes sent by the current upload attempt
-	hwm  int64  // most bytes counted as progress for this file
 }
 
-// deploySkip is an entry left out of the deployment.
-type deploySkip struct {
+// skip is an entry left out of the deployment.
+type skip struct {
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
 }
 
 // Skip reasons (also used to group them in the summary).
 const (
-	deploySkipDeps    = "dependencies (installed by the build)"
-	deploySkipVCS     = "version control data"
-	deploySkipBuild   = "build output or cache (rebuilt remotely)"
-	deploySkipEnv     = "environment file (may hold secrets; pass build variables with envVars)"
-	deploySkipIgnored = "excluded by .gitignore"
-	deploySkipOutside = "symlink pointing outside the folder (not followed)"
-	deploySkipBroken  = "broken symlink"
-	deploySkipLinkDir = "symlink to a folder (not followed)"
-	deploySkipSpecial = "not a regular file (socket, device or pipe)"
-	deploySkipOSJunk  = "operating system metadata"
+	skipDeps    = "dependencies (installed by the build)"
+	skipVCS     = "version control data"
+	skipBuild   = "build output or cache (rebuilt remotely)"
+	skipEnv     = "environment file (may hold secrets; pass build variables with envVars)"
+	skipIgnored = "excluded by .gitignore"
+	skipOutside = "symlink pointing outside the folder (not followed)"
+	skipBroken  = "broken symlink"
+	skipLinkDir = "symlink to a folder (not followed)"
+	skipSpecial = "not a regular file (socket, device or pipe)"
+	skipOSJunk  = "operating system metadata"
 )
 
 var (
-	deployDepDirs   = map[string]bool{"node_modules": true, "bower_components": true, "jspm_packages": true}
-	deployVCSDirs   = map[string]bool{".git": true, ".hg": true, ".svn": true}
-	deployBuildDirs = map[string]bool{
+	depDirs   = map[string]bool{"node_modules": true, "bower_components": true, "jspm_packages": true}
+	vcsDirs   = map[string]bool{".git": true, ".hg": true, ".svn": true}
+	buildDirs = map[string]bool{
 		"dist": true, "build": true, "out": true, ".next": true, ".nuxt": true, ".output": true,
 		".svelte-kit": true, ".vercel": true, ".turbo": true, ".cache": true, ".parcel-cache": true,
 	}
-	deployJunkFiles = map[string]bool{".DS_Store": true, "Thumbs.db": true, "desktop.ini": true}
+	junkFiles = map[string]bool{".DS_Store": true, "Thumbs.db": true, "desktop.ini": true}
 )
 
-// deployWalk is the result of scanning a source folder.
-type deployWalk struct {
+// walk is the result of scanning a source folder.
+type walk struct {
 	root    string // absolute, symlinks resolved
-	files   []*deployFile
-	skipped []deploySkip
+	files   []*file
+	skipped []skip
 	// unreadable lists entries that could not be read (an error before upload).
 	unreadable []string
 }
 
-func (w *deployWalk) totalBytes() int64 {
+func (w *walk) totalBytes() int64 {
 	var n int64
 	for _, f := range w.files {
 		n += f.Size
@@ -86,26 +86,26 @@ func (w *deployWalk) totalBytes() int64 {
 	return n
 }
 
-// deployScan walks root and decides what ships. It reads directories and
+// scan walks root and decides what ships. It reads directories and
 // file metadata only (no content).
-func deployScan(root string) (*deployWalk, error) {
+func scan(root string) (*walk, error) {
 	real, err := filepath.EvalSymlinks(root)
 	if err != nil {
 		return nil, err
 	}
-	w := &deployWalk{root: real}
+	w := &walk{root: real}
 	w.walkDir(real, "", nil)
 	sort.Slice(w.files, func(i, j int) bool { return w.files[i].Path < w.files[j].Path })
 	return w, nil
 }
 
-func (w *deployWalk) walkDir(dir, rel string, ignores []*deployIgnoreFile) {
+func (w *walk) walkDir(dir, rel string, ignores []*ignoreFile) {
 	if data, err := os.ReadFile(filepath.Join(dir, ".gitignore")); err == nil {
-		ignores = append(ignores[:len(ignores):len(ignores)], &deployIgnoreFile{base: rel, rules: deployParseIgnore(string(data))})
+		ignores = append(ignores[:len(ignores):len(ignores)], &ignoreFile{base: rel, rules: parseIgnore(string(data))})
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		w.unreadable = append(w.unreadable, fmt.Sprintf("%s (%v)", deployDisplay(rel), deployErrText(err)))
+		w.unreadable = append(w.unreadable, fmt.Sprintf("%s (%v)", display(rel), errText(err)))
 		return
 	}
 	for _, e := range entries {
@@ -117,7 +117,7 @@ func (w *deployWalk) walkDir(dir, rel string, ignores []*deployIgnoreFile) {
 		abs := filepath.Join(dir, name)
 		info, err := e.Info()
 		if err != nil {
-			w.unreadable = append(w.unreadable, fmt.Sprintf("%s (%v)", p, deployErrText(err)))
+			w.unreadable = append(w.unreadable, fmt.Sprintf("%s (%v)", p, errText(err)))
 			continue
 		}
 		mode := info.Mode()
@@ -130,34 +130,34 @@ func (w *deployWalk) walkDir(dir, rel string, ignores []*deployIgnoreFile) {
 				isDir = ti.IsDir()
 			}
 		}
-		if reason := deployBuiltinSkip(name, isDir); reason != "" {
+		if reason := builtinSkip(name, isDir); reason != "" {
 			w.skip(p, isDir, reason)
 			continue
 		}
-		if rule := deployIgnored(ignores, p, isDir); rule != "" {
-			w.skip(p, isDir, deploySkipIgnored+" ("+rule+")")
+		if rule := ignored(ignores, p, isDir); rule != "" {
+			w.skip(p, isDir, skipIgnored+" ("+rule+")")
 			continue
 		}
 		if isLink {
 			target, err := filepath.EvalSymlinks(abs)
 			if err != nil {
-				w.skip(p, false, deploySkipBroken)
+				w.skip(p, false, skipBroken)
 				continue
 			}
-			if !deployInside(w.root, target) {
-				w.skip(p, isDir, deploySkipOutside)
+			if !inside(w.root, target) {
+				w.skip(p, isDir, skipOutside)
 				continue
 			}
 			ti, err := os.Stat(target)
 			switch {
 			case err != nil:
-				w.skip(p, false, deploySkipBroken)
+				w.skip(p, false, skipBroken)
 			case ti.IsDir():
-				w.skip(p, true, deploySkipLinkDir)
+				w.skip(p, true, skipLinkDir)
 			case !ti.Mode().IsRegular():
-				w.skip(p, false, deploySkipSpecial)
+				w.skip(p, false, skipSpecial)
 			default:
-				w.files = append(w.files, &deployFile{Path: p, abs: target, Size: ti.Size(), mod: ti.ModTime()})
+				w.files = append(w.files, &file{Path: p, abs: target, Size: ti.Size(), mod: ti.ModTime()})
 			}
 			continue
 		}
@@ -165,44 +165,44 @@ func (w *deployWalk) walkDir(dir, rel string, ignores []*deployIgnoreFile) {
 		case isDir:
 			w.walkDir(abs, p, ignores)
 		case mode.IsRegular():
-			w.files = append(w.files, &deployFile{Path: p, abs: abs, Size: info.Size(), mod: info.ModTime()})
+			w.files = append(w.files, &file{Path: p, abs: abs, Size: info.Size(), mod: info.ModTime()})
 		default:
-			w.skip(p, false, deploySkipSpecial)
+			w.skip(p, false, skipSpecial)
 		}
 	}
 }
 
-func (w *deployWalk) skip(p string, dir bool, reason string) {
+func (w *walk) skip(p string, dir bool, reason string) {
 	if dir {
 		p += "/"
 	}
-	w.skipped = append(w.skipped, deploySkip{Path: p, Reason: reason})
+	w.skipped = append(w.skipped, skip{Path: p, Reason: reason})
 }
 
-// deployBuiltinSkip says why an entry never ships, or "".
-func deployBuiltinSkip(name string, isDir bool) string {
+// builtinSkip says why an entry never ships, or "".
+func builtinSkip(name string, isDir bool) string {
 	if isDir {
 		switch {
-		case deployDepDirs[name]:
-			return deploySkipDeps
-		case deployVCSDirs[name]:
-			return deploySkipVCS
-		case deployBuildDirs[name]:
-			return deploySkipBuild
+		case depDirs[name]:
+			return skipDeps
+		case vcsDirs[name]:
+			return skipVCS
+		case buildDirs[name]:
+			return skipBuild
 		}
 		return ""
 	}
 	switch {
 	case name == ".env" || strings.HasPrefix(name, ".env."):
-		return deploySkipEnv
-	case deployJunkFiles[name]:
-		return deploySkipOSJunk
+		return skipEnv
+	case junkFiles[name]:
+		return skipOSJunk
 	}
 	return ""
 }
 
-// deployInside reports whether target (absolute, resolved) is root or below it.
-func deployInside(root, target string) bool {
+// inside reports whether target (absolute, resolved) is root or below it.
+func inside(root, target string) bool {
 	rel, err := filepath.Rel(root, target)
 	if err != nil {
 		return false
@@ -210,14 +210,14 @@ func deployInside(root, target string) bool {
 	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel))
 }
 
-func deployDisplay(rel string) string {
+func display(rel string) string {
 	if rel == "" {
 		return "the source folder"
 	}
 	return rel + "/"
 }
 
-func deployErrText(err error) string {
+func errText(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err.Error()
@@ -225,9 +225,9 @@ func deployErrText(err error) string {
 	return err.Error()
 }
 
-// deployPathProblem says what is wrong with a manifest path for the backend
-// (reference §8.1), or "".
-func deployPathProblem(p string, maxLen int) string {
+// pathProblem says what is wrong with a manifest path for the backend
+// (the manifest of POST /api/deployments/direct), or "".
+func pathProblem(p string, maxLen int) string {
 	switch {
 	case p == "":
 		return "empty path"
@@ -250,60 +250,60 @@ func deployPathProblem(p string, maxLen int) string {
 
 // check verifies the limits before anything is read or sent, and returns
 // one error listing every problem with what to do about it.
-func (w *deployWalk) check(lim deployLimits) error {
+func (w *walk) check(lim limits) error {
 	var problems []string
 	if len(w.unreadable) > 0 {
-		problems = append(problems, fmt.Sprintf("cannot read %s; fix the permissions or add them to .gitignore", deployFirst(w.unreadable, 5)))
+		problems = append(problems, fmt.Sprintf("cannot read %s; fix the permissions or add them to .gitignore", first(w.unreadable, 5)))
 	}
 	var badPaths []string
 	for _, f := range w.files {
-		if why := deployPathProblem(f.Path, lim.maxPathLen); why != "" {
+		if why := pathProblem(f.Path, lim.maxPathLen); why != "" {
 			badPaths = append(badPaths, fmt.Sprintf("%q (%s)", f.Path, why))
 		}
 	}
 	if len(badPaths) > 0 {
-		problems = append(problems, fmt.Sprintf("some paths cannot be deployed: %s; rename them or add them to .gitignore", deployFirst(badPaths, 5)))
+		problems = append(problems, fmt.Sprintf("some paths cannot be deployed: %s; rename them or add them to .gitignore", first(badPaths, 5)))
 	}
 	if len(w.files) > lim.maxFiles {
 		problems = append(problems, fmt.Sprintf("%d files is more than the limit of %d; the folders with the most files are %s. Point sourceDirectory at the app's own folder or exclude generated files in .gitignore",
-			len(w.files), lim.maxFiles, deployTopDirs(w.files, 3)))
+			len(w.files), lim.maxFiles, topDirs(w.files, 3)))
 	}
 	var big []string
 	for _, f := range w.bySize() {
 		if f.Size > lim.maxFile {
-			big = append(big, fmt.Sprintf("%s (%s)", f.Path, deployBytes(f.Size)))
+			big = append(big, fmt.Sprintf("%s (%s)", f.Path, humanBytes(f.Size)))
 		}
 	}
 	if len(big) > 0 {
 		problems = append(problems, fmt.Sprintf("files larger than the %s per-file limit: %s; host large media elsewhere (a storage bucket) or exclude them in .gitignore",
-			deployBytes(lim.maxFile), deployFirst(big, 5)))
+			humanBytes(lim.maxFile), first(big, 5)))
 	}
 	if total := w.totalBytes(); total > lim.maxTotal {
 		var largest []string
 		for _, f := range w.bySize() {
-			largest = append(largest, fmt.Sprintf("%s (%s)", f.Path, deployBytes(f.Size)))
+			largest = append(largest, fmt.Sprintf("%s (%s)", f.Path, humanBytes(f.Size)))
 		}
 		problems = append(problems, fmt.Sprintf("the files add up to %s, more than the %s limit; the largest are %s",
-			deployBytes(total), deployBytes(lim.maxTotal), deployFirst(largest, 5)))
+			humanBytes(total), humanBytes(lim.maxTotal), first(largest, 5)))
 	}
 	if len(problems) == 0 && len(w.files) == 0 {
-		return Errorf("there is nothing to deploy in %s: it has no files once %d skipped entries are left out (node_modules, .git, build output, .env files, .gitignore exclusions). Check sourceDirectory; nothing was uploaded.",
+		return tools.Errorf("there is nothing to deploy in %s: it has no files once %d skipped entries are left out (node_modules, .git, build output, .env files, .gitignore exclusions). Check sourceDirectory; nothing was uploaded.",
 			w.root, len(w.skipped))
 	}
 	if len(problems) > 0 {
-		return Errorf("cannot deploy %s: %s. Nothing was uploaded.", w.root, strings.Join(problems, "; "))
+		return tools.Errorf("cannot deploy %s: %s. Nothing was uploaded.", w.root, strings.Join(problems, "; "))
 	}
 	return nil
 }
 
 // bySize returns the files, largest first.
-func (w *deployWalk) bySize() []*deployFile {
-	out := append([]*deployFile(nil), w.files...)
+func (w *walk) bySize() []*file {
+	out := append([]*file(nil), w.files...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Size > out[j].Size })
 	return out
 }
 
-func deployTopDirs(files []*deployFile, n int) string {
+func topDirs(files []*file, n int) string {
 	count := map[string]int{}
 	for _, f := range files {
 		dir := "top level"
@@ -332,15 +332,15 @@ func deployTopDirs(files []*deployFile, n int) string {
 	return strings.Join(parts, ", ")
 }
 
-func deployFirst(items []string, n int) string {
+func first(items []string, n int) string {
 	if len(items) <= n {
 		return strings.Join(items, ", ")
 	}
 	return strings.Join(items[:n], ", ") + fmt.Sprintf(" and %d more", len(items)-n)
 }
 
-// deployBytes formats a byte count for people.
-func deployBytes(n int64) string {
+// humanBytes formats a byte count for people.
+func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
@@ -352,19 +352,19 @@ func deployBytes(n int64) string {
 
 // ---- .gitignore ----
 
-// deployIgnoreFile is one .gitignore: its folder (relative to the source
+// ignoreFile is one .gitignore: its folder (relative to the source
 // folder, "" for the top) and its rules in order.
-type deployIgnoreFile struct {
+type ignoreFile struct {
 	base  string
-	rules []deployIgnoreRule
+	rules []ignoreRule
 }
 
-// deployIgnoreRule is one pattern line. Supported: blank lines, # comments
+// ignoreRule is one pattern line. Supported: blank lines, # comments
 // (\# for a literal #), ! negation (\! for a literal !), a trailing / for
 // folders only, a leading or inner / anchoring the pattern to the
 // .gitignore's folder, and the globs * ? [...] and ** (leading **/, inner
 // /**/, trailing /**). Not supported: trailing-space escapes beyond "\ ".
-type deployIgnoreRule struct {
+type ignoreRule struct {
 	text     string
 	negate   bool
 	dirOnly  bool
@@ -372,8 +372,8 @@ type deployIgnoreRule struct {
 	segs     []string
 }
 
-func deployParseIgnore(data string) []deployIgnoreRule {
-	var rules []deployIgnoreRule
+func parseIgnore(data string) []ignoreRule {
+	var rules []ignoreRule
 	for _, line := range strings.Split(data, "\n") {
 		line = strings.TrimSuffix(line, "\r")
 		for strings.HasSuffix(line, " ") && !strings.HasSuffix(line, `\ `) {
@@ -382,7 +382,7 @@ func deployParseIgnore(data string) []deployIgnoreRule {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		r := deployIgnoreRule{text: line}
+		r := ignoreRule{text: line}
 		switch {
 		case strings.HasPrefix(line, `\#`), strings.HasPrefix(line, `\!`):
 			line = line[1:]
@@ -409,7 +409,7 @@ func deployParseIgnore(data string) []deployIgnoreRule {
 
 // match reports whether the rule matches rel (relative to the .gitignore's
 // folder, forward slashes).
-func (r deployIgnoreRule) match(rel string, isDir bool) bool {
+func (r ignoreRule) match(rel string, isDir bool) bool {
 	if r.dirOnly && !isDir {
 		return false
 	}
@@ -418,10 +418,10 @@ func (r deployIgnoreRule) match(rel string, isDir bool) bool {
 		ok, err := path.Match(r.segs[0], segs[len(segs)-1])
 		return err == nil && ok
 	}
-	return deployMatchSegs(r.segs, segs)
+	return matchSegs(r.segs, segs)
 }
 
-func deployMatchSegs(pat, segs []string) bool {
+func matchSegs(pat, segs []string) bool {
 	// Dynamic programming from the end, one row per pattern segment:
 	// next[j] says whether pat[i+1:] matches segs[j:]. Recursion on "**"
 	// would be exponential in the number of "**" segments.
@@ -453,9 +453,9 @@ func deployMatchSegs(pat, segs []string) bool {
 	return next[0]
 }
 
-// deployIgnored applies the .gitignore files (outer first, the last match
+// ignored applies the .gitignore files (outer first, the last match
 // wins) to p and returns the deciding pattern when p is excluded.
-func deployIgnored(files []*deployIgnoreFile, p string, isDir bool) string {
+func ignored(files []*ignoreFile, p string, isDir bool) string {
 	excluded, by := false, ""
 	for _, f := range files {
 		rel := p

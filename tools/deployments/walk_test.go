@@ -1,4 +1,4 @@
-package tools
+package deployments
 
 import (
 	"os"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestDeployIgnoreRules(t *testing.T) {
-	rules := deployParseIgnore(strings.Join([]string{
+	rules := parseIgnore(strings.Join([]string{
 		"# comment",
 		"",
 		"*.log",
@@ -27,7 +27,7 @@ func TestDeployIgnoreRules(t *testing.T) {
 		"[xy].tmp",
 		"sub/dir",
 	}, "\n"))
-	files := []*deployIgnoreFile{{base: "", rules: rules}}
+	files := []*ignoreFile{{base: "", rules: rules}}
 	for _, c := range []struct {
 		path  string
 		dir   bool
@@ -60,7 +60,7 @@ func TestDeployIgnoreRules(t *testing.T) {
 		{"sub/dir", true, true, "sub/dir"},
 		{"a/sub/dir", true, false, ""},
 	} {
-		got := deployIgnored(files, c.path, c.dir)
+		got := ignored(files, c.path, c.dir)
 		if (got != "") != c.want || (c.want && got != c.which) {
 			t.Errorf("%s (dir %v): excluded by %q, want excluded=%v by %q", c.path, c.dir, got, c.want, c.which)
 		}
@@ -68,9 +68,9 @@ func TestDeployIgnoreRules(t *testing.T) {
 }
 
 func TestDeployIgnoreNestedFiles(t *testing.T) {
-	files := []*deployIgnoreFile{
-		{base: "", rules: deployParseIgnore("*.tmp\n")},
-		{base: "web", rules: deployParseIgnore("/generated/\n!important.tmp\n")},
+	files := []*ignoreFile{
+		{base: "", rules: parseIgnore("*.tmp\n")},
+		{base: "web", rules: parseIgnore("/generated/\n!important.tmp\n")},
 	}
 	for path, want := range map[string]bool{
 		"a.tmp":                 true,
@@ -83,7 +83,7 @@ func TestDeployIgnoreNestedFiles(t *testing.T) {
 		"web/src/important.tmp": false,
 	} {
 		dir := !strings.HasSuffix(path, ".tmp")
-		if got := deployIgnored(files, path, dir) != ""; got != want {
+		if got := ignored(files, path, dir) != ""; got != want {
 			t.Errorf("%s: excluded = %v, want %v", path, got, want)
 		}
 	}
@@ -122,7 +122,7 @@ func TestDeployScanSymlinksAndSkips(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w, err := deployScan(root)
+	w, err := scan(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,20 +138,20 @@ func TestDeployScanSymlinksAndSkips(t *testing.T) {
 		reasons[s.Path] = s.Reason
 	}
 	for p, want := range map[string]string{
-		"to-outside":   deploySkipOutside,
-		"dangling":     deploySkipBroken,
-		"dir-link/":    deploySkipLinkDir,
-		".DS_Store":    deploySkipOSJunk,
-		"web/x.gen.js": deploySkipIgnored + " (*.gen.js)",
+		"to-outside":   skipOutside,
+		"dangling":     skipBroken,
+		"dir-link/":    skipLinkDir,
+		".DS_Store":    skipOSJunk,
+		"web/x.gen.js": skipIgnored + " (*.gen.js)",
 	} {
 		if reasons[p] != want {
 			t.Errorf("skipped[%s] = %q, want %q (all %v)", p, reasons[p], want, reasons)
 		}
 	}
-	if r := reasons["escape/"] + reasons["escape"]; r != deploySkipOutside {
+	if r := reasons["escape/"] + reasons["escape"]; r != skipOutside {
 		t.Errorf("escape: %q", r)
 	}
-	if err := w.check(deployDefaultLimits); err != nil {
+	if err := w.check(defaultLimits); err != nil {
 		t.Errorf("check: %v", err)
 	}
 }
@@ -167,7 +167,7 @@ func TestDeployPathProblems(t *testing.T) {
 		`a\b`:                     "backslash",
 		strings.Repeat("x", 2049): "longer than 2048",
 	} {
-		got := deployPathProblem(p, 2048)
+		got := pathProblem(p, 2048)
 		if (want == "") != (got == "") || !strings.Contains(got, want) {
 			t.Errorf("%q: %q, want %q", p, got, want)
 		}
@@ -181,10 +181,10 @@ func TestDeployGitignoreManyGlobstars(t *testing.T) {
 	deep := strings.Repeat("d/", 40) + "x"
 	segs := strings.Split(deep, "/")
 	pat := strings.Split("**/**/**/**/**/**/**/**/**/x", "/")
-	if !deployMatchSegs(pat, segs) {
+	if !matchSegs(pat, segs) {
 		t.Fatal("**/…/x should match a deep x")
 	}
-	if deployMatchSegs(strings.Split("**/**/**/**/**/**/**/**/**/y", "/"), segs) {
+	if matchSegs(strings.Split("**/**/**/**/**/**/**/**/**/y", "/"), segs) {
 		t.Fatal("…/y must not match x")
 	}
 }

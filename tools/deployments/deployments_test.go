@@ -1,4 +1,4 @@
-package tools_test
+package deployments_test
 
 import (
 	"bytes"
@@ -29,6 +29,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/deployments"
 )
 
 // ---- helpers ----
@@ -249,7 +250,7 @@ func deployRequests(h *testmcp.Harness, method, prefix string) []insforgetest.Re
 
 func TestDeployCreateEndToEnd(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 
 	res, err := deployCall(t, h, context.Background(), "create-deployment", map[string]any{
@@ -408,7 +409,7 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 
 func TestDeployWithoutProgressTokenSendsNoProgress(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	for _, n := range h.Notifications() {
@@ -420,7 +421,7 @@ func TestDeployWithoutProgressTokenSendsNoProgress(t *testing.T) {
 
 func TestDeployRetriesFailedUpload(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.FailDeploymentUpload("assets/big.bin", 1, &insforgetest.APIError{Status: 502, Code: "UPSTREAM_FAILURE", Message: "Vercel upload failed"})
 	h.Backend.FailDeploymentUpload("src/main.js", 1, &insforgetest.APIError{Status: 503, Code: "INTERNAL_ERROR", Message: "busy"})
@@ -442,7 +443,7 @@ func TestDeployRetriesFailedUpload(t *testing.T) {
 
 func TestDeployUploadFailureCancelsDeployment(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.FailDeploymentUpload("index.html", 1, &insforgetest.APIError{Status: 400, Code: "DEPLOYMENT_INVALID_FILE", Message: "Deployment files can only be uploaded while status is WAITING or UPLOADING."})
 
@@ -473,7 +474,7 @@ func TestDeployUploadFailureCancelsDeployment(t *testing.T) {
 
 func TestDeployBuildErrorIsReported(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentOutcome("ERROR", `Command "npm run build" exited with 1`)
 
@@ -484,7 +485,7 @@ func TestDeployBuildErrorIsReported(t *testing.T) {
 
 func TestDeployCanceledBuildIsReported(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentOutcome("CANCELED", "")
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
@@ -527,7 +528,7 @@ func deployWantCanceled(t *testing.T, h *testmcp.Harness) {
 // cancelling that context is what the handler sees.
 func TestDeployCancelledRequestCancelsDeployment(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentPolls(1 << 30) // the build never ends
 
@@ -549,7 +550,7 @@ func TestDeployCancelledRequestCancelsDeployment(t *testing.T) {
 // server turns into the cancellation of the handler's context.
 func TestDeployCancelNotificationOverStdio(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentPolls(1 << 30)
 
@@ -586,7 +587,7 @@ func TestDeployCancelNotificationOverStdio(t *testing.T) {
 
 func TestDeployLegacyZipFlow(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDirectDeploymentsMissing(true)
 	h.Backend.EnableLegacyDeployments(t)
@@ -636,7 +637,7 @@ func TestDeployLegacyZipFlow(t *testing.T) {
 
 func TestDeployLegacyStorageRefusal(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDirectDeploymentsMissing(true)
 	h.Backend.EnableLegacyDeployments(t)
@@ -651,7 +652,7 @@ func TestDeployLegacyStorageRefusal(t *testing.T) {
 
 func TestDeployLegacyWithoutStorage(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDirectDeploymentsMissing(true)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
@@ -672,7 +673,7 @@ func TestDeployMemoryStaysBounded(t *testing.T) {
 	// so the measure is the client's.
 	backend.URL = backend.StreamingDeploymentFront(t)
 	h := testmcp.NewWithBackend(t, backend, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -735,7 +736,7 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	// necessarily this machine's user. An operator's --files-root opens one
 	// directory, and only that one.
 	tr := deployMakeTree(t)
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	rooted := testmcp.New(t, testmcp.Options{Remote: true, FilesRoot: filepath.Dir(tr.dir)})
 	testmcp.WantText(t, rooted.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir}), "READY")
@@ -744,10 +745,10 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 
 func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 
-	tools.DeployLimitsForTest(t, 4, 1<<20, 512<<10)
+	deployments.LimitsForTest(t, 4, 1<<20, 512<<10)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	testmcp.WantText(t, text, "11 files is more than the limit of 4", "the folders with the most files are top level (6), src/ (3)",
 		"larger than the 512.0 KiB per-file limit: assets/big.bin (3.0 MiB)",
@@ -757,7 +758,7 @@ func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 	}
 
 	// A name the backend refuses (backslash), and an empty folder.
-	tools.DeployLimitsForTest(t, 5000, 100<<20, 100<<20)
+	deployments.LimitsForTest(t, 5000, 100<<20, 100<<20)
 	odd := t.TempDir()
 	deployWrite(t, filepath.Join(odd, `back\slash.txt`), []byte("x"))
 	testmcp.WantText(t, h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": odd}), "backslash")
@@ -773,7 +774,7 @@ func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 
 func TestDeployBackendErrors(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 
 	// The backend's own limits (400) are reported, nothing uploaded.
@@ -806,7 +807,7 @@ func TestDeployBackendErrors(t *testing.T) {
 
 func TestDeployWithoutWaiting(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	tools.DeployFastForTest(t)
+	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	res, err := deployCall(t, h, context.Background(), "create-deployment", map[string]any{"sourceDirectory": tr.dir, "wait": false})
 	if err != nil || res.IsError {
@@ -953,7 +954,7 @@ func TestDeployListDeployments(t *testing.T) {
 	testmcp.WantText(t, h.Fail(t, "list-deployments", nil), "403", "Admin access required")
 	h.Backend.Fail("GET", "/api/deployments", nil)
 
-	// Self-hosted without hosting: the empty list of §16.
+	// Self-hosted without hosting: the backend answers an empty list.
 	h.Backend.SetDeploymentsConfigured(false)
 	testmcp.WantText(t, h.OK(t, "list-deployments", nil), "No deployments yet")
 }

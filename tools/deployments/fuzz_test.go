@@ -1,4 +1,4 @@
-package tools
+package deployments
 
 import (
 	"path"
@@ -20,19 +20,19 @@ func FuzzDeployPath(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, p string) {
 		const maxLen = 1024
-		if why := deployPathProblem(p, maxLen); why == "" {
+		if why := pathProblem(p, maxLen); why == "" {
 			if !filepath.IsLocal(p) || path.Clean(p) != p || len(p) > maxLen || strings.ContainsAny(p, "\\\x00") {
-				t.Fatalf("deployPathProblem accepted %q", p)
+				t.Fatalf("pathProblem accepted %q", p)
 			}
 		} else if p != "." && filepath.IsLocal(p) && path.Clean(p) == p && len(p) <= maxLen && !strings.ContainsAny(p, "\\\x00") && p != "" {
-			t.Fatalf("deployPathProblem refused the clean local path %q: %s", p, why)
+			t.Fatalf("pathProblem refused the clean local path %q: %s", p, why)
 		}
 
 		const root = "/srv/site"
 		target := filepath.Clean("/" + p)
 		want := target == root || strings.HasPrefix(target, root+"/")
-		if got := deployInside(root, target); got != want {
-			t.Fatalf("deployInside(%q, %q) = %v, want %v", root, target, got, want)
+		if got := inside(root, target); got != want {
+			t.Fatalf("inside(%q, %q) = %v, want %v", root, target, got, want)
 		}
 	})
 }
