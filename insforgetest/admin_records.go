@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Admin record CRUD module (§2.9): dashboard-style record access that runs
+// Admin record CRUD module: dashboard-style record access that runs
 // as project_admin without PostgREST. Errors use the standard body.
 
 func registerAdminRecordRoutes(s *Server) {

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Database advisor module (§2.11): scans and their findings. There is no
+// Database advisor module: scans and their findings. There is no
 // scan until POST /api/advisor/scan starts one. A started scan is
 // "running" until GET /api/advisor/latest has reported it once as running;
 // it is completed from then on (or at once with CompleteAdvisorScans), with

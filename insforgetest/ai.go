@@ -6,13 +6,13 @@ import (
 	"sync"
 )
 
-// AI module (§6): the Model Gateway catalogue, usage overview and the
+// AI module: the Model Gateway catalogue, usage overview and the
 // self-hosted credential settings. Chat, image and embedding calls are not
 // implemented (they answer as unknown routes).
 //
 // The fake starts as a self-hosted backend with an OpenRouter API key and
 // no management key. Without an API key (SetAIKeys("", "")) it answers like
-// a self-hosted backend observed without one (§16): GET /api/ai/models is
+// a self-hosted backend observed without one (as a real backend does): GET /api/ai/models is
 // 503 AI_UPSTREAM_UNAVAILABLE. On Cloud (WithAICloud) the config routes
 // answer 400.
 

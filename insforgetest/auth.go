@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// Auth module (reference §3): auth configuration, users, the deprecated
+// Auth module: auth configuration, users, the deprecated
 // anon-token route, built-in OAuth provider configurations, SMTP
 // configuration and email templates. The fake behaves like a self-hosted
 // backend: shared OAuth keys are refused, and email verification can only

@@ -13,7 +13,7 @@ import (
 	"unicode/utf16"
 )
 
-// Bulk upsert module (§2.6): POST /api/database/advance/bulk-upsert.
+// Bulk upsert module: POST /api/database/advance/bulk-upsert.
 
 func registerBulkRoutes(s *Server) {
 	s.handle("POST /api/database/advance/bulk-upsert", accessAdmin, s.bulkUpsert)

@@ -12,7 +12,7 @@ import (
 	"unicode"
 )
 
-// Database module: tables (§2.2) and introspection listings (§2.3).
+// Database module: tables and introspection listings.
 
 func registerDatabaseRoutes(s *Server) {
 	s.handle("GET /api/database/tables", accessAdmin, s.listTables)
@@ -932,7 +932,7 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// ---- introspection listings (§2.3) ----
+// ---- introspection listings ----
 
 // listSchemas lists public first, then the schemas project_admin may
 // create objects in (created with CREATE SCHEMA), then the protected

@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-// Deployments module (reference §8): the direct upload flow (manifest,
+// Deployments module: the direct upload flow (manifest,
 // streamed file contents, start), the legacy zip flow with a presigned
 // storage form served by a separate in-process server, status progression
 // after start, sync, cancel, list with Content-Range paging, metadata,
@@ -208,7 +208,7 @@ func (s *Server) SetDeploymentPolls(n int) {
 }
 
 // SetDeploymentsConfigured(false) behaves like a self-hosted backend
-// without Vercel settings (reference §16): 503 on create, direct, upload,
+// without Vercel settings (as a real backend does): 503 on create, direct, upload,
 // start, env vars and domains; list and metadata answer 200 [].
 func (s *Server) SetDeploymentsConfigured(configured bool) {
 	d := deploymentsOf(s)
@@ -721,7 +721,7 @@ func (f *deployFileState) json() map[string]any {
 	return map[string]any{"fileId": f.id, "path": f.path, "sha": f.sha, "size": float64(f.size), "uploadedAt": f.uploadedAt}
 }
 
-// deployPathIssue mirrors deploymentFilePathSchema (reference §8.1).
+// deployPathIssue mirrors deploymentFilePathSchema.
 func deployPathIssue(p string) string {
 	switch {
 	case p == "":

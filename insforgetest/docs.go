@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Docs module (§11.1): public SDK documentation.
+// Docs module: public SDK documentation.
 
 func registerDocsRoutes(s *Server) {
 	s.handle("GET /api/docs", accessPublic, s.listDocs)

@@ -16,7 +16,7 @@ import (
 	"unicode/utf16"
 )
 
-// APIError is an error answer in the backend's standard error body (§13.1):
+// APIError is an error answer in the backend's standard error body (the standard error body):
 //
 //	{"error": Code, "message": Message, "statusCode": Status, "nextActions": NextActions}
 //
@@ -191,7 +191,7 @@ func jsonType(v any) string {
 }
 
 // issues collects zod-style validation issues; the message is
-// "path: message, path: message" (§13.2).
+// "path: message, path: message" (the validation error form).
 type issues []string
 
 func (is *issues) add(path, msg string) { *is = append(*is, path+": "+msg) }

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Functions module (§5): edge function definitions under /api/functions and
+// Functions module: edge function definitions under /api/functions and
 // the invoke proxy ANY /functions/{slug}.
 //
 // The fake has no Deno runtime. An invoke runs a tiny built-in behaviour
@@ -20,7 +20,7 @@ import (
 //     not active"} (the runtime's own body, not the standard error body);
 //   - in self-hosted mode (the default), code that uses "export default"
 //     without "module.exports" answers 500 {"error":"Unexpected token
-//     'export'"}, as the local runtime does (§16);
+//     'export'"}, as the local runtime does (as a real backend does);
 //   - otherwise the function echoes the request as JSON: {slug, method,
 //     query, headers, body}. The status is 200, or N when the code contains
 //     a marker "status: N" (for example `new Response(…, { status: 418 })`).
@@ -235,7 +235,7 @@ func errFunctionNotFound() *APIError {
 }
 
 // zodIssues collects zod issues; the functions routes send them as the
-// JSON-encoded array in message (§13.1).
+// JSON-encoded array in message (the standard error body).
 type zodIssues []map[string]any
 
 func (z *zodIssues) add(issue map[string]any) { *z = append(*z, issue) }

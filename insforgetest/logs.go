@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Logs module (§9): log sources, the entries of each source, full-text
+// Logs module: log sources, the entries of each source, full-text
 // search, per-source statistics and edge-function build logs. Entries live
 // in memory; every source starts with three entries from the last minutes
 // and tests add more with AddLogs.
@@ -161,7 +161,7 @@ func (st *logsState) before(source string, t time.Time) []storedLog {
 
 // bySource answers GET /api/logs/{source}: the last `limit` entries before
 // before_timestamp (default now), oldest first; total is the number
-// returned. An unknown source answers an empty list (§16).
+// returned. An unknown source answers an empty list (as a real backend does).
 func (st *logsState) bySource(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cutoff := time.Now()

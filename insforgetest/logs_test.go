@@ -72,7 +72,7 @@ func TestLogsBySourceLimitAndBefore(t *testing.T) {
 	if len(m["logs"].([]any)) != 0 {
 		t.Errorf("invalid before_timestamp returned %v", m["logs"])
 	}
-	// unknown source: 200 with an empty list (reference §16)
+	// unknown source: 200 with an empty list (as a real backend does)
 	m = call(t, srv, "GET", "/api/logs/nope.logs", nil).obj(t)
 	if len(m["logs"].([]any)) != 0 || m["total"] != float64(0) {
 		t.Errorf("unknown source = %v", m)

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Health and metadata module (§1).
+// Health and metadata module.
 
 func registerMetadataRoutes(s *Server) {
 	s.handle("GET /api/health", accessPublic, s.health)

@@ -13,7 +13,7 @@ import (
 	"unicode"
 )
 
-// Migrations module (§2.8).
+// Migrations module.
 
 func registerMigrationRoutes(s *Server) {
 	s.handle("GET /api/database/migrations", accessAdmin, s.listMigrations)

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Realtime module (§7): channel patterns, the message log with its stats,
+// Realtime module: channel patterns, the message log with its stats,
 // the RLS permissions of the realtime tables, and the retention config.
 //
 // The raw SQL interpreter runs realtime.publish(channel, event, payload)

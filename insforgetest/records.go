@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Records module: the PostgREST proxy (§2.4). Errors on this route are
+// Records module: the PostgREST proxy. Errors on this route are
 // PostgREST's own JSON {code, details, hint, message}, not the standard body.
 
 func registerRecordRoutes(s *Server) {

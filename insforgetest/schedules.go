@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Schedules module (§11): pg_cron jobs that call a URL, with execution
+// Schedules module: pg_cron jobs that call a URL, with execution
 // logs and the retention setting. Nothing runs on its own: tests record
 // executions with AddScheduleRun. Header values may reference secrets as
 // ${{secrets.KEY}}; they are resolved against the secrets module when a

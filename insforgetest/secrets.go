@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Secrets module (§10): encrypted key/value secrets for edge functions and
+// Secrets module: encrypted key/value secrets for edge functions and
 // the rotation of the admin and anon keys. The store starts with the
 // reserved entries API_KEY (the first accepted admin key), ANON_KEY and
 // JWT_SECRET. Values never appear in GET /api/secrets.

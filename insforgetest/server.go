@@ -112,7 +112,7 @@ import (
 //	}
 //
 // s.handle takes the pattern, an access level (accessPublic, accessAdmin or
-// accessUser, see §12 of the reference) and a handler; the wrapper checks
+// accessUser: the credential levels of the backend's auth middleware) and a handler; the wrapper checks
 // credentials before the handler runs, so handlers only deal with
 // authorised requests (requestRole tells admin from anon). A pattern
 // without a method receives every method (the records proxy forwards all
@@ -147,7 +147,7 @@ import (
 // module only installs defaults for sections no module has set (see
 // defaultMetadataSection), so the order of modules does not matter for
 // metadata. Handlers answer with writeJSON, writeError (standard error
-// body, §13.1), writePaged (Content-Range paging) or, on PostgREST routes,
+// body), writePaged (Content-Range paging) or, on PostgREST routes,
 // writePGRST.
 
 // DefaultAPIKey is the admin API key accepted when no WithAPIKey option is given.
@@ -505,7 +505,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// access is the credential level a route requires (reference §12).
+// access is the credential level a route requires.
 type access int
 
 const (
@@ -575,7 +575,7 @@ const (
 	nextCheckToken  = "Check the token is valid or login to get a new token."
 )
 
-// authenticate applies the reference §12 dispatch: API key first (Bearer
+// authenticate applies the backend's credential dispatch: API key first (Bearer
 // ik_… or x-api-key), then anon key, then JWT (the fake issues no JWTs, so
 // every other bearer value is an invalid token).
 func (s *Server) authenticate(r *http.Request, a access) (role, *APIError) {

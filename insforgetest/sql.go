@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Raw SQL module (§2.1): POST /api/database/advance/rawsql and
+// Raw SQL module: POST /api/database/advance/rawsql and
 // /rawsql/unrestricted, the statement guards shared with migrations, and
 // the bridge to the default interpreter or a test's SQL handler.
 
@@ -57,7 +57,7 @@ func errUnparseableSQL() *APIError { return errForbidden(unparseableMsg) }
 
 var setConfigRE = regexp.MustCompile(`(?i)\bset_config\b`)
 
-// checkGuards applies the statement guards (§2.1, backend
+// checkGuards applies the statement guards (backend
 // checkSqlExecutionGuards). Like libpg-query, a statement that cannot be
 // parsed anywhere in the query makes the whole query unparseable, which
 // takes precedence over the other guards. With parse false (a test SQL

@@ -26,7 +26,7 @@ import (
 	"time"
 )
 
-// Storage module (reference §4.1–4.4): storage configuration, buckets,
+// Storage module: storage configuration, buckets,
 // objects, upload and download strategies.
 //
 // By default the fake behaves like a self-hosted backend on local disk: the
@@ -46,7 +46,7 @@ import (
 //   - List entries always carry uploaded_by null (the backend stores the
 //     uploading user's id for uploads made with a user token).
 //   - The deprecated POST …/objects/{key}/download-strategy alias and the
-//     S3 protocol gateway (§4.5) are not implemented.
+//     S3 protocol gateway are not implemented.
 
 // storageDefaultMaxMB is the default of the maxFileSizeMb setting.
 const storageDefaultMaxMB = 50
@@ -617,7 +617,7 @@ func (s *Server) storageListObjects(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var keys []string
-	if b, ok := st.buckets[name]; ok { // a missing bucket lists as empty (§16)
+	if b, ok := st.buckets[name]; ok { // a missing bucket lists as empty (as a real backend does)
 		for k := range b.objects {
 			if strings.HasPrefix(k, prefix) && strings.Contains(k, search) {
 				keys = append(keys, k)

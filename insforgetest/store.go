@@ -564,7 +564,7 @@ var (
 )
 
 // toAPIError maps a database error like the backend's error middleware
-// (§13.2), with the backend's nextActions texts.
+// (the validation error form), with the backend's nextActions texts.
 func (e *pgError) toAPIError() *APIError {
 	quoted := ""
 	if m := quotedNameRE.FindStringSubmatch(e.Message); m != nil {

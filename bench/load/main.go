@@ -155,87 +155,23 @@ func run(ctx context.Context, o options, logw io.Writer) (report, error) {
 	}
 	backend := insforgetest.Start()
 	defer backend.Close()
-	tops := insforge.Options{Timeout: 30 * time.Second, UserAgent: "insforge-mcp-load"}
-	if o.backendConns > 0 {
-		tops.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConns: o.backendConns, MaxIdleConnsPerHost: o.backendConns, IdleConnTimeout: 90 * time.Second}}
-	}
-	srv := mcpserver.New(mcpserver.Config{
-		Version:            "load",
-		Tools:              catalogue.All(),
-		ToolConfig:         tools.Config{MaxResultBytes: 100000, Remote: true},
-		Transport:          insforge.NewTransport(tops),
-		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
-		MaxCallsPerSession: 8,
-		Logger:             slog.New(slog.DiscardHandler),
-	})
-	handler := srv.StreamableHandler(mcpserver.HTTPOptions{Loopback: true, MaxSessions: o.sessions})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := startServer(o, backend.URL)
 	if err != nil {
 		return rep, err
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
-
-	// The fake records every request; forget them as the run goes.
-	stopReset := make(chan struct{})
-	defer close(stopReset)
-	go func() {
-		t := time.NewTicker(200 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stopReset:
-				return
-			case <-t.C:
-				backend.Reset()
-			}
-		}
-	}()
+	defer stop()
+	defer forgetRequests(backend)()
 
 	baseHeap, _, baseG := heap()
 	rep.BaselineHeap = baseHeap
-
-	self, err := os.Executable()
+	ask, done, err := startClient(ctx, logw)
 	if err != nil {
 		return rep, err
 	}
-	cmd := exec.CommandContext(ctx, self)
-	cmd.Env = append(os.Environ(), roleEnv+"=client")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return rep, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return rep, err
-	}
-	cmd.Stderr = logw
-	if err := cmd.Start(); err != nil {
-		return rep, err
-	}
-	defer func() {
-		_ = stdin.Close()
-		_ = cmd.Wait()
-	}()
-	lines := bufio.NewScanner(stdout)
-	lines.Buffer(make([]byte, 1<<20), 1<<20)
-	ask := func(command string) (map[string]any, error) {
-		if _, err := fmt.Fprintln(stdin, command); err != nil {
-			return nil, err
-		}
-		if !lines.Scan() {
-			return nil, fmt.Errorf("client process ended during %q: %v", strings.Fields(command)[0], lines.Err())
-		}
-		var m map[string]any
-		if err := json.Unmarshal(lines.Bytes(), &m); err != nil {
-			return nil, fmt.Errorf("client answered %q: %w", lines.Text(), err)
-		}
-		return m, nil
-	}
+	defer done()
 
 	fmt.Fprintf(logw, "opening %d sessions…\n", o.sessions)
-	m, err := ask(fmt.Sprintf("open %s %d %d", "http://"+ln.Addr().String()+"/mcp", o.sessions, o.open))
+	m, err := ask(fmt.Sprintf("open %s %d %d", "http://"+addr+"/mcp", o.sessions, o.open))
 	if err != nil {
 		return rep, err
 	}
@@ -261,33 +197,28 @@ func run(ctx context.Context, o options, logw io.Writer) (report, error) {
 	}
 
 	fmt.Fprintf(logw, "calling %s from every session for %s…\n", o.tool, o.duration)
-	var peak atomic.Uint64
-	stopPeak := make(chan struct{})
-	peakDone := make(chan struct{})
-	go func() {
-		defer close(peakDone)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		var ms runtime.MemStats
-		for {
-			select {
-			case <-stopPeak:
-				return
-			case <-t.C:
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > peak.Load() {
-					peak.Store(ms.HeapInuse)
-				}
-			}
-		}
-	}()
+	stopPeak := watchPeakHeap()
 	m, err = ask(fmt.Sprintf("call %s %d", o.tool, o.duration.Milliseconds()))
-	close(stopPeak)
-	<-peakDone
+	rep.PeakHeap = stopPeak()
 	if err != nil {
 		return rep, err
 	}
-	rep.PeakHeap = peak.Load()
+	rep.readCalls(m)
+	rep.BackendTimeWait = timeWait(backend.URL)
+
+	m, err = ask("delete")
+	if err != nil {
+		return rep, err
+	}
+	rep.DeleteErrors = int(num(m["errors"]))
+	time.Sleep(300 * time.Millisecond)
+	h, _, _ = heap()
+	rep.HeapPerSessionAfterDelete = perSession(h, baseHeap, o.sessions)
+	return rep, writeHeapProfile(o.heapProfile, "deleted")
+}
+
+// readCalls copies the client's figures for the call phase.
+func (rep *report) readCalls(m map[string]any) {
 	rep.Calls = int64(num(m["calls"]))
 	rep.Errors = int64(num(m["errors"]))
 	rep.Seconds = num(m["seconds"])
@@ -300,17 +231,125 @@ func run(ctx context.Context, o options, logw io.Writer) (report, error) {
 	if rep.Seconds > 0 {
 		rep.Throughput = float64(rep.Calls) / rep.Seconds
 	}
-	rep.BackendTimeWait = timeWait(backend.URL)
+}
 
-	m, err = ask("delete")
-	if err != nil {
-		return rep, err
+// startServer serves the streamable HTTP transport on a loopback port in
+// front of the fake backend, and returns its address.
+func startServer(o options, backendURL string) (string, func(), error) {
+	tops := insforge.Options{Timeout: 30 * time.Second, UserAgent: "insforge-mcp-load"}
+	if o.backendConns > 0 {
+		tops.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConns: o.backendConns, MaxIdleConnsPerHost: o.backendConns, IdleConnTimeout: 90 * time.Second}}
 	}
-	rep.DeleteErrors = int(num(m["errors"]))
-	time.Sleep(300 * time.Millisecond)
-	h, _, _ = heap()
-	rep.HeapPerSessionAfterDelete = perSession(h, baseHeap, o.sessions)
-	return rep, writeHeapProfile(o.heapProfile, "deleted")
+	srv := mcpserver.New(mcpserver.Config{
+		Version:            "load",
+		Tools:              catalogue.All(),
+		ToolConfig:         tools.Config{MaxResultBytes: 100000, Remote: true},
+		Transport:          insforge.NewTransport(tops),
+		Configured:         credentials.Credentials{ProjectURL: backendURL, APIKey: insforgetest.DefaultAPIKey},
+		MaxCallsPerSession: 8,
+		Logger:             slog.New(slog.DiscardHandler),
+	})
+	handler := srv.StreamableHandler(mcpserver.HTTPOptions{Loopback: true, MaxSessions: o.sessions})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	return ln.Addr().String(), func() { hs.Close() }, nil
+}
+
+// forgetRequests makes the fake forget the requests it records, every
+// 200 ms, until the returned function is called.
+func forgetRequests(backend *insforgetest.Server) func() {
+	stop := make(chan struct{})
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				backend.Reset()
+			}
+		}
+	}()
+	return func() { close(stop) }
+}
+
+// startClient starts this program again as the load client, in its own
+// process, and returns a function that sends it one command and reads its
+// one-line JSON answer.
+func startClient(ctx context.Context, logw io.Writer) (func(string) (map[string]any, error), func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.CommandContext(ctx, self)
+	cmd.Env = append(os.Environ(), roleEnv+"=client")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd.Stderr = logw
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	done := func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	}
+	lines := bufio.NewScanner(stdout)
+	lines.Buffer(make([]byte, 1<<20), 1<<20)
+	ask := func(command string) (map[string]any, error) {
+		if _, err := fmt.Fprintln(stdin, command); err != nil {
+			return nil, err
+		}
+		if !lines.Scan() {
+			return nil, fmt.Errorf("client process ended during %q: %v", strings.Fields(command)[0], lines.Err())
+		}
+		var m map[string]any
+		if err := json.Unmarshal(lines.Bytes(), &m); err != nil {
+			return nil, fmt.Errorf("client answered %q: %w", lines.Text(), err)
+		}
+		return m, nil
+	}
+	return ask, done, nil
+}
+
+// watchPeakHeap samples the heap in use every 100 ms until the returned
+// function is called, which returns the peak.
+func watchPeakHeap() func() uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > peak.Load() {
+					peak.Store(ms.HeapInuse)
+				}
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		return peak.Load()
+	}
 }
 
 // heap returns the heap in use and the stacks in use after a full GC, and

@@ -1,0 +1,136 @@
+package rules
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// root is the repository root, from this package's directory.
+const root = "../.."
+
+// goFiles parses every Go file of the repository, tests included when
+// withTests is set, and calls fn with its path relative to the root.
+func goFiles(t *testing.T, withTests bool, fn func(rel string, fset *token.FileSet, f *ast.File)) {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "node_modules", "testdata":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") || (!withTests && strings.HasSuffix(p, "_test.go")) {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, p, nil, parser.ParseComments)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		fn(filepath.ToSlash(rel), fset, f)
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 50 {
+		t.Fatalf("found only %d Go files under %s: is the walk looking in the right place?", n, root)
+	}
+}
+
+// Tool logic stays plain Go: only the server wiring (mcpserver) and the
+// test client (internal/testmcp) may import mcp-go.
+func TestOnlyMCPServerImportsMCPGo(t *testing.T) {
+	goFiles(t, false, func(rel string, _ *token.FileSet, f *ast.File) {
+		if strings.HasPrefix(rel, "mcpserver/") || strings.HasPrefix(rel, "internal/testmcp/") {
+			return
+		}
+		for _, imp := range f.Imports {
+			if path, _ := strconv.Unquote(imp.Path.Value); strings.HasPrefix(path, "github.com/mark3labs/mcp-go") {
+				t.Errorf("%s imports %s: only mcpserver may", rel, path)
+			}
+		}
+	})
+}
+
+// maxFuncLines bounds every product function, literals included. The fake
+// backend (insforgetest) is a test double and is not product code.
+const maxFuncLines = 150
+
+func TestNoLongFunctions(t *testing.T) {
+	goFiles(t, false, func(rel string, fset *token.FileSet, f *ast.File) {
+		if strings.HasPrefix(rel, "insforgetest/") {
+			return
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			var body *ast.BlockStmt
+			name := "a function literal"
+			switch fn := n.(type) {
+			case *ast.FuncDecl:
+				body, name = fn.Body, fn.Name.Name
+			case *ast.FuncLit:
+				body = fn.Body
+			}
+			if body == nil {
+				return true
+			}
+			start, end := fset.Position(n.Pos()), fset.Position(body.End())
+			if lines := end.Line - start.Line + 1; lines > maxFuncLines {
+				t.Errorf("%s:%d: %s is %d lines; split it (at most %d)", rel, start.Line, name, lines, maxFuncLines)
+			}
+			return true
+		})
+	})
+}
+
+// section is the section sign, written so that this file does not hold it.
+const section = "\u00a7"
+
+// Comments name endpoints and facts, never sections of a document the
+// repository does not hold.
+func TestNoSectionReferences(t *testing.T) {
+	checked := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !(strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".md")) {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		checked++
+		for i, line := range strings.Split(string(data), "\n") {
+			if strings.Contains(line, section) {
+				rel, _ := filepath.Rel(root, p)
+				t.Errorf("%s:%d cites a section of an outside document; name the endpoint instead", rel, i+1)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("no files checked")
+	}
+}
