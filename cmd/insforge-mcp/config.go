@@ -13,9 +13,16 @@ import (
 	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
-// config is the command line and environment, parsed.
+// config is the command line and environment, parsed into typed fields.
+//
+// It uses the standard flag package: one command, a couple of dozen
+// flags, each with an environment variable, is what flag.Value does
+// well. cobra and viper would bring subcommands, config files and a dozen
+// modules that this binary has no use for.
 type config struct {
 	transport       string
 	listen          string
@@ -33,6 +40,7 @@ type config struct {
 	projectHosts    []string
 	filesRoot       string
 	authToken       string
+	authTokenFile   string
 	maxSessions     int
 	maxCalls        int
 	maxRequestBytes int
@@ -43,174 +51,277 @@ type config struct {
 // errHelp is returned when --help was asked for (exit 0).
 var errHelp = errors.New("help requested")
 
-// envFlag documents one flag and its environment variable.
-type envFlag struct {
+// option declares one flag: its name, its environment variable, its
+// default as text (what --help shows), its usage, and the typed field of
+// config it sets.
+type option struct {
 	name, env, def, usage string
+	value                 flag.Value
 }
 
-var flagDocs = []envFlag{
-	{"transport", "INSFORGE_TRANSPORT", "stdio", "stdio, sse (GET /sse + POST /message) or http (streamable HTTP at /mcp)"},
-	{"listen", "INSFORGE_LISTEN", "127.0.0.1:8080", "address the sse and http transports listen on (loopback by default)"},
-	{"base-url", "INSFORGE_BASE_URL", "", "public base URL of the SSE server, when it sits behind a proxy (default http://<listen>)"},
-	{"project-url", credentials.EnvProjectURL, "", "InsForge project URL (alias env " + credentials.EnvAliasProjectURL + ")"},
-	{"api-key", credentials.EnvAPIKey, "", "InsForge admin API key, ik_… (alias env " + credentials.EnvAliasAPIKey + "); prefer the env variable: flags show in process lists"},
-	{"credentials-file", "INSFORGE_CREDENTIALS_FILE", "<user config dir>/insforge-mcp/credentials.json", "saved credentials (read at start, written by connect-project remember=true); \"none\" disables"},
-	{"toolsets", "INSFORGE_TOOLSETS", "all", "comma-separated toolsets to serve"},
-	{"read-only", "INSFORGE_READ_ONLY", "false", "serve only tools that do not modify the backend; run-raw-sql then accepts only a single plain read"},
-	{"confirm-destructive", "INSFORGE_CONFIRM_DESTRUCTIVE", "false", "ask the user before any tool that deletes or overwrites (through the client when it supports elicitation, else the agent must pass confirm: true)"},
-	{"allow-unrestricted-sql", "INSFORGE_ALLOW_UNRESTRICTED_SQL", "false", "add run-unrestricted-sql, which runs SQL as the database owner"},
-	{"max-result-bytes", "INSFORGE_MAX_RESULT_BYTES", "100000", "cap on the text of one tool result; longer results are cut with a note"},
-	{"timeout", "INSFORGE_TIMEOUT", "30s", "time limit of one backend call, retries included"},
-	{"allowed-origins", "INSFORGE_ALLOWED_ORIGINS", "", "comma-separated browser origins accepted by the HTTP transports besides loopback (\"*\" for any)"},
-	{"allowed-project-hosts", "INSFORGE_ALLOWED_PROJECT_HOSTS", credentials.DefaultProjectHosts, "HTTP transports: comma-separated host patterns clients may connect to (the configured project is always allowed); loopback and private addresses only when named exactly"},
-	{"files-root", "INSFORGE_FILES_ROOT", "", "HTTP transports: the one directory remote clients may read and write through tools that take local paths (uploads, downloads, code files, deployments); none by default"},
-	{"auth-token", "INSFORGE_AUTH_TOKEN", "", "HTTP transports: token every request must send as Authorization: Bearer <token> (prefer the variable or --auth-token-file)"},
-	{"auth-token-file", "INSFORGE_AUTH_TOKEN_FILE", "", "file holding the auth token"},
-	{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most"},
-	{"max-calls-per-session", "INSFORGE_MAX_CALLS_PER_SESSION", "8", "concurrent tool calls of one session at most"},
-	{"max-request-bytes", "INSFORGE_MAX_REQUEST_BYTES", "4194304", "HTTP transports: largest request body accepted"},
-	{"log-level", "INSFORGE_LOG_LEVEL", "info", "debug, info, warn or error (logs go to stderr)"},
+// options binds every flag to a field of c, in --help order.
+func (c *config) options() []option {
+	return []option{
+		{"transport", "INSFORGE_TRANSPORT", "stdio", "stdio, sse (GET /sse + POST /message) or http (streamable HTTP at /mcp)", transportValue{&c.transport}},
+		{"listen", "INSFORGE_LISTEN", "127.0.0.1:8080", "address the sse and http transports listen on (loopback by default)", stringValue{&c.listen}},
+		{"base-url", "INSFORGE_BASE_URL", "", "public base URL of the SSE server, when it sits behind a proxy (default http://<listen>)", stringValue{&c.baseURL}},
+		{"project-url", credentials.EnvProjectURL, "", "InsForge project URL (alias env " + credentials.EnvAliasProjectURL + ")", stringValue{&c.projectURL}},
+		{"api-key", credentials.EnvAPIKey, "", "InsForge admin API key, ik_… (alias env " + credentials.EnvAliasAPIKey + "); prefer the env variable: flags show in process lists", stringValue{&c.apiKey}},
+		{"credentials-file", "INSFORGE_CREDENTIALS_FILE", "<user config dir>/insforge-mcp/credentials.json", "saved credentials (read at start, written by connect-project remember=true); \"none\" disables", stringValue{&c.credentialsFile}},
+		{"toolsets", "INSFORGE_TOOLSETS", "all", "comma-separated toolsets to serve: " + toolsetHelp(), listValue{&c.toolsets}},
+		{"read-only", "INSFORGE_READ_ONLY", "false", "serve only tools that do not modify the backend; run-raw-sql then accepts only a single plain read", boolValue{&c.readOnly}},
+		{"confirm-destructive", "INSFORGE_CONFIRM_DESTRUCTIVE", "false", "ask the user before any tool that deletes or overwrites (through the client when it supports elicitation, else the agent must pass confirm: true)", boolValue{&c.confirmDestruct}},
+		{"allow-unrestricted-sql", "INSFORGE_ALLOW_UNRESTRICTED_SQL", "false", "add run-unrestricted-sql, which runs SQL as the database owner", boolValue{&c.unrestrictedSQL}},
+		{"max-result-bytes", "INSFORGE_MAX_RESULT_BYTES", "100000", "cap on the text of one tool result; longer results are cut with a note", intValue{&c.maxResultBytes, 1000}},
+		{"timeout", "INSFORGE_TIMEOUT", "30s", "time limit of one backend call, retries included", durationValue{&c.timeout}},
+		{"allowed-origins", "INSFORGE_ALLOWED_ORIGINS", "", "comma-separated browser origins accepted by the HTTP transports besides loopback (\"*\" for any)", listValue{&c.allowedOrigins}},
+		{"allowed-project-hosts", "INSFORGE_ALLOWED_PROJECT_HOSTS", credentials.DefaultProjectHosts, "HTTP transports: comma-separated host patterns clients may connect to (the configured project is always allowed); loopback and private addresses only when named exactly", listValue{&c.projectHosts}},
+		{"files-root", "INSFORGE_FILES_ROOT", "", "HTTP transports: the one directory remote clients may read and write through tools that take local paths (uploads, downloads, code files, deployments); none by default", stringValue{&c.filesRoot}},
+		{"auth-token", "INSFORGE_AUTH_TOKEN", "", "HTTP transports: token every request must send as Authorization: Bearer <token> (prefer the variable or --auth-token-file)", tokenValue{&c.authToken}},
+		{"auth-token-file", "INSFORGE_AUTH_TOKEN_FILE", "", "file holding the auth token", stringValue{&c.authTokenFile}},
+		{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most", intValue{&c.maxSessions, 1}},
+		{"max-calls-per-session", "INSFORGE_MAX_CALLS_PER_SESSION", "8", "concurrent tool calls of one session at most", intValue{&c.maxCalls, 1}},
+		{"max-request-bytes", "INSFORGE_MAX_REQUEST_BYTES", "4194304", "HTTP transports: largest request body accepted", intValue{&c.maxRequestBytes, 1}},
+		{"log-level", "INSFORGE_LOG_LEVEL", "info", "debug, info, warn or error (logs go to stderr)", levelValue{&c.logLevel}},
+	}
 }
 
+// toolsetHelp lists the toolsets for --help, one per line.
+func toolsetHelp() string {
+	var b strings.Builder
+	b.WriteString("all, or any of")
+	for _, s := range catalogue.Toolsets() {
+		if s.ID == tools.Project {
+			continue
+		}
+		fmt.Fprintf(&b, "\n        %-12s %s", s.ID, s.Description)
+	}
+	return b.String()
+}
+
+// parseConfig reads flags over environment variables over defaults. The
+// credentials' variables (and their aliases) are left to
+// credentials.Resolve, which also reports where each part came from.
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
 	fs := flag.NewFlagSet("insforge-mcp", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	vals := map[string]*string{}
-	for _, f := range flagDocs {
-		def := f.def
-		if strings.HasPrefix(def, "<") {
-			def = ""
+	var badValue error // the flag package's own wording names the flag with one dash
+	for _, o := range c.options() {
+		if o.def != "" && !strings.HasPrefix(o.def, "<") {
+			if err := o.value.Set(o.def); err != nil {
+				panic(fmt.Sprintf("default of --%s: %v", o.name, err)) // a programming error
+			}
 		}
-		// The credentials' variables (and their aliases) are read by
-		// credentials.Resolve, which also reports where each part came from.
-		if v := getenv(f.env); v != "" && f.name != "project-url" && f.name != "api-key" {
-			def = v
+		if v := getenv(o.env); v != "" && o.name != "project-url" && o.name != "api-key" {
+			if err := o.value.Set(v); err != nil {
+				return c, fmt.Errorf("%s (--%s) %w", o.env, o.name, err)
+			}
 		}
-		v := new(string)
-		*v = def
-		if f.def == "false" {
-			// A switch: --read-only alone means true, as users expect.
-			fs.Var(switchFlag{v}, f.name, f.usage)
-		} else {
-			fs.StringVar(v, f.name, def, f.usage)
-		}
-		vals[f.name] = v
+		fs.Var(namedValue{o, &badValue}, o.name, o.usage)
 	}
-	version := fs.Bool("version", false, "print the version and exit")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			printHelp(stderr)
+			printHelp(stderr, c.options())
 			return config{}, errHelp
+		}
+		if badValue != nil {
+			err = badValue
 		}
 		return config{}, fmt.Errorf("%w (see --help)", err)
 	}
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	c := config{
-		transport:       strings.ToLower(*vals["transport"]),
-		listen:          *vals["listen"],
-		baseURL:         *vals["base-url"],
-		projectURL:      *vals["project-url"],
-		apiKey:          *vals["api-key"],
-		credentialsFile: *vals["credentials-file"],
-		toolsets:        splitList(*vals["toolsets"]),
-		allowedOrigins:  splitList(*vals["allowed-origins"]),
-		projectHosts:    splitList(*vals["allowed-project-hosts"]),
-		authToken:       strings.TrimSpace(*vals["auth-token"]),
-		filesRoot:       *vals["files-root"],
-		version:         *version,
-	}
+	return c, c.resolveFiles()
+}
+
+// resolveFiles checks --files-root and reads --auth-token-file.
+func (c *config) resolveFiles() error {
 	if c.filesRoot != "" {
 		abs, err := filepath.Abs(c.filesRoot)
 		if st, statErr := os.Stat(abs); err != nil || statErr != nil || !st.IsDir() {
-			return c, fmt.Errorf("--files-root %q must be an existing directory", c.filesRoot)
+			return fmt.Errorf("--files-root %q must be an existing directory", c.filesRoot)
 		}
 		c.filesRoot = abs
 	}
-	if f := *vals["auth-token-file"]; f != "" {
-		data, err := os.ReadFile(f)
+	if c.authTokenFile != "" {
+		data, err := os.ReadFile(c.authTokenFile)
 		if err != nil {
-			return c, fmt.Errorf("--auth-token-file: %w", err)
+			return fmt.Errorf("--auth-token-file: %w", err)
 		}
 		c.authToken = strings.TrimSpace(string(data))
 		if c.authToken == "" {
-			return c, fmt.Errorf("--auth-token-file %s is empty", f)
+			return fmt.Errorf("--auth-token-file %s is empty", c.authTokenFile)
 		}
 	}
-	for name, dst := range map[string]*int{"max-sessions": &c.maxSessions, "max-calls-per-session": &c.maxCalls, "max-request-bytes": &c.maxRequestBytes} {
-		n, err := strconv.Atoi(*vals[name])
-		if err != nil || n < 1 {
-			return c, fmt.Errorf("--%s must be a positive number, not %q", name, *vals[name])
-		}
-		*dst = n
-	}
-	var err error
-	if c.readOnly, err = parseBool("read-only", *vals["read-only"]); err != nil {
-		return c, err
-	}
-	if c.unrestrictedSQL, err = parseBool("allow-unrestricted-sql", *vals["allow-unrestricted-sql"]); err != nil {
-		return c, err
-	}
-	if c.confirmDestruct, err = parseBool("confirm-destructive", *vals["confirm-destructive"]); err != nil {
-		return c, err
-	}
-	if c.maxResultBytes, err = strconv.Atoi(*vals["max-result-bytes"]); err != nil || c.maxResultBytes < 1000 {
-		return c, fmt.Errorf("--max-result-bytes must be a number of at least 1000, not %q", *vals["max-result-bytes"])
-	}
-	if c.timeout, err = time.ParseDuration(*vals["timeout"]); err != nil || c.timeout <= 0 {
-		return c, fmt.Errorf("--timeout must be a positive duration such as 30s, not %q", *vals["timeout"])
-	}
-	if err := c.logLevel.UnmarshalText([]byte(*vals["log-level"])); err != nil {
-		return c, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", *vals["log-level"])
-	}
-	switch c.transport {
-	case "stdio", "sse", "http":
-	case "streamable-http", "streamable":
-		c.transport = "http"
-	default:
-		return c, fmt.Errorf("--transport must be stdio, sse or http, not %q", c.transport)
-	}
-	return c, nil
+	return nil
 }
 
-// switchFlag is a boolean flag kept as text, so that its value can come
-// from the environment and be checked with the others by parseBool.
-type switchFlag struct{ v *string }
+// namedValue reports a refused value as "--name must be …".
+type namedValue struct {
+	option
+	bad *error
+}
 
-func (f switchFlag) String() string {
-	if f.v == nil {
+func (v namedValue) String() string { return v.value.String() }
+
+func (v namedValue) Set(s string) error {
+	err := v.value.Set(s)
+	if err != nil && *v.bad == nil {
+		*v.bad = fmt.Errorf("--%s %w", v.name, err)
+	}
+	return err
+}
+
+func (v namedValue) IsBoolFlag() bool {
+	b, ok := v.value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// Typed flag values. Each Set checks its input and says what is expected;
+// flag and environment values go through the same Set.
+
+type stringValue struct{ p *string }
+
+func (v stringValue) String() string     { return deref(v.p) }
+func (v stringValue) Set(s string) error { *v.p = s; return nil }
+
+type tokenValue struct{ p *string }
+
+func (v tokenValue) String() string     { return "" } // never shown
+func (v tokenValue) Set(s string) error { *v.p = strings.TrimSpace(s); return nil }
+
+type listValue struct{ p *[]string }
+
+func (v listValue) String() string {
+	if v.p == nil {
 		return ""
 	}
-	return *f.v
+	return strings.Join(*v.p, ",")
 }
 
-func (f switchFlag) Set(s string) error { *f.v = s; return nil }
-
-func (f switchFlag) IsBoolFlag() bool { return true }
-
-func parseBool(name, v string) (bool, error) {
-	if v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("--%s must be true or false, not %q", name, v)
-	}
-	return b, nil
-}
-
-func splitList(v string) []string {
+func (v listValue) Set(s string) error {
 	var out []string
-	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
 		}
 	}
-	return out
+	*v.p = out
+	return nil
 }
 
-func printHelp(w io.Writer) {
+// boolValue is a switch: --read-only alone means true.
+type boolValue struct{ p *bool }
+
+func (v boolValue) String() string {
+	if v.p == nil {
+		return "false"
+	}
+	return strconv.FormatBool(*v.p)
+}
+
+func (v boolValue) Set(s string) error {
+	if s == "" {
+		*v.p = false
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("must be true or false, not %q", s)
+	}
+	*v.p = b
+	return nil
+}
+
+func (v boolValue) IsBoolFlag() bool { return true }
+
+type intValue struct {
+	p   *int
+	min int
+}
+
+func (v intValue) String() string {
+	if v.p == nil {
+		return "0"
+	}
+	return strconv.Itoa(*v.p)
+}
+
+func (v intValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < v.min {
+		if v.min <= 1 {
+			return fmt.Errorf("must be a positive number, not %q", s)
+		}
+		return fmt.Errorf("must be a number of at least %d, not %q", v.min, s)
+	}
+	*v.p = n
+	return nil
+}
+
+type durationValue struct{ p *time.Duration }
+
+func (v durationValue) String() string {
+	if v.p == nil {
+		return "0s"
+	}
+	return v.p.String()
+}
+
+func (v durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil || d <= 0 {
+		return fmt.Errorf("must be a positive duration such as 30s, not %q", s)
+	}
+	*v.p = d
+	return nil
+}
+
+type levelValue struct{ p *slog.Level }
+
+func (v levelValue) String() string {
+	if v.p == nil {
+		return "INFO"
+	}
+	return v.p.String()
+}
+
+func (v levelValue) Set(s string) error {
+	if err := v.p.UnmarshalText([]byte(s)); err != nil {
+		return fmt.Errorf("must be debug, info, warn or error, not %q", s)
+	}
+	return nil
+}
+
+// transportValue accepts the transport names, case-insensitively, and the
+// spec's longer name for http.
+type transportValue struct{ p *string }
+
+func (v transportValue) String() string { return deref(v.p) }
+
+func (v transportValue) Set(s string) error {
+	switch t := strings.ToLower(strings.TrimSpace(s)); t {
+	case "stdio", "sse", "http":
+		*v.p = t
+	case "streamable-http", "streamable":
+		*v.p = "http"
+	default:
+		return fmt.Errorf("must be stdio, sse or http, not %q", s)
+	}
+	return nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func printHelp(w io.Writer, opts []option) {
 	fmt.Fprint(w, `insforge-mcp: an MCP server for operating an InsForge backend.
 
 Usage:
@@ -225,12 +336,12 @@ X-InsForge-API-Key) and X-InsForge-Project-URL.
 
 Flags (each can also be set with its environment variable):
 `)
-	for _, f := range flagDocs {
+	for _, o := range opts {
 		def := ""
-		if f.def != "" {
-			def = " (default " + f.def + ")"
+		if o.def != "" {
+			def = " (default " + o.def + ")"
 		}
-		fmt.Fprintf(w, "  --%-24s %s\n      %s%s\n", f.name, f.env, f.usage, def)
+		fmt.Fprintf(w, "  --%-24s %s\n      %s%s\n", o.name, o.env, o.usage, def)
 	}
 	fmt.Fprintf(w, "  --%-24s\n      %s\n  --%-24s\n      %s\n", "version", "print the version and exit", "help", "show this help")
 }

@@ -74,7 +74,7 @@ func TestVersionHelpAndBadFlags(t *testing.T) {
 	if err != nil {
 		t.Fatalf("--help exit: %v", err)
 	}
-	for _, f := range flagDocs {
+	for _, f := range new(config).options() {
 		if !bytes.Contains(help, []byte("--"+f.name)) || !bytes.Contains(help, []byte(f.env)) {
 			t.Errorf("--help lacks --%s / %s", f.name, f.env)
 		}
@@ -298,7 +298,7 @@ func TestReadmeDocumentsEveryFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range flagDocs {
+	for _, f := range new(config).options() {
 		if !bytes.Contains(readme, []byte("`--"+f.name+"`")) || !bytes.Contains(readme, []byte("`"+f.env+"`")) {
 			t.Errorf("README.md does not document --%s / %s", f.name, f.env)
 		}

@@ -38,7 +38,7 @@ func catalogue() []toolset {
 		ToolsetInfo: info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true),
 		tools:       list(metadata.Backend, metadata.TableSchema, metadata.AnonKey),
 	}, {
-		ToolsetInfo: info(tools.Docs, "Read the embedded InsForge docs and SDK guides.", true),
+		ToolsetInfo: info(tools.Docs, "InsForge documentation and SDK guides.", true),
 		tools:       list(docs.Fetch, docs.FetchSDK),
 	}, {
 		ToolsetInfo: info(tools.Database, "SQL, tables, records, indexes, policies, triggers, functions and migrations.", true),
@@ -64,38 +64,38 @@ func catalogue() []toolset {
 			storage.ListObjects, storage.UploadObject, storage.DownloadObject, storage.DeleteObjects, storage.ObjectURL,
 		),
 	}, {
-		ToolsetInfo: info(tools.Functions, "Deno edge functions: create, update, deploy, invoke, delete.", true),
+		ToolsetInfo: info(tools.Functions, "Deno edge functions: code, create, update, invoke, delete.", true),
 		tools:       list(functions.List, functions.Get, functions.Create, functions.Update, functions.Delete, functions.Invoke),
 	}, {
-		ToolsetInfo: info(tools.Realtime, "Realtime channels, messages and their settings.", true),
+		ToolsetInfo: info(tools.Realtime, "Realtime channel patterns, events, the message log and its retention.", true),
 		tools: list(
 			realtime.ListChannels, realtime.Channel, realtime.CreateChannel, realtime.UpdateChannel, realtime.DeleteChannel,
 			realtime.PublishEvent, realtime.ListMessages, realtime.DeleteMessages, realtime.MessageStats,
 			realtime.Permissions, realtime.Config, realtime.UpdateConfig,
 		),
 	}, {
-		ToolsetInfo: info(tools.AI, "The AI gateway: models and their configuration.", true),
+		ToolsetInfo: info(tools.AI, "The AI gateway: models, usage and spend, key status.", true),
 		tools:       list(ai.ListModels, ai.Overview, ai.Config),
 	}, {
-		ToolsetInfo: info(tools.Logs, "Container logs, audit logs and their statistics.", true),
+		ToolsetInfo: info(tools.Logs, "Log sources, recent entries, search, function build logs.", true),
 		tools:       list(logs.ListSources, logs.ContainerLogs, logs.Search, logs.FunctionBuildLogs),
 	}, {
-		ToolsetInfo: info(tools.Secrets, "Project secrets and API key rotation.", true),
+		ToolsetInfo: info(tools.Secrets, "Project secrets, and rotation of the admin and anon keys.", true),
 		tools: list(
 			secrets.List, secrets.Get, secrets.Create, secrets.Update, secrets.Delete,
 			secrets.RotateAPIKey, secrets.RotateAnonKey,
 		),
 	}, {
-		ToolsetInfo: info(tools.Schedules, "Cron schedules that call functions or URLs, and their runs.", true),
+		ToolsetInfo: info(tools.Schedules, "Cron schedules that call a URL, and their runs.", true),
 		tools:       list(schedules.List, schedules.Get, schedules.Create, schedules.Update, schedules.Delete, schedules.Logs),
 	}, {
-		ToolsetInfo: info(tools.Advisor, "Security and performance advisor scans and their issues.", true),
+		ToolsetInfo: info(tools.Advisor, "Database advisor scans: security, performance and health issues.", true),
 		tools:       list(advisor.StartScan, advisor.LatestScan, advisor.ListIssues),
 	}, {
-		ToolsetInfo: info(tools.Template, "Starter app templates wired to the project.", true),
+		ToolsetInfo: info(tools.Template, "The command that creates a starter app wired to the project.", true),
 		tools:       list(template.Download),
 	}, {
-		ToolsetInfo: info(tools.Deployments, "Frontend hosting: deploy a folder, follow builds, domains.", true),
+		ToolsetInfo: info(tools.Deployments, "Frontend hosting: deploy a folder, builds, site env vars, custom domains.", true),
 		tools: list(
 			deployments.Create, deployments.Start, deployments.List, deployments.Get, deployments.Sync, deployments.Cancel,
 			deployments.GetMetadata, deployments.ListEnvVars, deployments.GetEnvVar, deployments.SetEnvVars, deployments.DeleteEnvVar,
