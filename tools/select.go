@@ -53,6 +53,9 @@ func Select(all []Tool, sets []ToolsetInfo, sel Selection) ([]Tool, error) {
 		if sel.ReadOnly && t.Toolset != Project && !t.Hints.ReadOnly.Bool() && !t.EnforcesReadOnly {
 			continue
 		}
+		if sel.ReadOnly && t.ReadOnlyNote != "" {
+			t.Description += " " + t.ReadOnlyNote
+		}
 		if sel.ReadOnly && t.EnforcesReadOnly {
 			// Its handler refuses writes in this mode: say so to clients
 			// that approve read-only tools without asking.

@@ -163,10 +163,9 @@ func UpdateConfig() tools.Tool {
 // ListUsers is list-users.
 func ListUsers() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "list-users",
-		Untrusted: true,
-		Title:     "List users",
-		Hints:     tools.Read,
+		Name:  "list-users",
+		Title: "List users",
+		Hints: tools.Read,
 		Description: "List the project's end users, newest first, a page at a time (default 20, at most 200), optionally filtered by a case-sensitive substring of email or name. " +
 			"The result gives the total and the offset of the next page.",
 	}, listUsers)
@@ -176,7 +175,6 @@ func ListUsers() tools.Tool {
 func User() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "get-user",
-		Untrusted:   true,
 		Title:       "Get a user",
 		Hints:       tools.Read,
 		Description: "Read one user by id: email, whether it is verified, sign-in providers, profile and metadata. To find a user by email use list-users with search.",

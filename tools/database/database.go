@@ -130,7 +130,6 @@ var (
 func RunRawSQL() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:             "run-raw-sql",
-		Untrusted:        true,
 		Title:            "Run SQL on the project database",
 		Hints:            tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
 		EnforcesReadOnly: true,
@@ -143,11 +142,10 @@ func RunRawSQL() tools.Tool {
 // RunUnrestrictedSQL is run-unrestricted-sql.
 func RunUnrestrictedSQL() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "run-unrestricted-sql",
-		Untrusted: true,
-		Title:     "Run SQL as the database owner",
-		Hints:     tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Feature:   tools.UnrestrictedSQL,
+		Name:    "run-unrestricted-sql",
+		Title:   "Run SQL as the database owner",
+		Hints:   tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Feature: tools.UnrestrictedSQL,
 		Description: "Run PostgreSQL as the database owner (usually a superuser), with no role restriction: it can change or destroy InsForge's own system schemas (auth, storage, system, …). " +
 			"Use it only when run-raw-sql is refused with a permission error (403) on a system schema and the user wants that change; for everything else use run-raw-sql. " +
 			"Same arguments and result as run-raw-sql; transaction control, SET ROLE and set_config are still refused.",

@@ -67,10 +67,9 @@ type DeleteRecordsInput struct {
 // QueryRecords is query-records.
 func QueryRecords() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "query-records",
-		Untrusted: true,
-		Title:     "Query table rows",
-		Hints:     tools.Read,
+		Name:  "query-records",
+		Title: "Query table rows",
+		Hints: tools.Read,
 		Description: "Read rows of a table with PostgREST filters ({\"status\":\"eq.active\",\"age\":\"gte.18\"}), column selection, ordering and paging (default 100 rows, at most 1000). " +
 			"The result gives the total count and the offset of the next page. It runs as admin, so RLS does not hide any row.",
 	}, queryRecords)
@@ -79,10 +78,9 @@ func QueryRecords() tools.Tool {
 // InsertRecords is insert-records.
 func InsertRecords() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "insert-records",
-		Untrusted: true,
-		Title:     "Insert table rows",
-		Hints:     tools.Create,
+		Name:  "insert-records",
+		Title: "Insert table rows",
+		Hints: tools.Create,
 		Description: "Insert one or more rows into a table and get them back as stored (with id, created_at and defaults filled in). " +
 			"Every record in one call must have the same keys; for large files use bulk-upsert. A unique violation fails the whole call (409) and inserts nothing.",
 	}, insertRecords)
@@ -91,10 +89,9 @@ func InsertRecords() tools.Tool {
 // UpdateRecords is update-records.
 func UpdateRecords() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "update-records",
-		Untrusted: true,
-		Title:     "Update table rows",
-		Hints:     tools.Change,
+		Name:  "update-records",
+		Title: "Update table rows",
+		Hints: tools.Change,
 		Description: "Set column values on the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the updated rows back. " +
 			"Empty filters are refused unless allRows is true, because they would update every row.",
 	}, updateRecords)
@@ -103,10 +100,9 @@ func UpdateRecords() tools.Tool {
 // DeleteRecords is delete-records.
 func DeleteRecords() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "delete-records",
-		Untrusted: true,
-		Title:     "Delete table rows",
-		Hints:     tools.Remove,
+		Name:  "delete-records",
+		Title: "Delete table rows",
+		Hints: tools.Remove,
 		Description: "Delete the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the deleted rows back; this cannot be undone. " +
 			"Empty filters are refused unless allRows is true, because they would delete every row.",
 	}, deleteRecords)

@@ -35,11 +35,10 @@ var topics = map[string]string{
 // Fetch is fetch-docs.
 func Fetch() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "fetch-docs",
-		Untrusted: true,
-		Title:     "Fetch InsForge documentation",
-		Access:    tools.Open,
-		Hints:     tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Name:   "fetch-docs",
+		Title:  "Fetch InsForge documentation",
+		Access: tools.Open,
+		Hints:  tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
 		Description: "Get InsForge documentation for writing app code and configuring the backend. Start with docType instructions. " +
 			"When a project is connected the backend's own current docs are returned; otherwise (or if the backend has none) this server's built-in guide for the topic.",
 	}, func(ctx context.Context, env *tools.Env, in FetchInput) (*tools.Result, error) {
@@ -50,11 +49,10 @@ func Fetch() tools.Tool {
 // FetchSDK is fetch-sdk-docs.
 func FetchSDK() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "fetch-sdk-docs",
-		Untrusted: true,
-		Title:     "Fetch InsForge SDK documentation",
-		Access:    tools.Open,
-		Hints:     tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Name:   "fetch-sdk-docs",
+		Title:  "Fetch InsForge SDK documentation",
+		Access: tools.Open,
+		Hints:  tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
 		Description: "Get the SDK documentation of one InsForge module for one client language (TypeScript, Swift, Kotlin, or the REST API). " +
 			"When a project is connected the backend's own docs are returned; otherwise this server's built-in guide for the module.",
 	}, func(ctx context.Context, env *tools.Env, in FetchSDKInput) (*tools.Result, error) {

@@ -109,7 +109,6 @@ func List() tools.Tool {
 func Get() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "get-function",
-		Untrusted:   true,
 		Title:       "Get an edge function with its code",
 		Hints:       tools.Read,
 		Description: "Get one edge function by slug, including its full source code, status and timestamps. Read it before update-function so you change the current code rather than rewrite it blind.",
@@ -151,10 +150,9 @@ func Delete() tools.Tool {
 // Invoke is invoke-function.
 func Invoke() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "invoke-function",
-		Untrusted: true,
-		Title:     "Call an edge function",
-		Hints:     tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Name:  "invoke-function",
+		Title: "Call an edge function",
+		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.No, OpenWorld: tools.Yes},
 		Description: "Call an active edge function through {project URL}/functions/{slug} like an app would, and get its status, main headers and body (JSON parsed). " +
 			"The call carries no credential unless you pass one in headers (the anon key from get-anon-key, or a user's access token): the admin key is never sent because the function receives every header. " +
 			"A non-2xx answer from the function is returned as its result; for 500s read get-container-logs with source function.logs.",

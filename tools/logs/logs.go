@@ -67,10 +67,9 @@ func ListSources() tools.Tool {
 // ContainerLogs is get-container-logs.
 func ContainerLogs() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "get-container-logs",
-		Untrusted: true,
-		Title:     "Read recent log entries of one source",
-		Hints:     tools.Read,
+		Name:  "get-container-logs",
+		Title: "Read recent log entries of one source",
+		Hints: tools.Read,
 		Description: "Read the most recent entries of one backend log (API server, PostgREST, PostgreSQL or edge functions) to debug a failure: each has a timestamp, eventMessage and structured body. " +
 			"Pick the source that matches the symptom, compare timestamps with the time of the failure, and page back with beforeTimestamp. An empty answer can simply mean nothing was logged yet.",
 	}, containerLogs)
@@ -79,10 +78,9 @@ func ContainerLogs() tools.Tool {
 // Search is search-logs.
 func Search() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "search-logs",
-		Untrusted: true,
-		Title:     "Search the logs",
-		Hints:     tools.Read,
+		Name:  "search-logs",
+		Title: "Search the logs",
+		Hints: tools.Read,
 		Description: "Search all log sources (or one) for a piece of text, such as an error code, a table name or a request path, and get the matching entries with their source. " +
 			"Results are paged: use offset for the next page. Use get-container-logs instead to see what happened around a given time.",
 	}, search)
@@ -91,10 +89,9 @@ func Search() tools.Tool {
 // FunctionBuildLogs is get-function-build-logs.
 func FunctionBuildLogs() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "get-function-build-logs",
-		Untrusted: true,
-		Title:     "Get an edge function deployment's build logs",
-		Hints:     tools.Read,
+		Name:  "get-function-build-logs",
+		Title: "Get an edge function deployment's build logs",
+		Hints: tools.Read,
 		Description: "Get the build output (status and log lines) of the latest edge function deployment, or of one deployment by id. " +
 			"Only backends that deploy functions to Deno Deploy (InsForge Cloud) keep these; on a self-hosted backend read the result of create-function/update-function and function.logs instead.",
 	}, functionBuildLogs)

@@ -190,10 +190,9 @@ func PublishEvent() tools.Tool {
 // ListMessages is list-realtime-messages.
 func ListMessages() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "list-realtime-messages",
-		Untrusted: true,
-		Title:     "List realtime messages",
-		Hints:     tools.Read,
+		Name:  "list-realtime-messages",
+		Title: "List realtime messages",
+		Hints: tools.Read,
 		Description: "List the logged realtime events, newest first: event name, channel name, payload, sender, and how many WebSocket clients and webhooks received it. " +
 			"Filter by channelId (a pattern's uuid) or eventName; page with limit (1-1000, default 100) and offset.",
 	}, listMessages)

@@ -119,10 +119,9 @@ func Delete() tools.Tool {
 // Logs is get-schedule-logs.
 func Logs() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "get-schedule-logs",
-		Untrusted: true,
-		Title:     "Get a schedule's runs",
-		Hints:     tools.Read,
+		Name:  "get-schedule-logs",
+		Title: "Get a schedule's runs",
+		Hints: tools.Read,
 		Description: "List a schedule's executions, newest first: when it ran, the HTTP status, success, duration and message. " +
 			"Use it after create-schedule or when a job seems not to work; a failing function's own errors are in get-container-logs (function.logs).",
 	}, logs)

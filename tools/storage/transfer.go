@@ -63,9 +63,8 @@ func UploadObject() tools.Tool {
 // DownloadObject is download-object.
 func DownloadObject() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:      "download-object",
-		Untrusted: true,
-		Title:     "Download an object",
+		Name:  "download-object",
+		Title: "Download an object",
 		// It writes a local file, but changes nothing in the backend.
 		Hints: tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
 		Description: "Download one object. With destinationPath it is streamed to that file on the machine running this MCP server (missing folders are created and an existing file is overwritten); " +
