@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 func serveForTest(mode string) int {
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      catalogue.All(),
+		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: os.Getenv("API_BASE_URL"), APIKey: os.Getenv("API_KEY")},

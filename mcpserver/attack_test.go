@@ -265,7 +265,7 @@ func TestFiveHundredLiveSessionsNeverMixKeys(t *testing.T) {
 
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      catalogue.All(),
+		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 20 * time.Second}),
 	})

@@ -41,7 +41,7 @@ import (
 func benchServer(backend *insforgetest.Server) *mcpserver.Server {
 	return mcpserver.New(mcpserver.Config{
 		Version:    "bench",
-		Tools:      catalogue.All(),
+		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 10 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
@@ -237,28 +237,35 @@ func BenchmarkToolsList(b *testing.B) {
 
 func BenchmarkStartup(b *testing.B) {
 	transport := insforge.NewTransport(insforge.Options{Timeout: time.Second})
-	newServer := func(all []tools.Tool) *mcpserver.Server {
-		return mcpserver.New(mcpserver.Config{Version: "bench", Tools: all, Transport: transport})
+	newServer := func(s *tools.Surface) *mcpserver.Server {
+		return mcpserver.New(mcpserver.Config{Version: "bench", Surface: s, Transport: transport})
 	}
-	b.Run("catalogue.All", func(b *testing.B) {
+	surface := func() *tools.Surface {
+		s, err := catalogue.Select(tools.Selection{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	b.Run("catalogue.Select", func(b *testing.B) {
 		b.ReportAllocs()
 		n := 0
 		for b.Loop() {
-			n = len(catalogue.All())
+			n = len(surface().Served)
 		}
 		b.ReportMetric(float64(n), "tools")
 	})
 	b.Run("mcpserver.New", func(b *testing.B) {
-		all := catalogue.All()
+		s := surface()
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = newServer(all)
+			_ = newServer(s)
 		}
 	})
 	b.Run("both", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = newServer(catalogue.All())
+			_ = newServer(surface())
 		}
 	})
 }

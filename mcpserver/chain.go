@@ -1,17 +1,20 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/discovery"
 )
 
 // A tool call runs through a chain of small steps, outermost first:
@@ -48,6 +51,19 @@ func chain(h callHandler, steps ...step) callHandler {
 
 // handler adapts a declared tool to mcp-go through the chain.
 func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
+	if t.Name == discovery.CallToolName {
+		h := chain(s.dispatch,
+			s.recoverPanics,
+			s.redactKey,
+			s.resolveCredentials,
+			s.limitCalls,
+			readArguments,
+			decodeArguments,
+		)
+		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return h(ctx, &toolCall{tool: t, req: req})
+		}
+	}
 	h := chain(s.execute,
 		s.recoverPanics,
 		s.redactKey,
@@ -186,12 +202,53 @@ func decodeArguments(next callHandler) callHandler {
 	}
 }
 
+// dispatch runs call-tool: the named tool goes through the same steps as
+// a direct call (the gate, confirmation, argument checks), within the slot
+// and under the credentials call-tool already holds.
+func (s *Server) dispatch(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+	in, _ := c.in.Value().(discovery.CallInput)
+	name := strings.ToLower(strings.TrimSpace(in.Name))
+	target, ok := s.cfg.Surface.Tool(name)
+	switch {
+	case name == discovery.CallToolName:
+		return mcp.NewToolResultError("call-tool runs other tools; give the name of the tool to run."), nil
+	case !ok:
+		if why, left := s.cfg.Surface.Left[name]; left {
+			return mcp.NewToolResultError(fmt.Sprintf("%s is not served by this server: %s.", name, why)), nil
+		}
+		msg := fmt.Sprintf("There is no tool %q.", in.Name)
+		if near := tools.Closest(name, s.cfg.Surface.Served, 3); len(near) > 0 {
+			msg += " Closest: " + strings.Join(near, ", ") + "."
+		}
+		return mcp.NewToolResultError(msg + " find-tools searches by the words of a task."), nil
+	}
+	args := bytes.TrimSpace(in.Arguments)
+	if len(args) == 0 || string(args) == "null" {
+		args = []byte("{}")
+	}
+	if args[0] != '{' {
+		return mcp.NewToolResultError(fmt.Sprintf("arguments must be a JSON object of %s's arguments (find-tools with its name shows them), not %s.", name, clip(string(args), 40))), nil
+	}
+	sub := &toolCall{tool: target, req: c.req, creds: c.creds, args: json.RawMessage(args)}
+	sub.req.Params.Name = target.Name
+	sub.req.Params.Arguments = sub.args
+	return chain(s.execute, s.requireProject, s.confirmDestructive, decodeArguments)(ctx, sub)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 // execute runs the tool and renders its result.
 func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
 	env := &tools.Env{
 		Transport: s.cfg.Transport,
 		Config:    s.cfg.ToolConfig,
 		Session:   &gate{s: s, ctx: ctx},
+		Surface:   s.cfg.Surface,
 		Progress:  s.progress(ctx, c.req),
 	}
 	if c.creds.Complete() {

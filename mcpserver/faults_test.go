@@ -272,7 +272,7 @@ func runFaultCase(t *testing.T, fc faultCase, healthy *insforgetest.Server) {
 	defer backendConns.CloseIdleConnections()
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      catalogue.All(),
+		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport: insforge.NewTransport(insforge.Options{
 			Timeout:    faultTimeout,

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
@@ -118,27 +117,6 @@ func (s *Server) checkHost(projectURL string) error {
 	return s.cfg.ProjectHosts.Check(projectURL)
 }
 
-// visibleTools is what tools/list shows. On protocol versions with sessions,
-// a session without credentials sees only the tools that need none (the
-// gate, docs); connect-project then sends tools/list_changed. On 2026-07-28
-// the list must not change as a side effect of other calls, so everything
-// is listed and a locked tool answers with what to do.
-func (s *Server) visibleTools(ctx context.Context, all []mcp.Tool) []mcp.Tool {
-	if server.IsModernRequest(ctx) || sessionID(ctx) == "" {
-		return all
-	}
-	if c, err := s.credentials(ctx); err == nil && c.Complete() {
-		return all
-	}
-	out := all[:0:0]
-	for _, t := range all {
-		if s.open[t.Name] {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 // gate implements tools.Session for one request.
 type gate struct {
 	s   *Server
@@ -167,19 +145,13 @@ func (g *gate) ConnectInteractive(ctx context.Context) (tools.ConnectOutcome, er
 // adopt makes validated credentials this session's project.
 func (g *gate) adopt(c credentials.Credentials, remember bool) (tools.ConnectOutcome, error) {
 	s := g.s
-	out := tools.ConnectOutcome{ProjectURL: c.ProjectURL, Unlocked: len(s.cfg.Tools)}
+	out := tools.ConnectOutcome{ProjectURL: c.ProjectURL, Unlocked: len(s.cfg.Surface.Served)}
 	id := sessionID(g.ctx)
 	if id != "" {
-		before, _ := s.credentials(g.ctx)
 		s.mu.Lock()
 		s.sessions[id] = c
 		s.mu.Unlock()
 		out.Persistent = true
-		if !before.Complete() && !server.IsModernRequest(g.ctx) {
-			if err := s.mcp.SendNotificationToClient(g.ctx, string(mcp.MethodNotificationToolsListChanged), nil); err != nil {
-				s.log.Debug("tools/list_changed not delivered", "error", err)
-			}
-		}
 	}
 	if remember {
 		switch {
@@ -205,11 +177,6 @@ func (g *gate) Disconnect(ctx context.Context, forget bool) (tools.DisconnectOut
 		_, out.WasConnected = s.sessions[id]
 		delete(s.sessions, id)
 		s.mu.Unlock()
-		if out.WasConnected && !s.cfg.Configured.Complete() && !server.IsModernRequest(g.ctx) {
-			if err := s.mcp.SendNotificationToClient(g.ctx, string(mcp.MethodNotificationToolsListChanged), nil); err != nil {
-				s.log.Debug("tools/list_changed not delivered", "error", err)
-			}
-		}
 	}
 	if forget {
 		if !s.cfg.AllowRemember || s.cfg.CredentialsFile == "" {

@@ -21,8 +21,6 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
-var openTools = []string{"connect-project", "disconnect-project", "fetch-docs", "fetch-sdk-docs"}
-
 func connectArgs(b *insforgetest.Server, key string) map[string]any {
 	return map[string]any{"projectUrl": b.URL, "apiKey": key}
 }
@@ -38,46 +36,50 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestGateLocksUntilConnected(t *testing.T) {
-	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
-	names := h.ToolNames(t)
-	slices.Sort(names)
-	want := slices.Clone(openTools)
-	slices.Sort(want)
-	if !slices.Equal(names, want) {
-		t.Fatalf("locked session lists %v; want only %v", names, want)
-	}
+// The tool list is the same before and after connect-project, on every
+// protocol version: the gate is in the calls. A locked call says what to
+// do and sends nothing; connecting unlocks the calls, disconnecting locks
+// them again.
+func TestGateLocksCallsUntilConnected(t *testing.T) {
+	for _, version := range []string{"", "2025-06-18", "2026-07-28"} {
+		t.Run("protocol "+version, func(t *testing.T) {
+			h := testmcp.New(t, testmcp.Options{Unconfigured: true, ProtocolVersion: version, DefaultSurface: true})
+			before := h.ToolNames(t)
+			if !slices.Contains(before, "get-backend-metadata") || !slices.Contains(before, "connect-project") {
+				t.Fatalf("the list lacks the core: %v", before)
+			}
 
-	msg := h.Fail(t, "get-backend-metadata", nil)
-	if !strings.Contains(msg, "connect-project") || !strings.Contains(msg, "ik_") {
-		t.Fatalf("locked message does not say what to do: %s", msg)
-	}
-	if n := len(h.Backend.Requests()); n != 0 {
-		t.Fatalf("a locked call reached the backend (%d requests)", n)
-	}
+			msg := h.Fail(t, "get-backend-metadata", nil)
+			if !strings.Contains(msg, "connect-project") || !strings.Contains(msg, "ik_") {
+				t.Fatalf("locked message does not say what to do: %s", msg)
+			}
+			if n := len(h.Backend.Requests()); n != 0 {
+				t.Fatalf("a locked call reached the backend (%d requests)", n)
+			}
 
-	text := h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
-	if !strings.Contains(text, "get-backend-metadata") || strings.Contains(text, insforgetest.DefaultAPIKey) {
-		t.Fatalf("connect result: %s", text)
-	}
-	waitFor(t, "tools/list_changed", func() bool {
-		return slices.ContainsFunc(h.Notifications(), func(n mcp.JSONRPCNotification) bool {
-			return n.Method == string(mcp.MethodNotificationToolsListChanged)
+			text := h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
+			if !strings.Contains(text, "get-backend-metadata") || strings.Contains(text, insforgetest.DefaultAPIKey) {
+				t.Fatalf("connect result: %s", text)
+			}
+			h.OK(t, "get-backend-metadata", nil)
+			if got := h.Last(t, "GET", "/api/metadata"); got.APIKey != insforgetest.DefaultAPIKey {
+				t.Fatalf("backend saw key %q", got.APIKey)
+			}
+			if after := h.ToolNames(t); !slices.Equal(after, before) {
+				t.Fatalf("the tool list changed as a side effect of connect-project:\nbefore %v\nafter  %v", before, after)
+			}
+			if slices.ContainsFunc(h.Notifications(), func(n mcp.JSONRPCNotification) bool {
+				return n.Method == string(mcp.MethodNotificationToolsListChanged)
+			}) {
+				t.Fatal("tools/list_changed sent for a list that did not change")
+			}
+
+			h.OK(t, "disconnect-project", nil)
+			if version != "2026-07-28" { // no sessions there: every call carries its own credentials
+				h.Fail(t, "get-backend-metadata", nil)
+			}
 		})
-	})
-	if names := h.ToolNames(t); !slices.Contains(names, "run-raw-sql") || !slices.Contains(names, "get-backend-metadata") {
-		t.Fatalf("after connect the list is %v", names)
 	}
-	h.OK(t, "get-backend-metadata", nil)
-	if got := h.Last(t, "GET", "/api/metadata"); got.APIKey != insforgetest.DefaultAPIKey {
-		t.Fatalf("backend saw key %q", got.APIKey)
-	}
-
-	h.OK(t, "disconnect-project", nil)
-	if names := h.ToolNames(t); slices.Contains(names, "get-backend-metadata") {
-		t.Fatal("tools still listed after disconnect")
-	}
-	h.Fail(t, "get-backend-metadata", nil)
 }
 
 func TestGateRejectsBadCredentials(t *testing.T) {
@@ -101,28 +103,11 @@ func TestGateRejectsBadCredentials(t *testing.T) {
 			t.Errorf("error echoes the key: %s", msg)
 		}
 	}
-	if names := h.ToolNames(t); slices.Contains(names, "get-backend-metadata") {
-		t.Fatal("a failed connect unlocked tools")
+	if msg := h.Fail(t, "get-backend-metadata", nil); !strings.Contains(msg, "connect-project") {
+		t.Fatalf("a failed connect unlocked tools: %s", msg)
 	}
 	if len(h.Notifications()) != 0 {
 		t.Fatalf("failed connects sent notifications: %v", h.Notifications())
-	}
-}
-
-func TestModernProtocolListsEverythingAndLocksCalls(t *testing.T) {
-	h := testmcp.New(t, testmcp.Options{Unconfigured: true, ProtocolVersion: "2026-07-28"})
-	names := h.ToolNames(t)
-	if !slices.Contains(names, "get-backend-metadata") || !slices.Contains(names, "connect-project") {
-		t.Fatalf("2026-07-28 list should be complete, got %v", names)
-	}
-	msg := h.Fail(t, "get-backend-metadata", nil)
-	if !strings.Contains(msg, "connect-project") {
-		t.Fatalf("locked message: %s", msg)
-	}
-	h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
-	h.OK(t, "get-backend-metadata", nil)
-	if !slices.Equal(h.ToolNames(t), names) {
-		t.Fatal("the tool list changed as a side effect of connect-project on 2026-07-28")
 	}
 }
 
@@ -144,8 +129,8 @@ func TestEveryToolHasAllFourAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Tools) < len(catalogue.All()) {
-		t.Fatalf("listed %d of %d tools", len(res.Tools), len(catalogue.All()))
+	if want := len(catalogue.All()) - 2; len(res.Tools) < want { // all but find-tools and call-tool
+		t.Fatalf("listed %d of %d tools", len(res.Tools), want)
 	}
 	for _, tool := range res.Tools {
 		a := tool.Annotations

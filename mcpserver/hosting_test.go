@@ -26,7 +26,7 @@ import (
 func startGuarded(t *testing.T, cfg mcpserver.Config, o mcpserver.HTTPOptions) string {
 	t.Helper()
 	cfg.Version = "test"
-	cfg.Tools = catalogue.All()
+	cfg.Surface = catalogue.Full()
 	cfg.ToolConfig = tools.Config{MaxResultBytes: 100000}
 	cfg.Transport = insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second})
 	o.Loopback = true

@@ -9,6 +9,7 @@ package mcpserver
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,8 +26,8 @@ import (
 type Config struct {
 	Name    string
 	Version string
-	// Tools are the selected tools (catalogue.Select).
-	Tools []tools.Tool
+	// Surface is what the server lists and serves (catalogue.Select).
+	Surface *tools.Surface
 	// ToolConfig is handed to every handler.
 	ToolConfig tools.Config
 	// Transport makes InsForge clients.
@@ -64,7 +65,7 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]credentials.Credentials // keyed by non-empty session id
 	live     map[string]chan struct{}           // registered sessions → call slots
-	open     map[string]bool                    // tools a locked session may list
+	listed   map[string]bool                    // what tools/list shows
 }
 
 // New builds the server and registers every tool and resource.
@@ -75,11 +76,9 @@ func New(cfg Config) *Server {
 	if cfg.Name == "" {
 		cfg.Name = "insforge-mcp"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]chan struct{}{}, open: map[string]bool{}}
-	for _, t := range cfg.Tools {
-		if t.Access == tools.Open {
-			s.open[t.Name] = true
-		}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]chan struct{}{}, listed: map[string]bool{}}
+	for _, t := range cfg.Surface.Listed {
+		s.listed[t.Name] = true
 	}
 
 	hooks := &server.Hooks{}
@@ -91,17 +90,22 @@ func New(cfg Config) *Server {
 	hooks.AddOnUnregisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.forget(session.SessionID())
 	})
+	// Every served tool is registered, so that a call by name reaches it;
+	// tools/list shows the listed ones only. The list is the same for
+	// every client, session and protocol version, and never changes: a
+	// tool that needs a project answers, until one is connected, with
+	// what to do.
 	hooks.AddAfterListTools(func(ctx context.Context, id any, req *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
-		res.Tools = s.visibleTools(ctx, res.Tools)
+		res.Tools = slices.DeleteFunc(res.Tools, func(t mcp.Tool) bool { return !s.listed[t.Name] })
 	})
 
 	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version,
-		server.WithToolCapabilities(true),
+		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, true),
-		server.WithInstructions(resources.Instructions()),
+		server.WithInstructions(resources.Instructions(tools.ToolsetNames(cfg.Surface.Toolsets))),
 		server.WithHooks(hooks),
 	)
-	for _, t := range cfg.Tools {
+	for _, t := range cfg.Surface.Served {
 		tool := mcpTool(t)
 		if s.needsConfirmation(t) {
 			tool.RawInputSchema = withConfirmArg(tool.RawInputSchema)

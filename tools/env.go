@@ -17,6 +17,8 @@ type Env struct {
 	Transport *insforge.Transport
 	// Config holds the server-wide settings.
 	Config Config
+	// Surface is what this server serves (find-tools searches it).
+	Surface *Surface
 	// Session controls this client's connection state (the gate).
 	Session Session
 	// Progress reports progress of a long call to the client when it asked

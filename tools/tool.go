@@ -95,6 +95,9 @@ type Spec struct {
 	// EnforcesReadOnly marks a write-capable tool that stays available in
 	// read-only mode because its handler refuses writes itself (run-raw-sql).
 	EnforcesReadOnly bool
+	// Discovery marks find-tools and call-tool: served only when the
+	// surface has tools that tools/list does not show.
+	Discovery bool
 	// ReadOnlyNote is added to the description in read-only mode, for a
 	// tool that behaves differently there (run-raw-sql); text about a mode
 	// is paid for only when the mode is on.
@@ -118,6 +121,9 @@ type Tool struct {
 
 // Args are a tool's decoded arguments: a value of its input type.
 type Args struct{ v any }
+
+// Value is the decoded input value.
+func (a Args) Value() any { return a.v }
 
 // rule is what decodeArgs checks of one top-level string argument.
 type rule struct {

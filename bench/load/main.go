@@ -242,7 +242,7 @@ func startServer(o options, backendURL string) (string, func(), error) {
 	}
 	srv := mcpserver.New(mcpserver.Config{
 		Version:            "load",
-		Tools:              catalogue.All(),
+		Surface:            catalogue.Full(),
 		ToolConfig:         tools.Config{MaxResultBytes: 100000, Remote: true},
 		Transport:          insforge.NewTransport(tops),
 		Configured:         credentials.Credentials{ProjectURL: backendURL, APIKey: insforgetest.DefaultAPIKey},

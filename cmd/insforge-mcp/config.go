@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
-	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
@@ -31,6 +30,8 @@ type config struct {
 	apiKey          string
 	credentialsFile string
 	toolsets        []string
+	tools           []string
+	excludeTools    []string
 	readOnly        bool
 	unrestrictedSQL bool
 	confirmDestruct bool
@@ -68,7 +69,9 @@ func (c *config) options() []option {
 		{"project-url", credentials.EnvProjectURL, "", "InsForge project URL (alias env " + credentials.EnvAliasProjectURL + ")", stringValue{&c.projectURL}},
 		{"api-key", credentials.EnvAPIKey, "", "InsForge admin API key, ik_… (alias env " + credentials.EnvAliasAPIKey + "); prefer the env variable: flags show in process lists", stringValue{&c.apiKey}},
 		{"credentials-file", "INSFORGE_CREDENTIALS_FILE", "<user config dir>/insforge-mcp/credentials.json", "saved credentials (read at start, written by connect-project remember=true); \"none\" disables", stringValue{&c.credentialsFile}},
-		{"toolsets", "INSFORGE_TOOLSETS", "all", "comma-separated toolsets to serve: " + toolsetHelp(), listValue{&c.toolsets}},
+		{"toolsets", "INSFORGE_TOOLSETS", "default", "comma-separated: default (the core listed, the rest through find-tools and call-tool), all (every tool listed), or toolsets to list:" + toolsetHelp(), listValue{&c.toolsets}},
+		{"tools", "INSFORGE_TOOLS", "", "comma-separated tools to list besides the toolsets", listValue{&c.tools}},
+		{"exclude-tools", "INSFORGE_EXCLUDE_TOOLS", "", "comma-separated tools neither listed nor served", listValue{&c.excludeTools}},
 		{"read-only", "INSFORGE_READ_ONLY", "false", "serve only tools that do not modify the backend; run-raw-sql then accepts only a single plain read", boolValue{&c.readOnly}},
 		{"confirm-destructive", "INSFORGE_CONFIRM_DESTRUCTIVE", "false", "ask the user before any tool that deletes or overwrites (through the client when it supports elicitation, else the agent must pass confirm: true)", boolValue{&c.confirmDestruct}},
 		{"allow-unrestricted-sql", "INSFORGE_ALLOW_UNRESTRICTED_SQL", "false", "add run-unrestricted-sql, which runs SQL as the database owner", boolValue{&c.unrestrictedSQL}},
@@ -89,11 +92,7 @@ func (c *config) options() []option {
 // toolsetHelp lists the toolsets for --help, one per line.
 func toolsetHelp() string {
 	var b strings.Builder
-	b.WriteString("all, or any of")
 	for _, s := range catalogue.Toolsets() {
-		if s.ID == tools.Project {
-			continue
-		}
 		fmt.Fprintf(&b, "\n        %-12s %s", s.ID, s.Description)
 	}
 	return b.String()

@@ -86,7 +86,10 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	if cfg.unrestrictedSQL {
 		features = append(features, tools.UnrestrictedSQL)
 	}
-	selected, err := catalogue.Select(tools.Selection{Toolsets: cfg.toolsets, ReadOnly: cfg.readOnly, Features: features})
+	selected, err := catalogue.Select(tools.Selection{
+		Toolsets: cfg.toolsets, Tools: cfg.tools, ExcludeTools: cfg.excludeTools,
+		ReadOnly: cfg.readOnly, Features: features,
+	})
 	if err != nil {
 		return err
 	}
@@ -104,7 +107,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	// MCP server with the gate.
 	srv := mcpserver.New(mcpserver.Config{
 		Version:            version,
-		Tools:              selected,
+		Surface:            selected,
 		ToolConfig:         tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio", FilesRoot: cfg.filesRoot},
 		Transport:          transport,
 		Configured:         found.Credentials,
@@ -116,7 +119,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		ConfirmDestructive: cfg.confirmDestruct,
 		Logger:             log,
 	})
-	log.Info("insforge-mcp starting", "version", version, "transport", cfg.transport, "tools", len(selected),
+	log.Info("insforge-mcp starting", "version", version, "transport", cfg.transport, "listed", len(selected.Listed), "served", len(selected.Served),
 		"readOnly", cfg.readOnly, "projectConfigured", found.Complete(), "projectUrl", found.ProjectURL)
 
 	if found.Complete() {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
-	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
@@ -124,25 +123,17 @@ func TestStdioGateEndToEnd(t *testing.T) {
 	backend.AddTable("todos", []insforgetest.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
 	c, stderr := stdioClient(t, nil)
 
-	if names := testmcp.ToolNames(t, c); slices.Contains(names, "run-raw-sql") || !slices.Contains(names, "connect-project") {
-		t.Fatalf("unconnected stdio lists %v", names)
-	}
-	changed := make(chan struct{}, 1)
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == string(mcp.MethodNotificationToolsListChanged) {
-			select {
-			case changed <- struct{}{}:
-			default:
-			}
+	names := testmcp.ToolNames(t, c)
+	for _, want := range []string{"connect-project", "run-raw-sql", "find-tools", "call-tool"} {
+		if !slices.Contains(names, want) {
+			t.Fatalf("stdio lists %v, without %s", names, want)
 		}
-	})
+	}
+	if text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); !isErr || !strings.Contains(text, "connect-project") {
+		t.Fatalf("run-raw-sql before connect-project: %s", text)
+	}
 	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
 		t.Fatalf("connect: %s", text)
-	}
-	select {
-	case <-changed:
-	case <-time.After(5 * time.Second):
-		t.Fatal("no tools/list_changed over stdio")
 	}
 	text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT * FROM todos"})
 	if isErr || !strings.Contains(text, "ship it") {
@@ -262,8 +253,8 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 			if err := testmcp.Initialize(c, "2025-11-25"); err != nil {
 				t.Fatalf("%v (%s)", err, stderr.String())
 			}
-			if names := testmcp.ToolNames(t, c); slices.Contains(names, "run-raw-sql") {
-				t.Fatal("unconnected session sees locked tools")
+			if text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); !isErr || !strings.Contains(text, "connect-project") {
+				t.Fatalf("run-raw-sql before connect-project: %s", text)
 			}
 			if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
 				t.Fatalf("connect: %s", text)

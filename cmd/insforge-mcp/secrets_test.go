@@ -246,7 +246,7 @@ func checkSecrets(t *testing.T, byTool map[string]string, streams map[string]str
 // stderr (the logs) or any result.
 func TestKeyNeverLeavesOverStdio(t *testing.T) {
 	backend := secretsBackend(t)
-	cmd := exec.Command(binary, "--credentials-file", "none", "--log-level", "debug")
+	cmd := exec.Command(binary, "--credentials-file", "none", "--log-level", "debug", "--toolsets", "all")
 	cmd.Dir = t.TempDir() // tools that write files write here
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "INSFORGE_PROJECT_URL="+backend.URL, "INSFORGE_API_KEY="+secretKey)
 	stderr := &lockedBuffer{}
@@ -317,7 +317,7 @@ func TestKeyNeverLeavesOverHTTP(t *testing.T) {
 	backend := secretsBackend(t)
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "--transport", "http", "--listen", addr, "--credentials-file", "none",
-		"--allowed-project-hosts", "127.0.0.1", "--log-level", "debug")
+		"--allowed-project-hosts", "127.0.0.1", "--log-level", "debug", "--toolsets", "all")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}

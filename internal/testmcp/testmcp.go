@@ -27,8 +27,12 @@ import (
 type Options struct {
 	// Unconfigured starts the server without credentials (the gate is shut).
 	Unconfigured bool
-	// Selection picks tools; zero value serves all.
+	// Selection picks tools; without toolsets or tools it lists every
+	// tool (--toolsets all), unless DefaultSurface is set.
 	Selection tools.Selection
+	// DefaultSurface keeps the server's default surface (--toolsets
+	// default) when Selection names no toolsets.
+	DefaultSurface bool
 	// MaxResultBytes defaults to 100000.
 	MaxResultBytes int
 	// Backend options for the fake.
@@ -77,7 +81,11 @@ func New(t testing.TB, o Options) *Harness {
 // NewWithBackend is New with an existing fake backend.
 func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harness {
 	t.Helper()
-	selected, err := catalogue.Select(o.Selection)
+	sel := o.Selection
+	if len(sel.Toolsets) == 0 && len(sel.Tools) == 0 && !o.DefaultSurface {
+		sel.Toolsets = []string{"all"}
+	}
+	selected, err := catalogue.Select(sel)
 	if err != nil {
 		t.Fatalf("select tools: %v", err)
 	}
@@ -86,7 +94,7 @@ func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harn
 	}
 	cfg := mcpserver.Config{
 		Version:            "test",
-		Tools:              selected,
+		Surface:            selected,
 		ToolConfig:         tools.Config{ReadOnly: o.Selection.ReadOnly, MaxResultBytes: o.MaxResultBytes, Remote: o.Remote, FilesRoot: o.FilesRoot},
 		Transport:          insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second, RetryWait: 10 * time.Millisecond}),
 		CredentialsFile:    o.CredentialsFile,

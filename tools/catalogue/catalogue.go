@@ -12,6 +12,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools/auth"
 	"github.com/insforge-mcp/insforge-mcp/tools/database"
 	"github.com/insforge-mcp/insforge-mcp/tools/deployments"
+	"github.com/insforge-mcp/insforge-mcp/tools/discovery"
 	"github.com/insforge-mcp/insforge-mcp/tools/docs"
 	"github.com/insforge-mcp/insforge-mcp/tools/functions"
 	"github.com/insforge-mcp/insforge-mcp/tools/logs"
@@ -32,8 +33,8 @@ type toolset struct {
 
 func catalogue() []toolset {
 	return []toolset{{
-		ToolsetInfo: info(tools.Project, "Connect a session to an InsForge project (the credential gate).", true),
-		tools:       list(project.Connect, project.Disconnect),
+		ToolsetInfo: info(tools.Project, "Connect to a project; find and run any tool by name.", true),
+		tools:       list(project.Connect, project.Disconnect, discovery.FindTools, discovery.CallTool),
 	}, {
 		ToolsetInfo: info(tools.Metadata, "Read the live project: metadata, one table's schema, the anon key.", true),
 		tools:       list(metadata.Backend, metadata.TableSchema, metadata.AnonKey),
@@ -134,7 +135,35 @@ func All() []tools.Tool {
 	return all
 }
 
-// Select returns the tools a server with this selection serves.
-func Select(sel tools.Selection) ([]tools.Tool, error) {
-	return tools.Select(All(), Toolsets(), sel)
+// Default lists the tools of the default surface: the tools the official
+// server (@insforge/mcp 1.2.11) lists over stdio. The project toolset
+// (connect, disconnect, find-tools, call-tool) is listed with them; every
+// other tool is one find-tools away.
+func Default() []string {
+	return []string{
+		"fetch-docs", "fetch-sdk-docs", "get-anon-key", "get-table-schema", "get-backend-metadata",
+		"run-raw-sql", "download-template", "bulk-upsert", "create-bucket", "list-buckets",
+		"delete-bucket", "create-function", "get-function", "update-function", "delete-function",
+		"get-container-logs", "create-deployment",
+	}
+}
+
+// New returns the whole catalogue.
+func New() tools.Catalogue {
+	return tools.Catalogue{Toolsets: Toolsets(), Tools: All(), Default: Default()}
+}
+
+// Select returns the surface a server with this selection serves.
+func Select(sel tools.Selection) (*tools.Surface, error) {
+	return New().Select(sel)
+}
+
+// Full is the surface that lists every tool, opt-in ones included: for
+// tests and benchmarks that exercise the whole catalogue.
+func Full() *tools.Surface {
+	s, err := Select(tools.Selection{Toolsets: []string{"all"}, Features: []tools.Feature{tools.UnrestrictedSQL}})
+	if err != nil {
+		panic(err) // the catalogue's own names: a programming error
+	}
+	return s
 }

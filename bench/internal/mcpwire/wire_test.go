@@ -22,7 +22,7 @@ func newServer(t *testing.T) *mcpserver.Server {
 	backend := insforgetest.New(t)
 	return mcpserver.New(mcpserver.Config{
 		Version:    "test",
-		Tools:      catalogue.All(),
+		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
