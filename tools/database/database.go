@@ -25,8 +25,8 @@ import (
 // RawSQLInput are the arguments of run-raw-sql and run-unrestricted-sql
 // (official names).
 type RawSQLInput struct {
-	Query  string    `json:"query" jsonschema:"required,minLength=1" jsonschema_description:"The SQL to run (PostgreSQL). Use $1, $2, … placeholders with params for values instead of pasting them into the text. Send one statement per call when you need its result: a multi-statement text runs every statement but returns no rows."`
-	Params SQLParams `json:"params,omitempty" jsonschema_description:"Values for the $1, $2, … placeholders, in order (strings, numbers, booleans, null, or JSON objects for json columns). Pass integers beyond 2^53 (bigint ids) as strings: JSON numbers that large lose precision."`
+	Query  string    `json:"query" jsonschema:"required,minLength=1" jsonschema_description:"Values go in params ($1, $2, …). A multi-statement text runs but returns no rows."`
+	Params SQLParams `json:"params,omitempty" jsonschema_description:"Values of $1, $2, … in order. Pass integers beyond 2^53 as strings."`
 }
 
 // SQLParams are positional SQL parameter values. Its items schema is an
@@ -36,87 +36,87 @@ type SQLParams []any
 
 // JSONSchemaExtend describes the items.
 func (SQLParams) JSONSchemaExtend(s *jsonschema.Schema) {
-	s.Items = &jsonschema.Schema{Description: "One parameter value: a string, number, boolean, null, or a JSON object or array for json columns."}
+	s.Items = &jsonschema.Schema{Description: "Any JSON value."}
 }
 
 // SchemaInput is the argument of the listing tools.
 type SchemaInput struct {
-	Schema string `json:"schema,omitempty" jsonschema_description:"Postgres schema to list (default public)."`
+	Schema string `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // ColumnDef is a column of create-table and alter-table addColumns.
 type ColumnDef struct {
-	ColumnName   string  `json:"columnName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"Column name (1-64 characters, no double quotes). Do not declare id, created_at or updated_at: every table gets them automatically."`
-	Type         string  `json:"type" jsonschema:"required,enum=string,enum=date,enum=datetime,enum=integer,enum=float,enum=boolean,enum=uuid,enum=json" jsonschema_description:"Column type: string (TEXT), date, datetime (TIMESTAMPTZ), integer, float (DOUBLE PRECISION), boolean, uuid or json (JSONB). For other Postgres types use run-raw-sql."`
-	IsNullable   *bool   `json:"isNullable" jsonschema:"required" jsonschema_description:"Whether the column accepts NULL."`
-	IsUnique     *bool   `json:"isUnique" jsonschema:"required" jsonschema_description:"Whether the column has a UNIQUE constraint (needed to reference it from a foreign key or to use it as a bulk-upsert key)."`
-	DefaultValue *string `json:"defaultValue,omitempty" jsonschema_description:"Default value as text: now() and gen_random_uuid() are emitted as function calls, anything else as a literal (for example 'pending', '0', 'false')."`
+	ColumnName   string  `json:"columnName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"Not id, created_at or updated_at."`
+	Type         string  `json:"type" jsonschema:"required,enum=string,enum=date,enum=datetime,enum=integer,enum=float,enum=boolean,enum=uuid,enum=json" jsonschema_description:"datetime=TIMESTAMPTZ, json=JSONB; others via run-raw-sql."`
+	IsNullable   *bool   `json:"isNullable" jsonschema:"required"`
+	IsUnique     *bool   `json:"isUnique" jsonschema:"required"`
+	DefaultValue *string `json:"defaultValue,omitempty" jsonschema_description:"now(), gen_random_uuid() or a literal."`
 }
 
 // ColumnRef pairs a source column with the column it references.
 type ColumnRef struct {
-	SourceColumn    string `json:"sourceColumn" jsonschema:"required,minLength=1" jsonschema_description:"Column of this table."`
-	ReferenceColumn string `json:"referenceColumn" jsonschema:"required,minLength=1" jsonschema_description:"Column of the referenced table (it must be its primary key or unique)."`
+	SourceColumn    string `json:"sourceColumn" jsonschema:"required,minLength=1"`
+	ReferenceColumn string `json:"referenceColumn" jsonschema:"required,minLength=1" jsonschema_description:"Primary key or unique."`
 }
 
 // ForeignKeyDef is one foreign key constraint.
 type ForeignKeyDef struct {
-	ConstraintName   string      `json:"constraintName,omitempty" jsonschema_description:"Constraint name (default {table}_{columns}_fkey). alter-table dropForeignKeys takes this name."`
-	ReferenceTable   string      `json:"referenceTable" jsonschema:"required,minLength=1" jsonschema_description:"Referenced table: a public table name, or schema.table such as auth.users."`
-	ReferenceColumns []ColumnRef `json:"referenceColumns" jsonschema:"required,minItems=1" jsonschema_description:"Column pairs of the constraint (several pairs make a composite key)."`
-	OnDelete         string      `json:"onDelete" jsonschema:"required,enum=CASCADE,enum=SET NULL,enum=SET DEFAULT,enum=RESTRICT,enum=NO ACTION" jsonschema_description:"What happens to this table's rows when the referenced row is deleted."`
-	OnUpdate         string      `json:"onUpdate" jsonschema:"required,enum=CASCADE,enum=SET NULL,enum=SET DEFAULT,enum=RESTRICT,enum=NO ACTION" jsonschema_description:"What happens to this table's rows when the referenced key changes."`
+	ConstraintName   string      `json:"constraintName,omitempty" jsonschema_description:"Default {table}_{columns}_fkey."`
+	ReferenceTable   string      `json:"referenceTable" jsonschema:"required,minLength=1" jsonschema_description:"Table, or schema.table (auth.users)."`
+	ReferenceColumns []ColumnRef `json:"referenceColumns" jsonschema:"required,minItems=1"`
+	OnDelete         string      `json:"onDelete" jsonschema:"required,enum=CASCADE,enum=SET NULL,enum=SET DEFAULT,enum=RESTRICT,enum=NO ACTION"`
+	OnUpdate         string      `json:"onUpdate" jsonschema:"required,enum=CASCADE,enum=SET NULL,enum=SET DEFAULT,enum=RESTRICT,enum=NO ACTION"`
 }
 
 // CreateTableInput are the arguments of create-table.
 type CreateTableInput struct {
-	TableName   string          `json:"tableName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"Name of the new table (1-64 characters, no double quotes)."`
-	Columns     []ColumnDef     `json:"columns" jsonschema:"required,minItems=1" jsonschema_description:"The table's own columns (at least one). id (uuid primary key), created_at and updated_at are added automatically."`
-	ForeignKeys []ForeignKeyDef `json:"foreignKeys,omitempty" jsonschema_description:"Foreign key constraints to create with the table."`
-	RLSEnabled  *bool           `json:"rlsEnabled,omitempty" jsonschema_description:"Enable row-level security (default true). With RLS on and no policies, app users (anon key or user tokens) see no rows; the admin key bypasses RLS."`
-	Schema      string          `json:"schema,omitempty" jsonschema_description:"Postgres schema (default public)."`
+	TableName   string          `json:"tableName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"No double quotes."`
+	Columns     []ColumnDef     `json:"columns" jsonschema:"required,minItems=1" jsonschema_description:"The table's own columns."`
+	ForeignKeys []ForeignKeyDef `json:"foreignKeys,omitempty" jsonschema_description:"Foreign keys to create."`
+	RLSEnabled  *bool           `json:"rlsEnabled,omitempty" jsonschema:"default=true" jsonschema_description:"Off: anyone with the anon key reads and writes."`
+	Schema      string          `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // UpdateColumnDef changes one column in alter-table.
 type UpdateColumnDef struct {
-	ColumnName    string  `json:"columnName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"The column to change."`
-	DefaultValue  *string `json:"defaultValue,omitempty" jsonschema_description:"New default value (same rules as in create-table)."`
-	NewColumnName string  `json:"newColumnName,omitempty" jsonschema_description:"New name for the column."`
+	ColumnName    string  `json:"columnName" jsonschema:"required,minLength=1,maxLength=64"`
+	DefaultValue  *string `json:"defaultValue,omitempty" jsonschema_description:"As in addColumns."`
+	NewColumnName string  `json:"newColumnName,omitempty"`
 }
 
 // RenameTableDef renames the table in alter-table.
 type RenameTableDef struct {
-	NewTableName string `json:"newTableName" jsonschema:"required,minLength=1,maxLength=64" jsonschema_description:"The table's new name."`
+	NewTableName string `json:"newTableName" jsonschema:"required,minLength=1,maxLength=64"`
 }
 
 // AlterTableInput are the arguments of alter-table.
 type AlterTableInput struct {
-	TableName       string            `json:"tableName" jsonschema:"required,minLength=1" jsonschema_description:"The table to change."`
-	AddColumns      []ColumnDef       `json:"addColumns,omitempty" jsonschema_description:"Columns to add. A NOT NULL column without a default fails when the table has rows."`
-	DropColumns     []string          `json:"dropColumns,omitempty" jsonschema_description:"Names of columns to drop, with their data (id, created_at and updated_at cannot be dropped)."`
-	UpdateColumns   []UpdateColumnDef `json:"updateColumns,omitempty" jsonschema_description:"Columns to rename or give a new default. Changing a column's type needs run-raw-sql (ALTER TABLE … ALTER COLUMN … TYPE)."`
-	AddForeignKeys  []ForeignKeyDef   `json:"addForeignKeys,omitempty" jsonschema_description:"Foreign key constraints to add."`
-	DropForeignKeys []string          `json:"dropForeignKeys,omitempty" jsonschema_description:"Names of foreign key constraints to drop (get-table-schema lists them)."`
-	RenameTable     *RenameTableDef   `json:"renameTable,omitempty" jsonschema_description:"Rename the table."`
-	Schema          string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+	TableName       string            `json:"tableName" jsonschema:"required,minLength=1" jsonschema_description:"Current name."`
+	AddColumns      []ColumnDef       `json:"addColumns,omitempty" jsonschema_description:"A NOT NULL column without a default fails if the table has rows."`
+	DropColumns     []string          `json:"dropColumns,omitempty" jsonschema_description:"Dropped with their data; not id, created_at, updated_at."`
+	UpdateColumns   []UpdateColumnDef `json:"updateColumns,omitempty" jsonschema_description:"Renames and new defaults."`
+	AddForeignKeys  []ForeignKeyDef   `json:"addForeignKeys,omitempty" jsonschema_description:"Foreign keys to add."`
+	DropForeignKeys []string          `json:"dropForeignKeys,omitempty" jsonschema_description:"Constraint names, from get-table-schema."`
+	RenameTable     *RenameTableDef   `json:"renameTable,omitempty" jsonschema_description:"Renames the table."`
+	Schema          string            `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // TableInput names one table (delete-table).
 type TableInput struct {
-	TableName string `json:"tableName" jsonschema:"required,minLength=1" jsonschema_description:"The table to delete, with all its rows."`
-	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+	TableName string `json:"tableName" jsonschema:"required,minLength=1" jsonschema_description:"From list-tables."`
+	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // ApplyMigrationInput are the arguments of apply-migration.
 type ApplyMigrationInput struct {
-	Version string `json:"version" jsonschema:"required,minLength=1,maxLength=64,pattern=^[0-9]+$" jsonschema_description:"Migration version: digits only, strictly greater than the latest applied version (list-migrations shows it). A timestamp such as 20260115093000 works well."`
-	Name    string `json:"name" jsonschema:"required,minLength=1,pattern=^[a-z0-9-]+$" jsonschema_description:"Short name of the migration: lowercase letters, digits and hyphens, for example add-orders-table."`
-	SQL     string `json:"sql" jsonschema:"required,minLength=1" jsonschema_description:"The migration's SQL; it runs in one transaction with search_path=public. Do not include BEGIN/COMMIT, SET ROLE or set_config: the backend refuses them."`
+	Version string `json:"version" jsonschema:"required,minLength=1,maxLength=64,pattern=^[0-9]+$" jsonschema_description:"Above the latest in list-migrations, e.g. 20260115093000."`
+	Name    string `json:"name" jsonschema:"required,minLength=1,pattern=^[a-z0-9-]+$" jsonschema_description:"e.g. add-orders-table."`
+	SQL     string `json:"sql" jsonschema:"required,minLength=1" jsonschema_description:"No BEGIN/COMMIT, SET ROLE or set_config."`
 }
 
 // DryRunMigrationInput are the arguments of dry-run-migration.
 type DryRunMigrationInput struct {
-	SQL string `json:"sql" jsonschema:"required,minLength=1" jsonschema_description:"The migration SQL to check. It is parsed, risk-scored and executed in a transaction that is always rolled back."`
+	SQL string `json:"sql" jsonschema:"required,minLength=1" jsonschema_description:"As for apply-migration."`
 }
 
 var (
@@ -130,12 +130,12 @@ var (
 func RunRawSQL() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:             "run-raw-sql",
-		Title:            "Run SQL on the project database",
+		Title:            "Run SQL",
 		Hints:            tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
 		EnforcesReadOnly: true,
-		Description: "Run PostgreSQL on the project database as project_admin (bypasses RLS; full rights on the public schema, read-only on InsForge system schemas) and get {rows, rowCount, fields}. " +
-			"Use it for queries and DDL the table tools cannot express (indexes, policies, functions, other types). Pass values through params ($1, $2, …); send one statement per call to get its rows, " +
-			"and note that BEGIN/COMMIT, SET ROLE/search_path and set_config are refused by the backend. In --read-only mode only a single read statement is accepted.",
+		Description: "Run PostgreSQL as project_admin: bypasses RLS, full rights on public, read-only on InsForge system schemas. " +
+			"For what the table tools can't do (indexes, policies, functions, other types). BEGIN/COMMIT, SET ROLE, search_path and set_config are refused.",
+		ReadOnlyNote: "Read-only mode: one SELECT, WITH, EXPLAIN, SHOW, VALUES or TABLE statement per call.",
 	}, runRawSQL)
 }
 
@@ -143,12 +143,11 @@ func RunRawSQL() tools.Tool {
 func RunUnrestrictedSQL() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:    "run-unrestricted-sql",
-		Title:   "Run SQL as the database owner",
+		Title:   "Run SQL as database owner",
 		Hints:   tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
 		Feature: tools.UnrestrictedSQL,
-		Description: "Run PostgreSQL as the database owner (usually a superuser), with no role restriction: it can change or destroy InsForge's own system schemas (auth, storage, system, …). " +
-			"Use it only when run-raw-sql is refused with a permission error (403) on a system schema and the user wants that change; for everything else use run-raw-sql. " +
-			"Same arguments and result as run-raw-sql; transaction control, SET ROLE and set_config are still refused.",
+		Description: "Run PostgreSQL as the database owner, able to break InsForge system schemas. " +
+			"Only when run-raw-sql gets 403 on a system schema and the user wants the change.",
 	}, func(ctx context.Context, env *tools.Env, in RawSQLInput) (*tools.Result, error) {
 		return runSQL(ctx, env, "/api/database/advance/rawsql/unrestricted", in, true)
 	})
@@ -232,7 +231,7 @@ func ListTables() tools.Tool {
 		Name:        "list-tables",
 		Title:       "List database tables",
 		Hints:       tools.Read,
-		Description: "List the names of the tables in a schema (default public). Use get-table-schema for a table's columns and query-records for its rows.",
+		Description: "List a schema's table names; get-table-schema gives a table's columns.",
 	}, listTables)
 }
 
@@ -242,9 +241,8 @@ func CreateTable() tools.Tool {
 		Name:  "create-table",
 		Title: "Create a table",
 		Hints: tools.Create,
-		Description: "Create a table from column definitions. Every table automatically gets id (uuid primary key), created_at and updated_at (with an update trigger): do not declare them. " +
-			"Row-level security is on by default, so app users see no rows until you add policies (run-raw-sql CREATE POLICY …); the admin key bypasses RLS. " +
-			"The records tools may answer 404 for about a second after creation while PostgREST reloads.",
+		Description: "Create a table; id (uuid primary key), created_at and updated_at (with trigger) are automatic. " +
+			"RLS is on: app users see no rows until you add policies (run-raw-sql); the admin key bypasses it.",
 	}, createTable)
 }
 
@@ -252,10 +250,10 @@ func CreateTable() tools.Tool {
 func AlterTable() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "alter-table",
-		Title: "Change a table's columns, keys or name",
+		Title: "Alter a table",
 		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Change a table: add, drop (with their data) or rename columns, change defaults, add or drop foreign keys, rename the table; give at least one operation. " +
-			"Column type changes, indexes and constraints other than foreign keys need run-raw-sql. Check the current shape with get-table-schema first.",
+		Description: "Add, drop or rename columns, set defaults, add or drop foreign keys, or rename the table. " +
+			"Other changes (types, indexes, constraints) need run-raw-sql.",
 	}, alterTable)
 }
 
@@ -265,7 +263,7 @@ func DeleteTable() tools.Tool {
 		Name:        "delete-table",
 		Title:       "Delete a table",
 		Hints:       tools.Remove,
-		Description: "Drop a table with all its rows and the foreign keys that reference it. This cannot be undone; confirm with the user first. The backend answers the same whether or not the table existed.",
+		Description: "Drop a table, its rows and the foreign keys referencing it; irreversible, so confirm with the user. Succeeds if it did not exist.",
 	}, deleteTable)
 }
 
@@ -456,25 +454,25 @@ func checkForeignKeys(field string, fks []ForeignKeyDef) error {
 // ListFunctions is list-db-functions.
 func ListFunctions() tools.Tool {
 	return listing("list-db-functions", "List database functions", "functions",
-		"List the SQL functions of a schema (default public) with their definitions. Useful before writing triggers or RLS policies that call them, or RPC calls from app code.")
+		"List a schema's SQL functions with definitions, e.g. before writing triggers, policies or RPC calls.")
 }
 
 // ListIndexes is list-indexes.
 func ListIndexes() tools.Tool {
 	return listing("list-indexes", "List indexes", "indexes",
-		"List the indexes of a schema's tables (default public) with their definitions, uniqueness and primary-key flag. Check it before adding an index with run-raw-sql.")
+		"List a schema's indexes with definitions; check before adding one with run-raw-sql.")
 }
 
 // ListPolicies is list-policies.
 func ListPolicies() tools.Tool {
 	return listing("list-policies", "List RLS policies", "policies",
-		"List the row-level security policies of a schema (default public): table, command, roles, USING and WITH CHECK expressions. A table with RLS on and no policy hides all rows from app users.")
+		"List a schema's RLS policies. A table with RLS on and no policy hides all rows from app users.")
 }
 
 // ListTriggers is list-triggers.
 func ListTriggers() tools.Tool {
 	return listing("list-triggers", "List triggers", "triggers",
-		"List the triggers of a schema's tables (default public): timing, event and the function they execute. Every table created by create-table has an updated_at trigger.")
+		"List a schema's triggers; every create-table table has an updated_at trigger.")
 }
 
 // listing declares a tool that lists one kind of schema object from
@@ -516,7 +514,7 @@ func ListMigrations() tools.Tool {
 		Name:        "list-migrations",
 		Title:       "List applied migrations",
 		Hints:       tools.Read,
-		Description: "List the migrations applied with apply-migration, newest first, with their version, name and SQL statements. The next migration's version must be greater than the first one listed.",
+		Description: "List applied migrations, newest first; the next version must be greater than the first one's.",
 	}, listMigrations)
 }
 
@@ -524,10 +522,10 @@ func ListMigrations() tools.Tool {
 func ApplyMigration() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "apply-migration",
-		Title: "Apply a database migration",
+		Title: "Apply a migration",
 		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Run SQL as a recorded, versioned migration: the whole text runs in one transaction (all or nothing) and is kept in the migration history. " +
-			"Prefer it to run-raw-sql for schema changes the project should keep. Check the SQL with dry-run-migration first, and use a version greater than the latest from list-migrations.",
+		Description: "Run SQL in one transaction as a recorded, versioned migration; prefer it to run-raw-sql for lasting schema changes. " +
+			"Check with dry-run-migration first.",
 	}, applyMigration)
 }
 
@@ -535,10 +533,10 @@ func ApplyMigration() tools.Tool {
 func DryRunMigration() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "dry-run-migration",
-		Title: "Check a migration without applying it",
+		Title: "Dry-run a migration",
 		Hints: tools.Read,
-		Description: "Check migration SQL without keeping any change: it is parsed, risk-scored (SAFE, WARNING, DANGER with the reasons) and executed in a transaction that is always rolled back. " +
-			"Problems come back in the result (valid=false with the error), not as a failure. The backend allows about 30 dry runs per 15 minutes.",
+		Description: "Parse, risk-score (SAFE, WARNING, DANGER) and run migration SQL in a transaction that is rolled back. " +
+			"Invalid SQL gives valid=false, not an error. About 30 runs per 15 minutes.",
 	}, dryRunMigration)
 }
 

@@ -31,80 +31,76 @@ const (
 
 // QueryRecordsInput are the arguments of query-records.
 type QueryRecordsInput struct {
-	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table to read (list-tables shows the names)."`
-	Select  string            `json:"select,omitempty" jsonschema_description:"Columns to return, PostgREST style: \"id,title,created_at\", or embed a related table through a foreign key with \"id,title,author:users(name)\". Default: all columns."`
-	Filters map[string]string `json:"filters,omitempty" jsonschema_description:"Row filters in PostgREST syntax: an object mapping a column to \"operator.value\", for example {\"status\":\"eq.active\",\"age\":\"gte.18\",\"deleted_at\":\"is.null\",\"id\":\"in.(1,2)\",\"title\":\"ilike.*draft*\"}. Operators: eq, neq, gt, gte, lt, lte, like, ilike, in, is, cs, cd, fts…, negated as not.eq.x. The keys \"or\" and \"and\" take a list such as \"(a.eq.1,b.gt.2)\" (also for two conditions on one column). Default: all rows."`
-	Order   string            `json:"order,omitempty" jsonschema_description:"Sort order: \"col.asc,col2.desc\" (add .nullsfirst or .nullslast if needed). Give an order when paging so pages are stable."`
-	Limit   int               `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100" jsonschema_description:"Maximum number of rows to return (default 100, at most 1000)."`
-	Offset  int               `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Number of rows to skip, for the next page (the result says which offset to use)."`
-	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"From list-tables."`
+	Select  string            `json:"select,omitempty" jsonschema_description:"PostgREST select; embed via a foreign key: \"id,author:users(name)\"."`
+	Filters map[string]string `json:"filters,omitempty" jsonschema_description:"Column to PostgREST op.value: {\"age\":\"gte.18\",\"id\":\"in.(1,2)\",\"x\":\"is.null\",\"s\":\"not.eq.b\"}. Keys or/and take (a.eq.1,b.gt.2), also for two conditions on one column."`
+	Order   string            `json:"order,omitempty" jsonschema_description:"\"col.asc,col2.desc\"; give one when paging."`
+	Limit   int               `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100" jsonschema_description:"Rows per page."`
+	Offset  int               `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Rows to skip, for paging."`
+	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // InsertRecordsInput are the arguments of insert-records.
 type InsertRecordsInput struct {
-	Table   string           `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table to insert into."`
-	Records []map[string]any `json:"records" jsonschema:"required,minItems=1" jsonschema_description:"Rows to insert, as objects mapping column to value; every object must have the same keys. Leave out id, created_at and updated_at to get their defaults."`
-	Schema  string           `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+	Table   string           `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"From list-tables."`
+	Records []map[string]any `json:"records" jsonschema:"required,minItems=1" jsonschema_description:"Column-to-value objects, all with the same keys; omit id, created_at, updated_at."`
+	Schema  string           `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // UpdateRecordsInput are the arguments of update-records.
 type UpdateRecordsInput struct {
-	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table whose rows to update."`
-	Filters map[string]string `json:"filters" jsonschema:"required" jsonschema_description:"Which rows to update, in PostgREST syntax, for example {\"id\":\"eq.5c1e…\"} or {\"status\":\"eq.draft\",\"created_at\":\"lt.2026-01-01\"}. An empty object is refused unless allRows is true."`
-	Values  map[string]any    `json:"values" jsonschema:"required" jsonschema_description:"New values: an object mapping column to value, for example {\"status\":\"done\"}."`
-	AllRows bool              `json:"allRows,omitempty" jsonschema_description:"Set to true, with empty filters, to update every row of the table on purpose."`
-	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"From list-tables."`
+	Filters map[string]string `json:"filters" jsonschema:"required" jsonschema_description:"As in query-records, e.g. {\"id\":\"eq.<id>\"}; {} needs allRows."`
+	Values  map[string]any    `json:"values" jsonschema:"required" jsonschema_description:"Column to new value."`
+	AllRows bool              `json:"allRows,omitempty" jsonschema_description:"Allow empty filters: every row."`
+	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // DeleteRecordsInput are the arguments of delete-records.
 type DeleteRecordsInput struct {
-	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table whose rows to delete."`
-	Filters map[string]string `json:"filters" jsonschema:"required" jsonschema_description:"Which rows to delete, in PostgREST syntax, for example {\"id\":\"eq.5c1e…\"} or {\"id\":\"in.(…,…)\"}. An empty object is refused unless allRows is true."`
-	AllRows bool              `json:"allRows,omitempty" jsonschema_description:"Set to true, with empty filters, to delete every row of the table on purpose."`
-	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+	Table   string            `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"From list-tables."`
+	Filters map[string]string `json:"filters" jsonschema:"required" jsonschema_description:"As in query-records, e.g. {\"id\":\"eq.<id>\"}; {} needs allRows."`
+	AllRows bool              `json:"allRows,omitempty" jsonschema_description:"Allow empty filters: every row."`
+	Schema  string            `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // QueryRecords is query-records.
 func QueryRecords() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "query-records",
-		Title: "Query table rows",
-		Hints: tools.Read,
-		Description: "Read rows of a table with PostgREST filters ({\"status\":\"eq.active\",\"age\":\"gte.18\"}), column selection, ordering and paging (default 100 rows, at most 1000). " +
-			"The result gives the total count and the offset of the next page. It runs as admin, so RLS does not hide any row.",
+		Name:        "query-records",
+		Title:       "Query rows",
+		Hints:       tools.Read,
+		Description: "Read rows with PostgREST filters, select, order and paging. Runs as admin: RLS hides nothing.",
 	}, queryRecords)
 }
 
 // InsertRecords is insert-records.
 func InsertRecords() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "insert-records",
-		Title: "Insert table rows",
-		Hints: tools.Create,
-		Description: "Insert one or more rows into a table and get them back as stored (with id, created_at and defaults filled in). " +
-			"Every record in one call must have the same keys; for large files use bulk-upsert. A unique violation fails the whole call (409) and inserts nothing.",
+		Name:        "insert-records",
+		Title:       "Insert rows",
+		Hints:       tools.Create,
+		Description: "Insert rows and get them back as stored. A unique violation (409) fails the whole call. For files use bulk-upsert.",
 	}, insertRecords)
 }
 
 // UpdateRecords is update-records.
 func UpdateRecords() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-records",
-		Title: "Update table rows",
-		Hints: tools.Change,
-		Description: "Set column values on the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the updated rows back. " +
-			"Empty filters are refused unless allRows is true, because they would update every row.",
+		Name:        "update-records",
+		Title:       "Update rows",
+		Hints:       tools.Change,
+		Description: "Set values on the rows matching PostgREST filters and get the updated rows back.",
 	}, updateRecords)
 }
 
 // DeleteRecords is delete-records.
 func DeleteRecords() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "delete-records",
-		Title: "Delete table rows",
-		Hints: tools.Remove,
-		Description: "Delete the rows that match PostgREST filters ({\"id\":\"eq.<id>\"}) and get the deleted rows back; this cannot be undone. " +
-			"Empty filters are refused unless allRows is true, because they would delete every row.",
+		Name:        "delete-records",
+		Title:       "Delete rows",
+		Hints:       tools.Remove,
+		Description: "Delete the rows matching PostgREST filters, irreversibly, and get them back.",
 	}, deleteRecords)
 }
 

@@ -23,20 +23,20 @@ import (
 
 // BulkUpsertInput are the arguments of bulk-upsert (official names).
 type BulkUpsertInput struct {
-	Table     string `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Table to load the rows into (it must exist; create-table makes one)."`
-	FilePath  string `json:"filePath" jsonschema:"required" jsonschema_description:"Path of a .csv file (first line = column names) or a .json file (an array of objects) on the machine running this MCP server. Pass an absolute path: a relative one is resolved against the server's working directory, not yours."`
-	UpsertKey string `json:"upsertKey,omitempty" jsonschema_description:"Column with a unique constraint (often id) used to update existing rows instead of failing on duplicates; rows whose key already exists are overwritten. Omit to insert only."`
-	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+	Table     string `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Must exist; create-table makes one."`
+	FilePath  string `json:"filePath" jsonschema:"required" jsonschema_description:"Absolute; a relative path resolves against the server's directory."`
+	UpsertKey string `json:"upsertKey,omitempty" jsonschema_description:"Unique column (often id): existing keys are overwritten. Omit to insert only."`
+	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // BulkUpsert is bulk-upsert.
 func BulkUpsert() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "bulk-upsert",
-		Title: "Load a CSV or JSON file into a table",
+		Title: "Load a CSV or JSON file",
 		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Load many rows from a local .csv (with a header row) or .json (array of objects) file into an existing table in one transaction; with upsertKey, rows whose key already exists are updated instead of rejected. " +
-			"The file is read from the machine running this MCP server (pass an absolute path) and streamed to the backend, which accepts up to about 50 MB. For a few rows use insert-records.",
+		Description: "Load a .csv (header row) or .json (array of objects) file, read on this MCP server's machine, into a table in one transaction; " +
+			"up to about 50 MB. For a few rows use insert-records.",
 	}, bulkUpsert)
 }
 

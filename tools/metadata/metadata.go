@@ -16,23 +16,22 @@ import (
 
 // BackendInput are the arguments of get-backend-metadata.
 type BackendInput struct {
-	Section string `json:"section,omitempty" jsonschema:"enum=auth,enum=database,enum=storage,enum=functions,enum=realtime" jsonschema_description:"Return only one section of the metadata instead of the whole project. Omit for everything."`
+	Section string `json:"section,omitempty" jsonschema:"enum=auth,enum=database,enum=storage,enum=functions,enum=realtime" jsonschema_description:"Omit for all."`
 }
 
 // TableSchemaInput are the arguments of get-table-schema.
 type TableSchemaInput struct {
-	TableName string `json:"tableName" jsonschema:"required,minLength=1" jsonschema_description:"Name of the table, as listed by list-tables or get-backend-metadata."`
-	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema of the table (default public)."`
+	TableName string `json:"tableName" jsonschema:"required,minLength=1" jsonschema_description:"From list-tables."`
+	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
 // Backend is get-backend-metadata.
 func Backend() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-backend-metadata",
-		Title: "Get the project's backend metadata",
-		Hints: tools.Read,
-		Description: "Read the current state of the InsForge project: auth settings and OAuth providers, database tables with row counts, storage buckets, edge functions, realtime channels and the backend version. " +
-			"Call it first, before creating or changing anything, so you build on what exists. For one table's columns use get-table-schema.",
+		Name:        "get-backend-metadata",
+		Title:       "Get backend metadata",
+		Hints:       tools.Read,
+		Description: "Call first: the project's auth, tables, buckets, functions, realtime and version.",
 	}, backend)
 }
 
@@ -40,20 +39,19 @@ func Backend() tools.Tool {
 func TableSchema() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "get-table-schema",
-		Title:       "Get a table's schema",
+		Title:       "Get table schema",
 		Hints:       tools.Read,
-		Description: "Read one table's columns (name, type, nullable, primary key, unique, default), foreign keys and row count. Use list-tables to find table names.",
+		Description: "Read a table's columns, constraints, foreign keys and row count.",
 	}, tableSchema)
 }
 
 // AnonKey is get-anon-key.
 func AnonKey() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-anon-key",
-		Title: "Get the anon key for app code",
-		Hints: tools.Read,
-		Description: "Get the project's anon key (anon_…): the public key that application code passes to @insforge/sdk createClient({ baseUrl, anonKey }). " +
-			"Use it in frontends instead of the admin API key, which must never ship in app code.",
+		Name:        "get-anon-key",
+		Title:       "Get anon key",
+		Hints:       tools.Read,
+		Description: "Public anon key (anon_…) for app code's createClient({ baseUrl, anonKey }); never ship the admin key.",
 	}, anonKey)
 }
 
