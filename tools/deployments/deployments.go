@@ -59,11 +59,11 @@ func (NullableString) JSONSchema() *jsonschema.Schema {
 
 // ProjectSettings are the build settings of a deployment.
 type ProjectSettings struct {
-	BuildCommand    NullableString `json:"buildCommand" jsonschema_description:"Command that builds the app, e.g. npm run build. null resets it to the framework default."`
-	OutputDirectory NullableString `json:"outputDirectory" jsonschema_description:"Folder the build writes the site to, relative to the app root: dist (Vite), build (Create React App), .next (Next.js). null resets it."`
-	InstallCommand  NullableString `json:"installCommand" jsonschema_description:"Command that installs dependencies, e.g. npm ci or pnpm install. null resets it."`
-	DevCommand      NullableString `json:"devCommand" jsonschema_description:"Development server command (not used to build), e.g. npm run dev. null resets it."`
-	RootDirectory   NullableString `json:"rootDirectory" jsonschema_description:"Subfolder of the uploaded files that holds the app (its package.json), e.g. web in a monorepo. null means the top of the upload."`
+	BuildCommand    NullableString `json:"buildCommand" jsonschema_description:"e.g. npm run build"`
+	OutputDirectory NullableString `json:"outputDirectory" jsonschema_description:"e.g. dist, .next"`
+	InstallCommand  NullableString `json:"installCommand" jsonschema_description:"e.g. npm ci"`
+	DevCommand      NullableString `json:"devCommand" jsonschema_description:"e.g. npm run dev"`
+	RootDirectory   NullableString `json:"rootDirectory" jsonschema_description:"App subfolder"`
 }
 
 var settingNames = []string{"buildCommand", "outputDirectory", "installCommand", "devCommand", "rootDirectory"}
@@ -113,8 +113,8 @@ func (p *ProjectSettings) body() map[string]any {
 
 // EnvVar is one environment variable of the hosted site.
 type EnvVar struct {
-	Key   string `json:"key" jsonschema:"required" jsonschema_description:"Variable name: letters, digits and underscores, not starting with a digit. Frameworks expose only prefixed names to browser code (VITE_…, NEXT_PUBLIC_…, REACT_APP_…)."`
-	Value string `json:"value" jsonschema:"required" jsonschema_description:"Variable value. Public values only for frontend code (project URL, anon key); never the admin API key."`
+	Key   string `json:"key" jsonschema:"required" jsonschema_description:"Letters, digits, _"`
+	Value string `json:"value" jsonschema:"required" jsonschema_description:"Never the admin key"`
 }
 
 // UnmarshalJSON requires both fields (an item without a value would set
@@ -139,56 +139,56 @@ func (v *EnvVar) UnmarshalJSON(b []byte) error {
 // StartOptions are the build options shared by create-deployment and
 // start-deployment (official parameters).
 type StartOptions struct {
-	ProjectSettings *ProjectSettings  `json:"projectSettings,omitempty" jsonschema_description:"Build settings (each a string, or null to reset): buildCommand, outputDirectory, installCommand, devCommand, rootDirectory. Omit to let the hosting provider detect the framework."`
-	EnvVars         []EnvVar          `json:"envVars,omitempty" jsonschema_description:"Environment variables saved to the hosted site (created or overwritten, and kept for later builds) before this build starts, e.g. VITE_INSFORGE_URL and VITE_INSFORGE_ANON_KEY. Keys must be unique."`
-	Meta            map[string]string `json:"meta,omitempty" jsonschema_description:"Free-form string labels stored with the deployment at the hosting provider, e.g. {\"commit\": \"abc123\"}."`
+	ProjectSettings *ProjectSettings  `json:"projectSettings,omitempty" jsonschema_description:"Omit to auto-detect; null unsets a field."`
+	EnvVars         []EnvVar          `json:"envVars,omitempty" jsonschema_description:"Build vars (unique keys) saved to the site, e.g. VITE_INSFORGE_URL, VITE_INSFORGE_ANON_KEY."`
+	Meta            map[string]string `json:"meta,omitempty" jsonschema_description:"String labels, e.g. commit"`
 }
 
 // CreateInput are the arguments of create-deployment.
 type CreateInput struct {
-	SourceDirectory string `json:"sourceDirectory" jsonschema:"required,minLength=1" jsonschema_description:"Folder holding the app's source (where package.json is), on the machine running this MCP server; use an absolute path. node_modules, .git, build output (dist, build, .next, …), .env files and .gitignore matches are left out."`
+	SourceDirectory string `json:"sourceDirectory" jsonschema:"required,minLength=1" jsonschema_description:"Absolute path of the app root, on this server's machine."`
 	StartOptions
-	Wait               *bool `json:"wait,omitempty" jsonschema_description:"Wait until the build ends and return the live URL or the build error (default true). false returns right after the build starts; then poll get-deployment."`
-	WaitTimeoutSeconds int   `json:"waitTimeoutSeconds,omitempty" jsonschema:"minimum=10,maximum=3600" jsonschema_description:"Longest time to wait for the build, in seconds (default 600, 10-3600). When it runs out the build continues; check it with get-deployment."`
+	Wait               *bool `json:"wait,omitempty" jsonschema:"default=true" jsonschema_description:"false: return once the build starts."`
+	WaitTimeoutSeconds int   `json:"waitTimeoutSeconds,omitempty" jsonschema:"minimum=10,maximum=3600,default=600" jsonschema_description:"The build goes on after it."`
 }
 
 // StartInput are the arguments of start-deployment.
 type StartInput struct {
-	DeploymentID string `json:"deploymentId" jsonschema:"required,minLength=1" jsonschema_description:"Id (uuid) of a deployment in status WAITING or UPLOADING whose files are all uploaded."`
+	DeploymentID string `json:"deploymentId" jsonschema:"required,minLength=1" jsonschema_description:"Uuid of a WAITING or UPLOADING deployment."`
 	StartOptions
 }
 
 // IDInput names one deployment.
 type IDInput struct {
-	DeploymentID string `json:"deploymentId" jsonschema:"required,minLength=1" jsonschema_description:"Deployment id (uuid), as returned by create-deployment or list-deployments."`
+	DeploymentID string `json:"deploymentId" jsonschema:"required,minLength=1" jsonschema_description:"Uuid, from list-deployments."`
 }
 
 // ListInput are the arguments of list-deployments.
 type ListInput struct {
-	Limit  int `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"How many deployments to return, newest first (default 50, at most 100)."`
-	Offset int `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"How many of the newest deployments to skip, for the next page (default 0)."`
+	Limit  int `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100,default=50" jsonschema_description:"Page size."`
+	Offset int `json:"offset,omitempty" jsonschema:"minimum=0,default=0" jsonschema_description:"How many to skip."`
 }
 
 // EnvVarRefInput names one environment variable by id or key.
 type EnvVarRefInput struct {
-	ID  string `json:"id,omitempty" jsonschema_description:"Variable id, as listed by list-deployment-env-vars. Give id or key."`
-	Key string `json:"key,omitempty" jsonschema_description:"Variable name, e.g. VITE_INSFORGE_URL; looked up with list-deployment-env-vars. Give id or key."`
+	ID  string `json:"id,omitempty" jsonschema_description:"From list-deployment-env-vars."`
+	Key string `json:"key,omitempty" jsonschema_description:"e.g. VITE_INSFORGE_URL"`
 }
 
 // SetEnvVarsInput are the arguments of set-deployment-env-vars.
 type SetEnvVarsInput struct {
-	EnvVars []EnvVar `json:"envVars" jsonschema:"required,minItems=1" jsonschema_description:"Variables to create or overwrite (unique keys). They reach the site at its next build."`
+	EnvVars []EnvVar `json:"envVars" jsonschema:"required,minItems=1" jsonschema_description:"Keys must be unique."`
 }
 
 // CustomDomainInput names one custom domain.
 type CustomDomainInput struct {
-	Domain string `json:"domain" jsonschema:"required,minLength=1" jsonschema_description:"A domain the user owns, e.g. www.example.com or example.com (no scheme, no path). Names under insforge.site are reserved."`
+	Domain string `json:"domain" jsonschema:"required,minLength=1" jsonschema_description:"Bare host, e.g. www.example.com."`
 }
 
 // ProjectSlugInput are the arguments of set-project-slug.
 type ProjectSlugInput struct {
-	Slug  *string `json:"slug,omitempty" jsonschema_description:"New subdomain: 3-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen. my-app serves the site at https://my-app.insforge.site."`
-	Reset bool    `json:"reset,omitempty" jsonschema_description:"true removes the custom slug (back to the default domain); do not give slug then."`
+	Slug  *string `json:"slug,omitempty" jsonschema_description:"3-63 of a-z, 0-9, inner hyphens; my-app serves https://my-app.insforge.site."`
+	Reset bool    `json:"reset,omitempty" jsonschema_description:"true removes the slug (omit slug)."`
 }
 
 // ---- validation ----
@@ -379,22 +379,20 @@ var buildHints = tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempot
 // Create is create-deployment.
 func Create() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "create-deployment",
-		Title: "Deploy a local folder as the project's website",
-		Hints: buildHints,
-		Description: "Deploy a frontend from a folder on the machine running this server: it leaves out node_modules, .git, build output, .env files and .gitignore matches, uploads the rest, starts the remote build and by default waits until the site is READY (returns the URL) or ERROR (returns the build error), reporting progress. " +
-			"Pass build-time variables in envVars (the project URL and anon key, never the admin key) and build settings in projectSettings. Run the build locally first: a broken build fails remotely too.",
+		Name:        "create-deployment",
+		Title:       "Deploy a local folder",
+		Hints:       buildHints,
+		Description: "Upload a frontend folder (minus node_modules, .git, build output, .env files, .gitignore matches), build it remotely and wait for READY (the URL) or ERROR (the build error). Build locally first.",
 	}, createDeployment)
 }
 
 // Start is start-deployment.
 func Start() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "start-deployment",
-		Title: "Start the build of an uploaded deployment",
-		Hints: buildHints,
-		Description: "Start the build of a deployment whose files are all uploaded (status WAITING or UPLOADING), with optional projectSettings, envVars and meta; it returns the record without waiting, so poll get-deployment until READY or ERROR. " +
-			"create-deployment already starts its own build: use this only for a deployment created another way.",
+		Name:        "start-deployment",
+		Title:       "Start an uploaded deployment's build",
+		Hints:       buildHints,
+		Description: "Build a deployment whose files are uploaded; create-deployment needs no call to it. Returns at once: poll get-deployment.",
 	}, startDeployment)
 }
 
@@ -404,7 +402,7 @@ func List() tools.Tool {
 		Name:        "list-deployments",
 		Title:       "List deployments",
 		Hints:       tools.Read,
-		Description: "List the project's deployments, newest first, with status and url (limit default 50, offset for the next page); the result says how many exist. The live site is the newest READY one (get-deployment-metadata names it).",
+		Description: "List deployments, newest first, with status and url. The live site is the newest READY one.",
 	}, listDeployments)
 }
 
@@ -414,7 +412,7 @@ func Get() tools.Tool {
 		Name:        "get-deployment",
 		Title:       "Get a deployment",
 		Hints:       tools.Read,
-		Description: "Read one deployment by id: status (WAITING, UPLOADING, QUEUED, BUILDING, READY, ERROR, CANCELED), url and metadata, including the build error when it failed. It shows what the backend last recorded; call sync-deployment when a build seems stuck.",
+		Description: "Read a deployment: status, url, and the build error in metadata. If stuck QUEUED or BUILDING, use sync-deployment.",
 	}, getDeployment)
 }
 
@@ -424,7 +422,7 @@ func Sync() tools.Tool {
 		Name:        "sync-deployment",
 		Title:       "Refresh a deployment's status",
 		Hints:       tools.Read,
-		Description: "Fetch a started deployment's current status from the hosting provider (Vercel) and return the refreshed record; use it when get-deployment stays QUEUED or BUILDING for long. A deployment that has not started yet (WAITING) cannot be synced.",
+		Description: "Refresh a started (not WAITING) deployment's status from the host when get-deployment seems stuck.",
 	}, syncDeployment)
 }
 
@@ -434,7 +432,7 @@ func Cancel() tools.Tool {
 		Name:        "cancel-deployment",
 		Title:       "Cancel a deployment",
 		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.Yes, OpenWorld: tools.Yes},
-		Description: "Stop a deployment that is uploading, queued or building and mark it CANCELED; the site keeps serving the previous READY deployment. A canceled deployment cannot be resumed: deploy again with create-deployment.",
+		Description: "Stop an uploading, queued or building deployment for good (CANCELED); the previous READY one keeps serving.",
 	}, cancelDeployment)
 }
 
@@ -444,7 +442,7 @@ func GetMetadata() tools.Tool {
 		Name:        "get-deployment-metadata",
 		Title:       "Get the site's hosting summary",
 		Hints:       tools.Read,
-		Description: "Read the project's hosting summary: the id of the live deployment (the newest READY one), its default URL and the custom-domain URL when a slug is set. Use it to tell the user where the site is.",
+		Description: "Where the site is live: the current (newest READY) deployment id, its default URL and, with a slug, the custom URL.",
 	}, getMetadata)
 }
 
@@ -452,9 +450,9 @@ func GetMetadata() tools.Tool {
 func ListEnvVars() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "list-deployment-env-vars",
-		Title:       "List the site's environment variables",
+		Title:       "List site env vars",
 		Hints:       tools.Read,
-		Description: "List the hosted site's environment variables: id, key and type, never the values. Read one value with get-deployment-env-var; edge functions use backend secrets instead.",
+		Description: "List the hosted site's environment variables (id, key, type), without values. Edge functions use secrets instead.",
 	}, listEnvVars)
 }
 
@@ -462,9 +460,9 @@ func ListEnvVars() tools.Tool {
 func GetEnvVar() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "get-deployment-env-var",
-		Title:       "Read one site environment variable with its value",
+		Title:       "Read a site env var's value",
 		Hints:       tools.Read,
-		Description: "Read one environment variable of the hosted site, by id or key, including its value: the only tool that returns values, so do not repeat secret values to the user. Listing (list-deployment-env-vars) never shows them.",
+		Description: "Read a site environment variable, by id or key, with its value; do not echo secret values.",
 	}, getEnvVar)
 }
 
@@ -472,9 +470,9 @@ func GetEnvVar() tools.Tool {
 func SetEnvVars() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "set-deployment-env-vars",
-		Title:       "Set site environment variables",
+		Title:       "Set site env vars",
 		Hints:       tools.Change,
-		Description: "Create or overwrite environment variables of the hosted site (a list of {key, value}, unique keys). They take effect at the next build, so deploy again afterwards; the result names the keys saved, never the values.",
+		Description: "Create or overwrite the hosted site's environment variables; they apply from the next build, so deploy again.",
 	}, setEnvVars)
 }
 
@@ -482,9 +480,9 @@ func SetEnvVars() tools.Tool {
 func DeleteEnvVar() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "delete-deployment-env-var",
-		Title:       "Delete a site environment variable",
+		Title:       "Delete a site env var",
 		Hints:       tools.Remove,
-		Description: "Delete one environment variable of the hosted site, by id or key. The running site keeps the old value until the next build.",
+		Description: "Delete one environment variable of the hosted site, by id or key; the site keeps it until the next build.",
 	}, deleteEnvVar)
 }
 
@@ -494,7 +492,7 @@ func ListCustomDomains() tools.Tool {
 		Name:        "list-custom-domains",
 		Title:       "List custom domains",
 		Hints:       tools.Read,
-		Description: "List the custom domains attached to the hosted site, each with verified, misconfigured and the DNS records it still needs (verification, cnameTarget, aRecordValue).",
+		Description: "List the site's custom domains with verified, misconfigured and the DNS records still needed.",
 	}, listDomains)
 }
 
@@ -504,7 +502,7 @@ func AddCustomDomain() tools.Tool {
 		Name:        "add-custom-domain",
 		Title:       "Add a custom domain",
 		Hints:       tools.Create,
-		Description: "Attach a domain the user owns (e.g. www.example.com) to the hosted site. The result lists the DNS records the user must create at their DNS provider (verification, cnameTarget or aRecordValue); then call verify-custom-domain until verified is true and misconfigured is false.",
+		Description: "Attach a domain the user owns to the site; the user then creates the DNS records returned, and you call verify-custom-domain.",
 	}, addDomain)
 }
 
@@ -514,7 +512,7 @@ func VerifyCustomDomain() tools.Tool {
 		Name:        "verify-custom-domain",
 		Title:       "Check a custom domain's DNS",
 		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
-		Description: "Ask the hosting provider to check a custom domain's DNS again; returns verified, misconfigured and the records still needed. DNS changes can take minutes to hours to be seen, so space out repeated checks.",
+		Description: "Recheck a custom domain's DNS until verified is true and misconfigured false. DNS takes minutes to hours: space out checks.",
 	}, verifyDomain)
 }
 
@@ -524,7 +522,7 @@ func RemoveCustomDomain() tools.Tool {
 		Name:        "remove-custom-domain",
 		Title:       "Remove a custom domain",
 		Hints:       tools.Remove,
-		Description: "Detach a custom domain from the hosted site; the site stops answering on it (the user's DNS records are not touched). The default domain keeps working.",
+		Description: "Detach a custom domain from the site; DNS records are untouched and the default domain keeps working.",
 	}, removeDomain)
 }
 
@@ -532,9 +530,9 @@ func RemoveCustomDomain() tools.Tool {
 func SetProjectSlug() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "set-project-slug",
-		Title:       "Set the project's insforge.site subdomain",
+		Title:       "Set the insforge.site subdomain",
 		Hints:       tools.Change,
-		Description: "Set the project's subdomain on insforge.site (slug my-app serves the site at https://my-app.insforge.site), or remove it with reset: true. Only on InsForge Cloud: a self-hosted backend answers 503; a slug another project uses answers 409.",
+		Description: "Set or reset the site's subdomain on insforge.site. InsForge Cloud only (self-hosted answers 503); a slug in use answers 409.",
 	}, setSlug)
 }
 

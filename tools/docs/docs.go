@@ -16,13 +16,13 @@ import (
 
 // FetchInput are the arguments of fetch-docs (official names and values).
 type FetchInput struct {
-	DocType string `json:"docType" jsonschema:"required,enum=instructions,enum=auth-sdk,enum=db-sdk,enum=storage-sdk,enum=functions-sdk,enum=ai-integration-sdk,enum=real-time,enum=deployment" jsonschema_description:"Which document: instructions (start here), db-sdk, auth-sdk, storage-sdk, functions-sdk, ai-integration-sdk, real-time or deployment."`
+	DocType string `json:"docType" jsonschema:"required,enum=instructions,enum=auth-sdk,enum=db-sdk,enum=storage-sdk,enum=functions-sdk,enum=ai-integration-sdk,enum=real-time,enum=deployment" jsonschema_description:"Start with instructions."`
 }
 
 // FetchSDKInput are the arguments of fetch-sdk-docs (official names and values).
 type FetchSDKInput struct {
-	SDKFeature  string `json:"sdkFeature" jsonschema:"required,enum=db,enum=storage,enum=functions,enum=auth,enum=ai,enum=realtime" jsonschema_description:"The SDK module: db, storage, functions, auth, ai or realtime."`
-	SDKLanguage string `json:"sdkLanguage" jsonschema:"required,enum=typescript,enum=swift,enum=kotlin,enum=rest-api" jsonschema_description:"The client language: typescript, swift, kotlin, or rest-api for plain HTTP."`
+	SDKFeature  string `json:"sdkFeature" jsonschema:"required,enum=db,enum=storage,enum=functions,enum=auth,enum=ai,enum=realtime" jsonschema_description:"Which module."`
+	SDKLanguage string `json:"sdkLanguage" jsonschema:"required,enum=typescript,enum=swift,enum=kotlin,enum=rest-api" jsonschema_description:"rest-api: plain HTTP."`
 }
 
 // topics maps the official docType and sdkFeature values to our embedded topics.
@@ -35,12 +35,11 @@ var topics = map[string]string{
 // Fetch is fetch-docs.
 func Fetch() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:   "fetch-docs",
-		Title:  "Fetch InsForge documentation",
-		Access: tools.Open,
-		Hints:  tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
-		Description: "Get InsForge documentation for writing app code and configuring the backend. Start with docType instructions. " +
-			"When a project is connected the backend's own current docs are returned; otherwise (or if the backend has none) this server's built-in guide for the topic.",
+		Name:        "fetch-docs",
+		Title:       "InsForge docs",
+		Access:      tools.Open,
+		Hints:       tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Description: "How to code against InsForge and set it up.",
 	}, func(ctx context.Context, env *tools.Env, in FetchInput) (*tools.Result, error) {
 		return fetchDoc(ctx, env, "/api/docs/"+url.PathEscape(in.DocType), topics[in.DocType], in.DocType)
 	})
@@ -49,12 +48,11 @@ func Fetch() tools.Tool {
 // FetchSDK is fetch-sdk-docs.
 func FetchSDK() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:   "fetch-sdk-docs",
-		Title:  "Fetch InsForge SDK documentation",
-		Access: tools.Open,
-		Hints:  tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
-		Description: "Get the SDK documentation of one InsForge module for one client language (TypeScript, Swift, Kotlin, or the REST API). " +
-			"When a project is connected the backend's own docs are returned; otherwise this server's built-in guide for the module.",
+		Name:        "fetch-sdk-docs",
+		Title:       "SDK docs",
+		Access:      tools.Open,
+		Hints:       tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Description: "SDK docs for one module in one language.",
 	}, func(ctx context.Context, env *tools.Env, in FetchSDKInput) (*tools.Result, error) {
 		path := "/api/docs/" + url.PathEscape(in.SDKFeature) + "/" + url.PathEscape(in.SDKLanguage)
 		return fetchDoc(ctx, env, path, topics[in.SDKFeature], in.SDKFeature+"/"+in.SDKLanguage)

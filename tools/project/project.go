@@ -16,27 +16,25 @@ import (
 
 // ConnectInput are the arguments of connect-project.
 type ConnectInput struct {
-	ProjectURL string `json:"projectUrl,omitempty" jsonschema_description:"The project URL from the InsForge dashboard, like https://{project-id}.{region}.insforge.app (or http://localhost:7130 for a local backend). Omit both projectUrl and apiKey to let the user enter them on a local page instead (when the client supports it), so the key never passes through the conversation."`
-	APIKey     string `json:"apiKey,omitempty" jsonschema_description:"The project's admin API key, starting with ik_ (dashboard, project settings). Ask the user for it; never guess it."`
-	Remember   bool   `json:"remember,omitempty" jsonschema_description:"Also save the URL and key to the user's credentials file (mode 0600) so later sessions connect by themselves. Only when the user asks for it."`
+	ProjectURL string `json:"projectUrl,omitempty" jsonschema_description:"Or a self-hosted URL."`
+	APIKey     string `json:"apiKey,omitempty" jsonschema_description:"Never echo it."`
+	Remember   bool   `json:"remember,omitempty" jsonschema_description:"If the user asks."`
 }
 
 // DisconnectInput are the arguments of disconnect-project.
 type DisconnectInput struct {
-	Forget bool `json:"forget,omitempty" jsonschema_description:"Also delete the saved credentials file."`
+	Forget bool `json:"forget,omitempty" jsonschema_description:"Also delete the saved file."`
 }
 
 // Connect is connect-project.
 func Connect() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:   "connect-project",
-		Title:  "Connect to an InsForge project",
+		Title:  "Connect project",
 		Access: tools.Open,
 		Hints:  tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
-		Description: "Connect this session to an InsForge project; every other InsForge tool unlocks once it succeeds. " +
-			"Before calling it, ask the user for two things: the Project URL (https://{project-id}.{region}.insforge.app, or a self-hosted URL such as http://localhost:7130) " +
-			"and the admin API key (starts with ik_). Both are in the InsForge dashboard under the project's settings (the Connect / API keys panel). " +
-			"Do not invent them and do not repeat the key back in chat. The pair is checked against the backend; a wrong URL or key is reported and nothing unlocks.",
+		Description: "Ask the user for the Project URL (https://{project-id}.{region}.insforge.app) and admin API key (ik_…) from the dashboard; never invent them. " +
+			"Omit both to let the user type them on a local page, if supported.",
 	}, connect)
 }
 
@@ -44,10 +42,10 @@ func Connect() tools.Tool {
 func Disconnect() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "disconnect-project",
-		Title:       "Disconnect from the InsForge project",
+		Title:       "Disconnect",
 		Access:      tools.Open,
 		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.No},
-		Description: "Forget the project URL and API key this session connected with (the InsForge tools lock again). With forget=true also delete the credentials file saved by connect-project with remember=true.",
+		Description: "Forget this session's project credentials.",
 	}, disconnect)
 }
 

@@ -20,8 +20,8 @@ import (
 
 // DownloadInput are the arguments of download-template.
 type DownloadInput struct {
-	Frame       string `json:"frame" jsonschema:"required,enum=react,enum=nextjs" jsonschema_description:"Framework of the starter: react (React + Vite) or nextjs (Next.js App Router). Both come with the InsForge SDK and sign-in pages."`
-	ProjectName string `json:"projectName,omitempty" jsonschema:"maxLength=100" jsonschema_description:"Name of the directory to create, one path segment of letters, digits, '-', '_' and '.' (default insforge-react or insforge-nextjs)."`
+	Frame       string `json:"frame" jsonschema:"required,enum=react,enum=nextjs" jsonschema_description:"react is React + Vite."`
+	ProjectName string `json:"projectName,omitempty" jsonschema:"maxLength=100" jsonschema_description:"One path segment; default insforge-{frame}."`
 }
 
 var (
@@ -36,11 +36,10 @@ var (
 // Download is download-template.
 func Download() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "download-template",
-		Title: "Get the command to start an app from an InsForge template",
-		Hints: tools.Read,
-		Description: "Start a new frontend on this project: returns the exact shell command that creates a React (Vite) or Next.js app from InsForge's starter template, already pointed at this backend, " +
-			"plus the environment variables the app reads. Run the command yourself in the parent directory of the new app; this tool changes nothing and installs nothing.",
+		Name:        "download-template",
+		Title:       "Starter app command",
+		Hints:       tools.Read,
+		Description: "Returns the shell command that creates an InsForge starter app wired to this project, and its env vars. Run it in the parent directory; nothing is changed.",
 	}, download)
 }
 
