@@ -35,37 +35,37 @@ import (
 // CreateInput are the arguments of create-function (official names
 // plus code and description).
 type CreateInput struct {
-	Name        string `json:"name" jsonschema:"required,minLength=1" jsonschema_description:"Display name of the function. Without slug, the slug is derived from it: lower-cased, spaces turned into '-'."`
-	Slug        string `json:"slug,omitempty" jsonschema:"pattern=^[a-zA-Z0-9_-]+$" jsonschema_description:"URL name of the function (letters, digits, _ and -; 'health' is reserved): it is invoked at {project URL}/functions/{slug} and cannot be changed later."`
-	Code        string `json:"code,omitempty" jsonschema_description:"The function's source code, inline. Give code or codeFile, not both. Cloud: export default async function(req: Request) { … }; self-hosted: module.exports = async function(req) { … }; never Deno.serve()."`
-	CodeFile    string `json:"codeFile,omitempty" jsonschema_description:"Path of a file holding the code (at most 1 MiB), read on the machine running this MCP server; use an absolute path. Give codeFile or code, not both; prefer code when this server may run on another machine."`
-	Description string `json:"description,omitempty" jsonschema_description:"What the function does, for people reading the function list."`
-	Status      string `json:"status,omitempty" jsonschema:"enum=draft,enum=active,default=active" jsonschema_description:"active (default) serves the function right away (and deploys it on InsForge Cloud); draft only stores it."`
+	Name        string `json:"name" jsonschema:"required,minLength=1" jsonschema_description:"Gives the slug if none: lower-cased, spaces to '-'."`
+	Slug        string `json:"slug,omitempty" jsonschema:"pattern=^[a-zA-Z0-9_-]+$" jsonschema_description:"Permanent URL name; 'health' is reserved."`
+	Code        string `json:"code,omitempty" jsonschema_description:"Inline source."`
+	CodeFile    string `json:"codeFile,omitempty" jsonschema_description:"Absolute path on this MCP server's machine; max 1 MiB."`
+	Description string `json:"description,omitempty" jsonschema_description:"Shown in list-functions."`
+	Status      string `json:"status,omitempty" jsonschema:"enum=draft,enum=active,default=active" jsonschema_description:"draft: stored, not served."`
 }
 
 // UpdateInput are the arguments of update-function (official names
 // plus code and description).
 type UpdateInput struct {
-	Slug        string  `json:"slug" jsonschema:"required,minLength=1" jsonschema_description:"Slug of the function to change (list-functions shows them). The slug itself cannot change."`
+	Slug        string  `json:"slug" jsonschema:"required,minLength=1" jsonschema_description:"From list-functions."`
 	Name        *string `json:"name,omitempty" jsonschema_description:"New display name."`
-	Code        *string `json:"code,omitempty" jsonschema_description:"New source code, inline; it replaces the whole code. Give code or codeFile, not both. Same form rules as in create-function."`
-	CodeFile    string  `json:"codeFile,omitempty" jsonschema_description:"Path of a file holding the new code (at most 1 MiB), read on the machine running this MCP server; use an absolute path. Give codeFile or code, not both."`
+	Code        *string `json:"code,omitempty" jsonschema_description:"Inline source."`
+	CodeFile    string  `json:"codeFile,omitempty" jsonschema_description:"Absolute path on this MCP server's machine; max 1 MiB."`
 	Description *string `json:"description,omitempty" jsonschema_description:"New description."`
-	Status      string  `json:"status,omitempty" jsonschema:"enum=draft,enum=active" jsonschema_description:"active serves the function (and redeploys on InsForge Cloud); draft stops serving it without deleting it."`
+	Status      string  `json:"status,omitempty" jsonschema:"enum=draft,enum=active" jsonschema_description:"draft: stored, not served."`
 }
 
 // SlugInput names one function (get-function, delete-function).
 type SlugInput struct {
-	Slug string `json:"slug" jsonschema:"required,minLength=1" jsonschema_description:"The function's slug, as listed by list-functions."`
+	Slug string `json:"slug" jsonschema:"required,minLength=1" jsonschema_description:"From list-functions."`
 }
 
 // InvokeInput are the arguments of invoke-function.
 type InvokeInput struct {
-	Slug    string            `json:"slug" jsonschema:"required,minLength=1" jsonschema_description:"Slug of the function to call (list-functions shows them); the function must be active."`
-	Method  string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,default=POST" jsonschema_description:"HTTP method (default POST)."`
-	Body    json.RawMessage   `json:"body,omitempty" jsonschema_description:"JSON body to send (any JSON value; the proxy forwards only JSON). Not allowed with GET: use query instead."`
-	Headers map[string]string `json:"headers,omitempty" jsonschema_description:"Request headers to send, e.g. {\"Authorization\": \"Bearer <anon key or user access token>\"} when the function checks the caller. The admin API key is never sent: the proxy forwards every header to the function's code."`
-	Query   map[string]string `json:"query,omitempty" jsonschema_description:"Query string parameters, e.g. {\"name\": \"Ada\"}."`
+	Slug    string            `json:"slug" jsonschema:"required,minLength=1" jsonschema_description:"From list-functions."`
+	Method  string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,default=POST" jsonschema_description:"HTTP method."`
+	Body    json.RawMessage   `json:"body,omitempty" jsonschema_description:"Any JSON value; not with GET."`
+	Headers map[string]string `json:"headers,omitempty" jsonschema_description:"e.g. Authorization: Bearer {token}."`
+	Query   map[string]string `json:"query,omitempty" jsonschema_description:"Query string."`
 }
 
 const (
@@ -97,11 +97,10 @@ var (
 // List is list-functions.
 func List() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-functions",
-		Title: "List edge functions",
-		Hints: tools.Read,
-		Description: "List the project's Deno edge functions (slug, name, description, status, timestamps; no code) with the function runtime's status and, on InsForge Cloud, the deployment URL. " +
-			"Use get-function for one function's code; a draft function is stored but not served.",
+		Name:        "list-functions",
+		Title:       "List edge functions",
+		Hints:       tools.Read,
+		Description: "List edge functions (no code) and the runtime's status.",
 	}, listFunctions)
 }
 
@@ -109,9 +108,9 @@ func List() tools.Tool {
 func Get() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "get-function",
-		Title:       "Get an edge function with its code",
+		Title:       "Get an edge function's code",
 		Hints:       tools.Read,
-		Description: "Get one edge function by slug, including its full source code, status and timestamps. Read it before update-function so you change the current code rather than rewrite it blind.",
+		Description: "Get an edge function's code and status; read it before update-function.",
 	}, getFunction)
 }
 
@@ -121,8 +120,9 @@ func Create() tools.Tool {
 		Name:  "create-function",
 		Title: "Create an edge function",
 		Hints: tools.Create,
-		Description: "Create a Deno edge function, served at {project URL}/functions/{slug}, from inline code or from a local codeFile (give exactly one). " +
-			codeForms + " Never call Deno.serve(); after creating, test the function once with invoke-function.",
+		Description: "Create a Deno edge function at /functions/{slug} from code or codeFile. " +
+			"InsForge Cloud: `export default async function(req: Request) {…}`; self-hosted: `module.exports = async function(req) {…}` (not export default). " +
+			"Never Deno.serve().",
 	}, createFunction)
 }
 
@@ -132,8 +132,8 @@ func Update() tools.Tool {
 		Name:  "update-function",
 		Title: "Update an edge function",
 		Hints: tools.Change,
-		Description: "Change an edge function's name, code (inline code or a local codeFile), description or status (active serves it, draft stops serving it); only the fields you pass change, the slug never does. " +
-			"New code replaces the old one entirely and follows the same form rules as create-function; on InsForge Cloud every code or status change redeploys all active functions. Test it again with invoke-function.",
+		Description: "Change an edge function; omitted fields stay. New code replaces all of it, in create-function's form. " +
+			"On InsForge Cloud it redeploys all active functions.",
 	}, updateFunction)
 }
 
@@ -143,7 +143,7 @@ func Delete() tools.Tool {
 		Name:        "delete-function",
 		Title:       "Delete an edge function",
 		Hints:       tools.Remove,
-		Description: "Delete an edge function and its code for good; /functions/{slug} then answers 404. Confirm with the user first, or use update-function with status draft to stop serving it while keeping the code.",
+		Description: "Delete an edge function and its code for good. Confirm with the user, or stop serving it with update-function status draft.",
 	}, deleteFunction)
 }
 
@@ -153,9 +153,8 @@ func Invoke() tools.Tool {
 		Name:  "invoke-function",
 		Title: "Call an edge function",
 		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Call an active edge function through {project URL}/functions/{slug} like an app would, and get its status, main headers and body (JSON parsed). " +
-			"The call carries no credential unless you pass one in headers (the anon key from get-anon-key, or a user's access token): the admin key is never sent because the function receives every header. " +
-			"A non-2xx answer from the function is returned as its result; for 500s read get-container-logs with source function.logs.",
+		Description: "Call an active edge function as an app would. It sends only your headers, never the admin key: add the anon key (get-anon-key) or a user token if it checks auth. " +
+			"On 500, see function.logs.",
 	}, invokeFunction)
 }
 

@@ -27,22 +27,22 @@ const (
 // ContainerLogsInput are the arguments of get-container-logs (official name
 // and parameters, plus beforeTimestamp for paging).
 type ContainerLogsInput struct {
-	Source          string `json:"source" jsonschema:"required,enum=insforge.logs,enum=postgREST.logs,enum=postgres.logs,enum=function.logs" jsonschema_description:"Which log: insforge.logs (API server: auth, storage, AI, admin calls), postgREST.logs (record and RPC API), postgres.logs (SQL errors, constraint and permission failures) or function.logs (edge functions at runtime). Mind the capitals in postgREST.logs."`
-	Limit           int    `json:"limit,omitempty" jsonschema:"default=20,minimum=1,maximum=500" jsonschema_description:"How many of the most recent entries to return (default 20, at most 500)."`
-	BeforeTimestamp string `json:"beforeTimestamp,omitempty" jsonschema_description:"Only entries older than this ISO 8601 time, e.g. 2026-03-01T10:15:00Z. To page back, pass the timestamp of the oldest entry of the previous call."`
+	Source          string `json:"source" jsonschema:"required,enum=insforge.logs,enum=postgREST.logs,enum=postgres.logs,enum=function.logs" jsonschema_description:"insforge.logs: API server (auth, storage, AI); postgREST.logs: record/RPC API; postgres.logs: SQL errors; function.logs: edge functions."`
+	Limit           int    `json:"limit,omitempty" jsonschema:"default=20,minimum=1,maximum=500" jsonschema_description:"Entries to return."`
+	BeforeTimestamp string `json:"beforeTimestamp,omitempty" jsonschema_description:"ISO 8601; only older entries. Page back with the oldest timestamp seen."`
 }
 
 // SearchInput are the arguments of search-logs.
 type SearchInput struct {
-	Query  string `json:"query" jsonschema:"required,minLength=1" jsonschema_description:"Text to look for, case-insensitive, in the log messages and their structured bodies (for example an error code, a table name or a request path)."`
-	Source string `json:"source,omitempty" jsonschema:"enum=insforge.logs,enum=postgREST.logs,enum=postgres.logs,enum=function.logs" jsonschema_description:"Search only this source; omit to search all of them."`
-	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500" jsonschema_description:"How many matches to return (default 50, at most 500)."`
-	Offset int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"How many matches to skip, for the next page (default 0)."`
+	Query  string `json:"query" jsonschema:"required,minLength=1" jsonschema_description:"Case-insensitive; e.g. an error code, table or path."`
+	Source string `json:"source,omitempty" jsonschema:"enum=insforge.logs,enum=postgREST.logs,enum=postgres.logs,enum=function.logs" jsonschema_description:"Omit to search all."`
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"Matches per page."`
+	Offset int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Matches to skip."`
 }
 
 // BuildLogsInput are the arguments of get-function-build-logs.
 type BuildLogsInput struct {
-	DeploymentID string `json:"deploymentId,omitempty" jsonschema_description:"The function deployment to read; omit for the latest one."`
+	DeploymentID string `json:"deploymentId,omitempty" jsonschema_description:"Omit for the latest."`
 }
 
 // entry is one entry of GET /api/logs/{source} and /api/logs/search.
@@ -60,40 +60,37 @@ func ListSources() tools.Tool {
 		Name:        "list-log-sources",
 		Title:       "List log sources",
 		Hints:       tools.Read,
-		Description: "List the names of the log sources this backend keeps (usually insforge.logs, postgREST.logs, postgres.logs and function.logs). Read one of them with get-container-logs.",
+		Description: "List the backend's log source names, for get-container-logs and search-logs.",
 	}, listSources)
 }
 
 // ContainerLogs is get-container-logs.
 func ContainerLogs() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-container-logs",
-		Title: "Read recent log entries of one source",
-		Hints: tools.Read,
-		Description: "Read the most recent entries of one backend log (API server, PostgREST, PostgreSQL or edge functions) to debug a failure: each has a timestamp, eventMessage and structured body. " +
-			"Pick the source that matches the symptom, compare timestamps with the time of the failure, and page back with beforeTimestamp. An empty answer can simply mean nothing was logged yet.",
+		Name:        "get-container-logs",
+		Title:       "Read recent log entries",
+		Hints:       tools.Read,
+		Description: "Read one backend log's latest entries, to debug a failure near their time. Empty can mean nothing was logged yet.",
 	}, containerLogs)
 }
 
 // Search is search-logs.
 func Search() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "search-logs",
-		Title: "Search the logs",
-		Hints: tools.Read,
-		Description: "Search all log sources (or one) for a piece of text, such as an error code, a table name or a request path, and get the matching entries with their source. " +
-			"Results are paged: use offset for the next page. Use get-container-logs instead to see what happened around a given time.",
+		Name:        "search-logs",
+		Title:       "Search the logs",
+		Hints:       tools.Read,
+		Description: "Search all log sources, or one, for text in messages and bodies. get-container-logs shows what happened around a time.",
 	}, search)
 }
 
 // FunctionBuildLogs is get-function-build-logs.
 func FunctionBuildLogs() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-function-build-logs",
-		Title: "Get an edge function deployment's build logs",
-		Hints: tools.Read,
-		Description: "Get the build output (status and log lines) of the latest edge function deployment, or of one deployment by id. " +
-			"Only backends that deploy functions to Deno Deploy (InsForge Cloud) keep these; on a self-hosted backend read the result of create-function/update-function and function.logs instead.",
+		Name:        "get-function-build-logs",
+		Title:       "Get function build logs",
+		Hints:       tools.Read,
+		Description: "Get the build output of an edge function deployment. Only InsForge Cloud keeps these; self-hosted, read function.logs.",
 	}, functionBuildLogs)
 }
 

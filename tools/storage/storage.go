@@ -20,41 +20,41 @@ import (
 
 // CreateBucketInput are the arguments of create-bucket (official names).
 type CreateBucketInput struct {
-	BucketName string `json:"bucketName" jsonschema:"required,minLength=1,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"Name of the new bucket: letters, digits, _ and - only (no dots, no spaces). It is part of every object URL."`
-	IsPublic   *bool  `json:"isPublic,omitempty" jsonschema:"default=true" jsonschema_description:"true (the default): anyone with an object's URL can download it. false: downloads need a credential and RLS policies on storage.objects decide who may read. Use false for personal documents, invoices and the like."`
+	BucketName string `json:"bucketName" jsonschema:"required,minLength=1,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"Part of every object URL."`
+	IsPublic   *bool  `json:"isPublic,omitempty" jsonschema:"default=true" jsonschema_description:"true: anyone with an object's URL can download it; false: downloads need a credential and RLS on storage.objects applies."`
 }
 
 // BucketNameInput names one bucket (delete-bucket, official names).
 type BucketNameInput struct {
-	BucketName string `json:"bucketName" jsonschema:"required,minLength=1" jsonschema_description:"Name of the bucket, as listed by list-buckets."`
+	BucketName string `json:"bucketName" jsonschema:"required,minLength=1" jsonschema_description:"From list-buckets."`
 }
 
 // UpdateBucketInput are the arguments of update-bucket.
 type UpdateBucketInput struct {
-	BucketName string `json:"bucketName" jsonschema:"required,minLength=1" jsonschema_description:"Name of the bucket, as listed by list-buckets."`
-	IsPublic   bool   `json:"isPublic" jsonschema:"required" jsonschema_description:"true: anyone with an object's URL can download it. false: downloads need a credential and RLS on storage.objects applies. Uploads and deletes always need a credential either way."`
+	BucketName string `json:"bucketName" jsonschema:"required,minLength=1" jsonschema_description:"From list-buckets."`
+	IsPublic   bool   `json:"isPublic" jsonschema:"required" jsonschema_description:"false: downloads need a credential; RLS on storage.objects applies."`
 }
 
 // ListObjectsInput are the arguments of list-objects.
 type ListObjectsInput struct {
-	Bucket string `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"Name of the bucket whose objects to list."`
-	Prefix string `json:"prefix,omitempty" jsonschema_description:"Only keys that start with this text, taken literally (no wildcards). Use a folder path such as avatars/42/ to list one folder."`
-	Search string `json:"search,omitempty" jsonschema_description:"Only keys that contain this text anywhere (case-sensitive)."`
-	Limit  *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000" jsonschema_description:"Objects per page, 1-1000 (default 100)."`
-	Offset *int   `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"How many objects to skip, for the next page (default 0). Objects are ordered by key."`
+	Bucket string `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"From list-buckets."`
+	Prefix string `json:"prefix,omitempty" jsonschema_description:"Literal key prefix, e.g. a folder avatars/42/."`
+	Search string `json:"search,omitempty" jsonschema_description:"Part of the key, case-sensitive."`
+	Limit  *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100" jsonschema_description:"Objects per page."`
+	Offset *int   `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Objects to skip."`
 }
 
 // DeleteObjectsInput are the arguments of delete-objects.
 type DeleteObjectsInput struct {
-	Bucket string   `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"Name of the bucket holding the objects."`
-	Keys   []string `json:"keys" jsonschema:"required,minItems=1,maxItems=1000" jsonschema_description:"Exact object keys to delete, 1-1000 per call (list-objects shows them). Each key is reported as deleted, notFound or failed."`
+	Bucket string   `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"From list-buckets."`
+	Keys   []string `json:"keys" jsonschema:"required,minItems=1,maxItems=1000" jsonschema_description:"Exact keys, from list-objects."`
 }
 
 // ObjectURLInput are the arguments of get-object-url.
 type ObjectURLInput struct {
-	Bucket    string `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"Name of the bucket holding the object."`
-	Key       string `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"Exact object key, for example avatars/42/photo.png."`
-	ExpiresIn *int   `json:"expiresIn,omitempty" jsonschema:"minimum=1,maximum=604800" jsonschema_description:"Lifetime of a signed link in seconds, 1-604800 (default 3600). Only private buckets on backends that sign links use it; public buckets get 7 days."`
+	Bucket    string `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"From list-buckets."`
+	Key       string `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"Exact key, from list-objects."`
+	ExpiresIn *int   `json:"expiresIn,omitempty" jsonschema:"minimum=1,maximum=604800,default=3600" jsonschema_description:"Signed-link seconds; private buckets only."`
 }
 
 // bucketRE is the backend's rule for bucket names.
@@ -69,7 +69,7 @@ func ListBuckets() tools.Tool {
 		Name:        "list-buckets",
 		Title:       "List storage buckets",
 		Hints:       tools.Read,
-		Description: "List the project's storage buckets with name, public flag and creation time. Public buckets serve their objects to anyone with the URL; private ones need a credential. Use list-objects to see a bucket's files.",
+		Description: "List the project's storage buckets and whether each is public. list-objects lists a bucket's files.",
 	}, listBuckets)
 }
 
@@ -79,8 +79,8 @@ func CreateBucket() tools.Tool {
 		Name:  "create-bucket",
 		Title: "Create a storage bucket",
 		Hints: tools.Create,
-		Description: "Create a storage bucket. It is public (anyone with an object's URL can download) unless you pass isPublic: false, which you should for personal or sensitive files. " +
-			"Names allow only letters, digits, _ and -; an existing name fails with 409, so check list-buckets first.",
+		Description: "Create a storage bucket; set isPublic false for personal or sensitive files. " +
+			"A taken name fails with 409: check list-buckets first.",
 	}, createBucket)
 }
 
@@ -90,7 +90,7 @@ func UpdateBucket() tools.Tool {
 		Name:        "update-bucket",
 		Title:       "Make a bucket public or private",
 		Hints:       tools.Change,
-		Description: "Switch a bucket between public (downloads need no credential) and private (downloads need a credential; RLS on storage.objects applies). Making a bucket public exposes every object in it to anyone with a URL: confirm with the user.",
+		Description: "Make a bucket public or private. Public exposes every object to anyone with its URL: confirm with the user.",
 	}, updateBucket)
 }
 
@@ -98,20 +98,19 @@ func UpdateBucket() tools.Tool {
 func DeleteBucket() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "delete-bucket",
-		Title:       "Delete a bucket and all its objects",
+		Title:       "Delete a bucket and its objects",
 		Hints:       tools.Remove,
-		Description: "Delete a bucket together with every object stored in it. This cannot be undone, and URLs saved in the database stop working: confirm with the user first, and check its contents with list-objects.",
+		Description: "Delete a bucket and all its objects, irreversibly; URLs stored in the database break. Check list-objects and confirm with the user first.",
 	}, deleteBucket)
 }
 
 // ListObjects is list-objects.
 func ListObjects() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-objects",
-		Title: "List the objects in a bucket",
-		Hints: tools.Read,
-		Description: "List a bucket's objects (key, size, MIME type, upload time, URL), ordered by key, one page at a time: the result says the total and the offset of the next page. " +
-			"Narrow it with prefix (a folder such as avatars/) or search (part of a key). A bucket that does not exist is reported as an error rather than as an empty list.",
+		Name:        "list-objects",
+		Title:       "List a bucket's objects",
+		Hints:       tools.Read,
+		Description: "List a bucket's objects in key order, one page at a time.",
 	}, listObjects)
 }
 
@@ -121,7 +120,7 @@ func DeleteObjects() tools.Tool {
 		Name:        "delete-objects",
 		Title:       "Delete objects from a bucket",
 		Hints:       tools.Remove,
-		Description: "Delete up to 1000 objects of one bucket by exact key; each key is reported as deleted, notFound or failed. This cannot be undone: clear or update the database rows that store these keys or URLs too.",
+		Description: "Delete objects of one bucket by exact key, irreversibly. Also fix the rows storing their keys or URLs.",
 	}, deleteObjects)
 }
 
@@ -129,10 +128,10 @@ func DeleteObjects() tools.Tool {
 func ObjectURL() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "get-object-url",
-		Title: "Get a download link for an object",
+		Title: "Get an object's download URL",
 		Hints: tools.Read,
-		Description: "Get a URL that downloads one object, with its expiry when the backend signs links (InsForge Cloud: private buckets 1 s to 7 days via expiresIn, public buckets 7 days). " +
-			"A self-hosted backend serves objects directly: the link then needs no credential only when the bucket is public. Use download-object to fetch the bytes yourself.",
+		Description: "Get a download URL for one object. InsForge Cloud signs it (public buckets: 7 days); " +
+			"self-hosted, it needs a credential unless the bucket is public.",
 	}, objectURL)
 }
 

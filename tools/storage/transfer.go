@@ -32,18 +32,18 @@ import (
 
 // UploadObjectInput are the arguments of upload-object.
 type UploadObjectInput struct {
-	Bucket      string  `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"Name of the bucket to upload into (it must exist; create-bucket makes one)."`
-	Key         string  `json:"key,omitempty" jsonschema_description:"Object key to write, for example avatars/42/photo.png ('/' makes folders; no leading '/' and no '..'). Default: the file's base name. An object already stored at this key is replaced."`
-	FilePath    string  `json:"filePath,omitempty" jsonschema_description:"Local file to upload, streamed from disk: an absolute path on the machine running this MCP server. Give filePath or content, not both."`
-	Content     *string `json:"content,omitempty" jsonschema_description:"Text to store as the object instead of a file (UTF-8), for small text files such as JSON, CSV or Markdown. Needs key. Give filePath or content, not both."`
-	ContentType string  `json:"contentType,omitempty" jsonschema_description:"MIME type to declare, for example image/png. Default: guessed from the key's extension, else from the file's first bytes (text/plain for content). The backend re-detects binary types and stores HTML, SVG, JavaScript and XML as application/octet-stream."`
+	Bucket      string  `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"Must exist (create-bucket)."`
+	Key         string  `json:"key,omitempty" jsonschema_description:"e.g. avatars/42/a.png; no leading '/' or '..'. Default: the file's name."`
+	FilePath    string  `json:"filePath,omitempty" jsonschema_description:"Absolute path on this MCP server's machine."`
+	Content     *string `json:"content,omitempty" jsonschema_description:"Text to store instead of a file; needs key."`
+	ContentType string  `json:"contentType,omitempty" jsonschema_description:"Guessed if omitted; HTML, SVG, JS and XML are stored as application/octet-stream."`
 }
 
 // DownloadObjectInput are the arguments of download-object.
 type DownloadObjectInput struct {
-	Bucket          string `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"Name of the bucket holding the object."`
-	Key             string `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"Exact object key, for example avatars/42/photo.png (list-objects shows the keys)."`
-	DestinationPath string `json:"destinationPath,omitempty" jsonschema_description:"File to save the object to, on the machine running this MCP server (absolute path; missing folders are created; an existing file is overwritten). A folder path saves it under the key's base name. Omit to get a text object of up to 64 KiB inline."`
+	Bucket          string `json:"bucket" jsonschema:"required,minLength=1" jsonschema_description:"From list-buckets."`
+	Key             string `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"Exact key, from list-objects."`
+	DestinationPath string `json:"destinationPath,omitempty" jsonschema_description:"Absolute file or folder path on this MCP server's machine; overwrites."`
 }
 
 // inlineMax is the largest object download-object returns inline.
@@ -53,10 +53,10 @@ const inlineMax = 64 << 10
 func UploadObject() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "upload-object",
-		Title: "Upload a file or text to a bucket",
+		Title: "Upload a file or text",
 		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Upload a local file (filePath, streamed from disk on the machine running this MCP server) or inline text (content) to a bucket at the key you choose; an object already at that key is replaced. " +
-			"Returns the stored object: save both its url (to display) and its key (to download, replace or delete it later) in the row that owns the file. The project's size limit applies (default 50 MB).",
+		Description: "Upload a file or text to a key, replacing any object there (50 MB max by default). " +
+			"Save the returned url (to show) and key (to replace or delete it) in the row owning the file.",
 	}, uploadObject)
 }
 
@@ -66,9 +66,8 @@ func DownloadObject() tools.Tool {
 		Name:  "download-object",
 		Title: "Download an object",
 		// It writes a local file, but changes nothing in the backend.
-		Hints: tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
-		Description: "Download one object. With destinationPath it is streamed to that file on the machine running this MCP server (missing folders are created and an existing file is overwritten); " +
-			"without it, a text object of up to 64 KiB is returned inline, and anything bigger or binary asks for a destinationPath.",
+		Hints:       tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Description: "Download one object to destinationPath, or inline if it is text of at most 64 KiB.",
 	}, downloadObject)
 }
 
