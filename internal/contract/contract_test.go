@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -29,6 +31,7 @@ func TestContract(t *testing.T) {
 		run  func(*testing.T, *run)
 	}{
 		{"project", project},
+		{"discovery", discovery},
 		{"metadata-docs-template", metadataDocsTemplate},
 		{"schedules-create", schedulesCreate},
 		{"database", database},
@@ -60,6 +63,9 @@ type run struct {
 
 	scheduleID string // created by schedules-create, run by schedules-runs
 
+	// viaCallTool sends every call but the project tools through call-tool.
+	viaCallTool bool
+
 	mu     sync.Mutex
 	called map[string]int
 }
@@ -73,11 +79,20 @@ func start(t *testing.T) *run {
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
 	}
+	// INSFORGE_CONTRACT_VIA=call-tool runs every scenario on the default
+	// surface, each tool through call-tool: the results must be those of
+	// the direct calls under --toolsets all.
+	via := os.Getenv("INSFORGE_CONTRACT_VIA")
+	toolsets := []string{"all"}
+	if via == "call-tool" {
+		toolsets = []string{"default"}
+	}
 	h := testmcp.External(t, url, key, testmcp.Options{Selection: tools.Selection{
-		Toolsets: []string{"all"},
+		Toolsets: toolsets,
 		Features: []tools.Feature{tools.UnrestrictedSQL},
 	}})
-	r := &run{h: h, url: strings.TrimRight(url, "/"), key: key, sfx: hex.EncodeToString(b[:]), called: map[string]int{}}
+	r := &run{h: h, url: strings.TrimRight(url, "/"), key: key, sfx: hex.EncodeToString(b[:]), called: map[string]int{}, viaCallTool: via == "call-tool"}
+	t.Logf("suffix of this run: %s; tools called %s", r.sfx, map[bool]string{true: "through call-tool", false: "directly"}[r.viaCallTool])
 	t.Logf("suffix of this run: %s", r.sfx)
 	return r
 }
@@ -106,7 +121,15 @@ func (r *run) call(t testing.TB, name string, args map[string]any) (text string,
 	r.mu.Lock()
 	r.called[name]++
 	r.mu.Unlock()
-	res := testmcp.Call(t, r.h.Client, name, args)
+	var res = func() *mcp.CallToolResult {
+		if r.viaCallTool && !slices.Contains([]string{"connect-project", "disconnect-project", "find-tools", "call-tool"}, name) {
+			if args == nil {
+				args = map[string]any{}
+			}
+			return testmcp.Call(t, r.h.Client, "call-tool", map[string]any{"name": name, "arguments": args})
+		}
+		return testmcp.Call(t, r.h.Client, name, args)
+	}()
 	text = testmcp.Text(res)
 	raw, _ := json.Marshal(res.StructuredContent)
 	if strings.Contains(text, r.key) || strings.Contains(string(raw), r.key) {

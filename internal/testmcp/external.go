@@ -30,7 +30,7 @@ func External(t testing.TB, projectURL, apiKey string, o Options) *Harness {
 	}
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "contract",
-		Tools:      selected,
+		Surface:    selected,
 		ToolConfig: tools.Config{MaxResultBytes: o.MaxResultBytes},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 30 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: projectURL, APIKey: apiKey},

@@ -61,7 +61,10 @@ type ColumnRef struct {
 
 // ForeignKeyDef is one foreign key constraint.
 type ForeignKeyDef struct {
-	ConstraintName   string      `json:"constraintName,omitempty" jsonschema_description:"Default {table}_{columns}_fkey."`
+	// ConstraintName is accepted for old callers but not advertised: the
+	// backend names foreign keys itself (fk_<columns>_<table>_<columns>),
+	// whatever is sent.
+	ConstraintName   string      `json:"constraintName,omitempty" jsonschema:"-"`
 	ReferenceTable   string      `json:"referenceTable" jsonschema:"required,minLength=1" jsonschema_description:"Table, or schema.table (auth.users)."`
 	ReferenceColumns []ColumnRef `json:"referenceColumns" jsonschema:"required,minItems=1"`
 	OnDelete         string      `json:"onDelete" jsonschema:"required,enum=CASCADE,enum=SET NULL,enum=SET DEFAULT,enum=RESTRICT,enum=NO ACTION"`
@@ -343,11 +346,9 @@ func alterTable(ctx context.Context, env *tools.Env, in AlterTableInput) (*tools
 	}
 	out, _, err := insforge.Call[any](ctx, env.Client, insforge.Request{Method: http.MethodPatch, Path: tablePath(in.TableName) + "/schema", Query: tools.SchemaQuery(in.Schema), Body: body})
 	if err != nil {
-		var ae *insforge.Error
-		if errors.As(err, &ae) && ae.Status == http.StatusNotFound && !ae.NotJSON && ae.Code == "DATABASE_NOT_FOUND" {
-			return nil, tools.Errorf("Table %q does not exist in schema %s; nothing was changed. Call list-tables to see the tables.", in.TableName, tools.OrPublic(in.Schema))
-		}
-		return nil, err
+		// Only "table not found" is about the table: a missing column or
+		// constraint is a 404 with the same code, and its own message.
+		return nil, TableNotFound(err, "Table %q does not exist in schema %s; nothing was changed. Call list-tables to see the tables.", in.TableName, tools.OrPublic(in.Schema))
 	}
 	final := in.TableName
 	if in.RenameTable != nil {
