@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/invopop/jsonschema"
 )
@@ -305,8 +306,11 @@ func decodeArgs[In any](args json.RawMessage, t Tool) (In, error) {
 		if len(r.enum) > 0 && !slices.Contains(r.enum, s) {
 			return in, Errorf("%q is not a valid %s for %s; use one of: %s", s, name, t.Name, strings.Join(r.enum, ", "))
 		}
-		if len(s) < r.minLength {
-			return in, Errorf("%s must not be empty", name)
+		if n := utf8.RuneCountInString(s); n < r.minLength {
+			if r.minLength == 1 {
+				return in, Errorf("%s must not be empty", name)
+			}
+			return in, Errorf("%s must be at least %d characters (got %d)", name, r.minLength, n)
 		}
 	}
 	// Ignored arguments need no removing: the input type has no field for

@@ -19,42 +19,39 @@ import (
 
 // IssuesInput are the arguments of list-advisor-issues.
 type IssuesInput struct {
-	Severity string `json:"severity,omitempty" jsonschema:"enum=critical,enum=warning,enum=info" jsonschema_description:"Only issues of this severity: critical, warning or info."`
-	Category string `json:"category,omitempty" jsonschema:"enum=security,enum=performance,enum=health" jsonschema_description:"Only issues of this category: security (RLS, exposed objects, …), performance (indexes, …) or health (connections, bloat, …)."`
-	Limit    int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=200" jsonschema_description:"How many issues to return, most severe first (default 50, at most 200)."`
-	Offset   int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"How many issues to skip, for the next page (default 0)."`
+	Severity string `json:"severity,omitempty" jsonschema:"enum=critical,enum=warning,enum=info" jsonschema_description:"Only this severity."`
+	Category string `json:"category,omitempty" jsonschema:"enum=security,enum=performance,enum=health" jsonschema_description:"Only this category."`
+	Limit    int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=200,default=50" jsonschema_description:"Issues per page."`
+	Offset   int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Issues to skip."`
 }
 
 // StartScan is start-advisor-scan.
 func StartScan() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "start-advisor-scan",
-		Title: "Start a database advisor scan",
-		Hints: tools.Create,
-		Description: "Start a database advisor scan, which checks the project database for security problems (such as tables without RLS), missing indexes and health issues. " +
-			"It runs in the background for a few seconds: poll get-advisor-latest-scan until its status is completed, then read the findings with list-advisor-issues.",
+		Name:        "start-advisor-scan",
+		Title:       "Start an advisor scan",
+		Hints:       tools.Create,
+		Description: "Scan the database for security (e.g. tables without RLS), performance and health issues. It runs in the background: poll get-advisor-latest-scan until completed, then list-advisor-issues.",
 	}, startScan)
 }
 
 // LatestScan is get-advisor-latest-scan.
 func LatestScan() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-advisor-latest-scan",
-		Title: "Get the latest advisor scan",
-		Hints: tools.Read,
-		Description: "Get the status of the most recent database advisor scan (running, completed or failed) and the number of open issues by severity from the latest completed scan. " +
-			"Use it to poll after start-advisor-scan; list-advisor-issues shows the issues themselves.",
+		Name:        "get-advisor-latest-scan",
+		Title:       "Get the latest advisor scan",
+		Hints:       tools.Read,
+		Description: "Status of the latest advisor scan (running, completed, failed) and open issue counts by severity; poll it after start-advisor-scan.",
 	}, latestScan)
 }
 
 // ListIssues is list-advisor-issues.
 func ListIssues() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-advisor-issues",
-		Title: "List database advisor issues",
-		Hints: tools.Read,
-		Description: "List the issues found by the latest completed database advisor scan, most severe first, each with a title, description, affected object and recommendation; filter by severity or category. " +
-			"Fix them with the database tools (for example run-raw-sql to enable RLS or add an index), then start a new scan to confirm.",
+		Name:        "list-advisor-issues",
+		Title:       "List advisor issues",
+		Hints:       tools.Read,
+		Description: "List the latest completed advisor scan's issues, most severe first, with recommendations. After fixing, rescan to confirm.",
 	}, listIssues)
 }
 

@@ -24,11 +24,11 @@ const (
 
 // ModelsInput are the arguments of list-ai-models.
 type ModelsInput struct {
-	InputModality  string `json:"inputModality,omitempty" jsonschema_description:"Keep models that accept this kind of input, for example text, image, audio or file."`
-	OutputModality string `json:"outputModality,omitempty" jsonschema_description:"Keep models that produce this kind of output, for example text, image, audio or embeddings."`
-	Provider       string `json:"provider,omitempty" jsonschema_description:"Keep models of this maker: the part of the id before '/', for example openai, anthropic, google, meta-llama."`
-	Search         string `json:"search,omitempty" jsonschema_description:"Keep models whose id contains this text (case-insensitive), for example gpt-4o or claude."`
-	Limit          *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"Maximum number of models to return (default 50, at most 500); the result says how many matched in all."`
+	InputModality  string `json:"inputModality,omitempty" jsonschema_description:"E.g. text, image, audio, file."`
+	OutputModality string `json:"outputModality,omitempty" jsonschema_description:"E.g. text, image, audio, embeddings."`
+	Provider       string `json:"provider,omitempty" jsonschema_description:"The id's maker prefix, e.g. openai, anthropic."`
+	Search         string `json:"search,omitempty" jsonschema_description:"Case-insensitive substring of the id."`
+	Limit          *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"Max models returned."`
 }
 
 // model is the part of a catalogue entry the tool returns.
@@ -52,33 +52,30 @@ type credential struct {
 // ListModels is list-ai-models.
 func ListModels() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-ai-models",
-		Title: "List AI models",
-		Hints: tools.Read,
-		Description: "Search the OpenRouter model catalogue that the InsForge AI gateway serves: id, input and output modalities, and prices per million tokens. " +
-			"Filter by inputModality, outputModality, provider (the id's maker) or search text; use the id exactly as listed in app code. No model needs enabling.",
+		Name:        "list-ai-models",
+		Title:       "List AI models",
+		Hints:       tools.Read,
+		Description: "Search the OpenRouter models the AI gateway serves, with modalities and prices per million tokens. Use ids as listed; none needs enabling.",
 	}, listModels)
 }
 
 // Overview is get-ai-overview.
 func Overview() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-ai-overview",
-		Title: "Get AI usage and spend",
-		Hints: tools.Read,
-		Description: "Read the AI gateway's usage: the key's credit limit and what remains, spend today, this week and this month, charts of spend, requests and tokens, and per-model usage. " +
-			"Use it for cost questions or when AI calls start failing because the limit may be used up.",
+		Name:        "get-ai-overview",
+		Title:       "Get AI usage and spend",
+		Hints:       tools.Read,
+		Description: "Read the AI gateway's credit limit, what remains and spend by period and model; for cost questions or failing AI calls.",
 	}, overview)
 }
 
 // Config is get-ai-config.
 func Config() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-ai-config",
-		Title: "Get the AI gateway key status",
-		Hints: tools.Read,
-		Description: "Check on a self-hosted backend whether an OpenRouter API key and management key are configured; keys are shown masked only. " +
-			"On InsForge Cloud the key is managed by InsForge and there is nothing to configure.",
+		Name:        "get-ai-config",
+		Title:       "Get AI key status",
+		Hints:       tools.Read,
+		Description: "Self-hosted: whether the OpenRouter API and management keys are set (shown masked). On Cloud, InsForge manages them.",
 	}, config)
 }
 

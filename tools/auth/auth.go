@@ -28,93 +28,93 @@ const (
 // UpdateConfigInput are the arguments of update-auth-config. Pointer
 // fields tell "not given" from false or 0.
 type UpdateConfigInput struct {
-	RequireEmailVerification *bool     `json:"requireEmailVerification,omitempty" jsonschema_description:"Users must verify their email before they can sign in. On a self-hosted backend, enable custom SMTP (update-smtp-config) first, or the backend refuses with EMAIL_PROVIDER_NOT_CONFIGURED."`
-	PasswordMinLength        *int      `json:"passwordMinLength,omitempty" jsonschema:"minimum=4,maximum=128" jsonschema_description:"Minimum password length, 4 to 128."`
-	RequireNumber            *bool     `json:"requireNumber,omitempty" jsonschema_description:"Passwords must contain a digit."`
-	RequireLowercase         *bool     `json:"requireLowercase,omitempty" jsonschema_description:"Passwords must contain a lowercase letter."`
-	RequireUppercase         *bool     `json:"requireUppercase,omitempty" jsonschema_description:"Passwords must contain an uppercase letter."`
-	RequireSpecialChar       *bool     `json:"requireSpecialChar,omitempty" jsonschema_description:"Passwords must contain a special character such as !@#$%."`
-	VerifyEmailMethod        string    `json:"verifyEmailMethod,omitempty" jsonschema:"enum=code,enum=link" jsonschema_description:"How users verify their email: code (a 6-digit code typed into the app) or link (a link in the email; the app must pass an allow-listed redirectTo)."`
-	ResetPasswordMethod      string    `json:"resetPasswordMethod,omitempty" jsonschema:"enum=code,enum=link" jsonschema_description:"How users reset their password: code or link, as for verification."`
-	AllowedRedirectURLs      *[]string `json:"allowedRedirectUrls,omitempty" jsonschema_description:"The complete redirect allow-list; it replaces the current list, so include the entries to keep (get-auth-config shows them). Exact URLs or globs such as https://*.example.com or http://localhost:5173/**; custom schemes like myapp://callback work; javascript:, data: and file: are refused. An empty list clears it."`
-	DisableSignup            *bool     `json:"disableSignup,omitempty" jsonschema_description:"When true, public sign-up is refused (403 AUTH_SIGNUP_DISABLED); create-user still works."`
+	RequireEmailVerification *bool     `json:"requireEmailVerification,omitempty" jsonschema_description:"Self-hosted: enable SMTP first (update-smtp-config)."`
+	PasswordMinLength        *int      `json:"passwordMinLength,omitempty" jsonschema:"minimum=4,maximum=128" jsonschema_description:"In characters."`
+	RequireNumber            *bool     `json:"requireNumber,omitempty" jsonschema_description:"Password rule."`
+	RequireLowercase         *bool     `json:"requireLowercase,omitempty" jsonschema_description:"Password rule."`
+	RequireUppercase         *bool     `json:"requireUppercase,omitempty" jsonschema_description:"Password rule."`
+	RequireSpecialChar       *bool     `json:"requireSpecialChar,omitempty" jsonschema_description:"Password rule."`
+	VerifyEmailMethod        string    `json:"verifyEmailMethod,omitempty" jsonschema:"enum=code,enum=link" jsonschema_description:"link: the app must pass an allow-listed redirectTo."`
+	ResetPasswordMethod      string    `json:"resetPasswordMethod,omitempty" jsonschema:"enum=code,enum=link" jsonschema_description:"As verifyEmailMethod."`
+	AllowedRedirectURLs      *[]string `json:"allowedRedirectUrls,omitempty" jsonschema_description:"Replaces the whole list. Exact URLs or globs (https://*.example.com, http://localhost:5173/**)."`
+	DisableSignup            *bool     `json:"disableSignup,omitempty" jsonschema_description:"Refuse public sign-up; create-user still works."`
 }
 
 // ListUsersInput are the arguments of list-users.
 type ListUsersInput struct {
-	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=200,default=20" jsonschema_description:"Users per page (default 20, at most 200)."`
-	Offset int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Users to skip, for the next page (the result says which offset to use)."`
-	Search string `json:"search,omitempty" jsonschema_description:"Only users whose email or profile name contains this text (case-sensitive; % and _ act as SQL LIKE wildcards)."`
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=200,default=20" jsonschema_description:"Users per page."`
+	Offset int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Users to skip."`
+	Search string `json:"search,omitempty" jsonschema_description:"Case-sensitive substring of email or name; % and _ are wildcards."`
 }
 
 // UserIDInput names one user.
 type UserIDInput struct {
-	UserID string `json:"userId" jsonschema:"required,minLength=1,format=uuid" jsonschema_description:"The user's id (a UUID), as shown by list-users."`
+	UserID string `json:"userId" jsonschema:"required,minLength=1,format=uuid" jsonschema_description:"From list-users."`
 }
 
 // CreateUserInput are the arguments of create-user.
 type CreateUserInput struct {
-	Email       string `json:"email" jsonschema:"required,minLength=1" jsonschema_description:"The new user's email address (stored in lower case)."`
-	Password    string `json:"password" jsonschema:"required,minLength=1" jsonschema_description:"The initial password; it must meet the project's password rules (get-auth-config). It is never shown back."`
-	Name        string `json:"name,omitempty" jsonschema:"maxLength=100" jsonschema_description:"Display name, saved as profile.name (1 to 100 characters)."`
-	AutoConfirm *bool  `json:"autoConfirm,omitempty" jsonschema_description:"Mark the email as already verified, so the user can sign in even when the project requires email verification. Handy for test accounts."`
+	Email       string `json:"email" jsonschema:"required,minLength=1" jsonschema_description:"Stored in lower case."`
+	Password    string `json:"password" jsonschema:"required,minLength=1" jsonschema_description:"Must meet get-auth-config's rules."`
+	Name        string `json:"name,omitempty" jsonschema:"maxLength=100" jsonschema_description:"Saved as profile.name."`
+	AutoConfirm *bool  `json:"autoConfirm,omitempty" jsonschema_description:"Mark the email verified."`
 }
 
 // DeleteUsersInput are the arguments of delete-users.
 type DeleteUsersInput struct {
-	UserIDs []string `json:"userIds" jsonschema:"required,minItems=1" jsonschema_description:"Ids (UUIDs) of the users to delete, at least one."`
+	UserIDs []string `json:"userIds" jsonschema:"required,minItems=1" jsonschema_description:"UUIDs from list-users."`
 }
 
 // OAuthProviderInput names one built-in OAuth provider.
 type OAuthProviderInput struct {
-	Provider string `json:"provider" jsonschema:"required,enum=google,enum=github,enum=discord,enum=linkedin,enum=facebook,enum=instagram,enum=tiktok,enum=apple,enum=x,enum=spotify,enum=microsoft" jsonschema_description:"The OAuth provider."`
+	Provider string `json:"provider" jsonschema:"required,enum=google,enum=github,enum=discord,enum=linkedin,enum=facebook,enum=instagram,enum=tiktok,enum=apple,enum=x,enum=spotify,enum=microsoft" jsonschema_description:"Built-in provider."`
 }
 
 // GetOAuthProviderInput are the arguments of get-oauth-provider.
 type GetOAuthProviderInput struct {
-	Provider      string `json:"provider" jsonschema:"required,enum=google,enum=github,enum=discord,enum=linkedin,enum=facebook,enum=instagram,enum=tiktok,enum=apple,enum=x,enum=spotify,enum=microsoft" jsonschema_description:"The OAuth provider."`
-	IncludeSecret bool   `json:"includeSecret,omitempty" jsonschema_description:"Also return the client secret in plain text. Leave it false unless the user explicitly asks to see the secret."`
+	Provider      string `json:"provider" jsonschema:"required,enum=google,enum=github,enum=discord,enum=linkedin,enum=facebook,enum=instagram,enum=tiktok,enum=apple,enum=x,enum=spotify,enum=microsoft" jsonschema_description:"Built-in provider."`
+	IncludeSecret bool   `json:"includeSecret,omitempty" jsonschema_description:"Only if the user asks to see it."`
 }
 
 // CreateOAuthProviderInput are the arguments of create-oauth-provider.
 type CreateOAuthProviderInput struct {
-	Provider        string   `json:"provider" jsonschema:"required,enum=google,enum=github,enum=discord,enum=linkedin,enum=facebook,enum=instagram,enum=tiktok,enum=apple,enum=x,enum=spotify,enum=microsoft" jsonschema_description:"The OAuth provider to enable."`
-	UseSharedKey    *bool    `json:"useSharedKey" jsonschema:"required" jsonschema_description:"true uses InsForge's shared OAuth app (InsForge Cloud only; a self-hosted backend refuses it). false uses your own OAuth app: give clientId and clientSecret."`
-	ClientID        string   `json:"clientId,omitempty" jsonschema_description:"Client ID of your OAuth app at the provider."`
-	ClientSecret    string   `json:"clientSecret,omitempty" jsonschema_description:"Client secret of your OAuth app. It is stored encrypted and never shown back."`
-	NativeClientIDs []string `json:"nativeClientIds,omitempty" jsonschema:"maxItems=20" jsonschema_description:"Extra client IDs accepted for native mobile sign-in (ID tokens), at most 20."`
-	Scopes          []string `json:"scopes,omitempty" jsonschema_description:"OAuth scopes to request (default: the provider's usual email and profile scopes)."`
-	RedirectURI     string   `json:"redirectUri,omitempty" jsonschema_description:"Deprecated and ignored on create: the provider's callback is always {project URL}/api/auth/oauth/{provider}/callback."`
+	Provider        string   `json:"provider" jsonschema:"required,enum=google,enum=github,enum=discord,enum=linkedin,enum=facebook,enum=instagram,enum=tiktok,enum=apple,enum=x,enum=spotify,enum=microsoft" jsonschema_description:"Built-in provider."`
+	UseSharedKey    *bool    `json:"useSharedKey" jsonschema:"required" jsonschema_description:"true: InsForge's shared app (Cloud only). false: your own, with clientId and clientSecret."`
+	ClientID        string   `json:"clientId,omitempty" jsonschema_description:"Your OAuth app's client ID."`
+	ClientSecret    string   `json:"clientSecret,omitempty" jsonschema_description:"Stored encrypted, never shown."`
+	NativeClientIDs []string `json:"nativeClientIds,omitempty" jsonschema:"maxItems=20" jsonschema_description:"For native mobile sign-in."`
+	Scopes          []string `json:"scopes,omitempty" jsonschema_description:"Default: email and profile."`
+	RedirectURI     string   `json:"redirectUri,omitempty" jsonschema:"-"` // deprecated, ignored by the backend
 }
 
 // UpdateOAuthProviderInput are the arguments of update-oauth-provider.
 type UpdateOAuthProviderInput struct {
-	Provider        string    `json:"provider" jsonschema:"required,enum=google,enum=github,enum=discord,enum=linkedin,enum=facebook,enum=instagram,enum=tiktok,enum=apple,enum=x,enum=spotify,enum=microsoft" jsonschema_description:"The configured OAuth provider to change."`
-	UseSharedKey    *bool     `json:"useSharedKey,omitempty" jsonschema_description:"Switch between InsForge's shared OAuth app (true, InsForge Cloud only) and your own (false)."`
-	ClientID        *string   `json:"clientId,omitempty" jsonschema_description:"New client ID of your OAuth app."`
-	ClientSecret    *string   `json:"clientSecret,omitempty" jsonschema_description:"New client secret; it replaces the stored one and is never shown back."`
-	NativeClientIDs *[]string `json:"nativeClientIds,omitempty" jsonschema:"maxItems=20" jsonschema_description:"The complete list of native client IDs (replaces the current one), at most 20."`
-	Scopes          *[]string `json:"scopes,omitempty" jsonschema_description:"The complete list of scopes to request (replaces the current one)."`
-	RedirectURI     *string   `json:"redirectUri,omitempty" jsonschema_description:"Deprecated: the callback is always {project URL}/api/auth/oauth/{provider}/callback."`
+	Provider        string    `json:"provider" jsonschema:"required,enum=google,enum=github,enum=discord,enum=linkedin,enum=facebook,enum=instagram,enum=tiktok,enum=apple,enum=x,enum=spotify,enum=microsoft" jsonschema_description:"Built-in provider."`
+	UseSharedKey    *bool     `json:"useSharedKey,omitempty" jsonschema_description:"true: InsForge's shared app (Cloud only); false: your own."`
+	ClientID        *string   `json:"clientId,omitempty" jsonschema_description:"Your OAuth app's client ID."`
+	ClientSecret    *string   `json:"clientSecret,omitempty" jsonschema_description:"Replaces the stored one."`
+	NativeClientIDs *[]string `json:"nativeClientIds,omitempty" jsonschema:"maxItems=20" jsonschema_description:"For native mobile sign-in."`
+	Scopes          *[]string `json:"scopes,omitempty" jsonschema_description:"Scopes to request."`
+	RedirectURI     *string   `json:"redirectUri,omitempty" jsonschema:"-"` // deprecated: the callback is fixed
 }
 
 // UpdateSMTPConfigInput are the arguments of update-smtp-config.
 type UpdateSMTPConfigInput struct {
-	Enabled            *bool  `json:"enabled" jsonschema:"required" jsonschema_description:"Use this SMTP server for auth emails (true) or turn custom SMTP off (false)."`
-	Port               int    `json:"port" jsonschema:"required,enum=25,enum=465,enum=587,enum=2525" jsonschema_description:"SMTP port: 465 (TLS), 587 or 2525 (STARTTLS), or 25."`
-	Host               string `json:"host,omitempty" jsonschema_description:"SMTP server host name, such as smtp.example.com (required when enabled; private and loopback addresses are refused)."`
-	Username           string `json:"username,omitempty" jsonschema_description:"SMTP user name (required when enabled)."`
-	Password           string `json:"password,omitempty" jsonschema_description:"SMTP password. Omit it to keep the stored one; it is required when enabling SMTP for the first time. Never shown back."`
-	SenderEmail        string `json:"senderEmail,omitempty" jsonschema_description:"From address of auth emails (required when enabled)."`
-	SenderName         string `json:"senderName,omitempty" jsonschema_description:"From name of auth emails (required when enabled)."`
-	MinIntervalSeconds *int   `json:"minIntervalSeconds,omitempty" jsonschema:"minimum=0" jsonschema_description:"Minimum seconds between two emails to the same address (default 60)."`
+	Enabled            *bool  `json:"enabled" jsonschema:"required" jsonschema_description:"false turns custom SMTP off."`
+	Port               int    `json:"port" jsonschema:"required,enum=25,enum=465,enum=587,enum=2525" jsonschema_description:"465 TLS; 587, 2525 STARTTLS."`
+	Host               string `json:"host,omitempty" jsonschema_description:"Public host; required if enabled."`
+	Username           string `json:"username,omitempty" jsonschema_description:"Required if enabled."`
+	Password           string `json:"password,omitempty" jsonschema_description:"Omit to keep the stored one; required the first time."`
+	SenderEmail        string `json:"senderEmail,omitempty" jsonschema_description:"From address; required if enabled."`
+	SenderName         string `json:"senderName,omitempty" jsonschema_description:"From name; required if enabled."`
+	MinIntervalSeconds *int   `json:"minIntervalSeconds,omitempty" jsonschema:"minimum=0,default=60" jsonschema_description:"Between two emails to one address."`
 }
 
 // UpdateEmailTemplateInput are the arguments of update-email-template.
 type UpdateEmailTemplateInput struct {
-	Type     string `json:"type" jsonschema:"required,enum=email-verification-code,enum=email-verification-link,enum=request-otp,enum=reset-password-code,enum=reset-password-link" jsonschema_description:"Which email: the verification or reset email for the configured method (code or link), or request-otp (sign-in code)."`
-	Subject  string `json:"subject" jsonschema:"required,minLength=1" jsonschema_description:"Email subject; placeholders such as {{ token }} work here too."`
-	BodyHTML string `json:"bodyHtml" jsonschema:"required,minLength=1" jsonschema_description:"Email body as HTML. Placeholders: {{ token }} (the 6-digit code) in code and request-otp templates, {{ link }} in link templates, and {{ name }} and {{ email }} everywhere."`
+	Type     string `json:"type" jsonschema:"required,enum=email-verification-code,enum=email-verification-link,enum=request-otp,enum=reset-password-code,enum=reset-password-link" jsonschema_description:"Match the method (code or link) in get-auth-config."`
+	Subject  string `json:"subject" jsonschema:"required,minLength=1" jsonschema_description:"Placeholders work here too."`
+	BodyHTML string `json:"bodyHtml" jsonschema:"required,minLength=1" jsonschema_description:"Keep {{ token }} (code, request-otp) or {{ link }}; {{ name }} and {{ email }} also work."`
 }
 
 var (
@@ -130,44 +130,40 @@ var (
 // Config is get-auth-config.
 func Config() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-auth-config",
-		Title: "Get the auth settings",
-		Hints: tools.Read,
-		Description: "Read the project's auth settings: email verification and its method (code or link), password rules, reset method, the redirect allow-list and whether public sign-up is disabled. " +
-			"Read them before building sign-up or sign-in screens, which must match them.",
+		Name:        "get-auth-config",
+		Title:       "Get auth settings",
+		Hints:       tools.Read,
+		Description: "Read the auth settings. Sign-up and sign-in screens must match them.",
 	}, config)
 }
 
 // PublicConfig is get-public-auth-config.
 func PublicConfig() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-public-auth-config",
-		Title: "Get the auth settings app code sees",
-		Hints: tools.Read,
-		Description: "Read the public auth configuration exactly as app code gets it without credentials: enabled OAuth providers, password rules, verification and reset methods, and whether sign-up is disabled. " +
-			"Show sign-in buttons only for the providers it lists.",
+		Name:        "get-public-auth-config",
+		Title:       "Get public auth config",
+		Hints:       tools.Read,
+		Description: "Read the auth config app code sees. Show sign-in buttons only for the OAuth providers it lists.",
 	}, publicConfig)
 }
 
 // UpdateConfig is update-auth-config.
 func UpdateConfig() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-auth-config",
-		Title: "Change the auth settings",
-		Hints: tools.Change,
-		Description: "Change auth settings: give only the fields to change, the others keep their values; the full new settings come back. " +
-			"allowedRedirectUrls replaces the whole list. Requiring email verification on a self-hosted backend needs custom SMTP enabled first (update-smtp-config).",
+		Name:        "update-auth-config",
+		Title:       "Update auth settings",
+		Hints:       tools.Change,
+		Description: "Change auth settings; omitted fields keep their values.",
 	}, updateConfig)
 }
 
 // ListUsers is list-users.
 func ListUsers() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-users",
-		Title: "List users",
-		Hints: tools.Read,
-		Description: "List the project's end users, newest first, a page at a time (default 20, at most 200), optionally filtered by a case-sensitive substring of email or name. " +
-			"The result gives the total and the offset of the next page.",
+		Name:        "list-users",
+		Title:       "List users",
+		Hints:       tools.Read,
+		Description: "List the project's end users, newest first, a page at a time.",
 	}, listUsers)
 }
 
@@ -177,128 +173,117 @@ func User() tools.Tool {
 		Name:        "get-user",
 		Title:       "Get a user",
 		Hints:       tools.Read,
-		Description: "Read one user by id: email, whether it is verified, sign-in providers, profile and metadata. To find a user by email use list-users with search.",
+		Description: "Read one user by id. To find one by email, use list-users with search.",
 	}, getUser)
 }
 
 // CreateUser is create-user.
 func CreateUser() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "create-user",
-		Title: "Create a user",
-		Hints: tools.Create,
-		Description: "Create an end user as admin with email and password: it works even when sign-up is disabled and sends no verification email. " +
-			"With email verification required, pass autoConfirm: true or the user cannot sign in until verified. A taken email fails with 409.",
+		Name:        "create-user",
+		Title:       "Create a user",
+		Hints:       tools.Create,
+		Description: "Create an end user (works with sign-up disabled; no verification email). If verification is required, set autoConfirm or they cannot sign in.",
 	}, createUser)
 }
 
 // DeleteUsers is delete-users.
 func DeleteUsers() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "delete-users",
-		Title: "Delete users",
-		Hints: tools.Remove,
-		Description: "Delete users by id; this cannot be undone, so confirm with the user first. Rows of app tables that reference auth.users follow their foreign key's ON DELETE rule. " +
-			"The result says how many were deleted; ids that match no user are skipped.",
+		Name:        "delete-users",
+		Title:       "Delete users",
+		Hints:       tools.Remove,
+		Description: "Delete users irreversibly; confirm with the user first. App rows referencing auth.users follow their ON DELETE rule.",
 	}, deleteUsers)
 }
 
 // ListOAuthProviders is list-oauth-providers.
 func ListOAuthProviders() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-oauth-providers",
-		Title: "List OAuth providers",
-		Hints: tools.Read,
-		Description: "List the configured built-in OAuth providers (Google, GitHub, …) with client ID, scopes and whether they use InsForge's shared keys. " +
-			"Client secrets are not included; a provider missing here is not enabled.",
+		Name:        "list-oauth-providers",
+		Title:       "List OAuth providers",
+		Hints:       tools.Read,
+		Description: "List the configured OAuth providers (no secrets); one not listed is not enabled.",
 	}, listOAuthProviders)
 }
 
 // OAuthProvider is get-oauth-provider.
 func OAuthProvider() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-oauth-provider",
-		Title: "Get an OAuth provider",
-		Hints: tools.Read,
-		Description: "Read one OAuth provider's configuration. The client secret is withheld (the result only says whether one is stored) unless includeSecret is true; " +
-			"ask for it only when the user wants to see it, and never repeat it in your answer.",
+		Name:        "get-oauth-provider",
+		Title:       "Get an OAuth provider",
+		Hints:       tools.Read,
+		Description: "Read one OAuth provider's config; the client secret only with includeSecret.",
 	}, getOAuthProvider)
 }
 
 // CreateOAuthProvider is create-oauth-provider.
 func CreateOAuthProvider() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "create-oauth-provider",
-		Title: "Enable an OAuth provider",
-		Hints: tools.Create,
-		Description: "Enable sign-in with a built-in OAuth provider. On a self-hosted backend use your own OAuth app (useSharedKey false with clientId and clientSecret); shared keys work only on InsForge Cloud. " +
-			"Register {project URL}/api/auth/oauth/{provider}/callback as the callback at the provider. A provider that is already configured fails with 409: use update-oauth-provider.",
+		Name:        "create-oauth-provider",
+		Title:       "Enable an OAuth provider",
+		Hints:       tools.Create,
+		Description: "Enable a built-in OAuth provider. Register {project URL}/api/auth/oauth/{provider}/callback as its callback at the provider.",
 	}, createOAuthProvider)
 }
 
 // UpdateOAuthProvider is update-oauth-provider.
 func UpdateOAuthProvider() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-oauth-provider",
-		Title: "Change an OAuth provider",
-		Hints: tools.Change,
-		Description: "Change a configured OAuth provider: give only the fields to change (client ID, secret, scopes, native client IDs, shared key). " +
-			"The updated configuration comes back without the secret.",
+		Name:        "update-oauth-provider",
+		Title:       "Update an OAuth provider",
+		Hints:       tools.Change,
+		Description: "Change a configured OAuth provider; omitted fields are kept, lists are replaced.",
 	}, updateOAuthProvider)
 }
 
 // DeleteOAuthProvider is delete-oauth-provider.
 func DeleteOAuthProvider() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "delete-oauth-provider",
-		Title: "Disable an OAuth provider",
-		Hints: tools.Remove,
-		Description: "Remove an OAuth provider's configuration and its stored secret, so users can no longer sign in with it. " +
-			"Remove its sign-in button from the app too.",
+		Name:        "delete-oauth-provider",
+		Title:       "Disable an OAuth provider",
+		Hints:       tools.Remove,
+		Description: "Disable an OAuth provider and delete its secret; remove its button from the app too.",
 	}, deleteOAuthProvider)
 }
 
 // SMTPConfig is get-smtp-config.
 func SMTPConfig() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-smtp-config",
-		Title: "Get the SMTP settings",
-		Hints: tools.Read,
-		Description: "Read the custom SMTP settings used for auth emails (verification, password reset, sign-in codes): enabled, host, port, user, sender and whether a password is stored (never the password). " +
-			"A self-hosted backend sends no email until SMTP is enabled.",
+		Name:        "get-smtp-config",
+		Title:       "Get SMTP settings",
+		Hints:       tools.Read,
+		Description: "Read the SMTP settings for auth emails; a self-hosted backend sends none until SMTP is enabled.",
 	}, getSMTPConfig)
 }
 
 // UpdateSMTPConfig is update-smtp-config.
 func UpdateSMTPConfig() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-smtp-config",
-		Title: "Change the SMTP settings",
-		Hints: tools.Change,
-		Description: "Set the SMTP server for auth emails. It replaces the whole SMTP configuration (omitted fields become empty, minIntervalSeconds goes back to 60) except the password, which is kept when omitted. " +
-			"When enabling, the backend first tests the connection and refuses bad settings.",
+		Name:        "update-smtp-config",
+		Title:       "Update SMTP settings",
+		Hints:       tools.Change,
+		Description: "Set the SMTP server for auth emails; replaces the whole config but keeps an omitted password. Enabling tests the connection.",
 	}, updateSMTPConfig)
 }
 
 // ListEmailTemplates is list-email-templates.
 func ListEmailTemplates() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-email-templates",
-		Title: "List auth email templates",
-		Hints: tools.Read,
-		Description: "List the auth email templates (verification code or link, sign-in code, password reset code or link) with their subject and HTML body. " +
-			"The ones used depend on verifyEmailMethod and resetPasswordMethod in get-auth-config.",
+		Name:        "list-email-templates",
+		Title:       "List email templates",
+		Hints:       tools.Read,
+		Description: "List auth email templates; the verify and reset methods (get-auth-config) decide which are sent.",
 	}, listEmailTemplates)
 }
 
 // UpdateEmailTemplate is update-email-template.
 func UpdateEmailTemplate() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-email-template",
-		Title: "Change an auth email template",
-		Hints: tools.Change,
-		Description: "Replace the subject and HTML body of one auth email template. Keep its placeholder: {{ token }} in code and request-otp templates, {{ link }} in link templates; {{ name }} and {{ email }} work in all. " +
-			"Templates are used only when emails go through custom SMTP.",
+		Name:        "update-email-template",
+		Title:       "Update an email template",
+		Hints:       tools.Change,
+		Description: "Replace an auth email template's subject and HTML. Used only with custom SMTP.",
 	}, updateEmailTemplate)
 }
 

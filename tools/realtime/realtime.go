@@ -37,44 +37,44 @@ var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 
 // ChannelIDInput names one channel pattern by id.
 type ChannelIDInput struct {
-	ID string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The channel pattern's id (a uuid), as listed by list-channels."`
+	ID string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"UUID from list-channels."`
 }
 
 // CreateChannelInput are the arguments of create-channel.
 type CreateChannelInput struct {
-	Pattern     string   `json:"pattern" jsonschema:"required,minLength=1" jsonschema_description:"Channel name pattern: letters, digits and '-', segments separated by ':', and '%' as a wildcard after the first segment. Examples: lobby (only that name), order:% (order:42, order:abc), chat:%:messages. '_' is not allowed."`
-	Description string   `json:"description,omitempty" jsonschema_description:"What the channel carries, for people reading the dashboard."`
-	WebhookURLs []string `json:"webhookUrls,omitempty" jsonschema_description:"Absolute http(s) URLs that receive every event published on matching channels (POST with messageId, channel, eventName, payload)."`
-	Enabled     *bool    `json:"enabled,omitempty" jsonschema_description:"Whether clients may subscribe and events are delivered (default true)."`
+	Pattern     string   `json:"pattern" jsonschema:"required,minLength=1" jsonschema_description:"Letters, digits, '-'; ':' separates segments; '%' is a wildcard after the first segment; no '_'. E.g. lobby, order:%, chat:%:messages."`
+	Description string   `json:"description,omitempty" jsonschema_description:"For people reading the dashboard."`
+	WebhookURLs []string `json:"webhookUrls,omitempty" jsonschema_description:"http(s) URLs each event is POSTed to."`
+	Enabled     *bool    `json:"enabled,omitempty" jsonschema:"default=true" jsonschema_description:"Allow subscribing and delivery."`
 }
 
 // UpdateChannelInput are the arguments of update-channel.
 type UpdateChannelInput struct {
-	ID          string   `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The channel pattern's id (a uuid), as listed by list-channels."`
-	Pattern     string   `json:"pattern,omitempty" jsonschema_description:"New pattern (same rules as in create-channel). Channel names that only matched the old pattern are no longer accepted."`
-	Description *string  `json:"description,omitempty" jsonschema_description:"New description. It cannot be removed, only replaced (an empty string blanks it)."`
-	WebhookURLs []string `json:"webhookUrls,omitempty" jsonschema_description:"New list of webhook URLs, replacing the old list; pass [] to remove every webhook."`
-	Enabled     *bool    `json:"enabled,omitempty" jsonschema_description:"true to enable the pattern, false to disable it (subscriptions and deliveries stop, the pattern is kept)."`
+	ID          string   `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"UUID from list-channels."`
+	Pattern     string   `json:"pattern,omitempty" jsonschema_description:"Rules as in create-channel."`
+	Description *string  `json:"description,omitempty" jsonschema_description:"Replaces it; \"\" blanks it."`
+	WebhookURLs []string `json:"webhookUrls,omitempty" jsonschema_description:"Replaces the list; [] removes all."`
+	Enabled     *bool    `json:"enabled,omitempty" jsonschema_description:"false pauses the pattern."`
 }
 
 // MessagesInput are the arguments of list-realtime-messages.
 type MessagesInput struct {
-	ChannelID string `json:"channelId,omitempty" jsonschema_description:"Only messages of this channel pattern (its uuid id from list-channels, not a channel name)."`
-	EventName string `json:"eventName,omitempty" jsonschema_description:"Only messages with exactly this event name, for example message_created."`
-	Limit     *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100" jsonschema_description:"Maximum number of messages to return, newest first (1-1000, default 100)."`
-	Offset    *int   `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Number of newest messages to skip, for the next page (default 0)."`
+	ChannelID string `json:"channelId,omitempty" jsonschema_description:"Pattern UUID from list-channels, not a channel name."`
+	EventName string `json:"eventName,omitempty" jsonschema_description:"Exact event name."`
+	Limit     *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100" jsonschema_description:"Messages per page."`
+	Offset    *int   `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Messages to skip."`
 }
 
 // StatsInput are the arguments of get-realtime-message-stats.
 type StatsInput struct {
-	ChannelID string `json:"channelId,omitempty" jsonschema_description:"Only count messages of this channel pattern (its uuid id from list-channels)."`
-	Since     string `json:"since,omitempty" jsonschema_description:"Only count messages created at or after this time: a date (2026-01-31) or an RFC 3339 timestamp (2026-01-31T12:00:00Z)."`
+	ChannelID string `json:"channelId,omitempty" jsonschema_description:"Pattern UUID from list-channels."`
+	Since     string `json:"since,omitempty" jsonschema_description:"Date (2026-01-31) or RFC 3339 time."`
 }
 
 // UpdateConfigInput are the arguments of update-realtime-config.
 type UpdateConfigInput struct {
-	RetentionDays *int `json:"retentionDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Keep messages in the log for this many days (a positive integer); older ones are deleted. null, or keepForever true, keeps them forever."`
-	KeepForever   bool `json:"keepForever,omitempty" jsonschema_description:"Set to true (without retentionDays) to keep messages forever, the same as retentionDays null."`
+	RetentionDays *int `json:"retentionDays,omitempty" jsonschema:"minimum=1" jsonschema_description:"Days to keep messages; null keeps them forever."`
+	KeepForever   bool `json:"keepForever,omitempty" jsonschema_description:"true (without retentionDays) keeps them forever."`
 
 	retentionNull bool // retentionDays was sent as an explicit null
 }
@@ -115,9 +115,9 @@ func (p *EventPayload) UnmarshalJSON(data []byte) error {
 
 // PublishInput are the arguments of publish-realtime-event.
 type PublishInput struct {
-	Channel string       `json:"channel" jsonschema:"required,minLength=1" jsonschema_description:"Concrete channel name to publish to, for example order:42. It must match an enabled channel pattern (create-channel), otherwise nothing is stored or delivered."`
-	Event   string       `json:"event" jsonschema:"required,minLength=1" jsonschema_description:"Event name that subscribers listen for, for example status_changed."`
-	Payload EventPayload `json:"payload" jsonschema:"required" jsonschema_description:"The event's data: a JSON object, for example {\"id\":42,\"status\":\"shipped\"}. Every subscriber of the channel receives it, so leave out private fields."`
+	Channel string       `json:"channel" jsonschema:"required,minLength=1" jsonschema_description:"Concrete name, e.g. order:42."`
+	Event   string       `json:"event" jsonschema:"required,minLength=1" jsonschema_description:"Name subscribers listen for."`
+	Payload EventPayload `json:"payload" jsonschema:"required" jsonschema_description:"JSON object every subscriber receives: leave out private fields."`
 }
 
 const publishSQL = "SELECT realtime.publish($1, $2, $3::jsonb) AS message_id"
@@ -125,11 +125,10 @@ const publishSQL = "SELECT realtime.publish($1, $2, $3::jsonb) AS message_id"
 // ListChannels is list-channels.
 func ListChannels() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-channels",
-		Title: "List realtime channel patterns",
-		Hints: tools.Read,
-		Description: "List the realtime channel patterns (id, pattern, description, webhookUrls, enabled). " +
-			"Clients can subscribe only to channel names that match an enabled pattern, so check here before adding realtime features.",
+		Name:        "list-channels",
+		Title:       "List channel patterns",
+		Hints:       tools.Read,
+		Description: "List realtime channel patterns; clients may subscribe only to names matching an enabled one.",
 	}, listChannels)
 }
 
@@ -137,97 +136,89 @@ func ListChannels() tools.Tool {
 func Channel() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "get-channel",
-		Title:       "Get a realtime channel pattern",
+		Title:       "Get a channel pattern",
 		Hints:       tools.Read,
-		Description: "Read one channel pattern by its id (from list-channels): pattern, description, webhook URLs, enabled flag and timestamps.",
+		Description: "Read one realtime channel pattern and its webhook URLs.",
 	}, getChannel)
 }
 
 // CreateChannel is create-channel.
 func CreateChannel() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "create-channel",
-		Title: "Create a realtime channel pattern",
-		Hints: tools.Create,
-		Description: "Register a channel pattern such as order:% so that clients may subscribe to matching names (order:42) and events published there are stored and delivered; optionally add webhook URLs. " +
-			"Create it before app code subscribes. Patterns are unique: an existing one answers 409 (change it with update-channel).",
+		Name:        "create-channel",
+		Title:       "Create a channel pattern",
+		Hints:       tools.Create,
+		Description: "Register a realtime channel pattern; clients may subscribe only to names matching an enabled one. Create it before app code subscribes.",
 	}, createChannel)
 }
 
 // UpdateChannel is update-channel.
 func UpdateChannel() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-channel",
-		Title: "Update a realtime channel pattern",
-		Hints: tools.Change,
-		Description: "Change a channel pattern's pattern, description, webhook URLs (the list is replaced) or enabled flag, by id. " +
-			"Give at least one field; fields you leave out keep their value. Disable a pattern (enabled false) to stop it without deleting it.",
+		Name:        "update-channel",
+		Title:       "Update a channel pattern",
+		Hints:       tools.Change,
+		Description: "Change a realtime channel pattern; omitted fields are kept.",
 	}, updateChannel)
 }
 
 // DeleteChannel is delete-channel.
 func DeleteChannel() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "delete-channel",
-		Title: "Delete a realtime channel pattern",
-		Hints: tools.Remove,
-		Description: "Delete a channel pattern by id: unless another pattern covers them, clients can no longer subscribe to its names and events published there are dropped. " +
-			"Past messages stay in the log without their channel id. To pause a pattern instead, use update-channel with enabled false.",
+		Name:        "delete-channel",
+		Title:       "Delete a channel pattern",
+		Hints:       tools.Remove,
+		Description: "Delete a realtime channel pattern; names no other pattern matches stop working. To pause instead, use update-channel.",
 	}, deleteChannel)
 }
 
 // PublishEvent is publish-realtime-event.
 func PublishEvent() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "publish-realtime-event",
-		Title: "Publish a realtime event",
-		Hints: tools.Create,
-		Description: "Publish one event from the server side to a concrete channel (order:42) with realtime.publish(): it is stored in the message log and delivered to current subscribers and the pattern's webhooks. " +
-			"The channel must match an enabled pattern, otherwise nothing happens. Use it to test triggers and subscriptions; check the result with list-realtime-messages.",
+		Name:        "publish-realtime-event",
+		Title:       "Publish a realtime event",
+		Hints:       tools.Create,
+		Description: "Publish an event server-side (realtime.publish()): logged, sent to subscribers and webhooks. The channel must match an enabled pattern, else nothing happens.",
 	}, publishEvent)
 }
 
 // ListMessages is list-realtime-messages.
 func ListMessages() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-realtime-messages",
-		Title: "List realtime messages",
-		Hints: tools.Read,
-		Description: "List the logged realtime events, newest first: event name, channel name, payload, sender, and how many WebSocket clients and webhooks received it. " +
-			"Filter by channelId (a pattern's uuid) or eventName; page with limit (1-1000, default 100) and offset.",
+		Name:        "list-realtime-messages",
+		Title:       "List realtime messages",
+		Hints:       tools.Read,
+		Description: "List logged realtime events, newest first, with how many WebSocket clients and webhooks received each.",
 	}, listMessages)
 }
 
 // DeleteMessages is delete-realtime-messages.
 func DeleteMessages() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "delete-realtime-messages",
-		Title: "Delete all realtime messages",
-		Hints: tools.Remove,
-		Description: "Empty the realtime message log: every stored message of every channel is deleted and the count is returned. " +
-			"It cannot be undone and does not affect channels or subscriptions; to keep the log short automatically, use update-realtime-config instead.",
+		Name:        "delete-realtime-messages",
+		Title:       "Clear realtime messages",
+		Hints:       tools.Remove,
+		Description: "Delete every realtime message of every channel, irreversibly. For automatic trimming use update-realtime-config.",
 	}, deleteMessages)
 }
 
 // MessageStats is get-realtime-message-stats.
 func MessageStats() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-realtime-message-stats",
-		Title: "Get realtime message statistics",
-		Hints: tools.Read,
-		Description: "Count logged realtime messages, with the webhook delivery rate (0-1), the ten most frequent event names and the retention setting; " +
-			"optionally for one channel pattern (channelId) or since a date. A low delivery rate means webhook URLs are failing.",
+		Name:        "get-realtime-message-stats",
+		Title:       "Get realtime message stats",
+		Hints:       tools.Read,
+		Description: "Count logged realtime messages, with top event names and the webhook delivery rate (0-1; low means failing webhooks).",
 	}, messageStats)
 }
 
 // Permissions is get-realtime-permissions.
 func Permissions() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-realtime-permissions",
-		Title: "Get realtime permissions",
-		Hints: tools.Read,
-		Description: "Read the RLS policies that decide who may subscribe (policies on realtime.channels) and publish from clients (policies on realtime.messages). " +
-			"No policies usually means RLS is off (the default) and anyone with the anon key may subscribe and publish on enabled channels.",
+		Name:        "get-realtime-permissions",
+		Title:       "Get realtime permissions",
+		Hints:       tools.Read,
+		Description: "Read the RLS policies on realtime.channels (subscribe) and realtime.messages (client publish). None usually means RLS is off: anyone with the anon key may use enabled channels.",
 	}, permissions)
 }
 
@@ -235,20 +226,19 @@ func Permissions() tools.Tool {
 func Config() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "get-realtime-config",
-		Title:       "Get realtime message retention",
+		Title:       "Get realtime retention",
 		Hints:       tools.Read,
-		Description: "Read how long realtime messages are kept in the log: retentionDays, a number of days, or null for forever (the default).",
+		Description: "Read how long realtime messages are kept: retentionDays, or null for forever (the default).",
 	}, config)
 }
 
 // UpdateConfig is update-realtime-config.
 func UpdateConfig() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-realtime-config",
-		Title: "Set realtime message retention",
-		Hints: tools.Change,
-		Description: "Set how long realtime messages are kept: retentionDays, a positive number of days (older messages are deleted by a periodic cleanup), or keepForever true. " +
-			"It only affects the message log, not delivery.",
+		Name:        "update-realtime-config",
+		Title:       "Set realtime retention",
+		Hints:       tools.Change,
+		Description: "Set how long realtime messages are logged; older ones are purged periodically. Delivery is unaffected.",
 	}, updateConfig)
 }
 

@@ -31,46 +31,45 @@ var (
 
 // IDInput names one schedule.
 type IDInput struct {
-	ID string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The schedule's id (a UUID), as listed by list-schedules."`
+	ID string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"From list-schedules."`
 }
 
 // CreateInput are the arguments of create-schedule.
 type CreateInput struct {
-	Name         string            `json:"name" jsonschema:"required,minLength=1" jsonschema_description:"A name for the schedule, at least 3 characters (for example nightly-cleanup)."`
-	CronSchedule string            `json:"cronSchedule" jsonschema:"required,minLength=1" jsonschema_description:"When to run, in UTC: a 5-field cron expression (minute hour day-of-month month day-of-week, e.g. '*/5 * * * *' or '0 9 * * 1-5'), or 'N seconds' with N from 1 to 59 for sub-minute intervals."`
-	FunctionURL  string            `json:"functionUrl" jsonschema:"required,minLength=1" jsonschema_description:"Absolute URL to call, usually an edge function: {project URL}/functions/{slug}."`
-	HTTPMethod   string            `json:"httpMethod" jsonschema:"required,enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"HTTP method of the call."`
-	Headers      map[string]string `json:"headers,omitempty" jsonschema_description:"HTTP headers to send. Put credentials in secrets and reference them as ${{secrets.KEY}} (e.g. Authorization: Bearer ${{secrets.CRON_TOKEN}}); references are resolved when the schedule is saved, so after changing that secret call update-schedule again."`
-	Body         map[string]any    `json:"body,omitempty" jsonschema_description:"JSON object sent as the request body (for POST, PUT, PATCH)."`
+	Name         string            `json:"name" jsonschema:"required,minLength=3" jsonschema_description:"E.g. nightly-cleanup."`
+	CronSchedule string            `json:"cronSchedule" jsonschema:"required,minLength=1" jsonschema_description:"UTC: 5-field cron ('0 9 * * 1-5') or 'N seconds', N 1-59."`
+	FunctionURL  string            `json:"functionUrl" jsonschema:"required,minLength=1" jsonschema_description:"Usually {project URL}/functions/{slug}."`
+	HTTPMethod   string            `json:"httpMethod" jsonschema:"required,enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"Request method."`
+	Headers      map[string]string `json:"headers,omitempty" jsonschema_description:"Credentials as ${{secrets.KEY}} (create-secret), resolved on save."`
+	Body         map[string]any    `json:"body,omitempty" jsonschema_description:"JSON request body."`
 }
 
 // UpdateInput are the arguments of update-schedule.
 type UpdateInput struct {
-	ID           string            `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The schedule's id (a UUID), as listed by list-schedules."`
-	Name         string            `json:"name,omitempty" jsonschema_description:"New name, at least 3 characters."`
-	CronSchedule string            `json:"cronSchedule,omitempty" jsonschema_description:"New timing in UTC: a 5-field cron expression or 'N seconds' (N from 1 to 59)."`
-	FunctionURL  string            `json:"functionUrl,omitempty" jsonschema_description:"New absolute URL to call."`
-	HTTPMethod   string            `json:"httpMethod,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"New HTTP method."`
-	Headers      map[string]string `json:"headers,omitempty" jsonschema_description:"Replaces all headers (not merged). Reference secrets as ${{secrets.KEY}}; giving the headers again also re-reads the secrets they reference."`
+	ID           string            `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"From list-schedules."`
+	Name         string            `json:"name,omitempty" jsonschema_description:"At least 3 characters."`
+	CronSchedule string            `json:"cronSchedule,omitempty" jsonschema_description:"As in create-schedule."`
+	FunctionURL  string            `json:"functionUrl,omitempty" jsonschema_description:"Absolute URL."`
+	HTTPMethod   string            `json:"httpMethod,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE" jsonschema_description:"Request method."`
+	Headers      map[string]string `json:"headers,omitempty" jsonschema_description:"Replaces all; resending re-reads the secrets referenced."`
 	Body         map[string]any    `json:"body,omitempty" jsonschema_description:"Replaces the JSON body."`
-	IsActive     *bool             `json:"isActive,omitempty" jsonschema_description:"false pauses the schedule, true resumes it."`
+	IsActive     *bool             `json:"isActive,omitempty" jsonschema_description:"false pauses, true resumes."`
 }
 
 // LogsInput are the arguments of get-schedule-logs.
 type LogsInput struct {
-	ID     string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"The schedule's id (a UUID), as listed by list-schedules."`
-	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"How many runs to return, newest first (1-100, default 50)."`
-	Offset int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"How many runs to skip, for the next page (default 0)."`
+	ID     string `json:"id" jsonschema:"required,minLength=1" jsonschema_description:"From list-schedules."`
+	Limit  int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=100,default=50" jsonschema_description:"Runs per page."`
+	Offset int    `json:"offset,omitempty" jsonschema:"minimum=0" jsonschema_description:"Runs to skip."`
 }
 
 // List is list-schedules.
 func List() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-schedules",
-		Title: "List schedules",
-		Hints: tools.Read,
-		Description: "List the project's scheduled jobs: name, cron expression, the URL and method they call, whether they are active, last and next run. " +
-			"Credential header values are hidden; use get-schedule-logs to see whether runs succeed.",
+		Name:        "list-schedules",
+		Title:       "List schedules",
+		Hints:       tools.Read,
+		Description: "List the cron jobs that call URLs; credential header values are hidden.",
 	}, list)
 }
 
@@ -80,29 +79,27 @@ func Get() tools.Tool {
 		Name:        "get-schedule",
 		Title:       "Get a schedule",
 		Hints:       tools.Read,
-		Description: "Read one schedule by id: cron expression, target URL and method, headers (credential values hidden), body, active flag, last and next run.",
+		Description: "Read one schedule; credential header values are hidden.",
 	}, get)
 }
 
 // Create is create-schedule.
 func Create() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "create-schedule",
-		Title: "Create a schedule",
-		Hints: tools.Create,
-		Description: "Create a cron job that calls a URL, usually an edge function ({project URL}/functions/{slug}), on a 5-field cron expression in UTC or every N seconds (1-59). " +
-			"Keep credentials out of headers: store them with create-secret and reference them as ${{secrets.KEY}}. Check the first runs with get-schedule-logs.",
+		Name:        "create-schedule",
+		Title:       "Create a schedule",
+		Hints:       tools.Create,
+		Description: "Create a cron job that calls a URL, usually an edge function.",
 	}, create)
 }
 
 // Update is update-schedule.
 func Update() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-schedule",
-		Title: "Change, pause or resume a schedule",
-		Hints: tools.Change,
-		Description: "Change a schedule's name, timing, target, method, headers or body, or pause/resume it with isActive; only the fields given change, but headers and body are replaced as a whole. " +
-			"Give the headers again after changing a secret they reference, so the new value is used.",
+		Name:        "update-schedule",
+		Title:       "Update a schedule",
+		Hints:       tools.Change,
+		Description: "Change, pause or resume a schedule; omitted fields are kept.",
 	}, update)
 }
 
@@ -112,18 +109,17 @@ func Delete() tools.Tool {
 		Name:        "delete-schedule",
 		Title:       "Delete a schedule",
 		Hints:       tools.Remove,
-		Description: "Delete a schedule and its cron job; it stops running at once. To stop it only for a while, use update-schedule with isActive false instead.",
+		Description: "Delete a schedule and its cron job. To pause instead, use update-schedule with isActive false.",
 	}, remove)
 }
 
 // Logs is get-schedule-logs.
 func Logs() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-schedule-logs",
-		Title: "Get a schedule's runs",
-		Hints: tools.Read,
-		Description: "List a schedule's executions, newest first: when it ran, the HTTP status, success, duration and message. " +
-			"Use it after create-schedule or when a job seems not to work; a failing function's own errors are in get-container-logs (function.logs).",
+		Name:        "get-schedule-logs",
+		Title:       "Get schedule runs",
+		Hints:       tools.Read,
+		Description: "List a schedule's runs, newest first. A failing function's own errors are in get-container-logs.",
 	}, logs)
 }
 

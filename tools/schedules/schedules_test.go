@@ -93,7 +93,10 @@ func TestSchedulesCronAndInputChecks(t *testing.T) {
 		h.Refused(t, "create-schedule", args, "cronSchedule", want)
 	}
 	args := schedArgs(h)
-	args["name"] = "ab"
+	args["name"] = "ab" // refused by the schema's minLength=3 before the handler
+	h.Refused(t, "create-schedule", args, "name")
+	args = schedArgs(h)
+	args["name"] = " ab " // long enough for the schema, not once trimmed
 	h.Refused(t, "create-schedule", args, "name must be at least 3 characters")
 	args = schedArgs(h)
 	args["functionUrl"] = "cleanup"

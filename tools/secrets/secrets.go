@@ -27,38 +27,38 @@ var keyRE = regexp.MustCompile(`^[A-Z0-9_]+$`)
 
 // KeyInput names one secret.
 type KeyInput struct {
-	Key string `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"The secret's key: uppercase letters, digits and underscores, as listed by list-secrets (for example STRIPE_SECRET_KEY)."`
+	Key string `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"From list-secrets."`
 }
 
 // GetInput are the arguments of get-secret.
 type GetInput struct {
-	Key string `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"The key of the secret whose value the user asked to see, as listed by list-secrets."`
+	Key string `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"From list-secrets."`
 }
 
 // CreateInput are the arguments of create-secret.
 type CreateInput struct {
-	Key       string `json:"key" jsonschema:"required,minLength=1,pattern=^[A-Z0-9_]+$" jsonschema_description:"Name of the secret: uppercase letters, digits and underscores only (for example STRIPE_SECRET_KEY). Edge functions read it as Deno.env.get('STRIPE_SECRET_KEY')."`
-	Value     string `json:"value" jsonschema:"required,minLength=1" jsonschema_description:"The secret value. Take it from the user; it is stored encrypted and never shown back."`
-	ExpiresAt string `json:"expiresAt,omitempty" jsonschema_description:"Optional expiry as an ISO 8601 time (e.g. 2026-12-31T23:59:59Z); after it the secret is no longer served to functions."`
+	Key       string `json:"key" jsonschema:"required,minLength=1,pattern=^[A-Z0-9_]+$" jsonschema_description:"E.g. STRIPE_SECRET_KEY."`
+	Value     string `json:"value" jsonschema:"required,minLength=1" jsonschema_description:"From the user; stored encrypted, never shown."`
+	ExpiresAt string `json:"expiresAt,omitempty" jsonschema_description:"ISO 8601 time; after it functions no longer get it."`
 }
 
 // UpdateInput are the arguments of update-secret.
 type UpdateInput struct {
-	Key       string       `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"The secret to change, as listed by list-secrets. Reserved system secrets (API_KEY, ANON_KEY, JWT_SECRET, …) cannot be changed."`
-	Value     *string      `json:"value,omitempty" jsonschema_description:"New value; omit to keep the current one."`
-	IsActive  *bool        `json:"isActive,omitempty" jsonschema_description:"false disables the secret (functions no longer get it), true re-enables a disabled one."`
-	ExpiresAt optionalTime `json:"expiresAt,omitempty" jsonschema_description:"New expiry as an ISO 8601 time; null or an empty string removes the expiry; omit to keep it."`
+	Key       string       `json:"key" jsonschema:"required,minLength=1" jsonschema_description:"From list-secrets."`
+	Value     *string      `json:"value,omitempty" jsonschema_description:"Omit to keep it."`
+	IsActive  *bool        `json:"isActive,omitempty" jsonschema_description:"false hides it from functions."`
+	ExpiresAt optionalTime `json:"expiresAt,omitempty" jsonschema_description:"ISO 8601 time; null or \"\" removes it."`
 }
 
 // RotateAPIKeyInput are the arguments of rotate-api-key.
 type RotateAPIKeyInput struct {
-	GracePeriodHours *int `json:"gracePeriodHours,omitempty" jsonschema:"minimum=0,maximum=168" jsonschema_description:"How many hours the current admin key keeps working after the rotation (0-168, default 24). With 0 it stops at once, and so does this connection."`
-	Reveal           bool `json:"reveal,omitempty" jsonschema_description:"Show the new admin key in the result. Only when the user explicitly asks to receive it here; by default the key is withheld and the user reads it in the dashboard."`
+	GracePeriodHours *int `json:"gracePeriodHours,omitempty" jsonschema:"minimum=0,maximum=168,default=24" jsonschema_description:"The old key works this long; 0 stops it, and this connection, at once."`
+	Reveal           bool `json:"reveal,omitempty" jsonschema_description:"Show the new key here; only if the user explicitly asks."`
 }
 
 // RotateAnonKeyInput are the arguments of rotate-anon-key.
 type RotateAnonKeyInput struct {
-	GracePeriodHours *int `json:"gracePeriodHours,omitempty" jsonschema:"minimum=0,maximum=720" jsonschema_description:"How many hours the current anon key keeps working after the rotation (0-720, default 168), time to update and redeploy the apps that embed it."`
+	GracePeriodHours *int `json:"gracePeriodHours,omitempty" jsonschema:"minimum=0,maximum=720,default=168" jsonschema_description:"The old key works this long, to redeploy apps."`
 }
 
 // optionalTime is an argument that distinguishes "absent" (keep), null or
@@ -95,77 +95,70 @@ type meta struct {
 // List is list-secrets.
 func List() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "list-secrets",
-		Title: "List project secrets",
-		Hints: tools.Read,
-		Description: "List the project's secrets without their values: key, whether it is active or reserved by the system, when it was last read and when it expires. " +
-			"Active secrets reach edge functions as environment variables (Deno.env.get('KEY')). Use it to check that a secret a function needs exists.",
+		Name:        "list-secrets",
+		Title:       "List secrets",
+		Hints:       tools.Read,
+		Description: "List secret keys and status, never values. Active secrets reach edge functions as Deno.env.get('KEY'); check here that one a function needs exists.",
 	}, list)
 }
 
 // Get is get-secret.
 func Get() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "get-secret",
-		Title: "Read a secret's value",
-		Hints: tools.Read,
-		Description: "Read the value of one secret. The value is then shown to you and stays in this conversation, so call it only when the user explicitly asks to see that value, and never to check that a secret exists (list-secrets does that). " +
-			"Do not repeat the value in code, files or answers unless the user asks for exactly that.",
+		Name:        "get-secret",
+		Title:       "Read a secret's value",
+		Hints:       tools.Read,
+		Description: "Read a secret's value into this conversation: only when the user explicitly asks to see it, never to check it exists (list-secrets). Don't repeat it in code, files or answers.",
 	}, get)
 }
 
 // Create is create-secret.
 func Create() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "create-secret",
-		Title: "Create a secret",
-		Hints: tools.Create,
-		Description: "Store a secret (an API key, token or password) for edge functions, which read it as Deno.env.get('KEY'); schedules can use it in headers as ${{secrets.KEY}}. " +
-			"Keys are uppercase letters, digits and underscores. Fails with 409 if an active secret has that key (use update-secret); a deleted one with that key is revived. The value is never echoed.",
+		Name:        "create-secret",
+		Title:       "Create a secret",
+		Hints:       tools.Create,
+		Description: "Store a secret for edge functions (Deno.env.get('KEY')) and schedule headers (${{secrets.KEY}}). An active key: 409, use update-secret; a deleted one is revived.",
 	}, create)
 }
 
 // Update is update-secret.
 func Update() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-secret",
-		Title: "Change a secret",
-		Hints: tools.Change,
-		Description: "Change a secret's value, enable or disable it, or set or clear its expiry; give at least one of value, isActive, expiresAt. " +
-			"Functions see the new value after their next deployment (automatic on InsForge Cloud). Reserved system secrets cannot be changed here (rotate-api-key and rotate-anon-key rotate the keys).",
+		Name:        "update-secret",
+		Title:       "Update a secret",
+		Hints:       tools.Change,
+		Description: "Change a secret's value, active flag or expiry. Functions see it after their next deployment (automatic on Cloud). Reserved system keys: use rotate-api-key or rotate-anon-key.",
 	}, update)
 }
 
 // Delete is delete-secret.
 func Delete() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "delete-secret",
-		Title: "Delete a secret",
-		Hints: tools.Remove,
-		Description: "Delete a secret: it is deactivated (soft delete), so functions no longer receive it and code reading it gets undefined. " +
-			"create-secret with the same key, or update-secret with isActive true, brings it back. Reserved system secrets cannot be deleted.",
+		Name:        "delete-secret",
+		Title:       "Delete a secret",
+		Hints:       tools.Remove,
+		Description: "Soft-delete a secret: functions no longer get it. create-secret, or update-secret with isActive true, revives it. Reserved system secrets cannot be deleted.",
 	}, remove)
 }
 
 // RotateAPIKey is rotate-api-key.
 func RotateAPIKey() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "rotate-api-key",
-		Title: "Rotate the admin API key",
-		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Replace the project's admin API key (ik_…) with a new one; the current key, which this server is using, stops working when the grace period ends (default 24 hours). " +
-			"Only when the user asks for a rotation. The new key is withheld unless reveal is true: the user reads it in the dashboard and must call connect-project with it before the old key expires.",
+		Name:        "rotate-api-key",
+		Title:       "Rotate the admin API key",
+		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Description: "Replace the admin API key (ik_...) this server uses; only on the user's request. The new key is withheld unless reveal: the user copies it from the dashboard and calls connect-project with it before the grace period ends.",
 	}, rotateAPIKey)
 }
 
 // RotateAnonKey is rotate-anon-key.
 func RotateAnonKey() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "rotate-anon-key",
-		Title: "Rotate the anon key",
-		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Replace the project's public anon key (anon_…) used by app code. Apps that embed the old key break when the grace period ends (default 168 hours), " +
-			"so their environment (.env, deployment env vars) must be updated with the new key, which the result shows, and redeployed before then.",
+		Name:        "rotate-anon-key",
+		Title:       "Rotate the anon key",
+		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Description: "Replace the public anon key (anon_...). Apps embedding the old one break after the grace period: put the new key from the result in their env (.env, deployment env vars) and redeploy.",
 	}, rotateAnonKey)
 }
 
