@@ -94,7 +94,7 @@ func TestSchedulesCronAndInputChecks(t *testing.T) {
 	}
 	args := schedArgs(h)
 	args["name"] = "ab" // refused by the schema's minLength=3 before the handler
-	h.Refused(t, "create-schedule", args, "name")
+	h.Refused(t, "create-schedule", args, "name must be at least 3 characters")
 	args = schedArgs(h)
 	args["name"] = " ab " // long enough for the schema, not once trimmed
 	h.Refused(t, "create-schedule", args, "name must be at least 3 characters")
