@@ -34,7 +34,8 @@ func TestConfirmDestructiveWithoutElicitation(t *testing.T) {
 	for _, tool := range res.Tools {
 		schema, _ := json.Marshal(tool)
 		has := strings.Contains(string(schema), `"confirm":{`)
-		destructive := *tool.Annotations.DestructiveHint && !*tool.Annotations.ReadOnlyHint
+		hints := testmcp.Hints(tool.Annotations)
+		destructive := hints[1] && !hints[0]
 		if has != destructive {
 			t.Errorf("%s: confirm argument present=%v, destructive=%v", tool.Name, has, destructive)
 		}

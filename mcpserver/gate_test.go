@@ -123,7 +123,7 @@ func TestConfiguredServerIsUnlockedFromTheStart(t *testing.T) {
 	}
 }
 
-func TestEveryToolHasAllFourAnnotations(t *testing.T) {
+func TestEveryToolsAnnotationsMeanItsHints(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{Features: []tools.Feature{tools.UnrestrictedSQL}}})
 	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
@@ -132,13 +132,22 @@ func TestEveryToolHasAllFourAnnotations(t *testing.T) {
 	if want := len(catalogue.All()) - 2; len(res.Tools) < want { // all but find-tools and call-tool
 		t.Fatalf("listed %d of %d tools", len(res.Tools), want)
 	}
+	declared := map[string]tools.Hints{}
+	for _, tool := range catalogue.All() {
+		declared[tool.Name] = tool.Hints
+	}
 	for _, tool := range res.Tools {
-		a := tool.Annotations
-		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil || a.Title == "" {
-			t.Errorf("%s: incomplete annotations %+v", tool.Name, a)
+		if tool.Annotations.Title == "" {
+			t.Errorf("%s has no title", tool.Name)
 		}
-		if *a.ReadOnlyHint && *a.DestructiveHint {
-			t.Errorf("%s: read-only and destructive", tool.Name)
+		got := testmcp.Hints(tool.Annotations)
+		d := declared[tool.Name]
+		want := [4]bool{d.ReadOnly.Bool(), d.Destructive.Bool(), d.Idempotent.Bool(), d.OpenWorld.Bool()}
+		if tool.Name == "run-raw-sql" { // read-only only under --read-only
+			want = [4]bool{false, true, false, true}
+		}
+		if got != want {
+			t.Errorf("%s: annotations read as %v, declared %v", tool.Name, got, want)
 		}
 	}
 }
@@ -309,7 +318,7 @@ func TestReadOnlyModeAnnotatesRunRawSQLAsRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tool := range res.Tools {
-		if a := tool.Annotations; !*a.ReadOnlyHint && tool.Name != "connect-project" && tool.Name != "disconnect-project" {
+		if !testmcp.Hints(tool.Annotations)[0] && tool.Name != "connect-project" && tool.Name != "disconnect-project" {
 			t.Errorf("%s is served in read-only mode but not annotated read-only", tool.Name)
 		}
 	}

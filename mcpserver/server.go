@@ -119,21 +119,29 @@ func New(cfg Config) *Server {
 // MCP is the underlying mcp-go server, for transports and in-process clients.
 func (s *Server) MCP() *server.MCPServer { return s.mcp }
 
-// mcpTool converts a declaration into an mcp.Tool with all four hints set.
+// mcpTool converts a declaration into an mcp.Tool. Its annotations carry
+// the title and every hint that differs from the MCP default
+// (readOnlyHint false, destructiveHint true, idempotentHint false,
+// openWorldHint true); for a read-only tool destructiveHint and
+// idempotentHint mean nothing and are left out. Clients apply the
+// defaults, so the hints mean what the declaration says, and the list
+// does not pay for restating them: no model sees annotations, but every
+// conversation pays for the bytes.
 func mcpTool(t tools.Tool) mcp.Tool {
-	b := func(v bool) *bool { return &v }
-	return mcp.Tool{
-		Name:           t.Name,
-		Description:    t.Description,
-		RawInputSchema: t.Schema(),
-		Annotations: mcp.ToolAnnotation{
-			Title:           t.Title,
-			ReadOnlyHint:    b(t.Hints.ReadOnly.Bool()),
-			DestructiveHint: b(t.Hints.Destructive.Bool()),
-			IdempotentHint:  b(t.Hints.Idempotent.Bool()),
-			OpenWorldHint:   b(t.Hints.OpenWorld.Bool()),
-		},
+	a := mcp.ToolAnnotation{Title: t.Title}
+	set := func(hint tools.Hint, byDefault bool) *bool {
+		if v := hint.Bool(); v != byDefault {
+			return &v
+		}
+		return nil
 	}
+	a.ReadOnlyHint = set(t.Hints.ReadOnly, false)
+	if !t.Hints.ReadOnly.Bool() {
+		a.DestructiveHint = set(t.Hints.Destructive, true)
+		a.IdempotentHint = set(t.Hints.Idempotent, false)
+	}
+	a.OpenWorldHint = set(t.Hints.OpenWorld, true)
+	return mcp.Tool{Name: t.Name, Description: t.Description, RawInputSchema: t.Schema(), Annotations: a}
 }
 
 // progress returns a reporter that sends notifications/progress for this

@@ -74,14 +74,31 @@ func BodyObject(t testing.TB, req insforgetest.Request) map[string]any {
 	return m
 }
 
+// Hints reads a listed tool's four hints as a client must: an absent hint
+// takes the MCP default (readOnlyHint false, destructiveHint true,
+// idempotentHint false, openWorldHint true), and a read-only tool neither
+// destroys nor changes anything on a repeat.
+func Hints(a mcp.ToolAnnotation) [4]bool {
+	get := func(p *bool, def bool) bool {
+		if p == nil {
+			return def
+		}
+		return *p
+	}
+	ro := get(a.ReadOnlyHint, false)
+	if ro {
+		return [4]bool{true, false, true, get(a.OpenWorldHint, true)}
+	}
+	return [4]bool{false, get(a.DestructiveHint, true), get(a.IdempotentHint, false), get(a.OpenWorldHint, true)}
+}
+
 // WantHints checks the annotations (readOnly, destructive, idempotent,
 // openWorld) of the listed tools named in want.
 func WantHints(t testing.TB, listed []mcp.Tool, want map[string][4]bool) {
 	t.Helper()
 	hints := map[string][4]bool{}
 	for _, tl := range listed {
-		a := tl.Annotations
-		hints[tl.Name] = [4]bool{*a.ReadOnlyHint, *a.DestructiveHint, *a.IdempotentHint, *a.OpenWorldHint}
+		hints[tl.Name] = Hints(tl.Annotations)
 	}
 	for name, w := range want {
 		got, ok := hints[name]

@@ -136,8 +136,8 @@ func RunRawSQL() tools.Tool {
 		Title:            "Run SQL",
 		Hints:            tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
 		EnforcesReadOnly: true,
-		Description: "Run PostgreSQL as project_admin: bypasses RLS, full rights on public, read-only on InsForge system schemas. " +
-			"For what the table tools can't do (indexes, policies, functions, other types). BEGIN/COMMIT, SET ROLE, search_path and set_config are refused.",
+		Description: "Run PostgreSQL as project_admin (bypasses RLS; system schemas read-only): indexes, policies, functions, whatever the table tools can't do. " +
+			"BEGIN/COMMIT, SET ROLE and set_config are refused.",
 		ReadOnlyNote: "Read-only mode: one SELECT, WITH, EXPLAIN, SHOW, VALUES or TABLE statement per call.",
 	}, runRawSQL)
 }

@@ -24,8 +24,8 @@ import (
 // BulkUpsertInput are the arguments of bulk-upsert (official names).
 type BulkUpsertInput struct {
 	Table     string `json:"table" jsonschema:"required,minLength=1" jsonschema_description:"Must exist; create-table makes one."`
-	FilePath  string `json:"filePath" jsonschema:"required" jsonschema_description:"Absolute; a relative path resolves against the server's directory."`
-	UpsertKey string `json:"upsertKey,omitempty" jsonschema_description:"Unique column (often id): existing keys are overwritten. Omit to insert only."`
+	FilePath  string `json:"filePath" jsonschema:"required" jsonschema_description:"On the server's machine."`
+	UpsertKey string `json:"upsertKey,omitempty" jsonschema_description:"Unique column, e.g. id: matching rows are overwritten."`
 	Schema    string `json:"schema,omitempty" jsonschema_description:"Postgres schema."`
 }
 
@@ -35,8 +35,7 @@ func BulkUpsert() tools.Tool {
 		Name:  "bulk-upsert",
 		Title: "Load a CSV or JSON file",
 		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Load a .csv (header row) or .json (array of objects) file, read on this MCP server's machine, into a table in one transaction; " +
-			"up to about 50 MB. For a few rows use insert-records.",
+		Description: "Load a .csv (with header) or .json (array of objects) file into a table in one transaction; up to ~50 MB. For a few rows use insert-records.",
 	}, bulkUpsert)
 }
 

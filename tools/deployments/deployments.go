@@ -52,18 +52,20 @@ func (n *NullableString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// JSONSchema declares the type as the official server does: string or null.
+// JSONSchema declares a plain string: a type list such as
+// ["string","null"] is refused by single-type schema dialects (Gemini's).
+// null is still accepted, and the parameter's text says what it does.
 func (NullableString) JSONSchema() *jsonschema.Schema {
-	return &jsonschema.Schema{Extras: map[string]any{"type": []string{"string", "null"}}}
+	return &jsonschema.Schema{Type: "string"}
 }
 
 // ProjectSettings are the build settings of a deployment.
 type ProjectSettings struct {
-	BuildCommand    NullableString `json:"buildCommand" jsonschema_description:"e.g. npm run build"`
-	OutputDirectory NullableString `json:"outputDirectory" jsonschema_description:"e.g. dist, .next"`
-	InstallCommand  NullableString `json:"installCommand" jsonschema_description:"e.g. npm ci"`
-	DevCommand      NullableString `json:"devCommand" jsonschema_description:"e.g. npm run dev"`
-	RootDirectory   NullableString `json:"rootDirectory" jsonschema_description:"App subfolder"`
+	BuildCommand    NullableString `json:"buildCommand"`
+	OutputDirectory NullableString `json:"outputDirectory"`
+	InstallCommand  NullableString `json:"installCommand"`
+	DevCommand      NullableString `json:"devCommand"`
+	RootDirectory   NullableString `json:"rootDirectory"`
 }
 
 var settingNames = []string{"buildCommand", "outputDirectory", "installCommand", "devCommand", "rootDirectory"}
@@ -139,14 +141,14 @@ func (v *EnvVar) UnmarshalJSON(b []byte) error {
 // StartOptions are the build options shared by create-deployment and
 // start-deployment (official parameters).
 type StartOptions struct {
-	ProjectSettings *ProjectSettings  `json:"projectSettings,omitempty" jsonschema_description:"Omit to auto-detect; null unsets a field."`
-	EnvVars         []EnvVar          `json:"envVars,omitempty" jsonschema_description:"Build vars (unique keys) saved to the site, e.g. VITE_INSFORGE_URL, VITE_INSFORGE_ANON_KEY."`
-	Meta            map[string]string `json:"meta,omitempty" jsonschema_description:"String labels, e.g. commit"`
+	ProjectSettings *ProjectSettings  `json:"projectSettings,omitempty" jsonschema_description:"Omit to auto-detect; a field set to null is cleared."`
+	EnvVars         []EnvVar          `json:"envVars,omitempty" jsonschema_description:"Build variables, saved to the site."`
+	Meta            map[string]string `json:"meta,omitempty" jsonschema_description:"Labels, e.g. commit."`
 }
 
 // CreateInput are the arguments of create-deployment.
 type CreateInput struct {
-	SourceDirectory string `json:"sourceDirectory" jsonschema:"required,minLength=1" jsonschema_description:"Absolute path of the app root, on this server's machine."`
+	SourceDirectory string `json:"sourceDirectory" jsonschema:"required,minLength=1" jsonschema_description:"App root, on the server's machine."`
 	StartOptions
 	Wait               *bool `json:"wait,omitempty" jsonschema:"default=true" jsonschema_description:"false: return once the build starts."`
 	WaitTimeoutSeconds int   `json:"waitTimeoutSeconds,omitempty" jsonschema:"minimum=10,maximum=3600,default=600" jsonschema_description:"The build goes on after it."`
@@ -382,7 +384,7 @@ func Create() tools.Tool {
 		Name:        "create-deployment",
 		Title:       "Deploy a local folder",
 		Hints:       buildHints,
-		Description: "Upload a frontend folder (minus node_modules, .git, build output, .env files, .gitignore matches), build it remotely and wait for READY (the URL) or ERROR (the build error). Build locally first.",
+		Description: "Deploy a local frontend folder (without node_modules, .git, .env, build output, .gitignore matches): uploads, builds remotely, waits for the URL or the build error. Build locally first.",
 	}, createDeployment)
 }
 

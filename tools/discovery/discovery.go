@@ -23,7 +23,7 @@ type FindInput struct {
 // CallInput are the arguments of call-tool.
 type CallInput struct {
 	Name      string          `json:"name" jsonschema:"required,minLength=1" jsonschema_description:"Tool name, from find-tools."`
-	Arguments json.RawMessage `json:"arguments,omitempty" jsonschema:"type=object" jsonschema_description:"The tool's arguments, per its input schema."`
+	Arguments json.RawMessage `json:"arguments,omitempty" jsonschema:"type=object" jsonschema_description:"Per the tool's input schema."`
 }
 
 // CallToolName is the name the server dispatches itself.
@@ -44,7 +44,7 @@ func FindTools() tools.Tool {
 		Access:      tools.Open,
 		Discovery:   true,
 		Hints:       tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.No},
-		Description: "Search every InsForge tool, listed or not, by task words or names. Naming tools returns their input schemas. No arguments: the toolsets.",
+		Description: "Search all InsForge tools, listed or not, by task words; named tools come with input schemas. No arguments: toolsets.",
 	}, find)
 }
 
@@ -57,7 +57,7 @@ func CallTool() tools.Tool {
 		Access:      tools.Open,
 		Discovery:   true,
 		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
-		Description: "Run any InsForge tool by name, such as one find-tools found; same checks and result as calling it directly.",
+		Description: "Run any InsForge tool by name (see find-tools), with the same checks and result as a direct call.",
 	}, func(context.Context, *tools.Env, CallInput) (*tools.Result, error) {
 		return nil, errors.New("call-tool is dispatched by the server, not run as a handler")
 	})

@@ -35,10 +35,10 @@ import (
 // CreateInput are the arguments of create-function (official names
 // plus code and description).
 type CreateInput struct {
-	Name        string `json:"name" jsonschema:"required,minLength=1" jsonschema_description:"Gives the slug if none: lower-cased, spaces to '-'."`
+	Name        string `json:"name" jsonschema:"required,minLength=1" jsonschema_description:"Also gives the slug if none."`
 	Slug        string `json:"slug,omitempty" jsonschema:"pattern=^[a-zA-Z0-9_-]+$" jsonschema_description:"Permanent URL name; 'health' is reserved."`
 	Code        string `json:"code,omitempty" jsonschema_description:"Inline source."`
-	CodeFile    string `json:"codeFile,omitempty" jsonschema_description:"Absolute path on this MCP server's machine; max 1 MiB."`
+	CodeFile    string `json:"codeFile,omitempty" jsonschema_description:"Path on the server's machine."`
 	Description string `json:"description,omitempty" jsonschema_description:"Shown in list-functions."`
 	Status      string `json:"status,omitempty" jsonschema:"enum=draft,enum=active,default=active" jsonschema_description:"draft: stored, not served."`
 }
@@ -49,7 +49,7 @@ type UpdateInput struct {
 	Slug        string  `json:"slug" jsonschema:"required,minLength=1" jsonschema_description:"From list-functions."`
 	Name        *string `json:"name,omitempty" jsonschema_description:"New display name."`
 	Code        *string `json:"code,omitempty" jsonschema_description:"Inline source."`
-	CodeFile    string  `json:"codeFile,omitempty" jsonschema_description:"Absolute path on this MCP server's machine; max 1 MiB."`
+	CodeFile    string  `json:"codeFile,omitempty" jsonschema_description:"Path on the server's machine."`
 	Description *string `json:"description,omitempty" jsonschema_description:"New description."`
 	Status      string  `json:"status,omitempty" jsonschema:"enum=draft,enum=active" jsonschema_description:"draft: stored, not served."`
 }
@@ -121,8 +121,7 @@ func Create() tools.Tool {
 		Title: "Create an edge function",
 		Hints: tools.Create,
 		Description: "Create a Deno edge function at /functions/{slug} from code or codeFile. " +
-			"InsForge Cloud: `export default async function(req: Request) {…}`; self-hosted: `module.exports = async function(req) {…}` (not export default). " +
-			"Never Deno.serve().",
+			"Cloud: `export default async function(req: Request) {…}`; self-hosted: `module.exports = async function(req) {…}`. Never Deno.serve().",
 	}, createFunction)
 }
 
@@ -132,8 +131,7 @@ func Update() tools.Tool {
 		Name:  "update-function",
 		Title: "Update an edge function",
 		Hints: tools.Change,
-		Description: "Change an edge function; omitted fields stay. New code replaces all of it, in create-function's form. " +
-			"On InsForge Cloud it redeploys all active functions.",
+		Description: "Change an edge function; omitted fields stay. New code replaces all of it, in create-function's form.",
 	}, updateFunction)
 }
 
@@ -143,7 +141,7 @@ func Delete() tools.Tool {
 		Name:        "delete-function",
 		Title:       "Delete an edge function",
 		Hints:       tools.Remove,
-		Description: "Delete an edge function and its code for good. Confirm with the user, or stop serving it with update-function status draft.",
+		Description: "Delete an edge function for good; confirm with the user, or unpublish it with update-function status draft.",
 	}, deleteFunction)
 }
 

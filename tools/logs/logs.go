@@ -27,9 +27,9 @@ const (
 // ContainerLogsInput are the arguments of get-container-logs (official name
 // and parameters, plus beforeTimestamp for paging).
 type ContainerLogsInput struct {
-	Source          string `json:"source" jsonschema:"required,enum=insforge.logs,enum=postgREST.logs,enum=postgres.logs,enum=function.logs" jsonschema_description:"insforge.logs: API server (auth, storage, AI); postgREST.logs: record/RPC API; postgres.logs: SQL errors; function.logs: edge functions."`
+	Source          string `json:"source" jsonschema:"required,enum=insforge.logs,enum=postgREST.logs,enum=postgres.logs,enum=function.logs" jsonschema_description:"postgres.logs: SQL errors; function.logs: edge functions; insforge.logs: the API server."`
 	Limit           int    `json:"limit,omitempty" jsonschema:"default=20,minimum=1,maximum=500" jsonschema_description:"Entries to return."`
-	BeforeTimestamp string `json:"beforeTimestamp,omitempty" jsonschema_description:"ISO 8601; only older entries. Page back with the oldest timestamp seen."`
+	BeforeTimestamp string `json:"beforeTimestamp,omitempty" jsonschema_description:"ISO 8601: entries before it, to page back."`
 }
 
 // SearchInput are the arguments of search-logs.
@@ -70,7 +70,7 @@ func ContainerLogs() tools.Tool {
 		Name:        "get-container-logs",
 		Title:       "Read recent log entries",
 		Hints:       tools.Read,
-		Description: "Read one backend log's latest entries, to debug a failure near their time. Empty can mean nothing was logged yet.",
+		Description: "Read a backend log's latest entries to debug a failure; empty can mean nothing was logged yet.",
 	}, containerLogs)
 }
 

@@ -21,7 +21,7 @@ import (
 // CreateBucketInput are the arguments of create-bucket (official names).
 type CreateBucketInput struct {
 	BucketName string `json:"bucketName" jsonschema:"required,minLength=1,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"Part of every object URL."`
-	IsPublic   *bool  `json:"isPublic,omitempty" jsonschema:"default=true" jsonschema_description:"true: anyone with an object's URL can download it; false: downloads need a credential and RLS on storage.objects applies."`
+	IsPublic   *bool  `json:"isPublic,omitempty" jsonschema:"default=true" jsonschema_description:"true: anyone with a URL can download; false: a credential is needed, RLS applies."`
 }
 
 // BucketNameInput names one bucket (delete-bucket, official names).
@@ -69,7 +69,7 @@ func ListBuckets() tools.Tool {
 		Name:        "list-buckets",
 		Title:       "List storage buckets",
 		Hints:       tools.Read,
-		Description: "List the project's storage buckets and whether each is public. list-objects lists a bucket's files.",
+		Description: "List the storage buckets and whether each is public.",
 	}, listBuckets)
 }
 
@@ -79,8 +79,7 @@ func CreateBucket() tools.Tool {
 		Name:  "create-bucket",
 		Title: "Create a storage bucket",
 		Hints: tools.Create,
-		Description: "Create a storage bucket; set isPublic false for personal or sensitive files. " +
-			"A taken name fails with 409: check list-buckets first.",
+		Description: "Create a storage bucket; isPublic false for personal or sensitive files. Names are unique (see list-buckets).",
 	}, createBucket)
 }
 
@@ -100,7 +99,7 @@ func DeleteBucket() tools.Tool {
 		Name:        "delete-bucket",
 		Title:       "Delete a bucket and its objects",
 		Hints:       tools.Remove,
-		Description: "Delete a bucket and all its objects, irreversibly; URLs stored in the database break. Check list-objects and confirm with the user first.",
+		Description: "Delete a bucket and all its objects, irreversibly; stored URLs break. Confirm with the user first.",
 	}, deleteBucket)
 }
 

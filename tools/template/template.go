@@ -39,7 +39,7 @@ func Download() tools.Tool {
 		Name:        "download-template",
 		Title:       "Starter app command",
 		Hints:       tools.Read,
-		Description: "Returns the shell command that creates an InsForge starter app wired to this project, and its env vars. Run it in the parent directory; nothing is changed.",
+		Description: "The shell command (and env vars) that creates a starter app wired to this project; nothing is run.",
 	}, download)
 }
 
