@@ -128,9 +128,9 @@ func Create() tools.Tool {
 // Update is update-function.
 func Update() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "update-function",
-		Title: "Update an edge function",
-		Hints: tools.Change,
+		Name:        "update-function",
+		Title:       "Update an edge function",
+		Hints:       tools.Change,
 		Description: "Change an edge function; omitted fields stay. New code replaces all of it, in create-function's form.",
 	}, updateFunction)
 }

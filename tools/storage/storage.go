@@ -76,9 +76,9 @@ func ListBuckets() tools.Tool {
 // CreateBucket is create-bucket.
 func CreateBucket() tools.Tool {
 	return tools.Define(tools.Spec{
-		Name:  "create-bucket",
-		Title: "Create a storage bucket",
-		Hints: tools.Create,
+		Name:        "create-bucket",
+		Title:       "Create a storage bucket",
+		Hints:       tools.Create,
 		Description: "Create a storage bucket; isPublic false for personal or sensitive files. Names are unique (see list-buckets).",
 	}, createBucket)
 }
