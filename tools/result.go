@@ -39,8 +39,26 @@ type Page struct {
 	// Next is the offset of the next page; negative when there is none.
 	Next int
 	// More writes the sentence that tells how to get the page at offset
-	// next, such as "Next page: offset 40."
+	// next, such as "Next page: offset 40.", or, for a negative next, that
+	// this was the last page ("" to say nothing).
 	More func(next int) string
+}
+
+// OffsetPage is the Page of a list paged by offset: n items shown from
+// offset, out of total (negative when the backend did not say; then a
+// full page of limit items may have more). sentence is a format with one
+// %d, the next offset; last, when set, is said after the last page.
+func OffsetPage(field string, offset, n, total, limit int, sentence, last string) *Page {
+	next := -1
+	if (total >= 0 && offset+n < total) || (total < 0 && n > 0 && n == limit) {
+		next = offset + n
+	}
+	return &Page{Field: field, Offset: offset, Next: next, More: func(next int) string {
+		if next < 0 {
+			return last
+		}
+		return fmt.Sprintf(sentence, next)
+	}}
 }
 
 // Found returns a result carrying backend data.
@@ -120,11 +138,11 @@ func (r *Result) Render(maxBytes int) Rendered {
 		if shown >= 0 {
 			next = r.Page.Offset + shown // continue after the last item shown
 		}
-		if next >= 0 {
+		if more := r.Page.More(next); more != "" {
 			if b.Len() > 0 {
 				b.WriteString(" ")
 			}
-			b.WriteString(r.Page.More(next))
+			b.WriteString(more)
 		}
 	}
 	boundary := newBoundary()

@@ -136,8 +136,7 @@ func listIssues(ctx context.Context, env *tools.Env, in IssuesInput) (*tools.Res
 		return tools.Found(msg, data), nil
 	}
 	text := fmt.Sprintf("%s %d–%d of %d from the latest completed advisor scan, most severe first.", tools.UpperFirst(what), in.Offset+1, in.Offset+len(out.Issues), out.Total)
-	if next := in.Offset + len(out.Issues); next < out.Total {
-		text += fmt.Sprintf(" Next page: offset %d.", next)
-	}
-	return tools.Found(text, data), nil
+	r := tools.Found(text, data)
+	r.Page = tools.OffsetPage("issues", in.Offset, len(out.Issues), out.Total, limit, "Next page: offset %d.", "")
+	return r, nil
 }

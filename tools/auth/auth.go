@@ -473,9 +473,6 @@ func listUsers(ctx context.Context, env *tools.Env, in ListUsersInput) (*tools.R
 		} else {
 			summary = fmt.Sprintf("Users %d-%d of %d%s, newest first.", offset+1, offset+n, total, matching)
 		}
-		if offset+n < total {
-			summary += fmt.Sprintf(" Call list-users again with offset %d for the next page.", offset+n)
-		}
 	}
 	pagination := map[string]any{"offset": offset, "limit": limit}
 	if out.Pagination.Limit != nil {
@@ -484,7 +481,11 @@ func listUsers(ctx context.Context, env *tools.Env, in ListUsersInput) (*tools.R
 	if out.Pagination.Total != nil {
 		pagination["total"] = *out.Pagination.Total
 	}
-	return tools.Found(summary, map[string]any{"users": out.Data, "pagination": pagination}), nil
+	r := tools.Found(summary, map[string]any{"users": out.Data, "pagination": pagination})
+	if out.Pagination.Total != nil && len(out.Data) > 0 {
+		r.Page = tools.OffsetPage("users", offset, len(out.Data), *out.Pagination.Total, limit, "Call list-users again with offset %d for the next page.", "")
+	}
+	return r, nil
 }
 
 func checkUserID(id string) error {

@@ -146,22 +146,30 @@ func queryRecords(ctx context.Context, env *tools.Env, in QueryRecordsInput) (*t
 		summary = fmt.Sprintf("No rows match in %s.", name)
 	case total >= 0:
 		summary = fmt.Sprintf("Rows %d-%d of %d from %s.", in.Offset+1, in.Offset+n, total, name)
-		if in.Offset+n < total {
-			summary += fmt.Sprintf(" Next page: call query-records again with offset %d (same filters and order).", in.Offset+n)
-		} else {
-			summary += " This is the last page."
-		}
 	default:
 		summary = fmt.Sprintf("%s from %s (the total count was not reported).", tools.Plural(n, "row"), name)
-		if n == limit {
-			summary += fmt.Sprintf(" There may be more: call again with offset %d.", in.Offset+n)
-		}
 	}
 	data := map[string]any{"rows": rows, "offset": in.Offset, "limit": limit}
 	if total >= 0 {
 		data["total"] = total
 	}
-	return tools.Found(summary, data), nil
+	r := tools.Found(summary, data)
+	if n > 0 {
+		next := -1
+		if (total >= 0 && in.Offset+n < total) || (total < 0 && n == limit) {
+			next = in.Offset + n
+		}
+		r.Page = &tools.Page{Field: "rows", Offset: in.Offset, Next: next, More: func(next int) string {
+			switch {
+			case next >= 0:
+				return fmt.Sprintf("Next page: call query-records again with offset %d (same filters and order).", next)
+			case total >= 0:
+				return "This is the last page."
+			}
+			return ""
+		}}
+	}
+	return r, nil
 }
 
 func insertRecords(ctx context.Context, env *tools.Env, in InsertRecordsInput) (*tools.Result, error) {

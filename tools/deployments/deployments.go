@@ -582,10 +582,9 @@ func listDeployments(ctx context.Context, env *tools.Env, in ListInput) (*tools.
 		return tools.Found(fmt.Sprintf("No deployments at offset %d; there are %d in all.", in.Offset, total), data), nil
 	}
 	summary := fmt.Sprintf("Deployments %d-%d of %d, newest first.", in.Offset+1, in.Offset+len(items), total)
-	if in.Offset+len(items) < total {
-		summary += fmt.Sprintf(" Call again with offset %d for more.", in.Offset+len(items))
-	}
-	return tools.Found(summary, data), nil
+	r := tools.Found(summary, data)
+	r.Page = tools.OffsetPage("deployments", in.Offset, len(items), total, 0, "Call again with offset %d for more.", "")
+	return r, nil
 }
 
 func getDeployment(ctx context.Context, env *tools.Env, in IDInput) (*tools.Result, error) {

@@ -215,10 +215,9 @@ func search(ctx context.Context, env *tools.Env, in SearchInput) (*tools.Result,
 		return tools.Found(msg+".", data), nil
 	}
 	summary := fmt.Sprintf("Matches %d–%d of %d for %q in %s.", in.Offset+1, in.Offset+len(logs), total, in.Query, where)
-	if next := in.Offset + len(logs); next < total {
-		summary += fmt.Sprintf(" For the next page call search-logs again with offset %d.", next)
-	}
-	return tools.Found(summary, data), nil
+	r := tools.Found(summary, data)
+	r.Page = tools.OffsetPage("logs", in.Offset, len(logs), total, 0, "For the next page call search-logs again with offset %d.", "")
+	return r, nil
 }
 
 func functionBuildLogs(ctx context.Context, env *tools.Env, in BuildLogsInput) (*tools.Result, error) {

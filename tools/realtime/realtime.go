@@ -419,13 +419,12 @@ func listMessages(ctx context.Context, env *tools.Env, in MessagesInput) (*tools
 		summary += fmt.Sprintf(", after skipping %d", offset)
 	}
 	summary += "."
-	if len(msgs) == limit {
-		summary += fmt.Sprintf(" There may be more: call again with offset %d.", offset+limit)
-	}
 	if len(msgs) == 0 && offset == 0 {
 		summary = "No messages match. Events appear here once something publishes to a channel that matches an enabled pattern."
 	}
-	return tools.Found(summary, map[string]any{"messages": msgs, "limit": limit, "offset": offset}), nil
+	r := tools.Found(summary, map[string]any{"messages": msgs, "limit": limit, "offset": offset})
+	r.Page = tools.OffsetPage("messages", offset, len(msgs), -1, limit, "There may be more: call again with offset %d.", "")
+	return r, nil
 }
 
 func deleteMessages(ctx context.Context, env *tools.Env, _ tools.NoInput) (*tools.Result, error) {

@@ -321,13 +321,12 @@ func logs(ctx context.Context, env *tools.Env, in LogsInput) (*tools.Result, err
 		}
 	}
 	summary := fmt.Sprintf("Runs %d–%d of %d of schedule %s, newest first; %d of these failed.", in.Offset+1, in.Offset+len(runs), total, in.ID, failed)
-	if next := in.Offset + len(runs); next < total {
-		summary += fmt.Sprintf(" Older runs: offset %d.", next)
-	}
 	if failed > 0 {
 		summary += " For the errors inside the function, read get-container-logs with source function.logs."
 	}
-	return tools.Found(summary, data), nil
+	r := tools.Found(summary, data)
+	r.Page = tools.OffsetPage("logs", in.Offset, len(runs), total, 0, "Older runs: offset %d.", "")
+	return r, nil
 }
 
 // checkFunctionURL requires an absolute http(s) URL and suggests the

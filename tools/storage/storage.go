@@ -259,14 +259,13 @@ func listObjects(ctx context.Context, env *tools.Env, in ListObjectsInput) (*too
 	default:
 		last := p.Offset + len(out.Data)
 		summary = fmt.Sprintf("Objects %d-%d of %d%s in bucket %q, ordered by key.", p.Offset+1, last, p.Total, filter, in.Bucket)
-		if last < p.Total {
-			summary += fmt.Sprintf(" Next page: offset=%d (limit %d).", last, p.Limit)
-		} else {
-			summary += " This is the last page."
-		}
 		summary += " Use the key to download, replace or delete an object; the url is for display."
 	}
-	return tools.Found(summary, map[string]any{"bucket": in.Bucket, "objects": out.Data, "pagination": out.Pagination}), nil
+	r := tools.Found(summary, map[string]any{"bucket": in.Bucket, "objects": out.Data, "pagination": out.Pagination})
+	if len(out.Data) > 0 {
+		r.Page = tools.OffsetPage("objects", p.Offset, len(out.Data), p.Total, p.Limit, fmt.Sprintf("Next page: offset=%%d (limit %d).", p.Limit), "This is the last page.")
+	}
+	return r, nil
 }
 
 func deleteObjects(ctx context.Context, env *tools.Env, in DeleteObjectsInput) (*tools.Result, error) {
