@@ -260,10 +260,13 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 		if !errors.As(err, &ue) {
 			s.log.Warn("tool failed", "tool", c.tool.Name, "error", redact(err.Error(), c.creds.APIKey))
 		}
-		return mcp.NewToolResultError(tools.Explain(err)), nil
+		return mcp.NewToolResultError(s.guide(tools.Explain(err))), nil
 	}
 	if result == nil {
 		return mcp.NewToolResultError("Internal error: " + c.tool.Name + " returned nothing."), nil
+	}
+	if c.tool.Name != "find-tools" { // it names tools and says how to run them itself
+		result.Summary = s.guide(result.Summary)
 	}
 	r := result.Render(s.cfg.ToolConfig.MaxResultBytes)
 	if r.Structured != nil {

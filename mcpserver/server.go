@@ -66,6 +66,8 @@ type Server struct {
 	sessions map[string]credentials.Credentials // keyed by non-empty session id
 	live     map[string]chan struct{}           // registered sessions → call slots
 	listed   map[string]bool                    // what tools/list shows
+	// toolNames are every catalogue tool's name, longest first (guide).
+	toolNames []string
 }
 
 // New builds the server and registers every tool and resource.
@@ -80,6 +82,7 @@ func New(cfg Config) *Server {
 	for _, t := range cfg.Surface.Listed {
 		s.listed[t.Name] = true
 	}
+	s.toolNames = catalogueNames(cfg.Surface)
 
 	hooks := &server.Hooks{}
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
@@ -115,6 +118,9 @@ func New(cfg Config) *Server {
 	s.addResources()
 	return s
 }
+
+// Surface is what the server lists and serves.
+func (s *Server) Surface() *tools.Surface { return s.cfg.Surface }
 
 // MCP is the underlying mcp-go server, for transports and in-process clients.
 func (s *Server) MCP() *server.MCPServer { return s.mcp }

@@ -60,6 +60,12 @@ func (s *Surface) Tool(name string) (Tool, bool) {
 	return s.Served[i], true
 }
 
+// Serves reports whether the server runs the tool (listed or not).
+func (s *Surface) Serves(name string) bool {
+	_, ok := s.byName[name]
+	return ok
+}
+
 // IsListed reports whether tools/list shows the tool.
 func (s *Surface) IsListed(name string) bool { return s.listed[name] }
 

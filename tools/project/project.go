@@ -101,7 +101,9 @@ func connect(ctx context.Context, env *tools.Env, in ConnectInput) (*tools.Resul
 	msg := "Connected to " + out.ProjectURL + "."
 	if out.Persistent {
 		msg += fmt.Sprintf(" The InsForge tools are unlocked for this session (%d tools).", out.Unlocked)
-		msg += " Next: call get-backend-metadata to see the project's current state before changing anything."
+		if env.Surface == nil || env.Surface.Serves("get-backend-metadata") {
+			msg += " Next: call get-backend-metadata to see the project's current state before changing anything."
+		}
 	} else {
 		msg += " The credentials are valid, but this connection has no session to keep them in (protocol 2026-07-28 over HTTP): send them on every request instead, as the headers Authorization: Bearer <key> and X-InsForge-Project-URL."
 	}
