@@ -26,6 +26,68 @@ function text(result) {
   return (result.content ?? []).filter((c) => c.type === "text").map((c) => c.text).join("");
 }
 
+// hintsOf reads a tool's annotations as a client must: an absent hint takes
+// the MCP default (readOnlyHint false, destructiveHint true, idempotentHint
+// false, openWorldHint true); a read-only tool neither destroys nor changes
+// anything on a repeat.
+function hintsOf(a) {
+  const get = (v, byDefault) => (v === undefined ? byDefault : v);
+  const readOnly = get(a.readOnlyHint, false);
+  return {
+    readOnly,
+    destructive: readOnly ? false : get(a.destructiveHint, true),
+    idempotent: readOnly ? true : get(a.idempotentHint, false),
+    openWorld: get(a.openWorldHint, true),
+  };
+}
+
+// sameResult compares two tool results up to the untrusted-data frame's
+// delimiter, which is fresh for every result.
+function sameResult(a, b) {
+  const norm = (r) => JSON.stringify({ isError: r.isError ?? false, text: text(r).replace(/untrusted-data-[0-9a-f]+/g, "untrusted-data-N"), structured: r.structuredContent ?? null });
+  return norm(a) === norm(b);
+}
+
+// discovery: the tools tools/list does not show, found with find-tools and
+// run with call-tool, on a connected session.
+async function discovery(client) {
+  const toolsets = await client.callTool({ name: "find-tools", arguments: {} });
+  check(!toolsets.isError && /Toolsets:/.test(text(toolsets)) && /- database:/.test(text(toolsets)), `find-tools without arguments: ${text(toolsets)}`);
+
+  const search = await client.callTool({ name: "find-tools", arguments: { query: "list the tables" } });
+  check(!search.isError && /^- list-tables\b/m.test(text(search)), `find-tools "list the tables" lacks list-tables: ${text(search)}`);
+  check(/run with call-tool/.test(text(search)), `find-tools does not say how to run unlisted tools: ${text(search)}`);
+
+  const named = await client.callTool({ name: "find-tools", arguments: { query: "list-tables" } });
+  const def = text(named);
+  check(!named.isError && def.startsWith("list-tables") && /run it with call-tool/.test(def), `find-tools "list-tables": ${def}`);
+  const schemaAt = def.indexOf("inputSchema: ");
+  check(schemaAt >= 0, `find-tools "list-tables" has no inputSchema: ${def}`);
+  const schema = JSON.parse(def.slice(schemaAt + "inputSchema: ".length).split("\n")[0]);
+  check(schema.type === "object" && schema.properties && "schema" in schema.properties, `list-tables inputSchema: ${JSON.stringify(schema)}`);
+
+  // call-tool gives what a direct call of the same tool gives (the server
+  // serves unlisted tools to direct calls too).
+  const direct = await client.callTool({ name: "list-tables", arguments: {} });
+  check(!direct.isError && text(direct).includes("interop_todos"), `direct list-tables: ${text(direct)}`);
+  const byName = await client.callTool({ name: "call-tool", arguments: { name: "list-tables", arguments: {} } });
+  check(!byName.isError, `call-tool list-tables failed: ${text(byName)}`);
+  check(sameResult(byName, direct), `call-tool list-tables differs from the direct call:\n${JSON.stringify(byName)}\n---\n${JSON.stringify(direct)}`);
+  const noArgs = await client.callTool({ name: "call-tool", arguments: { name: "list-tables" } });
+  check(sameResult(noArgs, direct), `call-tool list-tables without arguments: ${JSON.stringify(noArgs)}`);
+  const sql = await client.callTool({ name: "call-tool", arguments: { name: "run-raw-sql", arguments: { query: "SELECT 1" } } });
+  check(!sql.isError && text(sql).includes("rows"), `call-tool run-raw-sql: ${text(sql)}`);
+
+  const unknown = await client.callTool({ name: "call-tool", arguments: { name: "no-such-tool", arguments: {} } });
+  check(unknown.isError && /There is no tool "no-such-tool"/.test(text(unknown)) && /find-tools/.test(text(unknown)), `call-tool of an unknown tool: ${JSON.stringify(unknown)}`);
+
+  const notObject = await client.callTool({ name: "call-tool", arguments: { name: "run-raw-sql", arguments: "SELECT 1" } });
+  check(notObject.isError && /arguments must be a JSON object/.test(text(notObject)) && text(notObject).includes('"SELECT 1"'), `call-tool with string arguments: ${JSON.stringify(notObject)}`);
+
+  const badArgs = await client.callTool({ name: "call-tool", arguments: { name: "run-raw-sql", arguments: {} } });
+  check(badArgs.isError && /query/.test(text(badArgs)), `call-tool run-raw-sql without its query: ${JSON.stringify(badArgs)}`);
+}
+
 function transportFor() {
   switch (mode) {
     case "stdio":
@@ -91,31 +153,52 @@ async function main() {
   });
   await client.connect(transportFor());
 
-  let tools = (await client.listTools()).tools.map((t) => t.name);
-  check(tools.includes("connect-project"), `gate missing from ${tools}`);
-  check(!tools.includes("run-raw-sql"), `locked tools listed before connecting: ${tools}`);
-  for (const t of (await client.listTools()).tools) {
-    const a = t.annotations ?? {};
-    check([a.readOnlyHint, a.destructiveHint, a.idempotentHint, a.openWorldHint].every((v) => typeof v === "boolean"), `${t.name} lacks annotations`);
+  // The default surface: the official server's core, the gate and the way
+  // to every other tool (find-tools, call-tool). The list is the same
+  // before and after connect-project: the gate is in the calls.
+  const listed = (await client.listTools()).tools;
+  let tools = listed.map((t) => t.name);
+  for (const want of ["connect-project", "disconnect-project", "find-tools", "call-tool", "run-raw-sql", "get-backend-metadata"]) {
+    check(tools.includes(want), `${want} missing from the default tools/list: ${tools}`);
   }
+  check(!tools.includes("list-tables"), `tools/list is not the default surface (lists list-tables): ${tools}`);
+  const hints = {};
+  for (const t of listed) {
+    const a = t.annotations ?? {};
+    check(typeof a.title === "string" && a.title !== "", `${t.name} has no title annotation`);
+    for (const h of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"]) {
+      check(a[h] === undefined || typeof a[h] === "boolean", `${t.name}: ${h} is ${JSON.stringify(a[h])}`);
+    }
+    hints[t.name] = hintsOf(a);
+  }
+  check(hints["get-backend-metadata"].readOnly && !hints["get-backend-metadata"].destructive, "get-backend-metadata does not read as read-only");
+  check(hints["find-tools"].readOnly && !hints["find-tools"].openWorld, "find-tools does not read as read-only and closed-world");
+  check(!hints["delete-bucket"].readOnly && hints["delete-bucket"].destructive, "delete-bucket does not read as destructive");
+
+  const locked = await client.callTool({ name: "run-raw-sql", arguments: { query: "SELECT 1" } });
+  check(locked.isError && /connect-project/.test(text(locked)), `run-raw-sql before connecting: ${text(locked)}`);
+  const lockedByName = await client.callTool({ name: "call-tool", arguments: { name: "list-tables", arguments: {} } });
+  check(lockedByName.isError && /connect-project/.test(text(lockedByName)), `call-tool list-tables before connecting: ${text(lockedByName)}`);
 
   const bad = await client.callTool({ name: "connect-project", arguments: { projectUrl: backendURL, apiKey: "ik_" + "0".repeat(64) } });
   check(bad.isError && /refused the key/.test(text(bad)), `bad key not reported: ${text(bad)}`);
-  check(!(await client.listTools()).tools.some((t) => t.name === "run-raw-sql"), "bad key unlocked tools");
+  const stillLocked = await client.callTool({ name: "run-raw-sql", arguments: { query: "SELECT 1" } });
+  check(stillLocked.isError && /connect-project/.test(text(stillLocked)), `bad key unlocked tools: ${text(stillLocked)}`);
 
   const good = await client.callTool({ name: "connect-project", arguments: { projectUrl: backendURL, apiKey } });
   check(!good.isError, `connect failed: ${text(good)}`);
   check(!text(good).includes(apiKey), "connect result echoes the key");
-  for (let i = 0; i < 100 && listChanged === 0; i++) await new Promise((r) => setTimeout(r, 20));
-  check(listChanged > 0, "no notifications/tools/list_changed after connect");
-
-  tools = (await client.listTools()).tools.map((t) => t.name);
-  check(tools.includes("run-raw-sql") && tools.includes("get-backend-metadata"), `tools after connect: ${tools}`);
+  const after = (await client.listTools()).tools.map((t) => t.name);
+  check(JSON.stringify(after) === JSON.stringify(tools), `the tool list changed as a side effect of connect-project:\nbefore ${tools}\nafter  ${after}`);
+  await new Promise((r) => setTimeout(r, 100));
+  check(listChanged === 0, `notifications/tools/list_changed sent for a list that did not change (${listChanged})`);
 
   const meta = await client.callTool({ name: "get-backend-metadata", arguments: {} });
   check(!meta.isError && text(meta).includes("database"), `get-backend-metadata: ${text(meta)}`);
   const sql = await client.callTool({ name: "run-raw-sql", arguments: { query: "SELECT 1" } });
   check(!sql.isError && text(sql).includes("rows"), `run-raw-sql: ${text(sql)}`);
+
+  await discovery(client);
 
   const resources = (await client.listResources()).resources.map((r) => r.uri);
   check(resources.includes("insforge://docs/overview") && resources.includes("insforge://metadata"), `resources: ${resources}`);

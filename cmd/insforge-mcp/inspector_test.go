@@ -6,17 +6,25 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 )
 
-// TestInspectorCLIListsTools lists the tools with the MCP Inspector's CLI
+// defaultSurface are tools the default tools/list must show; list-tables
+// is one it must not (it is found with find-tools and run with call-tool).
+var defaultSurface = []string{"connect-project", "disconnect-project", "find-tools", "call-tool", "get-backend-metadata", "run-raw-sql"}
+
+// TestInspectorCLIListsTools drives the binary with the MCP Inspector's CLI
 // (@modelcontextprotocol/inspector --cli, pinned in interop/package.json):
-// over stdio with a configured project (every tool), and over streamable
-// HTTP without one (the gate only). Without Node or the installed
+// tools/list shows the default surface, and tools/call of find-tools and
+// call-tool reaches the unlisted tools, over stdio with a configured
+// project, over streamable HTTP without one (the calls are locked) and with
+// per-request credentials in headers. Without Node or the installed
 // Inspector the test is skipped, except under CI, where that is a failure.
 func TestInspectorCLIListsTools(t *testing.T) {
 	dir, err := filepath.Abs("../../interop")
@@ -32,7 +40,7 @@ func TestInspectorCLIListsTools(t *testing.T) {
 		}
 		t.Skip("Node.js or the MCP Inspector is missing: run `npm ci --prefix interop` to enable this test")
 	}
-	inspect := func(t *testing.T, args ...string) []string {
+	run := func(t *testing.T, args ...string) []byte {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
@@ -45,6 +53,11 @@ func TestInspectorCLIListsTools(t *testing.T) {
 		if err != nil {
 			t.Fatalf("inspector %v: %v\nstdout: %.2000s\nstderr: %s", args, err, out, stderr.String())
 		}
+		return out
+	}
+	list := func(t *testing.T, server ...string) []string {
+		t.Helper()
+		out := run(t, append(server, "--method", "tools/list")...)
 		var list struct {
 			Tools []struct {
 				Name        string          `json:"name"`
@@ -61,32 +74,125 @@ func TestInspectorCLIListsTools(t *testing.T) {
 			if len(tool.InputSchema) == 0 {
 				t.Errorf("%s has no inputSchema", tool.Name)
 			}
+			if title, _ := tool.Annotations["title"].(string); title == "" {
+				t.Errorf("%s has no title annotation", tool.Name)
+			}
+			// A hint equal to the MCP default is left out; one given is a boolean.
 			for _, hint := range []string{"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} {
-				if _, ok := tool.Annotations[hint].(bool); !ok {
-					t.Errorf("%s lacks %s", tool.Name, hint)
+				if v, ok := tool.Annotations[hint]; ok {
+					if _, ok := v.(bool); !ok {
+						t.Errorf("%s: %s is %v", tool.Name, hint, v)
+					}
 				}
 			}
 		}
+		for _, want := range defaultSurface {
+			if !slices.Contains(names, want) {
+				t.Errorf("the default tools/list lacks %s: %v", want, names)
+			}
+		}
+		if slices.Contains(names, "list-tables") {
+			t.Errorf("tools/list is not the default surface (lists list-tables): %v", names)
+		}
 		return names
+	}
+	// call runs tools/call with --tool-arg key=value pairs (the Inspector
+	// parses each value as JSON when it can: arguments={} is an object)
+	// and returns the result's text and isError.
+	call := func(t *testing.T, server []string, tool string, args ...string) (string, bool) {
+		t.Helper()
+		argv := append(slices.Clone(server), "--method", "tools/call", "--tool-name", tool)
+		for _, a := range args {
+			argv = append(argv, "--tool-arg", a)
+		}
+		out := run(t, argv...)
+		var res struct {
+			Content []struct {
+				Type string `json:"type"`
+				Text string `json:"text"`
+			} `json:"content"`
+			IsError bool `json:"isError"`
+		}
+		if err := json.Unmarshal(out, &res); err != nil || len(res.Content) == 0 {
+			t.Fatalf("inspector output is not a tools/call result (%v):\n%.2000s", err, out)
+		}
+		var b strings.Builder
+		for _, c := range res.Content {
+			if c.Type == "text" {
+				b.WriteString(c.Text)
+			}
+		}
+		return b.String(), res.IsError
+	}
+	// ok and fails call a tool and check the outcome and the text.
+	ok := func(t *testing.T, server []string, want string, tool string, args ...string) string {
+		t.Helper()
+		text, isErr := call(t, server, tool, args...)
+		if isErr || !strings.Contains(text, want) {
+			t.Errorf("%s %v: isError=%v, want %q in:\n%s", tool, args, isErr, want, text)
+		}
+		return text
+	}
+	fails := func(t *testing.T, server []string, want string, tool string, args ...string) {
+		t.Helper()
+		if text, isErr := call(t, server, tool, args...); !isErr || !strings.Contains(text, want) {
+			t.Errorf("%s %v: isError=%v, want an error with %q:\n%s", tool, args, isErr, want, text)
+		}
+	}
+	// The untrusted-data frame's delimiter is fresh for every result.
+	nonce := regexp.MustCompile(`untrusted-data-[0-9a-f]+`)
+	same := func(a, b string) bool {
+		return nonce.ReplaceAllString(a, "untrusted-data-N") == nonce.ReplaceAllString(b, "untrusted-data-N")
+	}
+	// discovery finds list-tables and runs it through call-tool on a
+	// connected server.
+	discovery := func(t *testing.T, server []string) {
+		t.Helper()
+		ok(t, server, "- list-tables*", "find-tools", "query=list the tables")
+		if def := ok(t, server, "inputSchema: {", "find-tools", "query=list-tables"); !strings.HasPrefix(def, "list-tables (run it with call-tool)") {
+			t.Errorf("find-tools query=list-tables:\n%s", def)
+		}
+		direct := ok(t, server, "interop_todos", "list-tables")
+		if byName := ok(t, server, "interop_todos", "call-tool", "name=list-tables", "arguments={}"); !same(byName, direct) {
+			t.Errorf("call-tool list-tables differs from the direct call:\n%s\n---\n%s", byName, direct)
+		}
+		ok(t, server, "rows", "call-tool", "name=run-raw-sql", `arguments={"query":"SELECT 1"}`)
+		fails(t, server, `There is no tool "no-such-tool"`, "call-tool", "name=no-such-tool", "arguments={}")
+		fails(t, server, `arguments must be a JSON object of run-raw-sql's arguments`, "call-tool", "name=run-raw-sql", "arguments=SELECT 1")
 	}
 
 	t.Run("stdio", func(t *testing.T) {
+		t.Parallel()
 		backend := insforgetest.New(t)
-		names := inspect(t,
-			"-e", "API_BASE_URL="+backend.URL, "-e", "API_KEY="+insforgetest.DefaultAPIKey, "-e", "HOME="+t.TempDir(),
+		backend.AddTable("interop_todos", []insforgetest.Column{{Name: "title", Type: "string"}})
+		server := []string{
+			"-e", "API_BASE_URL=" + backend.URL, "-e", "API_KEY=" + insforgetest.DefaultAPIKey, "-e", "HOME=" + t.TempDir(),
 			binary, "--credentials-file", "none",
-			"--method", "tools/list")
-		for _, want := range []string{"connect-project", "get-backend-metadata", "run-raw-sql"} {
-			if !slices.Contains(names, want) {
-				t.Errorf("tools/list over stdio lacks %s: %v", want, names)
-			}
 		}
+		list(t, server...)
+		discovery(t, server)
 	})
 	t.Run("http", func(t *testing.T) {
+		t.Parallel()
 		base, _, _ := startServer(t, "http")
-		names := inspect(t, base+"/mcp", "--transport", "http", "--method", "tools/list")
-		if !slices.Contains(names, "connect-project") || slices.Contains(names, "run-raw-sql") {
-			t.Errorf("tools/list over HTTP without a project: %v", names)
+		server := []string{base + "/mcp", "--transport", "http"}
+		list(t, server...)
+		// No project: the tools are listed, their calls are locked, by
+		// name or directly; find-tools needs no project.
+		ok(t, server, "- list-tables*", "find-tools", "query=list the tables")
+		fails(t, server, "connect-project", "call-tool", "name=list-tables", "arguments={}")
+		fails(t, server, "connect-project", "run-raw-sql", "query=SELECT 1")
+	})
+	t.Run("http with credentials in headers", func(t *testing.T) {
+		t.Parallel()
+		backend := insforgetest.New(t)
+		backend.AddTable("interop_todos", []insforgetest.Column{{Name: "title", Type: "string"}})
+		base, _, _ := startServer(t, "http")
+		server := []string{
+			base + "/mcp", "--transport", "http",
+			"--header", "X-InsForge-Project-URL: " + backend.URL,
+			"--header", "Authorization: Bearer " + insforgetest.DefaultAPIKey,
 		}
+		discovery(t, server)
 	})
 }

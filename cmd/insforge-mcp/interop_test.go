@@ -13,9 +13,13 @@ import (
 
 // TestTypeScriptSDKInterop drives the binary with the official MCP
 // TypeScript SDK client (interop/client.mjs) over stdio, streamable HTTP and
-// SSE, and through elicitation (the key typed on the connect page, a
-// destructive call confirmed by the user) over stdio. .ci/run installs the pinned SDK; without Node or the installed SDK
-// the test is skipped, except under CI, where that is a failure.
+// SSE: the default surface, the gate in the calls, and the unlisted tools
+// found with find-tools and run with call-tool (list-tables, which must show
+// the table added here, the same as a direct call). It also runs through
+// elicitation (the key typed on the connect page, a destructive call
+// confirmed by the user) over stdio. .ci/run installs the pinned SDK;
+// without Node or the installed SDK the test is skipped, except under CI,
+// where that is a failure.
 func TestTypeScriptSDKInterop(t *testing.T) {
 	dir, err := filepath.Abs("../../interop")
 	if err != nil {
@@ -32,6 +36,7 @@ func TestTypeScriptSDKInterop(t *testing.T) {
 	for _, mode := range []string{"stdio", "http", "sse", "elicit"} {
 		t.Run(mode, func(t *testing.T) {
 			backend := insforgetest.New(t)
+			backend.AddTable("interop_todos", []insforgetest.Column{{Name: "title", Type: "string"}})
 			target := binary
 			switch mode {
 			case "http":
