@@ -173,9 +173,13 @@ func effect(t tools.Tool) string {
 	return " [writes]"
 }
 
+// firstSentence cuts s after its first sentence: at a period followed by
+// a space and a capital, so that "e.g. a" does not end it.
 func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i > 0 {
-		return s[:i+1]
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == '.' && s[i+1] == ' ' && s[i+2] >= 'A' && s[i+2] <= 'Z' {
+			return s[:i+1]
+		}
 	}
 	return s
 }
