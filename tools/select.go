@@ -130,10 +130,14 @@ type parsed struct {
 	tools    map[string]bool
 	excluded map[string]bool
 	toolset  map[string]Toolset // every tool's toolset, for messages
+	defaults map[Toolset]bool   // toolsets the default preset serves
 }
 
 func (c Catalogue) parse(sel Selection) (parsed, error) {
-	p := parsed{sets: map[Toolset]bool{}, tools: map[string]bool{}, excluded: map[string]bool{}, toolset: map[string]Toolset{}}
+	p := parsed{sets: map[Toolset]bool{}, tools: map[string]bool{}, excluded: map[string]bool{}, toolset: map[string]Toolset{}, defaults: map[Toolset]bool{}}
+	for _, s := range c.Toolsets {
+		p.defaults[s.ID] = s.Default
+	}
 	for _, t := range c.Tools {
 		p.toolset[t.Name] = t.Toolset
 	}
@@ -189,7 +193,7 @@ func (p parsed) leftOut(t Tool, sel Selection) string {
 		return "the server was started with --exclude-tools " + t.Name
 	case sel.ReadOnly && t.Toolset != Project && !t.Hints.ReadOnly.Bool() && !t.EnforcesReadOnly:
 		return "it changes the project, and the server runs with --read-only"
-	case t.Toolset == Project || p.preset || p.sets[t.Toolset] || p.tools[t.Name]:
+	case t.Toolset == Project || (p.preset && p.defaults[t.Toolset]) || p.sets[t.Toolset] || p.tools[t.Name]:
 		return ""
 	}
 	return fmt.Sprintf("its toolset %s is not served; start the server with --toolsets default (or add %s to --toolsets, or --tools %s)", t.Toolset, t.Toolset, t.Name)

@@ -29,6 +29,8 @@ type ToolsetInfo struct {
 	ID Toolset
 	// Description says in one line what the toolset's tools do.
 	Description string
-	// Default toolsets are served when --toolsets is not given.
+	// Default toolsets are served by the default preset (--toolsets
+	// default): their tools are reachable through find-tools and call-tool
+	// even when tools/list does not show them.
 	Default bool
 }

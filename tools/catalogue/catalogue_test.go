@@ -176,7 +176,7 @@ var readmeParts = []generated{{
 // toolsetTable lists the toolsets that --toolsets accepts.
 func toolsetTable() string {
 	var b strings.Builder
-	b.WriteString("| Toolset | Default | Tools | What its tools do |\n|---|---|---|---|\n")
+	b.WriteString("| Toolset | Served by default | Tools | What its tools do |\n|---|---|---|---|\n")
 	counts := map[tools.Toolset]int{}
 	for _, t := range catalogue.All() {
 		counts[t.Toolset]++
