@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/insforge-mcp/insforge-mcp/tools"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // wireJSON is a tool as tools/list sends it: what every conversation pays
@@ -31,14 +32,6 @@ func wireJSON(t testing.TB, tool tools.Tool) []byte {
 	return data
 }
 
-// officialNames are the tools @insforge/mcp 1.2.11 lists over stdio.
-var officialNames = []string{
-	"fetch-docs", "fetch-sdk-docs", "get-anon-key", "get-table-schema", "get-backend-metadata",
-	"run-raw-sql", "download-template", "bulk-upsert", "create-bucket", "list-buckets",
-	"delete-bucket", "create-function", "get-function", "update-function", "delete-function",
-	"get-container-logs", "create-deployment",
-}
-
 // TestListBytes measures what each tool costs in tools/list; -v prints the
 // figures by toolset, largest first.
 func TestListBytes(t *testing.T) {
@@ -54,7 +47,7 @@ func TestListBytes(t *testing.T) {
 		rows = append(rows, row{tool.Name, string(tool.Toolset), n})
 		total += n + 1
 		perSet[string(tool.Toolset)] += n
-		if slices.Contains(officialNames, tool.Name) {
+		if slices.Contains(catalogue.Default(), tool.Name) {
 			official += n + 1
 		}
 	}

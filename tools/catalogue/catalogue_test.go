@@ -235,7 +235,9 @@ var pendingOfficial = []string{}
 // Making an official required parameter optional is allowed (a superset):
 // create-function accepts inline code as well as codeFile.
 func TestOfficialCompatibility(t *testing.T) {
-	path := sharedFile(t, "compat", "insforge-mcp-1.2.11-tools.json")
+	// The official server's tool names and parameters, as published in
+	// @insforge/mcp 1.2.11 (descriptions removed).
+	path := filepath.Join("testdata", "official-1.2.11.json")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -254,6 +256,17 @@ func TestOfficialCompatibility(t *testing.T) {
 	}
 	if err := json.Unmarshal(data, &official); err != nil {
 		t.Fatal(err)
+	}
+	// The default surface lists the official stdio tools: all of them but
+	// start-deployment, which the official server has in remote mode only.
+	var stdio []string
+	for _, ot := range official.Tools {
+		if ot.Name != "start-deployment" {
+			stdio = append(stdio, ot.Name)
+		}
+	}
+	if def := catalogue.Default(); !sameSet(def, stdio) {
+		t.Errorf("catalogue.Default() = %v, want the official stdio tools %v", def, stdio)
 	}
 	ours := map[string]tools.Tool{}
 	for _, tool := range everyTool(t) {
@@ -304,23 +317,6 @@ func TestOfficialCompatibility(t *testing.T) {
 	}
 }
 
-// sharedFile finds ../shared (beside the repository) as CI lays it out.
-func sharedFile(t *testing.T, parts ...string) string {
-	t.Helper()
-	dir := os.Getenv("INSFORGE_SHARED_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared")
-	}
-	path := filepath.Join(append([]string{dir}, parts...)...)
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing: CI lays ../shared beside the clone", path)
-		}
-		t.Skipf("%s not found (set INSFORGE_SHARED_DIR)", path)
-	}
-	return path
-}
-
 // TestDocsNameEveryTool keeps the embedded docs honest: every tool is
 // explained somewhere, and the docs name no tool that does not exist.
 func TestDocsNameEveryTool(t *testing.T) {
@@ -342,4 +338,11 @@ func TestDocsNameEveryTool(t *testing.T) {
 			t.Errorf("the docs mention `%s`, which is not a tool", m[1])
 		}
 	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
