@@ -24,22 +24,11 @@ var defaultSurface = []string{"connect-project", "disconnect-project", "find-too
 // tools/list shows the default surface, and tools/call of find-tools and
 // call-tool reaches the unlisted tools, over stdio with a configured
 // project, over streamable HTTP without one (the calls are locked) and with
-// per-request credentials in headers. Without Node or the installed
-// Inspector the test is skipped, except under CI, where that is a failure.
+// per-request credentials in headers. The test installs the pinned
+// Inspector itself; without Node it is skipped, except under CI.
 func TestInspectorCLIListsTools(t *testing.T) {
-	dir, err := filepath.Abs("../../interop")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, node := interop(t)
 	cli := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "inspector", "cli", "build", "cli.js")
-	node, err := exec.LookPath("node")
-	_, cliErr := os.Stat(cli)
-	if err != nil || cliErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the Inspector check needs node and `npm ci --prefix interop` (node: %v, inspector: %v)", err, cliErr)
-		}
-		t.Skip("Node.js or the MCP Inspector is missing: run `npm ci --prefix interop` to enable this test")
-	}
 	run := func(t *testing.T, args ...string) []byte {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

@@ -21,18 +21,7 @@ import (
 // without Node or the installed SDK the test is skipped, except under CI,
 // where that is a failure.
 func TestTypeScriptSDKInterop(t *testing.T) {
-	dir, err := filepath.Abs("../../interop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err := exec.LookPath("node")
-	_, sdkErr := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk"))
-	if err != nil || sdkErr != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("interop needs node and `npm ci --prefix interop` (node: %v, sdk: %v)", err, sdkErr)
-		}
-		t.Skip("Node.js or the interop SDK is missing: run `npm ci --prefix interop` to enable this test")
-	}
+	dir, node := interop(t)
 	for _, mode := range []string{"stdio", "http", "sse", "elicit"} {
 		t.Run(mode, func(t *testing.T) {
 			backend := insforgetest.New(t)
