@@ -150,15 +150,6 @@ func (t Tool) Run(ctx context.Context, env *Env, in Args) (*Result, error) {
 	return t.run(ctx, env, in)
 }
 
-// Call decodes the arguments and runs the handler.
-func (t Tool) Call(ctx context.Context, env *Env, args json.RawMessage) (*Result, error) {
-	in, err := t.Decode(args)
-	if err != nil {
-		return nil, err
-	}
-	return t.Run(ctx, env, in)
-}
-
 // ignoredArgs are accepted from agents but never advertised, unless a tool
 // declares them itself (connect-project): credentials come from the gate or
 // configuration, never from an ordinary tool's arguments.
