@@ -19,7 +19,7 @@ import (
 
 // A tool call runs through a chain of small steps, outermost first:
 //
-//	recoverPanics → redactKey → resolveCredentials → requireProject → limitCalls →
+//	trackCall → recoverPanics → redactKey → resolveCredentials → requireProject → limitCalls →
 //	readArguments → confirmDestructive → decodeArguments → execute
 //
 // Each step either answers the call itself (an error result that says what
@@ -53,6 +53,7 @@ func chain(h callHandler, steps ...step) callHandler {
 func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
 	if t.Name == discovery.CallToolName {
 		h := chain(s.dispatch,
+			s.trackCall,
 			s.recoverPanics,
 			s.redactKey,
 			s.resolveCredentials,
@@ -65,6 +66,7 @@ func (s *Server) handler(t tools.Tool) server.ToolHandlerFunc {
 		}
 	}
 	h := chain(s.execute,
+		s.trackCall,
 		s.recoverPanics,
 		s.redactKey,
 		s.resolveCredentials,
@@ -229,6 +231,7 @@ func (s *Server) dispatch(ctx context.Context, c *toolCall) (*mcp.CallToolResult
 	if args[0] != '{' {
 		return mcp.NewToolResultError(fmt.Sprintf("arguments must be a JSON object of %s's arguments (find-tools with its name shows them), not %s.", name, clip(string(args), 40))), nil
 	}
+	s.calls.setTarget(ctx, target.Name)
 	sub := &toolCall{tool: target, req: c.req, creds: c.creds, args: json.RawMessage(args)}
 	sub.req.Params.Name = target.Name
 	sub.req.Params.Arguments = sub.args

@@ -195,3 +195,67 @@ func TestEndedSessionIDsAreNotKept(t *testing.T) {
 		t.Fatalf("live id: terminated=%v err=%v", terminated, err)
 	}
 }
+
+// Attack (issue 13, item 9): GET /mcp without a session id (or with an id
+// the server never issued) opened a stream and registered a session that
+// --max-sessions did not count: with the limit reached, 2,000 such GETs all
+// got 200 and held memory, and real clients then got 503. Now such GETs are
+// refused at once, hold nothing, and leave the limit to real sessions; a
+// live session still opens its stream, one at a time.
+func TestSessionlessGETsCannotPileUp(t *testing.T) {
+	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{MaxSessions: 2})
+	first := post(t, url, initBody, nil)
+	id := first.Header.Get("Mcp-Session-Id")
+	if first.StatusCode != 200 || id == "" {
+		t.Fatalf("initialize: %d, session %q", first.StatusCode, id)
+	}
+	hc := &http.Client{Timeout: 5 * time.Second}
+	get := func(sessionID string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Accept", "text/event-stream")
+		if sessionID != "" {
+			req.Header.Set("Mcp-Session-Id", sessionID)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sid, want := "", http.StatusMethodNotAllowed
+			if i%2 == 1 {
+				sid, want = "ifm-"+strings.Repeat("0123456789abcdef", 2), http.StatusNotFound // well formed, never issued
+			}
+			resp := get(sid)
+			defer resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("GET with session %q: %d, want %d", sid, resp.StatusCode, want)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	// The limit is still the real sessions': one more initializes.
+	if got := post(t, url, initBody, nil).StatusCode; got != 200 {
+		t.Fatalf("second real session after the GETs: %d", got)
+	}
+	// A live session opens its stream, and only one.
+	stream := get(id)
+	defer stream.Body.Close()
+	if stream.StatusCode != 200 || !strings.HasPrefix(stream.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("the session's own stream: %d %s", stream.StatusCode, stream.Header.Get("Content-Type"))
+	}
+	second := get(id)
+	second.Body.Close()
+	if second.StatusCode != http.StatusConflict {
+		t.Fatalf("a second stream for the session: %d, want 409", second.StatusCode)
+	}
+}

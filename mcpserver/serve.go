@@ -45,6 +45,10 @@ type HTTPOptions struct {
 	MaxSessions int
 	// MaxRequestBytes caps a request body (default 4 MiB).
 	MaxRequestBytes int64
+	// ReadTimeout is how long a client may take to send a request's body
+	// once its headers arrived (default 30s); a body still incomplete then
+	// is answered 408 and its connection closed.
+	ReadTimeout time.Duration
 }
 
 func (o HTTPOptions) withDefaults() HTTPOptions {
@@ -57,25 +61,29 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 	if o.MaxRequestBytes <= 0 {
 		o.MaxRequestBytes = 4 << 20
 	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = 30 * time.Second
+	}
 	return o
 }
 
 // StreamableHandler serves streamable HTTP at /mcp. The handler has a
 // Shutdown(context.Context) error method that ends every session (their
 // credentials are forgotten) and stops the idle-session sweeper goroutine;
-// ServeHTTP calls it once the HTTP server has drained.
+// Serve calls it once the tool calls have drained.
 func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 	o = o.withDefaults()
+	ids := newSessionIDs()
 	h := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
-		server.WithSessionIdManager(newSessionIDs()),
+		server.WithSessionIdManager(ids),
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
 		server.WithHTTPContextFunc(s.httpContext),
 		server.WithDisableLocalhostProtection(!o.Loopback),
 		server.WithStreamableHTTPLogger(s.log),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", h)
+	mux.Handle("/mcp", listeningStreams(ids, h))
 	return streamableHandler{
 		Handler: s.guard(o, mux, func(r *http.Request) bool {
 			return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
@@ -152,12 +160,62 @@ func IsLoopbackAddr(addr string) bool {
 	return isLoopbackHost(host)
 }
 
+// ServeOptions configure the HTTP server that carries a transport.
+type ServeOptions struct {
+	// Drain is how long the tool calls running when shutdown begins may go
+	// on (default 10s); calls still running then are logged and abandoned.
+	Drain time.Duration
+	// IdleTimeout closes a keep-alive connection that has been idle this
+	// long between requests (default 60s).
+	IdleTimeout time.Duration
+	// MaxConnsPerIP caps the open connections of one client address (an
+	// IPv4 address or an IPv6 /64); 0 sets no cap.
+	MaxConnsPerIP int
+	// EndSessions end the transport's sessions and close their streams
+	// (SSEServer.Shutdown). They run once the calls have drained, since
+	// SSE delivers results on those streams. A handler's own
+	// Shutdown(context.Context) error method runs then too.
+	EndSessions []func(context.Context) error
+}
+
+func (o ServeOptions) withDefaults() ServeOptions {
+	if o.Drain <= 0 {
+		o.Drain = 10 * time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 60 * time.Second
+	}
+	return o
+}
+
+// Serve runs handler, one of this server's transports, on ln until ctx
+// ends, then shuts down: it stops accepting, lets the tool calls in flight
+// finish for up to o.Drain, logs those it abandons, ends the sessions and
+// closes every connection.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, handler http.Handler, o ServeOptions) error {
+	return serveHTTP(ctx, ln, handler, o, &s.calls, s.log)
+}
+
 // ServeHTTP runs handler on ln until ctx ends, then shuts down gracefully,
-// giving in-flight requests grace to finish.
+// giving in-flight requests grace to finish. Server.Serve also waits for
+// the tool calls, which a transport may answer on another connection.
 func ServeHTTP(ctx context.Context, ln net.Listener, handler http.Handler, grace time.Duration, onShutdown ...func(context.Context) error) error {
+	return serveHTTP(ctx, ln, handler, ServeOptions{Drain: grace, EndSessions: onShutdown}, nil, slog.New(slog.DiscardHandler))
+}
+
+func serveHTTP(ctx context.Context, ln net.Listener, handler http.Handler, o ServeOptions, calls *callTracker, log *slog.Logger) error {
+	o = o.withDefaults()
+	if o.MaxConnsPerIP > 0 {
+		ln = limitConnsPerIP(ln, o.MaxConnsPerIP, log)
+	}
+	// No ReadTimeout: it would stay the connection's read deadline while
+	// the handler runs, and net/http cancels the request's context when it
+	// passes, cutting long tool calls and streams. The guard bounds the
+	// body instead (HTTPOptions.ReadTimeout).
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       o.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 	}
 	errc := make(chan error, 1)
@@ -167,16 +225,38 @@ func ServeHTTP(ctx context.Context, ln net.Listener, handler http.Handler, grace
 		return fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+
+	// Stop accepting and close idle connections; requests in flight go on.
+	dctx, cancel := context.WithTimeout(context.Background(), o.Drain)
 	defer cancel()
-	for _, f := range onShutdown {
-		_ = f(sctx)
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(dctx) }()
+
+	// Let the tool calls finish. The sessions' streams stay open meanwhile:
+	// over SSE, that is where the results go.
+	if calls != nil {
+		if n := calls.count(); n > 0 {
+			log.Info("shutting down: waiting for tool calls to finish", "running", n, "drain", o.Drain.String())
+			left := calls.wait(dctx)
+			logAbandoned(log, left)
+			if len(left) == 0 {
+				time.Sleep(200 * time.Millisecond) // the last results reach their streams
+			}
+		}
 	}
-	err := srv.Shutdown(sctx)
-	// With no request left in flight, end the handler's sessions too.
+
+	// End the sessions (their credentials are forgotten); their streams
+	// close, so the connections go idle and Shutdown completes.
+	ectx, ecancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer ecancel()
+	for _, f := range o.EndSessions {
+		_ = f(ectx)
+	}
 	if h, ok := handler.(interface{ Shutdown(context.Context) error }); ok {
-		_ = h.Shutdown(sctx)
+		_ = h.Shutdown(ectx)
 	}
+	err := <-shut
+	_ = srv.Close() // whatever is left past the drain
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("http shutdown: %w", err)
 	}

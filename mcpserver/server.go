@@ -68,6 +68,8 @@ type Server struct {
 	listed   map[string]bool                    // what tools/list shows
 	// toolNames are every catalogue tool's name, longest first (guide).
 	toolNames []string
+	// calls are the tool calls running now (shutdown drains them).
+	calls callTracker
 }
 
 // New builds the server and registers every tool and resource.

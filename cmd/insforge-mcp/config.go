@@ -45,6 +45,9 @@ type config struct {
 	maxSessions     int
 	maxCalls        int
 	maxRequestBytes int
+	idleTimeout     time.Duration
+	readTimeout     time.Duration
+	maxConnsPerIP   int
 	logLevel        slog.Level
 	version         bool
 }
@@ -85,6 +88,9 @@ func (c *config) options() []option {
 		{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most", intValue{&c.maxSessions, 1}},
 		{"max-calls-per-session", "INSFORGE_MAX_CALLS_PER_SESSION", "8", "concurrent tool calls of one session at most", intValue{&c.maxCalls, 1}},
 		{"max-request-bytes", "INSFORGE_MAX_REQUEST_BYTES", "4194304", "HTTP transports: largest request body accepted", intValue{&c.maxRequestBytes, 1}},
+		{"read-timeout", "INSFORGE_READ_TIMEOUT", "30s", "HTTP transports: time a client has to send a request's body once its headers arrived (headers get 10s); slower requests are answered 408 and cut", durationValue{&c.readTimeout}},
+		{"idle-timeout", "INSFORGE_IDLE_TIMEOUT", "60s", "HTTP transports: a keep-alive connection idle this long between requests is closed", durationValue{&c.idleTimeout}},
+		{"max-conns-per-ip", "INSFORGE_MAX_CONNS_PER_IP", "100", "HTTP transports: open connections from one client address (IPv4 address or IPv6 /64) at most; 0 for no cap (behind a reverse proxy every client shares its address)", intValue{&c.maxConnsPerIP, 0}},
 		{"log-level", "INSFORGE_LOG_LEVEL", "info", "debug, info, warn or error (logs go to stderr)", levelValue{&c.logLevel}},
 	}
 }
@@ -252,6 +258,9 @@ func (v intValue) String() string {
 func (v intValue) Set(s string) error {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || n < v.min {
+		if v.min == 0 {
+			return fmt.Errorf("must be a number, 0 or more, not %q", s)
+		}
 		if v.min <= 1 {
 			return fmt.Errorf("must be a positive number, not %q", s)
 		}

@@ -149,6 +149,14 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 			AuthToken:       cfg.authToken,
 			MaxSessions:     cfg.maxSessions,
 			MaxRequestBytes: int64(cfg.maxRequestBytes),
+			ReadTimeout:     cfg.readTimeout,
+		}
+		// On SIGTERM, a call may still need its whole --timeout: the drain
+		// gives it that and a little more to answer.
+		serveOpts := mcpserver.ServeOptions{
+			Drain:         cfg.timeout + 5*time.Second,
+			IdleTimeout:   cfg.idleTimeout,
+			MaxConnsPerIP: cfg.maxConnsPerIP,
 		}
 		if !opts.Loopback && found.Complete() && cfg.authToken == "" {
 			ln.Close()
@@ -164,9 +172,10 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 			}
 			handler, sse := srv.SSEHandler(opts, base)
 			log.Info("serving SSE", "sse", base+"/sse", "message", base+"/message")
-			return mcpserver.ServeHTTP(ctx, ln, handler, 10*time.Second, sse.Shutdown)
+			serveOpts.EndSessions = append(serveOpts.EndSessions, sse.Shutdown)
+			return srv.Serve(ctx, ln, handler, serveOpts)
 		}
 		log.Info("serving streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp")
-		return mcpserver.ServeHTTP(ctx, ln, srv.StreamableHandler(opts), 10*time.Second)
+		return srv.Serve(ctx, ln, srv.StreamableHandler(opts), serveOpts)
 	}
 }

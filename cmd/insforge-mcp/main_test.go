@@ -57,7 +57,11 @@ func TestParseConfig(t *testing.T) {
 	if err != nil || !c.readOnly || !c.confirmDestruct || c.unrestrictedSQL {
 		t.Fatalf("switches: %+v %v", c, err)
 	}
-	for _, bad := range [][]string{{"--transport", "ws"}, {"--read-only=maybe"}, {"--timeout", "-1s"}, {"--max-result-bytes", "10"}, {"extra"}, {"--nope"}} {
+	c, err = parseConfig([]string{"--max-conns-per-ip", "0"}, func(string) string { return "" }, &bytes.Buffer{})
+	if err != nil || c.maxConnsPerIP != 0 || c.idleTimeout != 60*time.Second || c.readTimeout != 30*time.Second {
+		t.Fatalf("connection limits: %+v %v", c, err)
+	}
+	for _, bad := range [][]string{{"--transport", "ws"}, {"--read-only=maybe"}, {"--timeout", "-1s"}, {"--max-result-bytes", "10"}, {"--max-conns-per-ip", "-1"}, {"--idle-timeout", "0s"}, {"--read-timeout", "soon"}, {"extra"}, {"--nope"}} {
 		if _, err := parseConfig(bad, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
 			t.Errorf("parseConfig(%v) accepted", bad)
 		}
