@@ -105,7 +105,11 @@ func NormalizeURL(raw string) (string, error) {
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 	u.Path = trimAPISuffix(u.Path)
 	u.RawPath = ""
-	return u.String(), nil
+	out := u.String()
+	if RedactKeys(out) != out { // escapes can spell one too: i%6B_…
+		return "", fmt.Errorf("%w: it contains what looks like an admin API key (ik_…); the project URL is only https://{project-id}.{region}.insforge.app, and the key goes in its own field", ErrBadURL)
+	}
+	return out, nil
 }
 
 // trimAPISuffix removes trailing slashes and "/api" segments until none is
