@@ -69,9 +69,9 @@ type Options struct {
 	// ErrAddressRefused. It covers everything this transport sends:
 	// project calls, their redirects, and absolute Request.URLs the backend
 	// handed out. It applies to the default client and to an HTTPClient
-	// whose Transport is an *http.Transport (or nil); with a proxy from
-	// the environment it judges the proxy's address, and the proxy
-	// resolves the target. The server sets it over HTTP transports from
+	// whose Transport is an *http.Transport (or nil). With a proxy it
+	// judges the proxy's address, and a target given as an IP address
+	// before the proxy is asked for it; the proxy resolves names. The server sets it over HTTP transports from
 	// --allowed-project-hosts (credentials.HostPolicy.DialGuard); over
 	// stdio it is unset.
 	DialGuard func(host, port string, ip netip.Addr) error
@@ -153,6 +153,9 @@ func NewTransport(opts Options) *Transport {
 			t := base.Clone()
 			t.DialContext = guardedDial(opts.DialGuard, opts.Resolve)
 			t.DialTLSContext = nil // TLS then runs over the guarded connection
+			if t.Proxy != nil && opts.DialGuard != nil {
+				t.Proxy = guardedProxy(t.Proxy, opts.DialGuard)
+			}
 			hc.Transport = t
 		}
 	}
@@ -213,6 +216,29 @@ func guardedDial(guard func(host, port string, ip netip.Addr) error, resolve fun
 			}
 		}
 		return nil, first
+	}
+}
+
+// guardedProxy wraps a proxy choice: through a proxy the dial guard sees
+// the proxy's address, and the proxy resolves the target's name, so a
+// target given as an IP address is judged here before the proxy is asked
+// to reach it.
+func guardedProxy(proxy func(*http.Request) (*url.URL, error), guard func(host, port string, ip netip.Addr) error) func(*http.Request) (*url.URL, error) {
+	return func(r *http.Request) (*url.URL, error) {
+		p, err := proxy(r)
+		if err != nil || p == nil {
+			return p, err
+		}
+		if ip, err := netip.ParseAddr(strings.Trim(r.URL.Hostname(), "[]")); err == nil {
+			port := r.URL.Port()
+			if port == "" {
+				port = map[bool]string{true: "443", false: "80"}[r.URL.Scheme == "https"]
+			}
+			if err := guard(r.URL.Hostname(), port, ip); err != nil {
+				return nil, refusedDial{err}
+			}
+		}
+		return p, nil
 	}
 }
 

@@ -117,3 +117,27 @@ func TestDialGuardWrapsAGivenTransport(t *testing.T) {
 		t.Fatalf("err = %v, hits %d", err, hits.Load())
 	}
 }
+
+// Through a proxy the dial guard sees the proxy's address; a target given
+// as an internal IP address is refused before the proxy is asked for it.
+func TestDialGuardJudgesIPTargetsBehindAProxy(t *testing.T) {
+	var proxyHits atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxyHits.Add(1)
+		w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(proxy.Close)
+	pu, _ := url.Parse(proxy.URL)
+	g := &guardLog{allow: pu.Host}
+	hc := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
+	tr := insforge.NewTransport(insforge.Options{HTTPClient: hc, DialGuard: g.guard})
+	c := tr.Client("http://127.0.0.1:9", key)
+	if err := get(c, "/x"); !errors.Is(err, insforge.ErrAddressRefused) || proxyHits.Load() != 0 {
+		t.Fatalf("err = %v, proxy hits %d", err, proxyHits.Load())
+	}
+	// A name goes to the (allowed) proxy, which resolves it.
+	c = tr.Client("http://project.example.test", key)
+	if err := get(c, "/x"); err != nil || proxyHits.Load() != 1 {
+		t.Fatalf("through the proxy: err = %v, proxy hits %d", err, proxyHits.Load())
+	}
+}

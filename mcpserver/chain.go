@@ -265,7 +265,7 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 	if err != nil {
 		var ue *tools.UserError
 		if !errors.As(err, &ue) {
-			s.log.Warn("tool failed", "tool", c.tool.Name, "error", redact(err.Error(), c.creds.APIKey))
+			s.log.Warn("tool failed", "tool", c.tool.Name, "error", credentials.RedactKeys(redact(err.Error(), c.creds.APIKey), c.creds.APIKey))
 		}
 		return mcp.NewToolResultError(s.guide(tools.Explain(err))), nil
 	}
