@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -49,6 +50,32 @@ func Redact(key string) string {
 	}
 }
 
+// keyLike matches text that looks like an admin API key: ik_ (or its
+// URL-escaped form ik%5F) followed by at least 12 key characters. The
+// placeholder "ik_…" of messages has none, so it stays.
+var keyLike = regexp.MustCompile(`(?i)ik(?:_|%5f)[a-z0-9_\-]{12,}`)
+
+// RedactKeys removes from text every token that looks like an admin key
+// and each of the given keys (as they are and URL-escaped), whatever their
+// form. Use it on any message that can carry a URL or a value a user
+// pasted: a key put in the project URL's path must not come back in an
+// error.
+func RedactKeys(text string, keys ...string) string {
+	for _, k := range keys {
+		if len(k) < 8 {
+			continue
+		}
+		mark := Redact(k)
+		text = strings.ReplaceAll(text, k, mark)
+		for _, esc := range []string{url.PathEscape(k), url.QueryEscape(k)} {
+			if esc != k {
+				text = strings.ReplaceAll(text, esc, mark)
+			}
+		}
+	}
+	return keyLike.ReplaceAllString(text, "ik_…(redacted)")
+}
+
 // ErrBadURL is returned by NormalizeURL for anything but an http(s) URL with a host.
 var ErrBadURL = errors.New("invalid project URL")
 
@@ -58,6 +85,9 @@ func NormalizeURL(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return "", fmt.Errorf("%w: it is empty; it looks like https://{project-id}.{region}.insforge.app", ErrBadURL)
+	}
+	if RedactKeys(raw) != raw {
+		return "", fmt.Errorf("%w: it contains what looks like an admin API key (ik_…); the project URL is only https://{project-id}.{region}.insforge.app, and the key goes in its own field", ErrBadURL)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -75,7 +105,11 @@ func NormalizeURL(raw string) (string, error) {
 	u.RawQuery, u.Fragment, u.RawFragment = "", "", ""
 	u.Path = trimAPISuffix(u.Path)
 	u.RawPath = ""
-	return u.String(), nil
+	out := u.String()
+	if RedactKeys(out) != out { // escapes can spell one too: i%6B_…
+		return "", fmt.Errorf("%w: it contains what looks like an admin API key (ik_…); the project URL is only https://{project-id}.{region}.insforge.app, and the key goes in its own field", ErrBadURL)
+	}
+	return out, nil
 }
 
 // trimAPISuffix removes trailing slashes and "/api" segments until none is

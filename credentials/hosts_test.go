@@ -51,7 +51,7 @@ func TestHostPolicy(t *testing.T) {
 }
 
 func FuzzNormalizeURL(f *testing.F) {
-	for _, s := range []string{"https://abc.us-east.insforge.app", "http://localhost:7130/api/", " https://x ", "ftp://x", "http://[::1]:80", "http://a@b", "%", "https://x.insforge.app/?q#f"} {
+	for _, s := range []string{"https://abc.us-east.insforge.app", "http://localhost:7130/api/", " https://x ", "ftp://x", "http://[::1]:80", "http://a@b", "%", "https://x.insforge.app/?q#f", "https://x.insforge.app/i%6B_0123456789abcdef"} {
 		f.Add(s)
 	}
 	policy, _ := credentials.ParseHostPolicy([]string{"*.insforge.app", "127.0.0.1:7130"})

@@ -27,6 +27,7 @@ func Validate(ctx context.Context, t *insforge.Transport, c Credentials) error {
 		return err
 	}
 	meta, _, err := insforge.Call[map[string]any](ctx, t.Client(url, c.APIKey), insforge.Request{Path: "/api/metadata"})
+	url = RedactKeys(url, c.APIKey) // from here on it only names the project in messages
 	if err == nil {
 		if _, ok := meta["database"]; !ok {
 			if _, ok := meta["auth"]; !ok {
@@ -37,8 +38,10 @@ func Validate(ctx context.Context, t *insforge.Transport, c Credentials) error {
 	}
 	var apiErr *insforge.Error
 	switch {
+	case errors.Is(err, insforge.ErrAddressRefused):
+		return fmt.Errorf("%w: %s", ErrHostNotAllowed, RedactKeys(err.Error(), c.APIKey))
 	case errors.Is(err, insforge.ErrUnreachable):
-		return fmt.Errorf("%w: could not reach %s (%v); check the URL and that the backend is running", ErrUnreachable, url, err)
+		return fmt.Errorf("%w: could not reach %s (%s); check the URL and that the backend is running", ErrUnreachable, url, RedactKeys(err.Error(), c.APIKey))
 	case errors.As(err, &apiErr):
 		if apiErr.NotJSON {
 			return fmt.Errorf("%w: %s answered %d with a non-InsForge page; check the project URL (https://{project-id}.{region}.insforge.app)", ErrNotInsForge, url, apiErr.Status)

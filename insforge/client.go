@@ -30,10 +30,13 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -57,7 +60,37 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger receives one debug line per request (method, path, status, time).
 	Logger *slog.Logger
+	// DialGuard, when set, is asked before every connection the transport
+	// opens: host and port as the URL names them, ip the address about to
+	// be dialled, after DNS resolution and on every attempt (a net.Dialer
+	// Control hook, so a name whose answer changes between lookups is
+	// judged by the address actually used). An error refuses the
+	// connection before anything is sent, and the call fails with
+	// ErrAddressRefused. It covers everything this transport sends:
+	// project calls, their redirects, and absolute Request.URLs the backend
+	// handed out. It applies to the default client and to an HTTPClient
+	// whose Transport is an *http.Transport (or nil). With a proxy it
+	// judges the proxy's address, and a target given as an IP address
+	// before the proxy is asked for it; the proxy resolves names. The server sets it over HTTP transports from
+	// --allowed-project-hosts (credentials.HostPolicy.DialGuard); over
+	// stdio it is unset.
+	DialGuard func(host, port string, ip netip.Addr) error
+	// Resolve, when set, replaces DNS for host names (tests: a name that
+	// resolves to loopback, without editing /etc/hosts). The guard still
+	// judges every address it returns.
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 }
+
+// ErrAddressRefused is wrapped by the error of a call whose connection
+// the DialGuard refused. Such a call is not retried.
+var ErrAddressRefused = errors.New("address refused")
+
+// refusedDial is a DialGuard verdict on its way up through net and
+// net/http's error wrappers.
+type refusedDial struct{ err error }
+
+func (r refusedDial) Error() string        { return r.err.Error() }
+func (r refusedDial) Is(target error) bool { return target == ErrAddressRefused }
 
 func (o Options) withDefaults() Options {
 	if o.Timeout <= 0 {
@@ -111,6 +144,21 @@ func NewTransport(opts Options) *Transport {
 		t.MaxIdleConnsPerHost = 64
 		hc.Transport = t
 	}
+	if opts.DialGuard != nil || opts.Resolve != nil {
+		base, ok := hc.Transport.(*http.Transport)
+		if hc.Transport == nil {
+			base, ok = http.DefaultTransport.(*http.Transport), true
+		}
+		if ok {
+			t := base.Clone()
+			t.DialContext = guardedDial(opts.DialGuard, opts.Resolve)
+			t.DialTLSContext = nil // TLS then runs over the guarded connection
+			if t.Proxy != nil && opts.DialGuard != nil {
+				t.Proxy = guardedProxy(t.Proxy, opts.DialGuard)
+			}
+			hc.Transport = t
+		}
+	}
 	// Follow redirects only within the same host: the admin key must never
 	// travel to a host the user did not name.
 	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
@@ -123,6 +171,75 @@ func NewTransport(opts Options) *Transport {
 		return nil
 	}
 	return &Transport{hc: &hc, opts: opts}
+}
+
+// guardedDial returns a DialContext that asks guard about every address
+// it connects to, in the dialer's Control hook: after resolution, before
+// the connection is attempted.
+func guardedDial(guard func(host, port string, ip netip.Addr) error, resolve func(context.Context, string) ([]netip.Addr, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+		if guard != nil {
+			d.Control = func(_, address string, _ syscall.RawConn) error {
+				ap, err := netip.ParseAddrPort(address)
+				if err != nil {
+					return refusedDial{fmt.Errorf("cannot judge the address %s", address)}
+				}
+				if err := guard(host, port, ap.Addr()); err != nil {
+					return refusedDial{err}
+				}
+				return nil
+			}
+		}
+		if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil || resolve == nil {
+			return d.DialContext(ctx, network, addr)
+		}
+		ips, err := resolve(ctx, host)
+		if err != nil {
+			return nil, &net.DNSError{Err: err.Error(), Name: host}
+		}
+		if len(ips) == 0 {
+			return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+		}
+		var first error
+		for _, ip := range ips {
+			c, err := d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+			if err == nil {
+				return c, nil
+			}
+			if first == nil {
+				first = err
+			}
+		}
+		return nil, first
+	}
+}
+
+// guardedProxy wraps a proxy choice: through a proxy the dial guard sees
+// the proxy's address, and the proxy resolves the target's name, so a
+// target given as an IP address is judged here before the proxy is asked
+// to reach it.
+func guardedProxy(proxy func(*http.Request) (*url.URL, error), guard func(host, port string, ip netip.Addr) error) func(*http.Request) (*url.URL, error) {
+	return func(r *http.Request) (*url.URL, error) {
+		p, err := proxy(r)
+		if err != nil || p == nil {
+			return p, err
+		}
+		if ip, err := netip.ParseAddr(strings.Trim(r.URL.Hostname(), "[]")); err == nil {
+			port := r.URL.Port()
+			if port == "" {
+				port = map[bool]string{true: "443", false: "80"}[r.URL.Scheme == "https"]
+			}
+			if err := guard(r.URL.Hostname(), port, ip); err != nil {
+				return nil, refusedDial{err}
+			}
+		}
+		return p, nil
+	}
 }
 
 // Client binds the transport to one project.
@@ -478,6 +595,10 @@ func (c *Client) once(ctx context.Context, req *Request, target string, body []b
 	}
 	raw, err := c.t.hc.Do(hr)
 	if err != nil {
+		var refused refusedDial
+		if errors.As(err, &refused) {
+			return nil, nil, fmt.Errorf("%s %s: %w: %s", req.Method, req.Path, ErrAddressRefused, c.hideKey(refused.Error()))
+		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, nil, fmt.Errorf("%s %s: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
 		}

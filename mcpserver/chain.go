@@ -96,19 +96,26 @@ func (s *Server) recoverPanics(next callHandler) callHandler {
 	}
 }
 
-// redactKey removes the call's API key from every text of the result, as
-// a last line of defence. Structured content is a second copy of the data:
+// redactKey removes the call's API key from every text of the result, and
+// any key-like token (ik_…) from an error result, as a last line of
+// defence. Structured content is a second copy of the data:
 // it is dropped when the text needed redacting.
 func (s *Server) redactKey(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
 		res, err := next(ctx, c)
-		if res == nil || len(c.creds.APIKey) < 8 {
+		if res == nil || (len(c.creds.APIKey) < 8 && !res.IsError) {
 			return res, err
 		}
 		changed := false
 		for i, content := range res.Content {
 			if tc, ok := content.(mcp.TextContent); ok {
-				if clean := redact(tc.Text, c.creds.APIKey); clean != tc.Text {
+				clean := redact(tc.Text, c.creds.APIKey)
+				if res.IsError {
+					// Errors quote URLs and values the caller pasted: no
+					// key-like text goes back, whoever's key it is.
+					clean = credentials.RedactKeys(clean, c.creds.APIKey)
+				}
+				if clean != tc.Text {
 					tc.Text, changed = clean, true
 					res.Content[i] = tc
 				}
@@ -261,7 +268,7 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 	if err != nil {
 		var ue *tools.UserError
 		if !errors.As(err, &ue) {
-			s.log.Warn("tool failed", "tool", c.tool.Name, "error", redact(err.Error(), c.creds.APIKey))
+			s.log.Warn("tool failed", "tool", c.tool.Name, "error", credentials.RedactKeys(redact(err.Error(), c.creds.APIKey), c.creds.APIKey))
 		}
 		return mcp.NewToolResultError(s.guide(tools.Explain(err))), nil
 	}

@@ -148,7 +148,7 @@ func (p *connectPage) serve(w http.ResponseWriter, r *http.Request) {
 		view := formView{URL: r.PostForm.Get("projectUrl")}
 		c, err := p.check(r.Context(), r.PostForm.Get("projectUrl"), r.PostForm.Get("apiKey"))
 		if err != nil {
-			view.Error = redact(err.Error(), r.PostForm.Get("apiKey"))
+			view.Error = credentials.RedactKeys(redact(err.Error(), r.PostForm.Get("apiKey")), r.PostForm.Get("apiKey"))
 			w.WriteHeader(http.StatusBadRequest)
 			connectForm.Execute(w, view)
 			return

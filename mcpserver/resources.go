@@ -6,6 +6,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/resources"
 	"github.com/insforge-mcp/insforge-mcp/tools"
@@ -75,5 +76,5 @@ func (s *Server) clientFor(ctx context.Context) (*insforge.Client, error) {
 
 func (s *Server) resourceError(ctx context.Context, err error) error {
 	creds, _ := s.credentials(ctx)
-	return fmt.Errorf("%s", redact(tools.Explain(err), creds.APIKey))
+	return fmt.Errorf("%s", credentials.RedactKeys(redact(tools.Explain(err), creds.APIKey), creds.APIKey))
 }

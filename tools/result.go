@@ -340,6 +340,8 @@ func Explain(err error) string {
 		return "The InsForge backend did not answer in time. Retry once; if it keeps timing out, check that the backend is up (get-backend-metadata) or ask for less data."
 	case errors.Is(err, context.Canceled):
 		return "The request was cancelled before the backend answered."
+	case errors.Is(err, insforge.ErrAddressRefused):
+		return fmt.Sprintf("Refused to connect (%v). Nothing was sent. This server's operator decides which internal addresses it may reach (--allowed-project-hosts); a URL the backend handed out that points into a private network is not followed.", err)
 	case errors.Is(err, insforge.ErrUnreachable):
 		return fmt.Sprintf("Could not reach the InsForge backend (%v). Check that the project URL is right and the backend is running, then retry.", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -74,11 +75,32 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		log.Warn("an API key is configured but no project URL; the key is unused until a project URL is set", "keyFrom", found.KeyFrom)
 	}
 
+	// Hosting controls for the HTTP transports. The host policy acts
+	// twice: on the project URL a client names (mcpserver checks it), and
+	// on every address the transport dials (project calls, redirects,
+	// presigned and deployment URLs from the backend), so that neither DNS
+	// nor a hostile backend can steer requests into the operator's
+	// network. Over stdio the server acts for the local user on their own
+	// machine (a project on http://localhost:7130 is the usual local
+	// setup), so neither applies.
+	var hosts *credentials.HostPolicy
+	var dialGuard func(host, port string, ip netip.Addr) error
+	if cfg.transport != "stdio" {
+		policy, err := credentials.ParseHostPolicy(cfg.projectHosts)
+		if err != nil {
+			return err
+		}
+		hosts = &policy
+		// The configured project is always allowed, as by name.
+		dialGuard = policy.DialGuard(found.ProjectURL)
+	}
+
 	// InsForge client machinery, shared by every session.
 	transport := insforge.NewTransport(insforge.Options{
 		Timeout:   cfg.timeout,
 		UserAgent: "insforge-mcp/" + version,
 		Logger:    log,
+		DialGuard: dialGuard,
 	})
 
 	// Tool registry.
@@ -92,16 +114,6 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	})
 	if err != nil {
 		return err
-	}
-
-	// Hosting controls for the HTTP transports.
-	var hosts *credentials.HostPolicy
-	if cfg.transport != "stdio" {
-		policy, err := credentials.ParseHostPolicy(cfg.projectHosts)
-		if err != nil {
-			return err
-		}
-		hosts = &policy
 	}
 
 	// MCP server with the gate.

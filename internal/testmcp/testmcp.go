@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +54,15 @@ type Options struct {
 	Elicit func(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
 	// ElicitURL declares URL-mode elicitation support too.
 	ElicitURL bool
+	// ProjectHosts, when set, is --allowed-project-hosts as over the HTTP
+	// transports: it checks the project URLs clients name and, through
+	// the transport's DialGuard, every address dialled (the configured
+	// fake backend is allowed, as the server allows its configured
+	// project).
+	ProjectHosts []string
+	// Resolve replaces DNS in the server's transport (a name that
+	// resolves to loopback, without /etc/hosts).
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
 type elicitFunc func(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error)
@@ -92,11 +102,26 @@ func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harn
 	if o.MaxResultBytes == 0 {
 		o.MaxResultBytes = 100000
 	}
+	topts := insforge.Options{Timeout: 5 * time.Second, RetryWait: 10 * time.Millisecond, Resolve: o.Resolve}
+	var hosts *credentials.HostPolicy
+	if o.ProjectHosts != nil {
+		policy, err := credentials.ParseHostPolicy(o.ProjectHosts)
+		if err != nil {
+			t.Fatalf("project hosts: %v", err)
+		}
+		hosts = &policy
+		configured := ""
+		if !o.Unconfigured {
+			configured = backend.URL
+		}
+		topts.DialGuard = policy.DialGuard(configured)
+	}
 	cfg := mcpserver.Config{
 		Version:            "test",
 		Surface:            selected,
 		ToolConfig:         tools.Config{ReadOnly: o.Selection.ReadOnly, MaxResultBytes: o.MaxResultBytes, Remote: o.Remote, FilesRoot: o.FilesRoot},
-		Transport:          insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second, RetryWait: 10 * time.Millisecond}),
+		Transport:          insforge.NewTransport(topts),
+		ProjectHosts:       hosts,
 		CredentialsFile:    o.CredentialsFile,
 		AllowRemember:      o.CredentialsFile != "",
 		ConfirmDestructive: o.ConfirmDestructive,
