@@ -152,6 +152,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		servers[i].Env = env(backend.URL)
 	}
 
+	loadStart := loadAverage()
 	samples := map[string][]sample{}
 	rounds := o.warmup + o.runs
 	for r := range rounds {
@@ -196,7 +197,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		seen[srv.Name] = recorded{Calls: rec.Calls(), Stderr: firstLines(s.Stderr, 8)}
 	}
 
-	res := summarize(samples, o, machineInfo(official != nil), why, seen)
+	info := machineInfo(official != nil)
+	info["load"] = strings.TrimSpace(loadStart + " at the start, " + loadAverage() + " at the end")
+	res := summarize(samples, o, info, why, seen)
 	res.Tokenizer, res.TokenizerWhy = countTokens(o, res.Lists, stderr)
 	fmt.Fprint(stdout, res.Markdown())
 	if o.out != "" {
@@ -363,6 +366,20 @@ func machineInfo(withNode bool) map[string]string {
 		info["commit"] = strings.TrimSpace(string(out))
 	}
 	return info
+}
+
+// loadAverage is the one-minute load average: other work on the machine
+// slows every server, and the timings say so only with it beside them.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func reversed(s []server) []server {

@@ -180,6 +180,9 @@ func (r results) Markdown() string {
 	if v := r.Info["node"]; v != "" {
 		fmt.Fprintf(&b, ", Node %s", v)
 	}
+	if v := r.Info["load"]; v != "" {
+		fmt.Fprintf(&b, "; one-minute load average %s", v)
+	}
 	fmt.Fprintf(&b, "; %s", r.Info["date"])
 	if v := r.Info["commit"]; v != "" {
 		fmt.Fprintf(&b, ", commit %s", v)
