@@ -40,6 +40,7 @@ var figures = []figure{
 
 // Indexes of the startup figures, for the floor table.
 const (
+	figInit      = 0
 	figStartRSS  = 5
 	figStartAnon = 6
 )
@@ -300,14 +301,14 @@ func (r results) floorTable(b *strings.Builder) {
 	b.WriteString("\n### Startup memory against the bare mcp-go floor\n\n")
 	b.WriteString("VmHWM (the resident set's high-water mark) and RssAnon (its private part) right after initialize and the first tools/list, medians of the same runs. ")
 	b.WriteString("The floor is a bare mcp-go stdio server with one trivial tool (`bench/internal/floor`), built with the same flags as ours and driven through the same sequence: no server built on mcp-go starts below it.\n\n")
-	b.WriteString("| Server | startup RSS | startup RssAnon | file-backed (RSS − RssAnon) | RSS / floor |\n|---|---:|---:|---:|---:|\n")
+	b.WriteString("| Server | startup RSS | startup RssAnon | file-backed (RSS − RssAnon) | RSS / floor | spawn → initialize |\n|---|---:|---:|---:|---:|---:|\n")
 	base := floor[figStartRSS]
 	for _, name := range []string{"floor", "ours", "ours-all", "official"} {
 		m := r.Median[name]
 		if m == nil {
 			continue
 		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %.2f× |\n", r.label(name), format(m[figStartRSS], "MB"), format(m[figStartAnon], "MB"), format(m[figStartRSS]-m[figStartAnon], "MB"), m[figStartRSS]/base)
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %.2f× | %s |\n", r.label(name), format(m[figStartRSS], "MB"), format(m[figStartAnon], "MB"), format(m[figStartRSS]-m[figStartAnon], "MB"), m[figStartRSS]/base, format(m[figInit], "ms"))
 	}
 	if ours := r.Median["ours"]; ours != nil {
 		x := ours[figStartRSS] / base
