@@ -9,17 +9,28 @@
 //
 // Each run spawns the server, and measures: spawn → initialize response,
 // the first and the warm tools/list, the first and the warm tools/call of
-// get-backend-metadata, the peak RSS of the server process (VmHWM) and the
-// bytes of the tools/list answer. The servers run in alternation, round
-// after round, so that both see the same machine state. Medians and the
-// ratio ours/official are printed, and written to bench/results.md with a
-// chart in bench/results.svg.
+// get-backend-metadata, the startup memory (VmHWM and RssAnon right after
+// initialize and the first tools/list), the peak RSS after the calls, and
+// the bytes of the tools array of tools/list. The servers run in
+// alternation, round after round, so that all see the same machine state:
+// ours with default flags, ours with --toolsets all, the official server,
+// and the floor, a bare mcp-go stdio server with one trivial tool
+// (bench/internal/floor) that bounds from below what any mcp-go server
+// holds at startup. Medians and the ratios ours/official and ours/floor
+// are printed, and written to bench/results.md with a chart in
+// bench/results.svg.
 //
-// Our binary is built as the Dockerfile builds the release, with
-// CGO_ENABLED=0 -trimpath -ldflags "-s -w" (or given with -ours). The official server is installed once with npm into -npm-cache
-// and run with node directly, so that no download is measured; it is
-// measured over stdio only (its HTTP server needs Redis and the InsForge
-// cloud's OAuth). Ours is also measured over streamable HTTP.
+// The tools arrays are also counted in tokens, approximately: bytes/4
+// always, and with the o200k_base tokenizer of js-tiktoken (installed with
+// npm into -npm-cache, run by node) when -tokenizer is auto and Node is
+// there. Neither is the tokenizer of every model; both are labelled ≈.
+//
+// Our binary and the floor are built as the Dockerfile builds the release,
+// with CGO_ENABLED=0 -trimpath -ldflags "-s -w" (or given with -ours). The
+// official server is installed once with npm into -npm-cache and run with
+// node directly, so that no download is measured; it is measured over
+// stdio only (its HTTP server needs Redis and the InsForge cloud's OAuth).
+// Ours is also measured over streamable HTTP.
 //
 // The load run for streamable HTTP is a separate command: go run ./bench/load.
 package main
@@ -27,6 +38,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -51,6 +63,8 @@ type options struct {
 	ours     string
 	official string
 	npmCache string
+	floor    bool
+	tokens   string
 	http     bool
 	out      string
 	timeout  time.Duration
@@ -64,6 +78,8 @@ func main() {
 	flag.StringVar(&o.ours, "ours", "", "our binary (default: build ./cmd/insforge-mcp with CGO_ENABLED=0 -trimpath -ldflags \"-s -w\", as the Dockerfile does)")
 	flag.StringVar(&o.official, "official", "auto", "the official server: auto (node + @insforge/mcp@"+officialVersion+" from -npm-cache, installed there when missing), off, or a command line")
 	flag.StringVar(&o.npmCache, "npm-cache", filepath.Join(os.TempDir(), "bench-npm"), "npm prefix the official server is installed into")
+	flag.BoolVar(&o.floor, "floor", true, "also measure the floor: a bare mcp-go stdio server with one tool (bench/internal/floor)")
+	flag.StringVar(&o.tokens, "tokenizer", "auto", "count the tools arrays with js-tiktoken's o200k_base too: auto (node + js-tiktoken@"+tiktokenVersion+" from -npm-cache, installed there when missing) or off; bytes/4 is always given")
 	flag.BoolVar(&o.http, "http", true, "also measure ours over streamable HTTP")
 	flag.StringVar(&o.out, "out", "bench", "directory for results.md and results.svg (\"\" writes nothing)")
 	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "time limit of one run")
@@ -92,7 +108,15 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if ours == "" {
 		ours = filepath.Join(work, "insforge-mcp")
 		fmt.Fprintln(stderr, "building ours: CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w\" ./cmd/insforge-mcp")
-		if err := buildOurs(ours); err != nil {
+		if err := build(ours, "./cmd/insforge-mcp"); err != nil {
+			return err
+		}
+	}
+	var floor string
+	if o.floor {
+		floor = filepath.Join(work, "floor")
+		fmt.Fprintln(stderr, "building the floor: CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w\" ./bench/internal/floor")
+		if err := build(floor, "./bench/internal/floor"); err != nil {
 			return err
 		}
 	}
@@ -108,9 +132,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	env := func(apiURL string) []string {
 		return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "API_BASE_URL=" + apiURL, "API_KEY=" + insforgetest.DefaultAPIKey}
 	}
-	servers := []server{{Name: "ours", Argv: []string{ours, "--credentials-file", "none"}}}
+	// Ours with default flags (--credentials-file none only keeps a saved
+	// project out of the measurement), and with every tool listed.
+	servers := []server{
+		{Name: "ours", Argv: []string{ours, "--credentials-file", "none"}},
+		{Name: "ours-all", Argv: []string{ours, "--credentials-file", "none", "--toolsets", "all"}},
+	}
 	if official != nil {
 		servers = append(servers, server{Name: "official", Argv: official})
+	}
+	if floor != "" {
+		servers = append(servers, server{Name: "floor", Argv: []string{floor}})
 	}
 	if o.http {
 		servers = append(servers, server{Name: "ours-http", HTTP: true,
@@ -120,6 +152,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		servers[i].Env = env(backend.URL)
 	}
 
+	loadStart := loadAverage()
 	samples := map[string][]sample{}
 	rounds := o.warmup + o.runs
 	for r := range rounds {
@@ -149,8 +182,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	// backend endpoints each server called and what the fake answered.
 	seen := map[string]recorded{}
 	for _, srv := range servers {
-		if srv.HTTP {
-			continue
+		if srv.HTTP || srv.Name == "floor" || srv.Name == "ours-all" {
+			continue // the floor has no backend; ours-all calls as ours does
 		}
 		rec := newRecorder(backend.URL)
 		srv.Env = env(rec.URL())
@@ -164,7 +197,10 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		seen[srv.Name] = recorded{Calls: rec.Calls(), Stderr: firstLines(s.Stderr, 8)}
 	}
 
-	res := summarize(samples, o, machineInfo(official != nil), why, seen)
+	info := machineInfo(official != nil)
+	info["load"] = strings.TrimSpace(loadStart + " at the start, " + loadAverage() + " at the end")
+	res := summarize(samples, o, info, why, seen)
+	res.Tokenizer, res.TokenizerWhy = countTokens(o, res.Lists, stderr)
 	fmt.Fprint(stdout, res.Markdown())
 	if o.out != "" {
 		if err := os.MkdirAll(o.out, 0o755); err != nil {
@@ -194,18 +230,19 @@ func seed(b *insforgetest.Server) {
 	), map[string]any{"name": "Ada"})
 }
 
-func buildOurs(out string) error {
+// build builds a main package of the module as the Dockerfile builds the
+// release binary: static, stripped.
+func build(out, pkg string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
 	}
-	// As the Dockerfile builds the release binary: static, stripped.
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./cmd/insforge-mcp")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("build ours: %w", err)
+		return fmt.Errorf("build %s: %w", pkg, err)
 	}
 	return nil
 }
@@ -236,27 +273,43 @@ func officialCommand(o options, stderr io.Writer) ([]string, string, error) {
 	if err != nil {
 		return nil, "not measured: Node.js is not installed", nil
 	}
-	pkg := filepath.Join(o.npmCache, "node_modules", "@insforge", "mcp")
-	if v := packageVersion(pkg); v != officialVersion {
-		npm, err := exec.LookPath("npm")
-		if err != nil {
-			return nil, "not measured: npm is not installed", nil
-		}
-		fmt.Fprintf(stderr, "installing @insforge/mcp@%s into %s (once)\n", officialVersion, o.npmCache)
-		cmd := exec.Command(npm, "install", "--prefix", o.npmCache, "--no-audit", "--no-fund", "--loglevel=error", "@insforge/mcp@"+officialVersion)
-		cmd.Stdout, cmd.Stderr = stderr, stderr
-		if err := cmd.Run(); err != nil {
-			return nil, "", fmt.Errorf("npm install @insforge/mcp@%s: %w", officialVersion, err)
-		}
-		if v := packageVersion(pkg); v != officialVersion {
-			return nil, "", fmt.Errorf("%s holds @insforge/mcp %q after npm install, not %s", pkg, v, officialVersion)
-		}
+	pkg, err := npmInstall(o.npmCache, "@insforge/mcp", officialVersion, stderr)
+	if errors.Is(err, errNoNPM) {
+		return nil, "not measured: npm is not installed", nil
+	}
+	if err != nil {
+		return nil, "", err
 	}
 	bin, err := packageBin(pkg, "insforge-mcp")
 	if err != nil {
 		return nil, "", err
 	}
 	return []string{node, bin}, "", nil
+}
+
+var errNoNPM = errors.New("npm is not installed")
+
+// npmInstall installs name@version into the npm prefix, unless it is there
+// already, and returns the package's directory.
+func npmInstall(prefix, name, version string, stderr io.Writer) (string, error) {
+	pkg := filepath.Join(prefix, "node_modules", filepath.FromSlash(name))
+	if packageVersion(pkg) == version {
+		return pkg, nil
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return "", errNoNPM
+	}
+	fmt.Fprintf(stderr, "installing %s@%s into %s (once)\n", name, version, prefix)
+	cmd := exec.Command(npm, "install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error", name+"@"+version)
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("npm install %s@%s: %w", name, version, err)
+	}
+	if v := packageVersion(pkg); v != version {
+		return "", fmt.Errorf("%s holds %s %q after npm install, not %s", pkg, name, v, version)
+	}
+	return pkg, nil
 }
 
 func packageVersion(dir string) string {
@@ -313,6 +366,20 @@ func machineInfo(withNode bool) map[string]string {
 		info["commit"] = strings.TrimSpace(string(out))
 	}
 	return info
+}
+
+// loadAverage is the one-minute load average: other work on the machine
+// slows every server, and the timings say so only with it beside them.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func reversed(s []server) []server {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,7 +93,35 @@ func TestMeasureStdioAndHTTP(t *testing.T) {
 			if s.RSSKB < 1000 || s.AnonKB < 100 || s.AnonKB > s.RSSKB || s.ListBytes < 10000 || s.Tools < 50 {
 				t.Errorf("RSS %d KiB (anon %d), tools/list %d bytes, %d tools", s.RSSKB, s.AnonKB, s.ListBytes, s.Tools)
 			}
+			if s.StartRSSKB < 1000 || s.StartAnonKB < 100 || s.StartRSSKB > s.RSSKB {
+				t.Errorf("startup RSS %d KiB (anon %d), peak %d KiB", s.StartRSSKB, s.StartAnonKB, s.RSSKB)
+			}
+			var listed []map[string]any
+			if err := json.Unmarshal(s.ToolsJSON, &listed); err != nil || len(listed) != s.Tools || len(s.ToolsJSON) >= s.ListBytes {
+				t.Errorf("tools array: %d bytes of %d, %d tools of %d, %v", len(s.ToolsJSON), s.ListBytes, len(listed), s.Tools, err)
+			}
 		})
+	}
+}
+
+// TestFloorAnswersTheDriverSequence builds the bare mcp-go floor as the
+// driver does and runs the driver's sequence against it.
+func TestFloorAnswersTheDriverSequence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	bin := filepath.Join(t.TempDir(), "floor")
+	if err := build(bin, "./bench/internal/floor"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := measure(ctx, server{Name: "floor", Argv: []string{bin}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Tools != 1 || s.StartRSSKB < 1000 || len(s.ToolsJSON) == 0 {
+		t.Errorf("%d tools, startup RSS %d KiB, tools array %q", s.Tools, s.StartRSSKB, s.ToolsJSON)
 	}
 }
 
@@ -165,21 +195,31 @@ func TestRatioWording(t *testing.T) {
 }
 
 func sampleResults() results {
-	mk := func(init time.Duration, rss int64, bytes int) []sample {
+	mk := func(init time.Duration, rss int64, bytes, tools int) []sample {
 		var ss []sample
 		for i := range 3 {
 			d := time.Duration(i) * time.Millisecond
-			ss = append(ss, sample{Init: init + d, ListFirst: 2 * time.Millisecond, ListWarm: time.Millisecond, CallFirst: 3 * time.Millisecond, CallWarm: time.Millisecond, RSSKB: rss, AnonKB: rss / 4, ListBytes: bytes, Tools: 100})
+			ss = append(ss, sample{Init: init + d, ListFirst: 2 * time.Millisecond, ListWarm: time.Millisecond, CallFirst: 3 * time.Millisecond, CallWarm: time.Millisecond,
+				StartRSSKB: rss - 1000, StartAnonKB: rss / 5, RSSKB: rss, AnonKB: rss / 4, ListBytes: bytes + 40, ToolsJSON: []byte(strings.Repeat("x", bytes)), Tools: tools})
 		}
 		return ss
 	}
 	samples := map[string][]sample{
-		"ours":      mk(12*time.Millisecond, 20000, 100000),
-		"official":  mk(300*time.Millisecond, 80000, 10000),
-		"ours-http": mk(14*time.Millisecond, 20000, 100000),
+		"ours":      mk(12*time.Millisecond, 20000, 10000, 21),
+		"ours-all":  mk(12*time.Millisecond, 21000, 50000, 107),
+		"official":  mk(300*time.Millisecond, 80000, 10002, 17),
+		"floor":     mk(10*time.Millisecond, 10000, 300, 1),
+		"ours-http": mk(14*time.Millisecond, 20000, 10000, 21),
 	}
 	seen := map[string]recorded{"official": {Calls: []backendCall{{Method: "POST", Path: "/api/usage/mcp", Status: 404, Count: 2}}}}
-	return summarize(samples, options{runs: 3, warmup: 1}, map[string]string{"cpu": "Test CPU <x>", "cores": "2", "go": "go1.x", "date": "2026-01-01"}, "", seen)
+	r := summarize(samples, options{runs: 3, warmup: 1}, map[string]string{"cpu": "Test CPU <x>", "cores": "2", "go": "go1.x", "date": "2026-01-01"}, "", seen)
+	for name, tokens := range map[string]int{"ours": 2300, "ours-all": 11000, "official": 2400} {
+		l := r.Lists[name]
+		l.Tokens = tokens
+		r.Lists[name] = l
+	}
+	r.Tokenizer = tokenizerName
+	return r
 }
 
 func TestMarkdownTable(t *testing.T) {
@@ -187,13 +227,48 @@ func TestMarkdownTable(t *testing.T) {
 	for _, want := range []string{
 		"| spawn → initialize response | 13.0 ms | 301 ms | 0.0432 (23.2× faster) |",
 		"| peak RSS after tools/list and the calls | 19.5 MB | 78.1 MB | 0.25 (4× less) |",
-		"(100 tools)",
+		"| startup RSS (VmHWM after initialize + tools/list) | 18.6 MB | 77.1 MB | 0.241 (4.16× less) |",
+		"| tools/list tools array | 9.77 KB (21 tools) | 9.77 KB (17 tools) | 1 |",
+		"| insforge-mcp, default flags (21 tools) | 10,000 | ≈ 2,500 | ≈ 2,300 | 1 |",
+		"| insforge-mcp, `--toolsets all` (107 tools) | 50,000 | ≈ 12,500 | ≈ 11,000 | 5 |",
+		"| official, @insforge/mcp 1.2.11 (17 tools) | 10,002 | ≈ 2,501 | ≈ 2,400 | 1 |",
+		"| floor: bare mcp-go stdio server (1 tool) | 8.79 MB | 1.95 MB | 6.84 MB | 1.00× | 11.0 ms |",
+		"| insforge-mcp, default flags (21 tools) | 18.6 MB | 3.91 MB | 14.6 MB | 2.11× | 13.0 ms |",
+		"**not met** (2.11×, 9.77 MB above the floor)",
 		"Ours over streamable HTTP",
 		"`POST /api/usage/mcp` 404 ×2",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestMarkdownWithoutTokenizerOrFloor: the tables say what is missing
+// rather than print empty columns.
+func TestMarkdownWithoutTokenizerOrFloor(t *testing.T) {
+	r := sampleResults()
+	r.Tokenizer, r.TokenizerWhy = "", "-tokenizer off"
+	delete(r.Median, "floor")
+	md := r.Markdown()
+	for _, want := range []string{"(no tokenizer count: -tokenizer off)", "| insforge-mcp, default flags (21 tools) | 10,000 | ≈ 2,500 | 1 |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "o200k_base") || strings.Contains(md, "floor") {
+		t.Errorf("markdown speaks of what was not measured:\n%s", md)
+	}
+}
+
+func TestThousandsAndQuarterTokens(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10880: "10,880", 1234567: "1,234,567", -1500: "-1,500"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if quarterTokens(10) != 3 || quarterTokens(8) != 2 || quarterTokens(0) != 0 {
+		t.Error("quarterTokens does not round bytes/4")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -39,11 +40,16 @@ type sample struct {
 	ListWarm  time.Duration // median of the following tools/list round trips
 	CallFirst time.Duration // first tools/call get-backend-metadata
 	CallWarm  time.Duration // median of the following calls
-	RSSKB     int64         // peak RSS after tools/list and the calls (VmHWM)
-	AnonKB    int64         // private (anonymous) resident memory at that moment (RssAnon)
-	ListBytes int           // bytes of the tools/list JSON-RPC answer
-	Tools     int           // tools listed
-	Stderr    string        // the server's stderr (trimmed)
+	// StartRSSKB and StartAnonKB are VmHWM and RssAnon right after
+	// initialize and the first tools/list: the startup memory.
+	StartRSSKB  int64
+	StartAnonKB int64
+	RSSKB       int64  // peak RSS after tools/list and the calls (VmHWM)
+	AnonKB      int64  // private (anonymous) resident memory at that moment (RssAnon)
+	ListBytes   int    // bytes of the tools/list JSON-RPC answer
+	ToolsJSON   []byte // the "tools" array of that answer, as the server wrote it
+	Tools       int    // tools listed
+	Stderr      string // the server's stderr (trimmed)
 }
 
 // tool is the tool called by every run.
@@ -140,8 +146,14 @@ func measure(ctx context.Context, srv server, repeat int) (s sample, err error) 
 		return s, fmt.Errorf("tools/list: %w", err)
 	}
 	s.ListFirst = time.Since(t)
+	if s.StartRSSKB, s.StartAnonKB, err = memory(cmd.Process.Pid); err != nil {
+		return s, err
+	}
 	s.ListBytes = len(list.Raw)
 	s.Tools = len(names)
+	if s.ToolsJSON, err = toolsArray(list.Result); err != nil {
+		return s, err
+	}
 	if !slices.Contains(names, tool) {
 		return s, fmt.Errorf("tools/list of %s lacks %s", srv.Name, tool)
 	}
@@ -174,6 +186,18 @@ func measure(ctx context.Context, srv server, repeat int) (s sample, err error) 
 		return s, err
 	}
 	return s, nil
+}
+
+// toolsArray is the "tools" member of a tools/list result, byte for byte as
+// the server wrote it: what a client hands its model.
+func toolsArray(result json.RawMessage) ([]byte, error) {
+	var r struct {
+		Tools json.RawMessage `json:"tools"`
+	}
+	if err := json.Unmarshal(result, &r); err != nil || len(r.Tools) == 0 {
+		return nil, fmt.Errorf("tools/list result has no tools array (%v)", err)
+	}
+	return r.Tools, nil
 }
 
 // stop ends the server the way its client would: close stdin (stdio) or

@@ -31,10 +31,26 @@ var figures = []figure{
 	{"warm tools/list", "ms", true, func(s sample) float64 { return ms(s.ListWarm) }},
 	{"first tools/call " + tool, "ms", true, func(s sample) float64 { return ms(s.CallFirst) }},
 	{"warm tools/call " + tool, "ms", true, func(s sample) float64 { return ms(s.CallWarm) }},
+	{"startup RSS (VmHWM after initialize + tools/list)", "MB", true, func(s sample) float64 { return float64(s.StartRSSKB) / 1024 }},
+	{"startup private memory (RssAnon) at that point", "MB", true, func(s sample) float64 { return float64(s.StartAnonKB) / 1024 }},
 	{"peak RSS after tools/list and the calls", "MB", true, func(s sample) float64 { return float64(s.RSSKB) / 1024 }},
 	{"private memory (RssAnon) at that point", "MB", true, func(s sample) float64 { return float64(s.AnonKB) / 1024 }},
-	{"tools/list answer", "KB", false, func(s sample) float64 { return float64(s.ListBytes) / 1024 }},
+	{"tools/list tools array", "KB", false, func(s sample) float64 { return float64(len(s.ToolsJSON)) / 1024 }},
 }
+
+// Indexes of the startup figures, for the floor table.
+const (
+	figInit      = 0
+	figStartRSS  = 5
+	figStartAnon = 6
+)
+
+// floorTarget is the most startup RSS ours (default flags) may hold, as a
+// multiple of the bare mcp-go floor's.
+const floorTarget = 1.5
+
+// listed are the servers whose tools arrays are compared, in table order.
+var listed = []string{"ours", "ours-all", "official"}
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
@@ -62,10 +78,15 @@ type results struct {
 	Tools  map[string]int
 	Why    string // why the official server is missing, if it is
 	Seen   map[string]recorded
+	// Lists are the tools arrays of the servers in listed that ran.
+	Lists map[string]listSize
+	// Tokenizer names the tokenizer that filled in Lists' Tokens, or
+	// TokenizerWhy says why none did.
+	Tokenizer, TokenizerWhy string
 }
 
 func summarize(samples map[string][]sample, o options, info map[string]string, why string, seen map[string]recorded) results {
-	r := results{Runs: o.runs, Warmup: o.warmup, Info: info, Median: map[string][]float64{}, Tools: map[string]int{}, Why: why, Seen: seen}
+	r := results{Runs: o.runs, Warmup: o.warmup, Info: info, Median: map[string][]float64{}, Tools: map[string]int{}, Why: why, Seen: seen, Lists: map[string]listSize{}}
 	for name, ss := range samples {
 		med := make([]float64, len(figures))
 		for i, f := range figures {
@@ -77,7 +98,11 @@ func summarize(samples map[string][]sample, o options, info map[string]string, w
 		}
 		r.Median[name] = med
 		if len(ss) > 0 {
-			r.Tools[name] = ss[len(ss)-1].Tools
+			last := ss[len(ss)-1]
+			r.Tools[name] = last.Tools
+			if slices.Contains(listed, name) {
+				r.Lists[name] = listSize{Tools: last.Tools, JSON: last.ToolsJSON}
+			}
 		}
 	}
 	return r
@@ -151,10 +176,13 @@ func (r results) Markdown() string {
 	var b strings.Builder
 	ours, official := r.Median["ours"], r.Median["official"]
 	fmt.Fprintf(&b, "### insforge-mcp vs the official server (@insforge/mcp %s)\n\n", officialVersion)
-	fmt.Fprintf(&b, "Medians of %d runs per server after %d warm-up rounds, the servers alternating, both over stdio against the same fake InsForge backend on loopback (`go run ./bench`). ", r.Runs, r.Warmup)
+	fmt.Fprintf(&b, "Medians of %d runs per server after %d warm-up rounds, the servers alternating, all over stdio against the same fake InsForge backend on loopback (`go run ./bench`); insforge-mcp with default flags (no --toolsets) in this table. ", r.Runs, r.Warmup)
 	fmt.Fprintf(&b, "Machine: %s, %s cores, %s; %s", orDash(r.Info["cpu"]), r.Info["cores"], r.Info["os"], r.Info["go"])
 	if v := r.Info["node"]; v != "" {
 		fmt.Fprintf(&b, ", Node %s", v)
+	}
+	if v := r.Info["load"]; v != "" {
+		fmt.Fprintf(&b, "; one-minute load average %s", v)
 	}
 	fmt.Fprintf(&b, "; %s", r.Info["date"])
 	if v := r.Info["commit"]; v != "" {
@@ -176,6 +204,8 @@ func (r results) Markdown() string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", f.Label, so, st, ratio(o, t, f))
 	}
+	r.listTable(&b)
+	r.floorTable(&b)
 	if h := r.Median["ours-http"]; h != nil {
 		b.WriteString("\nOurs over streamable HTTP (`--transport http`; spawn → initialize includes polling until the port answers). ")
 		b.WriteString("The official HTTP server (insforge-mcp-server) needs Redis and the InsForge cloud's OAuth, so it is not measured here.\n\n")
@@ -204,6 +234,102 @@ func (r results) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// label names a server in the tables.
+func (r results) label(name string) string {
+	switch name {
+	case "ours":
+		return fmt.Sprintf("insforge-mcp, default flags (%d tools)", r.Tools[name])
+	case "ours-all":
+		return fmt.Sprintf("insforge-mcp, `--toolsets all` (%d tools)", r.Tools[name])
+	case "official":
+		return fmt.Sprintf("official, @insforge/mcp %s (%d tools)", officialVersion, r.Tools[name])
+	case "floor":
+		return fmt.Sprintf("floor: bare mcp-go stdio server (%d tool)", r.Tools[name])
+	}
+	return name
+}
+
+// listTable compares the tools arrays, in bytes and approximate tokens.
+func (r results) listTable(b *strings.Builder) {
+	if len(r.Lists) == 0 {
+		return
+	}
+	b.WriteString("\n### The tools array of tools/list\n\n")
+	b.WriteString("The `tools` array of the first tools/list answer of each server in this run, byte for byte as the server wrote it: what a client puts before its model. ")
+	b.WriteString("Tokens are estimates (≈): bytes/4, the usual rule of thumb")
+	if r.Tokenizer != "" {
+		fmt.Fprintf(b, ", and a count with the %s tokenizer, which is not every model's (Claude's tokenizer is not public)", r.Tokenizer)
+	} else {
+		fmt.Fprintf(b, " (no tokenizer count: %s)", r.TokenizerWhy)
+	}
+	b.WriteString(".\n\n")
+	b.WriteString("| Server | bytes | ≈ tokens (bytes/4) |")
+	if r.Tokenizer != "" {
+		b.WriteString(" ≈ tokens (o200k_base) |")
+	}
+	b.WriteString(" bytes / official |\n|---|---:|---:|")
+	if r.Tokenizer != "" {
+		b.WriteString("---:|")
+	}
+	b.WriteString("---:|\n")
+	official, hasOfficial := r.Lists["official"]
+	for _, name := range listed {
+		l, ok := r.Lists[name]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(b, "| %s | %s | ≈ %s |", r.label(name), thousands(l.Bytes()), thousands(quarterTokens(l.Bytes())))
+		if r.Tokenizer != "" {
+			fmt.Fprintf(b, " ≈ %s |", thousands(l.Tokens))
+		}
+		rt := "–"
+		if hasOfficial && official.Bytes() > 0 {
+			rt = fmt.Sprintf("%.3g", float64(l.Bytes())/float64(official.Bytes()))
+		}
+		fmt.Fprintf(b, " %s |\n", rt)
+	}
+}
+
+// floorTable compares the startup memory with the bare mcp-go floor's.
+func (r results) floorTable(b *strings.Builder) {
+	floor := r.Median["floor"]
+	if floor == nil {
+		return
+	}
+	b.WriteString("\n### Startup memory against the bare mcp-go floor\n\n")
+	b.WriteString("VmHWM (the resident set's high-water mark) and RssAnon (its private part) right after initialize and the first tools/list, medians of the same runs. ")
+	b.WriteString("The floor is a bare mcp-go stdio server with one trivial tool (`bench/internal/floor`), built with the same flags as ours and driven through the same sequence: no server built on mcp-go starts below it.\n\n")
+	b.WriteString("| Server | startup RSS | startup RssAnon | file-backed (RSS − RssAnon) | RSS / floor | spawn → initialize |\n|---|---:|---:|---:|---:|---:|\n")
+	base := floor[figStartRSS]
+	for _, name := range []string{"floor", "ours", "ours-all", "official"} {
+		m := r.Median[name]
+		if m == nil {
+			continue
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %.2f× | %s |\n", r.label(name), format(m[figStartRSS], "MB"), format(m[figStartAnon], "MB"), format(m[figStartRSS]-m[figStartAnon], "MB"), m[figStartRSS]/base, format(m[figInit], "ms"))
+	}
+	if ours := r.Median["ours"]; ours != nil {
+		x := ours[figStartRSS] / base
+		verdict := "met"
+		if x > floorTarget {
+			verdict = "not met"
+		}
+		fmt.Fprintf(b, "\nTarget: ours with default flags at most %.1f× the floor's startup RSS: **%s** (%.2f×, %s above the floor).\n", floorTarget, verdict, x, format(ours[figStartRSS]-base, "MB"))
+	}
+}
+
+// thousands prints n with comma separators.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func at(v []float64, i int) float64 {

@@ -8,6 +8,7 @@ package mcpserver
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"strings"
@@ -111,8 +112,8 @@ func New(cfg Config) *Server {
 		server.WithHooks(hooks),
 	)
 	for _, t := range cfg.Surface.Served {
-		tool := mcpTool(t)
-		if s.needsConfirmation(t) {
+		tool := mcpTool(t, s.listed[t.Name])
+		if s.listed[t.Name] && s.needsConfirmation(t) {
 			tool.RawInputSchema = withConfirmArg(tool.RawInputSchema)
 		}
 		s.mcp.AddTool(tool, s.handler(t))
@@ -135,7 +136,13 @@ func (s *Server) MCP() *server.MCPServer { return s.mcp }
 // defaults, so the hints mean what the declaration says, and the list
 // does not pay for restating them: no model sees annotations, but every
 // conversation pays for the bytes.
-func mcpTool(t tools.Tool) mcp.Tool {
+//
+// mcp-go keeps a tool's schema only to list it, and tools/list shows the
+// listed tools alone (the hook in New): a tool that is served but not
+// listed is registered with a placeholder schema, so that its real one is
+// reflected only when find-tools shows it or a call decodes its arguments,
+// not at every startup.
+func mcpTool(t tools.Tool, listed bool) mcp.Tool {
 	a := mcp.ToolAnnotation{Title: t.Title}
 	set := func(hint tools.Hint, byDefault bool) *bool {
 		if v := hint.Bool(); v != byDefault {
@@ -149,8 +156,16 @@ func mcpTool(t tools.Tool) mcp.Tool {
 		a.IdempotentHint = set(t.Hints.Idempotent, false)
 	}
 	a.OpenWorldHint = set(t.Hints.OpenWorld, true)
-	return mcp.Tool{Name: t.Name, Description: t.Description, RawInputSchema: t.Schema(), Annotations: a}
+	schema := unlistedSchema
+	if listed {
+		schema = t.Schema()
+	}
+	return mcp.Tool{Name: t.Name, Description: t.Description, RawInputSchema: schema, Annotations: a}
 }
+
+// unlistedSchema stands for the schema of a served tool that tools/list
+// does not show.
+var unlistedSchema = json.RawMessage(`{"type":"object"}`)
 
 // progress returns a reporter that sends notifications/progress for this
 // request when the client sent a progress token, and does nothing otherwise.

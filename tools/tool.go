@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/invopop/jsonschema"
@@ -111,13 +112,36 @@ type NoInput struct{}
 // Tool is a declared tool, ready to be served.
 type Tool struct {
 	Spec
+	sig    *signature
+	decode func(args json.RawMessage) (Args, error)
+	run    func(ctx context.Context, env *Env, in Args) (*Result, error)
+}
+
+// signature is what a tool's input type says about its arguments. It is
+// reflected on first use, not in Define: a server lists a few tools and
+// reaches the rest by name, so reflecting all of them at startup would
+// spend memory and time on schemas that most sessions never need. Copies
+// of a Tool share one signature.
+type signature struct {
+	once     sync.Once
+	in       reflect.Type
 	schema   json.RawMessage
 	required []string
 	params   []string
 	hidden   []string        // accepted but not advertised (deprecated names)
 	rules    map[string]rule // top-level argument checks from the schema
-	decode   func(args json.RawMessage) (Args, error)
-	run      func(ctx context.Context, env *Env, in Args) (*Result, error)
+}
+
+// signature reflects the input type the first time it is asked for.
+func (t Tool) signature() *signature {
+	if t.sig == nil {
+		return &signature{} // the zero Tool
+	}
+	t.sig.once.Do(func() {
+		t.sig.schema, t.sig.required, t.sig.params, t.sig.rules = schemaFor(t.sig.in)
+		t.sig.hidden = hiddenParams(t.sig.in)
+	})
+	return t.sig
 }
 
 // Args are a tool's decoded arguments: a value of its input type.
@@ -133,13 +157,13 @@ type rule struct {
 }
 
 // Schema is the tool's JSON input schema (a plain object schema).
-func (t Tool) Schema() json.RawMessage { return t.schema }
+func (t Tool) Schema() json.RawMessage { return t.signature().schema }
 
 // Params lists the accepted argument names, sorted.
-func (t Tool) Params() []string { return t.params }
+func (t Tool) Params() []string { return t.signature().params }
 
 // Required lists the required argument names.
-func (t Tool) Required() []string { return t.required }
+func (t Tool) Required() []string { return t.signature().required }
 
 // Decode checks and decodes JSON arguments without running anything. Every
 // failure is a *UserError that says what to fix.
@@ -157,7 +181,9 @@ var ignoredArgs = []string{"apiKey"}
 
 // Define declares a tool whose arguments decode into In. It panics on a
 // declaration error (missing hint, bad schema): those are programming
-// errors caught by the catalogue test.
+// errors caught by the catalogue test. The schema is reflected from In on
+// first use (see signature), so a bad one panics then; the catalogue test
+// reflects every tool's.
 func Define[In any](spec Spec, handler func(ctx context.Context, env *Env, in In) (*Result, error)) Tool {
 	if !spec.Hints.complete() {
 		panic(fmt.Sprintf("tool %s: all four hints must be set", spec.Name))
@@ -165,10 +191,10 @@ func Define[In any](spec Spec, handler func(ctx context.Context, env *Env, in In
 	if spec.Name == "" || spec.Description == "" || spec.Title == "" {
 		panic(fmt.Sprintf("tool %q: name, title and description are required", spec.Name))
 	}
-	schema, required, params, rules := schemaFor(reflect.TypeFor[In]())
-	t := Tool{Spec: spec, schema: schema, required: required, params: params, rules: rules, hidden: hiddenParams(reflect.TypeFor[In]())}
+	t := Tool{Spec: spec, sig: &signature{in: reflect.TypeFor[In]()}}
 	t.decode = func(args json.RawMessage) (Args, error) {
-		in, err := decodeArgs[In](args, t)
+		var in In
+		err := decodeArgs(args, t, &in)
 		return Args{in}, err
 	}
 	t.run = func(ctx context.Context, env *Env, in Args) (*Result, error) {
@@ -252,40 +278,44 @@ func hiddenParams(t reflect.Type) []string {
 	return out
 }
 
-// decodeArgs decodes tool arguments strictly: unknown names (except the
-// ignored ones) and missing required ones are errors the agent can fix.
-func decodeArgs[In any](args json.RawMessage, t Tool) (In, error) {
-	var in In
+// decodeArgs decodes tool arguments strictly into in, a pointer to the
+// tool's input value: unknown names (except the ignored ones) and missing
+// required ones are errors the agent can fix. It is not generic on
+// purpose: one copy serves every tool, where an instance per input type
+// would add its code to the binary, and to every process's memory, once
+// per tool.
+func decodeArgs(args json.RawMessage, t Tool, in any) error {
+	sig := t.signature()
 	if len(bytes.TrimSpace(args)) == 0 || string(bytes.TrimSpace(args)) == "null" {
 		args = json.RawMessage("{}")
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(args, &raw); err != nil {
-		return in, Errorf("the arguments must be a JSON object with: %s", strings.Join(t.params, ", "))
+		return Errorf("the arguments must be a JSON object with: %s", strings.Join(sig.params, ", "))
 	}
 	var unknown []string
 	for k := range raw {
-		if slices.Contains(ignoredArgs, k) && !slices.Contains(t.params, k) || slices.Contains(t.hidden, k) {
+		if slices.Contains(ignoredArgs, k) && !slices.Contains(sig.params, k) || slices.Contains(sig.hidden, k) {
 			continue
 		}
-		if !slices.Contains(t.params, k) {
+		if !slices.Contains(sig.params, k) {
 			unknown = append(unknown, k)
 		}
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		return in, Errorf("unknown argument %s; %s takes: %s", QuoteList(unknown), t.Name, paramList(t.params))
+		return Errorf("unknown argument %s; %s takes: %s", QuoteList(unknown), t.Name, paramList(sig.params))
 	}
 	var missing []string
-	for _, r := range t.required {
+	for _, r := range sig.required {
 		if v, ok := raw[r]; !ok || string(v) == "null" {
 			missing = append(missing, r)
 		}
 	}
 	if len(missing) > 0 {
-		return in, Errorf("missing required argument %s for %s", QuoteList(missing), t.Name)
+		return Errorf("missing required argument %s for %s", QuoteList(missing), t.Name)
 	}
-	for name, r := range t.rules {
+	for name, r := range sig.rules {
 		v, ok := raw[name]
 		if !ok {
 			continue
@@ -295,21 +325,21 @@ func decodeArgs[In any](args json.RawMessage, t Tool) (In, error) {
 			continue // a type error, reported by the decode below
 		}
 		if len(r.enum) > 0 && !slices.Contains(r.enum, s) {
-			return in, Errorf("%q is not a valid %s for %s; use one of: %s", s, name, t.Name, strings.Join(r.enum, ", "))
+			return Errorf("%q is not a valid %s for %s; use one of: %s", s, name, t.Name, strings.Join(r.enum, ", "))
 		}
 		if n := utf8.RuneCountInString(s); n < r.minLength {
 			if r.minLength == 1 {
-				return in, Errorf("%s must not be empty", name)
+				return Errorf("%s must not be empty", name)
 			}
-			return in, Errorf("%s must be at least %d characters (got %d)", name, r.minLength, n)
+			return Errorf("%s must be at least %d characters (got %d)", name, r.minLength, n)
 		}
 	}
 	// Ignored arguments need no removing: the input type has no field for
 	// them, and decoding skips names it does not know.
-	if err := json.Unmarshal(args, &in); err != nil {
-		return in, Errorf("invalid arguments for %s: %s", t.Name, describeJSONError(err))
+	if err := json.Unmarshal(args, in); err != nil {
+		return Errorf("invalid arguments for %s: %s", t.Name, describeJSONError(err))
 	}
-	return in, nil
+	return nil
 }
 
 func describeJSONError(err error) string {
