@@ -142,12 +142,13 @@ func (s *Server) requireProject(next callHandler) callHandler {
 	}
 }
 
-// limitCalls holds one of the session's call slots for the call.
+// limitCalls holds one of the session's call slots for the call, waiting
+// in the session's queue when all are busy.
 func (s *Server) limitCalls(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
-		release, ok := s.acquire(ctx)
-		if !ok {
-			return mcp.NewToolResultError(fmt.Sprintf("This session already has %d tool calls running; wait for them to finish, then retry.", s.cfg.MaxCallsPerSession)), nil
+		release, refused := s.acquire(ctx)
+		if refused != "" {
+			return mcp.NewToolResultError(refused), nil
 		}
 		defer release()
 		return next(ctx, c)

@@ -83,7 +83,7 @@ func (c *config) options() []option {
 		{"auth-token", "INSFORGE_AUTH_TOKEN", "", "HTTP transports: token every request must send as Authorization: Bearer <token> (prefer the variable or --auth-token-file)", tokenValue{&c.authToken}},
 		{"auth-token-file", "INSFORGE_AUTH_TOKEN_FILE", "", "file holding the auth token", stringValue{&c.authTokenFile}},
 		{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most", intValue{&c.maxSessions, 1}},
-		{"max-calls-per-session", "INSFORGE_MAX_CALLS_PER_SESSION", "8", "concurrent tool calls of one session at most", intValue{&c.maxCalls, 1}},
+		{"max-calls-per-session", "INSFORGE_MAX_CALLS_PER_SESSION", "8", "concurrent tool calls of one session at most; further calls wait for a slot (up to 64 of them, each for at most twice --timeout)", intValue{&c.maxCalls, 1}},
 		{"max-request-bytes", "INSFORGE_MAX_REQUEST_BYTES", "4194304", "HTTP transports: largest request body accepted", intValue{&c.maxRequestBytes, 1}},
 		{"log-level", "INSFORGE_LOG_LEVEL", "info", "debug, info, warn or error (logs go to stderr)", levelValue{&c.logLevel}},
 	}
