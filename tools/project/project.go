@@ -94,6 +94,9 @@ func connect(ctx context.Context, env *tools.Env, in ConnectInput) (*tools.Resul
 			return nil, tools.Errorf("%v. Ask the user for the admin API key from the dashboard's project settings.", err)
 		}
 		out, err = env.Session.Connect(ctx, credentials.Credentials{ProjectURL: url, APIKey: in.APIKey}, in.Remember)
+		if ue := (*tools.UserError)(nil); errors.As(err, &ue) {
+			return nil, err // written for the agent already (the session ended)
+		}
 		if err != nil {
 			return nil, tools.Errorf("Not connected: %v. Nothing was unlocked; ask the user to check the value and call connect-project again.", err)
 		}
