@@ -73,7 +73,7 @@ func (c *config) options() []option {
 		{"tools", "INSFORGE_TOOLS", "", "comma-separated tools to list besides the toolsets", listValue{&c.tools}},
 		{"exclude-tools", "INSFORGE_EXCLUDE_TOOLS", "", "comma-separated tools neither listed nor served", listValue{&c.excludeTools}},
 		{"read-only", "INSFORGE_READ_ONLY", "false", "serve only tools that do not modify the backend; run-raw-sql then accepts only a single plain read", boolValue{&c.readOnly}},
-		{"confirm-destructive", "INSFORGE_CONFIRM_DESTRUCTIVE", "false", "ask the user before any tool that deletes or overwrites (through the client when it supports elicitation, else the agent must pass confirm: true)", boolValue{&c.confirmDestruct}},
+		{"confirm-destructive", "INSFORGE_CONFIRM_DESTRUCTIVE", "false", "ask the user before any tool that deletes or overwrites (through the client when it supports elicitation, and then only the user's answer counts; else the agent must pass confirm: true)", boolValue{&c.confirmDestruct}},
 		{"allow-unrestricted-sql", "INSFORGE_ALLOW_UNRESTRICTED_SQL", "false", "add run-unrestricted-sql, which runs SQL as the database owner", boolValue{&c.unrestrictedSQL}},
 		{"max-result-bytes", "INSFORGE_MAX_RESULT_BYTES", "100000", "cap on the text of one tool result; longer results are cut with a note", intValue{&c.maxResultBytes, 1000}},
 		{"timeout", "INSFORGE_TIMEOUT", "30s", "time limit of one backend call, retries included", durationValue{&c.timeout}},
