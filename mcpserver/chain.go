@@ -254,6 +254,9 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 	}
 	if c.creds.Complete() {
 		env.Client = s.cfg.Transport.Client(c.creds.ProjectURL, c.creds.APIKey)
+		if s.cfg.ToolConfig.Remote {
+			env.FilesTenant = tools.FilesDir(c.creds)
+		}
 	}
 	result, err := c.tool.Run(ctx, env, c.in)
 	if err != nil {

@@ -79,7 +79,7 @@ func (c *config) options() []option {
 		{"timeout", "INSFORGE_TIMEOUT", "30s", "time limit of one backend call, retries included", durationValue{&c.timeout}},
 		{"allowed-origins", "INSFORGE_ALLOWED_ORIGINS", "", "comma-separated browser origins accepted by the HTTP transports besides loopback (\"*\" for any)", listValue{&c.allowedOrigins}},
 		{"allowed-project-hosts", "INSFORGE_ALLOWED_PROJECT_HOSTS", credentials.DefaultProjectHosts, "HTTP transports: comma-separated host patterns clients may connect to (the configured project is always allowed); loopback and private addresses only when named exactly", listValue{&c.projectHosts}},
-		{"files-root", "INSFORGE_FILES_ROOT", "", "HTTP transports: the one directory remote clients may read and write through tools that take local paths (uploads, downloads, code files, deployments); none by default", stringValue{&c.filesRoot}},
+		{"files-root", "INSFORGE_FILES_ROOT", "", "HTTP transports: the directory under which remote clients may read and write through tools that take local paths (uploads, downloads, code files, deployments), each project key in its own subdirectory that no other key reaches; none by default", stringValue{&c.filesRoot}},
 		{"auth-token", "INSFORGE_AUTH_TOKEN", "", "HTTP transports: token every request must send as Authorization: Bearer <token> (prefer the variable or --auth-token-file)", tokenValue{&c.authToken}},
 		{"auth-token-file", "INSFORGE_AUTH_TOKEN_FILE", "", "file holding the auth token", stringValue{&c.authTokenFile}},
 		{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most", intValue{&c.maxSessions, 1}},
