@@ -47,7 +47,7 @@ func Validate(ctx context.Context, t *insforge.Transport, c Credentials) error {
 			return fmt.Errorf("%w: %s answered %d with a non-InsForge page; check the project URL (https://{project-id}.{region}.insforge.app)", ErrNotInsForge, url, apiErr.Status)
 		}
 		if apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden {
-			return fmt.Errorf("%w: %s refused the key (%s); copy the admin API key (ik_…) again from the dashboard's project settings", ErrKeyRejected, url, apiErr.Code)
+			return fmt.Errorf("%w: %s refused the key (%d%s); copy the admin API key (ik_…) again from the dashboard's project settings", ErrKeyRejected, url, apiErr.Status, plainCode(apiErr.Code))
 		}
 		if apiErr.Status == http.StatusNotFound {
 			return fmt.Errorf("%w: %s has no /api/metadata endpoint; check the project URL", ErrNotInsForge, url)
@@ -57,4 +57,19 @@ func Validate(ctx context.Context, t *insforge.Transport, c Credentials) error {
 		// A 2xx body that is not JSON: something else answers at this URL.
 		return fmt.Errorf("%w: %s did not answer /api/metadata with JSON; check the project URL", ErrNotInsForge, url)
 	}
+}
+
+// plainCode is " "+code when the backend's error code is a plain
+// identifier, and "" otherwise: the code is the backend's text, and only a
+// plain one is said among our own words.
+func plainCode(code string) string {
+	if code == "" || len(code) > 40 {
+		return ""
+	}
+	for _, c := range code {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return ""
+		}
+	}
+	return " " + code
 }

@@ -151,12 +151,13 @@ func (s *Server) requireProject(next callHandler) callHandler {
 	}
 }
 
-// limitCalls holds one of the session's call slots for the call.
+// limitCalls holds one of the session's call slots for the call, waiting
+// in the session's queue when all are busy.
 func (s *Server) limitCalls(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
-		release, ok := s.acquire(ctx)
-		if !ok {
-			return mcp.NewToolResultError(fmt.Sprintf("This session already has %d tool calls running; wait for them to finish, then retry.", s.cfg.MaxCallsPerSession)), nil
+		release, refused := s.acquire(ctx)
+		if refused != "" {
+			return mcp.NewToolResultError(refused), nil
 		}
 		defer release()
 		return next(ctx, c)
@@ -263,6 +264,9 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 	}
 	if c.creds.Complete() {
 		env.Client = s.cfg.Transport.Client(c.creds.ProjectURL, c.creds.APIKey)
+		if s.cfg.ToolConfig.Remote {
+			env.FilesTenant = tools.FilesDir(c.creds)
+		}
 	}
 	result, err := c.tool.Run(ctx, env, c.in)
 	if err != nil {

@@ -37,7 +37,7 @@ func withConfirmArg(schema json.RawMessage) json.RawMessage {
 	}
 	props[confirmArg] = map[string]any{
 		"type":        "boolean",
-		"description": "This tool is destructive and the server asks for confirmation. Ask the user first; pass true only after they agreed. Not needed when the client can ask the user itself.",
+		"description": "This tool is destructive and the server asks for confirmation. Ask the user first; pass true only after they agreed. Ignored when the client can ask the user itself: the server then asks them.",
 	}
 	m["properties"] = props
 	out, err := json.Marshal(m)
@@ -51,7 +51,8 @@ func withConfirmArg(schema json.RawMessage) json.RawMessage {
 // returns (nil, args) to go ahead with the arguments minus confirm, or a
 // result to answer with instead: a request for the user's confirmation
 // through the client (elicitation, form mode: no secret is involved), or an
-// error saying how to confirm.
+// error saying how to confirm. When the client supports elicitation, only
+// the user's answer counts: a confirm: true from the model is ignored.
 func (s *Server) confirm(ctx context.Context, t tools.Tool, req mcp.CallToolRequest, args json.RawMessage) (*mcp.CallToolResult, json.RawMessage) {
 	var m map[string]any
 	if json.Unmarshal(args, &m) != nil || m == nil {
@@ -60,9 +61,7 @@ func (s *Server) confirm(ctx context.Context, t tools.Tool, req mcp.CallToolRequ
 	confirmed, _ := m[confirmArg].(bool)
 	delete(m, confirmArg)
 	clean, _ := json.Marshal(m)
-	if confirmed {
-		return nil, clean
-	}
+	// The user's answer, when the client brings one (a retried call).
 	if answer := server.ElicitationResponse(req.Params.InputResponses, confirmKey); answer != nil {
 		content, _ := answer.Content.(map[string]any)
 		if ok, _ := content[confirmArg].(bool); answer.Action == mcp.ElicitationResponseActionAccept && ok {
@@ -70,7 +69,14 @@ func (s *Server) confirm(ctx context.Context, t tools.Tool, req mcp.CallToolRequ
 		}
 		return mcp.NewToolResultError(fmt.Sprintf("The user did not confirm %s; nothing was done.", t.Name)), nil
 	}
-	if clientCanElicit(ctx) {
+	// The confirm argument is written by the model, which a prompt
+	// injection may steer; it counts only when the client cannot ask the
+	// user. A client that can is always asked, whatever the argument says.
+	canAsk := clientCanElicit(ctx)
+	if confirmed && !canAsk {
+		return nil, clean
+	}
+	if canAsk {
 		return server.NewInputRequestBuilder("").Elicit(confirmKey, mcp.ElicitationParams{
 			Mode:    mcp.ElicitationModeForm,
 			Message: fmt.Sprintf("Allow %s (%s)? %s", t.Name, t.Title, describeArgs(m)),

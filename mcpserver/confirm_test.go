@@ -83,3 +83,34 @@ func TestConfirmDestructiveAsksTheUser(t *testing.T) {
 		}
 	}
 }
+
+// A model's confirm: true is not the user's consent: a prompt-injected
+// agent could pass it. A client that can ask the user is always asked, and
+// the user's no stands.
+func TestConfirmArgumentDoesNotSkipTheUser(t *testing.T) {
+	for _, version := range []string{"2025-11-25", "2026-07-28"} {
+		var asked atomic.Int32
+		h := testmcp.New(t, testmcp.Options{
+			ConfirmDestructive: true,
+			DefaultSurface:     true, // serves call-tool
+			ProtocolVersion:    version,
+			Elicit: func(ctx context.Context, r mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+				asked.Add(1)
+				if strings.Contains(r.Params.Message, "confirm") {
+					t.Errorf("the model's confirm argument is shown to the user: %q", r.Params.Message)
+				}
+				return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
+			},
+		})
+		h.Backend.AddTable("old", []insforgetest.Column{{Name: "x", Type: "string", Nullable: true}})
+		text := h.Fail(t, "delete-table", map[string]any{"tableName": "old", "confirm": true})
+		if asked.Load() != 1 || deletes(h.Backend) != 0 || !strings.Contains(text, "did not confirm") {
+			t.Fatalf("%s: asked %d times, %d deletes: %s", version, asked.Load(), deletes(h.Backend), text)
+		}
+		// Through call-tool too.
+		text = h.Fail(t, "call-tool", map[string]any{"name": "delete-table", "arguments": map[string]any{"tableName": "old", "confirm": true}})
+		if asked.Load() != 2 || deletes(h.Backend) != 0 || !strings.Contains(text, "did not confirm") {
+			t.Fatalf("%s via call-tool: asked %d times, %d deletes: %s", version, asked.Load(), deletes(h.Backend), text)
+		}
+	}
+}

@@ -148,9 +148,21 @@ func (g *gate) adopt(c credentials.Credentials, remember bool) (tools.ConnectOut
 	out := tools.ConnectOutcome{ProjectURL: c.ProjectURL, Unlocked: len(s.cfg.Surface.Served)}
 	id := sessionID(g.ctx)
 	if id != "" {
+		// The session may have ended (DELETE, a closed SSE stream, the idle
+		// sweeper) while the key was being checked: its cleanup (forget)
+		// has then run already, and a key stored now would stay for the
+		// life of the process. Store only into a live session, under the
+		// lock forget takes.
 		s.mu.Lock()
-		s.sessions[id] = c
+		_, live := s.live[id]
+		if live {
+			s.sessions[id] = c
+		}
 		s.mu.Unlock()
+		if !live {
+			s.log.Info("project not connected: the session ended during connect-project")
+			return tools.ConnectOutcome{}, tools.Errorf("This session ended while connect-project was checking the key, so the key was not kept. Start a new session and connect again.")
+		}
 		out.Persistent = true
 	}
 	if remember {

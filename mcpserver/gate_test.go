@@ -5,18 +5,22 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
+	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
@@ -324,5 +328,84 @@ func TestReadOnlyModeAnnotatesRunRawSQLAsRead(t *testing.T) {
 	}
 	if !slices.Contains(testmcp.ToolNames(t, h.Client), "run-raw-sql") {
 		t.Fatal("run-raw-sql missing in read-only mode")
+	}
+}
+
+// A DELETE that ends a streamable HTTP session while its connect-project is
+// still checking the key must leave no key behind: the session's cleanup
+// has run already, so a key stored afterwards would stay for the life of
+// the process. The backend holds /api/metadata until the DELETE is done.
+func TestDeleteDuringConnectKeepsNoKey(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/metadata" {
+			http.NotFound(w, r)
+			return
+		}
+		once.Do(func() { close(arrived) })
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"database":{"tables":[]},"auth":{}}`)
+	}))
+	t.Cleanup(backend.Close)
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+
+	srv := mcpserver.New(mcpserver.Config{
+		Version:    "test",
+		Surface:    catalogue.Full(),
+		ToolConfig: tools.Config{MaxResultBytes: 100000},
+		Transport:  insforge.NewTransport(insforge.Options{Timeout: 10 * time.Second}),
+	})
+	ts := httptest.NewServer(srv.StreamableHandler(mcpserver.HTTPOptions{Loopback: true}))
+	t.Cleanup(ts.Close)
+	c := dialStreamable(t, ts.URL+"/mcp")
+	sid := c.GetSessionId()
+
+	done := make(chan string, 1)
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "connect-project"
+		req.Params.Arguments = map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		res, err := c.CallTool(ctx, req)
+		switch {
+		case err != nil:
+			done <- "error: " + err.Error()
+		default:
+			done <- testmcp.Text(res)
+		}
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("connect-project never reached the backend")
+	}
+	del, _ := http.NewRequest(http.MethodDelete, ts.URL+"/mcp", nil)
+	del.Header.Set("Mcp-Session-Id", sid)
+	resp, err := http.DefaultClient.Do(del)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE: %d", resp.StatusCode)
+	}
+	close(release)
+	select {
+	case text := <-done:
+		t.Logf("connect-project answered: %s", text)
+	case <-time.After(15 * time.Second):
+		t.Fatal("connect-project did not finish")
+	}
+	if n := mcpserver.StoredCredentials(srv); n != 0 {
+		t.Fatalf("%d sessions hold a key after their session was deleted", n)
 	}
 }

@@ -14,8 +14,9 @@ import (
 // that this server does not serve is said to be so, with why.
 func (s *Server) guide(text string) string {
 	var viaCall, notServed []string
+	ours := outsideUntrusted(text) // the backend's words name no tool for us
 	for _, name := range s.toolNames {
-		if s.listed[name] || !mentions(text, name) {
+		if s.listed[name] || !mentions(ours, name) {
 			continue
 		}
 		if s.cfg.Surface.Serves(name) {
@@ -66,4 +67,28 @@ func mentions(text, name string) bool {
 
 func wordByte(c byte) bool {
 	return c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// outsideUntrusted is text without its untrusted-data blocks (backend words
+// quoted in an error).
+func outsideUntrusted(text string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(text, "<untrusted-data-")
+		if i < 0 {
+			b.WriteString(text)
+			return b.String()
+		}
+		b.WriteString(text[:i])
+		end := strings.IndexByte(text[i:], '>')
+		if end < 0 {
+			return b.String()
+		}
+		closing := "</" + text[i+1:i+end+1]
+		j := strings.Index(text[i:], closing)
+		if j < 0 {
+			return b.String()
+		}
+		text = text[i+j+len(closing):]
+	}
 }

@@ -121,49 +121,106 @@ func TestSessionLimitAndBodyCap(t *testing.T) {
 	}
 }
 
-func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
-	backend := insforgetest.New(t)
-	backend.Stall("/api/metadata", 500*time.Millisecond)
-	url := startGuarded(t, mcpserver.Config{
-		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
-		MaxCallsPerSession: 1,
-	}, mcpserver.HTTPOptions{})
+// dialStreamable opens a streamable HTTP session on url.
+func dialStreamable(t *testing.T, url string) *client.Client {
+	t.Helper()
 	tr, err := transport.NewStreamableHTTP(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := client.NewClient(tr, client.WithProtocolVersion("2025-11-25"))
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	if err := testmcp.Initialize(c, "2025-11-25"); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	return c
+}
+
+// callResult calls a tool and says "ok" or the error text.
+func callResult(c *client.Client, name string) string {
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := c.CallTool(ctx, req)
+	switch {
+	case err != nil:
+		return err.Error()
+	case res.IsError:
+		return testmcp.Text(res)
+	}
+	return "ok"
+}
+
+// A session's calls beyond its slots wait in a bounded queue; only a call
+// beyond the queue is refused, at once. (This test asserted, before calls
+// were queued, that the second call with one slot was refused.)
+func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
+	backend := insforgetest.New(t)
+	backend.Stall("/api/metadata", 500*time.Millisecond)
+	url := startGuarded(t, mcpserver.Config{
+		Configured:          credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		MaxCallsPerSession:  1,
+		MaxQueuedPerSession: 1,
+	}, mcpserver.HTTPOptions{})
+	c := dialStreamable(t, url)
 	var wg sync.WaitGroup
-	results := make([]string, 2)
-	for i := range 2 {
+	results := make([]string, 3)
+	for i := range 3 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if i == 1 {
-				time.Sleep(100 * time.Millisecond)
-			}
-			req := mcp.CallToolRequest{}
-			req.Params.Name = "get-backend-metadata"
-			res, err := c.CallTool(ctx, req)
-			if err != nil {
-				results[i] = err.Error()
-				return
-			}
-			if res.IsError {
-				results[i] = res.Content[0].(mcp.TextContent).Text
-			} else {
-				results[i] = "ok"
-			}
+			time.Sleep(time.Duration(i) * 100 * time.Millisecond)
+			results[i] = callResult(c, "get-backend-metadata")
 		}()
 	}
 	wg.Wait()
-	if results[0] != "ok" || !strings.Contains(results[1], "tool calls running") {
+	if results[0] != "ok" || results[1] != "ok" || !strings.Contains(results[2], "1 tool calls running and 1 waiting") {
 		t.Fatalf("results: %q", results)
+	}
+}
+
+// Agents issue calls in parallel: 40 at once in one session, with 8
+// slots, all complete, never more than 8 at a time.
+func TestParallelCallsQueueForASlot(t *testing.T) {
+	backend := insforgetest.New(t)
+	const stall = 200 * time.Millisecond
+	backend.Stall("/api/metadata", stall)
+	url := startGuarded(t, mcpserver.Config{
+		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		MaxCallsPerSession: 8,
+	}, mcpserver.HTTPOptions{})
+	c := dialStreamable(t, url)
+	const calls = 40
+	start := time.Now()
+	var wg sync.WaitGroup
+	results := make([]string, calls)
+	for i := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = callResult(c, "get-backend-metadata")
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	for i, r := range results {
+		if r != "ok" {
+			t.Errorf("call %d: %s", i, r)
+		}
+	}
+	n := 0
+	for _, r := range backend.Requests() {
+		if r.Path == "/api/metadata" {
+			n++
+		}
+	}
+	if n != calls {
+		t.Errorf("the backend received %d calls, want %d", n, calls)
+	}
+	// 40 calls of 200 ms through 8 slots take at least 5 rounds.
+	if elapsed < 5*stall-50*time.Millisecond {
+		t.Errorf("40 calls took %v: more than 8 ran at once", elapsed)
 	}
 }
 

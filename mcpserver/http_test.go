@@ -3,8 +3,11 @@ package mcpserver_test
 import (
 	"context"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -228,5 +231,70 @@ func TestSessionEndForgetsCredentials(t *testing.T) {
 	}
 	if n := len(backend.Requests()); n != 1 { // connect-project's validation only
 		t.Fatalf("the backend received %d requests after the session ended", n)
+	}
+}
+
+// Over HTTP the callers of one server are different people. Tenant A
+// downloads payroll.csv under --files-root; tenant B, with its own key and
+// project, must not read it back: not by the same relative path, not by
+// the absolute path A was shown, not by climbing out of its own directory.
+func TestFilesRootIsPerTenant(t *testing.T) {
+	backendA := insforgetest.New(t, insforgetest.WithAPIKey(keyA))
+	backendB := insforgetest.New(t, insforgetest.WithAPIKey(keyB))
+	backendA.AddBucket("hr", false)
+	backendA.PutObject("hr", "payroll.csv", []byte("name,salary\nalice,123456\n"), "text/csv")
+	backendB.AddBucket("drop", false)
+
+	root := t.TempDir()
+	srv := mcpserver.New(mcpserver.Config{
+		Version:    "test",
+		Surface:    catalogue.Full(),
+		ToolConfig: tools.Config{MaxResultBytes: 100000, Remote: true, FilesRoot: root},
+		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
+	})
+	ts := httptest.NewServer(srv.StreamableHandler(mcpserver.HTTPOptions{Loopback: true}))
+	t.Cleanup(ts.Close)
+	a := dial(t, "http", ts.URL+"/mcp", "2025-11-25", nil)
+	b := dial(t, "http", ts.URL+"/mcp", "2025-11-25", nil)
+	if text, isErr := testmcp.CallText(t, a, "connect-project", map[string]any{"projectUrl": backendA.URL, "apiKey": keyA}); isErr {
+		t.Fatal(text)
+	}
+	if text, isErr := testmcp.CallText(t, b, "connect-project", map[string]any{"projectUrl": backendB.URL, "apiKey": keyB}); isErr {
+		t.Fatal(text)
+	}
+
+	text, isErr := testmcp.CallText(t, a, "download-object", map[string]any{"bucket": "hr", "key": "payroll.csv", "destinationPath": "payroll.csv"})
+	if isErr {
+		t.Fatalf("A's download: %s", text)
+	}
+	var saved string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "payroll.csv" {
+			saved = p
+		}
+		return nil
+	})
+	if saved == "" {
+		t.Fatalf("A's download wrote no payroll.csv under %s: %s", root, text)
+	}
+	rel, _ := filepath.Rel(root, saved)
+	for _, path := range []string{"payroll.csv", saved, filepath.Join("..", rel)} {
+		text, isErr := testmcp.CallText(t, b, "upload-object", map[string]any{"bucket": "drop", "filePath": path, "key": "stolen.csv"})
+		if !isErr {
+			t.Errorf("B uploaded A's file by the path %q: %s", path, text)
+		}
+	}
+	if _, ok := backendB.Object("drop", "stolen.csv"); ok {
+		t.Fatal("tenant B read back the file tenant A downloaded")
+	}
+	if filepath.Dir(saved) == root {
+		t.Fatalf("A's file is at %q, not in a directory of its own under %s", saved, root)
+	}
+	if st, err := os.Stat(filepath.Dir(saved)); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("A's directory: %v %v", st, err)
+	}
+	// A itself reads its file back by the same relative path.
+	if text, isErr := testmcp.CallText(t, a, "upload-object", map[string]any{"bucket": "hr", "filePath": "payroll.csv", "key": "copy.csv"}); isErr {
+		t.Fatalf("A's own upload: %s", text)
 	}
 }

@@ -9,10 +9,13 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -46,8 +49,17 @@ type Config struct {
 	// is always allowed. Set on the HTTP transports.
 	ProjectHosts *credentials.HostPolicy
 	// MaxCallsPerSession bounds concurrent tool calls of one session
-	// (0: no bound).
+	// (0: no bound). A call beyond it waits for a slot in the session's
+	// queue (agents issue calls in parallel); it is refused only when the
+	// queue is full, when it waited QueueWait, or when it was cancelled.
 	MaxCallsPerSession int
+	// MaxQueuedPerSession bounds the calls of one session that may wait
+	// for a slot (0: 64; negative: none wait).
+	MaxQueuedPerSession int
+	// QueueWait is the longest a call waits for a slot (0: 60s). The call's
+	// own context (the client cancelling, the request ending) ends the wait
+	// sooner.
+	QueueWait time.Duration
 	// InteractiveConnect enables connect-project without arguments: a
 	// one-time page on this machine's loopback where the user enters the URL
 	// and key (only when the server runs on the user's machine, over stdio).
@@ -65,7 +77,7 @@ type Server struct {
 	log      *slog.Logger
 	mu       sync.RWMutex
 	sessions map[string]credentials.Credentials // keyed by non-empty session id
-	live     map[string]chan struct{}           // registered sessions → call slots
+	live     map[string]*callSlots              // registered sessions → call slots
 	listed   map[string]bool                    // what tools/list shows
 	// toolNames are every catalogue tool's name, longest first (guide).
 	toolNames []string
@@ -81,7 +93,13 @@ func New(cfg Config) *Server {
 	if cfg.Name == "" {
 		cfg.Name = "insforge-mcp"
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]chan struct{}{}, listed: map[string]bool{}}
+	if cfg.MaxQueuedPerSession == 0 {
+		cfg.MaxQueuedPerSession = 64
+	}
+	if cfg.QueueWait <= 0 {
+		cfg.QueueWait = 60 * time.Second
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]*callSlots{}, listed: map[string]bool{}}
 	for _, t := range cfg.Surface.Listed {
 		s.listed[t.Name] = true
 	}
@@ -90,7 +108,7 @@ func New(cfg Config) *Server {
 	hooks := &server.Hooks{}
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.mu.Lock()
-		s.live[session.SessionID()] = make(chan struct{}, max(cfg.MaxCallsPerSession, 1))
+		s.live[session.SessionID()] = &callSlots{slots: make(chan struct{}, max(cfg.MaxCallsPerSession, 1))}
 		s.mu.Unlock()
 	})
 	hooks.AddOnUnregisterSession(func(ctx context.Context, session server.ClientSession) {
@@ -188,22 +206,48 @@ func (s *Server) progress(ctx context.Context, req mcp.CallToolRequest) func(flo
 	}
 }
 
-// acquire takes one of the session's call slots, without waiting.
-func (s *Server) acquire(ctx context.Context) (func(), bool) {
+// callSlots are one session's call slots and the count of calls waiting
+// for one.
+type callSlots struct {
+	slots   chan struct{}
+	waiting atomic.Int32
+}
+
+// acquire takes one of the session's call slots, waiting for one when all
+// are busy: up to QueueWait, while the call's context lasts, and only when
+// fewer than MaxQueuedPerSession calls already wait. It returns the release
+// function, or else why the call was refused.
+func (s *Server) acquire(ctx context.Context) (func(), string) {
 	if s.cfg.MaxCallsPerSession <= 0 {
-		return func() {}, true
+		return func() {}, ""
 	}
 	s.mu.RLock()
-	slots, ok := s.live[sessionID(ctx)]
+	q, ok := s.live[sessionID(ctx)]
 	s.mu.RUnlock()
 	if !ok {
-		return func() {}, true // stdio, in-process or sessionless requests
+		return func() {}, "" // stdio, in-process or sessionless requests
 	}
+	release := func() { <-q.slots }
 	select {
-	case slots <- struct{}{}:
-		return func() { <-slots }, true
+	case q.slots <- struct{}{}:
+		return release, ""
 	default:
-		return nil, false
+	}
+	limit := s.cfg.MaxCallsPerSession
+	if n := q.waiting.Add(1); n > int32(max(s.cfg.MaxQueuedPerSession, 0)) {
+		q.waiting.Add(-1)
+		return nil, fmt.Sprintf("This session already has %d tool calls running and %d waiting, the most this server queues; wait for some to finish, then retry.", limit, n-1)
+	}
+	defer q.waiting.Add(-1)
+	timer := time.NewTimer(s.cfg.QueueWait)
+	defer timer.Stop()
+	select {
+	case q.slots <- struct{}{}:
+		return release, ""
+	case <-ctx.Done():
+		return nil, fmt.Sprintf("The call was cancelled while it waited for one of this session's %d tool call slots; nothing was done.", limit)
+	case <-timer.C:
+		return nil, fmt.Sprintf("The call waited %s for one of this session's %d tool call slots, all busy; nothing was done. Retry when some calls have finished.", s.cfg.QueueWait, limit)
 	}
 }
 

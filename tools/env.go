@@ -2,6 +2,8 @@ package tools
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
@@ -24,6 +26,21 @@ type Env struct {
 	// Progress reports progress of a long call to the client when it asked
 	// for it (a progress token); otherwise it does nothing. Never nil.
 	Progress func(progress, total float64, message string)
+	// FilesTenant names the caller's own subdirectory of Config.FilesRoot
+	// (FilesDir), the only one its local paths may reach; empty when the
+	// call has no project. Set on the HTTP transports only.
+	FilesTenant string
+}
+
+// FilesDir names the subdirectory of --files-root that belongs to the
+// holder of one project URL and API key: a digest of the two, so that no
+// other key reaches it and the name reveals neither. Tenants of a hosted
+// server each act with their own key; sessions acting with the same key
+// act on the same project, and share its directory across reconnects and
+// on protocols without sessions.
+func FilesDir(c credentials.Credentials) string {
+	sum := sha256.Sum256([]byte("insforge-mcp files\x00" + c.ProjectURL + "\x00" + c.APIKey))
+	return "k-" + hex.EncodeToString(sum[:16])
 }
 
 // Config is the server-wide behaviour a handler may depend on.
@@ -37,8 +54,9 @@ type Config struct {
 	// machine, and is whoever can reach the server. Tools that read or write
 	// local files refuse there unless FilesRoot is set (see localPath).
 	Remote bool
-	// FilesRoot is the one directory remote clients may read and write
-	// (--files-root); empty: none.
+	// FilesRoot is the directory under which remote clients may read and
+	// write (--files-root), each in its own subdirectory (Env.FilesTenant);
+	// empty: none.
 	FilesRoot string
 }
 

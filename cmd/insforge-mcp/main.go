@@ -128,6 +128,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		InteractiveConnect: cfg.transport == "stdio",
 		ProjectHosts:       hosts,
 		MaxCallsPerSession: cfg.maxCalls,
+		QueueWait:          2 * cfg.timeout, // a queued call waits at most two backend calls' time
 		ConfirmDestructive: cfg.confirmDestruct,
 		Logger:             log,
 	})

@@ -262,10 +262,10 @@ func recordRows(ctx context.Context, env *tools.Env, table, schema string, req i
 			return nil, nil, ctx.Err()
 		}
 		msg := fmt.Sprintf("Table %q not found in schema %s (if it was just created, PostgREST may still be reloading its schema cache: retry in a second; list-tables shows the tables).", table, tools.OrPublic(schema))
-		if ae.Hint != "" {
-			msg += " PostgREST's hint: " + strings.TrimSpace(ae.Hint)
+		if strings.TrimSpace(ae.Hint) != "" {
+			msg += " PostgREST's hint is below."
 		}
-		return nil, nil, tools.Errorf("%s", msg)
+		return nil, nil, tools.QuotedErrorf(ae.Hint, "%s", msg)
 	}
 	return tools.OrEmpty(rows), resp, nil
 }

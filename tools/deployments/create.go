@@ -267,7 +267,7 @@ func (d *deployment) uploadLegacy(ctx context.Context) error {
 		case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
 			return tools.Errorf("This backend does not support deployments: POST /api/deployments/direct and POST /api/deployments both answered 404. Upgrade the InsForge backend. Nothing was uploaded.")
 		case errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable && strings.Contains(ae.Message, "S3"):
-			return tools.Errorf("This backend has no direct upload flow (POST /api/deployments/direct answered 404) and its legacy zip flow needs S3 storage, which is not configured (503: %s). Upgrade the backend or configure S3_BUCKET. Nothing was uploaded.", strings.TrimSuffix(ae.Message, "."))
+			return tools.QuotedErrorf(ae.Message, "This backend has no direct upload flow (POST /api/deployments/direct answered 404) and its legacy zip flow needs S3 storage, which is not configured (503; the backend's message is below). Upgrade the backend or configure S3_BUCKET. Nothing was uploaded.")
 		}
 		return createFailed(err)
 	}

@@ -303,7 +303,7 @@ func hostingErr(err error, id string) error {
 	msg := strings.TrimSuffix(ae.Message, ".")
 	switch {
 	case ae.Status == http.StatusServiceUnavailable && strings.Contains(strings.ToLower(msg), "not configured"):
-		return tools.Errorf("Hosting is not available on this backend: %s %s answered 503 (%s). InsForge Cloud always has it; a self-hosted backend needs its operator to set VERCEL_TOKEN, VERCEL_TEAM_ID and VERCEL_PROJECT_ID. Tell the user; retrying will not help.", ae.Method, ae.Path, msg)
+		return tools.QuotedErrorf(msg, "Hosting is not available on this backend: %s %s answered 503 (its message is below). InsForge Cloud always has it; a self-hosted backend needs its operator to set VERCEL_TOKEN, VERCEL_TEAM_ID and VERCEL_PROJECT_ID. Tell the user; retrying will not help.", ae.Method, ae.Path)
 	case ae.Status == http.StatusNotFound && ae.Code == "DEPLOYMENT_NOT_FOUND" && id != "":
 		return tools.Errorf("There is no deployment %s in this project (404 DEPLOYMENT_NOT_FOUND). list-deployments shows the ids.", id)
 	}
@@ -553,7 +553,7 @@ func startDeployment(ctx context.Context, env *tools.Env, in StartInput) (*tools
 	if err != nil {
 		var ae *insforge.Error
 		if errors.As(err, &ae) && ae.Status == http.StatusBadRequest && strings.Contains(ae.Message, "not ready to start") {
-			return nil, tools.Errorf("Deployment %s cannot be started: %s. Only a deployment in WAITING or UPLOADING can start; to rebuild, run create-deployment again.", id, strings.TrimSuffix(ae.Message, "."))
+			return nil, tools.QuotedErrorf(ae.Message, "Deployment %s cannot be started (the backend's message is below). Only a deployment in WAITING or UPLOADING can start; to rebuild, run create-deployment again.", id)
 		}
 		return nil, hostingErr(err, id)
 	}
@@ -849,7 +849,7 @@ func domainErr(err error, domain string) error {
 	if errors.As(err, &ae) && !ae.NotJSON {
 		switch {
 		case ae.Status == http.StatusConflict:
-			return tools.Errorf("%s is already attached (409 %s: %s). list-custom-domains shows the project's domains; a domain used by another hosting project must be removed there first.", domain, ae.Code, strings.TrimSuffix(ae.Message, "."))
+			return tools.QuotedErrorf(ae.Message, "%s is already attached (409; the backend's message is below). list-custom-domains shows the project's domains; a domain used by another hosting project must be removed there first.", domain)
 		case ae.Status == http.StatusNotFound && ae.Code == "DOMAIN_NOT_FOUND":
 			return tools.Errorf("%s is not attached to the site (404). list-custom-domains shows the attached domains.", domain)
 		}
@@ -878,7 +878,7 @@ func setSlug(ctx context.Context, env *tools.Env, in ProjectSlugInput) (*tools.R
 		var ae *insforge.Error
 		switch {
 		case errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable && strings.Contains(strings.ToLower(ae.Message), "cloud"):
-			return nil, tools.Errorf("Custom slugs exist only on InsForge Cloud; this backend answered 503 (%s). On a self-hosted backend use add-custom-domain with a domain the user owns.", strings.TrimSuffix(ae.Message, "."))
+			return nil, tools.QuotedErrorf(ae.Message, "Custom slugs exist only on InsForge Cloud; this backend answered 503 (its message is below). On a self-hosted backend use add-custom-domain with a domain the user owns.")
 		case errors.As(err, &ae) && ae.Status == http.StatusConflict:
 			return nil, tools.Errorf("The slug %v is taken (409): pick another one.", slug)
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
@@ -738,8 +739,19 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	tr := deployMakeTree(t)
 	deployments.FastForTest(t)
 	h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
-	rooted := testmcp.New(t, testmcp.Options{Remote: true, FilesRoot: filepath.Dir(tr.dir)})
-	testmcp.WantText(t, rooted.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir}), "READY")
+	// Within it, each project key has its own directory: the folder is
+	// reached there (by a relative path too), and not where it was before.
+	root := t.TempDir()
+	rooted := testmcp.New(t, testmcp.Options{Remote: true, FilesRoot: root})
+	testmcp.WantText(t, rooted.Fail(t, "create-deployment", map[string]any{"sourceDirectory": filepath.Join(root, "app")}), "outside the directory")
+	own := filepath.Join(root, tools.FilesDir(credentials.Credentials{ProjectURL: rooted.Backend.URL, APIKey: insforgetest.DefaultAPIKey}))
+	if err := os.MkdirAll(own, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tr.dir, filepath.Join(own, "app")); err != nil {
+		t.Fatal(err)
+	}
+	testmcp.WantText(t, rooted.OK(t, "create-deployment", map[string]any{"sourceDirectory": "app"}), "READY")
 	testmcp.WantText(t, rooted.Fail(t, "create-deployment", map[string]any{"sourceDirectory": t.TempDir()}), "outside the directory")
 }
 

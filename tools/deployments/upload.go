@@ -583,13 +583,13 @@ func legacyUpload(ctx context.Context, env *tools.Env, uploadURL string, form *l
 		if errors.As(err, &ae) {
 			detail := ae.Message
 			if ae.NotJSON {
-				detail = http.StatusText(ae.Status)
+				detail = ""
 			}
 			hint := ""
 			if ae.Status == http.StatusForbidden {
 				hint = " (the presigned form may have expired)"
 			}
-			return fmt.Errorf("the storage service refused the source zip with HTTP %d %s%s", ae.Status, detail, hint)
+			return fmt.Errorf("the storage service refused the source zip with HTTP %d %s%s%s", ae.Status, http.StatusText(ae.Status), hint, tools.Quote(detail))
 		}
 		return fmt.Errorf("upload of the source zip to storage failed: %s", tools.Explain(err))
 	}

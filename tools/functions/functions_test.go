@@ -292,7 +292,9 @@ func TestFunctionsCreateBackendErrors(t *testing.T) {
 	h.Backend.Fail("POST", "/api/functions", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT",
 		Message: `[{"code":"too_small","minimum":1,"type":"string","path":["code"],"message":"String must contain at least 1 character(s)"},{"code":"custom","path":["slug"],"message":"Reserved slug"}]`})
 	text = h.Fail(t, "create-function", map[string]any{"name": "v", "code": fntSelfHostedCode})
-	testmcp.WantText(t, text, "400 INVALID_INPUT: code: String must contain at least 1 character(s); slug: Reserved slug.")
+	// (The backend's words are fenced as untrusted since issue 13; this
+	// asserted them inline after the code.)
+	testmcp.WantText(t, text, "400 INVALID_INPUT; its message is below.", "\ncode: String must contain at least 1 character(s); slug: Reserved slug\n</untrusted-data-")
 	if strings.Contains(text, `"path"`) {
 		t.Errorf("raw zod JSON in the message:\n%s", text)
 	}

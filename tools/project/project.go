@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
+	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
@@ -79,7 +80,7 @@ func connect(ctx context.Context, env *tools.Env, in ConnectInput) (*tools.Resul
 			return nil, tools.Errorf("connect-project needs projectUrl and apiKey: ask the user for the Project URL (https://{project-id}.{region}.insforge.app) and the admin API key (ik_…) from the InsForge dashboard's project settings, then call it again with both.")
 		}
 		if err != nil {
-			return nil, tools.Errorf("Not connected: %v. Call connect-project again, or with projectUrl and apiKey.", err)
+			return nil, notConnected(err, "Call connect-project again, or with projectUrl and apiKey.")
 		}
 	case in.ProjectURL == "":
 		return nil, tools.Errorf("missing projectUrl: ask the user for the Project URL shown in the InsForge dashboard")
@@ -94,8 +95,11 @@ func connect(ctx context.Context, env *tools.Env, in ConnectInput) (*tools.Resul
 			return nil, tools.Errorf("%v. Ask the user for the admin API key from the dashboard's project settings.", err)
 		}
 		out, err = env.Session.Connect(ctx, credentials.Credentials{ProjectURL: url, APIKey: in.APIKey}, in.Remember)
+		if ue := (*tools.UserError)(nil); errors.As(err, &ue) {
+			return nil, err // written for the agent already (the session ended)
+		}
 		if err != nil {
-			return nil, tools.Errorf("Not connected: %v. Nothing was unlocked; ask the user to check the value and call connect-project again.", err)
+			return nil, notConnected(err, "Nothing was unlocked; ask the user to check the value and call connect-project again.")
 		}
 	}
 	msg := "Connected to " + out.ProjectURL + "."
@@ -114,4 +118,15 @@ func connect(ctx context.Context, env *tools.Env, in ConnectInput) (*tools.Resul
 		msg += " Not saved: " + out.NotSaved + "."
 	}
 	return tools.Say("%s", msg), nil
+}
+
+// notConnected explains a failed connect. An answer of the backend's is
+// explained by tools.Explain, which fences the backend's words as
+// untrusted; our own reasons are said as they are.
+func notConnected(err error, next string) error {
+	var ae *insforge.Error
+	if errors.As(err, &ae) {
+		return tools.Errorf("Not connected: checking the credentials failed. %s %s", next, tools.Explain(ae))
+	}
+	return tools.Errorf("Not connected: %v. %s", err, next)
 }

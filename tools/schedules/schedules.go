@@ -141,14 +141,14 @@ func apiError(err error, id string) error {
 	case ae.Status == http.StatusNotFound && ae.Code == "SCHEDULE_NOT_FOUND":
 		return tools.Errorf("There is no schedule with id %s. Call list-schedules to see the schedules and their ids.", id)
 	case ae.Status == http.StatusNotFound && ae.Code == "SECRET_NOT_FOUND":
-		return tools.Errorf("%s. Create that secret with create-secret (or fix the ${{secrets.KEY}} reference), then try again.", strings.TrimSuffix(ae.Message, "."))
+		return tools.QuotedErrorf(ae.Message, "The schedule refers to a secret that does not exist (404 SECRET_NOT_FOUND; the backend's message, below, names it). Create that secret with create-secret (or fix the ${{secrets.KEY}} reference), then try again.")
 	case ae.Status == http.StatusBadRequest && ae.Code == "SCHEDULE_INVALID_CRON":
-		return tools.Errorf("The backend rejected the cron expression: %s. Use 5 fields (minute hour day-of-month month day-of-week), e.g. '0 3 * * *' for 03:00 UTC daily, or 'N seconds' with N 1-59.", strings.TrimSuffix(ae.Message, "."))
+		return tools.QuotedErrorf(ae.Message, "The backend rejected the cron expression (its message is below). Use 5 fields (minute hour day-of-month month day-of-week), e.g. '0 3 * * *' for 03:00 UTC daily, or 'N seconds' with N 1-59.")
 	case ae.Status >= 500 && strings.HasPrefix(ae.Message, "invalid schedule: "):
 		// pg_cron itself refused the timing after the backend's own check
 		// passed: seen on a self-hosted backend whose pg_cron predates 1.5,
 		// which has no 'N seconds' schedules.
-		return tools.Errorf("The backend's pg_cron refused the timing (%s %s: %s); nothing was saved. On a self-hosted backend with pg_cron older than 1.5, 'N seconds' schedules are not supported: use a 5-field cron expression such as '* * * * *' (every minute) instead.", ae.Method, ae.Path, strings.TrimSuffix(ae.Message, "."))
+		return tools.QuotedErrorf(ae.Message, "The backend's pg_cron refused the timing (%s %s; its message is below); nothing was saved. On a self-hosted backend with pg_cron older than 1.5, 'N seconds' schedules are not supported: use a 5-field cron expression such as '* * * * *' (every minute) instead.", ae.Method, ae.Path)
 	}
 	return err
 }

@@ -190,7 +190,7 @@ func apiError(err error, key string) error {
 	case ae.Status == http.StatusNotFound && ae.Code == "SECRET_NOT_FOUND":
 		return tools.Errorf("There is no active secret %s (it may never have existed, be deleted or have expired). Call list-secrets to see the keys; create it with create-secret.", key)
 	case ae.Status == http.StatusForbidden:
-		return tools.Errorf("%s is a reserved system secret and cannot be changed or deleted (%s). The admin and anon keys are replaced with rotate-api-key and rotate-anon-key.", key, strings.TrimSuffix(ae.Message, "."))
+		return tools.QuotedErrorf(ae.Message, "%s is a reserved system secret and cannot be changed or deleted (403; the backend's message is below). The admin and anon keys are replaced with rotate-api-key and rotate-anon-key.", key)
 	}
 	return err
 }

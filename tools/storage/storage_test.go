@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
@@ -512,9 +513,12 @@ func TestStorageDownloadToPath(t *testing.T) {
 	rooted.Backend.PutObject("media", "t.txt", []byte("hi"), "text/plain")
 	text = rooted.OK(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "sub/t.txt"})
 	testmcp.WantText(t, text, "reached over HTTP", "may not be the user's computer")
-	if got, _ := os.ReadFile(filepath.Join(dir, "sub", "t.txt")); string(got) != "hi" {
+	// Relative paths are taken from the project key's own directory there.
+	own := filepath.Join(dir, tools.FilesDir(credentials.Credentials{ProjectURL: rooted.Backend.URL, APIKey: insforgetest.DefaultAPIKey}))
+	if got, _ := os.ReadFile(filepath.Join(own, "sub", "t.txt")); string(got) != "hi" {
 		t.Errorf("relative path under --files-root: %q", got)
 	}
+	dir = own
 	outside := filepath.Join(t.TempDir(), "escape.txt")
 	text = rooted.Fail(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "../" + filepath.Base(filepath.Dir(outside)) + "/escape.txt"})
 	testmcp.WantText(t, text, "outside the directory")

@@ -199,8 +199,8 @@ func uploadPresigned(ctx context.Context, env *tools.Env, strat uploadStrategy, 
 	if err != nil {
 		var ae *insforge.Error
 		if errors.As(err, &ae) {
-			return nil, tools.Errorf("The storage provider refused the upload of %s with HTTP %d (%s), so nothing was stored. The presigned form is valid for one hour and only for the declared size and content type; run upload-object again, and check the size limit if it keeps failing.",
-				p.what, ae.Status, ae.Message)
+			return nil, tools.QuotedErrorf(ae.Message, "The storage provider refused the upload of %s with HTTP %d, so nothing was stored. The presigned form is valid for one hour and only for the declared size and content type; run upload-object again, and check the size limit if it keeps failing. The provider's message is below.",
+				p.what, ae.Status)
 		}
 		return nil, err
 	}
@@ -235,12 +235,12 @@ func uploadError(err error, p payload, bucket, key string) error {
 	}
 	switch {
 	case ae.Status == http.StatusRequestEntityTooLarge:
-		return tools.Errorf("The backend refused %s (%d bytes) as too large: %s. Nothing was stored. Tell the user: the limit is the project's maxFileSizeMb storage setting (default 50 MB, at most 200 MB), which an admin can raise in the dashboard.",
-			p.what, p.size, strings.TrimSuffix(ae.Message, "."))
+		return tools.QuotedErrorf(ae.Message, "The backend refused %s (%d bytes) as too large. Nothing was stored. Tell the user: the limit is the project's maxFileSizeMb storage setting (default 50 MB, at most 200 MB), which an admin can raise in the dashboard. The backend's message is below.",
+			p.what, p.size)
 	case ae.Status == http.StatusNotFound && !ae.NotJSON:
 		return tools.Errorf("Bucket %q does not exist, so nothing was uploaded. Create it with create-bucket, or check the name with list-buckets.", bucket)
 	case ae.Status == http.StatusConflict:
-		return tools.Errorf("The backend refused to write key %q in bucket %q because it conflicts with an existing record (409): %s. Choose another key.", key, bucket, strings.TrimSuffix(ae.Message, "."))
+		return tools.QuotedErrorf(ae.Message, "The backend refused to write key %q in bucket %q because it conflicts with an existing record (409). Choose another key. The backend's message is below.", key, bucket)
 	}
 	return err
 }
