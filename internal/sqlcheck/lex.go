@@ -1,6 +1,7 @@
 package sqlcheck
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -21,7 +22,8 @@ const (
 type token struct {
 	kind kind
 	text string
-	pos  int // byte offset in the query
+	pos  int  // byte offset in the query
+	uesc bool // a U&"…" identifier or U&'…' string whose text is still escaped
 }
 
 func (t token) is(k kind, text string) bool { return t.kind == k && t.text == text }
@@ -57,7 +59,7 @@ func lex(q string) ([]token, error) {
 			if err != nil {
 				return nil, err
 			}
-			toks = append(toks, token{kString, q[i:end], i})
+			toks = append(toks, token{kString, q[i:end], i, false})
 			i = end
 		case c == '"':
 			end, err := skipQuoted(q, i, '"', false)
@@ -65,7 +67,7 @@ func lex(q string) ([]token, error) {
 				return nil, err
 			}
 			name := strings.ReplaceAll(q[i+1:end-1], `""`, `"`)
-			toks = append(toks, token{kQIdent, name, i})
+			toks = append(toks, token{kQIdent, name, i, false})
 			i = end
 		case c == '$':
 			if i+1 < n && isDigit(q[i+1]) {
@@ -73,7 +75,7 @@ func lex(q string) ([]token, error) {
 				for j < n && isDigit(q[j]) {
 					j++
 				}
-				toks = append(toks, token{kParam, q[i:j], i})
+				toks = append(toks, token{kParam, q[i:j], i, false})
 				i = j
 				continue
 			}
@@ -83,15 +85,15 @@ func lex(q string) ([]token, error) {
 					return nil, fmt.Errorf("unterminated dollar-quoted string %s at offset %d", tag, i)
 				}
 				end := i + len(tag) + body + len(tag)
-				toks = append(toks, token{kString, q[i:end], i})
+				toks = append(toks, token{kString, q[i:end], i, false})
 				i = end
 				continue
 			}
-			toks = append(toks, token{kPunct, "$", i})
+			toks = append(toks, token{kPunct, "$", i, false})
 			i++
 		case isDigit(c) || (c == '.' && i+1 < n && isDigit(q[i+1])):
 			end := scanNumber(q, i)
-			toks = append(toks, token{kNumber, q[i:end], i})
+			toks = append(toks, token{kNumber, q[i:end], i, false})
 			i = end
 		case isIdentStart(c):
 			j := i + 1
@@ -107,7 +109,7 @@ func lex(q string) ([]token, error) {
 					if err != nil {
 						return nil, err
 					}
-					toks = append(toks, token{kString, q[i:end], i})
+					toks = append(toks, token{kString, q[i:end], i, false})
 					i = end
 					continue
 				case "b", "x", "n":
@@ -115,7 +117,7 @@ func lex(q string) ([]token, error) {
 					if err != nil {
 						return nil, err
 					}
-					toks = append(toks, token{kString, q[i:end], i})
+					toks = append(toks, token{kString, q[i:end], i, false})
 					i = end
 					continue
 				}
@@ -126,21 +128,172 @@ func lex(q string) ([]token, error) {
 					return nil, err
 				}
 				if q[j+1] == '"' {
-					toks = append(toks, token{kQIdent, strings.ReplaceAll(q[j+2:end-1], `""`, `"`), i})
+					toks = append(toks, token{kQIdent, strings.ReplaceAll(q[j+2:end-1], `""`, `"`), i, true})
 				} else {
-					toks = append(toks, token{kString, q[i:end], i})
+					toks = append(toks, token{kString, strings.ReplaceAll(q[j+2:end-1], `''`, `'`), i, true})
 				}
 				i = end
 				continue
 			}
-			toks = append(toks, token{kWord, w, i})
+			toks = append(toks, token{kWord, w, i, false})
 			i = j
 		default:
-			toks = append(toks, token{kPunct, string(c), i})
+			toks = append(toks, token{kPunct, string(c), i, false})
 			i++
 		}
 	}
-	return toks, nil
+	return decodeUnicode(toks)
+}
+
+// decodeUnicode replaces each U&"…" identifier by the name PostgreSQL
+// sees, and checks each U&'…' string the same way: \XXXX and \+XXXXXX
+// are code points, \\ is a backslash, and a following UESCAPE 'c'
+// (comments and whitespace between are already gone) makes c the escape
+// character instead. An escape PostgreSQL would refuse is refused.
+func decodeUnicode(toks []token) ([]token, error) {
+	out := toks[:0]
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if !t.uesc {
+			out = append(out, t)
+			continue
+		}
+		esc := byte('\\')
+		if i+1 < len(toks) && toks[i+1].word("uescape") {
+			c, ok := "", false
+			if i+2 < len(toks) {
+				c, ok = simpleString(toks[i+2])
+			}
+			if !ok || len(c) != 1 || isHexDigit(c[0]) || c[0] == '+' || c[0] == '\'' || c[0] == '"' || isSpace(c[0]) {
+				return nil, fmt.Errorf("invalid UESCAPE after the Unicode literal at offset %d", t.pos)
+			}
+			esc = c[0]
+			i += 2
+		}
+		dec, err := unescapeUnicode(t.text, esc)
+		if err != nil {
+			return nil, fmt.Errorf("%v in the Unicode literal at offset %d", err, t.pos)
+		}
+		if t.kind == kQIdent {
+			t.text = dec
+		}
+		t.uesc = false
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// simpleString returns the value of a '…', E'…' or dollar-quoted string
+// token (the forms PostgreSQL accepts after UESCAPE).
+func simpleString(t token) (string, bool) {
+	if t.kind != kString || t.uesc {
+		return "", false
+	}
+	s := t.text
+	switch {
+	case strings.HasPrefix(s, "'"):
+		return strings.ReplaceAll(s[1:len(s)-1], "''", "'"), true
+	case strings.HasPrefix(s, "$"):
+		tag := s[:strings.IndexByte(s[1:], '$')+2]
+		return s[len(tag) : len(s)-len(tag)], true
+	case len(s) >= 3 && (s[0]|0x20) == 'e' && s[1] == '\'':
+		body := s[2 : len(s)-1]
+		var b strings.Builder
+		for k := 0; k < len(body); k++ {
+			if body[k] == '\\' && k+1 < len(body) {
+				k++
+				if !strings.ContainsRune(`\'"`, rune(body[k])) {
+					return "", false // \n, \x41, …: not worth decoding here
+				}
+			} else if body[k] == '\'' {
+				k++ // ''
+			}
+			b.WriteByte(body[k])
+		}
+		return b.String(), true
+	}
+	return "", false
+}
+
+// unescapeUnicode decodes the body of a U& literal with escape character esc.
+func unescapeUnicode(s string, esc byte) (string, error) {
+	var b strings.Builder
+	hex := func(h string) (rune, bool) {
+		var r rune
+		for k := 0; k < len(h); k++ {
+			if !isHexDigit(h[k]) {
+				return 0, false
+			}
+			c := h[k] | 0x20
+			if c >= 'a' {
+				r = r*16 + rune(c-'a'+10)
+			} else {
+				r = r*16 + rune(c-'0')
+			}
+		}
+		return r, true
+	}
+	var high rune // a pending UTF-16 high surrogate
+	for i := 0; i < len(s); {
+		if s[i] != esc {
+			if high != 0 {
+				return "", errors.New("invalid Unicode surrogate pair")
+			}
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		var r rune
+		switch {
+		case i+1 < len(s) && s[i+1] == esc:
+			if high != 0 {
+				return "", errors.New("invalid Unicode surrogate pair")
+			}
+			b.WriteByte(esc)
+			i += 2
+			continue
+		case i+7 < len(s) && s[i+1] == '+':
+			v, ok := hex(s[i+2 : i+8])
+			if !ok {
+				return "", errors.New("invalid Unicode escape")
+			}
+			r = v
+			i += 8
+		case i+4 < len(s):
+			v, ok := hex(s[i+1 : i+5])
+			if !ok {
+				return "", errors.New("invalid Unicode escape")
+			}
+			r = v
+			i += 5
+		default:
+			return "", errors.New("invalid Unicode escape")
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if high != 0 {
+				return "", errors.New("invalid Unicode surrogate pair")
+			}
+			high = r
+			continue
+		case r >= 0xDC00 && r <= 0xDFFF:
+			if high == 0 {
+				return "", errors.New("invalid Unicode surrogate pair")
+			}
+			r = (high-0xD800)<<10 + (r - 0xDC00) + 0x10000
+			high = 0
+		case high != 0:
+			return "", errors.New("invalid Unicode surrogate pair")
+		}
+		if r == 0 || r > 0x10FFFF {
+			return "", errors.New("invalid Unicode escape value")
+		}
+		b.WriteRune(r)
+	}
+	if high != 0 {
+		return "", errors.New("invalid Unicode surrogate pair")
+	}
+	return b.String(), nil
 }
 
 func isSpace(c byte) bool {

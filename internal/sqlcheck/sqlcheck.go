@@ -12,11 +12,14 @@
 // The text is tokenised the way the PostgreSQL scanner does it: string
 // literals ('…' where a doubled quote escapes a quote, E'…' with backslash
 // escapes, B'…', X'…', U&'…', dollar-quoted $tag$…$tag$), quoted
-// identifiers ("…"), line comments and nested block comments are skipped,
-// so a keyword or a ';' inside them is never mistaken for SQL. A ';'
-// outside them ends a statement: one trailing ';' (and empty statements,
-// whitespace and comments) is fine, a second statement is refused.
-// Unterminated literals or comments are refused.
+// identifiers ("…", and U&"…" decoded with its \XXXX and \+XXXXXX escapes
+// or the escape character a following UESCAPE 'c' sets), line comments
+// and nested block comments are skipped, so a keyword or a ';' inside them
+// is never mistaken for SQL, and a disguised name (U&"nextv\0061l") is seen
+// as the name PostgreSQL sees. A ';' outside them ends a statement: one
+// trailing ';' (and empty statements, whitespace and comments) is fine, a
+// second statement is refused. Unterminated literals or comments, and
+// Unicode escapes PostgreSQL would refuse, are refused.
 //
 // Inside the accepted statement it also refuses:
 //
@@ -26,27 +29,36 @@
 //   - SELECT … INTO (it creates a table),
 //   - row-locking clauses (FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE,
 //     FOR KEY SHARE),
-//   - calls of built-in functions with side effects (set_config, nextval,
-//     setval, pg_terminate_backend, pg_cancel_backend, pg_reload_conf,
-//     advisory locks, dblink*, large-object writers, server file access,
-//     pg_notify, replication-slot and WAL control, statistics resets…),
-//     matched case-insensitively as a name followed by '(' with or without
-//     a schema qualifier.
+//   - every function call that is not on an allow-list (allowedFunctions in
+//     funcs.go) of built-in functions known not to write: string, math,
+//     date/time, JSON/JSONB, array and range, full-text, aggregate, window
+//     and comparison functions, casts and type constructors, and a few
+//     session and catalog information functions. Everything else is
+//     refused: user-defined functions (they may write), extension
+//     functions, built-ins with side effects (nextval, setval, set_config,
+//     dblink, lo_*, pg_terminate_backend, …) and those that run SQL given
+//     as text (query_to_xml, cursor_to_xml, ts_stat, …). A call qualified
+//     with pg_catalog is judged by its name; any other qualifier is
+//     refused. An unquoted name is lowercased, a quoted one must match as
+//     written.
 //
 // # Limits
 //
 // This is a lexical check, not a parser, and it errs on the side of
 // refusing: an unusual read can be refused (an unquoted column named
-// "update" in a WITH query, an unquoted column named "into"). It cannot see
-// what a function does: a user-defined VOLATILE function (or a trigger, a
-// rule, a view over such a function) can still write when a SELECT calls
-// it, and so can built-in functions that are not on the list. It assumes
-// standard_conforming_strings is on (the PostgreSQL default): with it off,
-// a backslash inside '…' escapes the quote, and the statement boundaries
-// seen here may differ from the server's. The database role the backend
-// runs the query as (project_admin for run-raw-sql) is the real security
-// boundary; this check keeps an agent in --read-only mode from issuing
-// writes, it does not make arbitrary SQL safe.
+// "update" in a WITH query, an unquoted column named "into", a table alias
+// with a column list after a schema-qualified table). Names are judged,
+// not resolved: a user-defined overload of an allowed name with other
+// argument types (public.lower(integer)), a function called in attribute
+// notation (t.f for f(t)), a user-defined operator or cast, and a view,
+// policy or column default that calls a writing function all run without
+// being seen here. It assumes standard_conforming_strings is on (the
+// PostgreSQL default): with it off, a backslash inside '…' escapes the
+// quote, and the statement boundaries seen here may differ from the
+// server's. The database role the backend runs the query as
+// (project_admin for run-raw-sql) is the real security boundary; this
+// check keeps an agent in --read-only mode from issuing writes, it does
+// not make arbitrary SQL safe.
 package sqlcheck
 
 import (
@@ -327,51 +339,6 @@ func checkClauses(toks []token) error {
 			if clause != "" {
 				return fmt.Errorf("FOR %s is a row-locking clause (it takes locks like a write)", strings.ToUpper(clause))
 			}
-		}
-	}
-	return nil
-}
-
-// sideEffectFunctions are built-in functions that change state.
-var sideEffectFunctions = map[string]bool{
-	"set_config": true, "nextval": true, "setval": true,
-	"pg_terminate_backend": true, "pg_cancel_backend": true, "pg_reload_conf": true,
-	"lo_import": true, "lo_export": true, "lo_unlink": true, "lo_create": true, "lo_creat": true,
-	"lo_from_bytea": true, "lo_put": true, "lo_truncate": true, "lo_truncate64": true, "lowrite": true,
-	"pg_read_file": true, "pg_read_binary_file": true, "pg_notify": true,
-	"pg_rotate_logfile": true, "pg_switch_wal": true, "pg_promote": true,
-	"pg_create_restore_point": true, "pg_logical_emit_message": true,
-	"pg_drop_replication_slot": true, "pg_copy_physical_replication_slot": true,
-	"pg_copy_logical_replication_slot": true, "pg_replication_slot_advance": true,
-	"pg_import_system_collations": true,
-}
-
-// sideEffectPrefixes match families of such functions.
-var sideEffectPrefixes = []string{
-	"pg_advisory_", "pg_try_advisory_", "dblink", "pg_write", "pg_file_",
-	"pg_stat_reset", "pg_create_", "pg_replication_origin_",
-}
-
-func sideEffect(name string) bool {
-	name = lowerASCII(name)
-	if sideEffectFunctions[name] {
-		return true
-	}
-	for _, p := range sideEffectPrefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// checkFunctions refuses calls of side-effect functions: a name (bare or
-// quoted, possibly schema-qualified) directly followed by '('.
-func checkFunctions(toks []token) error {
-	for i := 0; i+1 < len(toks); i++ {
-		t := toks[i]
-		if (t.kind == kWord || t.kind == kQIdent) && toks[i+1].punct("(") && sideEffect(t.text) {
-			return fmt.Errorf("it calls %s(), a function with side effects", lowerASCII(t.text))
 		}
 	}
 	return nil

@@ -138,7 +138,8 @@ func RunRawSQL() tools.Tool {
 		EnforcesReadOnly: true,
 		Description: "Run PostgreSQL as project_admin (bypasses RLS; system schemas read-only): indexes, policies, functions, whatever the table tools can't do. " +
 			"BEGIN/COMMIT, SET ROLE and set_config are refused.",
-		ReadOnlyNote: "Read-only mode: one SELECT, WITH, EXPLAIN, SHOW, VALUES or TABLE statement per call.",
+		ReadOnlyNote: "Read-only mode: one SELECT, WITH, EXPLAIN, SHOW, VALUES or TABLE statement per call, " +
+			"calling only built-in functions known not to write (no user-defined functions).",
 	}, runRawSQL)
 }
 
@@ -159,7 +160,7 @@ func RunUnrestrictedSQL() tools.Tool {
 func runRawSQL(ctx context.Context, env *tools.Env, in RawSQLInput) (*tools.Result, error) {
 	if env.Config.ReadOnly {
 		if err := sqlcheck.ReadOnly(in.Query); err != nil {
-			return nil, tools.Errorf("Refused without contacting the backend: %s. This server runs in read-only mode, which allows only one SELECT, WITH … SELECT, EXPLAIN (without ANALYZE of a write), SHOW, VALUES or TABLE statement per call. "+
+			return nil, tools.Errorf("Refused without contacting the backend: %s. This server runs in read-only mode, which allows only one SELECT, WITH … SELECT, EXPLAIN (without ANALYZE of a write), SHOW, VALUES or TABLE statement per call, calling only built-in functions known not to write. "+
 				"To change data or schema, ask the user to restart the server without --read-only.", tools.UpperFirst(err.Error()))
 		}
 	}

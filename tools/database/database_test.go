@@ -294,6 +294,10 @@ func TestRunRawSQLReadOnly(t *testing.T) {
 		"WITH d AS (DELETE FROM todos RETURNING *) SELECT * FROM d",
 		"EXPLAIN ANALYZE DELETE FROM todos",
 		"SELECT * INTO copy FROM todos",
+		`SELECT U&"nextv\0061l"('todos_id_seq')`,
+		`SELECT U&"setv!0061l" UESCAPE '!' ('todos_id_seq', 1)`,
+		"SELECT query_to_xml('DELETE FROM todos RETURNING 1', true, false, '')",
+		"SELECT public.archive_todos()",
 	} {
 		text := h.Fail(t, "run-raw-sql", map[string]any{"query": q})
 		testmcp.WantText(t, text, "read-only mode", "restart the server without --read-only", "Refused without contacting the backend")
