@@ -147,9 +147,6 @@ func TestEveryToolsAnnotationsMeanItsHints(t *testing.T) {
 		got := testmcp.Hints(tool.Annotations)
 		d := declared[tool.Name]
 		want := [4]bool{d.ReadOnly.Bool(), d.Destructive.Bool(), d.Idempotent.Bool(), d.OpenWorld.Bool()}
-		if tool.Name == "run-raw-sql" { // read-only only under --read-only
-			want = [4]bool{false, true, false, true}
-		}
 		if got != want {
 			t.Errorf("%s: annotations read as %v, declared %v", tool.Name, got, want)
 		}
@@ -315,15 +312,28 @@ func TestInteractiveConnectFallsBackToArguments(t *testing.T) {
 
 // In read-only mode run-raw-sql refuses writes itself, and its annotations
 // say it is read-only.
-func TestReadOnlyModeAnnotatesRunRawSQLAsRead(t *testing.T) {
+// In read-only mode every served tool is annotated read-only except
+// run-raw-sql: its refusal of writes is a check of the SQL text, so it keeps
+// saying it may write, and clients that auto-approve read-only tools still
+// ask before running it.
+func TestReadOnlyModeAnnotations(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{ReadOnly: true}})
 	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tool := range res.Tools {
-		if !testmcp.Hints(tool.Annotations)[0] && tool.Name != "connect-project" && tool.Name != "disconnect-project" {
-			t.Errorf("%s is served in read-only mode but not annotated read-only", tool.Name)
+		ro := testmcp.Hints(tool.Annotations)[0]
+		switch tool.Name {
+		case "run-raw-sql":
+			if ro {
+				t.Error("run-raw-sql is annotated read-only: clients may run it without asking")
+			}
+		case "connect-project", "disconnect-project", "call-tool":
+		default:
+			if !ro {
+				t.Errorf("%s is served in read-only mode but not annotated read-only", tool.Name)
+			}
 		}
 	}
 	if !slices.Contains(testmcp.ToolNames(t, h.Client), "run-raw-sql") {

@@ -89,11 +89,9 @@ func (c Catalogue) Select(sel Selection) (*Surface, error) {
 		if sel.ReadOnly && t.ReadOnlyNote != "" {
 			t.Description += " " + t.ReadOnlyNote
 		}
-		if sel.ReadOnly && t.EnforcesReadOnly {
-			// Its handler refuses writes in this mode: say so to clients
-			// that approve read-only tools without asking.
-			t.Hints.ReadOnly, t.Hints.Destructive, t.Hints.Idempotent = Yes, No, Yes
-		}
+		// A tool that enforces read-only itself (run-raw-sql) keeps its
+		// declared hints in read-only mode: its check is of text, and a
+		// client must not take it for a tool it may run without asking.
 		if t.Discovery {
 			discovery = append(discovery, t)
 			continue
