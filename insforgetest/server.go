@@ -213,6 +213,9 @@ type Server struct {
 
 	db *database // the in-memory database, shared by modules (own mutex)
 
+	wantPG bool  // WithPostgres
+	pg     *pgDB // the PostgreSQL database (WithPostgres), nil otherwise
+
 	metaMu       sync.Mutex
 	metaSections map[string]func() any
 
@@ -306,6 +309,13 @@ func Start(opts ...Option) *Server {
 	if len(s.apiKeys) == 0 {
 		s.apiKeys = []string{DefaultAPIKey}
 	}
+	if s.wantPG {
+		pg, err := openPG()
+		if err != nil {
+			panic("insforgetest: WithPostgres: " + err.Error())
+		}
+		s.pg = pg
+	}
 	for _, m := range modules {
 		m(s)
 	}
@@ -321,6 +331,9 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.ts.CloseClientConnections()
 		s.ts.Close()
+		if s.pg != nil {
+			s.pg.close()
+		}
 	})
 }
 

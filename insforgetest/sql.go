@@ -64,7 +64,10 @@ var setConfigRE = regexp.MustCompile(`(?i)\bset_config\b`)
 // handler is installed) only lexical validity is checked; otherwise every
 // statement goes through the interpreter's parser and the parsed
 // statements are returned.
-func checkGuards(query string, parse bool) ([]rawStatement, []any, *APIError) {
+//
+// With starts (the SQL runs on PostgreSQL) a statement that cannot start
+// SQL makes the query unparseable; PostgreSQL reports other syntax errors.
+func checkGuards(query string, parse bool, starts ...bool) ([]rawStatement, []any, *APIError) {
 	if setConfigRE.MatchString(query) {
 		return nil, nil, errForbidden("Changing SQL session configuration is not allowed.")
 	}
@@ -73,6 +76,11 @@ func checkGuards(query string, parse bool) ([]rawStatement, []any, *APIError) {
 		return nil, nil, errUnparseableSQL()
 	}
 	stmts := splitStatements(query, toks)
+	for _, st := range stmts {
+		if f := st.toks[0]; len(starts) > 0 && starts[0] && !f.isOp("(") && !f.is("select") && !isKnownStatementStart(f) {
+			return nil, nil, errUnparseableSQL()
+		}
+	}
 	var parsed []any
 	if parse {
 		parsed = make([]any, len(stmts))
@@ -271,7 +279,11 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 			return
 		}
 		if explain {
-			if err := checkReadOnly(query); err != nil {
+			check := checkReadOnly
+			if s.pg != nil {
+				check = pgCheckReadOnly
+			}
+			if err := check(query); err != nil {
 				writeError(w, err)
 				return
 			}
@@ -279,7 +291,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 		s.mu.Lock()
 		h := s.sqlHandler
 		s.mu.Unlock()
-		_, parsed, aerr := checkGuards(query, h == nil)
+		_, parsed, aerr := checkGuards(query, h == nil && s.pg == nil, h == nil && s.pg != nil)
 		if aerr != nil {
 			writeError(w, aerr)
 			return
@@ -291,6 +303,10 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 				return
 			}
 			writeJSON(w, 200, sqlResultJSON(res))
+			return
+		}
+		if s.pg != nil {
+			s.pgRawSQL(w, r, query, params, explain, user)
 			return
 		}
 		out, aerr := s.runSQL(parsed, params, explain, user)

@@ -402,6 +402,10 @@ func (t *table) pkCols() []string {
 // rows. Rows get column defaults for missing values. It panics if a row
 // does not fit the columns (unknown column, bad value, constraint).
 func (s *Server) AddTable(name string, columns []Column, rows ...map[string]any) {
+	if s.pg != nil {
+		s.pgAddTable(name, columns, rows)
+		return
+	}
 	t := &table{name: name, rls: true}
 	for _, c := range columns {
 		c = c.withType(c.Type, false)
@@ -435,6 +439,9 @@ func (s *Server) AddTable(name string, columns []Column, rows ...map[string]any)
 // Rows returns a copy of the rows of a public table (nil if it does not
 // exist), in insertion order. Values are in encoding/json decoded form.
 func (s *Server) Rows(table string) []map[string]any {
+	if s.pg != nil {
+		return s.pgRows(table)
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	t, ok := s.db.tables[table]
@@ -450,6 +457,9 @@ func (s *Server) Rows(table string) []map[string]any {
 
 // Tables returns the names of the public tables, sorted.
 func (s *Server) Tables() []string {
+	if s.pg != nil {
+		return s.pgTables()
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	return s.db.tableNames()
