@@ -119,6 +119,7 @@ type leaf struct {
 	val   any   // typed value (eq, neq, gt, …)
 	list  []any // in
 	re    *regexp.Regexp
+	pat   string // like/match pattern as given
 	isVal string // is: null, true, false, unknown
 }
 
@@ -255,9 +256,11 @@ func parseLeaf(t *table, col, raw string) (cond, *pgError) {
 		}
 		l.val = v
 	case "like", "ilike":
-		l.re = likeRegexp(unquote(val), op == "ilike")
+		l.pat = unquote(val)
+		l.re = likeRegexp(l.pat, op == "ilike")
 	case "match", "imatch":
 		expr := unquote(val)
+		l.pat = expr
 		if op == "imatch" {
 			expr = "(?i)" + expr
 		}
@@ -637,6 +640,10 @@ func (s *Server) records(w http.ResponseWriter, r *http.Request) {
 			writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
 			return
 		}
+	}
+	if s.pg != nil {
+		s.pgRecords(w, r, name, body)
+		return
 	}
 
 	s.db.mu.Lock()
