@@ -21,11 +21,19 @@ func registerDatabaseRoutes(s *Server) {
 	s.handle("PATCH /api/database/tables/{table}/schema", accessAdmin, s.patchTableSchema)
 	s.handle("DELETE /api/database/tables/{table}", accessAdmin, s.deleteTable)
 	s.handle("GET /api/database/schemas", accessAdmin, s.listSchemas)
+	if s.pg != nil {
+		// The listings are catalog queries.
+		for key, h := range s.pgListings() {
+			s.handle("GET /api/database/"+key, accessAdmin, h)
+		}
+		return
+	}
 	s.handle("GET /api/database/functions", accessAdmin, s.listFunctions)
 	s.handle("GET /api/database/indexes", accessAdmin, s.listPerTable("indexes", indexRows))
 	s.handle("GET /api/database/policies", accessAdmin, s.listPerTable("policies", policyRows))
 	s.handle("GET /api/database/triggers", accessAdmin, s.listPerTable("triggers", triggerRows))
 }
+
 
 // protectedSchemas are the InsForge system schemas (project_admin lacks
 // CREATE on them; see sqlcatalog.go for the tables the fake models).
@@ -91,6 +99,10 @@ func (s *Server) listTables(w http.ResponseWriter, r *http.Request) {
 	schema, err := schemaParam(r)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if s.pg != nil {
+		s.pgListTables(w, r, schema)
 		return
 	}
 	names := []string{}
@@ -410,6 +422,10 @@ func (s *Server) createTable(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if s.pg != nil {
+		s.pgCreateTable(w, r, schema, name, userCols, fks, rls)
+		return
+	}
 
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
@@ -602,6 +618,10 @@ func (s *Server) getTableSchema(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
+	if s.pg != nil {
+		s.pgGetTableSchema(w, r, schema, name)
+		return
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	t, ok := s.db.lookup(schema, name)
@@ -673,6 +693,14 @@ func (s *Server) patchTableSchema(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if s.pg != nil {
+		var pu []pgColUpdate
+		for _, u := range updCols {
+			pu = append(pu, pgColUpdate{name: u.name, def: u.def, newName: u.newName, hasDef: u.hasDef})
+		}
+		s.pgPatchTable(w, r, schema, name, addCols, dropCols, pu, addFKs, dropFKs, newName)
+		return
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	orig, ok := s.db.lookup(schema, name)
@@ -916,6 +944,10 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
+	if s.pg != nil {
+		s.pgDeleteTable(w, r, schema, name)
+		return
+	}
 	s.db.mu.Lock()
 	if t, ok := s.db.lookup(schema, name); ok {
 		if err := (&execCtx{d: s.db, user: "project_admin"}).isOwner(t); err != nil {
@@ -938,6 +970,10 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 // create objects in (created with CREATE SCHEMA), then the protected
 // system schemas, each group by name.
 func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) {
+	if s.pg != nil {
+		s.pgListSchemas(w, r)
+		return
+	}
 	out := []orderedRow{{keys: []string{"name", "isProtected"}, vals: []any{"public", false}}}
 	s.db.mu.Lock()
 	names := sortedKeys(s.db.schemas)

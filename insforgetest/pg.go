@@ -67,6 +67,39 @@ EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 END $$;
 CREATE SCHEMA IF NOT EXISTS auth; CREATE SCHEMA IF NOT EXISTS storage; CREATE SCHEMA IF NOT EXISTS system;
 CREATE SCHEMA IF NOT EXISTS realtime; CREATE SCHEMA IF NOT EXISTS functions; CREATE SCHEMA IF NOT EXISTS schedules;
+CREATE OR REPLACE FUNCTION system.update_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.updated_at = now(); RETURN NEW; END $$;
+CREATE TABLE auth.users (id uuid CONSTRAINT _user_pkey PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL CONSTRAINT _user_email_key UNIQUE,
+  password text, email_verified boolean DEFAULT false, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(),
+  profile jsonb DEFAULT '{}', metadata jsonb DEFAULT '{}', is_project_admin boolean NOT NULL DEFAULT false, is_anonymous boolean NOT NULL DEFAULT false);
+CREATE INDEX idx_users_lower_email ON auth.users (lower(email));
+CREATE TABLE auth.config (id uuid CONSTRAINT _auth_configs_pkey PRIMARY KEY DEFAULT gen_random_uuid(), require_email_verification boolean NOT NULL DEFAULT false,
+  password_min_length integer NOT NULL DEFAULT 6, disable_signup boolean NOT NULL DEFAULT false, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE UNIQUE INDEX idx_auth_configs_singleton ON auth.config ((1));
+CREATE TABLE auth.custom_oauth_configs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), key text NOT NULL UNIQUE, name text NOT NULL,
+  discovery_endpoint text NOT NULL, client_id text NOT NULL, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE TABLE auth.email_otps (id uuid CONSTRAINT _email_otps_pkey PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL, purpose text NOT NULL,
+  otp_hash text NOT NULL, expires_at timestamptz NOT NULL, consumed_at timestamptz, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(),
+  CONSTRAINT _email_otps_email_purpose_key UNIQUE (email, purpose));
+CREATE TABLE auth.oauth_configs (id uuid CONSTRAINT _oauth_configs_pkey PRIMARY KEY DEFAULT gen_random_uuid(), provider text NOT NULL CONSTRAINT _oauth_configs_provider_key UNIQUE,
+  client_id text, redirect_uri text, use_shared_key boolean NOT NULL DEFAULT false, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE TABLE auth.user_providers (id uuid CONSTRAINT _account_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL CONSTRAINT user_providers_user_id_fkey REFERENCES auth.users (id) ON DELETE CASCADE, provider text NOT NULL,
+  provider_account_id text NOT NULL, access_token text, refresh_token text, provider_data jsonb, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now(),
+  CONSTRAINT _account_provider_provider_account_id_key UNIQUE (provider, provider_account_id));
+CREATE TABLE storage.buckets (name text PRIMARY KEY, public boolean DEFAULT true, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE TABLE storage.objects (bucket text NOT NULL CONSTRAINT _storage_bucket_fkey REFERENCES storage.buckets (name) ON DELETE CASCADE, key text NOT NULL,
+  size integer NOT NULL, mime_type text, uploaded_at timestamptz DEFAULT now(), uploaded_by text, uploaded_via text, s3_access_key_id text, etag text,
+  CONSTRAINT _storage_pkey PRIMARY KEY (bucket, key));
+CREATE TABLE system.secrets (id uuid CONSTRAINT _secrets_pkey PRIMARY KEY DEFAULT gen_random_uuid(), key text NOT NULL UNIQUE, value_ciphertext text NOT NULL,
+  is_active boolean DEFAULT true, is_reserved boolean DEFAULT false, last_used_at timestamptz, expires_at timestamptz, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+CREATE TABLE system.custom_migrations (version text PRIMARY KEY, name text NOT NULL, statements text[] NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE realtime.channels (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), pattern text NOT NULL UNIQUE, description text, webhook_urls text[],
+  enabled boolean NOT NULL DEFAULT true, created_at timestamptz DEFAULT now(), updated_at timestamptz DEFAULT now());
+GRANT SELECT ON ALL TABLES IN SCHEMA auth, storage, system, realtime TO project_admin;
+GRANT INSERT, UPDATE, DELETE ON auth.users, auth.custom_oauth_configs, auth.email_otps, auth.oauth_configs, auth.user_providers, realtime.channels TO project_admin;
+GRANT REFERENCES, TRIGGER ON auth.users TO project_admin;
+GRANT REFERENCES ON storage.objects TO project_admin;
 GRANT USAGE ON SCHEMA auth, storage, system, realtime, functions, schedules TO project_admin;
 GRANT ALL ON SCHEMA public TO project_admin;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO project_admin;
