@@ -34,7 +34,6 @@ func registerDatabaseRoutes(s *Server) {
 	s.handle("GET /api/database/triggers", accessAdmin, s.listPerTable("triggers", triggerRows))
 }
 
-
 // protectedSchemas are the InsForge system schemas (project_admin lacks
 // CREATE on them; see sqlcatalog.go for the tables the fake models).
 var protectedSchemas = []string{"auth", "compute", "deployments", "email", "functions", "payments", "realtime", "schedules", "storage", "system"}
