@@ -1,6 +1,7 @@
 package insforgetest
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
@@ -40,6 +41,15 @@ func compareVersions(a, b string) int {
 }
 
 func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
+	if s.pg != nil {
+		ms := s.pgMigrations(r.Context())
+		out := make([]migration, 0, len(ms))
+		for i := len(ms) - 1; i >= 0; i-- {
+			out = append(out, ms[i])
+		}
+		writeJSON(w, 200, map[string]any{"migrations": out})
+		return
+	}
 	s.db.mu.Lock()
 	out := make([]migration, 0, len(s.db.migrations))
 	for i := len(s.db.migrations) - 1; i >= 0; i-- {
@@ -53,6 +63,13 @@ func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
 
 // Migrations returns the applied migrations, oldest first.
 func (s *Server) Migrations() []string {
+	if s.pg != nil {
+		out := []string{}
+		for _, m := range s.pgMigrations(context.Background()) {
+			out = append(out, m.Version+"_"+m.Name)
+		}
+		return out
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	out := make([]string, len(s.db.migrations))
@@ -97,9 +114,13 @@ func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalidInput("Migration SQL must contain at least one statement."))
 		return
 	}
-	_, parsed, aerr := checkGuards(sql, h == nil)
+	_, parsed, aerr := checkGuards(sql, h == nil && s.pg == nil, h == nil && s.pg != nil)
 	if aerr != nil {
 		writeError(w, aerr)
+		return
+	}
+	if s.pg != nil {
+		s.pgApplyMigration(w, r, version, name, sql, texts, h)
 		return
 	}
 
@@ -452,12 +473,14 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	h := s.sqlHandler
 	s.mu.Unlock()
-	stmts, parsed, aerr := checkGuards(sql, h == nil)
+	stmts, parsed, aerr := checkGuards(sql, h == nil && s.pg == nil, h == nil && s.pg != nil)
 	if aerr != nil {
 		writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: aerr.Message, level: "DANGER"}}, aerr.Message))
 		return
 	}
-	if parsed == nil {
+	if s.pg != nil {
+		parsed = nil
+	} else if parsed == nil {
 		// a test SQL handler is installed: analyse with the interpreter's
 		// parser where it can, like libpg-query
 		parsed = make([]any, len(stmts))
@@ -477,7 +500,19 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 			level = l
 		}
 	}
-	if parsed != nil {
+	if s.pg != nil {
+		for i, st := range stmts {
+			text := sql
+			if i < len(statements) {
+				text = statements[i]
+			}
+			for _, f := range tokenRisks(st) {
+				f.statement = text
+				factors = append(factors, f)
+				raise(f.level)
+			}
+		}
+	} else if parsed != nil {
 		for i, p := range parsed {
 			text := sql
 			if i < len(statements) {
@@ -502,6 +537,12 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 	if h != nil {
 		if _, err := h(sql, nil); err != nil {
 			execErr = handlerError(err).Message
+		}
+	} else if s.pg != nil {
+		var parse bool
+		if execErr, parse = s.pgDryRun(r.Context(), sql); parse {
+			writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: execErr, level: "DANGER"}}, execErr))
+			return
 		}
 	} else {
 		s.db.mu.Lock()
