@@ -69,6 +69,10 @@ func (s *Server) adminListRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalidInput("filterColumn and filterValue must be provided together"))
 		return
 	}
+	if s.pg != nil {
+		s.pgAdminList(w, r, limit, offset)
+		return
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	t, aerr := s.adminTable(r)
@@ -176,6 +180,10 @@ func (s *Server) adminLookupRecord(w http.ResponseWriter, r *http.Request) {
 	for i, c := range cols {
 		keys[c] = vals[i]
 	}
+	if s.pg != nil {
+		s.pgAdminLookup(w, r, keys)
+		return
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	t, i, aerr := s.adminRow(r, keys)
@@ -203,6 +211,10 @@ func (s *Server) adminInsertRecords(w http.ResponseWriter, r *http.Request) {
 			msg = ": Expected array, received " + jsonType(body)
 		}
 		writeError(w, errInvalidInput(msg))
+		return
+	}
+	if s.pg != nil {
+		s.pgAdminInsert(w, r, arr)
 		return
 	}
 	s.db.mu.Lock()
@@ -255,6 +267,10 @@ func (s *Server) adminUpdateRecord(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if s.pg != nil {
+		s.pgAdminUpdate(w, r, pk, data)
+		return
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	t, i, aerr := s.adminRow(r, pk)
@@ -305,6 +321,10 @@ func (s *Server) adminDeleteRecords(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := is.err(); err != nil {
 		writeError(w, err)
+		return
+	}
+	if s.pg != nil {
+		s.pgAdminDelete(w, r, keys)
 		return
 	}
 	s.db.mu.Lock()

@@ -95,9 +95,15 @@ func (s *Server) bulkUpsert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	affected, perr := s.bulkInsert(schema, tableName, records, upsertKey)
+	var affected int
+	var perr *pgError
+	if s.pg != nil {
+		affected, perr = s.pgBulkInsert(r, schema, tableName, records, upsertKey)
+	} else {
+		s.db.mu.Lock()
+		affected, perr = s.bulkInsert(schema, tableName, records, upsertKey)
+		s.db.mu.Unlock()
+	}
 	if perr != nil {
 		// The backend reports every failure of the insert itself as 400.
 		writeError(w, errInvalidInput(perr.Message))

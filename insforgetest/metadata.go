@@ -107,6 +107,9 @@ func defaultAuthMetadata() any {
 }
 
 func (s *Server) databaseMetadata() any {
+	if s.pg != nil {
+		return s.pgDatabaseMetadata()
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	tables := []map[string]any{}
@@ -195,6 +198,10 @@ func lenOf(v any) int {
 // data); an unknown name gives 200 with an empty description.
 func (s *Server) metadataTable(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("tableName")
+	if s.pg != nil {
+		writeJSON(w, 200, map[string]any{name: s.pgExportTable(name)})
+		return
+	}
 	s.db.mu.Lock()
 	defer s.db.mu.Unlock()
 	desc := exportTable(nil)

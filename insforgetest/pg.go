@@ -102,6 +102,7 @@ GRANT REFERENCES, TRIGGER ON auth.users TO project_admin;
 GRANT REFERENCES ON storage.objects TO project_admin;
 GRANT USAGE ON SCHEMA auth, storage, system, realtime, functions, schedules TO project_admin;
 GRANT ALL ON SCHEMA public TO project_admin;
+DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO project_admin', current_database()); END $$;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES TO project_admin;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO project_admin;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO project_admin;
