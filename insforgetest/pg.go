@@ -100,6 +100,21 @@ GRANT SELECT ON ALL TABLES IN SCHEMA auth, storage, system, realtime TO project_
 GRANT INSERT, UPDATE, DELETE ON auth.users, auth.custom_oauth_configs, auth.email_otps, auth.oauth_configs, auth.user_providers, realtime.channels TO project_admin;
 GRANT REFERENCES, TRIGGER ON auth.users TO project_admin;
 GRANT REFERENCES ON storage.objects TO project_admin;
+CREATE TABLE realtime.outbox (n bigserial, id uuid, channel_id uuid, channel text, event text, payload jsonb);
+-- realtime.publish sees the realtime module's enabled channels (in Go) in
+-- the insforge.channels setting of the request; the messages it publishes
+-- are taken from realtime.outbox once the request has committed.
+CREATE FUNCTION realtime.publish(p_channel text, p_event text, p_payload jsonb) RETURNS uuid
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE ch jsonb; mid uuid := gen_random_uuid();
+BEGIN
+  SELECT e.c INTO ch FROM jsonb_array_elements(coalesce(nullif(current_setting('insforge.channels', true), ''), '[]')::jsonb) WITH ORDINALITY AS e(c, n)
+    WHERE p_channel = e.c->>'pattern' OR p_channel LIKE e.c->>'pattern' ORDER BY (p_channel = e.c->>'pattern') DESC, e.n LIMIT 1;
+  IF ch IS NULL THEN RETURN NULL; END IF;
+  INSERT INTO realtime.outbox (id, channel_id, channel, event, payload) VALUES (mid, (ch->>'id')::uuid, p_channel, p_event, p_payload);
+  RETURN mid;
+END $$;
+GRANT EXECUTE ON FUNCTION realtime.publish(text, text, jsonb) TO project_admin;
 GRANT USAGE ON SCHEMA auth, storage, system, realtime, functions, schedules TO project_admin;
 GRANT ALL ON SCHEMA public TO project_admin;
 DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO project_admin', current_database()); END $$;
@@ -151,7 +166,7 @@ type pgResult struct {
 // pgRun runs query as user (project_admin or postgres) in one transaction
 // under the statement timeout and returns the statements' results. With
 // params the query is one prepared statement (PostgreSQL refuses several).
-func (p *pgDB) pgRun(ctx context.Context, query string, params []any, user string, rollback bool) ([]pgResult, error) {
+func (p *pgDB) pgRun(ctx context.Context, query string, params []any, user string, rollback bool, settings ...string) ([]pgResult, error) {
 	conn, err := p.pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -161,6 +176,9 @@ func (p *pgDB) pgRun(ctx context.Context, query string, params []any, user strin
 	setup := fmt.Sprintf("BEGIN; SET LOCAL statement_timeout = %d", pgStatementTimeout.Milliseconds())
 	if user != "postgres" {
 		setup += "; SET LOCAL ROLE " + user
+	}
+	for i := 0; i+1 < len(settings); i += 2 {
+		setup += fmt.Sprintf("; SELECT set_config('%s', '%s', true)", settings[i], strings.ReplaceAll(settings[i+1], "'", "''"))
 	}
 	if _, err := pc.Exec(ctx, setup).ReadAll(); err != nil {
 		return nil, err
@@ -269,11 +287,21 @@ func pgResponse(r pgResult) sqlResponse {
 		fields[i] = Field{Name: f.Name, DataTypeID: int(f.DataTypeOID)}
 		keys[i] = f.Name
 	}
+	// Rows are JavaScript objects: a repeated column name keeps its first
+	// position and its last value.
+	pos := map[string]int{}
+	var uniq []string
+	for _, k := range keys {
+		if _, ok := pos[k]; !ok {
+			pos[k] = len(uniq)
+			uniq = append(uniq, k)
+		}
+	}
 	rows := make([]orderedRow, len(r.rows))
 	for i, raw := range r.rows {
-		o := orderedRow{keys: keys, vals: make([]any, len(raw))}
+		o := orderedRow{keys: uniq, vals: make([]any, len(uniq))}
 		for j, b := range raw {
-			o.vals[j] = pgWire(r.fields[j].DataTypeOID, b)
+			o.vals[pos[keys[j]]] = pgWire(r.fields[j].DataTypeOID, b)
 		}
 		rows[i] = o
 	}
@@ -541,10 +569,18 @@ func (s *Server) pgRawSQL(w http.ResponseWriter, r *http.Request, query string, 
 		}
 		query = strings.Join(parts, ";\n")
 	}
-	res, err := s.pg.pgRun(r.Context(), query, params, user, explain)
+	var settings []string
+	publishes := strings.Contains(strings.ToLower(query), "realtime.publish")
+	if publishes {
+		settings = []string{"insforge.channels", s.realtimeChannelsJSON()}
+	}
+	res, err := s.pg.pgRun(r.Context(), query, params, user, explain, settings...)
 	if err != nil {
 		writeError(w, pgAPIError(err))
 		return
+	}
+	if publishes {
+		s.drainRealtimeOutbox(r.Context())
 	}
 	switch len(res) {
 	case 0:
@@ -577,4 +613,44 @@ func pgCheckReadOnly(query string) *APIError {
 		}
 	}
 	return nil
+}
+
+// realtimeChannelsJSON lists the enabled realtime channels for
+// realtime.publish.
+func (s *Server) realtimeChannelsJSON() string {
+	rt := realtimeOf(s)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	out := []map[string]string{}
+	for _, c := range rt.channels {
+		if c.enabled {
+			out = append(out, map[string]string{"id": c.id, "pattern": c.pattern})
+		}
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+// drainRealtimeOutbox logs the messages realtime.publish stored.
+func (s *Server) drainRealtimeOutbox(ctx context.Context) {
+	res, err := s.pg.pgRun(ctx, "WITH d AS (DELETE FROM realtime.outbox RETURNING *) SELECT id::text, channel_id::text, channel, event, payload::text FROM d ORDER BY n", nil, "postgres", false)
+	if err != nil || len(res) == 0 {
+		return
+	}
+	rt := realtimeOf(s)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for _, r := range res[0].rows {
+		var payload map[string]any
+		_ = json.Unmarshal(r[4], &payload)
+		chID := string(r[1])
+		hooks := 0
+		for _, c := range rt.channels {
+			if c.id == chID {
+				hooks = len(c.webhookURLs)
+			}
+		}
+		rt.add(RealtimeMessage{ID: string(r[0]), EventName: string(r[3]), ChannelID: &chID, ChannelName: string(r[2]), Payload: payload,
+			WHAudienceCount: hooks, WHDeliveredCount: hooks})
+	}
 }

@@ -88,6 +88,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/internal/pgtest"
 )
 
 // Internal architecture
@@ -286,6 +288,7 @@ func moduleState[T any](s *Server, name string, newState func() *T) *T {
 // New starts a fake backend on loopback and closes it with t.Cleanup.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	pgtest.Require(t)
 	s := Start(opts...)
 	t.Cleanup(s.Close)
 	return s
@@ -300,6 +303,7 @@ func Start(opts ...Option) *Server {
 		failures:     map[failKey]*failure{},
 		stalls:       map[string]time.Duration{},
 		db:           newDatabase(),
+		wantPG:       true,
 		metaSections: map[string]func() any{},
 		state:        map[string]any{},
 	}
