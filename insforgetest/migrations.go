@@ -41,23 +41,11 @@ func compareVersions(a, b string) int {
 }
 
 func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
-	if s.pg != nil {
-		ms := s.pgMigrations(r.Context())
-		out := make([]migration, 0, len(ms))
-		for i := len(ms) - 1; i >= 0; i-- {
-			out = append(out, ms[i])
-		}
-		writeJSON(w, 200, map[string]any{"migrations": out})
-		return
+	ms := s.pgMigrations(r.Context())
+	out := make([]migration, 0, len(ms))
+	for i := len(ms) - 1; i >= 0; i-- {
+		out = append(out, ms[i])
 	}
-	s.db.mu.Lock()
-	out := make([]migration, 0, len(s.db.migrations))
-	for i := len(s.db.migrations) - 1; i >= 0; i-- {
-		m := s.db.migrations[i]
-		m.Statements = append([]string{}, m.Statements...)
-		out = append(out, m)
-	}
-	s.db.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"migrations": out})
 }
 
@@ -114,58 +102,12 @@ func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalidInput("Migration SQL must contain at least one statement."))
 		return
 	}
-	_, parsed, aerr := checkGuards(sql, h == nil && s.pg == nil, h == nil && s.pg != nil)
+	_, _, aerr = checkGuards(sql, false, h == nil)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	if s.pg != nil {
-		s.pgApplyMigration(w, r, version, name, sql, texts, h)
-		return
-	}
-
-	// Migrations are serialised; the db lock is only held while the
-	// interpreter runs (a handler may call back into the Server).
-	s.db.migMu.Lock()
-	defer s.db.migMu.Unlock()
-	s.db.mu.Lock()
-	if n := len(s.db.migrations); n > 0 && compareVersions(version, s.db.migrations[n-1].Version) <= 0 {
-		s.db.mu.Unlock()
-		writeError(w, &APIError{Status: 409, Code: "DATABASE_MIGRATION_ALREADY_EXISTS",
-			Message: "Migration version must be newer than the latest applied migration."})
-		return
-	}
-	if h == nil {
-		_, aerr = s.execAll(parsed, nil, false, "project_admin")
-	}
-	s.db.mu.Unlock()
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	if h != nil {
-		// the whole SQL text, as the backend sends it in one query
-		if _, err := h(sql, nil); err != nil {
-			writeError(w, handlerError(err))
-			return
-		}
-	}
-	now := time.Now()
-	m := migration{Version: version, Name: name, Statements: texts, CreatedAt: jsDate(now)}
-	s.db.mu.Lock()
-	s.db.migrations = append(s.db.migrations, m)
-	if t, ok := s.db.lookup("system", "custom_migrations"); ok {
-		stmts := make([]any, len(texts))
-		for i, st := range texts {
-			stmts[i] = st
-		}
-		t.rows = append(t.rows, map[string]any{"version": version, "name": name, "statements": stmts, "created_at": formatTimestamp(now)})
-	}
-	s.db.mu.Unlock()
-	writeJSON(w, http.StatusCreated, orderedRow{
-		keys: []string{"version", "name", "statements", "createdAt", "message"},
-		vals: []any{m.Version, m.Name, m.Statements, m.CreatedAt, "Migration executed successfully"},
-	})
+	s.pgApplyMigration(w, r, version, name, sql, texts, h)
 }
 
 // splitMigrationSQL mirrors the backend's parseSQLStatements (the
@@ -473,25 +415,10 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	h := s.sqlHandler
 	s.mu.Unlock()
-	stmts, parsed, aerr := checkGuards(sql, h == nil && s.pg == nil, h == nil && s.pg != nil)
+	stmts, _, aerr := checkGuards(sql, false, h == nil)
 	if aerr != nil {
 		writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: aerr.Message, level: "DANGER"}}, aerr.Message))
 		return
-	}
-	if s.pg != nil {
-		parsed = nil
-	} else if parsed == nil {
-		// a test SQL handler is installed: analyse with the interpreter's
-		// parser where it can, like libpg-query
-		parsed = make([]any, len(stmts))
-		for i, st := range stmts {
-			if p, err := parseStatement(st); err == nil {
-				parsed[i] = p
-			} else {
-				parsed = nil
-				break
-			}
-		}
 	}
 	level := "SAFE"
 	var factors []riskFactor
@@ -500,37 +427,15 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 			level = l
 		}
 	}
-	if s.pg != nil {
-		for i, st := range stmts {
-			text := sql
-			if i < len(statements) {
-				text = statements[i]
-			}
-			for _, f := range tokenRisks(st) {
-				f.statement = text
-				factors = append(factors, f)
-				raise(f.level)
-			}
+	for i, st := range stmts {
+		text := sql
+		if i < len(statements) {
+			text = statements[i]
 		}
-	} else if parsed != nil {
-		for i, p := range parsed {
-			text := sql
-			if i < len(statements) {
-				text = statements[i]
-			}
-			for _, f := range statementRisks(p) {
-				f.statement = text
-				factors = append(factors, f)
-				raise(f.level)
-			}
-		}
-	} else {
-		for _, st := range statements {
-			u := strings.ToUpper(st)
-			if strings.Contains(u, "DROP TABLE") || strings.Contains(u, "DROP DATABASE") || strings.Contains(u, "TRUNCATE") {
-				factors = append(factors, riskFactor{code: "DESTRUCTIVE_DATA_LOSS", description: "Statement drops tables or truncates data permanently.", level: "DANGER", statement: st})
-				raise("DANGER")
-			}
+		for _, f := range tokenRisks(st) {
+			f.statement = text
+			factors = append(factors, f)
+			raise(f.level)
 		}
 	}
 	execErr := ""
@@ -538,20 +443,12 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 		if _, err := h(sql, nil); err != nil {
 			execErr = handlerError(err).Message
 		}
-	} else if s.pg != nil {
+	} else {
 		var parse bool
 		if execErr, parse = s.pgDryRun(r.Context(), sql); parse {
 			writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: execErr, level: "DANGER"}}, execErr))
 			return
 		}
-	} else {
-		s.db.mu.Lock()
-		saved := s.db.saveState()
-		if _, aerr := s.execAll(parsed, nil, false, "project_admin"); aerr != nil {
-			execErr = aerr.Message
-		}
-		s.db.restoreState(saved)
-		s.db.mu.Unlock()
 	}
 	valid := execErr == ""
 	if !valid {
@@ -561,31 +458,3 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, dryRunAnswer(valid, statements, level, factors, execErr))
 }
 
-// statementRisks are the risk factors of one statement (backend
-// dryRunMigration: DropStmt of tables/schemas, TRUNCATE, destructive ALTER
-// TABLE commands).
-func statementRisks(p any) []riskFactor {
-	dropObject := func(kind string) riskFactor {
-		return riskFactor{code: "DESTRUCTIVE_DATA_LOSS", level: "DANGER",
-			description: "Statement drops database object (" + kind + ") permanently resulting in potential data loss."}
-	}
-	switch st := p.(type) {
-	case *dropTableStmt:
-		return []riskFactor{dropObject("OBJECT_TABLE")}
-	case *dropSchemaStmt:
-		return []riskFactor{dropObject("OBJECT_SCHEMA")}
-	case *truncateStmt:
-		return []riskFactor{{code: "DESTRUCTIVE_DATA_LOSS", level: "DANGER", description: "TRUNCATE statement clears all records from targeted table(s)."}}
-	case *alterTableStmt:
-		var out []riskFactor
-		for _, a := range st.actions {
-			sub := map[string]string{"drop": "AT_DropColumn", "drop_constraint": "AT_DropConstraint", "type": "AT_AlterColumnType"}[a.kind]
-			if sub != "" {
-				out = append(out, riskFactor{code: "SCHEMA_BREAKING_CHANGE", level: "WARNING",
-					description: "ALTER TABLE statement contains destructive command: " + sub + "."})
-			}
-		}
-		return out
-	}
-	return nil
-}

@@ -654,3 +654,6 @@ func (s *Server) drainRealtimeOutbox(ctx context.Context) {
 			WHAudienceCount: hooks, WHDeliveredCount: hooks})
 	}
 }
+
+// jsDate is a JavaScript Date as JSON (the backend runs in UTC).
+func jsDate(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

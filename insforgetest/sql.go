@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"time"
 )
 
 // Raw SQL module: POST /api/database/advance/rawsql and
@@ -81,26 +80,12 @@ func checkGuards(query string, parse bool, starts ...bool) ([]rawStatement, []an
 			return nil, nil, errUnparseableSQL()
 		}
 	}
-	var parsed []any
-	if parse {
-		parsed = make([]any, len(stmts))
-		for i, st := range stmts {
-			if guardStatement(st.toks) != "" {
-				continue
-			}
-			p, err := parseStatement(st)
-			if err != nil {
-				return nil, nil, errUnparseableSQL()
-			}
-			parsed[i] = p
-		}
-	}
 	for _, st := range stmts {
 		if msg := guardStatement(st.toks); msg != "" {
 			return nil, nil, errForbidden(msg)
 		}
 	}
-	return stmts, parsed, nil
+	return stmts, nil, nil
 }
 
 const (
@@ -174,80 +159,6 @@ func guardStatement(ts []token) string {
 	return ""
 }
 
-// sqlOutcome is the answer to a raw SQL request.
-type sqlOutcome struct {
-	multi  bool // several statements: {rows: []}
-	result *stmtResult
-}
-
-// execAll runs parsed statements atomically (all or nothing) and returns
-// the result of the last one. explain runs EXPLAIN of each (plain SELECT)
-// statement. user is current_user. s.db.mu must be held.
-func (s *Server) execAll(parsed []any, params []any, explain bool, user string) (*stmtResult, *APIError) {
-	saved := s.db.saveState()
-	x := &execCtx{d: s.db, params: params, now: time.Now(), user: user, publish: s.PublishRealtime}
-	var last *stmtResult
-	for _, p := range parsed {
-		var res *stmtResult
-		var perr *pgError
-		if explain {
-			res, perr = x.execExplain(p.(*selectStmt), true)
-		} else {
-			res, perr = x.exec(p)
-		}
-		if perr != nil {
-			s.db.restoreState(saved)
-			return nil, perr.toAPIError()
-		}
-		last = res
-	}
-	return last, nil
-}
-
-// runSQL executes guarded, parsed statements with the default interpreter.
-func (s *Server) runSQL(parsed []any, params []any, explain bool, user string) (*sqlOutcome, *APIError) {
-	if len(parsed) == 0 {
-		// An empty (comment-only) query: node-pg answers with an empty result.
-		return &sqlOutcome{result: &stmtResult{rows: []orderedRow{}, fields: []Field{}}}, nil
-	}
-	if len(parsed) > 1 && len(params) > 0 {
-		return nil, errInternal("cannot insert multiple commands into a prepared statement")
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	last, aerr := s.execAll(parsed, params, explain, user)
-	if aerr != nil {
-		return nil, aerr
-	}
-	return &sqlOutcome{multi: len(parsed) > 1, result: last}, nil
-}
-
-// checkReadOnly is the EXPLAIN pre-check (backend checkSqlReadOnly): every
-// statement must be a plain SELECT; failures are 400 INVALID_INPUT.
-func checkReadOnly(query string) *APIError {
-	toks, err := lex(query)
-	if err != nil {
-		return errInvalidInput(unparseableMsg)
-	}
-	stmts := splitStatements(query, toks)
-	if len(stmts) == 0 {
-		return errInvalidInput("Query contains no executable statements.")
-	}
-	for _, st := range stmts {
-		switch {
-		case st.toks[0].is("select"):
-			if _, perr := parseStatement(st); perr != nil {
-				return errInvalidInput(unparseableMsg)
-			}
-		case isKnownStatementStart(st.toks[0]):
-			return errInvalidInput("Only SELECT statements are allowed in EXPLAIN mode.")
-		default:
-			return errInvalidInput(unparseableMsg)
-		}
-	}
-	return nil
-}
-
 // isKnownStatementStart reports whether a token starts a statement kind
 // Postgres knows (used to tell "not a SELECT" from "not SQL").
 func isKnownStatementStart(t token) bool {
@@ -279,11 +190,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 			return
 		}
 		if explain {
-			check := checkReadOnly
-			if s.pg != nil {
-				check = pgCheckReadOnly
-			}
-			if err := check(query); err != nil {
+			if err := pgCheckReadOnly(query); err != nil {
 				writeError(w, err)
 				return
 			}
@@ -291,7 +198,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 		s.mu.Lock()
 		h := s.sqlHandler
 		s.mu.Unlock()
-		_, parsed, aerr := checkGuards(query, h == nil && s.pg == nil, h == nil && s.pg != nil)
+		_, _, aerr = checkGuards(query, false, h == nil)
 		if aerr != nil {
 			writeError(w, aerr)
 			return
@@ -305,20 +212,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 			writeJSON(w, 200, sqlResultJSON(res))
 			return
 		}
-		if s.pg != nil {
-			s.pgRawSQL(w, r, query, params, explain, user)
-			return
-		}
-		out, aerr := s.runSQL(parsed, params, explain, user)
-		if aerr != nil {
-			writeError(w, aerr)
-			return
-		}
-		if out.multi {
-			writeJSON(w, 200, map[string]any{"rows": []any{}})
-			return
-		}
-		writeJSON(w, 200, stmtResultJSON(out.result))
+		s.pgRawSQL(w, r, query, params, explain, user)
 	}
 }
 
@@ -335,18 +229,6 @@ type sqlResponse struct {
 	Rows     []orderedRow `json:"rows"`
 	RowCount *int         `json:"rowCount"`
 	Fields   []Field      `json:"fields"`
-}
-
-func stmtResultJSON(r *stmtResult) sqlResponse {
-	rows := r.rows
-	if rows == nil {
-		rows = []orderedRow{}
-	}
-	fields := r.fields
-	if fields == nil {
-		fields = []Field{}
-	}
-	return sqlResponse{Rows: rows, RowCount: r.rowCount, Fields: fields}
 }
 
 // sqlResultJSON converts a handler's SQLResult (rows keep the Fields order).

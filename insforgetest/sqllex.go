@@ -2,7 +2,6 @@ package insforgetest
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 )
 
@@ -238,8 +237,3 @@ func splitStatements(src string, toks []token) []rawStatement {
 	return out
 }
 
-// numberValue converts a number token to float64.
-func numberValue(s string) float64 {
-	f, _ := strconv.ParseFloat(s, 64)
-	return f
-}
