@@ -17,7 +17,6 @@ func registerAdminRecordRoutes(s *Server) {
 	s.handle("DELETE "+base, accessAdmin, s.adminDeleteRecords)
 }
 
-
 func errUnknownColumn(col string) *APIError {
 	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: fmt.Sprintf("Unknown column %q.", col),
 		NextActions: "Check the table schema and try again."}

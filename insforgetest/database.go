@@ -447,13 +447,6 @@ func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) {
 	s.pgListSchemas(w, r)
 }
 
-type indexInfo struct {
-	table, name, def string
-	unique, primary  bool
-	cols             []string // index elements as written (CREATE INDEX)
-}
-
-
 // decodeEach decodes the elements of the array at key with decode, which
 // records its own issues; elements that fail are left out.
 func decodeEach[T any](arr []any, key string, decode func(v any, path string) (T, bool)) []T {

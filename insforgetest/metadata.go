@@ -106,22 +106,7 @@ func defaultAuthMetadata() any {
 	}
 }
 
-func (s *Server) databaseMetadata() any {
-	if s.pg != nil {
-		return s.pgDatabaseMetadata()
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	tables := []map[string]any{}
-	size := 8 << 20 // an empty InsForge database is a few MB
-	for _, n := range s.db.tableNames() {
-		t := s.db.tables[n]
-		tables = append(tables, map[string]any{"tableName": n, "recordCount": len(t.rows)})
-		size += 16<<10 + len(marshalJSON(t.rows))
-	}
-	return map[string]any{"tables": tables, "totalSizeInGB": float64(size) / (1 << 30),
-		"hint": "To retrieve detailed schema information for a specific table, call the get-table-schema tool with the table name."}
-}
+func (s *Server) databaseMetadata() any { return s.pgDatabaseMetadata() }
 
 func (s *Server) metadataSection(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, s.section(name)) }
@@ -200,4 +185,3 @@ func (s *Server) metadataTable(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("tableName")
 	writeJSON(w, 200, map[string]any{name: s.pgExportTable(name)})
 }
-

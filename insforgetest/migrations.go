@@ -51,18 +51,9 @@ func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
 
 // Migrations returns the applied migrations, oldest first.
 func (s *Server) Migrations() []string {
-	if s.pg != nil {
-		out := []string{}
-		for _, m := range s.pgMigrations(context.Background()) {
-			out = append(out, m.Version+"_"+m.Name)
-		}
-		return out
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	out := make([]string, len(s.db.migrations))
-	for i, m := range s.db.migrations {
-		out[i] = m.Version + "_" + m.Name
+	out := []string{}
+	for _, m := range s.pgMigrations(context.Background()) {
+		out = append(out, m.Version+"_"+m.Name)
 	}
 	return out
 }
@@ -457,4 +448,3 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, 200, dryRunAnswer(valid, statements, level, factors, execErr))
 }
-

@@ -17,15 +17,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// PostgreSQL backing. With WithPostgres (or NewPostgres) the fake's raw SQL
-// endpoints, AddTable, Rows and Tables run on a real PostgreSQL database,
-// one per Server, on the test process's throwaway cluster (internal/pgtest):
-// joins, CTEs, subqueries and every other valid SQL behave as on
-// PostgreSQL, and its errors are PostgreSQL's own.
-//
-// Not yet moved: the table API, records, migrations, bulk upsert, admin
-// records and metadata still run on the in-memory store (store.go); a
-// Server WithPostgres does not see tables across the two.
+// PostgreSQL backing. Every Server has a PostgreSQL database of its own on
+// the test process's throwaway cluster (internal/pgtest): joins, CTEs,
+// subqueries and every other valid SQL behave as on PostgreSQL, and its
+// errors are PostgreSQL's own.
 
 // pgStatementTimeout is the backend's per-request statement_timeout.
 var pgStatementTimeout = 30 * time.Second
@@ -35,9 +30,9 @@ type pgDB struct {
 	drop func()
 }
 
-// WithPostgres backs the raw SQL endpoints, AddTable, Rows and Tables with
-// a PostgreSQL database of their own. Start panics when PostgreSQL cannot
-// be started; in tests use NewPostgres, which skips instead.
+// WithPostgres is kept for callers written when PostgreSQL was optional:
+// every Server uses it now. Start panics when PostgreSQL cannot be
+// started; New skips the test instead.
 func WithPostgres() Option {
 	return func(s *Server) { s.wantPG = true }
 }

@@ -37,11 +37,7 @@ func (s *Server) pgTable(ctx context.Context, name string) *table {
 
 // pgErrNoTable is PostgREST's unknown-table error with its hint.
 func (s *Server) pgErrNoTable(name string) *pgError {
-	d := &database{tables: map[string]*table{}}
-	for _, n := range s.pgTables() {
-		d.tables[n] = nil
-	}
-	return d.errNoTable(name)
+	return errNoTable(name, s.pgTables())
 }
 
 // condSQL renders a filter as SQL, adding its values to args.

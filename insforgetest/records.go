@@ -90,10 +90,10 @@ func levenshtein(a, b string) int {
 }
 
 // errNoTable is PostgREST's unknown-table error (hint names a close match).
-func (d *database) errNoTable(name string) *pgError {
+func errNoTable(name string, tables []string) *pgError {
 	e := &pgError{Code: "PGRST205", Message: fmt.Sprintf("Could not find the table 'public.%s' in the schema cache", name)}
 	best, bestD := "", 1<<30
-	for _, n := range d.tableNames() {
+	for _, n := range tables {
 		if dist := levenshtein(strings.ToLower(n), strings.ToLower(name)); dist < bestD {
 			best, bestD = n, dist
 		}
@@ -589,4 +589,3 @@ func (s *Server) finishMutation(w http.ResponseWriter, r *http.Request, pf map[s
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
-

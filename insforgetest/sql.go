@@ -8,7 +8,7 @@ import (
 
 // Raw SQL module: POST /api/database/advance/rawsql and
 // /rawsql/unrestricted, the statement guards shared with migrations, and
-// the bridge to the default interpreter or a test's SQL handler.
+// the bridge to PostgreSQL or a test's SQL handler.
 
 func registerSQLRoutes(s *Server) {
 	s.handle("POST /api/database/advance/rawsql", accessAdmin, s.rawSQLHandler("project_admin"))
@@ -33,16 +33,15 @@ type SQLResult struct {
 
 // SetSQLHandler overrides the raw SQL behaviour (both rawsql endpoints,
 // the SQL of migrations and of migration dry runs). It is the way to test
-// SQL the default interpreter does not understand (joins, subqueries,
-// CTEs, …), which it answers 403 like unparseable SQL. The handler receives
-// the query text and params after request validation and the statement
-// guards (403 FORBIDDEN for set_config, transaction control, …) have
-// passed; the fake's own interpreter, its "could not be parsed" check and
-// the multi-statement quirk are bypassed. Return an *APIError to answer
+// answers PostgreSQL cannot give (a backend failure, a canned result). The
+// handler receives the query text and params after request validation and
+// the statement guards (403 FORBIDDEN for set_config, transaction control,
+// …) have passed; PostgreSQL, the "could not be parsed" check and the
+// multi-statement quirk are bypassed. Return an *APIError to answer
 // that error; any other error is answered as 500 INTERNAL_ERROR with its
 // text (a dry run reports either as SYNTAX_OR_EXECUTION_ERROR). Values are
 // sent as given (use strings for int8/numeric values, as node-pg does).
-// Pass nil to restore the default interpreter.
+// Pass nil to run SQL on PostgreSQL again.
 func (s *Server) SetSQLHandler(fn func(query string, params []any) (SQLResult, error)) {
 	s.mu.Lock()
 	s.sqlHandler = fn
@@ -59,13 +58,10 @@ var setConfigRE = regexp.MustCompile(`(?i)\bset_config\b`)
 // checkGuards applies the statement guards (backend
 // checkSqlExecutionGuards). Like libpg-query, a statement that cannot be
 // parsed anywhere in the query makes the whole query unparseable, which
-// takes precedence over the other guards. With parse false (a test SQL
-// handler is installed) only lexical validity is checked; otherwise every
-// statement goes through the interpreter's parser and the parsed
-// statements are returned.
-//
-// With starts (the SQL runs on PostgreSQL) a statement that cannot start
-// SQL makes the query unparseable; PostgreSQL reports other syntax errors.
+// takes precedence over the other guards. Only lexical validity is
+// checked (parse is unused); with starts (the SQL runs on PostgreSQL) a
+// statement that cannot start SQL makes the query unparseable, and
+// PostgreSQL's syntax errors are answered the same way (pgAPIError).
 func checkGuards(query string, parse bool, starts ...bool) ([]rawStatement, []any, *APIError) {
 	if setConfigRE.MatchString(query) {
 		return nil, nil, errForbidden("Changing SQL session configuration is not allowed.")

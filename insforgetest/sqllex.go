@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// SQL tokenizer for the raw SQL interpreter and guards.
+// SQL tokenizer for the statement guards.
 
 type tokKind int
 
@@ -236,4 +236,3 @@ func splitStatements(src string, toks []token) []rawStatement {
 	flush(len(toks))
 	return out
 }
-

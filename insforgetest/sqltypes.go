@@ -228,4 +228,3 @@ func (c Column) withType(raw string, sql bool) Column {
 	}
 	return c
 }
-

@@ -12,17 +12,9 @@ import (
 	"time"
 )
 
-// This file holds the in-memory database shared by the table, records, raw
-// SQL, bulk-upsert and migration modules. The public schema is d.tables
-// (keyed by table name); every other schema (the InsForge system schemas
-// auth, storage, system, … and schemas created with CREATE SCHEMA) is in
-// d.schemas. Foreign keys name their referenced table like the backend
-// does: "table" for public tables, "schema.table" otherwise.
-//
-// Values are kept in their encoding/json decoded form: string, float64,
-// bool, nil, []any and map[string]any. Timestamps are strings
-// ("2006-01-02T15:04:05.999999+00:00"), dates "2006-01-02", uuids lower-case
-// strings.
+// This file holds the database module's shared types and value helpers:
+// seeded columns, catalog descriptions of tables, Postgres-style errors
+// and their mapping to the backend's answers, and value conversions.
 
 // Column describes a column of a seeded table.
 //
@@ -66,46 +58,11 @@ type foreignKey struct {
 	OnUpdate   string
 }
 
+// table is a table's description from the catalog: its name and
+// columns.
 type table struct {
-	name       string
-	schema     string // "" for public
-	columns    []Column
-	rows       []map[string]any
-	fks        []foreignKey
-	rls        bool
-	updTrigger bool // has the updated_at trigger (tables created through the API)
-	policies   []policy
-	extraIdx   []indexInfo        // indexes created with CREATE INDEX
-	seq        map[string]float64 // last value of nextval() columns
-
-	// Constraint, index and trigger names are given when they are created
-	// and kept when the table or a column is renamed (as in Postgres); ""
-	// means the default derived from the current names.
-	pkName    string
-	uniqNames map[string]string // column → unique constraint name
-	trigName  string
-
-	// system tables (InsForge internal schemas) are owned by postgres:
-	// project_admin may only read them and write where granted.
-	system bool
-	grants map[string]bool // "insert", "update", "delete", "trigger"
-}
-
-// schemaInfo is a schema other than public.
-type schemaInfo struct {
-	name   string
-	system bool // InsForge internal schema: no CREATE for project_admin
-	tables map[string]*table
-}
-
-type policy struct {
-	name, cmd, qual, withCheck string
-	roles                      []string
-}
-
-type dbFunction struct {
-	schema, name, def string
-	kind              string // f, p
+	name    string
+	columns []Column
 }
 
 type migration struct {
@@ -115,25 +72,9 @@ type migration struct {
 	CreatedAt  string   `json:"createdAt"`
 }
 
+// database holds what the database module keeps outside PostgreSQL.
 type database struct {
-	migMu      sync.Mutex // serialises migrations
-	mu         sync.Mutex
-	tables     map[string]*table      // public schema
-	schemas    map[string]*schemaInfo // every other schema
-	functions  []dbFunction           // functions (system ones and those created with CREATE FUNCTION)
-	migrations []migration            // oldest first
-}
-
-func newDatabase() *database {
-	d := &database{tables: map[string]*table{}, schemas: map[string]*schemaInfo{}}
-	return d
-}
-
-// dbState is a copy of the database for rollback.
-type dbState struct {
-	tables    map[string]*table
-	schemas   map[string]*schemaInfo
-	functions []dbFunction
+	migMu sync.Mutex // serialises migrations
 }
 
 func cloneRow(r map[string]any) map[string]any {
@@ -157,9 +98,6 @@ func cloneValue(v any) any {
 	}
 	return v
 }
-
-// tableNames returns the table names sorted.
-func (d *database) tableNames() []string { return sortedKeys(d.tables) }
 
 func (t *table) col(name string) (Column, int, bool) {
 	for i, c := range t.columns {
@@ -189,32 +127,10 @@ func (s *Server) AddTable(name string, columns []Column, rows ...map[string]any)
 
 // Rows returns a copy of the rows of a public table (nil if it does not
 // exist), in insertion order. Values are in encoding/json decoded form.
-func (s *Server) Rows(table string) []map[string]any {
-	if s.pg != nil {
-		return s.pgRows(table)
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	t, ok := s.db.tables[table]
-	if !ok {
-		return nil
-	}
-	out := make([]map[string]any, len(t.rows))
-	for i, r := range t.rows {
-		out[i] = cloneRow(r)
-	}
-	return out
-}
+func (s *Server) Rows(table string) []map[string]any { return s.pgRows(table) }
 
 // Tables returns the names of the public tables, sorted.
-func (s *Server) Tables() []string {
-	if s.pg != nil {
-		return s.pgTables()
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	return s.db.tableNames()
-}
+func (s *Server) Tables() []string { return s.pgTables() }
 
 // normalizeJSON converts a Go value to its encoding/json decoded form.
 func normalizeJSON(v any) any {
@@ -483,14 +399,6 @@ func formatNumber(f float64) string {
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
-// uniqueSet is a unique constraint (or unique index): its name and
-// columns.
-type uniqueSet struct {
-	name  string
-	cols  []string
-	index bool // a unique index created with CREATE UNIQUE INDEX
-}
-
 // plainNumber turns an exact big integer (json.Number, from SQL literals
 // beyond float64 precision) into a float64 (the stored form).
 func plainNumber(v any) any {
@@ -530,12 +438,3 @@ func (o orderedRow) MarshalJSON() ([]byte, error) {
 	b.WriteByte('}')
 	return []byte(b.String()), nil
 }
-
-// uniqueIndex speeds up the unique-constraint checks of batch writes
-// (bulk upsert, multi-row inserts): lookups are by key instead of a scan.
-type uniqueIndex struct {
-	t    *table
-	sets []uniqueSet
-	keys []map[string]int // per unique set: key → row index
-}
-
