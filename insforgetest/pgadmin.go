@@ -263,6 +263,8 @@ func (s *Server) pgAdminDelete(w http.ResponseWriter, r *http.Request, keys []ma
 func (s *Server) pgBulkInsert(r *http.Request, schema, tableName string, records []any, upsertKey string) (int, *pgError) {
 	tbl := qualified(schema, tableName)
 	var stmts []string
+	keySets := map[string]bool{}
+	var all []any
 	for _, rv := range records {
 		rec, ok := rv.(map[string]any)
 		if !ok {
@@ -287,6 +289,8 @@ func (s *Server) pgBulkInsert(r *http.Request, schema, tableName string, records
 			}
 		}
 		list := strings.Join(cols, ", ")
+		keySets[list] = true
+		all = append(all, in)
 		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM json_populate_record(NULL::%s, %s::json)", tbl, list, list, tbl, pgLiteral(in))
 		if upsertKey != "" {
 			q += " ON CONFLICT (" + quoteIdent(upsertKey) + ")"
@@ -298,7 +302,18 @@ func (s *Server) pgBulkInsert(r *http.Request, schema, tableName string, records
 		}
 		stmts = append(stmts, q)
 	}
-	res, err := s.pg.pgRun(r.Context(), strings.Join(stmts, ";\n"), nil, "project_admin", false)
+	query, args := strings.Join(stmts, ";\n"), []any(nil)
+	if upsertKey == "" && len(keySets) == 1 {
+		// one statement for records with the same columns
+		var list string
+		for k := range keySets {
+			list = k
+		}
+		query = fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM json_populate_recordset(NULL::%s, $1::json)", tbl, list, list, tbl)
+		b, _ := json.Marshal(all)
+		args = []any{string(b)}
+	}
+	res, err := s.pg.pgRun(r.Context(), query, args, "project_admin", false)
 	if err != nil {
 		return 0, toPGError(err)
 	}
