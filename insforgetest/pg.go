@@ -9,10 +9,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/internal/pgtest"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -118,8 +120,44 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON SEQUENCES TO project_admi
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON FUNCTIONS TO project_admin;
 `
 
+// The bootstrap runs once per test process, in a template database each
+// Server's database is copied from.
+var (
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+)
+
+func pgTemplate() (string, error) {
+	templateOnce.Do(func() {
+		dsn, _, err := pgtest.CreateDB()
+		if err != nil {
+			templateErr = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			templateErr = err
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(ctx, pgBootstrap); err != nil {
+			templateErr = err
+			return
+		}
+		templateName = conn.Config().Database
+	})
+	return templateName, templateErr
+}
+
 func openPG() (*pgDB, error) {
-	dsn, drop, err := pgtest.CreateDB()
+	tmpl, err := pgTemplate()
+	if err != nil {
+		return nil, err
+	}
+	dsn, drop, err := pgtest.CreateDBFrom(tmpl)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +172,8 @@ func openPG() (*pgDB, error) {
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err == nil {
-		_, err = pool.Exec(ctx, pgBootstrap)
+		// database privileges are not copied from the template
+		_, err = pool.Exec(ctx, "DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO project_admin', current_database()); END $$")
 	}
 	if err != nil {
 		if pool != nil {

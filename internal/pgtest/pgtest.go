@@ -201,7 +201,12 @@ func Available() error {
 // CreateDB creates a fresh database on the process's cluster, starting it
 // on first use, and returns its connection string and a function dropping
 // it.
-func CreateDB() (dsn string, drop func(), err error) {
+func CreateDB() (dsn string, drop func(), err error) { return CreateDBFrom("") }
+
+// CreateDBFrom is CreateDB with a copy of the database template (a
+// database of the cluster no one is connected to) instead of an empty
+// one; "" is CreateDB.
+func CreateDBFrom(template string) (dsn string, drop func(), err error) {
 	c, err := get()
 	if err != nil {
 		return "", nil, err
@@ -214,7 +219,11 @@ func CreateDB() (dsn string, drop func(), err error) {
 		return "", nil, err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += ` TEMPLATE "` + strings.ReplaceAll(template, `"`, `""`) + `"`
+	}
+	if _, err := conn.Exec(ctx, create); err != nil {
 		return "", nil, err
 	}
 	dsn = fmt.Sprintf("postgres://postgres@%s:%d/%s?sslmode=disable", c.host, c.port, name)
