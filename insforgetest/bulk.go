@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf16"
 )
 
@@ -95,9 +94,7 @@ func (s *Server) bulkUpsert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	affected, perr := s.bulkInsert(schema, tableName, records, upsertKey)
+	affected, perr := s.pgBulkInsert(r, schema, tableName, records, upsertKey)
 	if perr != nil {
 		// The backend reports every failure of the insert itself as 400.
 		writeError(w, errInvalidInput(perr.Message))
@@ -107,95 +104,6 @@ func (s *Server) bulkUpsert(w http.ResponseWriter, r *http.Request) {
 		keys: []string{"success", "message", "table", "rowsAffected", "totalRecords", "filename"},
 		vals: []any{true, fmt.Sprintf("Successfully inserted %d rows into %s", affected, tableName), tableName, affected, len(records), fh.Filename},
 	})
-}
-
-// bulkInsert inserts (or upserts on upsertKey) records atomically, like
-// INSERT … ON CONFLICT (upsertKey) DO UPDATE SET <the record's other
-// columns> (DO NOTHING when the key is the only column). "" values are
-// NULL. It returns the number of rows written. s.db.mu held.
-func (s *Server) bulkInsert(schema, tableName string, records []any, upsertKey string) (int, *pgError) {
-	orig, ok := s.db.lookup(schema, tableName)
-	if !ok {
-		return 0, errUndefinedTable(schema + "." + tableName)
-	}
-	x := &execCtx{d: s.db, user: "project_admin"}
-	if err := x.canWrite(orig, "insert"); err != nil {
-		return 0, err
-	}
-	if upsertKey != "" {
-		if err := x.canWrite(orig, "update"); err != nil {
-			return 0, err
-		}
-	}
-	t := orig.clone()
-	u := newUniqueIndex(t)
-	now := time.Now()
-	affected := 0
-	if upsertKey != "" {
-		if _, _, exists := t.col(upsertKey); !exists {
-			return 0, errUndefinedColumn(upsertKey, tableName)
-		}
-		unique := false
-		for _, set := range u.sets {
-			if len(set.cols) == 1 && set.cols[0] == upsertKey {
-				unique = true
-			}
-		}
-		if !unique {
-			return 0, &pgError{Code: "42P10", Message: "there is no unique or exclusion constraint matching the ON CONFLICT specification"}
-		}
-	}
-	for _, rv := range records {
-		rec, ok := rv.(map[string]any)
-		if !ok {
-			return 0, &pgError{Code: "42601", Message: "each record must be an object"}
-		}
-		in := map[string]any{}
-		for k, v := range rec {
-			if _, _, ok := t.col(k); !ok {
-				return 0, errUndefinedColumn(k, tableName)
-			}
-			if v == "" {
-				v = nil
-			}
-			in[k] = v
-		}
-		if upsertKey != "" {
-			if _, ok := in[upsertKey]; !ok {
-				return 0, &pgError{Message: fmt.Sprintf("Upsert key '%s' not found in record columns", upsertKey)}
-			}
-		}
-		row, perr := t.buildRow(in, now)
-		if perr != nil {
-			return 0, perr
-		}
-		if upsertKey != "" {
-			if i := u.find([]string{upsertKey}, row); i >= 0 {
-				if len(in) == 1 {
-					continue // DO NOTHING: the key is the only column
-				}
-				upd := cloneRow(t.rows[i])
-				for k := range in {
-					upd[k] = row[k]
-				}
-				_, set := in["updated_at"]
-				t.touchUpdatedAt(upd, set, now)
-				if perr := s.db.checkWriteIdx(t, u, upd, i); perr != nil {
-					return 0, perr
-				}
-				u.replaceRow(i, upd)
-				affected++
-				continue
-			}
-		}
-		if perr := s.db.checkWriteIdx(t, u, row, -1); perr != nil {
-			return 0, perr
-		}
-		u.appendRow(row)
-		affected++
-	}
-	s.db.putTable(t)
-	return affected, nil
 }
 
 // parseCSVRecords parses CSV like csv-parse with columns: true,

@@ -387,7 +387,7 @@ func TestDefaultValues(t *testing.T) {
 		t.Errorf("defaults = %v", defaults)
 	}
 	// information_schema keeps the raw form
-	res := mustSQL(t, srv, "SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 't_def' AND column_name IN ('s', 'j', 'f')")
+	res := mustSQL(t, srv, "SELECT column_name, column_default FROM information_schema.columns WHERE table_name = 't_def' AND column_name IN ('s', 'j', 'f') ORDER BY column_name DESC")
 	if !reflect.DeepEqual(rowsOf(t, res), []any{
 		map[string]any{"column_name": "s", "column_default": "'it''s'::text"},
 		map[string]any{"column_name": "j", "column_default": "'{}'::jsonb"},

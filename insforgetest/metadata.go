@@ -106,19 +106,7 @@ func defaultAuthMetadata() any {
 	}
 }
 
-func (s *Server) databaseMetadata() any {
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	tables := []map[string]any{}
-	size := 8 << 20 // an empty InsForge database is a few MB
-	for _, n := range s.db.tableNames() {
-		t := s.db.tables[n]
-		tables = append(tables, map[string]any{"tableName": n, "recordCount": len(t.rows)})
-		size += 16<<10 + len(marshalJSON(t.rows))
-	}
-	return map[string]any{"tables": tables, "totalSizeInGB": float64(size) / (1 << 30),
-		"hint": "To retrieve detailed schema information for a specific table, call the get-table-schema tool with the table name."}
-}
+func (s *Server) databaseMetadata() any { return s.pgDatabaseMetadata() }
 
 func (s *Server) metadataSection(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, s.section(name)) }
@@ -195,67 +183,5 @@ func lenOf(v any) int {
 // data); an unknown name gives 200 with an empty description.
 func (s *Server) metadataTable(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("tableName")
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	desc := exportTable(nil)
-	if t, ok := s.db.tables[name]; ok {
-		desc = exportTable(t)
-	}
-	writeJSON(w, 200, map[string]any{name: desc})
-}
-
-// exportTable is the export-style description of a table (t nil: a table
-// that does not exist).
-func exportTable(t *table) orderedRow {
-	schema := []orderedRow{}
-	indexes := []orderedRow{}
-	fks := []orderedRow{}
-	policies := []orderedRow{}
-	triggers := []orderedRow{}
-	rls := false
-	if t != nil {
-		for _, c := range t.columns {
-			nullable := "NO"
-			if c.Nullable && !c.PrimaryKey {
-				nullable = "YES"
-			}
-			var maxLen any
-			if (c.pgType() == "varchar" || c.pgType() == "bpchar") && c.mod != "" {
-				if f, ok := toNumber(strings.Trim(c.mod, "()")); ok {
-					maxLen = f
-				}
-			}
-			schema = append(schema, orderedRow{
-				keys: []string{"columnName", "dataType", "characterMaximumLength", "isNullable", "columnDefault"},
-				vals: []any{c.Name, dataTypeOfPG(c.pgType()), maxLen, nullable, renderDefault(t, c)},
-			})
-		}
-		for _, ix := range t.allIndexes() {
-			indexes = append(indexes, orderedRow{keys: []string{"indexname", "indexdef", "isUnique", "isPrimary"},
-				vals: []any{ix.name, ix.def, ix.unique, ix.primary}})
-		}
-		fks = fksJSON(t)
-		for _, p := range t.policies {
-			policies = append(policies, orderedRow{keys: []string{"policyname", "cmd", "roles", "qual", "withCheck"},
-				vals: []any{p.name, p.cmd, rolesText(p.roles), nullIfEmpty(p.qual), nullIfEmpty(p.withCheck)}})
-		}
-		if t.updTrigger {
-			triggers = append(triggers, orderedRow{
-				keys: []string{"triggerName", "actionTiming", "eventManipulation", "actionOrientation", "actionCondition", "actionStatement", "newTable", "oldTable"},
-				vals: []any{t.triggerName(), "BEFORE", "UPDATE", "ROW", nil, "EXECUTE FUNCTION system.update_updated_at()", nil, nil},
-			})
-		}
-		rls = t.rls
-	}
-	return orderedRow{
-		keys: []string{"schema", "indexes", "foreignKeys", "rlsEnabled", "policies", "triggers", "rows"},
-		vals: []any{schema, indexes, fks, rls, policies, triggers, []any{}},
-	}
-}
-
-func nullIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+	writeJSON(w, 200, map[string]any{name: s.pgExportTable(name)})
 }

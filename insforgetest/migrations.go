@@ -1,6 +1,7 @@
 package insforgetest
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
@@ -40,24 +41,19 @@ func compareVersions(a, b string) int {
 }
 
 func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
-	s.db.mu.Lock()
-	out := make([]migration, 0, len(s.db.migrations))
-	for i := len(s.db.migrations) - 1; i >= 0; i-- {
-		m := s.db.migrations[i]
-		m.Statements = append([]string{}, m.Statements...)
-		out = append(out, m)
+	ms := s.pgMigrations(r.Context())
+	out := make([]migration, 0, len(ms))
+	for i := len(ms) - 1; i >= 0; i-- {
+		out = append(out, ms[i])
 	}
-	s.db.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"migrations": out})
 }
 
 // Migrations returns the applied migrations, oldest first.
 func (s *Server) Migrations() []string {
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	out := make([]string, len(s.db.migrations))
-	for i, m := range s.db.migrations {
-		out[i] = m.Version + "_" + m.Name
+	out := []string{}
+	for _, m := range s.pgMigrations(context.Background()) {
+		out = append(out, m.Version+"_"+m.Name)
 	}
 	return out
 }
@@ -97,54 +93,12 @@ func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalidInput("Migration SQL must contain at least one statement."))
 		return
 	}
-	_, parsed, aerr := checkGuards(sql, h == nil)
+	_, _, aerr = checkGuards(sql, false, h == nil)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-
-	// Migrations are serialised; the db lock is only held while the
-	// interpreter runs (a handler may call back into the Server).
-	s.db.migMu.Lock()
-	defer s.db.migMu.Unlock()
-	s.db.mu.Lock()
-	if n := len(s.db.migrations); n > 0 && compareVersions(version, s.db.migrations[n-1].Version) <= 0 {
-		s.db.mu.Unlock()
-		writeError(w, &APIError{Status: 409, Code: "DATABASE_MIGRATION_ALREADY_EXISTS",
-			Message: "Migration version must be newer than the latest applied migration."})
-		return
-	}
-	if h == nil {
-		_, aerr = s.execAll(parsed, nil, false, "project_admin")
-	}
-	s.db.mu.Unlock()
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	if h != nil {
-		// the whole SQL text, as the backend sends it in one query
-		if _, err := h(sql, nil); err != nil {
-			writeError(w, handlerError(err))
-			return
-		}
-	}
-	now := time.Now()
-	m := migration{Version: version, Name: name, Statements: texts, CreatedAt: jsDate(now)}
-	s.db.mu.Lock()
-	s.db.migrations = append(s.db.migrations, m)
-	if t, ok := s.db.lookup("system", "custom_migrations"); ok {
-		stmts := make([]any, len(texts))
-		for i, st := range texts {
-			stmts[i] = st
-		}
-		t.rows = append(t.rows, map[string]any{"version": version, "name": name, "statements": stmts, "created_at": formatTimestamp(now)})
-	}
-	s.db.mu.Unlock()
-	writeJSON(w, http.StatusCreated, orderedRow{
-		keys: []string{"version", "name", "statements", "createdAt", "message"},
-		vals: []any{m.Version, m.Name, m.Statements, m.CreatedAt, "Migration executed successfully"},
-	})
+	s.pgApplyMigration(w, r, version, name, sql, texts, h)
 }
 
 // splitMigrationSQL mirrors the backend's parseSQLStatements (the
@@ -452,23 +406,10 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	h := s.sqlHandler
 	s.mu.Unlock()
-	stmts, parsed, aerr := checkGuards(sql, h == nil)
+	stmts, _, aerr := checkGuards(sql, false, h == nil)
 	if aerr != nil {
 		writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: aerr.Message, level: "DANGER"}}, aerr.Message))
 		return
-	}
-	if parsed == nil {
-		// a test SQL handler is installed: analyse with the interpreter's
-		// parser where it can, like libpg-query
-		parsed = make([]any, len(stmts))
-		for i, st := range stmts {
-			if p, err := parseStatement(st); err == nil {
-				parsed[i] = p
-			} else {
-				parsed = nil
-				break
-			}
-		}
 	}
 	level := "SAFE"
 	var factors []riskFactor
@@ -477,25 +418,15 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 			level = l
 		}
 	}
-	if parsed != nil {
-		for i, p := range parsed {
-			text := sql
-			if i < len(statements) {
-				text = statements[i]
-			}
-			for _, f := range statementRisks(p) {
-				f.statement = text
-				factors = append(factors, f)
-				raise(f.level)
-			}
+	for i, st := range stmts {
+		text := sql
+		if i < len(statements) {
+			text = statements[i]
 		}
-	} else {
-		for _, st := range statements {
-			u := strings.ToUpper(st)
-			if strings.Contains(u, "DROP TABLE") || strings.Contains(u, "DROP DATABASE") || strings.Contains(u, "TRUNCATE") {
-				factors = append(factors, riskFactor{code: "DESTRUCTIVE_DATA_LOSS", description: "Statement drops tables or truncates data permanently.", level: "DANGER", statement: st})
-				raise("DANGER")
-			}
+		for _, f := range tokenRisks(st) {
+			f.statement = text
+			factors = append(factors, f)
+			raise(f.level)
 		}
 	}
 	execErr := ""
@@ -504,13 +435,11 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 			execErr = handlerError(err).Message
 		}
 	} else {
-		s.db.mu.Lock()
-		saved := s.db.saveState()
-		if _, aerr := s.execAll(parsed, nil, false, "project_admin"); aerr != nil {
-			execErr = aerr.Message
+		var parse bool
+		if execErr, parse = s.pgDryRun(r.Context(), sql); parse {
+			writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: execErr, level: "DANGER"}}, execErr))
+			return
 		}
-		s.db.restoreState(saved)
-		s.db.mu.Unlock()
 	}
 	valid := execErr == ""
 	if !valid {
@@ -518,33 +447,4 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 		factors = append(factors, riskFactor{code: "SYNTAX_OR_EXECUTION_ERROR", description: execErr, level: "DANGER"})
 	}
 	writeJSON(w, 200, dryRunAnswer(valid, statements, level, factors, execErr))
-}
-
-// statementRisks are the risk factors of one statement (backend
-// dryRunMigration: DropStmt of tables/schemas, TRUNCATE, destructive ALTER
-// TABLE commands).
-func statementRisks(p any) []riskFactor {
-	dropObject := func(kind string) riskFactor {
-		return riskFactor{code: "DESTRUCTIVE_DATA_LOSS", level: "DANGER",
-			description: "Statement drops database object (" + kind + ") permanently resulting in potential data loss."}
-	}
-	switch st := p.(type) {
-	case *dropTableStmt:
-		return []riskFactor{dropObject("OBJECT_TABLE")}
-	case *dropSchemaStmt:
-		return []riskFactor{dropObject("OBJECT_SCHEMA")}
-	case *truncateStmt:
-		return []riskFactor{{code: "DESTRUCTIVE_DATA_LOSS", level: "DANGER", description: "TRUNCATE statement clears all records from targeted table(s)."}}
-	case *alterTableStmt:
-		var out []riskFactor
-		for _, a := range st.actions {
-			sub := map[string]string{"drop": "AT_DropColumn", "drop_constraint": "AT_DropConstraint", "type": "AT_AlterColumnType"}[a.kind]
-			if sub != "" {
-				out = append(out, riskFactor{code: "SCHEMA_BREAKING_CHANGE", level: "WARNING",
-					description: "ALTER TABLE statement contains destructive command: " + sub + "."})
-			}
-		}
-		return out
-	}
-	return nil
 }

@@ -102,7 +102,7 @@ func TestMigrationDryRun(t *testing.T) {
 	if n := len(srv.Rows("todos")); n != 4 || !reflect.DeepEqual(srv.Tables(), []string{"todos"}) {
 		t.Errorf("dry runs changed the database: %d rows, tables %v", n, srv.Tables())
 	}
-	if _, _, ok := srv.db.tables["todos"].col("slug"); !ok {
+	if _, ok := srv.Rows("todos")[0]["slug"]; !ok {
 		t.Errorf("dry run dropped a column")
 	}
 	wantError(t, call(t, srv, "POST", "/api/database/migrations/dry-run", map[string]any{"sql": ""}), 400, "INVALID_INPUT", "Migration SQL is required")
@@ -120,7 +120,7 @@ func TestMigrationDryRun(t *testing.T) {
 	if got := dry("SELECT boom FROM somewhere JOIN elsewhere USING (id)"); got != `{"valid":false,"statementCount":1,"statements":["SELECT boom FROM somewhere JOIN elsewhere USING (id)"],"riskLevel":"DANGER","riskFactors":[{"code":"SYNTAX_OR_EXECUTION_ERROR","description":"boom failed","level":"DANGER"}],"error":"boom failed"}` {
 		t.Errorf("handler dry run = %s", got)
 	}
-	if got := dry("DROP TABLE a; SELECT x FROM a JOIN b ON true"); !strings.Contains(got, `"description":"Statement drops tables or truncates data permanently."`) {
+	if got := dry("DROP TABLE a; SELECT x FROM a JOIN b ON true"); !strings.Contains(got, `"description":"Statement drops database object (OBJECT_TABLE) permanently resulting in potential data loss."`) {
 		t.Errorf("fallback risk analysis = %s", got)
 	}
 }

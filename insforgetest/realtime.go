@@ -14,9 +14,9 @@ import (
 // Realtime module: channel patterns, the message log with its stats,
 // the RLS permissions of the realtime tables, and the retention config.
 //
-// The raw SQL interpreter runs realtime.publish(channel, event, payload)
-// through PublishRealtime: it returns the new message's id (uuid), or NULL
-// when no enabled pattern matches.
+// Raw SQL may call realtime.publish(channel, event, payload), a PL/pgSQL
+// function seeing this module's enabled channels (pg.go): it returns the
+// new message's id (uuid), or NULL when no enabled pattern matches.
 
 func registerRealtimeRoutes(s *Server) {
 	rt := realtimeOf(s)

@@ -317,5 +317,5 @@ func TestRealtimeFakePublishThroughSQL(t *testing.T) {
 	if n := len(srv.RealtimeMessages()); n != 1 {
 		t.Errorf("log has %d messages after an unmatched publish", n)
 	}
-	wantError(t, call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": "SELECT realtime.publish('a', 'b')"}), 500, "INTERNAL_ERROR", "function realtime.publish() does not exist")
+	wantError(t, call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": "SELECT realtime.publish('a', 'b')"}), 500, "INTERNAL_ERROR", "function realtime.publish(unknown, unknown) does not exist")
 }

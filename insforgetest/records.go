@@ -6,10 +6,8 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Records module: the PostgREST proxy. Errors on this route are
@@ -92,10 +90,10 @@ func levenshtein(a, b string) int {
 }
 
 // errNoTable is PostgREST's unknown-table error (hint names a close match).
-func (d *database) errNoTable(name string) *pgError {
+func errNoTable(name string, tables []string) *pgError {
 	e := &pgError{Code: "PGRST205", Message: fmt.Sprintf("Could not find the table 'public.%s' in the schema cache", name)}
 	best, bestD := "", 1<<30
-	for _, n := range d.tableNames() {
+	for _, n := range tables {
 		if dist := levenshtein(strings.ToLower(n), strings.ToLower(name)); dist < bestD {
 			best, bestD = n, dist
 		}
@@ -108,9 +106,7 @@ func (d *database) errNoTable(name string) *pgError {
 
 // ---- filters ----
 
-type cond interface {
-	match(row map[string]any) bool
-}
+type cond any
 
 type leaf struct {
 	col   string
@@ -119,84 +115,14 @@ type leaf struct {
 	val   any   // typed value (eq, neq, gt, …)
 	list  []any // in
 	re    *regexp.Regexp
+	pat   string // like/match pattern as given
 	isVal string // is: null, true, false, unknown
-}
-
-func (l *leaf) match(row map[string]any) bool {
-	v := row[l.col]
-	if l.op == "is" {
-		var m bool
-		switch l.isVal {
-		case "null", "unknown":
-			m = v == nil
-		case "true":
-			m = v == true
-		case "false":
-			m = v == false
-		}
-		return m != l.neg
-	}
-	if v == nil {
-		return false // SQL NULL: neither the condition nor its negation holds
-	}
-	var m bool
-	switch l.op {
-	case "eq", "neq", "gt", "gte", "lt", "lte":
-		if l.val == nil {
-			return false
-		}
-		c, ok := compareValues(v, l.val)
-		if !ok {
-			c = strings.Compare(string(marshalJSON(v)), string(marshalJSON(l.val)))
-			ok = valuesEqual(v, l.val)
-			if ok {
-				c = 0
-			} else if c == 0 {
-				c = 1
-			}
-		}
-		switch l.op {
-		case "eq":
-			m = c == 0
-		case "neq":
-			m = c != 0
-		case "gt":
-			m = c > 0
-		case "gte":
-			m = c >= 0
-		case "lt":
-			m = c < 0
-		case "lte":
-			m = c <= 0
-		}
-	case "like", "ilike", "match", "imatch":
-		m = l.re.MatchString(displayValue(v))
-	case "in":
-		for _, e := range l.list {
-			if e != nil && valuesEqual(v, e) {
-				m = true
-				break
-			}
-		}
-	}
-	return m != l.neg
 }
 
 type logic struct {
 	and  bool
 	neg  bool
 	kids []cond
-}
-
-func (g *logic) match(row map[string]any) bool {
-	res := g.and
-	for _, k := range g.kids {
-		if k.match(row) != g.and {
-			res = !g.and
-			break
-		}
-	}
-	return res != g.neg
 }
 
 // likeRegexp turns a LIKE pattern (% or * wildcards, _) into a regexp.
@@ -255,9 +181,11 @@ func parseLeaf(t *table, col, raw string) (cond, *pgError) {
 		}
 		l.val = v
 	case "like", "ilike":
-		l.re = likeRegexp(unquote(val), op == "ilike")
+		l.pat = unquote(val)
+		l.re = likeRegexp(l.pat, op == "ilike")
 	case "match", "imatch":
 		expr := unquote(val)
+		l.pat = expr
 		if op == "imatch" {
 			expr = "(?i)" + expr
 		}
@@ -535,43 +463,6 @@ func parseRange(h string) (from, to int, ok bool) {
 	return from, to, true
 }
 
-func (pq *pgQuery) matches(row map[string]any) bool {
-	for _, f := range pq.filters {
-		if !f.match(row) {
-			return false
-		}
-	}
-	return true
-}
-
-// matching returns the indexes of rows matching the filters, ordered and
-// limited like PostgREST.
-func (pq *pgQuery) matching(t *table) []int {
-	var idx []int
-	for i, row := range t.rows {
-		if pq.matches(row) {
-			idx = append(idx, i)
-		}
-	}
-	if len(pq.order) > 0 {
-		sort.SliceStable(idx, func(a, b int) bool { return rowLess(t.rows[idx[a]], t.rows[idx[b]], pq.order) })
-	}
-	return idx
-}
-
-func (pq *pgQuery) project(row map[string]any) orderedRow {
-	o := orderedRow{keys: pq.selectCols, vals: make([]any, len(pq.selectSrc))}
-	for i, c := range pq.selectSrc {
-		o.vals[i] = cloneValue(row[c])
-		if cast := pq.selectCast[i]; cast != "" {
-			if v, err := coerce(cast, o.vals[i]); err == nil {
-				o.vals[i] = v
-			}
-		}
-	}
-	return o
-}
-
 func wantsObject(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "application/vnd.pgrst.object")
 }
@@ -638,55 +529,7 @@ func (s *Server) records(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	t, ok := s.db.tables[name]
-	if !ok {
-		writePGErr(w, s.db.errNoTable(name))
-		return
-	}
-	pq, perr := parseQuery(t, r)
-	if perr != nil {
-		writePGErr(w, perr)
-		return
-	}
-	pf := prefs(r)
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		s.recordsGet(w, r, t, pq, pf)
-	case http.MethodPost:
-		s.recordsInsert(w, r, t, pq, pf, body)
-	case http.MethodPatch:
-		s.recordsUpdate(w, r, t, pq, pf, body)
-	case http.MethodPut:
-		s.recordsPut(w, r, t, pq, pf, body)
-	case http.MethodDelete:
-		s.recordsDelete(w, r, t, pq, pf)
-	default:
-		writePGErr(w, &pgError{Code: "PGRST117", Message: "Unsupported HTTP method: " + r.Method})
-	}
-}
-
-func (s *Server) recordsGet(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string) {
-	idx := pq.matching(t)
-	total := len(idx)
-	page := pageSlice(idx, pq.limit, pq.offset)
-	rows := make([]orderedRow, len(page))
-	for j, i := range page {
-		rows[j] = pq.project(t.rows[i])
-	}
-	status := http.StatusOK
-	totalStr := "*"
-	if pf["count"] == "exact" || pf["count"] == "planned" || pf["count"] == "estimated" {
-		totalStr = strconv.Itoa(total)
-		w.Header().Set("Preference-Applied", "count="+pf["count"])
-		if len(page) < total {
-			status = http.StatusPartialContent
-		}
-	}
-	w.Header().Set("Content-Range", contentRange(len(page), pq.offset, totalStr))
-	writeRows(w, r, status, rows)
+	s.pgRecords(w, r, name, body)
 }
 
 // cleanInput applies the backend's pre-processing (drop "" for non-text
@@ -730,156 +573,6 @@ func setPreferenceApplied(w http.ResponseWriter, pf map[string]string, keys ...s
 	}
 }
 
-func (s *Server) recordsInsert(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string, body any) {
-	var objs []map[string]any
-	switch b := body.(type) {
-	case map[string]any:
-		objs = []map[string]any{b}
-	case []any:
-		for _, e := range b {
-			m, ok := e.(map[string]any)
-			if !ok {
-				writePGErr(w, &pgError{Code: "PGRST102", Message: "All object keys must match"})
-				return
-			}
-			objs = append(objs, m)
-		}
-	default:
-		writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
-		return
-	}
-	if pq.columns == nil && len(objs) > 1 {
-		keys := strings.Join(sortedKeys(objs[0]), ",")
-		for _, o := range objs[1:] {
-			if strings.Join(sortedKeys(o), ",") != keys {
-				writePGErr(w, &pgError{Code: "PGRST102", Message: "All object keys must match"})
-				return
-			}
-		}
-	}
-	resolution := pf["resolution"]
-	conflict := pq.onConflict
-	if resolution != "" {
-		if conflict == nil {
-			conflict = t.pkCols()
-		}
-		okSet := false
-		for _, u := range t.uniqueSets() {
-			if sameSet(u.cols, conflict) {
-				okSet = true
-			}
-		}
-		if !okSet {
-			writePGErr(w, &pgError{Code: "42P10", Message: "there is no unique or exclusion constraint matching the ON CONFLICT specification"})
-			return
-		}
-	}
-
-	work := t.clone()
-	u := newUniqueIndex(work)
-	now := time.Now()
-	var out []orderedRow
-	for _, obj := range objs {
-		in, err := cleanInput(work, obj, pq.columns)
-		if err != nil {
-			writePGErr(w, err)
-			return
-		}
-		row, err := work.buildRow(in, now)
-		if err != nil {
-			writePGErr(w, err)
-			return
-		}
-		if resolution != "" {
-			if i := u.find(conflict, row); i >= 0 {
-				if resolution == "ignore-duplicates" {
-					continue
-				}
-				merged := cloneRow(work.rows[i])
-				for k := range in {
-					merged[k] = row[k]
-				}
-				_, set := in["updated_at"]
-				work.touchUpdatedAt(merged, set, now)
-				if err := s.db.checkWriteIdx(work, u, merged, i); err != nil {
-					writePGErr(w, err)
-					return
-				}
-				u.replaceRow(i, merged)
-				out = append(out, pq.project(merged))
-				continue
-			}
-		}
-		if err := s.db.checkWriteIdx(work, u, row, -1); err != nil {
-			writePGErr(w, err)
-			return
-		}
-		u.appendRow(row)
-		out = append(out, pq.project(row))
-	}
-	s.db.tables[t.name] = work
-	setPreferenceApplied(w, pf, "return", "resolution")
-	if pf["return"] == "representation" {
-		w.Header().Set("Content-Range", contentRange(len(out), 0, "*"))
-		writeRows(w, r, http.StatusCreated, out)
-		return
-	}
-	w.Header().Set("Content-Range", "*/*")
-	// PostgREST answers 201 with no body; the backend turns it into [].
-	writeJSON(w, http.StatusCreated, []any{})
-}
-
-// checkWrite verifies NOT NULL, unique and foreign key constraints.
-func (s *Server) checkWrite(t *table, row map[string]any, skip int) *pgError {
-	return s.db.checkWrite(t, row, skip)
-}
-
-func (s *Server) recordsUpdate(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string, body any) {
-	obj, ok := body.(map[string]any)
-	if !ok {
-		writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
-		return
-	}
-	in, err := cleanInput(t, obj, pq.columns)
-	if err != nil {
-		writePGErr(w, err)
-		return
-	}
-	typed := map[string]any{}
-	for k, v := range in {
-		c, _, _ := t.col(k)
-		tv, err := coerce(c.Type, v)
-		if err != nil {
-			writePGErr(w, err)
-			return
-		}
-		typed[k] = tv
-	}
-	idx := pageSlice(pq.matching(t), pq.limit, pq.offset)
-	work := t.clone()
-	u := newUniqueIndex(work)
-	now := time.Now()
-	var out []orderedRow
-	if len(typed) > 0 {
-		for _, i := range idx {
-			row := cloneRow(work.rows[i])
-			for k, v := range typed {
-				row[k] = v
-			}
-			_, set := typed["updated_at"]
-			work.touchUpdatedAt(row, set, now)
-			if err := s.db.checkWriteIdx(work, u, row, i); err != nil {
-				writePGErr(w, err)
-				return
-			}
-			u.replaceRow(i, row)
-			out = append(out, pq.project(row))
-		}
-	}
-	s.db.tables[t.name] = work
-	s.finishMutation(w, r, pf, out, http.StatusOK)
-}
-
 // finishMutation answers PATCH/PUT/DELETE: the rows with
 // return=representation, otherwise PostgREST's 204 No Content (the backend's
 // "empty body → []" cannot apply: a 204 answer carries no body).
@@ -895,139 +588,4 @@ func (s *Server) finishMutation(w http.ResponseWriter, r *http.Request, pf map[s
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) recordsPut(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string, body any) {
-	obj, ok := body.(map[string]any)
-	if !ok {
-		if arr, isArr := body.([]any); isArr && len(arr) == 1 {
-			obj, ok = arr[0].(map[string]any)
-		}
-	}
-	pk := t.pkCols()
-	eq := map[string]any{}
-	for _, f := range pq.filters {
-		if l, isLeaf := f.(*leaf); isLeaf && l.op == "eq" && !l.neg {
-			eq[l.col] = l.val
-		}
-	}
-	if len(pk) == 0 || len(eq) != len(pq.filters) || !sameSet(sortedKeys(eq), pk) {
-		writePGErr(w, &pgError{Code: "PGRST105", Message: "Filters must include all and only primary key columns with 'eq' operators"})
-		return
-	}
-	if !ok {
-		writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
-		return
-	}
-	in, err := cleanInput(t, obj, pq.columns)
-	if err != nil {
-		writePGErr(w, err)
-		return
-	}
-	row, err := t.buildRow(in, time.Now())
-	if err != nil {
-		writePGErr(w, err)
-		return
-	}
-	for _, c := range pk {
-		if !valuesEqual(row[c], eq[c]) {
-			writePGErr(w, &pgError{Code: "PGRST115", Message: "Payload values do not match URL in primary key column(s)"})
-			return
-		}
-	}
-	work := t.clone()
-	i := work.findRow(pk, row, -1)
-	if err := s.checkWrite(work, row, i); err != nil {
-		writePGErr(w, err)
-		return
-	}
-	if i >= 0 {
-		work.rows[i] = row
-	} else {
-		work.rows = append(work.rows, row)
-	}
-	s.db.tables[t.name] = work
-	s.finishMutation(w, r, pf, []orderedRow{pq.project(row)}, http.StatusOK)
-}
-
-func (s *Server) recordsDelete(w http.ResponseWriter, r *http.Request, t *table, pq *pgQuery, pf map[string]string) {
-	idx := pageSlice(pq.matching(t), pq.limit, pq.offset)
-	var out []orderedRow
-	for _, i := range idx {
-		out = append(out, pq.project(t.rows[i]))
-	}
-	saved := s.db.saveState()
-	if err := s.db.deleteRows(t.name, idx); err != nil {
-		s.db.restoreState(saved)
-		writePGErr(w, err)
-		return
-	}
-	s.finishMutation(w, r, pf, out, http.StatusOK)
-}
-
-// deleteRows deletes rows of a table (named as in references: "t" in
-// public, "schema.t" elsewhere) by index and applies the ON DELETE actions
-// of foreign keys referencing them. d.mu held; the caller restores a
-// snapshot on error.
-func (d *database) deleteRows(name string, idx []int) *pgError {
-	t := d.refTable(name)
-	if len(idx) == 0 || t == nil {
-		return nil
-	}
-	del := map[int]bool{}
-	var deleted []map[string]any
-	for _, i := range idx {
-		del[i] = true
-		deleted = append(deleted, t.rows[i])
-	}
-	kept := make([]map[string]any, 0, len(t.rows)-len(del))
-	for i, row := range t.rows {
-		if !del[i] {
-			kept = append(kept, row)
-		}
-	}
-	t.rows = kept
-	for _, other := range d.allTables() {
-		for _, fk := range other.fks {
-			if fk.RefTable != name {
-				continue
-			}
-			var hit []int
-			for i, row := range other.rows {
-				for _, dr := range deleted {
-					match := true
-					for k, sc := range fk.SourceCols {
-						if row[sc] == nil || !valuesEqual(row[sc], dr[fk.RefCols[k]]) {
-							match = false
-							break
-						}
-					}
-					if match {
-						hit = append(hit, i)
-						break
-					}
-				}
-			}
-			if len(hit) == 0 {
-				continue
-			}
-			switch fk.OnDelete {
-			case "CASCADE":
-				if err := d.deleteRows(other.displayName(), hit); err != nil {
-					return err
-				}
-			case "SET NULL", "SET DEFAULT":
-				for _, i := range hit {
-					for _, sc := range fk.SourceCols {
-						other.rows[i][sc] = nil
-					}
-				}
-			default:
-				return &pgError{Code: "23503",
-					Message: fmt.Sprintf("update or delete on table %q violates foreign key constraint %q on table %q", t.name, fk.Name, other.name),
-					Details: fmt.Sprintf("Key is still referenced from table %q.", other.name)}
-			}
-		}
-	}
-	return nil
 }

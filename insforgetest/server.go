@@ -1,4 +1,4 @@
-// Package insforgetest provides an in-memory fake of the InsForge backend
+// Package insforgetest provides a fake of the InsForge backend
 // admin HTTP API for tests. It is built on net/http/httptest and follows the
 // behaviour documented in the InsForge admin API reference (v2.3.1): the
 // same paths, authentication rules, status codes and JSON shapes, including
@@ -23,8 +23,7 @@
 //   - database: tables, columns, indexes, policies, triggers, functions,
 //     listings and table schemas (database.go)
 //   - records: the PostgREST records proxy (records.go)
-//   - raw SQL: /rawsql and /rawsql/unrestricted on the SQL interpreter
-//     (sql.go)
+//   - raw SQL: /rawsql and /rawsql/unrestricted (sql.go, pg.go)
 //   - migrations: migration history, apply and dry runs (migrations.go)
 //   - bulk upsert: CSV and JSON file imports (bulk.go)
 //   - admin records: admin record CRUD (admin_records.go)
@@ -52,27 +51,19 @@
 //
 // # Differences from the real backend
 //
-//   - Raw SQL runs on a small interpreter: single-table SELECT (WHERE,
-//     GROUP BY/HAVING, aggregates, DISTINCT, CASE, ARRAY[…], interval and
-//     date arithmetic, UNION/INTERSECT/EXCEPT, generate_series/unnest in
-//     FROM), SHOW, INSERT/UPDATE/DELETE (RETURNING, ON CONFLICT) and the
-//     common DDL. Valid SQL it does not understand (joins, subqueries,
-//     CTEs, window functions, …) is answered like unparseable SQL: 403
-//     FORBIDDEN. Tests that need such SQL install a handler with
-//     [Server.SetSQLHandler]. Results are typed like node-pg's: int8 and
-//     numeric values (count(*), sum(int), bigint columns) are JSON strings,
-//     dates and timestamps "2006-01-02T15:04:05.000Z" strings (the backend
-//     runs in UTC), json/jsonb parsed, intervals objects.
-//   - Schemas: public, the InsForge system schemas (auth, storage, system,
-//     realtime, … with a few modelled tables such as auth.users and
-//     storage.objects, see sqlcatalog.go) and schemas created with CREATE
-//     SCHEMA. The system tables are independent of the other modules (the
-//     auth module's users are not rows of auth.users). project_admin (the
-//     /rawsql endpoint and the table API) may read them and write only
-//     where the backend grants it; /rawsql/unrestricted runs as postgres.
-//     The records API (PostgREST) serves the public schema only.
-//     information_schema.tables/columns/schemata, pg_tables and
-//     pg_namespace are readable views.
+//   - The database is a real PostgreSQL: each Server has a database of its
+//     own on the test process's throwaway cluster (internal/pgtest; New
+//     skips the test when no PostgreSQL is installed, or fails it under
+//     CI=true). Raw SQL runs as project_admin (/rawsql) or postgres
+//     (/rawsql/unrestricted) with the backend's guards and 30 s statement
+//     timeout; results are typed like node-pg's (int8 and numeric as JSON
+//     strings, dates and timestamps "2006-01-02T15:04:05.000Z", json
+//     parsed, intervals objects). The InsForge system schemas hold a few
+//     of their tables (auth.users, storage.objects, …, see pgBootstrap),
+//     independent of the other modules (the auth module's users are not
+//     rows of auth.users). The table API, records (PostgREST filters
+//     turned into SQL), migrations, bulk upsert, admin records and
+//     metadata all work on that database.
 //   - Row-level security is not enforced: the anon key sees every row.
 package insforgetest
 
@@ -88,6 +79,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/internal/pgtest"
 )
 
 // Internal architecture
@@ -100,11 +93,10 @@ import (
 //
 // Each backend module lives in its own file (see "Modules" above) and has
 // one route registration function, listed in the modules table below;
-// Start calls them in that order for every new Server. The in-memory
-// database is store.go; the raw SQL interpreter is sqllex.go,
-// sqlparse.go, sqlexec.go (statements), sqlselect.go (SELECT), sqleval.go
-// (expressions), sqltypes.go (Postgres types), sqlwire.go (node-pg value
-// forms) and sqlcatalog.go (system schemas and privileges). A new module
+// Start calls them in that order for every new Server. The PostgreSQL
+// side is pg.go (connection, bootstrap, raw SQL, node-pg value forms),
+// pgtables.go, pgrecords.go, pgmigrations.go, pgadmin.go and
+// pgmetadata.go; sqllex.go is the lexer of the statement guards. A new module
 // writes its registration function and adds it to modules:
 //
 //	func registerDocsRoutes(s *Server) {
@@ -119,10 +111,9 @@ import (
 // methods).
 //
 // Module state. The Server's own fields hold what modules share: the HTTP
-// plumbing, the request log and injections, the in-memory database (s.db,
-// with its own mutex s.db.mu, used by the database, records, raw SQL,
-// migrations, bulk upsert, admin records and metadata modules), the SQL
-// handler and the metadata sections. Any other state a module keeps lives
+// plumbing, the request log and injections, the PostgreSQL database (s.pg,
+// used by the database, records, raw SQL, migrations, bulk upsert, admin
+// records and metadata modules), the SQL handler and the metadata sections. Any other state a module keeps lives
 // in the Server's one extension point, reached through moduleState:
 //
 //	type logsState struct {
@@ -211,7 +202,10 @@ type Server struct {
 	stalls     map[string]time.Duration
 	sqlHandler func(query string, params []any) (SQLResult, error)
 
-	db *database // the in-memory database, shared by modules (own mutex)
+	db *database // database module state kept outside PostgreSQL
+
+	wantPG bool  // always true: the fake's database is PostgreSQL
+	pg     *pgDB // the PostgreSQL database
 
 	metaMu       sync.Mutex
 	metaSections map[string]func() any
@@ -283,6 +277,7 @@ func moduleState[T any](s *Server, name string, newState func() *T) *T {
 // New starts a fake backend on loopback and closes it with t.Cleanup.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	pgtest.Require(t)
 	s := Start(opts...)
 	t.Cleanup(s.Close)
 	return s
@@ -296,7 +291,8 @@ func Start(opts ...Option) *Server {
 		anonKey:      DefaultAnonKey,
 		failures:     map[failKey]*failure{},
 		stalls:       map[string]time.Duration{},
-		db:           newDatabase(),
+		db:           &database{},
+		wantPG:       true,
 		metaSections: map[string]func() any{},
 		state:        map[string]any{},
 	}
@@ -305,6 +301,13 @@ func Start(opts ...Option) *Server {
 	}
 	if len(s.apiKeys) == 0 {
 		s.apiKeys = []string{DefaultAPIKey}
+	}
+	if s.wantPG {
+		pg, err := openPG()
+		if err != nil {
+			panic("insforgetest: WithPostgres: " + err.Error())
+		}
+		s.pg = pg
 	}
 	for _, m := range modules {
 		m(s)
@@ -321,6 +324,9 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.ts.CloseClientConnections()
 		s.ts.Close()
+		if s.pg != nil {
+			s.pg.close()
+		}
 	})
 }
 

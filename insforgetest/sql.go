@@ -4,12 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"time"
 )
 
 // Raw SQL module: POST /api/database/advance/rawsql and
 // /rawsql/unrestricted, the statement guards shared with migrations, and
-// the bridge to the default interpreter or a test's SQL handler.
+// the bridge to PostgreSQL or a test's SQL handler.
 
 func registerSQLRoutes(s *Server) {
 	s.handle("POST /api/database/advance/rawsql", accessAdmin, s.rawSQLHandler("project_admin"))
@@ -34,16 +33,15 @@ type SQLResult struct {
 
 // SetSQLHandler overrides the raw SQL behaviour (both rawsql endpoints,
 // the SQL of migrations and of migration dry runs). It is the way to test
-// SQL the default interpreter does not understand (joins, subqueries,
-// CTEs, …), which it answers 403 like unparseable SQL. The handler receives
-// the query text and params after request validation and the statement
-// guards (403 FORBIDDEN for set_config, transaction control, …) have
-// passed; the fake's own interpreter, its "could not be parsed" check and
-// the multi-statement quirk are bypassed. Return an *APIError to answer
+// answers PostgreSQL cannot give (a backend failure, a canned result). The
+// handler receives the query text and params after request validation and
+// the statement guards (403 FORBIDDEN for set_config, transaction control,
+// …) have passed; PostgreSQL, the "could not be parsed" check and the
+// multi-statement quirk are bypassed. Return an *APIError to answer
 // that error; any other error is answered as 500 INTERNAL_ERROR with its
 // text (a dry run reports either as SYNTAX_OR_EXECUTION_ERROR). Values are
 // sent as given (use strings for int8/numeric values, as node-pg does).
-// Pass nil to restore the default interpreter.
+// Pass nil to run SQL on PostgreSQL again.
 func (s *Server) SetSQLHandler(fn func(query string, params []any) (SQLResult, error)) {
 	s.mu.Lock()
 	s.sqlHandler = fn
@@ -60,11 +58,11 @@ var setConfigRE = regexp.MustCompile(`(?i)\bset_config\b`)
 // checkGuards applies the statement guards (backend
 // checkSqlExecutionGuards). Like libpg-query, a statement that cannot be
 // parsed anywhere in the query makes the whole query unparseable, which
-// takes precedence over the other guards. With parse false (a test SQL
-// handler is installed) only lexical validity is checked; otherwise every
-// statement goes through the interpreter's parser and the parsed
-// statements are returned.
-func checkGuards(query string, parse bool) ([]rawStatement, []any, *APIError) {
+// takes precedence over the other guards. Only lexical validity is
+// checked (parse is unused); with starts (the SQL runs on PostgreSQL) a
+// statement that cannot start SQL makes the query unparseable, and
+// PostgreSQL's syntax errors are answered the same way (pgAPIError).
+func checkGuards(query string, parse bool, starts ...bool) ([]rawStatement, []any, *APIError) {
 	if setConfigRE.MatchString(query) {
 		return nil, nil, errForbidden("Changing SQL session configuration is not allowed.")
 	}
@@ -73,18 +71,9 @@ func checkGuards(query string, parse bool) ([]rawStatement, []any, *APIError) {
 		return nil, nil, errUnparseableSQL()
 	}
 	stmts := splitStatements(query, toks)
-	var parsed []any
-	if parse {
-		parsed = make([]any, len(stmts))
-		for i, st := range stmts {
-			if guardStatement(st.toks) != "" {
-				continue
-			}
-			p, err := parseStatement(st)
-			if err != nil {
-				return nil, nil, errUnparseableSQL()
-			}
-			parsed[i] = p
+	for _, st := range stmts {
+		if f := st.toks[0]; len(starts) > 0 && starts[0] && !f.isOp("(") && !f.is("select") && !isKnownStatementStart(f) {
+			return nil, nil, errUnparseableSQL()
 		}
 	}
 	for _, st := range stmts {
@@ -92,7 +81,7 @@ func checkGuards(query string, parse bool) ([]rawStatement, []any, *APIError) {
 			return nil, nil, errForbidden(msg)
 		}
 	}
-	return stmts, parsed, nil
+	return stmts, nil, nil
 }
 
 const (
@@ -166,80 +155,6 @@ func guardStatement(ts []token) string {
 	return ""
 }
 
-// sqlOutcome is the answer to a raw SQL request.
-type sqlOutcome struct {
-	multi  bool // several statements: {rows: []}
-	result *stmtResult
-}
-
-// execAll runs parsed statements atomically (all or nothing) and returns
-// the result of the last one. explain runs EXPLAIN of each (plain SELECT)
-// statement. user is current_user. s.db.mu must be held.
-func (s *Server) execAll(parsed []any, params []any, explain bool, user string) (*stmtResult, *APIError) {
-	saved := s.db.saveState()
-	x := &execCtx{d: s.db, params: params, now: time.Now(), user: user, publish: s.PublishRealtime}
-	var last *stmtResult
-	for _, p := range parsed {
-		var res *stmtResult
-		var perr *pgError
-		if explain {
-			res, perr = x.execExplain(p.(*selectStmt), true)
-		} else {
-			res, perr = x.exec(p)
-		}
-		if perr != nil {
-			s.db.restoreState(saved)
-			return nil, perr.toAPIError()
-		}
-		last = res
-	}
-	return last, nil
-}
-
-// runSQL executes guarded, parsed statements with the default interpreter.
-func (s *Server) runSQL(parsed []any, params []any, explain bool, user string) (*sqlOutcome, *APIError) {
-	if len(parsed) == 0 {
-		// An empty (comment-only) query: node-pg answers with an empty result.
-		return &sqlOutcome{result: &stmtResult{rows: []orderedRow{}, fields: []Field{}}}, nil
-	}
-	if len(parsed) > 1 && len(params) > 0 {
-		return nil, errInternal("cannot insert multiple commands into a prepared statement")
-	}
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	last, aerr := s.execAll(parsed, params, explain, user)
-	if aerr != nil {
-		return nil, aerr
-	}
-	return &sqlOutcome{multi: len(parsed) > 1, result: last}, nil
-}
-
-// checkReadOnly is the EXPLAIN pre-check (backend checkSqlReadOnly): every
-// statement must be a plain SELECT; failures are 400 INVALID_INPUT.
-func checkReadOnly(query string) *APIError {
-	toks, err := lex(query)
-	if err != nil {
-		return errInvalidInput(unparseableMsg)
-	}
-	stmts := splitStatements(query, toks)
-	if len(stmts) == 0 {
-		return errInvalidInput("Query contains no executable statements.")
-	}
-	for _, st := range stmts {
-		switch {
-		case st.toks[0].is("select"):
-			if _, perr := parseStatement(st); perr != nil {
-				return errInvalidInput(unparseableMsg)
-			}
-		case isKnownStatementStart(st.toks[0]):
-			return errInvalidInput("Only SELECT statements are allowed in EXPLAIN mode.")
-		default:
-			return errInvalidInput(unparseableMsg)
-		}
-	}
-	return nil
-}
-
 // isKnownStatementStart reports whether a token starts a statement kind
 // Postgres knows (used to tell "not a SELECT" from "not SQL").
 func isKnownStatementStart(t token) bool {
@@ -271,7 +186,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 			return
 		}
 		if explain {
-			if err := checkReadOnly(query); err != nil {
+			if err := pgCheckReadOnly(query); err != nil {
 				writeError(w, err)
 				return
 			}
@@ -279,7 +194,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 		s.mu.Lock()
 		h := s.sqlHandler
 		s.mu.Unlock()
-		_, parsed, aerr := checkGuards(query, h == nil)
+		_, _, aerr = checkGuards(query, false, h == nil)
 		if aerr != nil {
 			writeError(w, aerr)
 			return
@@ -293,16 +208,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 			writeJSON(w, 200, sqlResultJSON(res))
 			return
 		}
-		out, aerr := s.runSQL(parsed, params, explain, user)
-		if aerr != nil {
-			writeError(w, aerr)
-			return
-		}
-		if out.multi {
-			writeJSON(w, 200, map[string]any{"rows": []any{}})
-			return
-		}
-		writeJSON(w, 200, stmtResultJSON(out.result))
+		s.pgRawSQL(w, r, query, params, explain, user)
 	}
 }
 
@@ -319,18 +225,6 @@ type sqlResponse struct {
 	Rows     []orderedRow `json:"rows"`
 	RowCount *int         `json:"rowCount"`
 	Fields   []Field      `json:"fields"`
-}
-
-func stmtResultJSON(r *stmtResult) sqlResponse {
-	rows := r.rows
-	if rows == nil {
-		rows = []orderedRow{}
-	}
-	fields := r.fields
-	if fields == nil {
-		fields = []Field{}
-	}
-	return sqlResponse{Rows: rows, RowCount: r.rowCount, Fields: fields}
 }
 
 // sqlResultJSON converts a handler's SQLResult (rows keep the Fields order).

@@ -131,7 +131,7 @@ func TestRawSQLInterpreter(t *testing.T) {
 		t.Errorf("select 1 = %s", r.body)
 	}
 	r = sqlQuery(t, srv, "select 1 as one, 'x' as s, true, null as n, 2.5 + 1 as f, $1::int as p", "7")
-	if !strings.HasPrefix(string(r.body), `{"rows":[{"one":1,"s":"x","bool":true,"n":null,"f":"3.5","p":7}],"rowCount":1`) {
+	if !strings.HasPrefix(string(r.body), `{"rows":[{"one":1,"s":"x","?column?":true,"n":null,"f":"3.5","p":7}],"rowCount":1`) {
 		t.Errorf("literals = %s", r.body)
 	}
 

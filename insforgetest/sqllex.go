@@ -2,11 +2,10 @@ package insforgetest
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 )
 
-// SQL tokenizer for the raw SQL interpreter and guards.
+// SQL tokenizer for the statement guards.
 
 type tokKind int
 
@@ -236,10 +235,4 @@ func splitStatements(src string, toks []token) []rawStatement {
 	}
 	flush(len(toks))
 	return out
-}
-
-// numberValue converts a number token to float64.
-func numberValue(s string) float64 {
-	f, _ := strconv.ParseFloat(s, 64)
-	return f
 }

@@ -1,7 +1,6 @@
 package insforgetest
 
 import (
-	"strconv"
 	"strings"
 )
 
@@ -131,47 +130,6 @@ func pgTypeOfSQL(raw string) string {
 	return base + arr
 }
 
-// oidOfPG returns the OID of a canonical type (text for unknown types,
-// e.g. extension types whose OIDs depend on the installation).
-func oidOfPG(pg string) int {
-	if oid, ok := pgOIDs[pg]; ok {
-		return oid
-	}
-	return 25
-}
-
-// arrayOID returns the OID of the array type of an element OID.
-func arrayOID(elem int) int {
-	for name, oid := range pgOIDs {
-		if oid == elem && !strings.HasSuffix(name, "[]") {
-			if a, ok := pgOIDs[name+"[]"]; ok {
-				return a
-			}
-		}
-	}
-	return 1009
-}
-
-// elemOID returns the element OID of an array OID (0 if not an array).
-func elemOID(oid int) int {
-	for name, o := range pgOIDs {
-		if o == oid && strings.HasSuffix(name, "[]") {
-			return pgOIDs[strings.TrimSuffix(name, "[]")]
-		}
-	}
-	return 0
-}
-
-// pgTypeName returns the canonical type name of an OID ("" if unknown).
-func pgTypeName(oid int) string {
-	for name, o := range pgOIDs {
-		if o == oid {
-			return name
-		}
-	}
-	return ""
-}
-
 // dataTypeOfPG returns the information_schema data_type of a canonical type.
 func dataTypeOfPG(pg string) string {
 	if strings.HasSuffix(pg, "[]") {
@@ -247,17 +205,6 @@ func friendlyOfPG(pg string) string {
 	return pg
 }
 
-// pgType returns the canonical Postgres type of a column.
-func (c Column) pgType() string {
-	if c.pg != "" {
-		return c.pg
-	}
-	if pg, ok := friendlyPG[c.Type]; ok {
-		return pg
-	}
-	return pgTypeOf(c.Type)
-}
-
 // withType sets the column's type from a type name: a friendly or raw
 // Postgres type name (sql false: table API, AddTable) or a type as written
 // in SQL (sql true: "json" is json, not jsonb).
@@ -280,24 +227,4 @@ func (c Column) withType(raw string, sql bool) Column {
 		c.pg = ""
 	}
 	return c
-}
-
-// numScale is the declared scale of a numeric(p,s) column (-1 if none).
-func (c Column) numScale() int {
-	if c.pgType() != "numeric" || c.mod == "" {
-		return -1
-	}
-	inner := strings.Trim(c.mod, "()")
-	if _, sc, ok := strings.Cut(inner, ","); ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(sc)); err == nil {
-			return n
-		}
-	}
-	return 0
-}
-
-// typmodScale is the scale of a type as written ("numeric(10,2)" → 2,
-// "numeric(5)" → 0, "numeric" → -1).
-func typmodScale(raw string) int {
-	return Column{pg: pgTypeOfSQL(raw)}.withType(raw, true).numScale()
 }

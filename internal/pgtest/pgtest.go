@@ -1,0 +1,271 @@
+// Package pgtest starts a throwaway PostgreSQL cluster for tests: one per
+// test process, in a temporary directory, listening on loopback only, with
+// a fresh database for each caller.
+//
+// The binaries (initdb, postgres) are looked up in $PGTEST_BIN_DIR, then on
+// PATH, then in /usr/lib/postgresql/*/bin (Debian). initdb refuses to run as
+// root, so as root the cluster runs as the "postgres" user (or "nobody").
+// The cluster goes away with the test process: a small shell supervisor
+// stops the server and removes its directory when the process's end of a
+// pipe closes, however the process ends.
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Install is the one-line advice given when no PostgreSQL is found.
+const Install = "PostgreSQL not found: install it (apt-get install -y postgresql) or set PGTEST_BIN_DIR to the directory holding initdb and postgres"
+
+// ErrNotFound reports that no PostgreSQL binaries were found.
+var ErrNotFound = errors.New(Install)
+
+type cluster struct {
+	adminDSN string
+	host     string
+	port     int
+	pipe     *os.File // closing it stops the cluster
+}
+
+var (
+	once    sync.Once
+	shared  *cluster
+	initErr error
+	dbSeq   atomic.Int64
+)
+
+// BinDir returns the directory holding initdb and postgres, or ErrNotFound.
+func BinDir() (string, error) {
+	if d := os.Getenv("PGTEST_BIN_DIR"); d != "" {
+		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
+			return d, nil
+		}
+		return "", fmt.Errorf("PGTEST_BIN_DIR=%s holds no initdb and postgres", d)
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		if d := filepath.Dir(p); isExec(filepath.Join(d, "postgres")) {
+			return d, nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return version(dirs[i]) > version(dirs[j]) })
+	for _, d := range dirs {
+		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
+			return d, nil
+		}
+	}
+	return "", ErrNotFound
+}
+
+func version(binDir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return n
+}
+
+func isExec(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
+// start initialises and starts the process's cluster.
+func start() (*cluster, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "pgtest-")
+	if err != nil {
+		return nil, err
+	}
+	var cred *syscall.Credential
+	if os.Geteuid() == 0 {
+		cred, err = unprivileged()
+		if err == nil {
+			err = os.Chown(dir, int(cred.Uid), int(cred.Gid))
+		}
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
+	data := filepath.Join(dir, "data")
+	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync")
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.Env = append(os.Environ(), "TZ=UTC", "PGTZ=UTC")
+	if out, err := initdb.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	// The supervisor runs postgres, waits for its stdin to reach end of
+	// file (the test process has gone), then stops it and cleans up.
+	script := `"$1" -D "$2/data" -p "$3" -k "$2" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC -c max_connections=200 >"$2/log" 2>&1 &
+pid=$!
+cat >/dev/null
+kill -INT $pid 2>/dev/null
+wait $pid
+rm -rf "$2"`
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	sup := exec.Command("/bin/sh", "-c", script, "pgtest", filepath.Join(bin, "postgres"), dir, strconv.Itoa(port))
+	sup.Stdin = pr
+	sup.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
+	if err := sup.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	pr.Close()
+	go sup.Wait() //nolint:errcheck // reaps the supervisor
+	c := &cluster{host: "127.0.0.1", port: port, pipe: pw,
+		adminDSN: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		conn, err := pgx.Connect(ctx, c.adminDSN)
+		cancel()
+		if err == nil {
+			conn.Close(context.Background())
+			return c, nil
+		}
+		if time.Now().After(deadline) {
+			pw.Close()
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			return nil, fmt.Errorf("pgtest: postgres did not start: %v\n%s", err, log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func unprivileged() (*syscall.Credential, error) {
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
+	}
+	return nil, errors.New("pgtest: running as root and no postgres or nobody user to run PostgreSQL as")
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func get() (*cluster, error) {
+	once.Do(func() { shared, initErr = start() })
+	return shared, initErr
+}
+
+// Available reports whether a cluster is running or can be started.
+func Available() error {
+	_, err := get()
+	return err
+}
+
+// CreateDB creates a fresh database on the process's cluster, starting it
+// on first use, and returns its connection string and a function dropping
+// it.
+func CreateDB() (dsn string, drop func(), err error) { return CreateDBFrom("") }
+
+// CreateDBFrom is CreateDB with a copy of the database template (a
+// database of the cluster no one is connected to) instead of an empty
+// one; "" is CreateDB.
+func CreateDBFrom(template string) (dsn string, drop func(), err error) {
+	c, err := get()
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("t%d_%d", os.Getpid(), dbSeq.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, c.adminDSN)
+	if err != nil {
+		return "", nil, err
+	}
+	defer conn.Close(context.Background())
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		create += ` TEMPLATE "` + strings.ReplaceAll(template, `"`, `""`) + `"`
+	}
+	if _, err := conn.Exec(ctx, create); err != nil {
+		return "", nil, err
+	}
+	dsn = fmt.Sprintf("postgres://postgres@%s:%d/%s?sslmode=disable", c.host, c.port, name)
+	drop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if conn, err := pgx.Connect(ctx, c.adminDSN); err == nil {
+			conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") //nolint:errcheck // best effort
+			conn.Close(context.Background())
+		}
+	}
+	return dsn, drop, nil
+}
+
+// NewDB returns the connection string of a fresh database dropped when t
+// ends. Without PostgreSQL it skips t with one line saying what to install,
+// or fails it when CI=true.
+func NewDB(t testing.TB) string {
+	t.Helper()
+	Require(t)
+	dsn, drop, err := CreateDB()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(drop)
+	return dsn
+}
+
+// Require skips t (or fails it under CI=true) when PostgreSQL cannot be
+// started.
+func Require(t testing.TB) {
+	t.Helper()
+	err := Available()
+	if err == nil {
+		return
+	}
+	msg := err.Error()
+	if !errors.Is(err, ErrNotFound) {
+		msg = strings.TrimSpace(msg)
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
