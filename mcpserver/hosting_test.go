@@ -157,7 +157,8 @@ func callResult(c *client.Client, name string) string {
 // were queued, that the second call with one slot was refused.)
 func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
 	backend := insforgetest.New(t)
-	backend.Stall("/api/metadata", 500*time.Millisecond)
+	// Long enough that all three calls overlap even on a loaded machine.
+	backend.Stall("/api/metadata", 2*time.Second)
 	url := startGuarded(t, mcpserver.Config{
 		Configured:          credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
 		MaxCallsPerSession:  1,
@@ -175,8 +176,18 @@ func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if results[0] != "ok" || results[1] != "ok" || !strings.Contains(results[2], "1 tool calls running and 1 waiting") {
-		t.Fatalf("results: %q", results)
+	// Which call arrives last is up to the scheduler: count the outcomes.
+	ok, refused := 0, 0
+	for _, r := range results {
+		switch {
+		case r == "ok":
+			ok++
+		case strings.Contains(r, "1 tool calls running and 1 waiting"):
+			refused++
+		}
+	}
+	if ok != 2 || refused != 1 {
+		t.Fatalf("results: %q; want two completed and one refused", results)
 	}
 }
 
