@@ -152,7 +152,8 @@ func (s *Server) requireProject(next callHandler) callHandler {
 }
 
 // limitCalls holds one of the session's call slots for the call, waiting
-// in the session's queue when all are busy.
+// in the session's queue when all are busy, then one of the server's
+// (MaxConcurrentCalls), which bound sessionless requests too.
 func (s *Server) limitCalls(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
 		release, refused := s.acquire(ctx)
@@ -160,11 +161,17 @@ func (s *Server) limitCalls(next callHandler) callHandler {
 			return mcp.NewToolResultError(refused), nil
 		}
 		defer release()
+		releaseServer, refused := s.acquireServer(ctx)
+		if refused != "" {
+			return mcp.NewToolResultError(refused), nil
+		}
+		defer releaseServer()
 		return next(ctx, c)
 	}
 }
 
-// readArguments takes the arguments as JSON, once.
+// readArguments takes the arguments as JSON, once, and refuses them
+// when they are over MaxArgumentBytes or MaxArgumentItems.
 func readArguments(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
 		switch a := c.req.Params.Arguments.(type) {
@@ -178,6 +185,9 @@ func readArguments(next callHandler) callHandler {
 				return mcp.NewToolResultError("The arguments of " + c.tool.Name + " must be a JSON object."), nil
 			}
 			c.args = data
+		}
+		if refused := checkArgumentBounds(c.tool.Name, c.args, MaxArgumentBytes, MaxArgumentItems); refused != "" {
+			return mcp.NewToolResultError(refused), nil
 		}
 		return next(ctx, c)
 	}

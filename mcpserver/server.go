@@ -60,6 +60,12 @@ type Config struct {
 	// own context (the client cancelling, the request ending) ends the wait
 	// sooner.
 	QueueWait time.Duration
+	// MaxConcurrentCalls bounds the tool calls running at once across the
+	// whole server, every session and sessionless request together (0: 64;
+	// negative: no bound). Sessionless requests (protocol 2026-07-28) have
+	// no per-session slots, so this is what bounds them. A call beyond it
+	// waits, up to QueueWait and while its context lasts.
+	MaxConcurrentCalls int
 	// InteractiveConnect enables connect-project without arguments: a
 	// one-time page on this machine's loopback where the user enters the URL
 	// and key (only when the server runs on the user's machine, over stdio).
@@ -83,6 +89,9 @@ type Server struct {
 	toolNames []string
 	// calls are the tool calls running now (shutdown drains them).
 	calls callTracker
+	// running holds one token per tool call running (MaxConcurrentCalls);
+	// nil when unbounded.
+	running chan struct{}
 }
 
 // New builds the server and registers every tool and resource.
@@ -99,7 +108,13 @@ func New(cfg Config) *Server {
 	if cfg.QueueWait <= 0 {
 		cfg.QueueWait = 60 * time.Second
 	}
+	if cfg.MaxConcurrentCalls == 0 {
+		cfg.MaxConcurrentCalls = 64
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]*callSlots{}, listed: map[string]bool{}}
+	if cfg.MaxConcurrentCalls > 0 {
+		s.running = make(chan struct{}, cfg.MaxConcurrentCalls)
+	}
 	for _, t := range cfg.Surface.Listed {
 		s.listed[t.Name] = true
 	}
@@ -211,6 +226,31 @@ func (s *Server) progress(ctx context.Context, req mcp.CallToolRequest) func(flo
 type callSlots struct {
 	slots   chan struct{}
 	waiting atomic.Int32
+}
+
+// acquireServer takes one of the server-wide call slots, waiting for one
+// up to QueueWait and while the call's context lasts. It returns the
+// release function, or else why the call was refused.
+func (s *Server) acquireServer(ctx context.Context) (func(), string) {
+	if s.running == nil {
+		return func() {}, ""
+	}
+	release := func() { <-s.running }
+	select {
+	case s.running <- struct{}{}:
+		return release, ""
+	default:
+	}
+	timer := time.NewTimer(s.cfg.QueueWait)
+	defer timer.Stop()
+	select {
+	case s.running <- struct{}{}:
+		return release, ""
+	case <-ctx.Done():
+		return nil, fmt.Sprintf("The call was cancelled while it waited for one of this server's %d tool call slots; nothing was done.", cap(s.running))
+	case <-timer.C:
+		return nil, fmt.Sprintf("The call waited %s for one of this server's %d tool call slots, all busy; nothing was done. Retry when the server is less busy.", s.cfg.QueueWait, cap(s.running))
+	}
 }
 
 // acquire takes one of the session's call slots, waiting for one when all
