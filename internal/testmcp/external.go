@@ -4,9 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/mcp"
-
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
@@ -35,23 +32,5 @@ func External(t testing.TB, projectURL, apiKey string, o Options) *Harness {
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 30 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: projectURL, APIKey: apiKey},
 	})
-	c, err := client.NewInProcessClient(srv.MCP())
-	if err != nil {
-		t.Fatalf("in-process client: %v", err)
-	}
-	h := &Harness{Server: srv, Client: c}
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		h.mu.Lock()
-		h.notifications = append(h.notifications, n)
-		h.mu.Unlock()
-	})
-	t.Cleanup(func() { c.Close() })
-	version := o.ProtocolVersion
-	if version == "" {
-		version = mcp.LATEST_LEGACY_PROTOCOL_VERSION
-	}
-	if err := Initialize(c, version); err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return connect(t, &Harness{Server: srv}, o.ProtocolVersion)
 }

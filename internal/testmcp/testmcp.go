@@ -140,18 +140,25 @@ func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harn
 		}
 		copts = append(copts, client.WithClientCapabilities(mcp.ClientCapabilities{Elicitation: caps}))
 	}
-	c, err := client.NewInProcessClientWithOptions(srv.MCP(), copts...)
+	return connect(t, &Harness{Backend: backend, Server: srv}, o.ProtocolVersion, copts...)
+}
+
+// connect attaches an in-process client to h.Server, records the
+// notifications it receives and initializes it at version (default: the
+// latest protocol with sessions).
+func connect(t testing.TB, h *Harness, version string, copts ...client.ClientOption) *Harness {
+	t.Helper()
+	c, err := client.NewInProcessClientWithOptions(h.Server.MCP(), copts...)
 	if err != nil {
 		t.Fatalf("in-process client: %v", err)
 	}
-	h := &Harness{Backend: backend, Server: srv, Client: c}
+	h.Client = c
 	c.OnNotification(func(n mcp.JSONRPCNotification) {
 		h.mu.Lock()
 		h.notifications = append(h.notifications, n)
 		h.mu.Unlock()
 	})
 	t.Cleanup(func() { c.Close() })
-	version := o.ProtocolVersion
 	if version == "" {
 		version = mcp.LATEST_LEGACY_PROTOCOL_VERSION
 	}
