@@ -54,6 +54,9 @@ var (
 	Create = Hints{ReadOnly: No, Destructive: No, Idempotent: No, OpenWorld: Yes}
 	// Change: overwrites state in place; repeating it is harmless.
 	Change = Hints{ReadOnly: No, Destructive: Yes, Idempotent: Yes, OpenWorld: Yes}
+	// Overwrite: may change or delete state; repeating it acts again
+	// (SQL, loads, key rotations, builds).
+	Overwrite = Hints{ReadOnly: No, Destructive: Yes, Idempotent: No, OpenWorld: Yes}
 	// Remove: deletes; repeating it has no further effect.
 	Remove = Hints{ReadOnly: No, Destructive: Yes, Idempotent: Yes, OpenWorld: Yes}
 )

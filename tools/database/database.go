@@ -134,7 +134,7 @@ func RunRawSQL() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:             "run-raw-sql",
 		Title:            "Run SQL",
-		Hints:            tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints:            tools.Overwrite,
 		EnforcesReadOnly: true,
 		Description: "Run PostgreSQL as project_admin (bypasses RLS; system schemas read-only): indexes, policies, functions, whatever the table tools can't do. " +
 			"BEGIN/COMMIT, SET ROLE and set_config are refused.",
@@ -148,7 +148,7 @@ func RunUnrestrictedSQL() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:    "run-unrestricted-sql",
 		Title:   "Run SQL as database owner",
-		Hints:   tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints:   tools.Overwrite,
 		Feature: tools.UnrestrictedSQL,
 		Description: "Run PostgreSQL as the database owner, able to break InsForge system schemas. " +
 			"Only when run-raw-sql gets 403 on a system schema and the user wants the change.",
@@ -255,7 +255,7 @@ func AlterTable() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "alter-table",
 		Title: "Alter a table",
-		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints: tools.Overwrite,
 		Description: "Add, drop or rename columns, set defaults, add or drop foreign keys, or rename the table. " +
 			"Other changes (types, indexes, constraints) need run-raw-sql.",
 	}, alterTable)
@@ -525,7 +525,7 @@ func ApplyMigration() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "apply-migration",
 		Title: "Apply a migration",
-		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints: tools.Overwrite,
 		Description: "Run SQL in one transaction as a recorded, versioned migration; prefer it to run-raw-sql for lasting schema changes. " +
 			"Check with dry-run-migration first.",
 	}, applyMigration)

@@ -34,7 +34,7 @@ func BulkUpsert() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "bulk-upsert",
 		Title:       "Load a CSV or JSON file",
-		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints:       tools.Overwrite,
 		Description: "Load a .csv (with header) or .json (array of objects) file into a table in one transaction; up to ~50 MB. For a few rows use insert-records.",
 	}, bulkUpsert)
 }

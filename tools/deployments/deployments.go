@@ -374,16 +374,12 @@ func describe(rec record) string {
 
 // ---- the tools ----
 
-// buildHints are the hints of the two tools that start a build: it
-// replaces what the site serves once it is READY.
-var buildHints = tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes}
-
 // Create is create-deployment.
 func Create() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "create-deployment",
 		Title:       "Deploy a local folder",
-		Hints:       buildHints,
+		Hints:       tools.Overwrite,
 		Description: "Deploy a local frontend folder (without node_modules, .git, .env, build output, .gitignore matches): uploads, builds remotely, waits for the URL or the build error. Build locally first.",
 	}, createDeployment)
 }
@@ -393,7 +389,7 @@ func Start() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "start-deployment",
 		Title:       "Start an uploaded deployment's build",
-		Hints:       buildHints,
+		Hints:       tools.Overwrite,
 		Description: "Build a deployment whose files are uploaded; create-deployment needs no call to it. Returns at once: poll get-deployment.",
 	}, startDeployment)
 }
@@ -433,7 +429,7 @@ func Cancel() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "cancel-deployment",
 		Title:       "Cancel a deployment",
-		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Hints:       tools.Change,
 		Description: "Stop an uploading, queued or building deployment for good (CANCELED); the previous READY one keeps serving.",
 	}, cancelDeployment)
 }

@@ -56,7 +56,7 @@ func CallTool() tools.Tool {
 		Title:       "Run a tool by name",
 		Access:      tools.Open,
 		Discovery:   true,
-		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints:       tools.Overwrite,
 		Description: "Run any InsForge tool by name (see find-tools), with the same checks and result as a direct call.",
 	}, func(context.Context, *tools.Env, CallInput) (*tools.Result, error) {
 		return nil, errors.New("call-tool is dispatched by the server, not run as a handler")

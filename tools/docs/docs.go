@@ -38,7 +38,7 @@ func Fetch() tools.Tool {
 		Name:        "fetch-docs",
 		Title:       "InsForge docs",
 		Access:      tools.Open,
-		Hints:       tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Hints:       tools.Read,
 		Description: "How to code against InsForge and set it up.",
 	}, func(ctx context.Context, env *tools.Env, in FetchInput) (*tools.Result, error) {
 		return fetchDoc(ctx, env, "/api/docs/"+url.PathEscape(in.DocType), topics[in.DocType], in.DocType)
@@ -51,7 +51,7 @@ func FetchSDK() tools.Tool {
 		Name:        "fetch-sdk-docs",
 		Title:       "SDK docs",
 		Access:      tools.Open,
-		Hints:       tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Hints:       tools.Read,
 		Description: "SDK docs for one module in one language.",
 	}, func(ctx context.Context, env *tools.Env, in FetchSDKInput) (*tools.Result, error) {
 		path := "/api/docs/" + url.PathEscape(in.SDKFeature) + "/" + url.PathEscape(in.SDKLanguage)

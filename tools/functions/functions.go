@@ -150,7 +150,7 @@ func Invoke() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "invoke-function",
 		Title: "Call an edge function",
-		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.No, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints: tools.Create,
 		Description: "Call an active edge function as an app would. It sends only your headers, never the admin key: add the anon key (get-anon-key) or a user token if it checks auth. " +
 			"On 500, see function.logs.",
 	}, invokeFunction)

@@ -147,7 +147,7 @@ func RotateAPIKey() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "rotate-api-key",
 		Title:       "Rotate the admin API key",
-		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints:       tools.Overwrite,
 		Description: "Replace the admin API key (ik_...) this server uses; only on the user's request. The new key is withheld unless reveal: the user copies it from the dashboard and calls connect-project with it before the grace period ends.",
 	}, rotateAPIKey)
 }
@@ -157,7 +157,7 @@ func RotateAnonKey() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:        "rotate-anon-key",
 		Title:       "Rotate the anon key",
-		Hints:       tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints:       tools.Overwrite,
 		Description: "Replace the public anon key (anon_...). Apps embedding the old one break after the grace period: put the new key from the result in their env (.env, deployment env vars) and redeploy.",
 	}, rotateAnonKey)
 }

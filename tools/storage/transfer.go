@@ -54,7 +54,7 @@ func UploadObject() tools.Tool {
 	return tools.Define(tools.Spec{
 		Name:  "upload-object",
 		Title: "Upload a file or text",
-		Hints: tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes},
+		Hints: tools.Overwrite,
 		Description: "Upload a file or text to a key, replacing any object there (50 MB max by default). " +
 			"Save the returned url (to show) and key (to replace or delete it) in the row owning the file.",
 	}, uploadObject)
@@ -66,7 +66,7 @@ func DownloadObject() tools.Tool {
 		Name:  "download-object",
 		Title: "Download an object",
 		// It writes a local file, but changes nothing in the backend.
-		Hints:       tools.Hints{ReadOnly: tools.Yes, Destructive: tools.No, Idempotent: tools.Yes, OpenWorld: tools.Yes},
+		Hints:       tools.Read,
 		Description: "Download one object to destinationPath, or inline if it is text of at most 64 KiB.",
 	}, downloadObject)
 }
