@@ -254,7 +254,7 @@ func (s *Server) dispatch(ctx context.Context, c *toolCall) (*mcp.CallToolResult
 	sub := &toolCall{tool: target, req: c.req, creds: c.creds, args: json.RawMessage(args)}
 	sub.req.Params.Name = target.Name
 	sub.req.Params.Arguments = sub.args
-	return chain(s.execute, s.requireProject, s.confirmDestructive, decodeArguments)(ctx, sub)
+	return s.dispatched(ctx, sub)
 }
 
 // clip shortens s to at most n bytes, on a rune boundary.

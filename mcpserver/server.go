@@ -87,6 +87,9 @@ type Server struct {
 	listed   map[string]bool                    // what tools/list shows
 	// toolNames are every catalogue tool's name, longest first (guide).
 	toolNames []string
+	// dispatched runs the tool call-tool names: the steps of a direct call
+	// that call-tool has not taken already (built once, in New).
+	dispatched callHandler
 	// calls are the tool calls running now (shutdown drains them).
 	calls callTracker
 	// running holds one token per tool call running (MaxConcurrentCalls);
@@ -119,6 +122,7 @@ func New(cfg Config) *Server {
 		s.listed[t.Name] = true
 	}
 	s.toolNames = catalogueNames(cfg.Surface)
+	s.dispatched = chain(s.execute, s.requireProject, s.confirmDestructive, decodeArguments)
 
 	hooks := &server.Hooks{}
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
