@@ -32,8 +32,13 @@ func wireJSON(t testing.TB, tool tools.Tool) []byte {
 	return data
 }
 
-// TestListBytes measures what each tool costs in tools/list; -v prints the
-// figures by toolset, largest first.
+// maxToolBytes bounds one tool's declaration, so that a tool that grows
+// shows up by name (the whole lists' budgets are checked on the wire in
+// package mcpserver).
+const maxToolBytes = 3000
+
+// TestListBytes measures what each tool costs in tools/list and holds
+// each to maxToolBytes; -v prints the figures by toolset, largest first.
 func TestListBytes(t *testing.T) {
 	type row struct {
 		name, set string
@@ -44,6 +49,9 @@ func TestListBytes(t *testing.T) {
 	perSet := map[string]int{}
 	for _, tool := range everyTool(t) {
 		n := len(wireJSON(t, tool))
+		if n > maxToolBytes {
+			t.Errorf("%s costs %d bytes in tools/list, over %d: say it in fewer words", tool.Name, n, maxToolBytes)
+		}
 		rows = append(rows, row{tool.Name, string(tool.Toolset), n})
 		total += n + 1
 		perSet[string(tool.Toolset)] += n
