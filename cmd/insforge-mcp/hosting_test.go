@@ -69,16 +69,7 @@ func TestShutdownDrainsCallsAndLogsTheAbandoned(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the call in flight at SIGTERM got no answer")
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v (%s)", err, stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the server did not stop within its drain")
-	}
+	waitExit(t, cmd, stderr, 15*time.Second)
 	if took := time.Since(start); took < 2*time.Second {
 		t.Errorf("the server gave the slow call only %s, less than --timeout", took)
 	}

@@ -270,16 +270,7 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 
 			// SIGTERM: graceful shutdown, exit 0.
 			cmd.Process.Signal(syscall.SIGTERM)
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("exit after SIGTERM: %v (%s)", err, stderr.String())
-				}
-			case <-time.After(15 * time.Second):
-				t.Fatal("server did not stop on SIGTERM")
-			}
+			waitExit(t, cmd, stderr, 15*time.Second)
 			if strings.Contains(stderr.String(), insforgetest.DefaultAPIKey) {
 				t.Fatal("key on stderr")
 			}
@@ -297,5 +288,20 @@ func TestReadmeDocumentsEveryFlag(t *testing.T) {
 		if !bytes.Contains(readme, []byte("`--"+f.name+"`")) || !bytes.Contains(readme, []byte("`"+f.env+"`")) {
 			t.Errorf("README.md does not document --%s / %s", f.name, f.env)
 		}
+	}
+}
+
+// waitExit waits for a signalled server to exit 0 within d.
+func waitExit(t *testing.T, cmd *exec.Cmd, stderr fmt.Stringer, d time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v (%s)", err, stderr.String())
+		}
+	case <-time.After(d):
+		t.Fatalf("the server did not stop within %v of SIGTERM", d)
 	}
 }
