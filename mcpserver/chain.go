@@ -294,7 +294,7 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 	if result == nil {
 		return mcp.NewToolResultError("Internal error: " + c.tool.Name + " returned nothing."), nil
 	}
-	if c.tool.Name != "find-tools" { // it names tools and says how to run them itself
+	if !c.tool.Discovery { // find-tools names tools and says how to run them itself
 		result.Summary = s.guide(result.Summary)
 	}
 	r := result.Render(s.cfg.ToolConfig.MaxResultBytes)

@@ -34,8 +34,9 @@ func (s *Server) guide(text string) string {
 	return text
 }
 
-// catalogueNames lists every tool name the surface knows, longest first,
-// so that get-function-build-logs is not also read as get-function.
+// catalogueNames lists every tool name the surface knows, sorted, so that
+// notes name tools in a stable order. (mentions matches whole names, so
+// get-function-build-logs is not read as get-function.)
 func catalogueNames(s *tools.Surface) []string {
 	var names []string
 	for _, t := range s.Served {
@@ -44,7 +45,7 @@ func catalogueNames(s *tools.Surface) []string {
 	for name := range s.Left {
 		names = append(names, name)
 	}
-	slices.SortFunc(names, func(a, b string) int { return len(b) - len(a) })
+	slices.Sort(names)
 	return names
 }
 
