@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/internal/pgtest"
@@ -30,21 +29,6 @@ var pgStatementTimeout = 30 * time.Second
 type pgDB struct {
 	pool *pgxpool.Pool
 	drop func()
-}
-
-// WithPostgres is kept for callers written when PostgreSQL was optional:
-// every Server uses it now. Start panics when PostgreSQL cannot be
-// started; New skips the test instead.
-func WithPostgres() Option {
-	return func(s *Server) { s.wantPG = true }
-}
-
-// NewPostgres is New with WithPostgres. Without PostgreSQL it skips t with
-// one line saying what to install (fails it under CI=true).
-func NewPostgres(t testing.TB, opts ...Option) *Server {
-	t.Helper()
-	pgtest.Require(t)
-	return New(t, append(opts, WithPostgres())...)
 }
 
 // pgBootstrap prepares a fresh database like an InsForge project's: the

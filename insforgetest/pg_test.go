@@ -7,7 +7,7 @@ import (
 
 // SQL the old emulator refused (403) runs on PostgreSQL.
 func TestPostgresRawSQLRunsRealSQL(t *testing.T) {
-	srv := NewPostgres(t)
+	srv := New(t)
 	todoTable(srv)
 	r := call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": `
 		WITH p AS (SELECT title, priority FROM todos WHERE priority IS NOT NULL)
@@ -54,7 +54,7 @@ func TestPostgresRawSQLRunsRealSQL(t *testing.T) {
 }
 
 func TestPostgresStatementTimeout(t *testing.T) {
-	srv := NewPostgres(t)
+	srv := New(t)
 	old := pgStatementTimeout
 	pgStatementTimeout = 200e6
 	defer func() { pgStatementTimeout = old }()

@@ -204,8 +204,7 @@ type Server struct {
 
 	db *database // database module state kept outside PostgreSQL
 
-	wantPG bool  // always true: the fake's database is PostgreSQL
-	pg     *pgDB // the PostgreSQL database
+	pg *pgDB // the PostgreSQL database
 
 	metaMu       sync.Mutex
 	metaSections map[string]func() any
@@ -292,7 +291,6 @@ func Start(opts ...Option) *Server {
 		failures:     map[failKey]*failure{},
 		stalls:       map[string]time.Duration{},
 		db:           &database{},
-		wantPG:       true,
 		metaSections: map[string]func() any{},
 		state:        map[string]any{},
 	}
@@ -302,13 +300,11 @@ func Start(opts ...Option) *Server {
 	if len(s.apiKeys) == 0 {
 		s.apiKeys = []string{DefaultAPIKey}
 	}
-	if s.wantPG {
-		pg, err := openPG()
-		if err != nil {
-			panic("insforgetest: WithPostgres: " + err.Error())
-		}
-		s.pg = pg
+	pg, err := openPG()
+	if err != nil {
+		panic("insforgetest: " + err.Error())
 	}
+	s.pg = pg
 	for _, m := range modules {
 		m(s)
 	}
