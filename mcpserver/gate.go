@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -198,6 +199,10 @@ func (g *gate) Disconnect(ctx context.Context, forget bool) (tools.DisconnectOut
 			return out, err
 		}
 		out.Deleted = s.cfg.CredentialsFile
+	} else if s.cfg.AllowRemember && s.cfg.CredentialsFile != "" {
+		if _, err := os.Stat(s.cfg.CredentialsFile); err == nil {
+			out.Saved = s.cfg.CredentialsFile
+		}
 	}
 	out.StillConfigured = s.cfg.Configured.Complete()
 	return out, nil
