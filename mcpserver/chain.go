@@ -145,8 +145,13 @@ func (s *Server) resolveCredentials(next callHandler) callHandler {
 // requireProject refuses a tool that needs a project when the call has none.
 func (s *Server) requireProject(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
-		if c.tool.Access == tools.Connected && !c.creds.Complete() {
-			return mcp.NewToolResultError(lockedMessage(c.tool.Name, isHTTP(ctx))), nil
+		if c.tool.Access == tools.Connected {
+			if c.creds.Complete() && c.creds == s.cfg.Configured && s.configRefused(ctx) != "" {
+				c.creds = credentials.Credentials{}
+			}
+			if !c.creds.Complete() {
+				return mcp.NewToolResultError(s.refusedNote() + lockedMessage(c.tool.Name, isHTTP(ctx))), nil
+			}
 		}
 		return next(ctx, c)
 	}

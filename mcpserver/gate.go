@@ -93,7 +93,7 @@ func (s *Server) credentials(ctx context.Context) (credentials.Credentials, erro
 			return c, nil
 		}
 	}
-	if s.cfg.Configured.Complete() {
+	if s.configuredInUse() {
 		return s.cfg.Configured, nil
 	}
 	return credentials.Credentials{}, nil
@@ -204,6 +204,6 @@ func (g *gate) Disconnect(ctx context.Context, forget bool) (tools.DisconnectOut
 			out.Saved = s.cfg.CredentialsFile
 		}
 	}
-	out.StillConfigured = s.cfg.Configured.Complete()
+	out.StillConfigured = s.configuredInUse()
 	return out, nil
 }

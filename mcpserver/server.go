@@ -39,6 +39,14 @@ type Config struct {
 	// Configured are the credentials from flags, env or the saved file; when
 	// complete, every session is unlocked from its first request.
 	Configured credentials.Credentials
+	// ConfiguredKeyFrom says where Configured's key came from
+	// (credentials.Resolved.KeyFrom: "env INSFORGE_API_KEY", a flag, the
+	// saved file), for the answers that say it was refused.
+	ConfiguredKeyFrom string
+	// ConfigRefused, when set, says which configured value cannot be used,
+	// why, and where it came from (a project URL that does not parse). The
+	// server then starts locked, and every locked answer says so.
+	ConfigRefused string
 	// CredentialsFile is where connect-project remember=true saves.
 	CredentialsFile string
 	// AllowRemember permits saving credentials to CredentialsFile (only
@@ -95,6 +103,8 @@ type Server struct {
 	// running holds one token per tool call running (MaxConcurrentCalls);
 	// nil when unbounded.
 	running chan struct{}
+	// check is what became of the configured credentials (configured.go).
+	check *configCheck
 }
 
 // New builds the server and registers every tool and resource.
@@ -118,6 +128,7 @@ func New(cfg Config) *Server {
 	if cfg.MaxConcurrentCalls > 0 {
 		s.running = make(chan struct{}, cfg.MaxConcurrentCalls)
 	}
+	s.check = newConfigCheck(cfg.ConfigRefused)
 	for _, t := range cfg.Surface.Listed {
 		s.listed[t.Name] = true
 	}

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -68,10 +69,18 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		}
 	}
 	found, err := credentials.Resolve(credentials.Inputs{FlagURL: cfg.projectURL, FlagKey: cfg.apiKey, Getenv: getenv, File: file})
-	if err != nil {
+	// A project URL that does not parse: start anyway, locked, and say why
+	// in every locked answer (an MCP client shows an exit at start only as
+	// "server disconnected").
+	refused := ""
+	switch {
+	case errors.Is(err, credentials.ErrBadURL):
+		refused = "the project URL from " + found.URLFrom + " was refused: " + strings.TrimPrefix(errors.Unwrap(err).Error(), credentials.ErrBadURL.Error()+": ")
+		found.ProjectURL, found.URLFrom = "", ""
+		log.Warn("the configured project URL is unusable; starting locked", "error", err)
+	case err != nil:
 		return err
-	}
-	if found.APIKey != "" && !found.Complete() {
+	case found.APIKey != "" && !found.Complete():
 		log.Warn("an API key is configured but no project URL; the key is unused until a project URL is set", "keyFrom", found.KeyFrom)
 	}
 
@@ -123,6 +132,8 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		ToolConfig:         tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio", FilesRoot: cfg.filesRoot},
 		Transport:          transport,
 		Configured:         found.Credentials,
+		ConfiguredKeyFrom:  found.KeyFrom,
+		ConfigRefused:      refused,
 		CredentialsFile:    file,
 		AllowRemember:      cfg.transport == "stdio" && file != "",
 		InteractiveConnect: cfg.transport == "stdio",
@@ -135,17 +146,9 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	log.Info("insforge-mcp starting", "version", version, "transport", cfg.transport, "listed", len(selected.Listed), "served", len(selected.Served),
 		"readOnly", cfg.readOnly, "projectConfigured", found.Complete(), "projectUrl", found.ProjectURL)
 
-	if found.Complete() {
-		// Check the configured pair in the background: the protocol must
-		// answer initialize at once even when the backend is down.
-		go func() {
-			vctx, cancel := context.WithTimeout(ctx, cfg.timeout)
-			defer cancel()
-			if err := credentials.Validate(vctx, transport, found.Credentials); err != nil && ctx.Err() == nil {
-				log.Warn("configured credentials did not validate; tools will report the backend's errors", "error", err)
-			}
-		}()
-	}
+	// Check the configured pair in the background: the protocol must
+	// answer initialize at once even when the backend is down.
+	srv.CheckConfigured(ctx, cfg.timeout)
 
 	// Transport.
 	switch cfg.transport {
