@@ -68,7 +68,7 @@ func (c *config) options() []option {
 	return []option{
 		{"transport", "INSFORGE_TRANSPORT", "stdio", "stdio, sse (GET /sse + POST /message) or http (streamable HTTP at /mcp)", transportValue{&c.transport}},
 		{"listen", "INSFORGE_LISTEN", "127.0.0.1:8080", "address the sse and http transports listen on (loopback by default)", stringValue{&c.listen}},
-		{"base-url", "INSFORGE_BASE_URL", "", "public base URL of the SSE server, when it sits behind a proxy (default http://<listen>)", stringValue{&c.baseURL}},
+		{"base-url", "INSFORGE_BASE_URL", "", "public base URL of the server, when it sits behind a proxy or a port mapping: the SSE endpoint and the page at / name it (default http://<listen>)", stringValue{&c.baseURL}},
 		{"project-url", credentials.EnvProjectURL, "", "InsForge project URL (alias env " + credentials.EnvAliasProjectURL + ")", stringValue{&c.projectURL}},
 		{"api-key", credentials.EnvAPIKey, "", "InsForge admin API key, ik_… (alias env " + credentials.EnvAliasAPIKey + "); prefer the env variable: flags show in process lists", stringValue{&c.apiKey}},
 		{"credentials-file", "INSFORGE_CREDENTIALS_FILE", "<user config dir>/insforge-mcp/credentials.json", "saved credentials (read at start, written by connect-project remember=true); \"none\" disables", stringValue{&c.credentialsFile}},

@@ -163,6 +163,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 			AllowedOrigins:  cfg.allowedOrigins,
 			Loopback:        mcpserver.IsLoopbackAddr(ln.Addr().String()),
 			AuthToken:       cfg.authToken,
+			BaseURL:         cfg.baseURL,
 			MaxSessions:     cfg.maxSessions,
 			MaxRequestBytes: int64(cfg.maxRequestBytes),
 			ReadTimeout:     cfg.readTimeout,
