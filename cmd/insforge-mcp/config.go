@@ -50,6 +50,7 @@ type config struct {
 	maxConnsPerIP   int
 	logLevel        slog.Level
 	version         bool
+	healthcheck     bool
 }
 
 // errHelp is returned when --help was asked for (exit 0).
@@ -126,6 +127,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		fs.Var(namedValue{o, &badValue}, o.name, o.usage)
 	}
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.BoolVar(&c.healthcheck, "healthcheck", false, "check /healthz of the server these settings configure and exit 0 if it answers")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(stderr, c.options())
@@ -351,5 +353,7 @@ Flags (each can also be set with its environment variable):
 		}
 		fmt.Fprintf(w, "  --%-24s %s\n      %s%s\n", o.name, o.env, o.usage, def)
 	}
-	fmt.Fprintf(w, "  --%-24s\n      %s\n  --%-24s\n      %s\n", "version", "print the version and exit", "help", "show this help")
+	fmt.Fprintf(w, "  --%-24s\n      %s\n  --%-24s\n      %s\n  --%-24s\n      %s\n", "version", "print the version and exit",
+		"healthcheck", "ask /healthz of the server these flags and variables configure (on loopback); exit 0 if it answers ok, or when the transport is stdio and nothing listens (the image's HEALTHCHECK)",
+		"help", "show this help")
 }

@@ -26,9 +26,6 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -46,8 +43,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return 2
 	}
 	if cfg.version {
-		fmt.Fprintln(stdout, "insforge-mcp", version)
+		fmt.Fprintln(stdout, "insforge-mcp", appVersion())
 		return 0
+	}
+	if cfg.healthcheck {
+		return healthcheck(ctx, cfg, stderr)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	if err := serve(ctx, cfg, getenv, log, stdin, stdout); err != nil {
@@ -58,6 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func serve(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+	ver := appVersion()
 	// Credentials: flags, env, the official server's env names, saved file.
 	file := cfg.credentialsFile
 	switch file {
@@ -107,7 +108,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	// InsForge client machinery, shared by every session.
 	transport := insforge.NewTransport(insforge.Options{
 		Timeout:   cfg.timeout,
-		UserAgent: "insforge-mcp/" + version,
+		UserAgent: "insforge-mcp/" + ver,
 		Logger:    log,
 		DialGuard: dialGuard,
 	})
@@ -127,7 +128,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 
 	// MCP server with the gate.
 	srv := mcpserver.New(mcpserver.Config{
-		Version:            version,
+		Version:            ver,
 		Surface:            selected,
 		ToolConfig:         tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio", FilesRoot: cfg.filesRoot},
 		Transport:          transport,
@@ -143,7 +144,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		ConfirmDestructive: cfg.confirmDestruct,
 		Logger:             log,
 	})
-	log.Info("insforge-mcp starting", "version", version, "transport", cfg.transport, "listed", len(selected.Listed), "served", len(selected.Served),
+	log.Info("insforge-mcp starting", "version", ver, "transport", cfg.transport, "listed", len(selected.Listed), "served", len(selected.Served),
 		"readOnly", cfg.readOnly, "projectConfigured", found.Complete(), "projectUrl", found.ProjectURL)
 
 	// Check the configured pair in the background: the protocol must
