@@ -146,10 +146,7 @@ func (s *Server) resolveCredentials(next callHandler) callHandler {
 func (s *Server) requireProject(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
 		if c.tool.Access == tools.Connected {
-			if c.creds.Complete() && c.creds == s.cfg.Configured && s.configRefused(ctx) != "" {
-				c.creds = credentials.Credentials{}
-			}
-			if !c.creds.Complete() {
+			if c.creds = s.usable(ctx, c.creds); !c.creds.Complete() {
 				return mcp.NewToolResultError(s.refusedNote() + lockedMessage(c.tool.Name, isHTTP(ctx))), nil
 			}
 		}

@@ -69,6 +69,15 @@ func (s *Server) configRefused(ctx context.Context) string {
 	}
 }
 
+// usable is c, or no credentials when c is the configured pair and its
+// check refused it (waiting for the check while ctx lasts).
+func (s *Server) usable(ctx context.Context, c credentials.Credentials) credentials.Credentials {
+	if c.Complete() && c == s.cfg.Configured && s.configRefused(ctx) != "" {
+		return credentials.Credentials{}
+	}
+	return c
+}
+
 // configuredInUse reports, without waiting, whether the configured pair
 // serves requests: complete, and not (yet) refused.
 func (s *Server) configuredInUse() bool {

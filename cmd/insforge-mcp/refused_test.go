@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforgetest"
@@ -53,6 +56,12 @@ func TestRefusedConfigurationIsNamedInLockedAnswers(t *testing.T) {
 				if !strings.Contains(text, w) {
 					t.Errorf("the locked answer lacks %q:\n%s", w, text)
 				}
+			}
+			// A resource read that needs the project says it too.
+			var req mcp.ReadResourceRequest
+			req.Params.URI = "insforge://metadata"
+			if _, err := c.ReadResource(context.Background(), req); err == nil || !strings.Contains(err.Error(), tc.want[0]) {
+				t.Errorf("reading insforge://metadata: %v", err)
 			}
 			// The session can still connect, with the right key.
 			if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
