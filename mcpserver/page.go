@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -58,13 +59,13 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, o HTTPOptions
 	}
 	d.ClaudeCode = "claude mcp add --transport " + transport + " insforge " + d.URL
 	remote := []string{"-y", "mcp-remote", d.URL}
-	if strings.HasPrefix(d.URL, "http://") && !isLoopbackHost(hostOf(d.URL)) {
-		remote = append(remote, "--allow-http")
+	if u, err := url.Parse(d.URL); err == nil && u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		remote = append(remote, "--allow-http") // mcp-remote takes plain HTTP only to loopback otherwise
 	}
 	vscode := map[string]any{"type": transport, "url": d.URL}
 	cursor := map[string]any{"url": d.URL}
 	desktop := map[string]any{"command": "npx", "args": remote}
-	var vscodeFile = map[string]any{"servers": map[string]any{"insforge": vscode}}
+	vscodeFile := map[string]any{"servers": map[string]any{"insforge": vscode}}
 	if d.Token {
 		d.ClaudeCode += ` --header "Authorization: Bearer <token>"`
 		desktop["args"] = append(remote, "--header", "Authorization:${AUTH_HEADER}")
@@ -103,17 +104,6 @@ func publicBase(configured string, r *http.Request) (base string, all bool) {
 		all = true
 	}
 	return "http://" + host, all
-}
-
-func hostOf(u string) string {
-	rest := u[strings.Index(u, "//")+2:]
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		rest = rest[:i]
-	}
-	if h, _, err := net.SplitHostPort(rest); err == nil {
-		return h
-	}
-	return rest
 }
 
 func indentJSON(v any) string {

@@ -107,4 +107,9 @@ func TestPageNamesTheBaseURL(t *testing.T) {
 	if !strings.Contains(body, "<code>https://mcp.example.com/mcp</code>") || strings.Contains(body, "127.0.0.1") || strings.Contains(body, "--allow-http") {
 		t.Errorf("page with --base-url:\n%s", body)
 	}
+	// mcp-remote refuses plain HTTP beyond loopback unless told.
+	base = pageServer(t, "http", mcpserver.HTTPOptions{BaseURL: "http://mcp.lan:8080"})
+	if _, body := get(t, http.MethodGet, base+"/", nil); !strings.Contains(body, "--allow-http") {
+		t.Errorf("page for a plain-HTTP LAN address lacks --allow-http:\n%s", body)
+	}
 }
