@@ -84,6 +84,7 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]credentials.Credentials // keyed by non-empty session id
 	live     map[string]*callSlots              // registered sessions → call slots
+	logs     map[string]sessionLog              // sessions that set a log level
 	listed   map[string]bool                    // what tools/list shows
 	// toolNames are every catalogue tool's name, longest first (guide).
 	toolNames []string
@@ -114,7 +115,7 @@ func New(cfg Config) *Server {
 	if cfg.MaxConcurrentCalls == 0 {
 		cfg.MaxConcurrentCalls = 64
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]*callSlots{}, listed: map[string]bool{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]*callSlots{}, logs: map[string]sessionLog{}, listed: map[string]bool{}}
 	if cfg.MaxConcurrentCalls > 0 {
 		s.running = make(chan struct{}, cfg.MaxConcurrentCalls)
 	}
@@ -142,12 +143,17 @@ func New(cfg Config) *Server {
 		res.Tools = slices.DeleteFunc(res.Tools, func(t mcp.Tool) bool { return !s.listed[t.Name] })
 	})
 
-	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version,
+	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
+		s.setLogLevel(ctx, req.Params.Level)
+	})
+
+	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version, append([]server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, true),
+		server.WithLogging(),
 		server.WithInstructions(resources.Instructions(tools.ToolsetNames(cfg.Surface.Toolsets))),
 		server.WithHooks(hooks),
-	)
+	}, s.completionOptions()...)...)
 	for _, t := range cfg.Surface.Served {
 		tool := mcpTool(t, s.listed[t.Name])
 		if s.listed[t.Name] && s.needsConfirmation(t) {
@@ -156,6 +162,7 @@ func New(cfg Config) *Server {
 		s.mcp.AddTool(tool, s.handler(t))
 	}
 	s.addResources()
+	s.addPrompts()
 	return s
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/insforge-mcp/insforge-mcp/clientlog"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -187,6 +188,7 @@ func (d *deployment) build(ctx context.Context, startBody map[string]any, wait b
 	}
 	rec := recordOf(raw)
 	d.prog.step(fmt.Sprintf("Deployment %s is %s", d.id, statusWord(rec.Status)))
+	clientlog.Logf(ctx, clientlog.Info, "Deployment %s: %d files uploaded, build started (%s).", d.id, len(d.files), statusWord(rec.Status))
 
 	totalBytes := d.walk.totalBytes()
 	result := map[string]any{
@@ -211,6 +213,7 @@ func (d *deployment) build(ctx context.Context, startBody map[string]any, wait b
 
 	rec, raw, timedOut, err := poll(ctx, d.env, d.id, rec, raw, timeout, func(r record) {
 		d.prog.step(fmt.Sprintf("Deployment %s is %s", r.ID, statusWord(r.Status)))
+		clientlog.Logf(ctx, clientlog.Info, "Deployment %s is now %s.", d.id, statusWord(r.Status))
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -219,7 +222,16 @@ func (d *deployment) build(ctx context.Context, startBody map[string]any, wait b
 		return nil, tools.Errorf("%s and started deployment %s, but reading its status failed: %s. Check it with get-deployment.", uploaded, d.id, tools.Explain(hostingErr(err, d.id)))
 	}
 	result["deployment"] = raw
-	return d.outcome(rec, timedOut, timeout, uploaded, skipped, result)
+	res, err := d.outcome(rec, timedOut, timeout, uploaded, skipped, result)
+	level, word := clientlog.Info, statusWord(rec.Status)
+	if rec.Status == "ERROR" {
+		level, word = clientlog.Error, word+": the build failed"
+	}
+	if timedOut {
+		level, word = clientlog.Warning, "still "+word+" after "+timeout.String()+"; the build goes on"
+	}
+	clientlog.Logf(ctx, level, "Deployment %s: %s.", d.id, word)
+	return res, err
 }
 
 // outcome reports the end of the wait: the live site, a failed or
