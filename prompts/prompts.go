@@ -71,7 +71,7 @@ var all = []Prompt{{
 	Title:       "Add auth to an app",
 	Description: "Configure sign-up and sign-in, optionally OAuth, and write the app's auth screens.",
 	Arguments: []Argument{
-		{Name: "providers", Description: "OAuth providers, comma-separated (e.g. google,github).", Choices: OAuthProviders, List: true},
+		{Name: "providers", Description: "OAuth providers, comma-separated (e.g. google,github).", Choices: oauthProviders, List: true},
 		{Name: "profileTable", Description: "Table of per-user data to protect with RLS.", Names: Tables},
 	},
 }, {
@@ -108,8 +108,8 @@ var all = []Prompt{{
 	},
 }}
 
-// OAuthProviders are the backend's built-in OAuth providers.
-var OAuthProviders = []string{"google", "github", "discord", "linkedin", "facebook", "instagram", "tiktok", "apple", "x", "spotify", "microsoft"}
+// oauthProviders are the backend's built-in OAuth providers.
+var oauthProviders = []string{"google", "github", "discord", "linkedin", "facebook", "instagram", "tiktok", "apple", "x", "spotify", "microsoft"}
 
 // All returns every prompt.
 func All() []Prompt { return slices.Clone(all) }

@@ -1,9 +1,13 @@
 package prompts_test
 
 import (
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -160,5 +164,57 @@ func TestReadmeIsCurrent(t *testing.T) {
 	readme = readme[:start] + want + readme[end+len(readmeEnd):]
 	if err := os.WriteFile(path, []byte(readme), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// enums maps each parameter name with an enum, in any tool, to its values.
+func enums(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, tool := range catalogue.All() {
+		var schema struct {
+			Properties map[string]struct {
+				Enum []any `json:"enum"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(tool.Schema(), &schema); err != nil {
+			t.Fatalf("%s schema: %v", tool.Name, err)
+		}
+		for name, p := range schema.Properties {
+			for _, v := range p.Enum {
+				out[name] = append(out[name], fmt.Sprint(v))
+			}
+		}
+	}
+	return out
+}
+
+// TestPromptValuesExist: an argument value a text quotes (`docType:
+// "db-sdk"`) is one the tools accept, and the fixed choices of the
+// providers argument are create-oauth-provider's.
+func TestPromptValuesExist(t *testing.T) {
+	values := enums(t)
+	quoted := regexp.MustCompile("`([a-zA-Z]+): \"([^\"]+)\"`")
+	checked := 0
+	for _, p := range prompts.All() {
+		for _, text := range variants(t, p) {
+			for _, m := range quoted.FindAllStringSubmatch(text, -1) {
+				if strings.HasPrefix(m[2], "value_of_") {
+					continue // an argument's value
+				}
+				checked++
+				if !slices.Contains(values[m[1]], m[2]) {
+					t.Errorf("%s quotes %s, but no tool's %s accepts %q (accepted: %v)", p.Name, m[0], m[1], m[2], values[m[1]])
+				}
+			}
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d quoted values checked: is the pattern still right?", checked)
+	}
+	add, _ := prompts.Lookup("add-auth")
+	providers, _ := add.Argument("providers")
+	if !slices.Equal(providers.Choices, values["provider"][:len(providers.Choices)]) {
+		t.Errorf("providers choices %v differ from create-oauth-provider's %v", providers.Choices, values["provider"])
 	}
 }
