@@ -226,3 +226,32 @@ func TestLoggingRedactsKeys(t *testing.T) {
 		t.Errorf("sent %v", got)
 	}
 }
+
+// On protocol 2026-07-28 there is no logging/setLevel: each request asks
+// for messages in its own _meta, and one that does not gets none.
+func TestLoggingPerRequestLevelOnModernProtocol(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{MaxResultBytes: 3000, ProtocolVersion: "2026-07-28"})
+	rows := make([]map[string]any, 400)
+	for i := range rows {
+		rows[i] = map[string]any{"n": i, "label": strings.Repeat("x", 20)}
+	}
+	h.Backend.SetSQLHandler(func(string, []any) (insforgetest.SQLResult, error) {
+		return insforgetest.SQLResult{Rows: rows}, nil
+	})
+	call := func(meta *mcp.Meta) {
+		t.Helper()
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "run-raw-sql"
+		req.Params.Arguments = map[string]any{"query": "SELECT n FROM big"}
+		req.Params.Meta = meta
+		if res, err := h.Client.CallTool(context.Background(), req); err != nil || res.IsError {
+			t.Fatalf("run-raw-sql: %v %s", err, testmcp.Text(res))
+		}
+	}
+	call(nil)
+	call(&mcp.Meta{AdditionalFields: map[string]any{mcp.MetaKeyLogLevel: "notice"}})
+	lines := waitLog(t, h.Notifications, "The result of run-raw-sql was cut")
+	if len(lines) != 1 {
+		t.Errorf("want one message, for the request that asked; got %+v", lines)
+	}
+}
