@@ -59,7 +59,8 @@ func (s *Server) withClientLog(ctx context.Context, key string) context.Context 
 }
 
 // clientSink sends one request's messages as notifications/message,
-// through the path progress notifications take.
+// through the path progress notifications take (when that path changes,
+// this send follows it).
 type clientSink struct {
 	s   *Server
 	ctx context.Context

@@ -30,7 +30,6 @@ func (s *Server) addResources() {
 			mcp.WithResourceDescription("Live state of the connected project (tables, buckets, functions, auth, realtime), read from the backend on every request. Needs a connected project."),
 			mcp.WithMIMEType("application/json")),
 		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			ctx = s.withClientLog(ctx, "") // retries; messages carry no key
 			c, err := s.clientFor(ctx)
 			if err != nil {
 				return nil, err
@@ -50,7 +49,6 @@ func (s *Server) addResources() {
 			if err != nil {
 				return nil, err
 			}
-			ctx = s.withClientLog(ctx, "") // retries; messages carry no key
 			c, err := s.clientFor(ctx)
 			if err != nil {
 				return nil, err
