@@ -301,7 +301,7 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 	}
 	r := result.Render(s.cfg.ToolConfig.MaxResultBytes)
 	if r.Truncated {
-		clientlog.Logf(ctx, clientlog.Notice, "The result of %s was cut to fit --max-result-bytes (%d bytes); the result says how to get the rest.", c.tool.Name, s.cfg.ToolConfig.MaxResultBytes)
+		clientlog.Logf(ctx, clientlog.Notice, "The result of %s was cut to fit --max-result-bytes (%d bytes); the result says what was left out.", c.tool.Name, s.cfg.ToolConfig.MaxResultBytes)
 	}
 	if r.Structured != nil {
 		return mcp.NewToolResultStructured(r.Structured, r.Text), nil

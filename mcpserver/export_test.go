@@ -38,8 +38,9 @@ func (l *logSession) SessionID() string                                   { retu
 func LogThrough(s *Server, key, msg string) map[string]any {
 	sess := &logSession{ch: make(chan mcp.JSONRPCNotification, 1)}
 	s.mu.Lock()
-	s.logs[sess.SessionID()] = sessionLog{level: mcp.LoggingLevelDebug}
+	s.live[sess.SessionID()] = &callSlots{}
 	s.mu.Unlock()
+	s.setLogLevel(s.mcp.WithContext(context.Background(), sess), mcp.LoggingLevelDebug)
 	ctx := s.withClientLog(s.mcp.WithContext(context.Background(), sess), key)
 	clientlog.Logf(ctx, clientlog.Error, "%s", msg)
 	return (<-sess.ch).Params.AdditionalFields

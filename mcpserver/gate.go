@@ -208,7 +208,6 @@ func (g *gate) Disconnect(ctx context.Context, forget bool) (tools.DisconnectOut
 			return out, err
 		}
 		out.Deleted = s.cfg.CredentialsFile
-		clientlog.Logf(g.ctx, clientlog.Info, "Deleted the saved credentials file %s.", out.Deleted)
 	}
 	out.StillConfigured = s.cfg.Configured.Complete()
 	return out, nil

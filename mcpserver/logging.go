@@ -30,6 +30,9 @@ func (s *Server) setLogLevel(ctx context.Context, level mcp.LoggingLevel) {
 	}
 	s.mu.Lock()
 	if _, live := s.live[id]; live {
+		if s.logs == nil {
+			s.logs = map[string]sessionLog{}
+		}
 		s.logs[id] = sessionLog{level: level}
 	}
 	s.mu.Unlock()

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/insforge-mcp/insforge-mcp/prompts"
 	"github.com/insforge-mcp/insforge-mcp/resources"
@@ -124,15 +123,4 @@ func complete(values []string, typed string, list bool) *mcp.Completion {
 		res.Values, res.HasMore = out[:maxCompletions], true
 	}
 	return res
-}
-
-// completionOptions are the server options for prompts and completion.
-func (s *Server) completionOptions() []server.ServerOption {
-	c := completer{s: s}
-	return []server.ServerOption{
-		server.WithPromptCapabilities(false),
-		server.WithCompletions(),
-		server.WithPromptCompletionProvider(c),
-		server.WithResourceCompletionProvider(c),
-	}
 }

@@ -84,7 +84,6 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]credentials.Credentials // keyed by non-empty session id
 	live     map[string]*callSlots              // registered sessions → call slots
-	logs     map[string]sessionLog              // sessions that set a log level
 	listed   map[string]bool                    // what tools/list shows
 	// toolNames are every catalogue tool's name, longest first (guide).
 	toolNames []string
@@ -93,6 +92,8 @@ type Server struct {
 	dispatched callHandler
 	// calls are the tool calls running now (shutdown drains them).
 	calls callTracker
+	// logs are the sessions that set a log level (logging.go).
+	logs map[string]sessionLog
 	// running holds one token per tool call running (MaxConcurrentCalls);
 	// nil when unbounded.
 	running chan struct{}
@@ -115,7 +116,7 @@ func New(cfg Config) *Server {
 	if cfg.MaxConcurrentCalls == 0 {
 		cfg.MaxConcurrentCalls = 64
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]*callSlots{}, logs: map[string]sessionLog{}, listed: map[string]bool{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]*callSlots{}, listed: map[string]bool{}}
 	if cfg.MaxConcurrentCalls > 0 {
 		s.running = make(chan struct{}, cfg.MaxConcurrentCalls)
 	}
@@ -126,6 +127,9 @@ func New(cfg Config) *Server {
 	s.dispatched = chain(s.execute, s.requireProject, s.confirmDestructive, decodeArguments)
 
 	hooks := &server.Hooks{}
+	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
+		s.setLogLevel(ctx, req.Params.Level)
+	})
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.mu.Lock()
 		s.live[session.SessionID()] = &callSlots{slots: make(chan struct{}, max(cfg.MaxCallsPerSession, 1))}
@@ -143,17 +147,17 @@ func New(cfg Config) *Server {
 		res.Tools = slices.DeleteFunc(res.Tools, func(t mcp.Tool) bool { return !s.listed[t.Name] })
 	})
 
-	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
-		s.setLogLevel(ctx, req.Params.Level)
-	})
-
-	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version, append([]server.ServerOption{
+	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version,
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, true),
+		server.WithPromptCapabilities(false),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completer{s}),
+		server.WithResourceCompletionProvider(completer{s}),
 		server.WithLogging(),
 		server.WithInstructions(resources.Instructions(tools.ToolsetNames(cfg.Surface.Toolsets))),
 		server.WithHooks(hooks),
-	}, s.completionOptions()...)...)
+	)
 	for _, t := range cfg.Surface.Served {
 		tool := mcpTool(t, s.listed[t.Name])
 		if s.listed[t.Name] && s.needsConfirmation(t) {
