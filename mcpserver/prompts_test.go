@@ -2,6 +2,7 @@ package mcpserver_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -160,5 +161,25 @@ func TestCompletion(t *testing.T) {
 		if got := complete(t, h, c.ref, c.arg, c.value); !slices.Equal(got, c.want) && !(len(got) == 0 && len(c.want) == 0) {
 			t.Errorf("complete %v %s=%q = %v, want %v", c.ref, c.arg, c.value, got, c.want)
 		}
+	}
+}
+
+// An answer holds at most 100 values, the protocol's limit, and says how
+// many there are.
+func TestCompletionIsCapped(t *testing.T) {
+	h := testmcp.New(t, testmcp.Options{})
+	for i := range 120 {
+		h.Backend.AddBucket(fmt.Sprintf("b%03d", i), false)
+	}
+	req := mcp.CompleteRequest{}
+	req.Params.Ref = mcp.PromptReference{Type: "ref/prompt", Name: "store-uploads"}
+	req.Params.Argument.Name, req.Params.Argument.Value = "bucket", "b"
+	res, err := h.Client.Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Completion
+	if len(c.Values) != 100 || !c.HasMore || c.Total != 120 || c.Values[0] != "b000" || c.Values[99] != "b099" {
+		t.Errorf("completion of 120 buckets: %d values (%v…), hasMore %v, total %d", len(c.Values), c.Values[:min(3, len(c.Values))], c.HasMore, c.Total)
 	}
 }
