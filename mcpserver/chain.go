@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/insforge-mcp/insforge-mcp/clientlog"
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/discovery"
@@ -272,6 +273,7 @@ func clip(s string, n int) string {
 
 // execute runs the tool and renders its result.
 func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+	ctx = s.withClientLog(ctx, c.creds.APIKey)
 	env := &tools.Env{
 		Transport: s.cfg.Transport,
 		Config:    s.cfg.ToolConfig,
@@ -300,6 +302,9 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 		result.Summary = s.guide(result.Summary)
 	}
 	r := result.Render(s.cfg.ToolConfig.MaxResultBytes)
+	if r.Truncated {
+		clientlog.Logf(ctx, clientlog.Notice, "The result of %s was cut to fit --max-result-bytes (%d bytes); the result says what was left out.", c.tool.Name, s.cfg.ToolConfig.MaxResultBytes)
+	}
 	if r.Structured != nil {
 		return mcp.NewToolResultStructured(r.Structured, r.Text), nil
 	}

@@ -100,6 +100,8 @@ type Server struct {
 	dispatched callHandler
 	// calls are the tool calls running now (shutdown drains them).
 	calls callTracker
+	// logs are the sessions that set a log level (logging.go).
+	logs map[string]sessionLog
 	// running holds one token per tool call running (MaxConcurrentCalls);
 	// nil when unbounded.
 	running chan struct{}
@@ -136,6 +138,9 @@ func New(cfg Config) *Server {
 	s.dispatched = chain(s.execute, s.requireProject, s.confirmDestructive, decodeArguments)
 
 	hooks := &server.Hooks{}
+	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
+		s.setLogLevel(ctx, req.Params.Level)
+	})
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.mu.Lock()
 		s.live[session.SessionID()] = &callSlots{slots: make(chan struct{}, max(cfg.MaxCallsPerSession, 1))}
@@ -156,6 +161,11 @@ func New(cfg Config) *Server {
 	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version,
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, true),
+		server.WithPromptCapabilities(false),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completer{s}),
+		server.WithResourceCompletionProvider(completer{s}),
+		server.WithLogging(),
 		server.WithInstructions(resources.Instructions(tools.ToolsetNames(cfg.Surface.Toolsets))),
 		server.WithHooks(hooks),
 	)
@@ -167,6 +177,7 @@ func New(cfg Config) *Server {
 		s.mcp.AddTool(tool, s.handler(t))
 	}
 	s.addResources()
+	s.addPrompts()
 	return s
 }
 
