@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"unicode/utf16"
 )
 
 // Bulk upsert module: POST /api/database/advance/bulk-upsert.
@@ -139,9 +138,6 @@ func parseCSVRecords(data []byte) ([]any, error) {
 }
 
 func parseJSONRecords(data []byte) ([]any, error) {
-	if msg := v8JSONError(utf16.Encode([]rune(string(data)))); msg != "" {
-		return nil, errors.New(msg) // JSON.parse's message
-	}
 	var v any
 	if err := json.Unmarshal(data, &v); err != nil {
 		return nil, err
