@@ -4,10 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -50,18 +51,19 @@ var authTemplateTypes = []string{"email-verification-code", "email-verification-
 var authSMTPPorts = []int{25, 465, 587, 2525}
 
 type authConfig struct {
-	ID                       string
-	RequireEmailVerification bool
-	PasswordMinLength        float64
-	RequireNumber            bool
-	RequireLowercase         bool
-	RequireUppercase         bool
-	RequireSpecialChar       bool
-	VerifyEmailMethod        string
-	ResetPasswordMethod      string
-	AllowedRedirectURLs      []string // nil = SQL NULL
-	DisableSignup            bool
-	CreatedAt, UpdatedAt     string
+	ID                       string   `json:"id"`
+	RequireEmailVerification bool     `json:"requireEmailVerification"`
+	PasswordMinLength        float64  `json:"passwordMinLength"`
+	RequireNumber            bool     `json:"requireNumber"`
+	RequireLowercase         bool     `json:"requireLowercase"`
+	RequireUppercase         bool     `json:"requireUppercase"`
+	RequireSpecialChar       bool     `json:"requireSpecialChar"`
+	VerifyEmailMethod        string   `json:"verifyEmailMethod"`
+	ResetPasswordMethod      string   `json:"resetPasswordMethod"`
+	AllowedRedirectURLs      []string `json:"allowedRedirectUrls"` // nil = SQL NULL
+	DisableSignup            bool     `json:"disableSignup"`
+	CreatedAt                string   `json:"createdAt"`
+	UpdatedAt                string   `json:"updatedAt"`
 }
 
 type authUser struct {
@@ -75,34 +77,40 @@ type authUser struct {
 }
 
 type authOAuthConfig struct {
-	ID              string
-	Provider        string
-	ClientID        *string
-	ClientSecret    string // "" = no secret stored
-	NativeClientIDs []string
-	Scopes          []string
-	RedirectURI     *string
-	UseSharedKey    bool
-	CreatedAt       string
-	UpdatedAt       string
+	ID              string   `json:"id"`
+	Provider        string   `json:"provider"`
+	ClientID        *string  `json:"clientId"`
+	ClientSecret    string   `json:"-"` // "" = no secret stored
+	NativeClientIDs []string `json:"nativeClientIds"`
+	Scopes          []string `json:"scopes"`
+	RedirectURI     *string  `json:"redirectUri"`
+	UseSharedKey    bool     `json:"useSharedKey"`
+	CreatedAt       string   `json:"createdAt"`
+	UpdatedAt       string   `json:"updatedAt"`
 }
 
 type authSMTP struct {
-	ID                 string
-	Enabled            bool
-	Host               string
-	Port               int
-	Username           string
-	Password           string
-	SenderEmail        string
-	SenderName         string
-	MinIntervalSeconds int
-	CreatedAt          string
-	UpdatedAt          string
+	ID                 string `json:"id"`
+	Enabled            bool   `json:"enabled"`
+	Host               string `json:"host"`
+	Port               int    `json:"port"`
+	Username           string `json:"username"`
+	Password           string `json:"-"`
+	HasPassword        bool   `json:"hasPassword"`
+	SenderEmail        string `json:"senderEmail"`
+	SenderName         string `json:"senderName"`
+	MinIntervalSeconds int    `json:"minIntervalSeconds"`
+	CreatedAt          string `json:"createdAt"`
+	UpdatedAt          string `json:"updatedAt"`
 }
 
 type authTemplate struct {
-	ID, Type, Subject, BodyHTML, CreatedAt, UpdatedAt string
+	ID        string `json:"id"`
+	Type      string `json:"templateType"`
+	Subject   string `json:"subject"`
+	BodyHTML  string `json:"bodyHtml"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
 }
 
 type authState struct {
@@ -161,30 +169,57 @@ func registerAuthRoutes(s *Server) {
 		s.handle(pattern, a, func(w http.ResponseWriter, r *http.Request) { fn(s, w, r) })
 	}
 	h("GET /api/auth/public-config", accessPublic, st.getPublicConfig)
-	h("GET /api/auth/config", accessAdmin, st.getConfig)
+	h("GET /api/auth/config", accessAdmin, func(_ *Server, w http.ResponseWriter, _ *http.Request) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		writeJSON(w, 200, st.config)
+	})
 	h("PUT /api/auth/config", accessAdmin, st.putConfig)
 	h("GET /api/auth/users", accessAdmin, st.listUsers)
 	h("POST /api/auth/users", accessUser, st.createUser)
 	h("DELETE /api/auth/users", accessAdmin, st.deleteUsers)
-	h("GET /api/auth/users/{userId}", accessAdmin, st.getUser)
-	h("GET /api/auth/profiles/{userId}", accessPublic, st.getProfile)
+	h("GET /api/auth/users/{userId}", accessAdmin, func(_ *Server, w http.ResponseWriter, r *http.Request) {
+		st.answerUser(w, r, "User does not exist", func(u *authUser) any { return u.json() })
+	})
+	h("GET /api/auth/profiles/{userId}", accessPublic, func(_ *Server, w http.ResponseWriter, r *http.Request) {
+		st.answerUser(w, r, "User not found", func(u *authUser) any { return map[string]any{"id": u.ID, "profile": maps.Clone(u.Profile)} })
+	})
 	h("POST /api/auth/tokens/anon", accessAdmin, func(s *Server, w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"accessToken": secretsOf(s).currentKey("ANON_KEY"),
 			"message": "Anon key retrieved successfully (deprecated route, use GET /api/metadata/anon-key)"})
 	})
-	h("GET /api/auth/oauth/configs", accessAdmin, st.listOAuth)
+	h("GET /api/auth/oauth/configs", accessAdmin, func(_ *Server, w http.ResponseWriter, _ *http.Request) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		data := []*authOAuthConfig{}
+		for _, p := range sortedKeys(st.oauth) {
+			data = append(data, st.oauth[p])
+		}
+		writeJSON(w, 200, map[string]any{"data": data, "count": len(data)})
+	})
 	h("POST /api/auth/oauth/configs", accessAdmin, st.createOAuth)
 	h("GET /api/auth/oauth/{provider}/config", accessAdmin, st.getOAuth)
 	h("PUT /api/auth/oauth/{provider}/config", accessAdmin, st.updateOAuth)
 	h("DELETE /api/auth/oauth/{provider}/config", accessAdmin, st.deleteOAuth)
-	h("GET /api/auth/smtp-config", accessAdmin, st.getSMTP)
+	h("GET /api/auth/smtp-config", accessAdmin, func(_ *Server, w http.ResponseWriter, _ *http.Request) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		writeJSON(w, 200, st.smtpJSON())
+	})
 	h("PUT /api/auth/smtp-config", accessAdmin, st.putSMTP)
-	h("GET /api/auth/email-templates", accessAdmin, st.listTemplates)
+	h("GET /api/auth/email-templates", accessAdmin, func(_ *Server, w http.ResponseWriter, _ *http.Request) {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		data := []*authTemplate{}
+		for _, typ := range sortedKeys(st.templates) {
+			data = append(data, st.templates[typ])
+		}
+		writeJSON(w, 200, map[string]any{"data": data})
+	})
 	h("PUT /api/auth/email-templates/{type}", accessAdmin, st.putTemplate)
 }
 
-// authBadInput is a 400 INVALID_INPUT as thrown by the auth routes (zod
-// failures and AppErrors carry no nextActions).
+// authBadInput is a 400 INVALID_INPUT as thrown by the auth routes.
 func authBadInput(msg string) *APIError {
 	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: msg}
 }
@@ -195,21 +230,6 @@ func errEmailProviderNotConfigured() *APIError {
 	return &APIError{Status: 400, Code: "EMAIL_PROVIDER_NOT_CONFIGURED",
 		Message:     "An email provider must be configured before email verification can be required.",
 		NextActions: "Configure and enable custom SMTP, then retry. Cloud-linked projects can use the managed email provider."}
-}
-
-// authDecode reads a JSON object body; on failure it answers and returns
-// false. Malformed JSON keeps the shared answer (with its nextActions); a
-// body that is not an object is a plain zod issue.
-func authDecode(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
-	body, err := decodeObject(r)
-	if err != nil {
-		if strings.HasPrefix(err.Message, ": Expected object") {
-			err = authBadInput(err.Message)
-		}
-		writeError(w, err)
-		return nil, false
-	}
-	return body, true
 }
 
 // ---- configuration ----
@@ -223,293 +243,116 @@ func (c *authConfig) publicFields(m map[string]any) {
 	m["requireSpecialChar"] = c.RequireSpecialChar
 	m["verifyEmailMethod"] = c.VerifyEmailMethod
 	m["resetPasswordMethod"] = c.ResetPasswordMethod
-}
-
-func (c *authConfig) redirectURLs() any {
-	if c.AllowedRedirectURLs == nil {
-		return nil
-	}
-	return slices.Clone(c.AllowedRedirectURLs)
-}
-
-// json is GET /api/auth/config. st.mu held.
-func (c *authConfig) json() map[string]any {
-	m := map[string]any{"id": c.ID}
-	c.publicFields(m)
-	m["allowedRedirectUrls"] = c.redirectURLs()
 	m["disableSignup"] = c.DisableSignup
-	m["createdAt"] = c.CreatedAt
-	m["updatedAt"] = c.UpdatedAt
-	return m
 }
-
-// providers lists the configured providers, sorted. st.mu held.
-func (st *authState) providers() []string { return sortedKeys(st.oauth) }
 
 // smtpJSON is the SMTP config as the API shows it (no password). st.mu held.
-func (st *authState) smtpJSON() map[string]any {
+func (st *authState) smtpJSON() authSMTP {
 	c := st.smtp
-	return map[string]any{
-		"id": c.ID, "enabled": c.Enabled, "host": c.Host, "port": c.Port, "username": c.Username,
-		"hasPassword": c.Password != "", "senderEmail": c.SenderEmail, "senderName": c.SenderName,
-		"minIntervalSeconds": c.MinIntervalSeconds, "createdAt": c.CreatedAt, "updatedAt": c.UpdatedAt,
-	}
+	c.HasPassword = c.Password != ""
+	return c
 }
 
 // metadata is the "auth" section of GET /api/metadata.
 func (st *authState) metadata() any {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	smtp := st.smtpJSON()
-	delete(smtp, "id")
-	delete(smtp, "createdAt")
-	delete(smtp, "updatedAt")
-	m := map[string]any{"oAuthProviders": st.providers(), "customOAuthProviders": []any{}, "smtpConfig": smtp}
+	c := st.smtp
+	smtp := map[string]any{"enabled": c.Enabled, "host": c.Host, "port": c.Port, "username": c.Username,
+		"hasPassword": c.Password != "", "senderEmail": c.SenderEmail, "senderName": c.SenderName, "minIntervalSeconds": c.MinIntervalSeconds}
+	m := map[string]any{"oAuthProviders": sortedKeys(st.oauth), "customOAuthProviders": []any{}, "smtpConfig": smtp,
+		"allowedRedirectUrls": st.config.AllowedRedirectURLs}
 	st.config.publicFields(m)
-	m["allowedRedirectUrls"] = st.config.redirectURLs()
-	m["disableSignup"] = st.config.DisableSignup
 	return m
 }
 
 func (st *authState) getPublicConfig(_ *Server, w http.ResponseWriter, _ *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	m := map[string]any{"oAuthProviders": st.providers(), "customOAuthProviders": []any{}}
+	m := map[string]any{"oAuthProviders": sortedKeys(st.oauth), "customOAuthProviders": []any{}}
 	st.config.publicFields(m)
-	m["disableSignup"] = st.config.DisableSignup
 	writeJSON(w, 200, m)
 }
 
-func (st *authState) getConfig(_ *Server, w http.ResponseWriter, _ *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	writeJSON(w, 200, st.config.json())
-}
-
+// authRedirectRE is a loose form of the backend's allowedRedirectUrlsRegex.
 var (
-	// authRedirectHTTPRE and authRedirectCustomRE follow the backend's
-	// allowedRedirectUrlsRegex (http(s) URLs with glob hosts/paths, or a
-	// custom scheme other than javascript/data/file/vbscript).
-	authRedirectHTTPRE   = regexp.MustCompile(`(?i)^https?://(?:[^\s/:?#]*[a-z0-9][^\s/:?#]*|\[[0-9a-f:.]+\])(?::\d+)?(?:/\S*)?$`)
-	authRedirectCustomRE = regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*:(?://[^\s/]+(?:/\S*)?|/\S*)$`)
-	authRedirectBannedRE = regexp.MustCompile(`(?i)^(?:https?|javascript|data|file|vbscript):`)
+	authRedirectRE = regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*:(//)?[^\s/]+`)
+	authBannedRE   = regexp.MustCompile(`(?i)^(javascript|data|file|vbscript):`)
 )
 
-func authValidRedirect(s string) bool {
-	if authRedirectHTTPRE.MatchString(s) {
-		return true
-	}
-	return authRedirectCustomRE.MatchString(s) && !authRedirectBannedRE.MatchString(s)
-}
-
 func (st *authState) putConfig(_ *Server, w http.ResponseWriter, r *http.Request) {
-	body, ok := authDecode(w, r)
-	if !ok {
+	var in struct {
+		RequireEmailVerification, RequireNumber, RequireLowercase, RequireUppercase, RequireSpecialChar, DisableSignup *bool
+		PasswordMinLength                                                                                              *float64
+		VerifyEmailMethod, ResetPasswordMethod                                                                         *string
+		AllowedRedirectURLs                                                                                            *[]string `json:"allowedRedirectUrls"`
+	}
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	bools := map[string]*bool{}
-	for _, k := range []string{"requireEmailVerification", "requireNumber", "requireLowercase", "requireUppercase", "requireSpecialChar", "disableSignup"} {
-		if v, ok := is.boolean(body, k, "", false); ok {
-			bools[k] = &v
-		}
-	}
-	var minLen *float64
-	if v, present := body["passwordMinLength"]; present {
-		n, ok := v.(float64)
-		switch {
-		case !ok:
-			is.add("passwordMinLength", "Expected number, received "+jsonType(v))
-		case n < 4:
-			is.add("passwordMinLength", "Number must be greater than or equal to 4")
-		case n > 128:
-			is.add("passwordMinLength", "Number must be less than or equal to 128")
-		default:
-			minLen = &n
-		}
-	}
-	verify, hasVerify := is.enum(body, "verifyEmailMethod", "", false, "code", "link")
-	reset, hasReset := is.enum(body, "resetPasswordMethod", "", false, "code", "link")
-	var urls []string
-	hasURLs := false
-	if v, present := body["allowedRedirectUrls"]; present {
-		switch a := v.(type) {
-		case nil:
-			hasURLs = true
-		case []any:
-			hasURLs = true
-			urls = []string{}
-			for i, e := range a {
-				p := "allowedRedirectUrls." + strconv.Itoa(i)
-				s, ok := e.(string)
-				if !ok {
-					is.add(p, "Expected string, received "+jsonType(e))
-					continue
-				}
-				if !authValidRedirect(s) {
-					is.add(p, "Invalid URL or wildcard URL")
-					continue
-				}
-				urls = append(urls, s)
+	if in.AllowedRedirectURLs != nil {
+		for i, u := range *in.AllowedRedirectURLs {
+			if !authRedirectRE.MatchString(u) || authBannedRE.MatchString(u) {
+				writeError(w, authBadInput("allowedRedirectUrls."+strconv.Itoa(i)+": Invalid URL or wildcard URL"))
+				return
 			}
-		default:
-			is.add("allowedRedirectUrls", "Expected array, received "+jsonType(v))
 		}
-	}
-	if err := is.err(); err != nil {
-		writeError(w, authBadInput(err.Message))
-		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if v := bools["requireEmailVerification"]; v != nil && *v && !(st.smtp.Enabled && st.smtp.Password != "") {
+	if v := in.RequireEmailVerification; v != nil && *v && !(st.smtp.Enabled && st.smtp.Password != "") {
 		writeError(w, errEmailProviderNotConfigured())
 		return
 	}
 	c := &st.config
-	changed := len(bools) > 0 || minLen != nil || hasVerify || hasReset || hasURLs
-	set := func(k string, dst *bool) {
-		if v := bools[k]; v != nil {
-			*dst = *v
-		}
-	}
-	set("requireEmailVerification", &c.RequireEmailVerification)
-	set("requireNumber", &c.RequireNumber)
-	set("requireLowercase", &c.RequireLowercase)
-	set("requireUppercase", &c.RequireUppercase)
-	set("requireSpecialChar", &c.RequireSpecialChar)
-	set("disableSignup", &c.DisableSignup)
-	if minLen != nil {
-		c.PasswordMinLength = *minLen
-	}
-	if hasVerify {
-		c.VerifyEmailMethod = verify
-	}
-	if hasReset {
-		c.ResetPasswordMethod = reset
-	}
-	if hasURLs {
-		c.AllowedRedirectURLs = urls
-	}
-	if changed {
-		c.UpdatedAt = authNow()
-	}
-	writeJSON(w, 200, c.json())
+	set(&c.RequireEmailVerification, in.RequireEmailVerification)
+	set(&c.RequireNumber, in.RequireNumber)
+	set(&c.RequireLowercase, in.RequireLowercase)
+	set(&c.RequireUppercase, in.RequireUppercase)
+	set(&c.RequireSpecialChar, in.RequireSpecialChar)
+	set(&c.DisableSignup, in.DisableSignup)
+	set(&c.PasswordMinLength, in.PasswordMinLength)
+	set(&c.VerifyEmailMethod, in.VerifyEmailMethod)
+	set(&c.ResetPasswordMethod, in.ResetPasswordMethod)
+	set(&c.AllowedRedirectURLs, in.AllowedRedirectURLs)
+	c.UpdatedAt = authNow()
+	writeJSON(w, 200, c)
 }
 
 // ---- users ----
 
-var (
-	authUUIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	// authEmailRE is zod's email pattern without its two lookaheads (no
-	// leading dot, no "..": checked separately).
-	authEmailRE = regexp.MustCompile(`(?i)^[A-Z0-9_'+\-.]*[A-Z0-9_+-]@(?:[A-Z0-9][A-Z0-9\-]*\.)+[A-Z]{2,}$`)
-)
-
-func authValidEmail(s string) bool {
-	return authEmailRE.MatchString(s) && !strings.HasPrefix(s, ".") && !strings.Contains(s, "..")
-}
+var authUUIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // json is the user object (userSchema).
 func (u *authUser) json() map[string]any {
-	var providers []string
+	providers := []string{}
 	if u.Password != "" {
 		providers = append(providers, "email")
 	}
-	var profile any
-	if u.Profile != nil {
-		p := make(map[string]any, len(u.Profile))
-		for k, v := range u.Profile {
-			p[k] = v
-		}
-		profile = p
-	}
 	return map[string]any{
 		"id": u.ID, "email": u.Email, "emailVerified": u.EmailVerified, "createdAt": u.CreatedAt,
-		"updatedAt": u.UpdatedAt, "providers": append([]string{}, providers...), "profile": profile, "metadata": map[string]any{},
+		"updatedAt": u.UpdatedAt, "providers": providers, "profile": maps.Clone(u.Profile), "metadata": map[string]any{},
 	}
-}
-
-func (st *authState) findUser(id string) *authUser {
-	for _, u := range st.users {
-		if strings.EqualFold(u.ID, id) {
-			return u
-		}
-	}
-	return nil
-}
-
-// authJSParseInt mimics JavaScript parseInt(s, 10): leading whitespace, an
-// optional sign and digits; ok is false when there are no digits (NaN).
-func authJSParseInt(s string) (int, bool) {
-	s = strings.TrimLeft(s, " \t\n\r")
-	sign, i := 1, 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		if s[i] == '-' {
-			sign = -1
-		}
-		i++
-	}
-	j := i
-	for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-		j++
-	}
-	if j == i {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s[i:min(j, i+15)])
-	if err != nil {
-		return 0, false
-	}
-	return sign * n, true
-}
-
-// authLikeRE turns a search term into the regexp of SQL LIKE '%term%'
-// (case-sensitive; % and _ are wildcards, backslash escapes).
-func authLikeRE(term string) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("(?s)")
-	rs := []rune(term)
-	for i := 0; i < len(rs); i++ {
-		switch c := rs[i]; {
-		case c == '\\' && i+1 < len(rs):
-			i++
-			b.WriteString(regexp.QuoteMeta(string(rs[i])))
-		case c == '%':
-			b.WriteString(".*")
-		case c == '_':
-			b.WriteString(".")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	return regexp.MustCompile(b.String())
 }
 
 func (st *authState) listUsers(_ *Server, w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := 10
-	if n, ok := authJSParseInt(q.Get("limit")); ok && n != 0 {
+	limit, offset := 10, 0
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n != 0 {
 		limit = max(1, n)
 	}
-	offset := 0
-	if n, ok := authJSParseInt(q.Get("offset")); ok {
+	if n, err := strconv.Atoi(q.Get("offset")); err == nil {
 		offset = max(0, n)
 	}
-	var match func(*authUser) bool
-	if search := q.Get("search"); search != "" {
-		re := authLikeRE(search)
-		match = func(u *authUser) bool {
-			name, _ := u.Profile["name"].(string)
-			return re.MatchString(u.Email) || (name != "" && re.MatchString(name))
-		}
-	}
+	search := q.Get("search")
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var all []*authUser
 	for i := len(st.users) - 1; i >= 0; i-- { // newest first
-		if match == nil || match(st.users[i]) {
-			all = append(all, st.users[i])
+		u := st.users[i]
+		name, _ := u.Profile["name"].(string)
+		if strings.Contains(u.Email, search) || (search != "" && strings.Contains(name, search)) {
+			all = append(all, u)
 		}
 	}
 	data := []map[string]any{}
@@ -517,16 +360,6 @@ func (st *authState) listUsers(_ *Server, w http.ResponseWriter, r *http.Request
 		data = append(data, u.json())
 	}
 	writeJSON(w, 200, map[string]any{"data": data, "pagination": map[string]any{"offset": offset, "limit": limit, "total": len(all)}})
-}
-
-func (st *authState) getUser(_ *Server, w http.ResponseWriter, r *http.Request) {
-	st.answerUser(w, r, "User does not exist", func(u *authUser) any { return u.json() })
-}
-
-func (st *authState) getProfile(_ *Server, w http.ResponseWriter, r *http.Request) {
-	st.answerUser(w, r, "User not found", func(u *authUser) any {
-		return map[string]any{"id": u.ID, "profile": u.json()["profile"]}
-	})
 }
 
 // answerUser answers a /users/{userId} read with render(user), or the
@@ -540,48 +373,36 @@ func (st *authState) answerUser(w http.ResponseWriter, r *http.Request, notFound
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	u := st.findUser(id)
-	if u == nil {
-		writeError(w, &APIError{Status: 404, Code: "AUTH_USER_NOT_FOUND", Message: notFound})
-		return
+	for _, u := range st.users {
+		if strings.EqualFold(u.ID, id) {
+			writeJSON(w, 200, render(u))
+			return
+		}
 	}
-	writeJSON(w, 200, render(u))
+	writeError(w, &APIError{Status: 404, Code: "AUTH_USER_NOT_FOUND", Message: notFound})
 }
 
-// authPasswordOK applies the password policy (validatePassword).
-func authPasswordOK(pw string, c *authConfig) bool {
-	if float64(len([]rune(pw))) < c.PasswordMinLength {
-		return false
-	}
-	if c.RequireNumber && !strings.ContainsAny(pw, "0123456789") {
-		return false
-	}
-	if c.RequireLowercase && !strings.ContainsAny(pw, "abcdefghijklmnopqrstuvwxyz") {
-		return false
-	}
-	if c.RequireUppercase && !strings.ContainsAny(pw, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
-		return false
-	}
-	if c.RequireSpecialChar && !strings.ContainsAny(pw, `!@#$%^&*()_+-=[]{};\|,.<>/?`) {
-		return false
-	}
-	return true
-}
-
-// authPasswordRules is the backend's password requirements message.
-func authPasswordRules(c *authConfig) string {
+// authPasswordRules checks the password policy (validatePassword) and
+// returns the backend's requirements message when pw breaks it.
+func authPasswordRules(pw string, c *authConfig) string {
+	ok := float64(len([]rune(pw))) >= c.PasswordMinLength
 	reqs := []string{fmt.Sprintf("at least %v characters long", c.PasswordMinLength)}
-	if c.RequireNumber {
-		reqs = append(reqs, "at least one number")
+	for _, rule := range []struct {
+		on        bool
+		chars, in string
+	}{
+		{c.RequireNumber, "0123456789", "at least one number"},
+		{c.RequireLowercase, "abcdefghijklmnopqrstuvwxyz", "at least one lowercase letter"},
+		{c.RequireUppercase, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "at least one uppercase letter"},
+		{c.RequireSpecialChar, `!@#$%^&*()_+-=[]{};\|,.<>/?`, "at least one special character"},
+	} {
+		if rule.on {
+			reqs = append(reqs, rule.in)
+			ok = ok && strings.ContainsAny(pw, rule.chars)
+		}
 	}
-	if c.RequireLowercase {
-		reqs = append(reqs, "at least one lowercase letter")
-	}
-	if c.RequireUppercase {
-		reqs = append(reqs, "at least one uppercase letter")
-	}
-	if c.RequireSpecialChar {
-		reqs = append(reqs, "at least one special character")
+	if ok {
+		return ""
 	}
 	return "Password must contain " + strings.Join(reqs, ", ")
 }
@@ -589,11 +410,9 @@ func authPasswordRules(c *authConfig) string {
 // authFakeJWT returns a token shaped like a JWT (not verifiable).
 func authFakeJWT(sub, email string) string {
 	enc := base64.RawURLEncoding
-	var sig [32]byte
-	_, _ = rand.Read(sig[:])
 	now := time.Now().Unix()
 	payload := fmt.Sprintf(`{"sub":%q,"email":%q,"role":"authenticated","iat":%d,"exp":%d}`, sub, email, now, now+900)
-	return enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(sig[:])
+	return enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + "." + authRandomHex(32)
 }
 
 func authRandomHex(n int) string {
@@ -604,40 +423,19 @@ func authRandomHex(n int) string {
 
 func (st *authState) createUser(_ *Server, w http.ResponseWriter, r *http.Request) {
 	admin := requestRole(r) == roleAdmin
-	body, ok := authDecode(w, r)
-	if !ok {
+	var in struct {
+		Email, Password  string
+		Name, RedirectTo *string
+		AutoConfirm      bool
+	}
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	email, hasEmail := is.str(body, "email", "", true, 0, 0)
-	if hasEmail && !authValidEmail(email) {
-		is.add("email", "Invalid email format")
-		hasEmail = false
-	}
-	password, _ := is.str(body, "password", "", true, 0, 0)
-	name, hasName := is.str(body, "name", "", false, 0, 0)
-	if hasName {
-		name = strings.TrimSpace(name)
-		switch {
-		case name == "":
-			is.add("name", "Name is required")
-		case len([]rune(name)) > 100:
-			is.add("name", "Name must be less than 100 characters")
-		}
-	}
-	redirectTo, hasRedirect := is.str(body, "redirectTo", "", false, 0, 0)
-	if hasRedirect {
-		if u, err := url.Parse(redirectTo); err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "") {
-			is.add("redirectTo", "Invalid url")
-		}
-	}
-	autoConfirm, _ := is.boolean(body, "autoConfirm", "", false)
-	if err := is.err(); err != nil {
-		writeError(w, authBadInput(err.Message))
+	if !strings.Contains(in.Email, "@") {
+		writeError(w, authBadInput("email: Invalid email format"))
 		return
 	}
-	email = strings.TrimSpace(strings.ToLower(email))
-
+	email := strings.TrimSpace(strings.ToLower(in.Email))
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	c := &st.config
@@ -645,31 +443,28 @@ func (st *authState) createUser(_ *Server, w http.ResponseWriter, r *http.Reques
 		writeError(w, &APIError{Status: 403, Code: "AUTH_SIGNUP_DISABLED", Message: "User signups are disabled for this project."})
 		return
 	}
-	if !authPasswordOK(password, c) {
-		writeError(w, authBadInput(authPasswordRules(c)))
+	if msg := authPasswordRules(in.Password, c); msg != "" {
+		writeError(w, authBadInput(msg))
 		return
 	}
-	if !admin && c.RequireEmailVerification && c.VerifyEmailMethod == "link" && !hasRedirect {
+	if !admin && c.RequireEmailVerification && c.VerifyEmailMethod == "link" && in.RedirectTo == nil {
 		writeError(w, authBadInput("redirectTo is required when link-based email verification is enabled"))
 		return
 	}
-	for _, u := range st.users {
-		if u.Email == email {
-			writeError(w, &APIError{Status: 409, Code: "AUTH_EMAIL_EXISTS", Message: "User already exists"})
-			return
-		}
+	if slices.ContainsFunc(st.users, func(u *authUser) bool { return u.Email == email }) {
+		writeError(w, &APIError{Status: 409, Code: "AUTH_EMAIL_EXISTS", Message: "User already exists"})
+		return
 	}
 	now := authNow()
-	u := &authUser{ID: newUUID(), Email: email, Password: password, EmailVerified: admin && autoConfirm,
+	u := &authUser{ID: newUUID(), Email: email, Password: in.Password, EmailVerified: admin && in.AutoConfirm,
 		Profile: map[string]any{}, CreatedAt: now, UpdatedAt: now}
-	if hasName {
-		u.Profile["name"] = name
+	if in.Name != nil {
+		u.Profile["name"] = strings.TrimSpace(*in.Name)
 	}
 	st.users = append(st.users, u)
-
 	if c.RequireEmailVerification {
 		// Admin creation sends no mail; public sign-up would send one here.
-		writeJSON(w, 200, map[string]any{"accessToken": nil, "requireEmailVerification": !(admin && autoConfirm)})
+		writeJSON(w, 200, map[string]any{"accessToken": nil, "requireEmailVerification": !(admin && in.AutoConfirm)})
 		return
 	}
 	out := map[string]any{"user": u.json(), "accessToken": authFakeJWT(u.ID, u.Email), "requireEmailVerification": false}
@@ -685,116 +480,34 @@ func (st *authState) createUser(_ *Server, w http.ResponseWriter, r *http.Reques
 }
 
 func (st *authState) deleteUsers(_ *Server, w http.ResponseWriter, r *http.Request) {
-	body, ok := authDecode(w, r)
-	if !ok {
+	var in struct{ UserIDs []string }
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	var ids []string
-	if arr, present := body["userIds"]; !present {
-		is.add("userIds", "Required")
-	} else if a, ok := arr.([]any); !ok {
-		is.add("userIds", "Expected array, received "+jsonType(arr))
-	} else {
-		if len(a) == 0 {
-			is.add("userIds", "At least one user ID is required")
+	for i, id := range in.UserIDs {
+		if !authUUIDRE.MatchString(id) {
+			writeError(w, authBadInput("userIds."+strconv.Itoa(i)+": Invalid user ID format"))
+			return
 		}
-		for i, v := range a {
-			p := "userIds." + strconv.Itoa(i)
-			s, ok := v.(string)
-			switch {
-			case !ok:
-				is.add(p, "Expected string, received "+jsonType(v))
-			case !authUUIDRE.MatchString(s):
-				is.add(p, "Invalid user ID format")
-			default:
-				ids = append(ids, s)
-			}
-		}
-	}
-	if err := is.err(); err != nil {
-		writeError(w, authBadInput(err.Message))
-		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	kept := st.users[:0:0]
-	deleted := 0
-	for _, u := range st.users {
-		if slices.ContainsFunc(ids, func(id string) bool { return strings.EqualFold(id, u.ID) }) {
-			deleted++
-			continue
-		}
-		kept = append(kept, u)
-	}
-	st.users = kept
-	writeJSON(w, 200, map[string]any{"message": "Users deleted successfully", "deletedCount": deleted})
+	before := len(st.users)
+	st.users = slices.DeleteFunc(st.users, func(u *authUser) bool {
+		return slices.ContainsFunc(in.UserIDs, func(id string) bool { return strings.EqualFold(id, u.ID) })
+	})
+	writeJSON(w, 200, map[string]any{"message": "Users deleted successfully", "deletedCount": before - len(st.users)})
 }
 
 // ---- OAuth provider configurations ----
 
-func (o *authOAuthConfig) json() map[string]any {
-	var clientID, redirect any
-	if o.ClientID != nil {
-		clientID = *o.ClientID
-	}
-	if o.RedirectURI != nil {
-		redirect = *o.RedirectURI
-	}
-	return map[string]any{
-		"id": o.ID, "provider": o.Provider, "clientId": clientID, "nativeClientIds": slices.Clone(o.NativeClientIDs),
-		"redirectUri": redirect, "scopes": slices.Clone(o.Scopes), "useSharedKey": o.UseSharedKey,
-		"createdAt": o.CreatedAt, "updatedAt": o.UpdatedAt,
-	}
-}
-
-// oauthFields validates the create/update fields shared by both schemas.
-func (is *issues) oauthFields(body map[string]any) (clientID, secret, redirect *string, native, scopes *[]string, shared *bool) {
-	for key, dst := range map[string]**string{"clientId": &clientID, "clientSecret": &secret, "redirectUri": &redirect} {
-		if v, ok := is.str(body, key, "", false, 0, 0); ok {
-			*dst = &v
-		}
-	}
-	if a, ok := is.array(body, "nativeClientIds", "", false, 0); ok {
-		ids := []string{}
-		for i, v := range a {
-			p := "nativeClientIds." + strconv.Itoa(i)
-			s, ok := v.(string)
-			if !ok {
-				is.add(p, "Expected string, received "+jsonType(v))
-				continue
-			}
-			s = strings.TrimSpace(s)
-			switch {
-			case s == "":
-				is.add(p, "String must contain at least 1 character(s)")
-			case len([]rune(s)) > 255:
-				is.add(p, "String must contain at most 255 character(s)")
-			case !slices.Contains(ids, s):
-				ids = append(ids, s)
-			}
-		}
-		if len(a) > 20 {
-			is.add("nativeClientIds", "At most 20 native client IDs are allowed")
-		}
-		native = &ids
-	}
-	if a, ok := is.array(body, "scopes", "", false, 0); ok {
-		sc := []string{}
-		for i, v := range a {
-			s, ok := v.(string)
-			if !ok {
-				is.add("scopes."+strconv.Itoa(i), "Expected string, received "+jsonType(v))
-				continue
-			}
-			sc = append(sc, s)
-		}
-		scopes = &sc
-	}
-	if b, ok := is.boolean(body, "useSharedKey", "", false); ok {
-		shared = &b
-	}
-	return
+// authOAuthInput is the body of the OAuth create and update routes.
+type authOAuthInput struct {
+	Provider                string
+	ClientID, ClientSecret  *string
+	RedirectURI             *string
+	NativeClientIDs, Scopes *[]string
+	UseSharedKey            *bool
 }
 
 func authSharedKeyRefused() *APIError {
@@ -805,133 +518,92 @@ func authOAuthNotFound(provider string) *APIError {
 	return &APIError{Status: 404, Code: "AUTH_OAUTH_CONFIG_NOT_FOUND", Message: "OAuth configuration for " + provider + " not found"}
 }
 
-func (st *authState) listOAuth(_ *Server, w http.ResponseWriter, _ *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	data := []map[string]any{}
-	for _, p := range sortedKeys(st.oauth) {
-		data = append(data, st.oauth[p].json())
+// oauthJSON is a configuration with its secret, when one is stored.
+func oauthJSON(o *authOAuthConfig) map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(marshalJSON(o), &m)
+	if o.ClientSecret != "" {
+		m["clientSecret"] = o.ClientSecret
 	}
-	writeJSON(w, 200, map[string]any{"data": data, "count": len(data)})
+	return m
 }
 
 func (st *authState) createOAuth(_ *Server, w http.ResponseWriter, r *http.Request) {
-	body, ok := authDecode(w, r)
-	if !ok {
+	var in authOAuthInput
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	provider, _ := is.enum(body, "provider", "", true, authProviders...)
-	clientID, secret, _, native, scopes, _ := is.oauthFields(body)
-	shared, _ := is.boolean(body, "useSharedKey", "", true)
-	if err := is.err(); err != nil {
-		writeError(w, authBadInput(err.Message))
+	if !slices.Contains(authProviders, in.Provider) {
+		writeError(w, authBadInput("provider: Invalid enum value"))
 		return
 	}
-	if shared {
+	if in.UseSharedKey != nil && *in.UseSharedKey {
 		writeError(w, authSharedKeyRefused())
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, ok := st.oauth[provider]; ok {
-		writeError(w, &APIError{Status: 409, Code: "AUTH_OAUTH_CONFIG_ALREADY_EXISTS", Message: "OAuth configuration for " + provider + " already exists"})
+	if _, ok := st.oauth[in.Provider]; ok {
+		writeError(w, &APIError{Status: 409, Code: "AUTH_OAUTH_CONFIG_ALREADY_EXISTS", Message: "OAuth configuration for " + in.Provider + " already exists"})
 		return
 	}
 	now := authNow()
-	o := &authOAuthConfig{ID: newUUID(), Provider: provider, NativeClientIDs: []string{}, CreatedAt: now, UpdatedAt: now}
-	if clientID != nil && *clientID != "" {
-		o.ClientID = clientID
+	o := &authOAuthConfig{ID: newUUID(), Provider: in.Provider, NativeClientIDs: []string{},
+		Scopes: slices.Clone(authDefaultScopes[in.Provider]), CreatedAt: now, UpdatedAt: now}
+	if in.ClientID != nil && *in.ClientID != "" {
+		o.ClientID = in.ClientID
 	}
-	if secret != nil {
-		o.ClientSecret = *secret
-	}
-	if native != nil {
-		o.NativeClientIDs = *native
-	}
-	o.Scopes = slices.Clone(authDefaultScopes[provider])
-	if scopes != nil {
-		o.Scopes = *scopes
-	}
+	set(&o.ClientSecret, in.ClientSecret)
+	set(&o.NativeClientIDs, in.NativeClientIDs)
+	set(&o.Scopes, in.Scopes)
 	// redirectUri is deprecated: the backend stores NULL on create.
-	st.oauth[provider] = o
-	writeJSON(w, 200, o.json())
+	st.oauth[in.Provider] = o
+	writeJSON(w, 200, o)
 }
 
 func (st *authState) getOAuth(_ *Server, w http.ResponseWriter, r *http.Request) {
-	provider := strings.ToLower(r.PathValue("provider"))
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	o, ok := st.oauth[provider]
+	o, ok := st.oauth[strings.ToLower(r.PathValue("provider"))]
 	if !ok {
 		writeError(w, authOAuthNotFound(r.PathValue("provider")))
 		return
 	}
-	m := o.json()
-	if o.ClientSecret != "" {
-		m["clientSecret"] = o.ClientSecret
-	}
-	writeJSON(w, 200, m)
+	writeJSON(w, 200, oauthJSON(o))
 }
 
 func (st *authState) updateOAuth(_ *Server, w http.ResponseWriter, r *http.Request) {
-	provider := r.PathValue("provider")
-	if len(provider) > 50 {
-		writeError(w, authBadInput("Invalid provider name"))
+	var in authOAuthInput
+	if !bind(w, r, &in) {
 		return
 	}
-	body, ok := authDecode(w, r)
-	if !ok {
-		return
-	}
-	var is issues
-	clientID, secret, redirect, native, scopes, shared := is.oauthFields(body)
-	if err := is.err(); err != nil {
-		writeError(w, authBadInput(err.Message))
-		return
-	}
-	if shared != nil && *shared {
+	if in.UseSharedKey != nil && *in.UseSharedKey {
 		writeError(w, authSharedKeyRefused())
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	o, ok := st.oauth[strings.ToLower(provider)]
+	o, ok := st.oauth[strings.ToLower(r.PathValue("provider"))]
 	if !ok {
 		writeError(w, &APIError{Status: 404, Code: "AUTH_OAUTH_CONFIG_NOT_FOUND", Message: "OAuth configuration not found"})
 		return
 	}
-	if secret != nil {
-		o.ClientSecret = *secret
+	set(&o.ClientSecret, in.ClientSecret)
+	if in.ClientID != nil {
+		o.ClientID = in.ClientID
 	}
-	changed := false
-	if clientID != nil {
-		o.ClientID, changed = clientID, true
+	if in.RedirectURI != nil {
+		o.RedirectURI = in.RedirectURI
 	}
-	if native != nil {
-		o.NativeClientIDs, changed = *native, true
-	}
-	if redirect != nil {
-		o.RedirectURI, changed = redirect, true
-	}
-	if scopes != nil {
-		o.Scopes, changed = *scopes, true
-	}
-	if shared != nil {
-		o.UseSharedKey, changed = *shared, true
-	}
-	if changed {
-		o.UpdatedAt = authNow()
-	}
-	writeJSON(w, 200, o.json())
+	set(&o.NativeClientIDs, in.NativeClientIDs)
+	set(&o.Scopes, in.Scopes)
+	set(&o.UseSharedKey, in.UseSharedKey)
+	o.UpdatedAt = authNow()
+	writeJSON(w, 200, o)
 }
 
 func (st *authState) deleteOAuth(_ *Server, w http.ResponseWriter, r *http.Request) {
 	provider := r.PathValue("provider")
-	if len(provider) > 50 {
-		writeError(w, authBadInput("Invalid provider name"))
-		return
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if _, ok := st.oauth[strings.ToLower(provider)]; !ok {
@@ -944,128 +616,48 @@ func (st *authState) deleteOAuth(_ *Server, w http.ResponseWriter, r *http.Reque
 
 // ---- SMTP ----
 
-func (st *authState) getSMTP(_ *Server, w http.ResponseWriter, _ *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	writeJSON(w, 200, st.smtpJSON())
-}
-
 func (st *authState) putSMTP(_ *Server, w http.ResponseWriter, r *http.Request) {
-	body, ok := authDecode(w, r)
-	if !ok {
-		return
+	var in struct {
+		Enabled                                 bool
+		Port                                    int
+		Host, Username, SenderEmail, SenderName string
+		Password                                *string
+		MinIntervalSeconds                      *int
 	}
-	var is issues
-	enabled, _ := is.boolean(body, "enabled", "", true)
-	port := 0
-	if v, present := body["port"]; !present {
-		is.add("port", "Port must be one of: 25, 465, 587, 2525")
-	} else if n, ok := v.(float64); !ok || !slices.Contains(authSMTPPorts, int(n)) || n != float64(int(n)) {
-		is.add("port", "Port must be one of: 25, 465, 587, 2525")
-	} else {
-		port = int(n)
-	}
-	host, _ := is.str(body, "host", "", false, 0, 0)
-	username, _ := is.str(body, "username", "", false, 0, 0)
-	password, hasPassword := is.str(body, "password", "", false, 0, 0)
-	if hasPassword && password == "" {
-		is.add("password", "SMTP password is required")
-		hasPassword = false
-	}
-	senderEmail, _ := is.str(body, "senderEmail", "", false, 0, 0)
-	senderName, _ := is.str(body, "senderName", "", false, 0, 0)
-	interval := 60
-	if v, present := body["minIntervalSeconds"]; present {
-		n, ok := v.(float64)
-		switch {
-		case !ok:
-			is.add("minIntervalSeconds", "Expected number, received "+jsonType(v))
-		case n != float64(int(n)):
-			is.add("minIntervalSeconds", "Expected integer, received float")
-		case n < 0:
-			is.add("minIntervalSeconds", "Number must be greater than or equal to 0")
-		default:
-			interval = int(n)
-		}
-	}
-	if enabled && len(is) == 0 {
-		if host == "" {
-			is.add("host", "SMTP host is required")
-		}
-		if username == "" {
-			is.add("username", "SMTP username is required")
-		}
-		if !authValidEmail(senderEmail) {
-			is.add("senderEmail", "Invalid sender email")
-		}
-		if senderName == "" {
-			is.add("senderName", "Sender name is required")
-		}
-	}
-	if err := is.err(); err != nil {
-		writeError(w, authBadInput(err.Message))
+	if !bind(w, r, &in) {
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if !enabled && st.config.RequireEmailVerification {
+	if !in.Enabled && st.config.RequireEmailVerification {
 		writeError(w, errEmailProviderNotConfigured())
 		return
 	}
 	stored := st.smtp.Password
-	if hasPassword {
-		stored = password
-	}
-	if enabled {
-		if aerr := smtpHostError(host); aerr != nil {
-			writeError(w, aerr)
+	set(&stored, in.Password)
+	if in.Enabled {
+		h := strings.ToLower(strings.TrimSuffix(in.Host, "."))
+		switch ip := net.ParseIP(in.Host); {
+		case ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()):
+			writeError(w, authBadInput("SMTP host is a private or loopback address, which is not allowed"))
 			return
-		}
-		if stored == "" {
+		case stored == "":
 			writeError(w, authBadInput("SMTP password is required when enabling SMTP"))
 			return
-		}
-		if h := strings.ToLower(strings.TrimSuffix(host, ".")); h == "invalid" || strings.HasSuffix(h, ".invalid") {
-			writeError(w, &APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: getaddrinfo ENOTFOUND " + host})
+		case h == "invalid" || strings.HasSuffix(h, ".invalid"):
+			writeError(w, &APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: getaddrinfo ENOTFOUND " + in.Host})
 			return
 		}
 	}
 	c := &st.smtp
-	c.Enabled, c.Host, c.Port, c.Username, c.Password = enabled, host, port, username, stored
-	c.SenderEmail, c.SenderName, c.MinIntervalSeconds = senderEmail, senderName, interval
+	c.Enabled, c.Host, c.Port, c.Username, c.Password = in.Enabled, in.Host, in.Port, in.Username, stored
+	c.SenderEmail, c.SenderName, c.MinIntervalSeconds = in.SenderEmail, in.SenderName, 60
+	set(&c.MinIntervalSeconds, in.MinIntervalSeconds)
 	c.UpdatedAt = authNow()
 	writeJSON(w, 200, st.smtpJSON())
 }
 
-// smtpHostError mirrors validateSmtpHost for IP literals: a private,
-// loopback or link-local address is refused. Names are not resolved.
-func smtpHostError(host string) *APIError {
-	if ip := net.ParseIP(host); ip != nil && smtpPrivateIP(ip) {
-		return authBadInput("SMTP host is a private or loopback address, which is not allowed")
-	}
-	return nil
-}
-
-func smtpPrivateIP(ip net.IP) bool {
-	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || (ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xc0 == 64)
-}
-
 // ---- email templates ----
-
-func (t *authTemplate) json() map[string]any {
-	return map[string]any{"id": t.ID, "templateType": t.Type, "subject": t.Subject, "bodyHtml": t.BodyHTML, "createdAt": t.CreatedAt, "updatedAt": t.UpdatedAt}
-}
-
-func (st *authState) listTemplates(_ *Server, w http.ResponseWriter, _ *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	data := []map[string]any{}
-	for _, typ := range sortedKeys(st.templates) {
-		data = append(data, st.templates[typ].json())
-	}
-	writeJSON(w, 200, map[string]any{"data": data})
-}
 
 func (st *authState) putTemplate(_ *Server, w http.ResponseWriter, r *http.Request) {
 	typ := r.PathValue("type")
@@ -1073,20 +665,13 @@ func (st *authState) putTemplate(_ *Server, w http.ResponseWriter, r *http.Reque
 		writeError(w, authBadInput("Invalid template type. Must be one of: "+strings.Join(authTemplateTypes, ", ")))
 		return
 	}
-	body, ok := authDecode(w, r)
-	if !ok {
-		return
-	}
-	var is issues
-	subject, _ := is.strMsg(body, "subject", "", true, 1, "Subject is required", 0, "")
-	html, _ := is.strMsg(body, "bodyHtml", "", true, 1, "Template body is required", 0, "")
-	if err := is.err(); err != nil {
-		writeError(w, authBadInput(err.Message))
+	var in struct{ Subject, BodyHTML string }
+	if !bind(w, r, &in) {
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	t := st.templates[typ]
-	t.Subject, t.BodyHTML, t.UpdatedAt = subject, html, authNow()
-	writeJSON(w, 200, t.json())
+	t.Subject, t.BodyHTML, t.UpdatedAt = in.Subject, in.BodyHTML, authNow()
+	writeJSON(w, 200, t)
 }

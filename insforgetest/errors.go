@@ -344,3 +344,27 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// bind decodes a JSON object body into dst (a pointer to a struct whose
+// optional fields are pointers). A body that does not fit is answered
+// with 400 INVALID_INPUT and bind returns false.
+func bind(w http.ResponseWriter, r *http.Request, dst any) bool {
+	v, aerr := decodeObject(r)
+	if aerr == nil {
+		if err := json.Unmarshal(marshalJSON(v), dst); err != nil {
+			aerr = errInvalidInput(err.Error())
+		}
+	}
+	if aerr != nil {
+		writeError(w, aerr)
+		return false
+	}
+	return true
+}
+
+// set stores *v in dst when v is not nil (a partial update's field).
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
