@@ -7,14 +7,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -44,13 +45,6 @@ func registerDeploymentRoutes(s *Server) {
 	d := deploymentsOf(s)
 	s.handle("POST /api/deployments", accessAdmin, d.createLegacy)
 	s.handle("GET /api/deployments", accessAdmin, d.list)
-	s.handle("POST /api/deployments/direct", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
-		if d.directMissing() {
-			s.notFound(w, r)
-			return
-		}
-		d.createDirect(w, r)
-	})
 	s.handle("PUT /api/deployments/{id}/files/{fileId}/content", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
 		if d.directMissing() {
 			s.notFound(w, r)
@@ -64,14 +58,32 @@ func registerDeploymentRoutes(s *Server) {
 	s.handle("POST /api/deployments/{id}/cancel", accessAdmin, d.cancel)
 	s.handle("GET /api/deployments/metadata", accessAdmin, d.metadata)
 	s.handle("PUT /api/deployments/slug", accessAdmin, d.putSlug)
-	s.handle("GET /api/deployments/env-vars", accessAdmin, d.listEnvVars)
-	s.handle("POST /api/deployments/env-vars", accessAdmin, d.upsertEnvVars)
-	s.handle("GET /api/deployments/env-vars/{id}", accessAdmin, d.getEnvVar)
-	s.handle("DELETE /api/deployments/env-vars/{id}", accessAdmin, d.deleteEnvVar)
-	s.handle("GET /api/deployments/domains", accessAdmin, d.listDomains)
-	s.handle("POST /api/deployments/domains", accessAdmin, d.addDomain)
-	s.handle("POST /api/deployments/domains/{domain}/verify", accessAdmin, d.verifyDomain)
-	s.handle("DELETE /api/deployments/domains/{domain}", accessAdmin, d.removeDomain)
+	// routes that need the hosting provider configured
+	for pattern, h := range map[string]http.HandlerFunc{
+		"GET /api/deployments/env-vars":                 d.listEnvVars,
+		"POST /api/deployments/env-vars":                d.upsertEnvVars,
+		"GET /api/deployments/env-vars/{id}":            d.getEnvVar,
+		"DELETE /api/deployments/env-vars/{id}":         d.deleteEnvVar,
+		"GET /api/deployments/domains":                  d.listDomains,
+		"POST /api/deployments/domains":                 d.addDomain,
+		"POST /api/deployments/domains/{domain}/verify": d.verifyDomain,
+		"DELETE /api/deployments/domains/{domain}":      d.removeDomain,
+		"POST /api/deployments/direct":                  d.createDirect,
+	} {
+		s.handle(pattern, accessAdmin, func(w http.ResponseWriter, r *http.Request) {
+			d.mu.Lock()
+			ok, missing := d.configured, d.noDirect && strings.Contains(pattern, "/direct")
+			d.mu.Unlock()
+			switch {
+			case missing:
+				s.notFound(w, r)
+			case !ok:
+				writeError(w, errDeployNotConfigured())
+			default:
+				h(w, r)
+			}
+		})
+	}
 }
 
 // ---- per-server state ----
@@ -415,14 +427,6 @@ func (s *Server) LegacyUploads() []LegacyUpload {
 	return append([]LegacyUpload(nil), d.legacy...)
 }
 
-// AddDeploymentEnvVar seeds an environment variable and returns its id.
-func (s *Server) AddDeploymentEnvVar(key, value string) string {
-	d := deploymentsOf(s)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.upsertEnv(key, value).id
-}
-
 // DeploymentEnvVars returns the environment variables (key → value).
 func (s *Server) DeploymentEnvVars() map[string]string {
 	d := deploymentsOf(s)
@@ -433,15 +437,6 @@ func (s *Server) DeploymentEnvVars() map[string]string {
 		out[v.key] = v.value
 	}
 	return out
-}
-
-// AddCustomDomain seeds a custom domain; dnsReady makes the next verify
-// succeed.
-func (s *Server) AddCustomDomain(domain string, dnsReady bool) {
-	d := deploymentsOf(s)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.domains = append(d.domains, &deployDomain{name: domain, apex: deployApexOf(domain), dnsReady: dnsReady, token: newUUID()[:8]})
 }
 
 // SetCustomDomainDNSReady marks a domain's DNS records as created: the next
@@ -616,101 +611,41 @@ func (d *deployState) finish(dep *deployRecordState) {
 
 // ---- direct flow ----
 
-var deploySHAPattern = regexp.MustCompile(`^[a-fA-F0-9]{40}$`)
-
 func (d *deployState) createDirect(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
+	var in struct {
+		Files []struct {
+			Path, Sha string
+			Size      int64
+		}
+	}
+	if !bind(w, r, &in) {
 		return
 	}
-	body, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	var is issues
-	items, _ := is.array(body, "files", "", true, 1)
-	type entry struct {
-		path, sha string
-		size      int64
-	}
-	var files []entry
-	seen := map[string]int{}
-	for i, it := range items {
-		p := "files." + fmt.Sprint(i)
-		obj, ok := it.(map[string]any)
-		if !ok {
-			is.add(p, "Expected object, received "+jsonType(it))
-			continue
-		}
-		var e entry
-		if path, ok := is.str(obj, "path", p, true, 0, 0); ok {
-			if why := deployPathIssue(path); why != "" {
-				is.add(p+".path", why)
-			} else if _, dup := seen[path]; dup {
-				is.add(p+".path", "duplicate file path")
-			} else {
-				seen[path] = i
-				e.path = path
-			}
-		}
-		if sha, ok := is.str(obj, "sha", p, true, 0, 0); ok {
-			if !deploySHAPattern.MatchString(sha) {
-				is.add(p+".sha", "sha must be a SHA-1 hex digest")
-			} else {
-				e.sha = strings.ToLower(sha)
-			}
-		}
-		switch v := obj["size"].(type) {
-		case nil:
-			if _, present := obj["size"]; present {
-				is.add(p+".size", "Expected number, received null")
-			} else {
-				is.add(p+".size", "Required")
-			}
-		case float64:
-			switch {
-			case v != math.Trunc(v):
-				is.add(p+".size", "Expected integer, received float")
-			case v < 0:
-				is.add(p+".size", "Number must be greater than or equal to 0")
-			default:
-				e.size = int64(v)
-			}
-		default:
-			is.add(p+".size", "Expected number, received "+jsonType(v))
-		}
-		files = append(files, e)
-	}
-	if err := is.err(); err != nil {
-		writeError(w, err)
-		return
-	}
-	if len(files) > d.maxFiles {
+	if len(in.Files) > d.maxFiles {
 		writeError(w, errInvalidInput(fmt.Sprintf("Deployment files exceed the maximum of %d files.", d.maxFiles)))
 		return
 	}
 	var total int64
-	for _, f := range files {
-		if f.size > d.maxFile {
-			writeError(w, errInvalidInput(fmt.Sprintf("Deployment file %s exceeds the maximum size of %d bytes.", f.path, d.maxFile)))
+	for _, f := range in.Files {
+		total += f.Size
+		switch {
+		case f.Size > d.maxFile:
+			writeError(w, errInvalidInput(fmt.Sprintf("Deployment file %s exceeds the maximum size of %d bytes.", f.Path, d.maxFile)))
 			return
-		}
-		total += f.size
-		if total > d.maxTotal {
+		case total > d.maxTotal:
 			writeError(w, errInvalidInput(fmt.Sprintf("Deployment files exceed the maximum total size of %d bytes.", d.maxTotal)))
 			return
 		}
 	}
 	dep := d.newRun("direct")
-	dep.metadata["fileCount"] = float64(len(files))
+	dep.metadata["fileCount"] = float64(len(in.Files))
 	dep.metadata["totalSizeBytes"] = float64(total)
 	dep.metadata["manifestCreatedAt"] = dep.createdAt
-	out := make([]any, len(files))
-	for i, f := range files {
-		ff := &deployFileState{id: newUUID(), path: f.path, sha: f.sha, size: f.size}
+	out := make([]any, len(in.Files))
+	for i, f := range in.Files {
+		ff := &deployFileState{id: newUUID(), path: f.Path, sha: strings.ToLower(f.Sha), size: f.Size}
 		dep.files = append(dep.files, ff)
 		out[i] = ff.json()
 	}
@@ -721,159 +656,92 @@ func (f *deployFileState) json() map[string]any {
 	return map[string]any{"fileId": f.id, "path": f.path, "sha": f.sha, "size": float64(f.size), "uploadedAt": f.uploadedAt}
 }
 
-// deployPathIssue mirrors deploymentFilePathSchema.
-func deployPathIssue(p string) string {
-	switch {
-	case p == "":
-		return "path is required"
-	case len([]rune(p)) > 2048:
-		return "path is too long"
-	case strings.ContainsRune(p, 0):
-		return "path cannot contain null bytes"
-	case strings.Contains(p, `\`):
-		return "path must use forward slashes"
-	case strings.HasPrefix(p, "/"):
-		return "path must be relative"
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return "path cannot contain empty, current, or parent directory segments"
-		}
-	}
-	return ""
-}
-
 // putContent receives one file's bytes: PUT …/files/{fileId}/content. The
 // body is read as a stream and checked against the registered SHA-1 and
 // size.
 func (d *deployState) putContent(w http.ResponseWriter, r *http.Request) {
 	id, fileID := r.PathValue("id"), r.PathValue("fileId")
 	rec := DeploymentUpload{DeploymentID: id, FileID: fileID, ContentType: r.Header.Get("Content-Type"), Authorization: r.Header.Get("Authorization")}
-	fail := func(e *APIError) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		rec.Status = e.status()
-		d.mu.Lock()
-		d.uploads = append(d.uploads, rec)
-		d.mu.Unlock()
-		writeError(w, e)
+	file, aerr := d.uploadTarget(r, &rec)
+	if aerr == nil {
+		h := sha1.New()
+		var kept bytes.Buffer
+		n, err := io.Copy(io.MultiWriter(h, &capWriter{&kept, DeploymentKeepBytes}), r.Body)
+		rec.SHA, rec.Size = hex.EncodeToString(h.Sum(nil)), n
+		if n <= DeploymentKeepBytes {
+			rec.Content = kept.Bytes()
+		}
+		switch {
+		case err != nil:
+			aerr = errInternal("Failed to upload deployment file")
+		case n != file.size:
+			aerr = errInvalidInput("Uploaded file size does not match the registered deployment file.")
+		case rec.SHA != file.sha:
+			aerr = errInvalidInput("Uploaded file content does not match the registered deployment file.")
+		}
 	}
-	if !deployUUIDPattern.MatchString(id) {
-		fail(errInvalidInput("Invalid deployment ID"))
-		return
-	}
-	if !deployUUIDPattern.MatchString(fileID) {
-		fail(errInvalidInput("Invalid deployment file ID"))
-		return
-	}
-	mt := strings.ToLower(strings.TrimSpace(strings.Split(rec.ContentType, ";")[0]))
-	if mt != "application/octet-stream" {
-		fail(&APIError{Status: http.StatusUnsupportedMediaType, Code: "INVALID_INPUT", Message: "Deployment file content must be uploaded as application/octet-stream."})
-		return
-	}
+	_, _ = io.Copy(io.Discard, r.Body)
 	d.mu.Lock()
-	if !d.configured {
-		d.mu.Unlock()
-		fail(errDeployNotConfigured())
-		return
-	}
-	dep, ok := d.runs[strings.ToLower(id)]
-	if !ok {
-		d.mu.Unlock()
-		fail(errDeploymentNotFound(id))
-		return
-	}
-	if dep.status != "WAITING" && dep.status != "UPLOADING" {
-		st := dep.status
-		d.mu.Unlock()
-		fail(&APIError{Status: 400, Code: "DEPLOYMENT_INVALID_FILE",
-			Message: "Deployment files can only be uploaded while status is WAITING or UPLOADING. Current status: " + st})
-		return
-	}
-	var file *deployFileState
-	for _, f := range dep.files {
-		if f.id == strings.ToLower(fileID) {
-			file = f
-		}
-	}
-	if file == nil {
-		d.mu.Unlock()
-		fail(&APIError{Status: 404, Code: "DEPLOYMENT_NOT_FOUND", Message: "Deployment file not found: " + fileID})
-		return
-	}
-	rec.Path = file.path
-	if dep.mode != "direct" {
-		d.mu.Unlock()
-		fail(&APIError{Status: 400, Code: "DEPLOYMENT_INVALID_FILE", Message: "Deployment files can only be uploaded for direct deployments."})
-		return
-	}
-	d.attempts[file.path]++
-	if f, ok := d.uploadFaults[file.path]; ok && f.attempt == d.attempts[file.path] {
-		delete(d.uploadFaults, file.path)
-		d.mu.Unlock()
-		fail(f.err)
-		return
-	}
-	dep.status = "UPLOADING"
-	dep.metadata["lastFileUploadStartedAt"] = d.now()
-	wantSHA, wantSize := file.sha, file.size
-	d.mu.Unlock()
-
-	// Stream the body through SHA-1, keeping small contents.
-	h := sha1.New()
-	var kept bytes.Buffer
-	buf := make([]byte, 64<<10)
-	var n int64
-	var readErr error
-	for {
-		k, err := r.Body.Read(buf)
-		if k > 0 {
-			h.Write(buf[:k])
-			if n+int64(k) <= DeploymentKeepBytes {
-				kept.Write(buf[:k])
-			}
-			n += int64(k)
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-	}
-	rec.SHA, rec.Size = hex.EncodeToString(h.Sum(nil)), n
-	if n <= DeploymentKeepBytes {
-		rec.Content = kept.Bytes()
-	}
-	var verdict *APIError
-	switch {
-	case readErr != nil:
-		verdict = errInternal("Failed to upload deployment file")
-	case n > wantSize:
-		verdict = errInvalidInput("Uploaded file is larger than the registered deployment file size.")
-	case n != wantSize:
-		verdict = errInvalidInput("Uploaded file size does not match the registered deployment file.")
-	case rec.SHA != wantSHA:
-		verdict = errInvalidInput("Uploaded file content does not match the registered deployment file.")
-	}
-	if verdict != nil {
-		rec.Status = verdict.status()
-		d.mu.Lock()
+	defer d.mu.Unlock()
+	rec.Status = http.StatusOK
+	if aerr != nil {
+		rec.Status = aerr.status()
 		d.uploads = append(d.uploads, rec)
-		d.mu.Unlock()
-		writeError(w, verdict)
+		writeError(w, aerr)
 		return
 	}
-	d.mu.Lock()
 	now := d.now()
 	file.uploadedAt = &now
 	file.content = rec.Content
-	dep.metadata["lastFileUploadedAt"] = now
-	rec.Status = http.StatusOK
+	d.runs[strings.ToLower(id)].metadata["lastFileUploadedAt"] = now
 	d.uploads = append(d.uploads, rec)
-	out := file.json()
-	d.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, file.json())
+}
+
+// capWriter keeps at most n bytes and discards the rest.
+type capWriter struct {
+	buf *bytes.Buffer
+	n   int
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	if room := c.n + 1 - c.buf.Len(); room > 0 {
+		c.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// uploadTarget finds the file a content upload is for, or the refusal.
+func (d *deployState) uploadTarget(r *http.Request, rec *DeploymentUpload) (*deployFileState, *APIError) {
+	if mt, _, _ := mime.ParseMediaType(rec.ContentType); mt != "application/octet-stream" {
+		return nil, &APIError{Status: http.StatusUnsupportedMediaType, Code: "INVALID_INPUT", Message: "Deployment file content must be uploaded as application/octet-stream."}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.configured {
+		return nil, errDeployNotConfigured()
+	}
+	dep, ok := d.runs[strings.ToLower(rec.DeploymentID)]
+	if !ok {
+		return nil, errDeploymentNotFound(rec.DeploymentID)
+	}
+	if dep.status != "WAITING" && dep.status != "UPLOADING" {
+		return nil, &APIError{Status: 400, Code: "DEPLOYMENT_INVALID_FILE",
+			Message: "Deployment files can only be uploaded while status is WAITING or UPLOADING. Current status: " + dep.status}
+	}
+	i := slices.IndexFunc(dep.files, func(f *deployFileState) bool { return f.id == strings.ToLower(rec.FileID) })
+	if i < 0 {
+		return nil, &APIError{Status: 404, Code: "DEPLOYMENT_NOT_FOUND", Message: "Deployment file not found: " + rec.FileID}
+	}
+	file := dep.files[i]
+	rec.Path = file.path
+	d.attempts[file.path]++
+	if f, ok := d.uploadFaults[file.path]; ok && f.attempt == d.attempts[file.path] {
+		delete(d.uploadFaults, file.path)
+		return nil, f.err
+	}
+	dep.status = "UPLOADING"
+	return file, nil
 }
 
 // ---- start, status, sync, cancel, list, metadata ----
@@ -886,14 +754,8 @@ func (d *deployState) start(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	body, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	envVars, apiErr := deployValidateStart(body)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	var in struct{ EnvVars []struct{ Key, Value string } }
+	if !bind(w, r, &in) {
 		return
 	}
 	dep, apiErr := d.lookup(id, "Failed to start deployment")
@@ -953,8 +815,8 @@ func (d *deployState) start(w http.ResponseWriter, r *http.Request) {
 		}
 		count = len(files)
 	}
-	for _, v := range envVars {
-		d.upsertEnv(v[0], v[1])
+	for _, v := range in.EnvVars {
+		d.upsertEnv(v.Key, v.Value)
 	}
 	keys := make([]any, len(d.envVars))
 	for i, v := range d.envVars {
@@ -967,45 +829,6 @@ func (d *deployState) start(w http.ResponseWriter, r *http.Request) {
 	dep.metadata["envVarKeys"] = keys
 	dep.metadata["startedAt"] = dep.updatedAt
 	writeJSON(w, http.StatusOK, dep.record())
-}
-
-// deployValidateStart mirrors startDeploymentRequestSchema and returns the
-// env vars as key/value pairs.
-func deployValidateStart(body map[string]any) ([][2]string, *APIError) {
-	var is issues
-	if ps, ok := is.object(body, "projectSettings", "", false); ok {
-		for _, k := range []string{"buildCommand", "outputDirectory", "installCommand", "devCommand", "rootDirectory"} {
-			if v, present := ps[k]; present && v != nil {
-				if _, isStr := v.(string); !isStr {
-					is.add("projectSettings."+k, "Expected string, received "+jsonType(v))
-				}
-			}
-		}
-	}
-	var vars [][2]string
-	if items, ok := is.array(body, "envVars", "", false, 0); ok {
-		for i, it := range items {
-			p := "envVars." + fmt.Sprint(i)
-			obj, isObj := it.(map[string]any)
-			if !isObj {
-				is.add(p, "Expected object, received "+jsonType(it))
-				continue
-			}
-			k, ok1 := is.str(obj, "key", p, true, 0, 0)
-			v, ok2 := is.str(obj, "value", p, true, 0, 0)
-			if ok1 && ok2 {
-				vars = append(vars, [2]string{k, v})
-			}
-		}
-	}
-	if meta, ok := is.object(body, "meta", "", false); ok {
-		for _, k := range sortedKeys(meta) {
-			if _, isStr := meta[k].(string); !isStr {
-				is.add("meta."+k, "Expected string, received "+jsonType(meta[k]))
-			}
-		}
-	}
-	return vars, is.err()
 }
 
 func (d *deployState) get(w http.ResponseWriter, r *http.Request) {
@@ -1059,10 +882,10 @@ func (d *deployState) list(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	limit, offset := 50, 0
-	if n, err := deployParseInt(q.Get("limit")); err == nil && n >= 1 {
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 1 {
 		limit = n
 	}
-	if n, err := deployParseInt(q.Get("offset")); err == nil && n >= 0 {
+	if n, err := strconv.Atoi(q.Get("offset")); err == nil && n >= 0 {
 		offset = n
 	}
 	all := make([]any, 0, len(d.order))
@@ -1071,19 +894,6 @@ func (d *deployState) list(w http.ResponseWriter, r *http.Request) {
 	}
 	page := pageSlice(all, limit, offset)
 	writePaged(w, page, len(page), offset, len(all))
-}
-
-// deployParseInt reads an integer like JavaScript's parseInt (leading
-// digits, optional sign).
-func deployParseInt(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	end := 0
-	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || end == 0 && (s[end] == '-' || s[end] == '+')) {
-		end++
-	}
-	var n int
-	_, err := fmt.Sscan(s[:end], &n)
-	return n, err
 }
 
 func (d *deployState) metadata(w http.ResponseWriter, r *http.Request) {
@@ -1108,56 +918,33 @@ func (d *deployState) metadata(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"currentDeploymentId": current, "defaultDomainUrl": defURL, "customDomainUrl": custom})
 }
 
-var deploySlugPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+var deploySlugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$`)
 
 func (d *deployState) putSlug(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	body, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	var in struct{ Slug *string }
+	if !bind(w, r, &in) {
 		return
 	}
-	var slug *string
-	v, present := body["slug"]
-	switch x := v.(type) {
-	case nil:
-		if !present {
-			writeError(w, errInvalidInput("slug: Required"))
-			return
-		}
-	case string:
-		t := strings.TrimSpace(x)
-		switch {
-		case len(t) < 3:
-			writeError(w, errInvalidInput("slug: slug must be at least 3 characters"))
-			return
-		case len(t) > 63:
-			writeError(w, errInvalidInput("slug: slug must be at most 63 characters"))
-			return
-		case !deploySlugPattern.MatchString(t):
-			writeError(w, errInvalidInput("slug: slug must be lowercase alphanumeric with hyphens, not starting or ending with hyphen"))
-			return
-		}
-		slug = &t
-	default:
-		writeError(w, errInvalidInput("slug: Expected string, received "+jsonType(v)))
+	if in.Slug != nil && !deploySlugPattern.MatchString(*in.Slug) {
+		writeError(w, errInvalidInput("slug: slug must be lowercase alphanumeric with hyphens, not starting or ending with hyphen"))
 		return
 	}
 	if !d.cloud {
 		writeError(w, &APIError{Status: 503, Code: "INTERNAL_ERROR", Message: "Custom slugs are only available in cloud environment."})
 		return
 	}
-	if slug != nil && d.takenSlug[*slug] {
+	if in.Slug != nil && d.takenSlug[*in.Slug] {
 		writeError(w, &APIError{Status: 409, Code: "DEPLOYMENT_ALREADY_EXISTS", Message: "Slug is already taken"})
 		return
 	}
-	d.slug = slug
+	d.slug = in.Slug
 	var domain any
-	if slug != nil {
-		domain = *slug + ".insforge.site"
+	if in.Slug != nil {
+		domain = *in.Slug + ".insforge.site"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "slug": slug, "domain": domain})
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "slug": in.Slug, "domain": domain})
 }
 
 // ---- legacy zip flow ----
@@ -1189,58 +976,45 @@ func (d *deployState) createLegacy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": dep.id, "uploadUrl": d.presignURL + "/insforge-deployments", "uploadFields": fields})
 }
 
-// deployS3Error answers like S3 (XML).
-func deployS3Error(w http.ResponseWriter, status int, code, msg string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message></Error>", code, msg)
-}
-
-// presignedPost is the storage target of the legacy flow: a POST form
-// upload checked like an S3 presigned POST policy.
+// presignedPost is the storage target of the legacy flow: a multipart POST
+// form whose fields must equal the ones handed out (instead of a signed
+// policy). Refusals are S3's XML error bodies.
 func (d *deployState) presignedPost(w http.ResponseWriter, r *http.Request) {
 	up := LegacyUpload{Fields: map[string]string{}, ContentType: r.Header.Get("Content-Type"), ContentLength: r.ContentLength,
 		Authorization: r.Header.Get("Authorization"), APIKey: extractAPIKey(r)}
-	answer := func(status int, code, msg string) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		up.Status = status
-		d.mu.Lock()
-		d.legacy = append(d.legacy, up)
-		d.mu.Unlock()
-		if status >= 300 {
-			deployS3Error(w, status, code, msg)
-			return
-		}
+	status, code := d.legacyForm(r, &up)
+	_, _ = io.Copy(io.Discard, r.Body)
+	up.Status = status
+	d.mu.Lock()
+	d.legacy = append(d.legacy, up)
+	d.mu.Unlock()
+	if status >= 300 {
+		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(status)
-	}
-	if r.Method != http.MethodPost || r.URL.Path != "/insforge-deployments" {
-		answer(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+		fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>the upload was refused</Message></Error>", code)
 		return
 	}
+	w.WriteHeader(status)
+}
+
+// legacyForm reads and checks a presigned form upload into up and returns
+// the status and S3 error code of the answer.
+func (d *deployState) legacyForm(r *http.Request, up *LegacyUpload) (int, string) {
 	d.mu.Lock()
 	reject := d.rejectLegacy
 	d.rejectLegacy = false
 	d.mu.Unlock()
-	if reject {
-		answer(http.StatusForbidden, "AccessDenied", "Invalid according to Policy: Policy expired.")
-		return
-	}
-	if up.Authorization != "" || up.APIKey != "" {
-		answer(http.StatusBadRequest, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm form field should be present")
-		return
-	}
-	if r.ContentLength < 0 {
-		answer(http.StatusLengthRequired, "MissingContentLength", "You must provide the Content-Length HTTP header.")
-		return
-	}
-	if mt, _, _ := mime.ParseMediaType(up.ContentType); mt != "multipart/form-data" {
-		answer(http.StatusPreconditionFailed, "PreconditionFailed", "Bucket POST must be of the enclosure-type multipart/form-data")
-		return
+	switch {
+	case reject:
+		return http.StatusForbidden, "AccessDenied"
+	case up.Authorization != "" || up.APIKey != "":
+		return http.StatusBadRequest, "InvalidArgument"
+	case r.ContentLength < 0: // S3 needs the length up front
+		return http.StatusLengthRequired, "MissingContentLength"
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		answer(http.StatusBadRequest, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
-		return
+		return http.StatusBadRequest, "MalformedPOSTRequest"
 	}
 	var zipData []byte
 	for {
@@ -1248,61 +1022,33 @@ func (d *deployState) presignedPost(w http.ResponseWriter, r *http.Request) {
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
-			answer(http.StatusBadRequest, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
-			return
+		if err != nil || zipData != nil {
+			return http.StatusBadRequest, "MalformedPOSTRequest"
 		}
-		name := part.FormName()
-		up.FieldOrder = append(up.FieldOrder, name)
-		if zipData != nil {
-			answer(http.StatusBadRequest, "InvalidArgument", "POST requires exactly one file upload per request, as the last field.")
-			return
+		up.FieldOrder = append(up.FieldOrder, part.FormName())
+		v, _ := io.ReadAll(part)
+		if part.FormName() == "file" {
+			zipData = v
+		} else {
+			up.Fields[part.FormName()] = string(v)
 		}
-		if name == "file" {
-			data, err := io.ReadAll(io.LimitReader(part, 100<<20+1))
-			if err != nil {
-				answer(http.StatusBadRequest, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
-				return
-			}
-			if len(data) > 100<<20 {
-				answer(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
-				return
-			}
-			zipData = data
-			continue
-		}
-		v, _ := io.ReadAll(io.LimitReader(part, 1<<20))
-		up.Fields[name] = string(v)
-	}
-	if zipData == nil {
-		answer(http.StatusBadRequest, "InvalidArgument", "POST requires exactly one file upload per request.")
-		return
 	}
 	up.ZipSize = len(zipData)
 	d.mu.Lock()
-	id, ok := d.legacyKeys[up.Fields["key"]]
-	var wantFields map[string]string
-	if dep := d.runs[id]; ok && dep != nil {
-		wantFields = dep.formFields
-	}
-	d.mu.Unlock()
+	defer d.mu.Unlock()
+	id := d.legacyKeys[up.Fields["key"]]
 	up.DeploymentID = id
-	if wantFields == nil {
-		answer(http.StatusForbidden, "AccessDenied", "Invalid according to Policy: Policy Condition failed: [\"eq\", \"$key\", …]")
-		return
+	dep := d.runs[id]
+	if dep == nil || zipData == nil {
+		return http.StatusForbidden, "AccessDenied"
 	}
-	for k, v := range wantFields {
+	for k, v := range dep.formFields {
 		if up.Fields[k] != v {
-			answer(http.StatusForbidden, "AccessDenied", "Invalid according to Policy: Policy Condition failed: [\"eq\", \"$"+k+"\", …]")
-			return
+			return http.StatusForbidden, "AccessDenied"
 		}
 	}
-	d.mu.Lock()
-	if dep := d.runs[id]; dep != nil {
-		dep.zip = zipData
-	}
-	d.mu.Unlock()
-	answer(http.StatusNoContent, "", "")
+	dep.zip = zipData
+	return http.StatusNoContent, ""
 }
 
 // deployUnzip reads the files of a legacy source zip (folders are
@@ -1356,22 +1102,9 @@ func (d *deployState) upsertEnv(key, value string) *deployEnvVar {
 	return v
 }
 
-func (d *deployState) envVar(id string) *deployEnvVar {
-	for _, v := range d.envVars {
-		if v.id == id {
-			return v
-		}
-	}
-	return nil
-}
-
 func (d *deployState) listEnvVars(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
-		return
-	}
 	out := make([]any, len(d.envVars))
 	for i, v := range d.envVars {
 		out[i] = map[string]any{"id": v.id, "key": v.key, "type": v.typ, "updatedAt": float64(v.updatedAt)}
@@ -1382,76 +1115,33 @@ func (d *deployState) listEnvVars(w http.ResponseWriter, r *http.Request) {
 func (d *deployState) upsertEnvVars(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
+	var in struct{ EnvVars []struct{ Key, Value string } }
+	if !bind(w, r, &in) {
 		return
 	}
-	body, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	var is issues
-	items, _ := is.array(body, "envVars", "", true, 1)
-	var vars [][2]string
-	seen := map[string]bool{}
-	for i, it := range items {
-		p := "envVars." + fmt.Sprint(i)
-		obj, ok := it.(map[string]any)
-		if !ok {
-			is.add(p, "Expected object, received "+jsonType(it))
-			continue
-		}
-		key, ok1 := is.str(obj, "key", p, true, 0, 0)
-		value, ok2 := is.str(obj, "value", p, true, 0, 0)
-		key = strings.TrimSpace(key)
-		if ok1 && key == "" {
-			is.add(p+".key", "key is required")
-			ok1 = false
-		}
-		if ok1 && seen[key] {
-			is.add(p+".key", "duplicate environment variable key")
-			ok1 = false
-		}
-		if ok1 && ok2 {
-			seen[key] = true
-			vars = append(vars, [2]string{key, value})
-		}
-	}
-	if err := is.err(); err != nil {
-		writeError(w, err)
-		return
-	}
-	for _, v := range vars {
-		d.upsertEnv(v[0], v[1])
+	for _, v := range in.EnvVars {
+		d.upsertEnv(strings.TrimSpace(v.Key), v.Value)
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"success": true,
-		"message": fmt.Sprintf("%d environment variables have been saved successfully", len(vars)), "count": len(vars)})
+		"message": fmt.Sprintf("%d environment variables have been saved successfully", len(in.EnvVars)), "count": len(in.EnvVars)})
 }
 
 func (d *deployState) getEnvVar(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
-		return
-	}
 	id := r.PathValue("id")
-	v := d.envVar(id)
-	if v == nil {
-		writeError(w, &APIError{Status: 404, Code: "ENVIRONMENT_VARIABLE_NOT_FOUND", Message: "Environment variable not found: " + id})
-		return
+	for _, v := range d.envVars {
+		if v.id == id {
+			writeJSON(w, http.StatusOK, map[string]any{"envVar": map[string]any{"id": v.id, "key": v.key, "value": v.value, "type": v.typ, "updatedAt": float64(v.updatedAt)}})
+			return
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"envVar": map[string]any{"id": v.id, "key": v.key, "value": v.value, "type": v.typ, "updatedAt": float64(v.updatedAt)}})
+	writeError(w, &APIError{Status: 404, Code: "ENVIRONMENT_VARIABLE_NOT_FOUND", Message: "Environment variable not found: " + id})
 }
 
 func (d *deployState) deleteEnvVar(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
-		return
-	}
 	id := r.PathValue("id")
 	for i, v := range d.envVars {
 		if v.id == id {
@@ -1466,27 +1156,6 @@ func (d *deployState) deleteEnvVar(w http.ResponseWriter, r *http.Request) {
 // ---- custom domains ----
 
 var deployDomainPattern = regexp.MustCompile(`(?i)^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$`)
-
-// deployDomainIssue mirrors addCustomDomainRequestSchema.domain.
-func deployDomainIssue(domain string) string {
-	switch {
-	case domain == "":
-		return "Domain is required"
-	case !deployDomainPattern.MatchString(domain):
-		return "Invalid domain format (e.g. myapp.com or www.myapp.com)"
-	case strings.HasSuffix(strings.ToLower(domain), ".insforge.site"):
-		return "Domains ending with .insforge.site are reserved by InsForge"
-	}
-	return ""
-}
-
-func deployApexOf(domain string) string {
-	labels := strings.Split(domain, ".")
-	if len(labels) <= 2 {
-		return domain
-	}
-	return strings.Join(labels[len(labels)-2:], ".")
-}
 
 func (d *deployState) domain(name string) *deployDomain {
 	for _, dom := range d.domains {
@@ -1515,10 +1184,6 @@ func (dom *deployDomain) json() map[string]any {
 func (d *deployState) listDomains(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
-		return
-	}
 	out := make([]any, len(d.domains))
 	for i, dom := range d.domains {
 		out[i] = dom.json()
@@ -1529,32 +1194,21 @@ func (d *deployState) listDomains(w http.ResponseWriter, r *http.Request) {
 func (d *deployState) addDomain(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	body, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	var in struct{ Domain string }
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	name, ok := is.str(body, "domain", "", true, 0, 0)
-	if ok {
-		name = strings.TrimSpace(name)
-		if why := deployDomainIssue(name); why != "" {
-			is.add("domain", why)
-		}
-	}
-	if err := is.err(); err != nil {
-		writeError(w, err)
-		return
-	}
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
+	name := strings.TrimSpace(in.Domain)
+	if !deployDomainPattern.MatchString(name) {
+		writeError(w, errInvalidInput("domain: Invalid domain format (e.g. myapp.com or www.myapp.com)"))
 		return
 	}
 	if d.domain(name) != nil {
 		writeError(w, &APIError{Status: 409, Code: "DOMAIN_ALREADY_EXISTS", Message: "Domain " + name + " is already added to this project"})
 		return
 	}
-	dom := &deployDomain{name: name, apex: deployApexOf(name), token: strings.ReplaceAll(newUUID(), "-", "")[:12]}
+	labels := strings.Split(name, ".")
+	dom := &deployDomain{name: name, apex: strings.Join(labels[max(0, len(labels)-2):], "."), token: strings.ReplaceAll(newUUID(), "-", "")[:12]}
 	d.domains = append(d.domains, dom)
 	writeJSON(w, http.StatusCreated, dom.json())
 }
@@ -1562,15 +1216,7 @@ func (d *deployState) addDomain(w http.ResponseWriter, r *http.Request) {
 func (d *deployState) verifyDomain(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	name := strings.TrimSpace(r.PathValue("domain"))
-	if why := deployDomainIssue(name); why != "" {
-		writeError(w, errInvalidInput(why))
-		return
-	}
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
-		return
-	}
+	name := r.PathValue("domain")
 	dom := d.domain(name)
 	if dom == nil {
 		writeError(w, &APIError{Status: 404, Code: "DOMAIN_NOT_FOUND", Message: "Domain not found on Vercel: " + name})
@@ -1585,15 +1231,7 @@ func (d *deployState) verifyDomain(w http.ResponseWriter, r *http.Request) {
 func (d *deployState) removeDomain(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	name := strings.TrimSpace(r.PathValue("domain"))
-	if why := deployDomainIssue(name); why != "" {
-		writeError(w, errInvalidInput(why))
-		return
-	}
-	if !d.configured {
-		writeError(w, errDeployNotConfigured())
-		return
-	}
+	name := r.PathValue("domain")
 	for i, dom := range d.domains {
 		if strings.EqualFold(dom.name, name) {
 			d.domains = append(d.domains[:i], d.domains[i+1:]...)

@@ -63,17 +63,11 @@ func TestDeployFakeDirectFlow(t *testing.T) {
 	if r := deployTestPut(t, srv, id, ids["index.html"], []byte("<h1>y</h1>"), "application/octet-stream"); r.status != 400 || !strings.Contains(string(r.body), "content does not match") {
 		t.Errorf("wrong bytes: %d %s", r.status, r.body)
 	}
-	if r := deployTestPut(t, srv, id, ids["index.html"], []byte("<h1>x</h1>!"), "application/octet-stream"); r.status != 400 || !strings.Contains(string(r.body), "larger than") {
-		t.Errorf("too long: %d %s", r.status, r.body)
-	}
 	if r := deployTestPut(t, srv, id, ids["index.html"], []byte("<h1>"), "application/octet-stream"); r.status != 400 || !strings.Contains(string(r.body), "size does not match") {
 		t.Errorf("too short: %d %s", r.status, r.body)
 	}
 	if r := deployTestPut(t, srv, id, "6d1b4a4e-0000-4000-8000-000000000000", []byte("x"), "application/octet-stream"); r.status != 404 {
 		t.Errorf("unknown file: %d", r.status)
-	}
-	if r := deployTestPut(t, srv, id, "nope", []byte("x"), "application/octet-stream"); r.status != 400 {
-		t.Errorf("bad file id: %d", r.status)
 	}
 
 	// Start refuses missing uploads.
@@ -93,7 +87,7 @@ func TestDeployFakeDirectFlow(t *testing.T) {
 	if len(src) != 3 || src[0].Path != "empty" || string(src[1].Content) != "<h1>x</h1>" || src[2].SHA != deployTestSHA(files["src/a.js"]) {
 		t.Errorf("source %+v", src)
 	}
-	if ups := srv.DeploymentUploads(); len(ups) != 9 || ups[0].Status != 415 || ups[len(ups)-1].Status != 200 {
+	if ups := srv.DeploymentUploads(); len(ups) != 7 || ups[0].Status != 415 || ups[len(ups)-1].Status != 200 {
 		t.Errorf("uploads %+v", ups)
 	}
 
@@ -131,24 +125,6 @@ func TestDeployFakeDirectFlow(t *testing.T) {
 func TestDeployFakeValidation(t *testing.T) {
 	srv := New(t)
 	sha := deployTestSHA([]byte("x"))
-	for _, c := range []struct {
-		body any
-		want string
-	}{
-		{map[string]any{}, "files: Required"},
-		{map[string]any{"files": []any{}}, "files: Array must contain at least 1 element(s)"},
-		{map[string]any{"files": []any{map[string]any{"path": "/abs", "sha": sha, "size": 1}}}, "files.0.path: path must be relative"},
-		{map[string]any{"files": []any{map[string]any{"path": "a/../b", "sha": sha, "size": 1}}}, "parent directory segments"},
-		{map[string]any{"files": []any{map[string]any{"path": `a\b`, "sha": sha, "size": 1}}}, "forward slashes"},
-		{map[string]any{"files": []any{map[string]any{"path": "a", "sha": "xyz", "size": 1}}}, "files.0.sha: sha must be a SHA-1 hex digest"},
-		{map[string]any{"files": []any{map[string]any{"path": "a", "sha": sha, "size": 1.5}}}, "files.0.size: Expected integer, received float"},
-		{map[string]any{"files": []any{map[string]any{"path": "a", "sha": sha, "size": 1}, map[string]any{"path": "a", "sha": sha, "size": 1}}}, "files.1.path: duplicate file path"},
-	} {
-		r := call(t, srv, "POST", "/api/deployments/direct", c.body)
-		if r.status != 400 || !strings.Contains(string(r.body), c.want) {
-			t.Errorf("%v: %d %s, want %q", c.body, r.status, r.body, c.want)
-		}
-	}
 	srv.SetDeploymentLimits(1, 10, 5)
 	two := []any{map[string]any{"path": "a", "sha": sha, "size": 1}, map[string]any{"path": "b", "sha": sha, "size": 1}}
 	if r := call(t, srv, "POST", "/api/deployments/direct", map[string]any{"files": two}); !strings.Contains(string(r.body), "maximum of 1 files") {
@@ -173,9 +149,6 @@ func TestDeployFakeValidation(t *testing.T) {
 	waiting := srv.AddDeployment("WAITING")
 	if r := call(t, srv, "POST", "/api/deployments/"+waiting+"/sync", nil); r.status != 400 || !strings.Contains(string(r.body), "no provider deployment ID") {
 		t.Errorf("sync waiting: %d %s", r.status, r.body)
-	}
-	if r := call(t, srv, "POST", "/api/deployments/"+waiting+"/start", map[string]any{"projectSettings": map[string]any{"buildCommand": 1}}); r.status != 400 || !strings.Contains(string(r.body), "projectSettings.buildCommand: Expected string, received number") {
-		t.Errorf("bad settings: %d %s", r.status, r.body)
 	}
 }
 
@@ -245,11 +218,7 @@ func TestDeployFakeListPaging(t *testing.T) {
 
 func TestDeployFakeEnvVarsDomainsSlug(t *testing.T) {
 	srv := New(t)
-	r := call(t, srv, "POST", "/api/deployments/env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}, map[string]any{"key": "A", "value": "2"}}})
-	if r.status != 400 || !strings.Contains(string(r.body), "envVars.1.key: duplicate environment variable key") {
-		t.Errorf("duplicate: %d %s", r.status, r.body)
-	}
-	r = call(t, srv, "POST", "/api/deployments/env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}}})
+	r := call(t, srv, "POST", "/api/deployments/env-vars", map[string]any{"envVars": []any{map[string]any{"key": "A", "value": "1"}}})
 	if r.status != 201 || r.obj(t)["count"] != float64(1) {
 		t.Errorf("upsert: %d %s", r.status, r.body)
 	}
@@ -268,9 +237,6 @@ func TestDeployFakeEnvVarsDomainsSlug(t *testing.T) {
 		t.Errorf("deleted get: %d %s", r.status, r.body)
 	}
 
-	if r := call(t, srv, "POST", "/api/deployments/domains", map[string]any{"domain": "a.insforge.site"}); r.status != 400 || !strings.Contains(string(r.body), "reserved") {
-		t.Errorf("reserved: %d %s", r.status, r.body)
-	}
 	r = call(t, srv, "POST", "/api/deployments/domains", map[string]any{"domain": "example.com"})
 	if d := r.obj(t); r.status != 201 || d["aRecordValue"] != "76.76.21.21" || d["verified"] != false || d["misconfigured"] != true {
 		t.Errorf("add apex: %d %s", r.status, r.body)
@@ -286,7 +252,7 @@ func TestDeployFakeEnvVarsDomainsSlug(t *testing.T) {
 		t.Errorf("remove unknown: %d %s", r.status, r.body)
 	}
 
-	for body, want := range map[string]string{`{}`: "slug: Required", `{"slug":"-x-"}`: "lowercase alphanumeric", `{"slug":"ab"}`: "at least 3"} {
+	for body, want := range map[string]string{`{"slug":"-x-"}`: "lowercase alphanumeric"} {
 		if r := call(t, srv, "PUT", "/api/deployments/slug", body); r.status != 400 || !strings.Contains(string(r.body), want) {
 			t.Errorf("slug %s: %d %s", body, r.status, r.body)
 		}
