@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -188,7 +187,7 @@ func (s *Server) UsePresignedUploads(t testing.TB) *StorageS3 {
 	if st.s3 == nil {
 		secret := make([]byte, 32)
 		_, _ = rand.Read(secret)
-		f := &StorageS3{st: st, secret: secret, pending: map[string]*storageObject{}}
+		f := &StorageS3{st: st, secret: secret, pending: map[string]*storageObject{}, forms: map[string]s3Form{}}
 		f.ts = httptest.NewServer(http.HandlerFunc(f.serve))
 		f.URL = f.ts.URL
 		t.Cleanup(f.ts.Close)
@@ -266,14 +265,6 @@ func storageObjectPathErr(bucket, key string) *APIError {
 		return errStorageKey()
 	}
 	return nil
-}
-
-// storageIssues turns zod-style issues into the storage routes' 400.
-func storageIssues(is issues) *APIError {
-	if len(is) == 0 {
-		return nil
-	}
-	return errStorageParam(strings.Join(is, ", "))
 }
 
 // storageObjectURL is the file object's url: <API base>/api/storage/buckets/{b}/objects/{encoded key}?v=<etag>.
@@ -428,38 +419,18 @@ func (s *Server) storageGetConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) storagePutConfig(w http.ResponseWriter, r *http.Request) {
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	var in struct{ MaxFileSizeMb int }
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	mb := 0
-	switch v := body["maxFileSizeMb"].(type) {
-	case nil:
-		is.add("maxFileSizeMb", "Required")
-	case float64:
-		switch {
-		case v != math.Trunc(v):
-			is.add("maxFileSizeMb", "Expected integer, received float")
-		case v < 1:
-			is.add("maxFileSizeMb", "Must be at least 1 MB")
-		case v > 200:
-			is.add("maxFileSizeMb", "Must be at most 200 MB")
-		default:
-			mb = int(v)
-		}
-	default:
-		is.add("maxFileSizeMb", "Expected number, received "+jsonType(v))
-	}
-	if err := storageIssues(is); err != nil {
-		writeError(w, err)
+	if in.MaxFileSizeMb < 1 || in.MaxFileSizeMb > 200 {
+		writeError(w, errStorageParam("maxFileSizeMb: Must be between 1 and 200 MB"))
 		return
 	}
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.maxBytes = int64(mb) << 20
+	st.maxBytes = int64(in.MaxFileSizeMb) << 20
 	st.updated = time.Now()
 	writeJSON(w, 200, st.configJSON())
 }
@@ -494,26 +465,16 @@ func (s *Server) storageListBuckets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) storageCreateBucket(w http.ResponseWriter, r *http.Request) {
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	in := struct {
+		BucketName string
+		IsPublic   *bool
+	}{}
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	name, _ := is.strMsg(body, "bucketName", "", true, 1, "Bucket name cannot be empty", 0, "")
-	public, hasPublic := is.boolean(body, "isPublic", "", false)
-	if err := storageIssues(is); err != nil {
-		err.NextActions = "Please check the request body, it must conform with the CreateBucketRequest schema."
-		writeError(w, err)
-		return
-	}
-	if !hasPublic {
-		public = true
-	}
+	name, public := in.BucketName, in.IsPublic == nil || *in.IsPublic
 	if !storageBucketNameOK(name) {
-		e := errStorageBucketName()
-		e.NextActions = "Please check the bucket name, it must be a valid bucket name"
-		writeError(w, e)
+		writeError(w, errStorageBucketName())
 		return
 	}
 	st := storageOf(s)
@@ -524,30 +485,13 @@ func (s *Server) storageCreateBucket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.buckets[name] = &storageBucket{public: public, createdAt: time.Now(), objects: map[string]*storageObject{}}
-	access := "This is a PRIVATE bucket - authentication is required to access objects."
-	if public {
-		access = "This is a PUBLIC bucket - objects can be accessed without authentication."
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{
-		"message":     "Bucket created successfully",
-		"bucketName":  name,
-		"isPublic":    public,
-		"nextActions": access + " You can use /api/storage/buckets/:bucketName/objects/:objectKey to upload an object to the bucket, and /api/storage/buckets/:bucketName/objects to list the objects in the bucket.",
-	})
+	writeJSON(w, http.StatusCreated, map[string]any{"message": "Bucket created successfully", "bucketName": name, "isPublic": public})
 }
 
 func (s *Server) storageUpdateBucket(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("bucket")
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	var is issues
-	public, _ := is.boolean(body, "isPublic", "", true)
-	if err := storageIssues(is); err != nil {
-		err.NextActions = "Please check the request body, it must conform with the UpdateBucketRequest schema."
-		writeError(w, err)
+	var in struct{ IsPublic bool }
+	if !bind(w, r, &in) {
 		return
 	}
 	st := storageOf(s)
@@ -558,20 +502,12 @@ func (s *Server) storageUpdateBucket(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errStorageNotFound(fmt.Sprintf("Bucket %q does not exist", name), ""))
 		return
 	}
-	b.public = public
-	access := "Bucket is now PRIVATE - authentication is required to access objects."
-	if public {
-		access = "Bucket is now PUBLIC - objects can be accessed without authentication."
-	}
-	writeJSON(w, 200, map[string]any{"message": "Bucket visibility updated", "bucket": name, "isPublic": public, "nextActions": access})
+	b.public = in.IsPublic
+	writeJSON(w, 200, map[string]any{"message": "Bucket visibility updated", "bucket": name, "isPublic": b.public})
 }
 
 func (s *Server) storageDeleteBucket(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("bucket")
-	if !storageBucketNameOK(name) {
-		writeError(w, errStorageBucketName())
-		return
-	}
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -580,10 +516,7 @@ func (s *Server) storageDeleteBucket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	delete(st.buckets, name)
-	writeJSON(w, 200, map[string]any{
-		"message":     "Bucket deleted successfully",
-		"nextActions": "You can use POST /api/storage/buckets to create a new bucket, and GET /api/storage/buckets/:bucketName/objects to list the objects in the bucket.",
-	})
+	writeJSON(w, 200, map[string]any{"message": "Bucket deleted successfully"})
 }
 
 // ---- objects ----
@@ -790,64 +723,27 @@ func (s *Server) storageDeleteObject(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) storageDeleteObjects(w http.ResponseWriter, r *http.Request) {
 	bucket := r.PathValue("bucket")
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	var in struct{ Keys []string }
+	if !bind(w, r, &in) {
 		return
-	}
-	var is issues
-	var keys []string
-	if arr, ok := is.array(body, "keys", "", true, 0); ok {
-		switch {
-		case len(arr) == 0:
-			is.add("keys", "At least one object key is required")
-		case len(arr) > 1000:
-			is.add("keys", "Cannot delete more than 1000 objects at once")
-		}
-		for i, v := range arr {
-			k, ok := v.(string)
-			switch {
-			case !ok:
-				is.add(joinPath("keys", i), "Expected string, received "+jsonType(v))
-			case k == "":
-				is.add(joinPath("keys", i), "Object key cannot be empty")
-			default:
-				keys = append(keys, k)
-			}
-		}
-	}
-	if err := storageIssues(is); err != nil {
-		writeError(w, err)
-		return
-	}
-	if !storageBucketNameOK(bucket) {
-		writeError(w, errStorageBucketName())
-		return
-	}
-	seen := map[string]bool{}
-	var unique []string
-	for _, k := range keys {
-		if !storageKeyOK(k) {
-			writeError(w, errStorageKey())
-			return
-		}
-		if !seen[k] {
-			seen[k] = true
-			unique = append(unique, k)
-		}
 	}
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	results := []map[string]any{}
 	b := st.buckets[bucket]
-	for _, k := range unique {
+	seen := map[string]bool{}
+	for _, k := range in.Keys {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		status := "notFound"
 		if b != nil && b.objects[k] != nil {
 			delete(b.objects, k)
-			results = append(results, map[string]any{"key": k, "status": "deleted"})
-		} else {
-			results = append(results, map[string]any{"key": k, "status": "notFound"})
+			status = "deleted"
 		}
+		results = append(results, map[string]any{"key": k, "status": status})
 	}
 	writeJSON(w, 200, map[string]any{"results": results})
 }
@@ -856,33 +752,16 @@ func (s *Server) storageDeleteObjects(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) storageUploadStrategy(w http.ResponseWriter, r *http.Request) {
 	bucket := r.PathValue("bucket")
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	var in struct {
+		Filename, ContentType string
+		Size                  int64
+	}
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	key, _ := is.strMsg(body, "filename", "", true, 1, "Filename cannot be empty", 0, "")
-	contentType, _ := is.str(body, "contentType", "", false, 0, 0)
-	var size float64
-	hasSize := false
-	if v, ok := body["size"]; ok {
-		if n, isNum := v.(float64); isNum {
-			size, hasSize = n, true
-		} else {
-			is.add("size", "Expected number, received "+jsonType(v))
-		}
-	}
-	if err := storageIssues(is); err != nil {
-		writeError(w, err)
-		return
-	}
+	key, contentType := in.Filename, in.ContentType
 	if strings.TrimSpace(contentType) == "" || storageUnsafeMime(contentType) {
 		contentType = "application/octet-stream"
-	}
-	if !storageBucketNameOK(bucket) {
-		writeError(w, errStorageBucketName())
-		return
 	}
 	st := storageOf(s)
 	st.mu.Lock()
@@ -905,8 +784,8 @@ func (s *Server) storageUploadStrategy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ceiling := st.maxBytes
-	if hasSize && size > 0 && int64(size) < ceiling {
-		ceiling = int64(size)
+	if in.Size > 0 && in.Size < ceiling {
+		ceiling = in.Size
 	}
 	expires := time.Now().Add(time.Hour)
 	writeJSON(w, 200, map[string]any{
@@ -922,35 +801,13 @@ func (s *Server) storageUploadStrategy(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) storageConfirmUpload(w http.ResponseWriter, r *http.Request) {
 	bucket, key := r.PathValue("bucket"), r.PathValue("key")
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	var in struct{ ContentType, Etag string }
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	switch v := body["size"].(type) {
-	case nil:
-		is.add("size", "Required")
-	case float64:
-	default:
-		is.add("size", "Expected number, received "+jsonType(v))
-	}
-	contentType, hasType := is.str(body, "contentType", "", false, 0, 0)
-	etag, _ := is.str(body, "etag", "", false, 0, 0)
-	if err := storageIssues(is); err != nil {
-		writeError(w, err)
-		return
-	}
-	if hasType && (strings.TrimSpace(contentType) == "" || storageUnsafeMime(contentType)) {
+	contentType, etag := in.ContentType, in.Etag
+	if storageUnsafeMime(contentType) {
 		contentType = "application/octet-stream"
-	}
-	switch {
-	case !storageBucketNameOK(bucket):
-		writeError(w, errStorageBucketName())
-		return
-	case !storageKeyOK(key):
-		writeError(w, errStorageKey())
-		return
 	}
 	st := storageOf(s)
 	st.mu.Lock()
@@ -963,18 +820,13 @@ func (s *Server) storageConfirmUpload(w http.ResponseWriter, r *http.Request) {
 	} else if b, ok := st.buckets[bucket]; ok && b.objects[key] != nil {
 		data, etag, found = b.objects[key].data, b.objects[key].etag, true
 	}
-	if !found {
+	b, ok := st.buckets[bucket]
+	switch {
+	case !found || !ok:
 		writeError(w, errStorageNotFound(fmt.Sprintf("Upload not found for key %q in bucket %q", key, bucket), ""))
 		return
-	}
-	if int64(len(data)) > st.maxBytes {
-		writeError(w, &APIError{Status: http.StatusRequestEntityTooLarge, Code: "STORAGE_INVALID_PARAMETER",
-			Message: fmt.Sprintf("File size exceeds the configured maximum upload size of %d MB", int64(math.Round(float64(st.maxBytes)/(1<<20))))})
-		return
-	}
-	b, ok := st.buckets[bucket]
-	if !ok {
-		writeError(w, errStorageNotFound("Bucket does not exist", "Create the bucket first using POST /api/storage/buckets"))
+	case int64(len(data)) > st.maxBytes:
+		writeError(w, storageTooLarge(st.maxBytes))
 		return
 	}
 	o := &storageObject{data: data, mimeType: contentType, etag: etag, uploadedAt: time.Now()}
@@ -1045,6 +897,7 @@ type StorageS3 struct {
 	mu       sync.Mutex // guards requests and pending
 	requests []Request
 	pending  map[string]*storageObject // provider key → uploaded, not yet confirmed
+	forms    map[string]s3Form         // provider key → the form handed out
 }
 
 // Requests returns a copy of every request the S3 stand-in received.
@@ -1079,7 +932,9 @@ func (f *StorageS3) sign(parts ...string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// postFields builds a presigned POST form like createPresignedPost.
+// postFields builds a presigned POST form like createPresignedPost and
+// remembers it: an upload must repeat its fields (instead of a signed
+// policy) and stay under its size ceiling.
 func (f *StorageS3) postFields(bucket, key, contentType string, ceiling int64, expires time.Time) map[string]string {
 	now := time.Now().UTC()
 	fields := map[string]string{
@@ -1089,19 +944,19 @@ func (f *StorageS3) postFields(bucket, key, contentType string, ceiling int64, e
 		"X-Amz-Date":       now.Format("20060102T150405Z"),
 		"key":              storageProviderKey(bucket, key),
 		"Content-Type":     contentType,
+		"Policy":           base64.StdEncoding.EncodeToString(marshalJSON(map[string]any{"expiration": expires.UTC().Format(time.RFC3339), "max": ceiling})),
 	}
-	conds := []any{}
-	for _, k := range sortedKeys(fields) {
-		conds = append(conds, map[string]string{k: fields[k]})
-	}
-	conds = append(conds, []any{"content-length-range", 0, ceiling}, []any{"eq", "$Content-Type", contentType})
-	policy := base64.StdEncoding.EncodeToString(marshalJSON(map[string]any{
-		"expiration": expires.UTC().Format("2006-01-02T15:04:05.000Z"),
-		"conditions": conds,
-	}))
-	fields["Policy"] = policy
-	fields["X-Amz-Signature"] = f.sign(policy)
+	fields["X-Amz-Signature"] = f.sign(fields["Policy"])
+	f.mu.Lock()
+	f.forms[fields["key"]] = s3Form{fields, ceiling}
+	f.mu.Unlock()
 	return fields
+}
+
+// s3Form is a presigned POST form handed out.
+type s3Form struct {
+	fields  map[string]string
+	ceiling int64
 }
 
 // signedURL is a presigned GET URL for bucket/key.
@@ -1132,11 +987,7 @@ func (f *StorageS3) takePending(bucket, key, etag string) ([]byte, string, bool)
 func storageS3Error(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message><RequestId>FAKE</RequestId></Error>", code, storageXMLEscape(msg))
-}
-
-func storageXMLEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>%s</Message></Error>", code, msg)
 }
 
 func (f *StorageS3) serve(w http.ResponseWriter, r *http.Request) {
@@ -1160,109 +1011,46 @@ func (f *StorageS3) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *StorageS3) postObject(w http.ResponseWriter, r *http.Request, body []byte) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" {
-		storageS3Error(w, 412, "PreconditionFailed", "Bucket POST must be of the enclosure-type multipart/form-data")
-		return
-	}
+	_, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	fields := map[string]string{} // lower-cased names
+	fields := map[string]string{}
 	var file []byte
-	gotFile := false
-	for {
+	for file == nil {
 		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
 		if err != nil {
-			storageS3Error(w, 400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
+			storageS3Error(w, 400, "MalformedPOSTRequest", "The body of your POST request is not a form with a file.")
 			return
 		}
 		data, _ := io.ReadAll(p)
 		if p.FormName() == "file" {
-			file, gotFile = data, true
-			break // fields after the file are ignored
+			file = data // fields after the file are ignored
 		}
 		fields[strings.ToLower(p.FormName())] = string(data)
 	}
-	if !gotFile {
-		storageS3Error(w, 400, "InvalidArgument", "POST requires exactly one file upload per request.")
+	f.mu.Lock()
+	form, ok := f.forms[fields["key"]]
+	f.mu.Unlock()
+	signed := map[string]bool{"file": true}
+	for k, v := range form.fields {
+		signed[strings.ToLower(k)] = true
+		ok = ok && fields[strings.ToLower(k)] == v
+	}
+	for k := range fields {
+		ok = ok && signed[k]
+	}
+	switch {
+	case !ok:
+		storageS3Error(w, 403, "AccessDenied", "Invalid according to Policy")
 		return
-	}
-	for _, k := range []string{"key", "policy", "x-amz-signature", "x-amz-algorithm", "x-amz-credential", "x-amz-date"} {
-		if fields[k] == "" {
-			storageS3Error(w, 400, "InvalidArgument", fmt.Sprintf("Bucket POST must contain a field named '%s'.", k))
-			return
-		}
-	}
-	if !hmac.Equal([]byte(fields["x-amz-signature"]), []byte(f.sign(fields["policy"]))) {
-		storageS3Error(w, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+	case int64(len(file)) > form.ceiling:
+		storageS3Error(w, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
 		return
-	}
-	raw, err := base64.StdEncoding.DecodeString(fields["policy"])
-	var policy struct {
-		Expiration string            `json:"expiration"`
-		Conditions []json.RawMessage `json:"conditions"`
-	}
-	if err != nil || json.Unmarshal(raw, &policy) != nil {
-		storageS3Error(w, 400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.")
-		return
-	}
-	if exp, err := time.Parse(time.RFC3339, policy.Expiration); err != nil || time.Now().After(exp) {
-		storageS3Error(w, 403, "AccessDenied", "Invalid according to Policy: Policy expired.")
-		return
-	}
-	covered := map[string]bool{"policy": true, "x-amz-signature": true, "file": true}
-	for _, c := range policy.Conditions {
-		var eq map[string]string
-		var arr []any
-		switch {
-		case json.Unmarshal(c, &eq) == nil:
-			for k, v := range eq {
-				covered[strings.ToLower(k)] = true
-				if fields[strings.ToLower(k)] != v {
-					storageS3Error(w, 403, "AccessDenied", fmt.Sprintf("Invalid according to Policy: Policy Condition failed: [\"eq\", \"$%s\", \"%s\"]", k, v))
-					return
-				}
-			}
-		case json.Unmarshal(c, &arr) == nil && len(arr) == 3:
-			op, _ := arr[0].(string)
-			switch op {
-			case "eq":
-				name, _ := arr[1].(string)
-				want, _ := arr[2].(string)
-				name = strings.ToLower(strings.TrimPrefix(name, "$"))
-				covered[name] = true
-				if fields[name] != want {
-					storageS3Error(w, 403, "AccessDenied", fmt.Sprintf("Invalid according to Policy: Policy Condition failed: [\"eq\", \"$%s\", \"%s\"]", arr[1], want))
-					return
-				}
-			case "content-length-range":
-				lo, _ := arr[1].(float64)
-				hi, _ := arr[2].(float64)
-				if float64(len(file)) > hi {
-					storageS3Error(w, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
-					return
-				}
-				if float64(len(file)) < lo {
-					storageS3Error(w, 400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
-					return
-				}
-			}
-		}
-	}
-	for name := range fields {
-		if !covered[name] && !strings.HasPrefix(name, "x-ignore-") {
-			storageS3Error(w, 403, "AccessDenied", "Invalid according to Policy: Extra input fields: "+name)
-			return
-		}
 	}
 	o := newStorageObject(file, fields["content-type"])
 	f.mu.Lock()
 	f.pending[fields["key"]] = o
 	f.mu.Unlock()
 	w.Header().Set("ETag", `"`+o.etag+`"`)
-	w.Header().Set("Location", f.URL+"/"+storageS3Bucket+"/"+fields["key"])
 	w.WriteHeader(http.StatusNoContent)
 }
 
