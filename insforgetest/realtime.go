@@ -3,6 +3,7 @@ package insforgetest
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -365,69 +366,11 @@ func rtCheckChannelID(id string) *APIError {
 	return nil
 }
 
-func rtIsURL(s string) bool {
-	i := strings.Index(s, ":")
-	if i <= 0 {
-		return false
-	}
-	scheme := strings.ToLower(s[:i])
-	for _, r := range scheme {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.') {
-			return false
-		}
-	}
-	return len(s) > i+1
-}
-
-// rtDecodeChannel reads and validates a channel create/update body; a body
-// that is not a JSON object fails with code REALTIME_INVALID_CHANNEL_REQUEST.
-func rtDecodeChannel(r *http.Request, create bool) (map[string]any, *APIError) {
-	body, err := decodeObject(r)
-	if err != nil {
-		err.Code = "REALTIME_INVALID_CHANNEL_REQUEST"
-		return nil, err
-	}
-	return rtChannelFields(body, create)
-}
-
-// rtChannelFields validates the create/update body (zod; code
-// REALTIME_INVALID_CHANNEL_REQUEST).
-func rtChannelFields(body map[string]any, create bool) (map[string]any, *APIError) {
-	var is issues
-	out := map[string]any{}
-	if p, ok := is.str(body, "pattern", "", create, 0, 0); ok {
-		if p == "" {
-			is.add("pattern", "String must contain at least 1 character(s)")
-		} else {
-			out["pattern"] = p
-		}
-	}
-	if d, ok := is.str(body, "description", "", false, 0, 0); ok {
-		out["description"] = d
-	}
-	if hooks, ok := is.array(body, "webhookUrls", "", false, 0); ok {
-		list := []string{}
-		for i, h := range hooks {
-			p := joinPath("webhookUrls", i)
-			hs, isStr := h.(string)
-			switch {
-			case !isStr:
-				is.add(p, "Expected string, received "+jsonType(h))
-			case !rtIsURL(hs):
-				is.add(p, "Invalid url")
-			default:
-				list = append(list, hs)
-			}
-		}
-		out["webhookUrls"] = list
-	}
-	if e, ok := is.boolean(body, "enabled", "", false); ok {
-		out["enabled"] = e
-	}
-	if len(is) > 0 {
-		return nil, &APIError{Status: 400, Code: "REALTIME_INVALID_CHANNEL_REQUEST", Message: strings.Join(is, ", ")}
-	}
-	return out, nil
+// rtChannelInput is the channel create/update body.
+type rtChannelInput struct {
+	Pattern, Description *string
+	WebhookURLs          *[]string `json:"webhookUrls"`
+	Enabled              *bool
 }
 
 func (rt *realtimeState) patternTaken(pattern string, except *rtChannel) *APIError {
@@ -464,70 +407,58 @@ func (rt *realtimeState) getChannel(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *realtimeState) createChannel(w http.ResponseWriter, r *http.Request) {
-	f, err := rtDecodeChannel(r, true)
-	if err != nil {
-		writeError(w, err)
+	var in rtChannelInput
+	if !bind(w, r, &in) {
 		return
 	}
-	pattern := f["pattern"].(string)
-	if !rtPatternRE.MatchString(pattern) {
+	if in.Pattern == nil || !rtPatternRE.MatchString(*in.Pattern) {
 		writeError(w, errRTInvalidPattern())
 		return
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if err := rt.patternTaken(pattern, nil); err != nil {
+	if err := rt.patternTaken(*in.Pattern, nil); err != nil {
 		writeError(w, err)
 		return
 	}
 	now := rt.now()
-	c := &rtChannel{id: newUUID(), pattern: pattern, enabled: true, createdAt: now, updatedAt: now}
-	if d, ok := f["description"].(string); ok && d != "" {
-		c.description = &d
+	c := &rtChannel{id: newUUID(), pattern: *in.Pattern, enabled: true, createdAt: now, updatedAt: now}
+	if in.Description != nil && *in.Description != "" {
+		c.description = in.Description
 	}
-	if hooks, ok := f["webhookUrls"].([]string); ok && len(hooks) > 0 {
-		c.webhookURLs = hooks
+	if in.WebhookURLs != nil && len(*in.WebhookURLs) > 0 {
+		c.webhookURLs = *in.WebhookURLs
 	}
-	if e, ok := f["enabled"].(bool); ok {
-		c.enabled = e
-	}
+	set(&c.enabled, in.Enabled)
 	rt.channels = append(rt.channels, c)
 	writeJSON(w, 201, c.json())
 }
 
 func (rt *realtimeState) updateChannel(w http.ResponseWriter, r *http.Request) {
-	f, err := rtDecodeChannel(r, false)
-	if err != nil {
-		writeError(w, err)
+	var in rtChannelInput
+	if !bind(w, r, &in) {
 		return
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	c, err := rt.channel(r.PathValue("id"))
+	if err == nil && in.Pattern != nil {
+		if !rtPatternRE.MatchString(*in.Pattern) {
+			err = errRTInvalidPattern()
+		} else {
+			err = rt.patternTaken(*in.Pattern, c)
+		}
+	}
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if p, ok := f["pattern"].(string); ok {
-		if !rtPatternRE.MatchString(p) {
-			writeError(w, errRTInvalidPattern())
-			return
-		}
-		if err := rt.patternTaken(p, c); err != nil {
-			writeError(w, err)
-			return
-		}
-		c.pattern = p
+	set(&c.pattern, in.Pattern)
+	if in.Description != nil {
+		c.description = in.Description
 	}
-	if d, ok := f["description"].(string); ok {
-		c.description = &d
-	}
-	if hooks, ok := f["webhookUrls"].([]string); ok {
-		c.webhookURLs = hooks
-	}
-	if e, ok := f["enabled"].(bool); ok {
-		c.enabled = e
-	}
+	set(&c.webhookURLs, in.WebhookURLs)
+	set(&c.enabled, in.Enabled)
 	c.updatedAt = rt.now()
 	writeJSON(w, 200, c.json())
 }
@@ -556,59 +487,18 @@ func (rt *realtimeState) deleteChannel(w http.ResponseWriter, r *http.Request) {
 
 // ---- messages ----
 
-// rtQueryInt validates a z.coerce.number().int() query parameter.
-func rtQueryInt(is *issues, q map[string][]string, key string, min, max, def int) int {
-	vals, ok := q[key]
-	if !ok || len(vals) == 0 {
-		return def
+// rtQueryInt reads an integer query parameter (def when absent or bad).
+func rtQueryInt(q url.Values, key string, def int) int {
+	if n, err := strconv.Atoi(q.Get(key)); err == nil {
+		return n
 	}
-	f := 0.0 // Number("") is 0
-	if v := strings.TrimSpace(vals[0]); v != "" {
-		var err error
-		if f, err = strconv.ParseFloat(v, 64); err != nil {
-			is.add(key, "Expected number, received nan")
-			return def
-		}
-	}
-	if f != float64(int(f)) {
-		is.add(key, "Expected integer, received float")
-		return def
-	}
-	n := int(f)
-	if n < min {
-		is.add(key, fmt.Sprintf("Number must be greater than or equal to %d", min))
-		return def
-	}
-	if max > 0 && n > max {
-		is.add(key, fmt.Sprintf("Number must be less than or equal to %d", max))
-		return def
-	}
-	return n
-}
-
-func rtQueryUUID(is *issues, q map[string][]string, key string) string {
-	vals, ok := q[key]
-	if !ok || len(vals) == 0 {
-		return ""
-	}
-	if !uuidRE.MatchString(vals[0]) || len(vals[0]) != 36 {
-		is.add(key, "Invalid uuid")
-		return ""
-	}
-	return vals[0]
+	return def
 }
 
 func (rt *realtimeState) listMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var is issues
-	channelID := rtQueryUUID(&is, q, "channelId")
-	event := q.Get("eventName")
-	limit := rtQueryInt(&is, q, "limit", 1, 1000, 100)
-	offset := rtQueryInt(&is, q, "offset", 0, 0, 0)
-	if err := is.err(); err != nil {
-		writeError(w, err)
-		return
-	}
+	channelID, event := q.Get("channelId"), q.Get("eventName")
+	limit, offset := rtQueryInt(q, "limit", 100), rtQueryInt(q, "offset", 0)
 	rt.mu.Lock()
 	matched := []map[string]any{}
 	for _, m := range rt.sortedMessages() {
@@ -641,20 +531,8 @@ func (rt *realtimeState) clearMessages(w http.ResponseWriter, r *http.Request) {
 
 func (rt *realtimeState) stats(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var is issues
-	channelID := rtQueryUUID(&is, q, "channelId")
-	var since time.Time
-	if v, ok := q["since"]; ok && len(v) > 0 {
-		t, ok := parseTime(v[0])
-		if !ok {
-			is.add("since", "Invalid date")
-		}
-		since = t
-	}
-	if err := is.err(); err != nil {
-		writeError(w, err)
-		return
-	}
+	channelID := q.Get("channelId")
+	since, _ := parseTime(q.Get("since"))
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	total, audience, delivered := 0, 0, 0
