@@ -3,7 +3,6 @@ package insforgetest
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -197,87 +196,22 @@ func (st *schedulesState) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, job.view())
 }
 
-// scheduleInput is a validated create or update body.
+// scheduleInput is a create or update body (nil: absent).
 type scheduleInput struct {
-	name, cron, url, method string
-	headers                 map[string]any
-	body                    map[string]any
-	isActive                *bool
-	has                     map[string]bool
-}
-
-// validateScheduleBody mirrors the zod schemas of create (required fields)
-// and update (all optional, plus isActive).
-func validateScheduleBody(obj map[string]any, create bool) (scheduleInput, *APIError) {
-	in := scheduleInput{has: map[string]bool{}}
-	var is issues
-	if _, ok := obj["name"]; ok || create {
-		if s, ok := is.str(obj, "name", "", create, 0, 0); ok {
-			if len([]rune(s)) < 3 {
-				is.add("name", "Schedule name must be at least 3 characters long")
-			} else {
-				in.name, in.has["name"] = s, true
-			}
-		}
-	}
-	if _, ok := obj["cronSchedule"]; ok || create {
-		if s, ok := is.str(obj, "cronSchedule", "", create, 0, 0); ok {
-			if !zodIntervalRE.MatchString(s) && len(strings.Fields(s)) != 5 {
-				is.add("cronSchedule", errInvalidCronIn)
-			} else {
-				in.cron, in.has["cronSchedule"] = s, true
-			}
-		}
-	}
-	if _, ok := obj["functionUrl"]; ok || create {
-		if s, ok := is.str(obj, "functionUrl", "", create, 0, 0); ok {
-			u, err := url.Parse(s)
-			if err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "") {
-				is.add("functionUrl", "The function URL must be a valid URL.")
-			} else {
-				in.url, in.has["functionUrl"] = s, true
-			}
-		}
-	}
-	if _, ok := obj["httpMethod"]; ok || create {
-		if s, ok := is.enum(obj, "httpMethod", "", create, scheduleMethods...); ok {
-			in.method, in.has["httpMethod"] = s, true
-		}
-	}
-	if m, ok := is.object(obj, "headers", "", false); ok {
-		good := true
-		for _, k := range sortedKeys(m) {
-			if _, isStr := m[k].(string); !isStr {
-				is.add("headers."+k, "Expected string, received "+jsonType(m[k]))
-				good = false
-			}
-		}
-		if good {
-			in.headers, in.has["headers"] = m, true
-		}
-	}
-	if m, ok := is.object(obj, "body", "", false); ok {
-		in.body, in.has["body"] = m, true
-	}
-	if !create {
-		if b, ok := is.boolean(obj, "isActive", "", false); ok {
-			in.isActive = &b
-		}
-	}
-	if err := is.err(); err != nil {
-		return in, err
-	}
-	return in, nil
+	Name, CronSchedule, FunctionURL, HTTPMethod *string
+	Headers                                     *map[string]string
+	Body                                        *map[string]any
+	IsActive                                    *bool
 }
 
 // resolveHeaders replaces ${{secrets.KEY}} with the secrets' values.
-func resolveHeaders(headers map[string]any, secrets *secretsState) (map[string]string, *APIError) {
+func resolveHeaders(headers map[string]string, secrets *secretsState) (map[string]string, *APIError) {
 	out := map[string]string{}
 	secrets.mu.Lock()
 	defer secrets.mu.Unlock()
 	now := time.Now()
 	for _, k := range sortedKeys(headers) {
-		v, _ := headers[k].(string)
+		v := headers[k]
 		for _, m := range fakeSecretRefRE.FindAllStringSubmatch(v, -1) {
 			rec := secrets.usable(m[1], now)
 			if rec == nil {
@@ -295,137 +229,85 @@ func errInvalidCron(msg string) *APIError {
 	return &APIError{Status: 400, Code: "SCHEDULE_INVALID_CRON", Message: msg}
 }
 
-// validateCron mirrors the service check that follows the zod one.
+// validateCron accepts a 5-field cron expression or "N seconds" (1–59).
 func validateCron(expr string) *APIError {
 	if m := svcIntervalRE.FindStringSubmatch(expr); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		if n < 1 || n > 59 {
-			return errInvalidCron(`Interval form is only for sub-minute cadence. Use 1–59 seconds (e.g., "30 seconds"); for ≥ 1 minute use 5-field cron (e.g., "*/5 * * * *").`)
+		if n, _ := strconv.Atoi(m[1]); n >= 1 && n <= 59 {
+			return nil
 		}
-		return nil
+	} else if fields := strings.Fields(expr); len(fields) == 5 {
+		if _, msg := parseCron(fields); msg == "" {
+			return nil
+		}
 	}
-	fields := strings.Fields(expr)
-	if len(fields) != 5 {
-		return errInvalidCron(fmt.Sprintf(`Cron expression must be exactly 5 fields (minute, hour, day, month, day-of-week) or a sub-minute interval like "30 seconds". Got %d fields. Examples: "*/5 * * * *" for every 5 minutes, "30 seconds" for every 30 seconds.`, len(fields)))
-	}
-	if _, msg := parseCron(fields); msg != "" {
-		return errInvalidCron("Invalid cron expression: " + msg)
-	}
-	return nil
+	return errInvalidCron(errInvalidCronIn)
 }
 
 func (st *schedulesState) create(w http.ResponseWriter, r *http.Request, secrets *secretsState) {
-	obj, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	var in scheduleInput
+	if !bind(w, r, &in) {
 		return
 	}
-	in, apiErr := validateScheduleBody(obj, true)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	job := &scheduleRecord{ID: newUUID(), IsActive: true, Headers: map[string]any{}, Body: map[string]any{}}
+	if aerr := job.apply(in, secrets); aerr != nil {
+		writeError(w, aerr)
 		return
-	}
-	if apiErr := validateCron(in.cron); apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	headers := in.headers
-	if headers == nil {
-		headers = map[string]any{}
-	}
-	resolved, apiErr := resolveHeaders(headers, secrets)
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	body := in.body
-	if body == nil {
-		body = map[string]any{}
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	now := time.Now()
+	job.created = job.updated
 	jobID := strconv.Itoa(st.nextJobID)
 	st.nextJobID++
-	job := &scheduleRecord{
-		ID: newUUID(), Name: in.name, CronSchedule: in.cron, FunctionURL: in.url, HTTPMethod: in.method,
-		Headers: cloneValue(headers).(map[string]any), Body: cloneValue(body).(map[string]any),
-		CronJobID: &jobID, IsActive: true, resolved: resolved, created: now, updated: now,
-	}
+	job.CronJobID = &jobID
 	st.jobs[job.ID] = job
 	writeJSON(w, 201, map[string]any{"id": job.ID, "cronJobId": jobID, "message": "Schedule created successfully"})
 }
 
+// apply sets the given fields of a schedule, checking its timing and
+// resolving its headers' secrets again.
+func (job *scheduleRecord) apply(in scheduleInput, secrets *secretsState) *APIError {
+	set(&job.Name, in.Name)
+	set(&job.CronSchedule, in.CronSchedule)
+	set(&job.FunctionURL, in.FunctionURL)
+	set(&job.HTTPMethod, in.HTTPMethod)
+	set(&job.Body, in.Body)
+	set(&job.IsActive, in.IsActive)
+	if in.Headers != nil {
+		job.Headers = map[string]any{}
+		for k, v := range *in.Headers {
+			job.Headers[k] = v
+		}
+	}
+	if aerr := validateCron(job.CronSchedule); aerr != nil {
+		return aerr
+	}
+	headers := map[string]string{}
+	for k, v := range job.Headers {
+		headers[k], _ = v.(string)
+	}
+	resolved, aerr := resolveHeaders(headers, secrets)
+	job.resolved, job.updated = resolved, time.Now()
+	return aerr
+}
+
 func (st *schedulesState) update(w http.ResponseWriter, r *http.Request, secrets *secretsState) {
 	id := r.PathValue("id")
-	obj, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	in, apiErr := validateScheduleBody(obj, false)
-	if apiErr != nil {
-		writeError(w, apiErr)
-		return
-	}
-	if !checkUUIDParam(w, id) {
+	var in scheduleInput
+	if !bind(w, r, &in) || !checkUUIDParam(w, id) {
 		return
 	}
 	st.mu.Lock()
+	defer st.mu.Unlock()
 	job, ok := st.jobs[id]
-	var current scheduleRecord
-	if ok {
-		current = *job
-	}
-	st.mu.Unlock()
 	if !ok {
 		writeError(w, errScheduleNotFound("Schedule not found"))
 		return
 	}
-	next := current
-	scheduleFields := len(in.has) > 0
-	if scheduleFields {
-		if in.has["name"] {
-			next.Name = in.name
-		}
-		if in.has["cronSchedule"] {
-			next.CronSchedule = in.cron
-		}
-		if in.has["functionUrl"] {
-			next.FunctionURL = in.url
-		}
-		if in.has["httpMethod"] {
-			next.HTTPMethod = in.method
-		}
-		if in.has["body"] {
-			next.Body = cloneValue(in.body).(map[string]any)
-		}
-		if in.has["headers"] {
-			next.Headers = cloneValue(in.headers).(map[string]any)
-		}
-		if apiErr := validateCron(next.CronSchedule); apiErr != nil {
-			writeError(w, apiErr)
-			return
-		}
-		resolved, apiErr := resolveHeaders(next.Headers, secrets)
-		if apiErr != nil {
-			writeError(w, apiErr)
-			return
-		}
-		next.resolved = resolved
-	}
-	if in.isActive != nil {
-		next.IsActive = *in.isActive
-	}
-	next.updated = time.Now()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	job, ok = st.jobs[id]
-	if !ok { // deleted meanwhile
-		writeError(w, errScheduleNotFound("Schedule not found"))
+	next := *job
+	if aerr := next.apply(in, secrets); aerr != nil {
+		writeError(w, aerr)
 		return
 	}
-	next.runs = job.runs
 	*job = next
 	writeJSON(w, 200, map[string]any{"id": id, "cronJobId": job.CronJobID, "message": "Schedule updated successfully"})
 }
@@ -466,16 +348,10 @@ func (st *schedulesState) logs(w http.ResponseWriter, r *http.Request) {
 
 // jsParseInt mirrors `parseInt(v) || def`.
 func jsParseInt(v string, def int) int {
-	v = strings.TrimSpace(v)
-	end := 0
-	for end < len(v) && (v[end] >= '0' && v[end] <= '9' || end == 0 && (v[0] == '-' || v[0] == '+')) {
-		end++
+	if n, err := strconv.Atoi(v); err == nil && n != 0 {
+		return n
 	}
-	n, err := strconv.Atoi(v[:end])
-	if err != nil || n == 0 {
-		return def
-	}
-	return n
+	return def
 }
 
 func (st *schedulesState) getConfig(w http.ResponseWriter, r *http.Request) {
