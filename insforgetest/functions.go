@@ -234,70 +234,9 @@ func errFunctionNotFound() *APIError {
 	return &APIError{Status: 404, Code: "FUNCTION_NOT_FOUND", Message: "Function not found"}
 }
 
-// zodIssues collects zod issues; the functions routes send them as the
-// JSON-encoded array in message (the standard error body).
-type zodIssues []map[string]any
-
-func (z *zodIssues) add(issue map[string]any) { *z = append(*z, issue) }
-
-func (z zodIssues) err() *APIError {
-	if len(z) == 0 {
-		return nil
-	}
-	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: string(marshalJSON([]map[string]any(z)))}
-}
-
-// optString checks an optional string field; it returns the value and
-// whether it was present and valid.
-func (z *zodIssues) optString(obj map[string]any, key string) (string, bool) {
-	v, ok := obj[key]
-	if !ok {
-		return "", false
-	}
-	s, isStr := v.(string)
-	if !isStr {
-		z.add(map[string]any{"code": "invalid_type", "expected": "string", "received": jsonType(v), "path": []any{key}, "message": "Expected string, received " + jsonType(v)})
-		return "", false
-	}
-	return s, true
-}
-
-// reqString checks a required string field with a minimum length of 1.
-func (z *zodIssues) reqString(obj map[string]any, key, tooShort string) (string, bool) {
-	if _, present := obj[key]; !present {
-		z.add(map[string]any{"code": "invalid_type", "expected": "string", "received": "undefined", "path": []any{key}, "message": "Required"})
-		return "", false
-	}
-	s, ok := z.optString(obj, key)
-	if !ok {
-		return "", false
-	}
-	if s == "" {
-		z.add(map[string]any{"code": "too_small", "minimum": 1, "type": "string", "inclusive": true, "exact": false, "message": tooShort, "path": []any{key}})
-		return "", false
-	}
-	return s, true
-}
-
-func (z *zodIssues) status(obj map[string]any) (string, bool) {
-	s, ok := z.optString(obj, "status")
-	if !ok {
-		return "", false
-	}
-	if s != "draft" && s != "active" {
-		z.add(map[string]any{"received": s, "code": "invalid_enum_value", "options": []any{"draft", "active"}, "path": []any{"status"},
-			"message": "Invalid enum value. Expected 'draft' | 'active', received '" + s + "'"})
-		return "", false
-	}
-	return s, true
-}
-
-func (z *zodIssues) object(v any) (map[string]any, bool) {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		z.add(map[string]any{"code": "invalid_type", "expected": "object", "received": jsonType(v), "path": []any{}, "message": "Expected object, received " + jsonType(v)})
-	}
-	return obj, ok
+// functionInput is the create or update body (nil: absent).
+type functionInput struct {
+	Name, Slug, Code, Description, Status *string
 }
 
 func errDenoServe() *APIError {
@@ -370,44 +309,25 @@ func (s *Server) getEdgeFunction(w http.ResponseWriter, r *http.Request) {
 // ---- POST /api/functions ----
 
 func (s *Server) createEdgeFunction(w http.ResponseWriter, r *http.Request) {
-	body, apiErr := decodeBody(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	var in functionInput
+	if !bind(w, r, &in) {
 		return
 	}
-	var z zodIssues
-	obj, ok := z.object(body)
-	var name, slug, code, description, status string
-	var hasSlug, hasDescription bool
-	if ok {
-		name, _ = z.reqString(obj, "name", "Name is required")
-		if slug, hasSlug = z.optString(obj, "slug"); hasSlug {
-			if !functionSlugRE.MatchString(slug) {
-				z.add(map[string]any{"validation": "regex", "code": "invalid_string", "message": "Invalid slug format - must be alphanumeric with hyphens or underscores only", "path": []any{"slug"}})
-			}
-			if strings.EqualFold(slug, "health") {
-				z.add(map[string]any{"code": "custom", "message": reservedSlugMessage, "path": []any{"slug"}})
-			}
-		}
-		code, _ = z.reqString(obj, "code", "String must contain at least 1 character(s)")
-		description, hasDescription = z.optString(obj, "description")
-		status, _ = z.status(obj)
-	}
-	if err := z.err(); err != nil {
-		writeError(w, err)
-		return
-	}
+	name, slug, code, status := deref(in.Name), deref(in.Slug), deref(in.Code), deref(in.Status)
 	if status == "" {
 		status = "active"
 	}
-	if !hasSlug || slug == "" {
+	if slug == "" {
 		slug = deriveFunctionSlug(name)
 	}
-	if strings.EqualFold(slug, "health") {
+	switch {
+	case name == "" || code == "" || !functionSlugRE.MatchString(slug):
+		writeError(w, errInvalidInput("name and code are required; slug is letters, digits, - and _"))
+		return
+	case strings.EqualFold(slug, "health"):
 		writeError(w, &APIError{Status: 400, Code: "FUNCTION_SLUG_RESERVED", Message: reservedSlugMessage})
 		return
-	}
-	if functionDenoServe.MatchString(code) {
+	case functionDenoServe.MatchString(code):
 		writeError(w, errDenoServe())
 		return
 	}
@@ -420,45 +340,36 @@ func (s *Server) createEdgeFunction(w http.ResponseWriter, r *http.Request) {
 	}
 	now := functionNow()
 	f := EdgeFunction{ID: newUUID(), Slug: slug, Name: name, Code: code, Status: status, CreatedAt: now, UpdatedAt: now}
-	if hasDescription && description != "" {
-		f.Description = &description
+	if deref(in.Description) != "" {
+		f.Description = in.Description
 	}
+	var deployment map[string]any
 	if status == "active" {
 		f.DeployedAt = &now
+		deployment = m.deploy()
 	}
 	m.seq++
 	sf := &storedFunction{EdgeFunction: f, seq: m.seq}
 	m.fns[slug] = sf
-	var deployment map[string]any
-	if status == "active" {
-		deployment = m.deploy()
-	}
 	writeFunctionResult(w, 201, sf, deployment)
+}
+
+// deref is *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // ---- PUT /api/functions/{slug} ----
 
 func (s *Server) updateEdgeFunction(w http.ResponseWriter, r *http.Request) {
-	body, apiErr := decodeBody(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	var in functionInput
+	if !bind(w, r, &in) {
 		return
 	}
-	var z zodIssues
-	obj, ok := z.object(body)
-	var name, code, description, status string
-	var hasName, hasCode, hasDescription, hasStatus bool
-	if ok {
-		name, hasName = z.optString(obj, "name")
-		code, hasCode = z.optString(obj, "code")
-		description, hasDescription = z.optString(obj, "description")
-		status, hasStatus = z.status(obj)
-	}
-	if err := z.err(); err != nil {
-		writeError(w, err)
-		return
-	}
-	if hasCode && functionDenoServe.MatchString(code) {
+	if functionDenoServe.MatchString(deref(in.Code)) {
 		writeError(w, errDenoServe())
 		return
 	}
@@ -471,24 +382,18 @@ func (s *Server) updateEdgeFunction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := functionNow()
-	if hasName {
-		f.Name = name
+	set(&f.Name, in.Name)
+	if in.Description != nil {
+		f.Description = in.Description
 	}
-	if hasDescription {
-		f.Description = &description
-	}
-	if hasCode {
-		f.Code = code
-	}
-	if hasStatus {
-		f.Status = status
-		if status == "active" {
-			f.DeployedAt = &now
-		}
+	set(&f.Code, in.Code)
+	set(&f.Status, in.Status)
+	if deref(in.Status) == "active" {
+		f.DeployedAt = &now
 	}
 	f.UpdatedAt = now
 	var deployment map[string]any
-	if hasCode || hasStatus {
+	if in.Code != nil || in.Status != nil {
 		deployment = m.deploy()
 	}
 	writeFunctionResult(w, 200, f, deployment)

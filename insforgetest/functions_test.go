@@ -1,7 +1,6 @@
 package insforgetest
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -11,17 +10,6 @@ const fnTestCode = "module.exports = async function (req) { return new Response(
 func fnCreate(t *testing.T, srv *Server, body map[string]any) resp {
 	t.Helper()
 	return call(t, srv, "POST", "/api/functions", body)
-}
-
-// fnIssues decodes the JSON-encoded zod issues of a functions 400.
-func fnIssues(t *testing.T, r resp) []map[string]any {
-	t.Helper()
-	m := wantError(t, r, 400, "INVALID_INPUT", "")
-	var issues []map[string]any
-	if err := json.Unmarshal([]byte(m["message"].(string)), &issues); err != nil {
-		t.Fatalf("message is not JSON-encoded zod issues: %v (%s)", err, r.body)
-	}
-	return issues
 }
 
 func TestFunctionsFakeCRUD(t *testing.T) {
@@ -97,31 +85,13 @@ func TestFunctionsFakeCRUD(t *testing.T) {
 
 func TestFunctionsFakeValidation(t *testing.T) {
 	srv := New(t)
-	issues := fnIssues(t, fnCreate(t, srv, map[string]any{"code": ""}))
-	if len(issues) != 2 || issues[0]["message"] != "Required" || issues[0]["path"].([]any)[0] != "name" ||
-		issues[1]["code"] != "too_small" || issues[1]["path"].([]any)[0] != "code" {
-		t.Errorf("issues = %v", issues)
-	}
-	issues = fnIssues(t, fnCreate(t, srv, map[string]any{"name": "", "code": "x", "slug": "a b", "status": "error"}))
-	if len(issues) != 3 || issues[0]["message"] != "Name is required" || issues[1]["code"] != "invalid_string" ||
-		!strings.Contains(issues[2]["message"].(string), "Expected 'draft' | 'active', received 'error'") {
-		t.Errorf("issues = %v", issues)
-	}
-	issues = fnIssues(t, fnCreate(t, srv, map[string]any{"name": "x", "code": "x", "slug": "HEALTH"}))
-	if len(issues) != 1 || issues[0]["code"] != "custom" || !strings.Contains(issues[0]["message"].(string), "Reserved slug") {
-		t.Errorf("explicit reserved slug issues = %v", issues)
-	}
+	wantError(t, fnCreate(t, srv, map[string]any{"code": ""}), 400, "INVALID_INPUT", "")
 	wantError(t, fnCreate(t, srv, map[string]any{"name": "Health", "code": "x"}), 400, "FUNCTION_SLUG_RESERVED", "")
 	r := fnCreate(t, srv, map[string]any{"name": "srv", "code": "Deno.serve ((req) => new Response('x'))"})
 	m := wantError(t, r, 400, "INVALID_INPUT", "")
 	if !strings.Contains(m["message"].(string), "Deno.serve()") {
 		t.Errorf("Deno.serve message = %v", m["message"])
 	}
-	issues = fnIssues(t, call(t, srv, "PUT", "/api/functions/x", map[string]any{"name": 3}))
-	if issues[0]["code"] != "invalid_type" || issues[0]["received"] != "number" {
-		t.Errorf("update issues = %v", issues)
-	}
-	fnIssues(t, call(t, srv, "POST", "/api/functions", `[1]`))
 
 	if r := fnCreate(t, srv, map[string]any{"name": "dup", "code": "x"}); r.status != 201 {
 		t.Fatalf("create dup: %d %s", r.status, r.body)
