@@ -97,68 +97,57 @@ func (s *Server) listTables(w http.ResponseWriter, r *http.Request) {
 
 // ---- column / foreign key models ----
 
-var fkActions = []string{"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"}
-
-// columnInput is a validated column model (zod columnSchema).
+// columnInput is a column of the table API (zod columnSchema).
 type columnInput struct {
-	raw    map[string]any // validated fields, echoed back
-	col    Column
-	hasDef bool
+	ColumnName   string  `json:"columnName"`
+	Type         string  `json:"type"`
+	DefaultValue *string `json:"defaultValue,omitempty"`
+	IsPrimaryKey *bool   `json:"isPrimaryKey,omitempty"`
+	IsNullable   bool    `json:"isNullable"`
+	IsUnique     bool    `json:"isUnique"`
+	col          Column
+	hasDef       bool
 }
 
-func (is *issues) column(v any, path string) (columnInput, bool) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		is.add(path, "Expected object, received "+jsonType(v))
-		return columnInput{}, false
-	}
-	before := len(*is)
-	name, _ := is.strMsg(m, "columnName", path, true, 1, "Column name cannot be empty", 64, "Column name must be less than 64 characters")
-	typ, _ := is.str(m, "type", path, true, 0, 0)
-	nullable, _ := is.boolean(m, "isNullable", path, true)
-	unique, _ := is.boolean(m, "isUnique", path, true)
-	pk, hasPK := is.boolean(m, "isPrimaryKey", path, false)
-	def, hasDef := is.str(m, "defaultValue", path, false, 0, 0)
-	if len(*is) > before {
-		return columnInput{}, false
-	}
-	raw := map[string]any{"columnName": name, "type": typ, "isNullable": nullable, "isUnique": unique}
-	if hasPK {
-		raw["isPrimaryKey"] = pk
-	}
-	if hasDef {
-		raw["defaultValue"] = def
-	}
-	return columnInput{raw: raw, hasDef: hasDef, col: Column{Name: name, Type: typ, Nullable: nullable, Unique: unique, Default: def}}, true
+// fill sets the derived fields after decoding.
+func (ci *columnInput) fill() {
+	ci.hasDef = ci.DefaultValue != nil
+	ci.col = Column{Name: ci.ColumnName, Type: ci.Type, Nullable: ci.IsNullable, Unique: ci.IsUnique, Default: deref(ci.DefaultValue)}
 }
 
-func (is *issues) foreignKey(v any, path string) (foreignKey, bool) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		is.add(path, "Expected object, received "+jsonType(v))
-		return foreignKey{}, false
+// fkInput is a foreign key of the table API.
+type fkInput struct {
+	ConstraintName   string
+	ReferenceTable   string
+	ReferenceColumns []struct{ SourceColumn, ReferenceColumn string }
+	OnDelete         string
+	OnUpdate         string
+}
+
+func (in fkInput) fk() foreignKey {
+	fk := foreignKey{Name: in.ConstraintName, RefTable: in.ReferenceTable, OnDelete: in.OnDelete, OnUpdate: in.OnUpdate}
+	for _, rc := range in.ReferenceColumns {
+		fk.SourceCols = append(fk.SourceCols, rc.SourceColumn)
+		fk.RefCols = append(fk.RefCols, rc.ReferenceColumn)
 	}
-	before := len(*is)
-	var fk foreignKey
-	fk.Name, _ = is.str(m, "constraintName", path, false, 0, 0)
-	fk.RefTable, _ = is.strMsg(m, "referenceTable", path, true, 1, "Target table cannot be empty", 0, "")
-	if refs, ok := is.arrayMsg(m, "referenceColumns", path, true, 1, "At least one column mapping is required"); ok {
-		for i, rv := range refs {
-			p := joinPath(joinPath(path, "referenceColumns"), i)
-			rm, ok := rv.(map[string]any)
-			if !ok {
-				is.add(p, "Expected object, received "+jsonType(rv))
-				continue
-			}
-			sc, _ := is.strMsg(rm, "sourceColumn", p, true, 1, "Source column cannot be empty", 0, "")
-			rc, _ := is.strMsg(rm, "referenceColumn", p, true, 1, "Reference column cannot be empty", 0, "")
-			fk.SourceCols = append(fk.SourceCols, sc)
-			fk.RefCols = append(fk.RefCols, rc)
-		}
+	return fk
+}
+
+// fks converts decoded foreign keys.
+func fks(in []fkInput) []foreignKey {
+	var out []foreignKey
+	for _, f := range in {
+		out = append(out, f.fk())
 	}
-	fk.OnDelete, _ = is.enum(m, "onDelete", path, true, fkActions...)
-	fk.OnUpdate, _ = is.enum(m, "onUpdate", path, true, fkActions...)
-	return fk, len(*is) == before
+	return out
+}
+
+// columns fills decoded columns.
+func columns(in []columnInput) []columnInput {
+	for i := range in {
+		in[i].fill()
+	}
+	return in
 }
 
 func fkJSON(fk foreignKey) orderedRow {
@@ -227,35 +216,21 @@ func prepareColumn(ci columnInput) (Column, *APIError) {
 // ---- POST /api/database/tables ----
 
 func (s *Server) createTable(w http.ResponseWriter, r *http.Request) {
-	body, aerr := decodeObject(r)
+	var in struct {
+		TableName   string
+		Columns     []columnInput
+		ForeignKeys []fkInput
+		RlsEnabled  *bool
+	}
+	if !bind(w, r, &in) {
+		return
+	}
+	schema, aerr := tableParams(r, in.TableName)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	var is issues
-	name, _ := is.strMsg(body, "tableName", "", true, 1, "Table name cannot be empty", 64, "Table name must be less than 64 characters")
-	var cols []columnInput
-	if arr, ok := is.arrayMsg(body, "columns", "", true, 1, "At least one column is required"); ok {
-		cols = decodeEach(arr, "columns", is.column)
-	}
-	var fks []foreignKey
-	if arr, ok := is.array(body, "foreignKeys", "", false, 0); ok {
-		fks = decodeEach(arr, "foreignKeys", is.foreignKey)
-	}
-	rls, hasRLS := is.boolean(body, "rlsEnabled", "", false)
-	if err := is.errNext("Please check the request body, it must conform with the CreateTableRequest schema."); err != nil {
-		writeError(w, err)
-		return
-	}
-	if !hasRLS {
-		rls = true
-	}
-	schema, aerr := tableParams(r, name)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	userCols, aerr := userColumns(cols)
+	userCols, aerr := userColumns(columns(in.Columns))
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -272,24 +247,21 @@ func (s *Server) createTable(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.pgCreateTable(w, r, schema, name, userCols, fks, rls)
+	s.pgCreateTable(w, r, schema, in.TableName, userCols, fks(in.ForeignKeys), in.RlsEnabled == nil || *in.RlsEnabled)
 }
 
 // columnEcho is a column of the create-table answer: the request fields in
 // the backend's order plus sqlType.
 func columnEcho(ci columnInput, c Column) orderedRow {
-	var o orderedRow
-	add := func(k string) {
-		if v, ok := ci.raw[k]; ok {
-			o.keys = append(o.keys, k)
-			o.vals = append(o.vals, v)
-		}
+	o := orderedRow{keys: []string{"columnName", "type"}, vals: []any{ci.ColumnName, ci.Type}}
+	if ci.DefaultValue != nil {
+		o.keys, o.vals = append(o.keys, "defaultValue"), append(o.vals, *ci.DefaultValue)
 	}
-	for _, k := range []string{"columnName", "type", "defaultValue", "isPrimaryKey", "isNullable", "isUnique"} {
-		add(k)
+	if ci.IsPrimaryKey != nil {
+		o.keys, o.vals = append(o.keys, "isPrimaryKey"), append(o.vals, *ci.IsPrimaryKey)
 	}
-	o.keys = append(o.keys, "sqlType")
-	o.vals = append(o.vals, sqlTypeName(c.Type))
+	o.keys = append(o.keys, "isNullable", "isUnique", "sqlType")
+	o.vals = append(o.vals, ci.IsNullable, ci.IsUnique, sqlTypeName(c.Type))
 	return o
 }
 
@@ -356,74 +328,29 @@ func (s *Server) patchTableSchema(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	var is issues
-	var addCols []columnInput
-	if arr, ok := is.array(body, "addColumns", "", false, 0); ok {
-		addCols = decodeEach(arr, "addColumns", is.column)
-	}
-	dropCols := is.stringArray(body, "dropColumns")
-	type colUpdate struct {
-		name, def, newName string
-		hasDef, hasNew     bool
-	}
-	var updCols []colUpdate
-	if arr, ok := is.array(body, "updateColumns", "", false, 0); ok {
-		for i, v := range arr {
-			p := joinPath("updateColumns", i)
-			m, ok := v.(map[string]any)
-			if !ok {
-				is.add(p, "Expected object, received "+jsonType(v))
-				continue
-			}
-			var u colUpdate
-			u.name, _ = is.str(m, "columnName", p, true, 0, 0)
-			u.def, u.hasDef = is.str(m, "defaultValue", p, false, 0, 0)
-			u.newName, u.hasNew = is.strMsg(m, "newColumnName", p, false, 1, "New column name cannot be empty", 64, "New column name must be less than 64 characters")
-			updCols = append(updCols, u)
+	var in struct {
+		AddColumns    []columnInput
+		DropColumns   []string
+		UpdateColumns []struct {
+			ColumnName                  string
+			DefaultValue, NewColumnName *string
 		}
+		AddForeignKeys  []fkInput
+		DropForeignKeys []string
+		RenameTable     *struct{ NewTableName string }
 	}
-	var addFKs []foreignKey
-	if arr, ok := is.array(body, "addForeignKeys", "", false, 0); ok {
-		addFKs = decodeEach(arr, "addForeignKeys", is.foreignKey)
-	}
-	dropFKs := is.stringArray(body, "dropForeignKeys")
-	var newName string
-	if m, ok := is.object(body, "renameTable", "", false); ok {
-		newName, _ = is.strMsg(m, "newTableName", "renameTable", true, 1, "New table name cannot be empty", 64, "New table name must be less than 64 characters")
-	}
-	if err := is.errNext("Please check the request body, it must conform with the UpdateTableRequest schema."); err != nil {
-		writeError(w, err)
+	if !bind(w, r, &in) {
 		return
 	}
-
 	var pu []pgColUpdate
-	for _, u := range updCols {
-		pu = append(pu, pgColUpdate{name: u.name, def: u.def, newName: u.newName, hasDef: u.hasDef})
+	for _, u := range in.UpdateColumns {
+		pu = append(pu, pgColUpdate{name: u.ColumnName, def: deref(u.DefaultValue), newName: deref(u.NewColumnName), hasDef: u.DefaultValue != nil})
 	}
-	s.pgPatchTable(w, r, schema, name, addCols, dropCols, pu, addFKs, dropFKs, newName)
-}
-
-// stringArray validates an optional array of strings.
-func (is *issues) stringArray(obj map[string]any, key string) []string {
-	arr, ok := is.array(obj, key, "", false, 0)
-	if !ok {
-		return nil
+	newName := ""
+	if in.RenameTable != nil {
+		newName = in.RenameTable.NewTableName
 	}
-	var out []string
-	for i, v := range arr {
-		s, ok := v.(string)
-		if !ok {
-			is.add(joinPath(key, i), "Expected string, received "+jsonType(v))
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
+	s.pgPatchTable(w, r, schema, name, columns(in.AddColumns), in.DropColumns, pu, fks(in.AddForeignKeys), in.DropForeignKeys, newName)
 }
 
 // ---- DELETE /api/database/tables/{table} ----
@@ -445,16 +372,4 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 // system schemas, each group by name.
 func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) {
 	s.pgListSchemas(w, r)
-}
-
-// decodeEach decodes the elements of the array at key with decode, which
-// records its own issues; elements that fail are left out.
-func decodeEach[T any](arr []any, key string, decode func(v any, path string) (T, bool)) []T {
-	var out []T
-	for i, v := range arr {
-		if x, ok := decode(v, joinPath(key, i)); ok {
-			out = append(out, x)
-		}
-	}
-	return out
 }
