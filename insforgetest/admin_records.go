@@ -60,52 +60,26 @@ func (s *Server) adminInsertRecords(w http.ResponseWriter, r *http.Request) {
 	}
 	arr, ok := body.([]any)
 	if !ok || len(arr) == 0 {
-		msg := ": Array must contain at least 1 element(s)"
-		if !ok {
-			msg = ": Expected array, received " + jsonType(body)
-		}
-		writeError(w, errInvalidInput(msg))
+		writeError(w, errInvalidInput(": Expected a non-empty array"))
 		return
 	}
 	s.pgAdminInsert(w, r, arr)
 }
 
 func (s *Server) adminUpdateRecord(w http.ResponseWriter, r *http.Request) {
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	var in struct{ PkKeys, Data map[string]any }
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	pk, _ := is.object(body, "pkKeys", "", true)
-	data, _ := is.object(body, "data", "", true)
-	if err := is.err(); err != nil {
-		writeError(w, err)
-		return
-	}
+	pk, data := in.PkKeys, in.Data
 	s.pgAdminUpdate(w, r, pk, data)
 }
 
 func (s *Server) adminDeleteRecords(w http.ResponseWriter, r *http.Request) {
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	var in struct{ PkKeys []map[string]any }
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	list, _ := is.array(body, "pkKeys", "", true, 1)
-	var keys []map[string]any
-	for i, e := range list {
-		m, ok := e.(map[string]any)
-		if !ok {
-			is.add(joinPath("pkKeys", i), "Expected object, received "+jsonType(e))
-			continue
-		}
-		keys = append(keys, m)
-	}
-	if err := is.err(); err != nil {
-		writeError(w, err)
-		return
-	}
+	keys := in.PkKeys
 	s.pgAdminDelete(w, r, keys)
 }

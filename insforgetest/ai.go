@@ -1,6 +1,7 @@
 package insforgetest
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -178,7 +179,7 @@ func (ai *aiState) putConfig(w http.ResponseWriter, r *http.Request) {
 		str = strings.TrimSpace(str)
 		switch {
 		case !isStr:
-			msgs = append(msgs, "Expected string, received "+jsonType(v))
+			msgs = append(msgs, fmt.Sprintf("Expected string, received %T", v))
 		case str == "":
 			msgs = append(msgs, "String must contain at least 1 character(s)")
 		case len(str) > 512:

@@ -29,18 +29,9 @@ func (s *Server) bulkUpsert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalidInput("File is required"))
 		return
 	}
-	fields := map[string]any{}
-	for k, v := range r.MultipartForm.Value {
-		if len(v) > 0 {
-			fields[k] = v[0]
-		}
-	}
-	var is issues
-	tableName, _ := is.strMsg(fields, "table", "", true, 1, "Table name is required", 0, "")
-	upsertKey, _ := is.str(fields, "upsertKey", "", false, 0, 0)
-	schema, _ := is.str(fields, "schema", "", false, 0, 0)
-	if err := is.err(); err != nil {
-		writeError(w, err)
+	tableName, upsertKey, schema := r.FormValue("table"), r.FormValue("upsertKey"), r.FormValue("schema")
+	if tableName == "" {
+		writeError(w, errInvalidInput("table: Table name is required"))
 		return
 	}
 	if schema == "" {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // APIError is an error answer in the backend's standard error body (the standard error body):
@@ -154,185 +153,21 @@ func decodeObject(r *http.Request) (map[string]any, *APIError) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, errInvalidInput(": Expected object, received " + jsonType(v))
+		return nil, errInvalidInput(": Expected an object")
 	}
 	return m, nil
-}
-
-// jsonType names a decoded JSON value like zod does.
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "string"
-	case float64, int, int64:
-		return "number"
-	case bool:
-		return "boolean"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// issues collects zod-style validation issues; the message is
-// "path: message, path: message" (the validation error form).
-type issues []string
-
-func (is *issues) add(path, msg string) { *is = append(*is, path+": "+msg) }
-
-func (is issues) err() *APIError { return is.errNext("") }
-
-// errNext is err with a nextActions hint.
-func (is issues) errNext(nextActions string) *APIError {
-	if len(is) == 0 {
-		return nil
-	}
-	e := errInvalidInput(strings.Join(is, ", "))
-	e.NextActions = nextActions
-	return e
-}
-
-func joinPath(base string, elem any) string {
-	s := fmt.Sprint(elem)
-	if base == "" {
-		return s
-	}
-	return base + "." + s
-}
-
-// typedField reads obj[key] as a T, adding zod's issue at path p when it is
-// absent but required ("Required") or of another JSON type ("Expected
-// typeName, received …").
-func typedField[T any](is *issues, obj map[string]any, key, p string, required bool, typeName string) (T, bool) {
-	var zero T
-	v, present := obj[key]
-	if !present {
-		if required {
-			is.add(p, "Required")
-		}
-		return zero, false
-	}
-	t, ok := v.(T)
-	if !ok {
-		is.add(p, "Expected "+typeName+", received "+jsonType(v))
-		return zero, false
-	}
-	return t, true
-}
-
-// str validates a string field. ok is false if it is absent or invalid (an
-// issue is added when required or invalid).
-func (is *issues) str(obj map[string]any, key, path string, required bool, minLen, maxLen int) (string, bool) {
-	return is.strMsg(obj, key, path, required, minLen, "", maxLen, "")
-}
-
-// strMsg is str with the custom min/max messages of a zod schema ("" for
-// zod's defaults).
-func (is *issues) strMsg(obj map[string]any, key, path string, required bool, minLen int, minMsg string, maxLen int, maxMsg string) (string, bool) {
-	p := joinPath(path, key)
-	s, ok := typedField[string](is, obj, key, p, required, "string")
-	if !ok {
-		return "", false
-	}
-	if minLen > 0 && len([]rune(s)) < minLen {
-		if minMsg == "" {
-			minMsg = "String must contain at least " + strconv.Itoa(minLen) + " character(s)"
-		}
-		is.add(p, minMsg)
-		return "", false
-	}
-	if maxLen > 0 && len([]rune(s)) > maxLen {
-		if maxMsg == "" {
-			maxMsg = "String must contain at most " + strconv.Itoa(maxLen) + " character(s)"
-		}
-		is.add(p, maxMsg)
-		return "", false
-	}
-	return s, true
-}
-
-// boolean validates a boolean field.
-func (is *issues) boolean(obj map[string]any, key, path string, required bool) (bool, bool) {
-	return typedField[bool](is, obj, key, joinPath(path, key), required, "boolean")
-}
-
-// array validates an array field.
-func (is *issues) array(obj map[string]any, key, path string, required bool, minLen int) ([]any, bool) {
-	return is.arrayMsg(obj, key, path, required, minLen, "")
-}
-
-// arrayMsg is array with a custom min message.
-func (is *issues) arrayMsg(obj map[string]any, key, path string, required bool, minLen int, minMsg string) ([]any, bool) {
-	p := joinPath(path, key)
-	a, ok := typedField[[]any](is, obj, key, p, required, "array")
-	if !ok {
-		return nil, false
-	}
-	if len(a) < minLen {
-		if minMsg == "" {
-			minMsg = "Array must contain at least " + strconv.Itoa(minLen) + " element(s)"
-		}
-		is.add(p, minMsg)
-		return nil, false
-	}
-	return a, true
-}
-
-// object validates an object field.
-func (is *issues) object(obj map[string]any, key, path string, required bool) (map[string]any, bool) {
-	return typedField[map[string]any](is, obj, key, joinPath(path, key), required, "object")
-}
-
-// enum validates a string enum field.
-func (is *issues) enum(obj map[string]any, key, path string, required bool, values ...string) (string, bool) {
-	s, ok := is.str(obj, key, path, required, 0, 0)
-	if !ok {
-		return "", false
-	}
-	for _, v := range values {
-		if s == v {
-			return s, true
-		}
-	}
-	quoted := make([]string, len(values))
-	for i, v := range values {
-		quoted[i] = "'" + v + "'"
-	}
-	is.add(joinPath(path, key), "Invalid enum value. Expected "+strings.Join(quoted, " | ")+", received '"+s+"'")
-	return "", false
 }
 
 // decodeRetentionDays reads the {"retentionDays": n} body of the realtime
 // and schedules PATCH config routes: a positive integer, or null for no
 // limit (nil).
 func decodeRetentionDays(r *http.Request) (*int, *APIError) {
-	body, err := decodeObject(r)
-	if err != nil {
-		return nil, err
+	var in struct{ RetentionDays *int }
+	v, err := decodeObject(r)
+	if _, ok := v["retentionDays"]; err == nil && (!ok || json.Unmarshal(marshalJSON(v), &in) != nil || in.RetentionDays != nil && *in.RetentionDays <= 0) {
+		err = errInvalidInput("retentionDays: a positive integer, or null")
 	}
-	v, present := body["retentionDays"]
-	switch n := v.(type) {
-	case nil:
-		if !present {
-			return nil, errInvalidInput("retentionDays: Required")
-		}
-		return nil, nil
-	case float64:
-		switch {
-		case n != float64(int(n)):
-			return nil, errInvalidInput("retentionDays: Expected integer, received float")
-		case n <= 0:
-			return nil, errInvalidInput("retentionDays: Number must be greater than 0")
-		}
-		d := int(n)
-		return &d, nil
-	default:
-		return nil, errInvalidInput("retentionDays: Expected number, received " + jsonType(v))
-	}
+	return in.RetentionDays, err
 }
 
 // sortedKeys returns the keys of m in sorted order.

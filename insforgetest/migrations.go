@@ -59,30 +59,13 @@ func (s *Server) Migrations() []string {
 }
 
 func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	var in struct{ Version, Name, SQL string }
+	if !bind(w, r, &in) {
 		return
 	}
-	// zod: version regex, name trimmed (min 1 + pattern), sql trimmed (min 1).
-	var is issues
-	const versionMsg = "Migration version must be a numeric string of at most 64 digits (e.g. 0001 or 20260418091500)."
-	version, ok := is.str(body, "version", "", true, 0, 0)
-	if ok && !versionRE.MatchString(version) {
-		is.add("version", versionMsg)
-	}
-	name, ok := is.str(body, "name", "", true, 0, 0)
-	name = strings.TrimSpace(name)
-	if ok {
-		if name == "" {
-			is.add("name", "Migration name is required")
-		} else if !migrationNameRE.MatchString(name) {
-			is.add("name", "Use lowercase letters, numbers, and hyphens only.")
-		}
-	}
-	sql := is.migrationSQL(body)
-	if err := migrationIssues(is); err != nil {
-		writeError(w, err)
+	name, sql := strings.TrimSpace(in.Name), strings.TrimSpace(in.SQL)
+	if !versionRE.MatchString(in.Version) || !migrationNameRE.MatchString(name) || sql == "" {
+		writeError(w, errInvalidInput("A migration needs a numeric version, a name of lowercase letters, digits and hyphens, and SQL."))
 		return
 	}
 	s.mu.Lock()
@@ -93,12 +76,11 @@ func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalidInput("Migration SQL must contain at least one statement."))
 		return
 	}
-	_, _, aerr = checkGuards(sql, false, h == nil)
-	if aerr != nil {
+	if _, _, aerr := checkGuards(sql, false, h == nil); aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	s.pgApplyMigration(w, r, version, name, sql, texts, h)
+	s.pgApplyMigration(w, r, in.Version, name, sql, texts, h)
 }
 
 // splitMigrationSQL mirrors the backend's parseSQLStatements (the
@@ -360,41 +342,19 @@ func dryRunAnswer(valid bool, statements []string, level string, factors []riskF
 	return o
 }
 
-// migrationSQL reads a migration body's required sql, trimmed.
-func (is *issues) migrationSQL(body map[string]any) string {
-	sql, ok := is.str(body, "sql", "", true, 0, 0)
-	sql = strings.TrimSpace(sql)
-	if ok && sql == "" {
-		is.add("sql", "Migration SQL is required")
-	}
-	return sql
-}
-
-// migrationIssues is the migration routes' 400: a single issue is reported
-// without its path.
-func migrationIssues(is issues) *APIError {
-	if len(is) == 1 {
-		_, msg, _ := strings.Cut(is[0], ": ")
-		return errInvalidInput(msg)
-	}
-	return is.err()
-}
-
 // dryRunMigration analyses a migration and runs it in a transaction that
 // is always rolled back (backend dryRunMigration).
 func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 	if !dryRunLimiterOf(s).allow(w, r) {
 		return
 	}
-	body, aerr := decodeObject(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	var in struct{ SQL string }
+	if !bind(w, r, &in) {
 		return
 	}
-	var is issues
-	sql := is.migrationSQL(body)
-	if err := migrationIssues(is); err != nil {
-		writeError(w, err)
+	sql := strings.TrimSpace(in.SQL)
+	if sql == "" {
+		writeError(w, errInvalidInput("Migration SQL is required"))
 		return
 	}
 	statements := splitMigrationSQL(sql)

@@ -1,6 +1,7 @@
 package insforgetest
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -32,36 +33,21 @@ func contentRange(n, offset int, total string) string {
 }
 
 // pageParams reads limit/offset query parameters with a default and maximum
-// limit. Invalid values are reported as 400 INVALID_INPUT.
+// limit. Invalid values are a 400 INVALID_INPUT.
 func pageParams(r *http.Request, defLimit, maxLimit int) (limit, offset int, err *APIError) {
 	limit, offset = defLimit, 0
 	q := r.URL.Query()
-	var is issues
+	var e1, e2 error
 	if v := q.Get("limit"); v != "" {
-		n, e := strconv.Atoi(v)
-		switch {
-		case e != nil:
-			is.add("limit", "Expected number, received string")
-		case n < 1:
-			is.add("limit", "Number must be greater than or equal to 1")
-		case maxLimit > 0 && n > maxLimit:
-			is.add("limit", "Number must be less than or equal to "+strconv.Itoa(maxLimit))
-		default:
-			limit = n
-		}
+		limit, e1 = strconv.Atoi(v)
 	}
 	if v := q.Get("offset"); v != "" {
-		n, e := strconv.Atoi(v)
-		switch {
-		case e != nil:
-			is.add("offset", "Expected number, received string")
-		case n < 0:
-			is.add("offset", "Number must be greater than or equal to 0")
-		default:
-			offset = n
-		}
+		offset, e2 = strconv.Atoi(v)
 	}
-	return limit, offset, is.err()
+	if e1 != nil || e2 != nil || limit < 1 || (maxLimit > 0 && limit > maxLimit) || offset < 0 {
+		return 0, 0, errInvalidInput(fmt.Sprintf("limit must be 1 to %d and offset 0 or more", maxLimit))
+	}
+	return limit, offset, nil
 }
 
 // pageSlice cuts items[offset:offset+limit] safely.

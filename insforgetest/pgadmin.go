@@ -162,7 +162,7 @@ func (s *Server) pgAdminInsert(w http.ResponseWriter, r *http.Request, arr []any
 	for i, e := range arr {
 		obj, ok := e.(map[string]any)
 		if !ok {
-			writeError(w, errInvalidInput(fmt.Sprintf("%d: Expected object, received %s", i, jsonType(e))))
+			writeError(w, errInvalidInput(fmt.Sprintf("%d: Expected object, received %T", i, e)))
 			return
 		}
 		var cols []string

@@ -172,17 +172,17 @@ func isKnownStatementStart(t token) bool {
 // rawSQLHandler serves both raw SQL endpoints (user is the database role).
 func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, aerr := decodeObject(r)
-		if aerr != nil {
-			writeError(w, aerr)
+		var in struct {
+			Query   string
+			Params  []any
+			Explain bool
+		}
+		if !bind(w, r, &in) {
 			return
 		}
-		var is issues
-		query, _ := is.strMsg(body, "query", "", true, 1, "Query is required", 0, "")
-		params, _ := is.array(body, "params", "", false, 0)
-		explain, _ := is.boolean(body, "explain", "", false)
-		if err := is.err(); err != nil {
-			writeError(w, err)
+		query, params, explain := in.Query, in.Params, in.Explain
+		if query == "" {
+			writeError(w, errInvalidInput("query: Query is required"))
 			return
 		}
 		if explain {
@@ -194,8 +194,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 		s.mu.Lock()
 		h := s.sqlHandler
 		s.mu.Unlock()
-		_, _, aerr = checkGuards(query, false, h == nil)
-		if aerr != nil {
+		if _, _, aerr := checkGuards(query, false, h == nil); aerr != nil {
 			writeError(w, aerr)
 			return
 		}
