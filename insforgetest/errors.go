@@ -2,15 +2,12 @@ package insforgetest
 
 import (
 	"bytes"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"sort"
-	"strconv"
 )
 
 // APIError is an error answer in the backend's standard error body (the standard error body):
@@ -85,15 +82,8 @@ func marshalJSON(v any) []byte {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body := marshalJSON(v)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("ETag", weakETag(body))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// weakETag is Express's default ETag of a body (the etag module, weak).
-func weakETag(body []byte) string {
-	sum := sha1.Sum(body)
-	return `W/"` + strconv.FormatInt(int64(len(body)), 16) + "-" + base64.StdEncoding.EncodeToString(sum[:])[:27] + `"`
 }
 
 // Common error constructors.

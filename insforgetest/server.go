@@ -1,77 +1,27 @@
-// Package insforgetest provides a fake of the InsForge backend
-// admin HTTP API for tests. It is built on net/http/httptest and follows the
-// behaviour documented in the InsForge admin API reference (v2.3.1): the
-// same paths, authentication rules, status codes and JSON shapes, including
-// the quirks observed on a running backend.
+// Package insforgetest is a fake of the InsForge backend's admin HTTP API
+// for tests, on loopback (net/http/httptest). It keeps to the API's
+// contract (reference v2.3.1): the routes, the credential rules, the
+// standard error body, Content-Range paging, and the upload and deploy
+// flows, with state only where a flow needs it. Its database is a real
+// PostgreSQL: each Server has a database of its own on the test process's
+// throwaway cluster (internal/pgtest; New skips the test without
+// PostgreSQL, or fails it under CI=true). Raw SQL runs as project_admin
+// (/rawsql) or postgres (/rawsql/unrestricted) with the backend's guards
+// and statement timeout, typed like node-pg's results; records are
+// PostgREST filters turned into SQL. Row-level security is not enforced.
 //
-// # Usage
-//
-//	srv := insforgetest.New(t)
-//	srv.AddTable("todos", insforgetest.AutoColumns(
-//		insforgetest.Column{Name: "title", Type: "string"},
-//	), map[string]any{"title": "first"})
-//	// point the client under test at srv.URL with insforgetest.DefaultAPIKey
-//
-// Every request is recorded (see [Server.Requests]) before it is answered,
-// including requests rejected by authentication. Failures and slow answers
-// can be injected with [Server.Fail], [Server.FailTimes] and [Server.Stall].
-//
-// # Modules
-//
-// Each backend module is one file. Modules implemented:
-//
-//   - database: tables, columns, indexes, policies, triggers, functions,
-//     listings and table schemas (database.go)
-//   - records: the PostgREST records proxy (records.go)
-//   - raw SQL: /rawsql and /rawsql/unrestricted (sql.go, pg.go)
-//   - migrations: migration history, apply and dry runs (migrations.go)
-//   - bulk upsert: CSV and JSON file imports (bulk.go)
-//   - admin records: admin record CRUD (admin_records.go)
-//   - metadata: health, GET /api/metadata and its sections, keys
-//     (metadata.go)
-//   - docs: the documentation routes (docs.go)
-//   - auth: configuration, users, OAuth providers, SMTP, email templates
-//     (auth.go)
-//   - storage: configuration, buckets, objects, upload and download
-//     strategies, with its in-process S3 stand-in [StorageS3]
-//     (storage.go)
-//   - functions: edge function definitions and the invoke proxy
-//     (functions.go)
-//   - realtime: channels, messages, permissions, retention (realtime.go)
-//   - AI: model catalogue, usage overview, credential settings (ai.go)
-//   - logs: log sources, search, statistics, function build logs (logs.go)
-//   - secrets: secrets and key rotation (secrets.go)
-//   - schedules: cron schedules and their execution logs (schedules.go)
-//   - advisor: database advisor scans and findings (advisor.go)
-//   - deployments: direct and legacy deployments, environment variables,
-//     custom domains, the project slug (deployments.go)
-//
-// A path no module implements answers as an unknown route (404), unless a
-// failure is injected for it with [Server.Fail].
-//
-// # Differences from the real backend
-//
-//   - The database is a real PostgreSQL: each Server has a database of its
-//     own on the test process's throwaway cluster (internal/pgtest; New
-//     skips the test when no PostgreSQL is installed, or fails it under
-//     CI=true). Raw SQL runs as project_admin (/rawsql) or postgres
-//     (/rawsql/unrestricted) with the backend's guards and 30 s statement
-//     timeout; results are typed like node-pg's (int8 and numeric as JSON
-//     strings, dates and timestamps "2006-01-02T15:04:05.000Z", json
-//     parsed, intervals objects). The InsForge system schemas hold a few
-//     of their tables (auth.users, storage.objects, …, see pgBootstrap),
-//     independent of the other modules (the auth module's users are not
-//     rows of auth.users). The table API, records (PostgREST filters
-//     turned into SQL), migrations, bulk upsert, admin records and
-//     metadata all work on that database.
-//   - Row-level security is not enforced: the anon key sees every row.
+// Every request is recorded ([Server.Requests]) before it is answered;
+// failures and slow answers are injected with [Server.Fail],
+// [Server.FailTimes] and [Server.Stall]. Each backend module is one file
+// with one registration function (see modules); handlers decode bodies with
+// bind and answer with writeJSON, writeError or writePaged. A module keeps
+// its own state through moduleState.
 package insforgetest
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -82,64 +32,6 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/internal/pgtest"
 )
-
-// Internal architecture
-//
-// Request flow (serve): read and record the request → CORS → Stall → an
-// injected failure (Fail) → routing. Routing uses an http.ServeMux with Go
-// 1.22 patterns (optional method, {wildcards}; the most specific pattern
-// wins regardless of registration order; "GET" patterns also serve HEAD);
-// the catch-all "/" is the unknown-route answer.
-//
-// Each backend module lives in its own file (see "Modules" above) and has
-// one route registration function, listed in the modules table below;
-// Start calls them in that order for every new Server. The PostgreSQL
-// side is pg.go (connection, bootstrap, raw SQL, node-pg value forms),
-// pgtables.go, pgrecords.go, pgmigrations.go, pgadmin.go and
-// pgmetadata.go; sqllex.go is the lexer of the statement guards. A new module
-// writes its registration function and adds it to modules:
-//
-//	func registerDocsRoutes(s *Server) {
-//		s.handle("GET /api/docs/{docType}", accessPublic, s.getDoc)
-//	}
-//
-// s.handle takes the pattern, an access level (accessPublic, accessAdmin or
-// accessUser: the credential levels of the backend's auth middleware) and a handler; the wrapper checks
-// credentials before the handler runs, so handlers only deal with
-// authorised requests (requestRole tells admin from anon). A pattern
-// without a method receives every method (the records proxy forwards all
-// methods).
-//
-// Module state. The Server's own fields hold what modules share: the HTTP
-// plumbing, the request log and injections, the PostgreSQL database (s.pg,
-// used by the database, records, raw SQL, migrations, bulk upsert, admin
-// records and metadata modules), the SQL handler and the metadata sections. Any other state a module keeps lives
-// in the Server's one extension point, reached through moduleState:
-//
-//	type logsState struct {
-//		mu      sync.Mutex // the module's own lock
-//		entries map[string][]storedLog
-//	}
-//
-//	func logsOf(s *Server) *logsState {
-//		return moduleState(s, "logs", newLogsState)
-//	}
-//
-// moduleState creates the state with newState on first use (from the
-// registration function, an Option such as WithAICloud, or an exported
-// test helper, whichever comes first) and returns the same pointer from
-// then on; it is safe for concurrent use. Each module uses its own name
-// and always the same type for it. The state is reachable only from its
-// Server, so it goes away with the Server; no module keeps package-level
-// mutable state. A module state guards its fields with its own mutex.
-//
-// A module that contributes to GET /api/metadata calls
-// s.setMetadataSection from its registration function; the metadata
-// module only installs defaults for sections no module has set (see
-// defaultMetadataSection), so the order of modules does not matter for
-// metadata. Handlers answer with writeJSON, writeError (standard error
-// body), writePaged (Content-Range paging) or, on PostgREST routes,
-// writePGRST.
 
 // DefaultAPIKey is the admin API key accepted when no WithAPIKey option is given.
 const DefaultAPIKey = "ik_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -167,12 +59,6 @@ func WithAnonKey(key string) Option {
 	return func(s *Server) { s.anonKey = key }
 }
 
-// WithHTMLNotFound makes unknown routes answer like the production Docker
-// image: 404 text/html "Cannot GET /api/…" (Express default page).
-func WithHTMLNotFound() Option {
-	return func(s *Server) { s.htmlNotFound = true }
-}
-
 // Request is a copy of one request received by the fake.
 type Request struct {
 	Method   string
@@ -190,11 +76,10 @@ type Server struct {
 	// URL is the base URL, e.g. http://127.0.0.1:41234 (no trailing slash).
 	URL string
 
-	ts           *httptest.Server
-	mux          *http.ServeMux
-	htmlNotFound bool
-	apiKeys      []string
-	anonKey      string
+	ts      *httptest.Server
+	mux     *http.ServeMux
+	apiKeys []string
+	anonKey string
 
 	mu         sync.Mutex // guards requests, failures, stalls, sqlHandler
 	requests   []Request
@@ -425,15 +310,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// Headers every answer of the backend carries (Express, cors()).
-	h := w.Header()
-	h.Set("X-Powered-By", "Express")
-	h.Set("Access-Control-Allow-Credentials", "true")
-	h.Set("Access-Control-Expose-Headers", "Content-Range,Preference-Applied")
-	h.Set("Vary", "Origin")
-	if s.cors(w, r) {
-		return
-	}
+	w.Header().Set("Access-Control-Expose-Headers", "Content-Range,Preference-Applied")
 	if inj != nil {
 		writeError(w, inj)
 		return
@@ -444,27 +321,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		r.URL.RawPath = ""
 	}
 	s.mux.ServeHTTP(w, r)
-}
-
-// cors mirrors the backend's CORS middleware (any origin reflected,
-// credentials allowed); it answers preflight requests itself.
-func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return false
-	}
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", origin)
-	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
-		return false
-	}
-	h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
-	if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
-		h.Set("Access-Control-Allow-Headers", rh)
-	}
-	h.Set("Content-Length", "0")
-	w.WriteHeader(http.StatusNoContent)
-	return true
 }
 
 // takeFailure returns the injected failure for a request, if any. s.mu held.
@@ -487,18 +343,6 @@ func (s *Server) takeFailure(method, path string) *APIError {
 
 // notFound answers unknown routes.
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	if s.htmlNotFound {
-		target := r.URL.EscapedPath()
-		if r.URL.RawQuery != "" {
-			target += "?" + r.URL.RawQuery
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprintf(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Error</title>\n</head>\n<body>\n<pre>Cannot %s %s</pre>\n</body>\n</html>\n",
-			html.EscapeString(r.Method), html.EscapeString(target))
-		return
-	}
 	writeError(w, &APIError{
 		Status:      http.StatusNotFound,
 		Code:        "NOT_FOUND",
