@@ -37,7 +37,7 @@ func (s *Server) pgTable(ctx context.Context, name string) *table {
 
 // pgErrNoTable is PostgREST's unknown-table error with its hint.
 func (s *Server) pgErrNoTable(name string) *pgError {
-	return errNoTable(name, s.pgTables())
+	return errNoTable(name)
 }
 
 // condSQL renders a filter as SQL, adding its values to args.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -67,41 +66,9 @@ func prefs(r *http.Request) map[string]string {
 	return out
 }
 
-// levenshtein distance, for the "Perhaps you meant" hint.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
-}
-
-// errNoTable is PostgREST's unknown-table error (hint names a close match).
-func errNoTable(name string, tables []string) *pgError {
-	e := &pgError{Code: "PGRST205", Message: fmt.Sprintf("Could not find the table 'public.%s' in the schema cache", name)}
-	best, bestD := "", 1<<30
-	for _, n := range tables {
-		if dist := levenshtein(strings.ToLower(n), strings.ToLower(name)); dist < bestD {
-			best, bestD = n, dist
-		}
-	}
-	if best != "" && (bestD <= 3 || strings.Contains(best, name) || strings.Contains(name, best)) {
-		e.Hint = fmt.Sprintf("Perhaps you meant the table 'public.%s'", best)
-	}
-	return e
+// errNoTable is PostgREST's unknown-table error.
+func errNoTable(name string) *pgError {
+	return &pgError{Code: "PGRST205", Message: fmt.Sprintf("Could not find the table 'public.%s' in the schema cache", name)}
 }
 
 // ---- filters ----
@@ -112,9 +79,8 @@ type leaf struct {
 	col   string
 	op    string
 	neg   bool
-	val   any   // typed value (eq, neq, gt, …)
-	list  []any // in
-	re    *regexp.Regexp
+	val   any    // typed value (eq, neq, gt, …)
+	list  []any  // in
 	pat   string // like/match pattern as given
 	isVal string // is: null, true, false, unknown
 }
@@ -123,29 +89,6 @@ type logic struct {
 	and  bool
 	neg  bool
 	kids []cond
-}
-
-// likeRegexp turns a LIKE pattern (% or * wildcards, _) into a regexp.
-func likeRegexp(p string, ci bool) *regexp.Regexp {
-	var b strings.Builder
-	b.WriteString("^")
-	if ci {
-		b.WriteString("(?is)")
-	} else {
-		b.WriteString("(?s)")
-	}
-	for _, r := range p {
-		switch r {
-		case '%', '*':
-			b.WriteString(".*")
-		case '_':
-			b.WriteString(".")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(r)))
-		}
-	}
-	b.WriteString("$")
-	return regexp.MustCompile(b.String())
 }
 
 func errParseFilter(raw string) *pgError {
@@ -182,18 +125,8 @@ func parseLeaf(t *table, col, raw string) (cond, *pgError) {
 		l.val = v
 	case "like", "ilike":
 		l.pat = unquote(val)
-		l.re = likeRegexp(l.pat, op == "ilike")
 	case "match", "imatch":
-		expr := unquote(val)
-		l.pat = expr
-		if op == "imatch" {
-			expr = "(?i)" + expr
-		}
-		re, err := regexp.Compile(expr)
-		if err != nil {
-			return nil, &pgError{Code: "2201B", Message: "invalid regular expression: " + err.Error()}
-		}
-		l.re = re
+		l.pat = unquote(val)
 	case "is":
 		switch strings.ToLower(val) {
 		case "null", "true", "false", "unknown":
