@@ -1,6 +1,8 @@
 package insforgetest
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -149,22 +151,23 @@ func errSecretNotFound(key string) *APIError {
 	return &APIError{Status: 404, Code: "SECRET_NOT_FOUND", Message: "Secret not found: " + key}
 }
 
-// expiryArg reads an expiresAt like `new Date(expiresAt)`: ok is false for
+// expiryArg reads an expiresAt ("", null and false: none); ok is false for
 // a value Postgres would reject (the backend then answers 500).
 func expiryArg(v any) (*time.Time, bool) {
 	switch x := v.(type) {
+	case nil, bool:
+		return nil, x != true
 	case string:
-		t, ok := parseJSDate(x)
+		if x == "" {
+			return nil, true
+		}
+		t, ok := parseTime(x)
 		return &t, ok
 	case float64:
 		t := time.UnixMilli(int64(x))
 		return &t, true
 	}
 	return nil, false
-}
-
-func errBadTimestamp(v any) *APIError {
-	return errInternal("invalid input syntax for type timestamp with time zone: \"" + string(marshalJSON(v)) + "\"")
 }
 
 func (st *secretsState) list(w http.ResponseWriter, r *http.Request) {
@@ -191,31 +194,44 @@ func (st *secretsState) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, map[string]any{"key": key, "value": rec.value})
 }
 
+// secretInput is the create or update body (nil: absent).
+type secretInput struct {
+	Key, Value           *string
+	IsActive, IsReserved *bool
+	ExpiresAt            any
+	hasExpiry            bool
+	expires              *time.Time
+}
+
+// decodeSecret reads a secret body; a bad expiresAt is a 500 like the
+// database's refusal.
+func decodeSecret(w http.ResponseWriter, r *http.Request) (secretInput, bool) {
+	var in secretInput
+	body, aerr := decodeObject(r)
+	if aerr == nil && json.Unmarshal(marshalJSON(body), &in) != nil {
+		aerr = errInternal("Failed to save secret")
+	}
+	_, in.hasExpiry = body["expiresAt"]
+	if t, ok := expiryArg(in.ExpiresAt); aerr == nil && !ok {
+		aerr = errInternal("invalid input syntax for type timestamp with time zone: " + string(marshalJSON(in.ExpiresAt)))
+	} else {
+		in.expires = t
+	}
+	if aerr != nil {
+		writeError(w, aerr)
+	}
+	return in, aerr == nil
+}
+
 func (st *secretsState) create(w http.ResponseWriter, r *http.Request) {
-	body, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	in, ok := decodeSecret(w, r)
+	if !ok {
 		return
 	}
-	key, _ := body["key"].(string)
-	value, _ := body["value"].(string)
-	if key == "" || value == "" {
-		writeError(w, errInvalidInput("Both key and value are required"))
+	key, value, reserved := deref(in.Key), deref(in.Value), in.IsReserved != nil && *in.IsReserved
+	if key == "" || value == "" || !fakeSecretKeyRE.MatchString(key) {
+		writeError(w, errInvalidInput("A key of uppercase letters, digits and underscores and a value are required"))
 		return
-	}
-	if !fakeSecretKeyRE.MatchString(key) {
-		writeError(w, errInvalidInput("Invalid key format. Use uppercase letters, numbers, and underscores only (e.g., STRIPE_API_KEY)"))
-		return
-	}
-	reserved, _ := body["isReserved"].(bool)
-	var expires *time.Time
-	if v, ok := body["expiresAt"]; ok && v != nil && v != "" && v != false {
-		t, ok := expiryArg(v)
-		if !ok {
-			writeError(w, errBadTimestamp(v))
-			return
-		}
-		expires = t
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -227,11 +243,11 @@ func (st *secretsState) create(w http.ResponseWriter, r *http.Request) {
 		return
 	case rec != nil: // a deleted secret is revived
 		rec.value, rec.active, rec.reserved, rec.updatedAt = value, true, reserved, now
-		if expires != nil {
-			rec.expiresAt = expires
+		if in.expires != nil {
+			rec.expiresAt = in.expires
 		}
 	default:
-		rec = &secretRecord{id: newUUID(), key: key, value: value, active: true, reserved: reserved, expiresAt: expires, createdAt: now, updatedAt: now}
+		rec = &secretRecord{id: newUUID(), key: key, value: value, active: true, reserved: reserved, expiresAt: in.expires, createdAt: now, updatedAt: now}
 		st.records = append(st.records, rec)
 	}
 	writeJSON(w, 201, map[string]any{"success": true, "message": "Secret " + key + " has been created successfully", "id": rec.id})
@@ -239,9 +255,8 @@ func (st *secretsState) create(w http.ResponseWriter, r *http.Request) {
 
 func (st *secretsState) update(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
-	body, apiErr := decodeObject(r)
-	if apiErr != nil {
-		writeError(w, apiErr)
+	in, ok := decodeSecret(w, r)
+	if !ok {
 		return
 	}
 	st.mu.Lock()
@@ -251,46 +266,17 @@ func (st *secretsState) update(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	changed := false
-	next := *rec
-	if v, ok := body["value"]; ok {
-		s, isStr := v.(string)
-		if !isStr {
-			writeError(w, errInternal("Failed to update secret"))
-			return
-		}
-		next.value, changed = s, true
-	}
-	if v, ok := body["isActive"]; ok {
-		b, isBool := v.(bool)
-		if !isBool {
-			writeError(w, errInternal("invalid input syntax for type boolean: \""+string(marshalJSON(v))+"\""))
-			return
-		}
-		next.active, changed = b, true
-	}
-	if v, ok := body["isReserved"].(bool); ok {
-		next.reserved, changed = v, true
-	}
-	if v, ok := body["expiresAt"]; ok {
-		changed = true
-		if v == nil || v == "" || v == false {
-			next.expiresAt = nil
-		} else {
-			t, ok := expiryArg(v)
-			if !ok {
-				writeError(w, errBadTimestamp(v))
-				return
-			}
-			next.expiresAt = t
-		}
-	}
-	if !changed {
+	if in.Value == nil && in.IsActive == nil && in.IsReserved == nil && !in.hasExpiry {
 		writeError(w, errInternal("Failed to update secret: "+key))
 		return
 	}
-	next.updatedAt = time.Now()
-	*rec = next
+	set(&rec.value, in.Value)
+	set(&rec.active, in.IsActive)
+	set(&rec.reserved, in.IsReserved)
+	if in.hasExpiry {
+		rec.expiresAt = in.expires
+	}
+	rec.updatedAt = time.Now()
 	writeJSON(w, 200, map[string]any{"success": true, "message": "Secret " + key + " has been updated successfully"})
 }
 
@@ -323,19 +309,15 @@ func (st *secretsState) changeable(key, verb string) (*secretRecord, *APIError) 
 // rotate answers POST /api/secrets/{api-key|anon-key}/rotate.
 func (st *secretsState) rotate(key, prefix string, defHours, maxHours int, field, what string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, apiErr := decodeObject(r)
-		if apiErr != nil {
-			writeError(w, apiErr)
+		var in struct{ GracePeriodHours *int }
+		if !bind(w, r, &in) {
 			return
 		}
 		hours := defHours
-		if v, ok := body["gracePeriodHours"]; ok && v != nil {
-			n, msg := coerceHours(v, maxHours)
-			if msg != "" {
-				writeError(w, errInvalidInput("Invalid request: "+msg))
-				return
-			}
-			hours = n
+		set(&hours, in.GracePeriodHours)
+		if hours < 0 || hours > maxHours {
+			writeError(w, errInvalidInput(fmt.Sprintf("Invalid request: gracePeriodHours is 0 to %d", maxHours)))
+			return
 		}
 		st.mu.Lock()
 		defer st.mu.Unlock()
@@ -354,34 +336,4 @@ func (st *secretsState) rotate(key, prefix string, defHours, maxHours int, field
 			"oldKeyExpiresAt": isoMillis(expires),
 		})
 	}
-}
-
-// coerceHours mirrors z.coerce.number().int().nonnegative().max(max).
-func coerceHours(v any, max int) (int, string) {
-	var f float64
-	switch x := v.(type) {
-	case float64:
-		f = x
-	case string:
-		n, err := strconv.ParseFloat(x, 64)
-		if err != nil {
-			return 0, "Expected number, received nan"
-		}
-		f = n
-	case bool:
-		if x {
-			f = 1
-		}
-	default:
-		return 0, "Expected number, received nan"
-	}
-	switch {
-	case f != float64(int(f)):
-		return 0, "Expected integer, received float"
-	case f < 0:
-		return 0, "Number must be greater than or equal to 0"
-	case f > float64(max):
-		return 0, "Number must be less than or equal to " + strconv.Itoa(max)
-	}
-	return int(f), ""
 }
