@@ -1,7 +1,6 @@
 package insforgetest
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -156,53 +155,27 @@ func (ai *aiState) getConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 func (ai *aiState) putConfig(w http.ResponseWriter, r *http.Request) {
-	ai.mu.Lock()
-	cloud := ai.cloud
-	ai.mu.Unlock()
-	if cloud {
-		writeError(w, errAICloudManaged())
+	var in struct{ APIKey, ManagementKey *string }
+	if !bind(w, r, &in) {
 		return
 	}
-	body, err := decodeObject(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	var msgs []string
-	vals := map[string]string{}
-	for _, k := range []string{"apiKey", "managementKey"} {
-		v, ok := body[k]
-		if !ok {
-			continue
+	for _, k := range []*string{in.APIKey, in.ManagementKey} {
+		if k != nil {
+			*k = strings.TrimSpace(*k)
 		}
-		str, isStr := v.(string)
-		str = strings.TrimSpace(str)
-		switch {
-		case !isStr:
-			msgs = append(msgs, fmt.Sprintf("Expected string, received %T", v))
-		case str == "":
-			msgs = append(msgs, "String must contain at least 1 character(s)")
-		case len(str) > 512:
-			msgs = append(msgs, "String must contain at most 512 character(s)")
-		default:
-			vals[k] = str
-		}
-	}
-	if len(msgs) == 0 && len(vals) == 0 {
-		msgs = append(msgs, "At least one credential is required")
-	}
-	if len(msgs) > 0 {
-		writeError(w, &APIError{Status: 400, Code: "INVALID_INPUT", Message: "Validation error: " + strings.Join(msgs, ", ")})
-		return
 	}
 	ai.mu.Lock()
 	defer ai.mu.Unlock()
-	if v, ok := vals["apiKey"]; ok {
-		ai.apiKey = v
+	switch {
+	case ai.cloud:
+		writeError(w, errAICloudManaged())
+		return
+	case deref(in.APIKey) == "" && deref(in.ManagementKey) == "", in.APIKey != nil && *in.APIKey == "":
+		writeError(w, errInvalidInput("Validation error: At least one credential is required"))
+		return
 	}
-	if v, ok := vals["managementKey"]; ok {
-		ai.mgmtKey = v
-	}
+	set(&ai.apiKey, in.APIKey)
+	set(&ai.mgmtKey, in.ManagementKey)
 	writeJSON(w, 200, ai.config())
 }
 

@@ -1,9 +1,7 @@
 package insforgetest
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -123,7 +121,7 @@ type authState struct {
 }
 
 func newAuthState() *authState {
-	now := authNow()
+	now := isoMillis(time.Now())
 	st := &authState{
 		config: authConfig{
 			ID: newUUID(), PasswordMinLength: 6, VerifyEmailMethod: "code", ResetPasswordMethod: "code",
@@ -156,9 +154,6 @@ func authDefaultTemplate(typ string) (subject, body string) {
 		return "Reset your password", `<p>Hi {{ name }}, <a href="{{ link }}">reset your password</a>.</p>`
 	}
 }
-
-// authNow formats the current time like node-pg serialises a Date.
-func authNow() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 
 func authOf(s *Server) *authState { return moduleState(s, "auth", newAuthState) }
 
@@ -315,7 +310,7 @@ func (st *authState) putConfig(_ *Server, w http.ResponseWriter, r *http.Request
 	set(&c.VerifyEmailMethod, in.VerifyEmailMethod)
 	set(&c.ResetPasswordMethod, in.ResetPasswordMethod)
 	set(&c.AllowedRedirectURLs, in.AllowedRedirectURLs)
-	c.UpdatedAt = authNow()
+	c.UpdatedAt = isoMillis(time.Now())
 	writeJSON(w, 200, c)
 }
 
@@ -412,13 +407,7 @@ func authFakeJWT(sub, email string) string {
 	enc := base64.RawURLEncoding
 	now := time.Now().Unix()
 	payload := fmt.Sprintf(`{"sub":%q,"email":%q,"role":"authenticated","iat":%d,"exp":%d}`, sub, email, now, now+900)
-	return enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + "." + authRandomHex(32)
-}
-
-func authRandomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + "." + randomHex(32)
 }
 
 func (st *authState) createUser(_ *Server, w http.ResponseWriter, r *http.Request) {
@@ -455,7 +444,7 @@ func (st *authState) createUser(_ *Server, w http.ResponseWriter, r *http.Reques
 		writeError(w, &APIError{Status: 409, Code: "AUTH_EMAIL_EXISTS", Message: "User already exists"})
 		return
 	}
-	now := authNow()
+	now := isoMillis(time.Now())
 	u := &authUser{ID: newUUID(), Email: email, Password: in.Password, EmailVerified: admin && in.AutoConfirm,
 		Profile: map[string]any{}, CreatedAt: now, UpdatedAt: now}
 	if in.Name != nil {
@@ -471,9 +460,9 @@ func (st *authState) createUser(_ *Server, w http.ResponseWriter, r *http.Reques
 	if !admin {
 		switch r.URL.Query().Get("client_type") {
 		case "mobile", "desktop", "server":
-			out["refreshToken"] = authRandomHex(32)
+			out["refreshToken"] = randomHex(32)
 		default:
-			out["csrfToken"] = authRandomHex(32)
+			out["csrfToken"] = randomHex(32)
 		}
 	}
 	writeJSON(w, 200, out)
@@ -547,7 +536,7 @@ func (st *authState) createOAuth(_ *Server, w http.ResponseWriter, r *http.Reque
 		writeError(w, &APIError{Status: 409, Code: "AUTH_OAUTH_CONFIG_ALREADY_EXISTS", Message: "OAuth configuration for " + in.Provider + " already exists"})
 		return
 	}
-	now := authNow()
+	now := isoMillis(time.Now())
 	o := &authOAuthConfig{ID: newUUID(), Provider: in.Provider, NativeClientIDs: []string{},
 		Scopes: slices.Clone(authDefaultScopes[in.Provider]), CreatedAt: now, UpdatedAt: now}
 	if in.ClientID != nil && *in.ClientID != "" {
@@ -598,7 +587,7 @@ func (st *authState) updateOAuth(_ *Server, w http.ResponseWriter, r *http.Reque
 	set(&o.NativeClientIDs, in.NativeClientIDs)
 	set(&o.Scopes, in.Scopes)
 	set(&o.UseSharedKey, in.UseSharedKey)
-	o.UpdatedAt = authNow()
+	o.UpdatedAt = isoMillis(time.Now())
 	writeJSON(w, 200, o)
 }
 
@@ -653,7 +642,7 @@ func (st *authState) putSMTP(_ *Server, w http.ResponseWriter, r *http.Request) 
 	c.Enabled, c.Host, c.Port, c.Username, c.Password = in.Enabled, in.Host, in.Port, in.Username, stored
 	c.SenderEmail, c.SenderName, c.MinIntervalSeconds = in.SenderEmail, in.SenderName, 60
 	set(&c.MinIntervalSeconds, in.MinIntervalSeconds)
-	c.UpdatedAt = authNow()
+	c.UpdatedAt = isoMillis(time.Now())
 	writeJSON(w, 200, st.smtpJSON())
 }
 
@@ -672,6 +661,6 @@ func (st *authState) putTemplate(_ *Server, w http.ResponseWriter, r *http.Reque
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	t := st.templates[typ]
-	t.Subject, t.BodyHTML, t.UpdatedAt = in.Subject, in.BodyHTML, authNow()
+	t.Subject, t.BodyHTML, t.UpdatedAt = in.Subject, in.BodyHTML, isoMillis(time.Now())
 	writeJSON(w, 200, t)
 }

@@ -150,7 +150,7 @@ func (s *Server) AddFunction(f EdgeFunction) {
 	if f.ID == "" {
 		f.ID = newUUID()
 	}
-	now := functionNow()
+	now := isoMillis(time.Now())
 	if f.CreatedAt == "" {
 		f.CreatedAt = now
 	}
@@ -184,8 +184,6 @@ func (s *Server) FunctionInvocations() []FunctionInvocation {
 	defer m.mu.Unlock()
 	return append([]FunctionInvocation(nil), m.invocations...)
 }
-
-func functionNow() string { return time.Now().UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // deriveFunctionSlug mirrors the backend: name lower-cased, runs of
 // whitespace replaced by "-".
@@ -338,7 +336,7 @@ func (s *Server) createEdgeFunction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &APIError{Status: 409, Code: "FUNCTION_ALREADY_EXISTS", Message: "Function with this slug already exists"})
 		return
 	}
-	now := functionNow()
+	now := isoMillis(time.Now())
 	f := EdgeFunction{ID: newUUID(), Slug: slug, Name: name, Code: code, Status: status, CreatedAt: now, UpdatedAt: now}
 	if deref(in.Description) != "" {
 		f.Description = in.Description
@@ -381,7 +379,7 @@ func (s *Server) updateEdgeFunction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errFunctionNotFound())
 		return
 	}
-	now := functionNow()
+	now := isoMillis(time.Now())
 	set(&f.Name, in.Name)
 	if in.Description != nil {
 		f.Description = in.Description

@@ -166,7 +166,7 @@ func (st *logsState) bySource(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	cutoff := time.Now()
 	if v := q.Get("before_timestamp"); v != "" {
-		t, ok := parseJSDate(v)
+		t, ok := parseTime(v)
 		if !ok {
 			// Date.parse gives NaN and no entry compares below it.
 			writeJSON(w, 200, map[string]any{"logs": []any{}, "total": 0})
@@ -294,18 +294,6 @@ func (st *logsState) buildLogs(w http.ResponseWriter, r *http.Request) {
 // isoMillis formats like JavaScript's Date.prototype.toISOString.
 func isoMillis(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
-// parseJSDate parses the date forms clients send (ISO 8601 with or without
-// time, offset or fractional seconds), like Date.parse does for them.
-func parseJSDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // jsNumber mirrors Number(query value) with a default for an absent value.

@@ -102,9 +102,6 @@ func (rt *realtimeState) now() time.Time {
 	return t
 }
 
-// rtISOTime formats like JSON.stringify(new Date(…)).
-func rtISOTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
 func (c *rtChannel) json() map[string]any {
 	var hooks any
 	if c.webhookURLs != nil {
@@ -120,8 +117,8 @@ func (c *rtChannel) json() map[string]any {
 		"description": desc,
 		"webhookUrls": hooks,
 		"enabled":     c.enabled,
-		"createdAt":   rtISOTime(c.createdAt),
-		"updatedAt":   rtISOTime(c.updatedAt),
+		"createdAt":   isoMillis(c.createdAt),
+		"updatedAt":   isoMillis(c.updatedAt),
 	}
 }
 
@@ -141,7 +138,7 @@ func (m *RealtimeMessage) json() map[string]any {
 		"wsAudienceCount":  m.WSAudienceCount,
 		"whAudienceCount":  m.WHAudienceCount,
 		"whDeliveredCount": m.WHDeliveredCount,
-		"createdAt":        rtISOTime(m.CreatedAt),
+		"createdAt":        isoMillis(m.CreatedAt),
 	}
 }
 

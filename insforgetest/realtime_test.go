@@ -266,7 +266,7 @@ func TestRealtimeFakeConcurrentAndIsolated(t *testing.T) {
 	// the createdAt order is strict, so newest-first is stable
 	seen := map[string]bool{}
 	for _, m := range a.RealtimeMessages() {
-		ts := rtISOTime(m.CreatedAt)
+		ts := isoMillis(m.CreatedAt)
 		if seen[ts] {
 			t.Errorf("duplicate createdAt %s", ts)
 		}

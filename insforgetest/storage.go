@@ -203,9 +203,6 @@ func newStorageObject(data []byte, mimeType string) *storageObject {
 	return &storageObject{data: data, mimeType: mimeType, etag: hex.EncodeToString(sum[:]), uploadedAt: time.Now()}
 }
 
-// storageISOTime formats like JavaScript's Date.toISOString.
-func storageISOTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
-
 // storageEncodeURIComponent escapes like JavaScript's encodeURIComponent.
 func storageEncodeURIComponent(s string) string {
 	var b strings.Builder
@@ -277,7 +274,7 @@ func (s *Server) storageFileJSON(bucket, key string, o *storageObject) map[strin
 		"bucket":     bucket,
 		"key":        key,
 		"size":       len(o.data),
-		"uploadedAt": storageISOTime(o.uploadedAt),
+		"uploadedAt": isoMillis(o.uploadedAt),
 		"url":        s.storageObjectURL(bucket, key, o),
 	}
 	if o.mimeType != "" {
@@ -408,7 +405,7 @@ func (s *Server) storageCheckDownloadAuth(w http.ResponseWriter, r *http.Request
 
 func (st *storageState) configJSON() map[string]any {
 	mb := int64(math.Round(float64(st.maxBytes) / (1 << 20)))
-	return map[string]any{"id": st.configID, "maxFileSizeMb": max(mb, 1), "createdAt": storageISOTime(st.created), "updatedAt": storageISOTime(st.updated)}
+	return map[string]any{"id": st.configID, "maxFileSizeMb": max(mb, 1), "createdAt": isoMillis(st.created), "updatedAt": isoMillis(st.updated)}
 }
 
 func (s *Server) storageGetConfig(w http.ResponseWriter, r *http.Request) {
@@ -447,7 +444,7 @@ func (st *storageState) metadata() any {
 		for _, o := range b.objects {
 			total += len(o.data)
 		}
-		list = append(list, map[string]any{"name": name, "public": b.public, "createdAt": storageISOTime(b.createdAt), "objectCount": len(b.objects)})
+		list = append(list, map[string]any{"name": name, "public": b.public, "createdAt": isoMillis(b.createdAt), "objectCount": len(b.objects)})
 	}
 	return map[string]any{"buckets": list, "totalSizeInGB": float64(total) / (1 << 30)}
 }
@@ -459,7 +456,7 @@ func (s *Server) storageListBuckets(w http.ResponseWriter, r *http.Request) {
 	out := []map[string]any{}
 	for _, name := range sortedKeys(st.buckets) {
 		b := st.buckets[name]
-		out = append(out, map[string]any{"name": name, "public": b.public, "createdAt": storageISOTime(b.createdAt)})
+		out = append(out, map[string]any{"name": name, "public": b.public, "createdAt": isoMillis(b.createdAt)})
 	}
 	writeJSON(w, 200, out)
 }
@@ -568,7 +565,7 @@ func (s *Server) storageListObjects(w http.ResponseWriter, r *http.Request) {
 			mt = o.mimeType
 		}
 		m["mimeType"], m["mime_type"], m["etag"] = mt, mt, o.etag
-		m["uploaded_at"], m["uploaded_by"], m["uploaded_via"], m["s3_access_key_id"] = storageISOTime(o.uploadedAt), nil, "rest", nil
+		m["uploaded_at"], m["uploaded_by"], m["uploaded_via"], m["s3_access_key_id"] = isoMillis(o.uploadedAt), nil, "rest", nil
 		data = append(data, m)
 	}
 	writeJSON(w, 200, map[string]any{
@@ -795,7 +792,7 @@ func (s *Server) storageUploadStrategy(w http.ResponseWriter, r *http.Request) {
 		"key":             key,
 		"confirmRequired": true,
 		"confirmUrl":      "/api/storage/buckets/" + bucket + "/objects/" + storageEncodeURIComponent(key) + "/confirm-upload",
-		"expiresAt":       storageISOTime(expires),
+		"expiresAt":       isoMillis(expires),
 	})
 }
 
@@ -866,7 +863,7 @@ func (s *Server) storageDownloadStrategy(w http.ResponseWriter, r *http.Request)
 	writeJSON(w, 200, map[string]any{
 		"method":    "presigned",
 		"url":       st.s3.signedURL(bucket, key, expiresIn),
-		"expiresAt": storageISOTime(time.Now().Add(time.Duration(expiresIn) * time.Second)),
+		"expiresAt": isoMillis(time.Now().Add(time.Duration(expiresIn) * time.Second)),
 	})
 }
 
