@@ -1,6 +1,6 @@
 // Command bench measures insforge-mcp side by side with the official
 // InsForge MCP server (@insforge/mcp, TypeScript), both against the same
-// fake InsForge backend on loopback (package insforgetest).
+// fake InsForge backend on loopback (package insforgefake).
 //
 // From the module root:
 //
@@ -50,7 +50,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 )
 
 // officialVersion is the official server release measured.
@@ -100,7 +100,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(work)
 
-	backend := insforgetest.Start()
+	backend := insforgefake.Start()
 	defer backend.Close()
 	seed(backend)
 
@@ -130,7 +130,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	env := func(apiURL string) []string {
-		return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "API_BASE_URL=" + apiURL, "API_KEY=" + insforgetest.DefaultAPIKey}
+		return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "API_BASE_URL=" + apiURL, "API_KEY=" + insforgefake.DefaultAPIKey}
 	}
 	// Ours with default flags (--credentials-file none only keeps a saved
 	// project out of the measurement), and with every tool listed.
@@ -219,14 +219,14 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 
 // seed gives the fake backend a little state, so that the metadata is not
 // empty.
-func seed(b *insforgetest.Server) {
-	b.AddTable("todos", insforgetest.AutoColumns(
-		insforgetest.Column{Name: "title", Type: "string"},
-		insforgetest.Column{Name: "done", Type: "boolean"},
+func seed(b *insforgefake.Server) {
+	b.AddTable("todos", insforgefake.AutoColumns(
+		insforgefake.Column{Name: "title", Type: "string"},
+		insforgefake.Column{Name: "done", Type: "boolean"},
 	), map[string]any{"title": "write the benchmark", "done": true}, map[string]any{"title": "publish the table", "done": false})
-	b.AddTable("profiles", insforgetest.AutoColumns(
-		insforgetest.Column{Name: "name", Type: "string"},
-		insforgetest.Column{Name: "bio", Type: "string", Nullable: true},
+	b.AddTable("profiles", insforgefake.AutoColumns(
+		insforgefake.Column{Name: "name", Type: "string"},
+		insforgefake.Column{Name: "bio", Type: "string", Nullable: true},
 	), map[string]any{"name": "Ada"})
 }
 

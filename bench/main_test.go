@@ -19,7 +19,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -69,14 +69,14 @@ func testServer(t *testing.T, backendURL string, http bool) server {
 	}
 	return server{
 		Name: mode, HTTP: http, Argv: argv,
-		Env: append(os.Environ(), serverEnv+"="+mode, "API_BASE_URL="+backendURL, "API_KEY="+insforgetest.DefaultAPIKey),
+		Env: append(os.Environ(), serverEnv+"="+mode, "API_BASE_URL="+backendURL, "API_KEY="+insforgefake.DefaultAPIKey),
 	}
 }
 
 // TestMeasureStdioAndHTTP runs the driver's sequence against a real server
 // process over both transports and checks every figure is filled in.
 func TestMeasureStdioAndHTTP(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	seed(backend)
 	for _, http := range []bool{false, true} {
 		srv := testServer(t, backend.URL, http)
@@ -139,7 +139,7 @@ func TestMeasureReportsAFailingServer(t *testing.T) {
 
 // TestRecorderCountsBackendCalls: the recording proxy forwards and counts.
 func TestRecorderCountsBackendCalls(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	rec := newRecorder(backend.URL)
 	defer rec.Close()
 	srv := testServer(t, rec.URL(), false)

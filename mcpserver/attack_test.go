@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -255,13 +255,13 @@ func TestFiveHundredLiveSessionsNeverMixKeys(t *testing.T) {
 		{"get-backend-metadata", "/api/metadata"},
 	}
 
-	opts := make([]insforgetest.Option, sessions)
+	opts := make([]insforgefake.Option, sessions)
 	known := make(map[string]int, sessions)
 	for i := range sessions {
-		opts[i] = insforgetest.WithAPIKey(sessionKey(i))
+		opts[i] = insforgefake.WithAPIKey(sessionKey(i))
 		known[sessionKey(i)] = i
 	}
-	backend := insforgetest.New(t, opts...)
+	backend := insforgefake.New(t, opts...)
 
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",

@@ -30,7 +30,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -38,13 +38,13 @@ import (
 
 // benchServer is a server unlocked for the fake backend, as when started
 // with a configured project.
-func benchServer(backend *insforgetest.Server) *mcpserver.Server {
+func benchServer(backend *insforgefake.Server) *mcpserver.Server {
 	return mcpserver.New(mcpserver.Config{
 		Version:    "bench",
 		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 10 * time.Second}),
-		Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey},
 	})
 }
 
@@ -149,14 +149,14 @@ var benchPaths = []string{"jsonrpc", "stdio", "streamable-http"}
 
 // benchDirect is the direct HTTP call the tool makes: GET /api/metadata
 // with the key, body decoded as JSON.
-func benchDirect(backend *insforgetest.Server) func(ctx context.Context) error {
+func benchDirect(backend *insforgefake.Server) func(ctx context.Context) error {
 	client := &http.Client{Transport: &http.Transport{Proxy: nil}}
 	return func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, backend.URL+"/api/metadata", nil)
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Authorization", "Bearer "+insforgetest.DefaultAPIKey)
+		req.Header.Set("Authorization", "Bearer "+insforgefake.DefaultAPIKey)
 		res, err := client.Do(req)
 		if err != nil {
 			return err
@@ -173,7 +173,7 @@ func benchDirect(backend *insforgetest.Server) func(ctx context.Context) error {
 }
 
 func BenchmarkToolCallOverhead(b *testing.B) {
-	backend := insforgetest.New(b)
+	backend := insforgefake.New(b)
 	srv := benchServer(backend)
 	paths := benchTransports(b, srv)
 	direct := benchDirect(backend)
@@ -211,7 +211,7 @@ func BenchmarkToolCallOverhead(b *testing.B) {
 }
 
 func BenchmarkToolsList(b *testing.B) {
-	backend := insforgetest.New(b)
+	backend := insforgefake.New(b)
 	srv := benchServer(backend)
 	paths := benchTransports(b, srv)
 	request := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`)
@@ -273,7 +273,7 @@ func BenchmarkStartup(b *testing.B) {
 // TestBenchTransportsAnswer keeps the benchmark plumbing honest: each path
 // answers tools/call like a client expects, and so does the direct call.
 func TestBenchTransportsAnswer(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	paths := benchTransports(t, benchServer(backend))
 	for _, name := range benchPaths {
 		answer, err := paths[name](context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get-backend-metadata","arguments":{}}}`))

@@ -9,11 +9,11 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
-func deletes(b *insforgetest.Server) int {
+func deletes(b *insforgefake.Server) int {
 	n := 0
 	for _, r := range b.Requests() {
 		if r.Method == "DELETE" {
@@ -25,7 +25,7 @@ func deletes(b *insforgetest.Server) int {
 
 func TestConfirmDestructiveWithoutElicitation(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{ConfirmDestructive: true})
-	h.Backend.AddTable("old", []insforgetest.Column{{Name: "x", Type: "string", Nullable: true}})
+	h.Backend.AddTable("old", []insforgefake.Column{{Name: "x", Type: "string", Nullable: true}})
 
 	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
@@ -69,7 +69,7 @@ func TestConfirmDestructiveAsksTheUser(t *testing.T) {
 					}}, nil
 				},
 			})
-			h.Backend.AddTable("old", []insforgetest.Column{{Name: "x", Type: "string", Nullable: true}})
+			h.Backend.AddTable("old", []insforgefake.Column{{Name: "x", Type: "string", Nullable: true}})
 			res := h.Call(t, "delete-table", map[string]any{"tableName": "old"})
 			if asked.Load() != 1 {
 				t.Fatalf("%s: the user was asked %d times", version, asked.Load())
@@ -102,7 +102,7 @@ func TestConfirmArgumentDoesNotSkipTheUser(t *testing.T) {
 				return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
 			},
 		})
-		h.Backend.AddTable("old", []insforgetest.Column{{Name: "x", Type: "string", Nullable: true}})
+		h.Backend.AddTable("old", []insforgefake.Column{{Name: "x", Type: "string", Nullable: true}})
 		text := h.Fail(t, "delete-table", map[string]any{"tableName": "old", "confirm": true})
 		if asked.Load() != 1 || deletes(h.Backend) != 0 || !strings.Contains(text, "did not confirm") {
 			t.Fatalf("%s: asked %d times, %d deletes: %s", version, asked.Load(), deletes(h.Backend), text)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
@@ -43,7 +43,7 @@ func toLoopback(context.Context, string) ([]netip.Addr, error) {
 // host policy judges the address dialled, not just the name. No request,
 // and so no key, reaches the loopback backend.
 func TestNameResolvingToLoopbackIsRefused(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	h := testmcp.NewWithBackend(t, backend, testmcp.Options{
 		Unconfigured: true,
 		ProjectHosts: []string{"*"},
@@ -54,9 +54,9 @@ func TestNameResolvingToLoopbackIsRefused(t *testing.T) {
 		"http://project.example.test:" + port, // resolved by the test's resolver
 		"http://localhost.:" + port,           // /etc/hosts, spelt with a final dot
 	} {
-		text := h.Fail(t, "connect-project", map[string]any{"projectUrl": projectURL, "apiKey": insforgetest.DefaultAPIKey})
+		text := h.Fail(t, "connect-project", map[string]any{"projectUrl": projectURL, "apiKey": insforgefake.DefaultAPIKey})
 		testmcp.WantText(t, text, "allowed-project-hosts")
-		testmcp.WantNoText(t, text, insforgetest.DefaultAPIKey)
+		testmcp.WantNoText(t, text, insforgefake.DefaultAPIKey)
 	}
 	if n := len(backend.Requests()); n != 0 {
 		t.Fatalf("the loopback backend received %d requests (and the key)", n)
@@ -68,15 +68,15 @@ func TestNameResolvingToLoopbackIsRefused(t *testing.T) {
 		ProjectHosts: []string{"*", "project.example.test:" + port},
 		Resolve:      toLoopback,
 	})
-	h.OK(t, "connect-project", map[string]any{"projectUrl": "http://project.example.test:" + port, "apiKey": insforgetest.DefaultAPIKey})
+	h.OK(t, "connect-project", map[string]any{"projectUrl": "http://project.example.test:" + port, "apiKey": insforgefake.DefaultAPIKey})
 }
 
 // Over stdio (no host policy) a local project keeps working: local
 // development on http://localhost:7130 is the common case.
 func TestLocalProjectOverStdioStillConnects(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	h := testmcp.NewWithBackend(t, backend, testmcp.Options{Unconfigured: true})
-	h.OK(t, "connect-project", map[string]any{"projectUrl": "http://localhost:" + portOf(t, backend.URL), "apiKey": insforgetest.DefaultAPIKey})
+	h.OK(t, "connect-project", map[string]any{"projectUrl": "http://localhost:" + portOf(t, backend.URL), "apiKey": insforgefake.DefaultAPIKey})
 	h.OK(t, "get-backend-metadata", nil)
 }
 
@@ -118,7 +118,7 @@ func TestBackendURLsIntoTheNetworkAreNotFollowed(t *testing.T) {
 		Surface:      catalogue.Full(),
 		ToolConfig:   tools.Config{MaxResultBytes: 100000, Remote: true},
 		Transport:    insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second, DialGuard: policy.DialGuard(hostile.URL)}),
-		Configured:   credentials.Credentials{ProjectURL: hostile.URL, APIKey: insforgetest.DefaultAPIKey},
+		Configured:   credentials.Credentials{ProjectURL: hostile.URL, APIKey: insforgefake.DefaultAPIKey},
 		ProjectHosts: &policy,
 	})
 	c, err := client.NewInProcessClient(srv.MCP())
@@ -143,7 +143,7 @@ func TestBackendURLsIntoTheNetworkAreNotFollowed(t *testing.T) {
 // A key pasted into the project URL must not come back in any text the
 // agent sees, whatever the error.
 func TestKeyInProjectURLIsNotEchoed(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	// Every name resolves to loopback: should a URL slip through to the
 	// network, it must not leave this machine.
 	h := testmcp.NewWithBackend(t, backend, testmcp.Options{Unconfigured: true, Resolve: toLoopback})
@@ -156,7 +156,7 @@ func TestKeyInProjectURLIsNotEchoed(t *testing.T) {
 		"ftp://x.insforge.app/" + pasted,
 		"https://x.insforge.app/ik%5F" + pasted[3:],
 	} {
-		for _, key := range []string{insforgetest.DefaultAPIKey, pasted} {
+		for _, key := range []string{insforgefake.DefaultAPIKey, pasted} {
 			res := h.Call(t, "connect-project", map[string]any{"projectUrl": projectURL, "apiKey": key})
 			text := testmcp.Text(res)
 			if !res.IsError {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -40,12 +40,12 @@ func TestBackendErrorTextIsUntrusted(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{DefaultSurface: true})
 	cases := []struct {
 		name string
-		err  *insforgetest.APIError
+		err  *insforgefake.APIError
 		bad  []string
 	}{
-		{"message, nextActions and code", &insforgetest.APIError{Status: 400, Code: code, Message: injected, NextActions: next},
+		{"message, nextActions and code", &insforgefake.APIError{Status: 400, Code: code, Message: injected, NextActions: next},
 			[]string{"ignore previous", "DROP TABLE", "disconnect-project", "delete-table", "run-raw-sql"}},
-		{"a database error echoing a stored value", &insforgetest.APIError{Status: 400,
+		{"a database error echoing a stored value", &insforgefake.APIError{Status: 400,
 			RawBody: []byte(`{"code":"22P02","message":"invalid input syntax for type integer: \"` + stored + `\"","hint":"` + next + `","details":null}`)},
 			[]string{"Ignore all instructions", "attacker.example", "DROP TABLE", "run-raw-sql"}},
 	}
@@ -74,8 +74,8 @@ func TestBackendErrorTextIsUntrusted(t *testing.T) {
 
 	// connect-project reports the backend's answer the same way.
 	u := testmcp.New(t, testmcp.Options{Unconfigured: true})
-	u.Backend.Fail("GET", "/api/metadata", &insforgetest.APIError{Status: 500, Code: "INTERNAL", Message: injected, NextActions: next})
-	text := u.Fail(t, "connect-project", map[string]any{"projectUrl": u.Backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	u.Backend.Fail("GET", "/api/metadata", &insforgefake.APIError{Status: 500, Code: "INTERNAL", Message: injected, NextActions: next})
+	text := u.Fail(t, "connect-project", map[string]any{"projectUrl": u.Backend.URL, "apiKey": insforgefake.DefaultAPIKey})
 	ours, boundaries := outsideBlocks(t, text)
 	if len(boundaries) != 1 || strings.Contains(ours, "ignore previous") || strings.Contains(ours, "DROP TABLE") {
 		t.Errorf("connect-project: the backend's words outside an untrusted block:\n%s", text)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -228,7 +228,7 @@ func tooMany(retryAfter string) func(fb *faultBackend) http.HandlerFunc {
 func TestBackendFaultMatrix(t *testing.T) {
 	// The healthy backend lives across cases, so its goroutines belong to
 	// every case's baseline.
-	healthy := insforgetest.New(t, insforgetest.WithAPIKey(healthyKey))
+	healthy := insforgefake.New(t, insforgefake.WithAPIKey(healthyKey))
 	for _, fc := range faultCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
@@ -239,7 +239,7 @@ func TestBackendFaultMatrix(t *testing.T) {
 
 // runFaultCase runs one case and releases everything it started before it
 // returns, so the leak check sees only what the server left behind.
-func runFaultCase(t *testing.T, fc faultCase, healthy *insforgetest.Server) {
+func runFaultCase(t *testing.T, fc faultCase, healthy *insforgefake.Server) {
 	fb := &faultBackend{stop: make(chan struct{})}
 	fb.other = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fb.otherHit.Add(1)

@@ -18,14 +18,14 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
-func connectArgs(b *insforgetest.Server, key string) map[string]any {
+func connectArgs(b *insforgefake.Server, key string) map[string]any {
 	return map[string]any{"projectUrl": b.URL, "apiKey": key}
 }
 
@@ -61,12 +61,12 @@ func TestGateLocksCallsUntilConnected(t *testing.T) {
 				t.Fatalf("a locked call reached the backend (%d requests)", n)
 			}
 
-			text := h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
-			if !strings.Contains(text, "get-backend-metadata") || strings.Contains(text, insforgetest.DefaultAPIKey) {
+			text := h.OK(t, "connect-project", connectArgs(h.Backend, insforgefake.DefaultAPIKey))
+			if !strings.Contains(text, "get-backend-metadata") || strings.Contains(text, insforgefake.DefaultAPIKey) {
 				t.Fatalf("connect result: %s", text)
 			}
 			h.OK(t, "get-backend-metadata", nil)
-			if got := h.Last(t, "GET", "/api/metadata"); got.APIKey != insforgetest.DefaultAPIKey {
+			if got := h.Last(t, "GET", "/api/metadata"); got.APIKey != insforgefake.DefaultAPIKey {
 				t.Fatalf("backend saw key %q", got.APIKey)
 			}
 			if after := h.ToolNames(t); !slices.Equal(after, before) {
@@ -93,9 +93,9 @@ func TestGateRejectsBadCredentials(t *testing.T) {
 		want string
 	}{
 		{connectArgs(h.Backend, "ik_"+strings.Repeat("0", 64)), "refused the key"},
-		{connectArgs(h.Backend, insforgetest.DefaultAnonKey), "anon key"},
-		{map[string]any{"projectUrl": "ftp://example.com", "apiKey": insforgetest.DefaultAPIKey}, "https://"},
-		{map[string]any{"projectUrl": "http://127.0.0.1:1", "apiKey": insforgetest.DefaultAPIKey}, "could not reach"},
+		{connectArgs(h.Backend, insforgefake.DefaultAnonKey), "anon key"},
+		{map[string]any{"projectUrl": "ftp://example.com", "apiKey": insforgefake.DefaultAPIKey}, "https://"},
+		{map[string]any{"projectUrl": "http://127.0.0.1:1", "apiKey": insforgefake.DefaultAPIKey}, "could not reach"},
 		{map[string]any{"projectUrl": h.Backend.URL}, "missing apiKey"},
 	}
 	for _, tc := range cases {
@@ -103,7 +103,7 @@ func TestGateRejectsBadCredentials(t *testing.T) {
 		if !strings.Contains(msg, tc.want) {
 			t.Errorf("connect-project %v: %q does not mention %q", tc.args["projectUrl"], msg, tc.want)
 		}
-		if strings.Contains(msg, insforgetest.DefaultAPIKey) {
+		if strings.Contains(msg, insforgefake.DefaultAPIKey) {
 			t.Errorf("error echoes the key: %s", msg)
 		}
 	}
@@ -122,7 +122,7 @@ func TestConfiguredServerIsUnlockedFromTheStart(t *testing.T) {
 	}
 	// An apiKey argument (official server's habit) is ignored, not an error.
 	h.OK(t, "get-backend-metadata", map[string]any{"apiKey": "ik_whatever"})
-	if got := h.Last(t, "GET", "/api/metadata"); got.APIKey != insforgetest.DefaultAPIKey {
+	if got := h.Last(t, "GET", "/api/metadata"); got.APIKey != insforgefake.DefaultAPIKey {
 		t.Fatalf("the apiKey argument replaced the configured key: %q", got.APIKey)
 	}
 }
@@ -156,9 +156,9 @@ func TestEveryToolsAnnotationsMeanItsHints(t *testing.T) {
 func TestKeyNeverReachesAResult(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	// A backend that echoes the key in an error must not get it to the agent.
-	h.Backend.Fail("GET", "/api/metadata", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "boom for " + insforgetest.DefaultAPIKey})
+	h.Backend.Fail("GET", "/api/metadata", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "boom for " + insforgefake.DefaultAPIKey})
 	msg := h.Fail(t, "get-backend-metadata", nil)
-	if strings.Contains(msg, insforgetest.DefaultAPIKey) || !strings.Contains(msg, "boom") {
+	if strings.Contains(msg, insforgefake.DefaultAPIKey) || !strings.Contains(msg, "boom") {
 		t.Fatalf("result: %s", msg)
 	}
 }
@@ -195,12 +195,12 @@ func TestResourcesDocsAndMetadata(t *testing.T) {
 	if _, err := read("insforge://metadata"); err == nil || !strings.Contains(err.Error(), "connect-project") {
 		t.Fatalf("metadata before connect: %v", err)
 	}
-	h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
+	h.OK(t, "connect-project", connectArgs(h.Backend, insforgefake.DefaultAPIKey))
 	meta, err := read("insforge://metadata")
 	if err != nil || !json.Valid([]byte(meta)) || !strings.Contains(meta, "database") {
 		t.Fatalf("metadata after connect: %v %.80q", err, meta)
 	}
-	h.Backend.AddTable("notes", []insforgetest.Column{{Name: "body", Type: "string", Nullable: true}})
+	h.Backend.AddTable("notes", []insforgefake.Column{{Name: "body", Type: "string", Nullable: true}})
 	schema, err := read("insforge://tables/notes")
 	if err != nil || !strings.Contains(schema, "body") {
 		t.Fatalf("table resource: %v %.200q", err, schema)
@@ -210,7 +210,7 @@ func TestResourcesDocsAndMetadata(t *testing.T) {
 func TestRememberAndForget(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "credentials.json")
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true, CredentialsFile: file})
-	args := connectArgs(h.Backend, insforgetest.DefaultAPIKey)
+	args := connectArgs(h.Backend, insforgefake.DefaultAPIKey)
 	args["remember"] = true
 	if text := h.OK(t, "connect-project", args); !strings.Contains(text, file) {
 		t.Fatalf("connect result does not name the file: %s", text)
@@ -245,7 +245,7 @@ func TestDocsWorkWithoutAProject(t *testing.T) {
 	if !strings.Contains(msg, "docType") {
 		t.Fatalf("bad enum message: %s", msg)
 	}
-	h.OK(t, "connect-project", connectArgs(h.Backend, insforgetest.DefaultAPIKey))
+	h.OK(t, "connect-project", connectArgs(h.Backend, insforgefake.DefaultAPIKey))
 	text = h.OK(t, "fetch-sdk-docs", map[string]any{"sdkFeature": "db", "sdkLanguage": "swift"})
 	if !strings.Contains(text, "<untrusted-data-") {
 		t.Fatalf("backend docs are not marked untrusted: %.300s", text)
@@ -278,7 +278,7 @@ func TestInteractiveConnectThroughALocalPage(t *testing.T) {
 				t.Errorf("elicitation %+v", r.Params)
 			}
 			// The user: a wrong key first (the page says so), then the right one.
-			for _, key := range []string{"ik_wrong", insforgetest.DefaultAPIKey} {
+			for _, key := range []string{"ik_wrong", insforgefake.DefaultAPIKey} {
 				form := url.Values{"projectUrl": {backendURL}, "apiKey": {key}}
 				resp, err := http.PostForm(r.Params.URL, form)
 				if err != nil {
@@ -291,7 +291,7 @@ func TestInteractiveConnectThroughALocalPage(t *testing.T) {
 				}
 			}
 			// A replayed submission is refused: the page is single-use.
-			if resp, err := http.PostForm(r.Params.URL, url.Values{"projectUrl": {backendURL}, "apiKey": {insforgetest.DefaultAPIKey}}); err == nil {
+			if resp, err := http.PostForm(r.Params.URL, url.Values{"projectUrl": {backendURL}, "apiKey": {insforgefake.DefaultAPIKey}}); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == 200 {
 					t.Error("the connect page accepted a second submission")
@@ -303,7 +303,7 @@ func TestInteractiveConnectThroughALocalPage(t *testing.T) {
 	})
 	backendURL = h.Backend.URL
 	text := h.OK(t, "connect-project", nil)
-	if !strings.Contains(text, "Connected to "+h.Backend.URL) || strings.Contains(text, insforgetest.DefaultAPIKey) {
+	if !strings.Contains(text, "Connected to "+h.Backend.URL) || strings.Contains(text, insforgefake.DefaultAPIKey) {
 		t.Fatalf("interactive connect: %s", text)
 	}
 	if !strings.Contains(pageErr, "refused the key") || strings.Contains(pageErr, "ik_wrong") {
@@ -392,7 +392,7 @@ func TestDeleteDuringConnectKeepsNoKey(t *testing.T) {
 	go func() {
 		req := mcp.CallToolRequest{}
 		req.Params.Name = "connect-project"
-		req.Params.Arguments = map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}
+		req.Params.Arguments = map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		res, err := c.CallTool(ctx, req)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
@@ -65,10 +65,10 @@ func TestAuthTokenIsRequired(t *testing.T) {
 		}
 	}
 	// With the token in Authorization, the InsForge key travels in X-InsForge-API-Key.
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	c := dial(t, "http", url, "2025-11-25", map[string]string{
 		"Authorization":            "Bearer s3cret-token",
-		mcpserver.HeaderAPIKey:     insforgetest.DefaultAPIKey,
+		mcpserver.HeaderAPIKey:     insforgefake.DefaultAPIKey,
 		mcpserver.HeaderProjectURL: backend.URL,
 	})
 	if text, isErr := testmcp.CallText(t, c, "get-backend-metadata", nil); isErr {
@@ -77,18 +77,18 @@ func TestAuthTokenIsRequired(t *testing.T) {
 }
 
 func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	policy, err := credentials.ParseHostPolicy([]string{credentials.DefaultProjectHosts})
 	if err != nil {
 		t.Fatal(err)
 	}
 	url := startGuarded(t, mcpserver.Config{ProjectHosts: &policy}, mcpserver.HTTPOptions{})
 	c := dial(t, "http", url, "2025-11-25", nil)
-	text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey})
 	if !isErr || !strings.Contains(text, "allowed project hosts") {
 		t.Fatalf("connect to loopback: %v %s", isErr, text)
 	}
-	h := dial(t, "http", url, "2025-11-25", map[string]string{"Authorization": "Bearer " + insforgetest.DefaultAPIKey, mcpserver.HeaderProjectURL: "http://169.254.169.254"})
+	h := dial(t, "http", url, "2025-11-25", map[string]string{"Authorization": "Bearer " + insforgefake.DefaultAPIKey, mcpserver.HeaderProjectURL: "http://169.254.169.254"})
 	if text, isErr := testmcp.CallText(t, h, "get-backend-metadata", nil); !isErr || !strings.Contains(text, "allowed project hosts") {
 		t.Fatalf("header URL to metadata service: %v %s", isErr, text)
 	}
@@ -99,7 +99,7 @@ func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
 	allowed, _ := credentials.ParseHostPolicy([]string{"127.0.0.1"})
 	url = startGuarded(t, mcpserver.Config{ProjectHosts: &allowed}, mcpserver.HTTPOptions{})
 	c = dial(t, "http", url, "2025-11-25", nil)
-	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey}); isErr {
 		t.Fatalf("explicitly allowed loopback: %s", text)
 	}
 }
@@ -156,11 +156,11 @@ func callResult(c *client.Client, name string) string {
 // beyond the queue is refused, at once. (This test asserted, before calls
 // were queued, that the second call with one slot was refused.)
 func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	// Long enough that all three calls overlap even on a loaded machine.
 	backend.Stall("/api/metadata", 2*time.Second)
 	url := startGuarded(t, mcpserver.Config{
-		Configured:          credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		Configured:          credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey},
 		MaxCallsPerSession:  1,
 		MaxQueuedPerSession: 1,
 	}, mcpserver.HTTPOptions{})
@@ -194,11 +194,11 @@ func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
 // Agents issue calls in parallel: 40 at once in one session, with 8
 // slots, all complete, never more than 8 at a time.
 func TestParallelCallsQueueForASlot(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	const stall = 200 * time.Millisecond
 	backend.Stall("/api/metadata", stall)
 	url := startGuarded(t, mcpserver.Config{
-		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey},
 		MaxCallsPerSession: 8,
 	}, mcpserver.HTTPOptions{})
 	c := dialStreamable(t, url)

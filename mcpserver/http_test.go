@@ -20,7 +20,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
@@ -89,7 +89,7 @@ func dial(t *testing.T, kind, url, version string, headers map[string]string) *c
 func TestConcurrentHTTPClientsKeepTheirOwnKeys(t *testing.T) {
 	for _, kind := range []string{"http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
-			backend := insforgetest.New(t, insforgetest.WithAPIKey(keyA), insforgetest.WithAPIKey(keyB))
+			backend := insforgefake.New(t, insforgefake.WithAPIKey(keyA), insforgefake.WithAPIKey(keyB))
 			url := startHTTP(t, kind, credentials.Credentials{})
 			a := dial(t, kind, url, "2025-11-25", nil)
 			b := dial(t, kind, url, "2025-11-25", nil)
@@ -143,7 +143,7 @@ func redactCounts(m map[string]int) map[string]int {
 }
 
 func TestHeaderCredentialsUnlockWithoutTheGate(t *testing.T) {
-	backend := insforgetest.New(t, insforgetest.WithAPIKey(keyA))
+	backend := insforgefake.New(t, insforgefake.WithAPIKey(keyA))
 	url := startHTTP(t, "http", credentials.Credentials{})
 	c := dial(t, "http", url, "2025-11-25", map[string]string{
 		"Authorization":            "Bearer " + keyA,
@@ -164,11 +164,11 @@ func TestHeaderCredentialsUnlockWithoutTheGate(t *testing.T) {
 // On 2026-07-28 there are no sessions: every request has an empty session
 // id, and a connect must never be stored under it.
 func TestModernHTTPClientsNeverShareAConnection(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	url := startHTTP(t, "http", credentials.Credentials{})
 	a := dial(t, "http", url, "2026-07-28", nil)
 	b := dial(t, "http", url, "2026-07-28", nil)
-	text, isErr := testmcp.CallText(t, a, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	text, isErr := testmcp.CallText(t, a, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey})
 	if isErr || !strings.Contains(text, "no session") {
 		t.Fatalf("modern connect: %v %s", isErr, text)
 	}
@@ -201,10 +201,10 @@ func TestOriginIsChecked(t *testing.T) {
 }
 
 func TestSessionEndForgetsCredentials(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	url := startHTTP(t, "http", credentials.Credentials{})
 	c := dial(t, "http", url, "2025-11-25", nil)
-	testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey})
 	sid := c.GetSessionId()
 	if sid == "" {
 		t.Fatal("no session id")
@@ -239,8 +239,8 @@ func TestSessionEndForgetsCredentials(t *testing.T) {
 // project, must not read it back: not by the same relative path, not by
 // the absolute path A was shown, not by climbing out of its own directory.
 func TestFilesRootIsPerTenant(t *testing.T) {
-	backendA := insforgetest.New(t, insforgetest.WithAPIKey(keyA))
-	backendB := insforgetest.New(t, insforgetest.WithAPIKey(keyB))
+	backendA := insforgefake.New(t, insforgefake.WithAPIKey(keyA))
+	backendB := insforgefake.New(t, insforgefake.WithAPIKey(keyB))
 	backendA.AddBucket("hr", false)
 	backendA.PutObject("hr", "payroll.csv", []byte("name,salary\nalice,123456\n"), "text/csv")
 	backendB.AddBucket("drop", false)

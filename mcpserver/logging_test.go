@@ -18,7 +18,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
@@ -96,7 +96,7 @@ func wantNoKey(t *testing.T, notes []mcp.JSONRPCNotification, key string) {
 // above it: connect and disconnect are info.
 func TestLoggingLevelGatesConnectMessages(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
-	connect := map[string]any{"projectUrl": h.Backend.URL, "apiKey": insforgetest.DefaultAPIKey}
+	connect := map[string]any{"projectUrl": h.Backend.URL, "apiKey": insforgefake.DefaultAPIKey}
 	h.OK(t, "connect-project", connect) // no level set: nothing
 	setLevel(t, h.Client, mcp.LoggingLevelWarning)
 	h.OK(t, "disconnect-project", nil) // below warning: nothing
@@ -111,7 +111,7 @@ func TestLoggingLevelGatesConnectMessages(t *testing.T) {
 	}
 	h.OK(t, "disconnect-project", nil)
 	waitLog(t, h.Notifications, "Disconnected this session from the InsForge project at "+h.Backend.URL)
-	wantNoKey(t, h.Notifications(), insforgetest.DefaultAPIKey)
+	wantNoKey(t, h.Notifications(), insforgefake.DefaultAPIKey)
 
 	req := mcp.SetLevelRequest{}
 	req.Params.Level = "loud"
@@ -122,7 +122,7 @@ func TestLoggingLevelGatesConnectMessages(t *testing.T) {
 
 // rateLimitedFront answers the first GET /api/metadata and every raw SQL
 // request with 429 and Retry-After: 1, and passes the rest to backend.
-func rateLimitedFront(t *testing.T, backend *insforgetest.Server) *httptest.Server {
+func rateLimitedFront(t *testing.T, backend *insforgefake.Server) *httptest.Server {
 	target, err := url.Parse(backend.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -148,14 +148,14 @@ func rateLimitedFront(t *testing.T, backend *insforgetest.Server) *httptest.Serv
 // Retries and the backend's rate limits reach the client's log: a read
 // retried after Retry-After, a write that ends on 429. No key in them.
 func TestLoggingRetriesAndRateLimits(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	front := rateLimitedFront(t, backend)
 	srv := mcpserver.New(mcpserver.Config{
 		Version:    "test",
 		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 10 * time.Second, RetryWait: 10 * time.Millisecond}),
-		Configured: credentials.Credentials{ProjectURL: front.URL, APIKey: insforgetest.DefaultAPIKey},
+		Configured: credentials.Credentials{ProjectURL: front.URL, APIKey: insforgefake.DefaultAPIKey},
 	})
 	c, err := client.NewInProcessClient(srv.MCP())
 	if err != nil {
@@ -194,7 +194,7 @@ func TestLoggingRetriesAndRateLimits(t *testing.T) {
 	if l := lines[len(lines)-1]; l.level != "warning" {
 		t.Errorf("rate limit message level %s, want warning", l.level)
 	}
-	wantNoKey(t, received(), insforgetest.DefaultAPIKey)
+	wantNoKey(t, received(), insforgefake.DefaultAPIKey)
 }
 
 // A result cut to --max-result-bytes says so in the client's log.
@@ -204,8 +204,8 @@ func TestLoggingCutResult(t *testing.T) {
 	for i := range rows {
 		rows[i] = map[string]any{"n": i, "label": strings.Repeat("x", 20)}
 	}
-	h.Backend.SetSQLHandler(func(string, []any) (insforgetest.SQLResult, error) {
-		return insforgetest.SQLResult{Rows: rows}, nil
+	h.Backend.SetSQLHandler(func(string, []any) (insforgefake.SQLResult, error) {
+		return insforgefake.SQLResult{Rows: rows}, nil
 	})
 	setLevel(t, h.Client, mcp.LoggingLevelNotice)
 	h.OK(t, "run-raw-sql", map[string]any{"query": "SELECT n FROM big"})
@@ -220,9 +220,9 @@ func TestLoggingCutResult(t *testing.T) {
 func TestLoggingRedactsKeys(t *testing.T) {
 	srv := mcpserver.New(mcpserver.Config{Surface: catalogue.Full(), Transport: insforge.NewTransport(insforge.Options{})})
 	other := "ik_" + strings.Repeat("9", 64)
-	got := mcpserver.LogThrough(srv, insforgetest.DefaultAPIKey, "key "+insforgetest.DefaultAPIKey+" and "+other+" leaked")
+	got := mcpserver.LogThrough(srv, insforgefake.DefaultAPIKey, "key "+insforgefake.DefaultAPIKey+" and "+other+" leaked")
 	data, _ := got["data"].(string)
-	if strings.Contains(data, insforgetest.DefaultAPIKey) || strings.Contains(data, other) || !strings.Contains(data, "leaked") || got["level"] != "error" {
+	if strings.Contains(data, insforgefake.DefaultAPIKey) || strings.Contains(data, other) || !strings.Contains(data, "leaked") || got["level"] != "error" {
 		t.Errorf("sent %v", got)
 	}
 }
@@ -235,8 +235,8 @@ func TestLoggingPerRequestLevelOnModernProtocol(t *testing.T) {
 	for i := range rows {
 		rows[i] = map[string]any{"n": i, "label": strings.Repeat("x", 20)}
 	}
-	h.Backend.SetSQLHandler(func(string, []any) (insforgetest.SQLResult, error) {
-		return insforgetest.SQLResult{Rows: rows}, nil
+	h.Backend.SetSQLHandler(func(string, []any) (insforgefake.SQLResult, error) {
+		return insforgefake.SQLResult{Rows: rows}, nil
 	})
 	call := func(meta *mcp.Meta) {
 		t.Helper()

@@ -9,7 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -112,13 +112,13 @@ func complete(t *testing.T, h *testmcp.Harness, ref any, arg, value string) []st
 // arguments, from the connected project's live names; nothing, and no
 // request, while the session is locked.
 func TestCompletion(t *testing.T) {
-	backend := insforgetest.New(t)
-	backend.AddTable("todos", []insforgetest.Column{{Name: "title", Type: "string"}})
-	backend.AddTable("tags", []insforgetest.Column{{Name: "label", Type: "string"}})
-	backend.AddTable("users_extra", []insforgetest.Column{{Name: "bio", Type: "string"}})
+	backend := insforgefake.New(t)
+	backend.AddTable("todos", []insforgefake.Column{{Name: "title", Type: "string"}})
+	backend.AddTable("tags", []insforgefake.Column{{Name: "label", Type: "string"}})
+	backend.AddTable("users_extra", []insforgefake.Column{{Name: "bio", Type: "string"}})
 	backend.AddBucket("avatars", true)
 	backend.AddBucket("invoices", false)
-	backend.AddFunction(insforgetest.EdgeFunction{Slug: "hello-world", Name: "Hello", Code: "export default async function(req) { return new Response('hi') }", Status: "active"})
+	backend.AddFunction(insforgefake.EdgeFunction{Slug: "hello-world", Name: "Hello", Code: "export default async function(req) { return new Response('hi') }", Status: "active"})
 
 	table := mcp.ResourceReference{Type: "ref/resource", URI: "insforge://tables/{table}"}
 	prompt := func(name string) mcp.PromptReference { return mcp.PromptReference{Type: "ref/prompt", Name: name} }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 )
@@ -17,10 +17,10 @@ import (
 // limit altogether. With a server-wide cap of 2, a third concurrent
 // sessionless call waits for a slot, and runs when one is free.
 func TestServerWideCallCapBoundsSessionlessCalls(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	var now, peak, total atomic.Int32
 	release := make(chan struct{})
-	backend.SetSQLHandler(func(query string, params []any) (insforgetest.SQLResult, error) {
+	backend.SetSQLHandler(func(query string, params []any) (insforgefake.SQLResult, error) {
 		n := now.Add(1)
 		total.Add(1)
 		for {
@@ -31,10 +31,10 @@ func TestServerWideCallCapBoundsSessionlessCalls(t *testing.T) {
 		}
 		<-release
 		now.Add(-1)
-		return insforgetest.SQLResult{Rows: []map[string]any{{"one": 1}}}, nil
+		return insforgefake.SQLResult{Rows: []map[string]any{{"one": 1}}}, nil
 	})
 	url := startGuarded(t, mcpserver.Config{
-		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey},
 		MaxCallsPerSession: 1,
 		MaxConcurrentCalls: 2,
 	}, mcpserver.HTTPOptions{})

@@ -1,6 +1,6 @@
 // Command load is the streamable HTTP load run of insforge-mcp: K
 // concurrent sessions (default 1,000) against a server in this process,
-// which talks to the fake InsForge backend (package insforgetest), also in
+// which talks to the fake InsForge backend (package insforgefake), also in
 // this process, on loopback.
 //
 //	go run ./bench/load                       # 1,000 sessions, 10 s of calls
@@ -46,7 +46,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -153,7 +153,7 @@ func run(ctx context.Context, o options, logw io.Writer) (report, error) {
 	if o.sessions < 1 || o.duration <= 0 {
 		return rep, errors.New("-sessions and -duration must be positive")
 	}
-	backend := insforgetest.Start()
+	backend := insforgefake.Start()
 	defer backend.Close()
 	addr, stop, err := startServer(o, backend.URL)
 	if err != nil {
@@ -245,7 +245,7 @@ func startServer(o options, backendURL string) (string, func(), error) {
 		Surface:            catalogue.Full(),
 		ToolConfig:         tools.Config{MaxResultBytes: 100000, Remote: true},
 		Transport:          insforge.NewTransport(tops),
-		Configured:         credentials.Credentials{ProjectURL: backendURL, APIKey: insforgetest.DefaultAPIKey},
+		Configured:         credentials.Credentials{ProjectURL: backendURL, APIKey: insforgefake.DefaultAPIKey},
 		MaxCallsPerSession: 8,
 		Logger:             slog.New(slog.DiscardHandler),
 	})
@@ -261,7 +261,7 @@ func startServer(o options, backendURL string) (string, func(), error) {
 
 // forgetRequests makes the fake forget the requests it records, every
 // 200 ms, until the returned function is called.
-func forgetRequests(backend *insforgetest.Server) func() {
+func forgetRequests(backend *insforgefake.Server) func() {
 	stop := make(chan struct{})
 	go func() {
 		t := time.NewTicker(200 * time.Millisecond)

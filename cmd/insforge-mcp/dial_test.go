@@ -10,7 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -45,7 +45,7 @@ func TestHTTPServerDoesNotFollowBackendURLsIntoTheNetwork(t *testing.T) {
 	if err := testmcp.Initialize(c, "2025-11-25"); err != nil {
 		t.Fatalf("%v (%s)", err, stderr.String())
 	}
-	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": hostile.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": hostile.URL, "apiKey": insforgefake.DefaultAPIKey}); isErr {
 		t.Fatalf("connect to the allowed backend: %s", text)
 	}
 	text, isErr := testmcp.CallText(t, c, "download-object", map[string]any{"bucket": "docs", "key": "payroll.csv"})

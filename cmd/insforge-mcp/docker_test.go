@@ -14,7 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -111,7 +111,7 @@ func TestImageCommandLine(t *testing.T) {
 	}
 
 	// Hosting: every interface, an auth token from a file, a configured key.
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "mcp-token")
 	if err := os.WriteFile(tokenFile, []byte("image-test-token\n"), 0o444); err != nil {
@@ -119,7 +119,7 @@ func TestImageCommandLine(t *testing.T) {
 	}
 	port := freeAddr(t)[len("127.0.0.1:"):]
 	env := append(append([]string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}, img.env...),
-		"INSFORGE_PROJECT_URL="+backend.URL, "INSFORGE_API_KEY="+insforgetest.DefaultAPIKey)
+		"INSFORGE_PROJECT_URL="+backend.URL, "INSFORGE_API_KEY="+insforgefake.DefaultAPIKey)
 	health := func(extraEnv ...string) error {
 		hc := exec.Command(bin, img.healthcheck[1:]...)
 		hc.Env = append(append([]string{}, env...), extraEnv...)

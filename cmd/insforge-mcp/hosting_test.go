@@ -16,7 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -27,12 +27,12 @@ import (
 // (invoke-function allows a function 65 s whatever --timeout says) is
 // logged as abandoned by its tool name, without its arguments or the key.
 func TestShutdownDrainsCallsAndLogsTheAbandoned(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	backend.Stall("/api/metadata", 400*time.Millisecond)
 	backend.Stall("/functions/slow", time.Minute)
 	base, cmd, stderr := startServer(t, "http", "--timeout", "2s")
 	tr, err := transport.NewStreamableHTTP(base+"/mcp", transport.WithHTTPHeaders(map[string]string{
-		"Authorization":          "Bearer " + insforgetest.DefaultAPIKey,
+		"Authorization":          "Bearer " + insforgefake.DefaultAPIKey,
 		"X-InsForge-Project-URL": backend.URL,
 	}))
 	if err != nil {
@@ -87,12 +87,12 @@ func TestShutdownDrainsCallsAndLogsTheAbandoned(t *testing.T) {
 	if !strings.Contains(line, "tool=invoke-function") {
 		t.Fatalf("no log line names the abandoned call:\n%s", log)
 	}
-	if strings.Contains(log, marker) || strings.Contains(log, insforgetest.DefaultAPIKey) {
+	if strings.Contains(log, marker) || strings.Contains(log, insforgefake.DefaultAPIKey) {
 		t.Fatalf("the log shows the call's arguments or the key:\n%s", log)
 	}
 }
 
-func requests(b *insforgetest.Server, method, path string) int {
+func requests(b *insforgefake.Server, method, path string) int {
 	n := 0
 	for _, r := range b.Requests() {
 		if r.Method == method && r.Path == path {

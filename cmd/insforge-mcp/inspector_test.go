@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 )
 
 // defaultSurface are tools the default tools/list must show; list-tables
@@ -152,10 +152,10 @@ func TestInspectorCLIListsTools(t *testing.T) {
 
 	t.Run("stdio", func(t *testing.T) {
 		t.Parallel()
-		backend := insforgetest.New(t)
-		backend.AddTable("interop_todos", []insforgetest.Column{{Name: "title", Type: "string"}})
+		backend := insforgefake.New(t)
+		backend.AddTable("interop_todos", []insforgefake.Column{{Name: "title", Type: "string"}})
 		server := []string{
-			"-e", "API_BASE_URL=" + backend.URL, "-e", "API_KEY=" + insforgetest.DefaultAPIKey, "-e", "HOME=" + t.TempDir(),
+			"-e", "API_BASE_URL=" + backend.URL, "-e", "API_KEY=" + insforgefake.DefaultAPIKey, "-e", "HOME=" + t.TempDir(),
 			binary, "--credentials-file", "none",
 		}
 		list(t, server...)
@@ -174,13 +174,13 @@ func TestInspectorCLIListsTools(t *testing.T) {
 	})
 	t.Run("http with credentials in headers", func(t *testing.T) {
 		t.Parallel()
-		backend := insforgetest.New(t)
-		backend.AddTable("interop_todos", []insforgetest.Column{{Name: "title", Type: "string"}})
+		backend := insforgefake.New(t)
+		backend.AddTable("interop_todos", []insforgefake.Column{{Name: "title", Type: "string"}})
 		base, _, _ := startServer(t, "http")
 		server := []string{
 			base + "/mcp", "--transport", "http",
 			"--header", "X-InsForge-Project-URL: " + backend.URL,
-			"--header", "Authorization: Bearer " + insforgetest.DefaultAPIKey,
+			"--header", "Authorization: Bearer " + insforgefake.DefaultAPIKey,
 		}
 		discovery(t, server)
 	})

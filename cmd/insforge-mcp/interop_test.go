@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 )
 
 // TestTypeScriptSDKInterop drives the binary with the official MCP
@@ -26,8 +26,8 @@ func TestTypeScriptSDKInterop(t *testing.T) {
 	dir, node := interop(t)
 	for _, mode := range []string{"stdio", "http", "sse", "elicit"} {
 		t.Run(mode, func(t *testing.T) {
-			backend := insforgetest.New(t)
-			backend.AddTable("interop_todos", []insforgetest.Column{{Name: "title", Type: "string"}})
+			backend := insforgefake.New(t)
+			backend.AddTable("interop_todos", []insforgefake.Column{{Name: "title", Type: "string"}})
 			target := binary
 			switch mode {
 			case "http":
@@ -41,7 +41,7 @@ func TestTypeScriptSDKInterop(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "client.mjs"), mode, target)
 			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "BACKEND_URL="+backend.URL, "API_KEY="+insforgetest.DefaultAPIKey, "HOME="+t.TempDir())
+			cmd.Env = append(os.Environ(), "BACKEND_URL="+backend.URL, "API_KEY="+insforgefake.DefaultAPIKey, "HOME="+t.TempDir())
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("TypeScript SDK client over %s: %v\n%s", mode, err, out)

@@ -19,7 +19,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -123,8 +123,8 @@ func stdioClient(t *testing.T, env []string, args ...string) (*client.Client, *l
 }
 
 func TestStdioGateEndToEnd(t *testing.T) {
-	backend := insforgetest.New(t)
-	backend.AddTable("todos", []insforgetest.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
+	backend := insforgefake.New(t)
+	backend.AddTable("todos", []insforgefake.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
 	c, stderr := stdioClient(t, nil)
 
 	names := testmcp.ToolNames(t, c)
@@ -136,7 +136,7 @@ func TestStdioGateEndToEnd(t *testing.T) {
 	if text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); !isErr || !strings.Contains(text, "connect-project") {
 		t.Fatalf("run-raw-sql before connect-project: %s", text)
 	}
-	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+	if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey}); isErr {
 		t.Fatalf("connect: %s", text)
 	}
 	text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT * FROM todos"})
@@ -146,14 +146,14 @@ func TestStdioGateEndToEnd(t *testing.T) {
 	if text, isErr := testmcp.CallText(t, c, "get-backend-metadata", nil); isErr || !strings.Contains(text, "todos") {
 		t.Fatalf("get-backend-metadata: %s", text)
 	}
-	if strings.Contains(stderr.String(), insforgetest.DefaultAPIKey) {
+	if strings.Contains(stderr.String(), insforgefake.DefaultAPIKey) {
 		t.Fatal("the key appeared on stderr")
 	}
 }
 
 func TestStdioConfiguredFromEnvNeverLeaksTheKey(t *testing.T) {
-	backend := insforgetest.New(t)
-	c, stderr := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + backend.URL, "INSFORGE_API_KEY=" + insforgetest.DefaultAPIKey}, "--log-level", "debug")
+	backend := insforgefake.New(t)
+	c, stderr := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + backend.URL, "INSFORGE_API_KEY=" + insforgefake.DefaultAPIKey}, "--log-level", "debug")
 	var all strings.Builder
 	for _, name := range []string{"get-backend-metadata", "get-anon-key", "list-tables"} {
 		text, isErr := testmcp.CallText(t, c, name, nil)
@@ -162,12 +162,12 @@ func TestStdioConfiguredFromEnvNeverLeaksTheKey(t *testing.T) {
 		}
 		all.WriteString(text)
 	}
-	backend.Fail("GET", "/api/metadata", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "failed for " + insforgetest.DefaultAPIKey})
+	backend.Fail("GET", "/api/metadata", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "failed for " + insforgefake.DefaultAPIKey})
 	text, _ := testmcp.CallText(t, c, "get-backend-metadata", nil)
 	all.WriteString(text)
 	c.Close()
 	for where, s := range map[string]string{"results": all.String(), "stderr": stderr.String()} {
-		if strings.Contains(s, insforgetest.DefaultAPIKey) {
+		if strings.Contains(s, insforgefake.DefaultAPIKey) {
 			t.Errorf("the key appeared in %s", where)
 		}
 	}
@@ -187,7 +187,7 @@ func TestInitializeDoesNotWaitForTheBackend(t *testing.T) {
 	}))
 	defer hanging.Close()
 	defer close(release)
-	c, _ := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + hanging.URL, "INSFORGE_API_KEY=" + insforgetest.DefaultAPIKey}, "--timeout", "500ms")
+	c, _ := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + hanging.URL, "INSFORGE_API_KEY=" + insforgefake.DefaultAPIKey}, "--timeout", "500ms")
 	if names := testmcp.ToolNames(t, c); !slices.Contains(names, "run-raw-sql") {
 		t.Fatalf("configured server lists %v", names)
 	}
@@ -241,7 +241,7 @@ func startServer(t *testing.T, kind string, extra ...string) (string, *exec.Cmd,
 func TestHTTPTransportsEndToEnd(t *testing.T) {
 	for _, kind := range []string{"http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
-			backend := insforgetest.New(t)
+			backend := insforgefake.New(t)
 			base, cmd, stderr := startServer(t, kind)
 			var tr transport.Interface
 			var err error
@@ -260,7 +260,7 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 			if text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); !isErr || !strings.Contains(text, "connect-project") {
 				t.Fatalf("run-raw-sql before connect-project: %s", text)
 			}
-			if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+			if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey}); isErr {
 				t.Fatalf("connect: %s", text)
 			}
 			if text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); isErr {
@@ -271,7 +271,7 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 			// SIGTERM: graceful shutdown, exit 0.
 			cmd.Process.Signal(syscall.SIGTERM)
 			waitExit(t, cmd, stderr, 15*time.Second)
-			if strings.Contains(stderr.String(), insforgetest.DefaultAPIKey) {
+			if strings.Contains(stderr.String(), insforgefake.DefaultAPIKey) {
 				t.Fatal("key on stderr")
 			}
 		})

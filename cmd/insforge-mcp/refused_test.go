@@ -9,7 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -17,7 +17,7 @@ import (
 // starts locked, and the first locked answer names the value, why it was
 // refused and where it came from, never the key itself.
 func TestRefusedConfigurationIsNamedInLockedAnswers(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	const wrongKey = "ik_0123456789abcdef0123456789abcdef"
 	file := filepath.Join(t.TempDir(), "credentials.json")
 	if err := credentials.Save(file, credentials.Credentials{ProjectURL: backend.URL, APIKey: wrongKey}); err != nil {
@@ -64,7 +64,7 @@ func TestRefusedConfigurationIsNamedInLockedAnswers(t *testing.T) {
 				t.Errorf("reading insforge://metadata: %v", err)
 			}
 			// The session can still connect, with the right key.
-			if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+			if text, isErr := testmcp.CallText(t, c, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey}); isErr {
 				t.Fatalf("connect: %s", text)
 			}
 			if after, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"}); isErr {

@@ -21,7 +21,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -51,16 +51,16 @@ const redactedMark = "ik_…(redacted)"
 // secretsBackend is a fake backend that accepts the key and gives it back
 // wherever it can: in an error message, in query rows and in the secrets
 // store (API_KEY), so redaction is exercised, not just silence.
-func secretsBackend(t *testing.T) *insforgetest.Server {
-	b := insforgetest.New(t, insforgetest.WithAPIKey(secretKey))
-	b.AddTable("todos", []insforgetest.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
-	b.Fail("GET", "/api/database/tables", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "connection pool exhausted while serving key " + secretKey})
-	b.SetSQLHandler(func(query string, params []any) (insforgetest.SQLResult, error) {
+func secretsBackend(t *testing.T) *insforgefake.Server {
+	b := insforgefake.New(t, insforgefake.WithAPIKey(secretKey))
+	b.AddTable("todos", []insforgefake.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
+	b.Fail("GET", "/api/database/tables", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "connection pool exhausted while serving key " + secretKey})
+	b.SetSQLHandler(func(query string, params []any) (insforgefake.SQLResult, error) {
 		n := 1
-		return insforgetest.SQLResult{
+		return insforgefake.SQLResult{
 			Rows:     []map[string]any{{"echo": "current_setting(app.key) = " + secretKey}},
 			RowCount: &n,
-			Fields:   []insforgetest.Field{{Name: "echo", DataTypeID: 25}},
+			Fields:   []insforgefake.Field{{Name: "echo", DataTypeID: 25}},
 		}, nil
 	})
 	return b

@@ -42,6 +42,9 @@ type cluster struct {
 	host     string
 	port     int
 	pipe     *os.File // closing it stops the cluster
+	// copy is the CREATE DATABASE strategy clause: FILE_COPY (PostgreSQL
+	// 15+) copies a small template several times faster than WAL_LOG.
+	copy string
 }
 
 var (
@@ -151,11 +154,16 @@ rm -rf "$2"`
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		conn, err := pgx.Connect(ctx, c.adminDSN)
-		cancel()
 		if err == nil {
+			var v int
+			if conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&v) == nil && v >= 150000 {
+				c.copy = " STRATEGY FILE_COPY"
+			}
+			cancel()
 			conn.Close(context.Background())
 			return c, nil
 		}
+		cancel()
 		if time.Now().After(deadline) {
 			pw.Close()
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
@@ -223,6 +231,7 @@ func CreateDBFrom(template string) (dsn string, drop func(), err error) {
 	if template != "" {
 		create += ` TEMPLATE "` + strings.ReplaceAll(template, `"`, `""`) + `"`
 	}
+	create += c.copy
 	if _, err := conn.Exec(ctx, create); err != nil {
 		return "", nil, err
 	}

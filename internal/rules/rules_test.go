@@ -69,12 +69,12 @@ func TestOnlyMCPServerImportsMCPGo(t *testing.T) {
 }
 
 // maxFuncLines bounds every product function, literals included. The fake
-// backend (insforgetest) is a test double and is not product code.
+// backend (insforgefake) is a test double and is not product code.
 const maxFuncLines = 150
 
 func TestNoLongFunctions(t *testing.T) {
 	goFiles(t, false, func(rel string, fset *token.FileSet, f *ast.File) {
-		if strings.HasPrefix(rel, "insforgetest/") {
+		if strings.HasPrefix(rel, "internal/insforgefake/") {
 			return
 		}
 		ast.Inspect(f, func(n ast.Node) bool {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
@@ -47,15 +47,15 @@ func WantUntrusted(t testing.TB, text string) {
 }
 
 // WantAdminAuth checks that req carried the admin key as a Bearer token.
-func WantAdminAuth(t testing.TB, req insforgetest.Request) {
+func WantAdminAuth(t testing.TB, req insforgefake.Request) {
 	t.Helper()
-	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgetest.DefaultAPIKey {
+	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgefake.DefaultAPIKey {
 		t.Errorf("%s %s: Authorization = %q, want the admin key as Bearer", req.Method, req.Path, got)
 	}
 }
 
 // QueryOf parses req's query string.
-func QueryOf(t testing.TB, req insforgetest.Request) url.Values {
+func QueryOf(t testing.TB, req insforgefake.Request) url.Values {
 	t.Helper()
 	q, err := url.ParseQuery(req.RawQuery)
 	if err != nil {
@@ -65,7 +65,7 @@ func QueryOf(t testing.TB, req insforgetest.Request) url.Values {
 }
 
 // BodyObject decodes req's body as a JSON object.
-func BodyObject(t testing.TB, req insforgetest.Request) map[string]any {
+func BodyObject(t testing.TB, req insforgefake.Request) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(req.Body, &m); err != nil {

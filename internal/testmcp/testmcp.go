@@ -1,6 +1,6 @@
 // Package testmcp drives the server the way a client does, for tests: an
 // mcp-go in-process client talks MCP to a server wired to a fake InsForge
-// backend (package insforgetest).
+// backend (package insforgefake).
 package testmcp
 
 import (
@@ -18,7 +18,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -37,7 +37,7 @@ type Options struct {
 	// MaxResultBytes defaults to 100000.
 	MaxResultBytes int
 	// Backend options for the fake.
-	Backend []insforgetest.Option
+	Backend []insforgefake.Option
 	// ProtocolVersion pins the client's protocol (default 2025-11-25, with sessions).
 	ProtocolVersion string
 	// CredentialsFile enables remember/forget.
@@ -73,7 +73,7 @@ func (f elicitFunc) Elicit(ctx context.Context, r mcp.ElicitationRequest) (*mcp.
 
 // Harness is a connected client, its server and the fake backend.
 type Harness struct {
-	Backend *insforgetest.Server
+	Backend *insforgefake.Server
 	Server  *mcpserver.Server
 	Client  *client.Client
 
@@ -84,12 +84,12 @@ type Harness struct {
 // New builds everything and initializes the client.
 func New(t testing.TB, o Options) *Harness {
 	t.Helper()
-	backend := insforgetest.New(t, o.Backend...)
+	backend := insforgefake.New(t, o.Backend...)
 	return NewWithBackend(t, backend, o)
 }
 
 // NewWithBackend is New with an existing fake backend.
-func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harness {
+func NewWithBackend(t testing.TB, backend *insforgefake.Server, o Options) *Harness {
 	t.Helper()
 	sel := o.Selection
 	if len(sel.Toolsets) == 0 && len(sel.Tools) == 0 && !o.DefaultSurface {
@@ -128,7 +128,7 @@ func NewWithBackend(t testing.TB, backend *insforgetest.Server, o Options) *Harn
 		InteractiveConnect: true,
 	}
 	if !o.Unconfigured {
-		cfg.Configured = credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey}
+		cfg.Configured = credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey}
 	}
 	srv := mcpserver.New(cfg)
 	var copts []client.ClientOption
@@ -292,7 +292,7 @@ func Text(res *mcp.CallToolResult) string {
 
 // Last returns the last backend request whose path equals path (method too
 // when non-empty), failing the test when there is none.
-func (h *Harness) Last(t testing.TB, method, path string) insforgetest.Request {
+func (h *Harness) Last(t testing.TB, method, path string) insforgefake.Request {
 	t.Helper()
 	reqs := h.Backend.Requests()
 	for i := len(reqs) - 1; i >= 0; i-- {
@@ -301,5 +301,5 @@ func (h *Harness) Last(t testing.TB, method, path string) insforgetest.Request {
 		}
 	}
 	t.Fatalf("the backend received no %s %s; it received %d requests", method, path, len(reqs))
-	return insforgetest.Request{}
+	return insforgefake.Request{}
 }

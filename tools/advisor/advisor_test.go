@@ -3,7 +3,7 @@ package advisor_test
 import (
 	"testing"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -37,7 +37,7 @@ func TestAdvisorScanFlow(t *testing.T) {
 		t.Errorf("structured = %v", data)
 	}
 
-	h.Backend.Fail("GET", "/api/advisor/latest", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "relation system.advisor_scans does not exist"})
+	h.Backend.Fail("GET", "/api/advisor/latest", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "relation system.advisor_scans does not exist"})
 	testmcp.WantText(t, h.Fail(t, "get-advisor-latest-scan", nil), "answered 500", "advisor_scans")
 }
 
@@ -75,7 +75,7 @@ func TestAdvisorListIssues(t *testing.T) {
 
 	h.Refused(t, "list-advisor-issues", map[string]any{"severity": "high"}, "not a valid severity", "critical, warning, info")
 	h.Refused(t, "list-advisor-issues", map[string]any{"limit": 201}, "between 1 and 200")
-	h.Backend.Fail("GET", "/api/advisor/issues", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "Invalid limit parameter: must be a positive integer"})
+	h.Backend.Fail("GET", "/api/advisor/issues", &insforgefake.APIError{Status: 400, Code: "INVALID_INPUT", Message: "Invalid limit parameter: must be a positive integer"})
 	testmcp.WantText(t, h.Fail(t, "list-advisor-issues", nil), "answered 400 INVALID_INPUT", "Invalid limit parameter")
 }
 

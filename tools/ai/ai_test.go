@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -126,7 +126,7 @@ func TestAIListModelsWithoutKey(t *testing.T) {
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/models"))
 
 	// other failures pass through as they are
-	h.Backend.Fail("GET", "/api/ai/models", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "catalog parse failed"})
+	h.Backend.Fail("GET", "/api/ai/models", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "catalog parse failed"})
 	text = h.Fail(t, "list-ai-models", nil)
 	testmcp.WantText(t, text, "500 INTERNAL_ERROR", "catalog parse failed")
 	if strings.Contains(text, "OpenRouter API key") {
@@ -136,7 +136,7 @@ func TestAIListModelsWithoutKey(t *testing.T) {
 
 func TestAIOverview(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	h.Backend.SetAIKeys(insforgetest.DefaultAIAPIKey, "sk-or-v1-management-0123456789")
+	h.Backend.SetAIKeys(insforgefake.DefaultAIAPIKey, "sk-or-v1-management-0123456789")
 
 	text, out := h.UntrustedData(t, "get-ai-overview", nil)
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/overview"))
@@ -154,11 +154,11 @@ func TestAIOverview(t *testing.T) {
 		t.Errorf("model usage = %v", m)
 	}
 
-	h.Backend.SetAIKeys(insforgetest.DefaultAIAPIKey, "")
+	h.Backend.SetAIKeys(insforgefake.DefaultAIAPIKey, "")
 	text, _ = h.UntrustedData(t, "get-ai-overview", nil)
 	testmcp.WantText(t, text, "per-model activity is not available", "management key", "get-ai-config")
 
-	h.Backend.Fail("GET", "/api/ai/overview", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "OpenRouter rejected the key"})
+	h.Backend.Fail("GET", "/api/ai/overview", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "OpenRouter rejected the key"})
 	testmcp.WantText(t, h.Fail(t, "get-ai-overview", nil), "500 INTERNAL_ERROR", "OpenRouter rejected the key")
 	aiNoKeyRoute(t, h)
 }
@@ -168,13 +168,13 @@ func TestAIConfig(t *testing.T) {
 
 	text, out := h.UntrustedData(t, "get-ai-config", nil)
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))
-	if strings.Contains(text, insforgetest.DefaultAIAPIKey) {
+	if strings.Contains(text, insforgefake.DefaultAIAPIKey) {
 		t.Fatalf("the full key reached the agent:\n%s", text)
 	}
-	testmcp.WantText(t, text, "An OpenRouter API key is configured", "No management key is configured", insforgetest.MaskAIKey(insforgetest.DefaultAIAPIKey))
+	testmcp.WantText(t, text, "An OpenRouter API key is configured", "No management key is configured", insforgefake.MaskAIKey(insforgefake.DefaultAIAPIKey))
 	api, _ := out["apiKey"].(map[string]any)
 	mgmt, _ := out["managementKey"].(map[string]any)
-	if api["configured"] != true || api["maskedKey"] != insforgetest.MaskAIKey(insforgetest.DefaultAIAPIKey) || mgmt["configured"] != false || mgmt["maskedKey"] != nil {
+	if api["configured"] != true || api["maskedKey"] != insforgefake.MaskAIKey(insforgefake.DefaultAIAPIKey) || mgmt["configured"] != false || mgmt["maskedKey"] != nil {
 		t.Errorf("config = %v", out)
 	}
 
@@ -185,7 +185,7 @@ func TestAIConfig(t *testing.T) {
 
 	// a backend that would send an unmasked key: the tool still masks it
 	full := "sk-or-v1-0123456789abcdef0123456789abcdef"
-	h.Backend.Fail("GET", "/api/ai/config", &insforgetest.APIError{Status: 200,
+	h.Backend.Fail("GET", "/api/ai/config", &insforgefake.APIError{Status: 200,
 		RawBody: []byte(`{"apiKey":{"configured":true,"maskedKey":"` + full + `"},"managementKey":{"configured":true,"maskedKey":"short"},"extra":"` + full + `"}`)})
 	text, out = h.UntrustedData(t, "get-ai-config", nil)
 	if strings.Contains(text, full) || strings.Contains(text, "short") {
@@ -197,12 +197,12 @@ func TestAIConfig(t *testing.T) {
 	h.Backend.Fail("GET", "/api/ai/config", nil)
 
 	// other errors pass through
-	h.Backend.Fail("GET", "/api/ai/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "secret store unavailable"})
+	h.Backend.Fail("GET", "/api/ai/config", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "secret store unavailable"})
 	testmcp.WantText(t, h.Fail(t, "get-ai-config", nil), "500 INTERNAL_ERROR", "secret store unavailable")
 }
 
 func TestAIConfigOnCloud(t *testing.T) {
-	h := testmcp.New(t, testmcp.Options{Backend: []insforgetest.Option{insforgetest.WithAICloud()}})
+	h := testmcp.New(t, testmcp.Options{Backend: []insforgefake.Option{insforgefake.WithAICloud()}})
 	text, out := h.UntrustedData(t, "get-ai-config", nil)
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))
 	testmcp.WantText(t, text, "InsForge Cloud", "managed by InsForge", "nothing to configure")

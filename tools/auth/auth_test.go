@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -31,17 +31,17 @@ func authNew(t *testing.T) *testmcp.Harness {
 
 // authLast returns the last request to path and checks it carried the
 // admin key as a Bearer token.
-func authLast(t *testing.T, h *testmcp.Harness, method, path string) insforgetest.Request {
+func authLast(t *testing.T, h *testmcp.Harness, method, path string) insforgefake.Request {
 	t.Helper()
 	req := h.Last(t, method, path)
-	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgetest.DefaultAPIKey {
+	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgefake.DefaultAPIKey {
 		t.Errorf("%s %s: Authorization = %q, want the admin key as Bearer", method, path, got)
 	}
 	return req
 }
 
 // authBody checks that the request body is exactly the JSON want.
-func authBody(t *testing.T, req insforgetest.Request, want string) {
+func authBody(t *testing.T, req insforgefake.Request, want string) {
 	t.Helper()
 	var got, w any
 	if err := json.Unmarshal(req.Body, &got); err != nil {
@@ -158,9 +158,9 @@ func TestAuthConfigTools(t *testing.T) {
 	}
 	testmcp.WantText(t, text, "OAuth providers: github.", "email verification is required (by link)", "passwords need at least 4 characters")
 	testmcp.WantNoText(t, text, "allowedRedirectUrls", "gh-secret-xyz")
-	h.Backend.Fail("GET", "/api/auth/public-config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get OAuth providers"})
+	h.Backend.Fail("GET", "/api/auth/public-config", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get OAuth providers"})
 	testmcp.WantText(t, h.Fail(t, "get-public-auth-config", nil), "500 INTERNAL_ERROR", "Failed to get OAuth providers")
-	h.Backend.Fail("GET", "/api/auth/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get authentication configuration"})
+	h.Backend.Fail("GET", "/api/auth/config", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get authentication configuration"})
 	testmcp.WantText(t, h.Fail(t, "get-auth-config", nil), "500 INTERNAL_ERROR")
 }
 
@@ -232,7 +232,7 @@ func TestAuthUserTools(t *testing.T) {
 	h.Backend.Reset()
 	testmcp.WantText(t, h.Fail(t, "list-users", map[string]any{"limit": 500}), "between 1 and 200")
 	authNoRequest(t, h)
-	h.Backend.Fail("GET", "/api/auth/users", &insforgetest.APIError{Status: 403, Code: "AUTH_UNAUTHORIZED", Message: "Admin access required"})
+	h.Backend.Fail("GET", "/api/auth/users", &insforgefake.APIError{Status: 403, Code: "AUTH_UNAUTHORIZED", Message: "Admin access required"})
 	testmcp.WantText(t, h.Fail(t, "list-users", nil), "403 AUTH_UNAUTHORIZED", "Admin access required")
 	h.Backend.Fail("GET", "/api/auth/users", nil)
 
@@ -255,7 +255,7 @@ func TestAuthUserTools(t *testing.T) {
 	testmcp.WantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{"x"}}), `"x" is not a user id`)
 	testmcp.WantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{}}), "at least one")
 	authNoRequest(t, h)
-	h.Backend.Fail("DELETE", "/api/auth/users", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "userIds.0: Invalid user ID format"})
+	h.Backend.Fail("DELETE", "/api/auth/users", &insforgefake.APIError{Status: 400, Code: "INVALID_INPUT", Message: "userIds.0: Invalid user ID format"})
 	testmcp.WantText(t, h.Fail(t, "delete-users", map[string]any{"userIds": []string{missing}}), "400 INVALID_INPUT")
 }
 
@@ -338,9 +338,9 @@ func TestAuthOAuthTools(t *testing.T) {
 	authLast(t, h, "DELETE", "/api/auth/oauth/github/config")
 	testmcp.WantText(t, text, "Removed the github OAuth configuration")
 	testmcp.WantText(t, h.OK(t, "delete-oauth-provider", map[string]any{"provider": "github"}), "github was not configured")
-	h.Backend.Fail("DELETE", "/api/auth/oauth/discord/config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to delete OAuth configuration"})
+	h.Backend.Fail("DELETE", "/api/auth/oauth/discord/config", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to delete OAuth configuration"})
 	testmcp.WantText(t, h.Fail(t, "delete-oauth-provider", map[string]any{"provider": "discord"}), "500 INTERNAL_ERROR", "Failed to delete OAuth configuration")
-	h.Backend.Fail("GET", "/api/auth/oauth/configs", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get OAuth configurations"})
+	h.Backend.Fail("GET", "/api/auth/oauth/configs", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get OAuth configurations"})
 	testmcp.WantText(t, h.Fail(t, "list-oauth-providers", nil), "500 INTERNAL_ERROR")
 }
 
@@ -373,7 +373,7 @@ func TestAuthSMTPTools(t *testing.T) {
 	testmcp.WantNoText(t, h.OK(t, "get-smtp-config", nil), pw)
 
 	// connection failure reported with what to check
-	h.Backend.Fail("PUT", "/api/auth/smtp-config", &insforgetest.APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: Invalid login"})
+	h.Backend.Fail("PUT", "/api/auth/smtp-config", &insforgefake.APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: Invalid login"})
 	testmcp.WantText(t, h.Fail(t, "update-smtp-config", map[string]any{"enabled": true, "port": 465, "host": "smtp.example.com", "username": "mailer",
 		"senderEmail": "no-reply@example.com", "senderName": "Example"}), "EMAIL_SMTP_CONNECTION_FAILED", "Nothing was changed", "Check host, port")
 	h.Backend.Fail("PUT", "/api/auth/smtp-config", nil)
@@ -389,7 +389,7 @@ func TestAuthSMTPTools(t *testing.T) {
 	authBody(t, authLast(t, h, "PUT", "/api/auth/smtp-config"), `{"enabled":false,"port":587}`)
 	testmcp.WantText(t, text, "EMAIL_PROVIDER_NOT_CONFIGURED", "requireEmailVerification off")
 
-	h.Backend.Fail("GET", "/api/auth/smtp-config", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get SMTP configuration"})
+	h.Backend.Fail("GET", "/api/auth/smtp-config", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get SMTP configuration"})
 	testmcp.WantText(t, h.Fail(t, "get-smtp-config", nil), "500 INTERNAL_ERROR", "Failed to get SMTP configuration")
 }
 
@@ -417,8 +417,8 @@ func TestAuthEmailTemplateTools(t *testing.T) {
 	testmcp.WantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "welcome", "subject": "x", "bodyHtml": "y"}), "use one of: email-verification-code")
 	testmcp.WantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": " ", "bodyHtml": "y"}), "must not be empty")
 	authNoRequest(t, h)
-	h.Backend.Fail("PUT", "/api/auth/email-templates/request-otp", &insforgetest.APIError{Status: 404, Code: "EMAIL_TEMPLATE_NOT_FOUND", Message: "Email template not found: request-otp"})
+	h.Backend.Fail("PUT", "/api/auth/email-templates/request-otp", &insforgefake.APIError{Status: 404, Code: "EMAIL_TEMPLATE_NOT_FOUND", Message: "Email template not found: request-otp"})
 	testmcp.WantText(t, h.Fail(t, "update-email-template", map[string]any{"type": "request-otp", "subject": "x", "bodyHtml": "{{ token }}"}), "404 EMAIL_TEMPLATE_NOT_FOUND")
-	h.Backend.Fail("GET", "/api/auth/email-templates", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get email templates"})
+	h.Backend.Fail("GET", "/api/auth/email-templates", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to get email templates"})
 	testmcp.WantText(t, h.Fail(t, "list-email-templates", nil), "500 INTERNAL_ERROR")
 }

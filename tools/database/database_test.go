@@ -17,7 +17,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -44,10 +44,10 @@ func dbNewDB(t *testing.T) *testmcp.Harness {
 }
 
 func dbSeedTodos(h *testmcp.Harness) {
-	h.Backend.AddTable("todos", insforgetest.AutoColumns(
-		insforgetest.Column{Name: "title", Type: "string"},
-		insforgetest.Column{Name: "done", Type: "boolean", Default: "false"},
-		insforgetest.Column{Name: "rank", Type: "integer", Nullable: true},
+	h.Backend.AddTable("todos", insforgefake.AutoColumns(
+		insforgefake.Column{Name: "title", Type: "string"},
+		insforgefake.Column{Name: "done", Type: "boolean", Default: "false"},
+		insforgefake.Column{Name: "rank", Type: "integer", Nullable: true},
 	),
 		map[string]any{"title": "alpha", "done": false, "rank": 1},
 		map[string]any{"title": "beta", "done": true, "rank": 2},
@@ -58,17 +58,17 @@ func dbSeedTodos(h *testmcp.Harness) {
 }
 
 // dbCheckAuth asserts the request carried the admin key as a Bearer token.
-func dbCheckAuth(t *testing.T, req insforgetest.Request) {
+func dbCheckAuth(t *testing.T, req insforgefake.Request) {
 	t.Helper()
-	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgetest.DefaultAPIKey {
+	if got := req.Header.Get("Authorization"); got != "Bearer "+insforgefake.DefaultAPIKey {
 		t.Errorf("%s %s: Authorization = %q, want the admin key as Bearer", req.Method, req.Path, got)
 	}
-	if req.APIKey != insforgetest.DefaultAPIKey {
+	if req.APIKey != insforgefake.DefaultAPIKey {
 		t.Errorf("%s %s: API key = %q", req.Method, req.Path, req.APIKey)
 	}
 }
 
-func dbBodyJSON(t *testing.T, req insforgetest.Request) any {
+func dbBodyJSON(t *testing.T, req insforgefake.Request) any {
 	t.Helper()
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(req.Body))
@@ -247,12 +247,12 @@ func TestRunRawSQLResultShapes(t *testing.T) {
 
 	var handled []string
 	big := json.Number("9007199254740993") // beyond float64 precision
-	h.Backend.SetSQLHandler(func(q string, params []any) (insforgetest.SQLResult, error) {
+	h.Backend.SetSQLHandler(func(q string, params []any) (insforgefake.SQLResult, error) {
 		handled = append(handled, q)
 		if strings.HasPrefix(q, "CREATE") {
-			return insforgetest.SQLResult{Rows: []map[string]any{}}, nil
+			return insforgefake.SQLResult{Rows: []map[string]any{}}, nil
 		}
-		return insforgetest.SQLResult{Rows: []map[string]any{{"id": big}}, RowCount: dbPtr(1)}, nil
+		return insforgefake.SQLResult{Rows: []map[string]any{{"id": big}}, RowCount: dbPtr(1)}, nil
 	})
 	text = h.OK(t, "run-raw-sql", map[string]any{"query": "CREATE INDEX todos_title ON todos (title)"})
 	testmcp.WantText(t, text, "no row count", "PostgREST reloads")
@@ -342,7 +342,7 @@ func TestRunUnrestrictedSQL(t *testing.T) {
 		t.Errorf("rows = %v", rows)
 	}
 
-	h.Backend.Fail("POST", "/api/database/advance/rawsql/unrestricted", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "syntax error at or near \"SELEC\""})
+	h.Backend.Fail("POST", "/api/database/advance/rawsql/unrestricted", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "syntax error at or near \"SELEC\""})
 	text = h.Fail(t, "run-unrestricted-sql", map[string]any{"query": "SELEC 1"})
 	testmcp.WantText(t, text, "500", "syntax error")
 	if strings.Contains(text, "run-unrestricted-sql runs as") {
@@ -355,7 +355,7 @@ func TestRunUnrestrictedSQL(t *testing.T) {
 func TestListTables(t *testing.T) {
 	h := dbNewDB(t)
 	dbSeedTodos(h)
-	h.Backend.AddTable("authors", insforgetest.AutoColumns(insforgetest.Column{Name: "name", Type: "string"}))
+	h.Backend.AddTable("authors", insforgefake.AutoColumns(insforgefake.Column{Name: "name", Type: "string"}))
 
 	text, out := dbStructured(t, h, "list-tables", nil)
 	req := h.Last(t, "GET", "/api/database/tables")
@@ -378,7 +378,7 @@ func TestListTables(t *testing.T) {
 
 func TestCreateTable(t *testing.T) {
 	h := dbNewDB(t)
-	h.Backend.AddTable("authors", insforgetest.AutoColumns(insforgetest.Column{Name: "name", Type: "string"}))
+	h.Backend.AddTable("authors", insforgefake.AutoColumns(insforgefake.Column{Name: "name", Type: "string"}))
 
 	text, out := dbStructured(t, h, "create-table", map[string]any{
 		"tableName": "posts",
@@ -535,7 +535,7 @@ func TestDeleteTable(t *testing.T) {
 		t.Errorf("request = %s %s?%s", req.Method, req.Path, req.RawQuery)
 	}
 
-	h.Backend.Fail("DELETE", "/api/database/tables/todos", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "must be owner of table todos"})
+	h.Backend.Fail("DELETE", "/api/database/tables/todos", &insforgefake.APIError{Status: 403, Code: "FORBIDDEN", Message: "must be owner of table todos"})
 	text = h.Fail(t, "delete-table", map[string]any{"tableName": "todos"})
 	testmcp.WantText(t, text, "403", "must be owner")
 }
@@ -624,7 +624,7 @@ func TestDryRunMigration(t *testing.T) {
 	h := dbNewDB(t)
 	const path = "/api/database/migrations/dry-run"
 	// The fake has no dry-run route: inject the backend's 200 answers.
-	h.Backend.Fail("POST", path, &insforgetest.APIError{Status: 200, RawBody: []byte(
+	h.Backend.Fail("POST", path, &insforgefake.APIError{Status: 200, RawBody: []byte(
 		`{"valid":true,"statementCount":1,"statements":["DROP TABLE todos"],"riskLevel":"DANGER","riskFactors":[{"code":"DROP_TABLE","description":"Drops a table and its data","level":"DANGER","statement":"DROP TABLE todos"}]}`)})
 	text, out := dbStructured(t, h, "dry-run-migration", map[string]any{"sql": "DROP TABLE todos"})
 	req := h.Last(t, "POST", path)
@@ -639,7 +639,7 @@ func TestDryRunMigration(t *testing.T) {
 		t.Errorf("riskFactors = %v", out["riskFactors"])
 	}
 
-	h.Backend.Fail("POST", path, &insforgetest.APIError{Status: 200, RawBody: []byte(
+	h.Backend.Fail("POST", path, &insforgefake.APIError{Status: 200, RawBody: []byte(
 		`{"valid":false,"statementCount":0,"statements":[],"riskLevel":"SAFE","riskFactors":[],"error":"syntax error at or near \"CREAT\""}`)})
 	text, out = dbStructured(t, h, "dry-run-migration", map[string]any{"sql": "CREAT TABLE x"})
 	testmcp.WantText(t, text, "Dry run failed", "syntax error at or near")
@@ -647,7 +647,7 @@ func TestDryRunMigration(t *testing.T) {
 		t.Errorf("structured = %v", out)
 	}
 
-	h.Backend.Fail("POST", path, &insforgetest.APIError{Status: 429, Code: "TOO_MANY_REQUESTS", Message: "Too many dry runs"})
+	h.Backend.Fail("POST", path, &insforgefake.APIError{Status: 429, Code: "TOO_MANY_REQUESTS", Message: "Too many dry runs"})
 	text = h.Fail(t, "dry-run-migration", map[string]any{"sql": "SELECT 1"})
 	testmcp.WantText(t, text, "429", "Too many dry runs")
 }
@@ -731,7 +731,7 @@ func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
 	const path = "/api/database/records/todos"
 
 	// Two 404 {} answers (schema cache reloading), then the real answer.
-	h.Backend.FailTimes("GET", path, 2, &insforgetest.APIError{Status: 404, RawBody: []byte(`{}`)})
+	h.Backend.FailTimes("GET", path, 2, &insforgefake.APIError{Status: 404, RawBody: []byte(`{}`)})
 	start := time.Now()
 	text := h.OK(t, "query-records", map[string]any{"table": "todos"})
 	testmcp.WantText(t, text, "of 5 from public.todos")
@@ -743,7 +743,7 @@ func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
 	}
 
 	// The same for a write, with PostgREST 12.0's 42P01 body.
-	h.Backend.FailTimes("POST", path, 1, &insforgetest.APIError{Status: 404, RawBody: []byte(`{"code":"42P01","details":null,"hint":null,"message":"relation \"public.todos\" does not exist"}`)})
+	h.Backend.FailTimes("POST", path, 1, &insforgefake.APIError{Status: 404, RawBody: []byte(`{"code":"42P01","details":null,"hint":null,"message":"relation \"public.todos\" does not exist"}`)})
 	h.OK(t, "insert-records", map[string]any{"table": "todos", "records": []any{map[string]any{"title": "zeta"}}})
 	if n := h.Count("POST", path); n != 2 {
 		t.Errorf("%d POSTs, want 2", n)
@@ -760,7 +760,7 @@ func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
 	}
 
 	// Other 404s (an HTML page: no such endpoint) are not retried.
-	h.Backend.Fail("GET", path, &insforgetest.APIError{Status: 404, RawBody: []byte(`{"error":"NOT_FOUND","message":"Endpoint not found","statusCode":404}`)})
+	h.Backend.Fail("GET", path, &insforgefake.APIError{Status: 404, RawBody: []byte(`{"error":"NOT_FOUND","message":"Endpoint not found","statusCode":404}`)})
 	before := h.Count("GET", path)
 	h.Fail(t, "query-records", map[string]any{"table": "todos"})
 	if n := h.Count("GET", path) - before; n != 1 {
@@ -770,9 +770,9 @@ func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
 
 func TestInsertRecords(t *testing.T) {
 	h := dbNewDB(t)
-	h.Backend.AddTable("people", insforgetest.AutoColumns(
-		insforgetest.Column{Name: "email", Type: "string", Unique: true},
-		insforgetest.Column{Name: "age", Type: "integer", Nullable: true},
+	h.Backend.AddTable("people", insforgefake.AutoColumns(
+		insforgefake.Column{Name: "email", Type: "string", Unique: true},
+		insforgefake.Column{Name: "age", Type: "integer", Nullable: true},
 	))
 
 	text, out := dbStructured(t, h, "insert-records", map[string]any{
@@ -884,7 +884,7 @@ func TestDeleteRecords(t *testing.T) {
 		t.Error("a delete without filters reached the backend")
 	}
 
-	h.Backend.Fail("DELETE", path, &insforgetest.APIError{Status: 409, RawBody: []byte(`{"code":"23503","details":"Key is still referenced from table \"comments\".","hint":null,"message":"update or delete on table \"todos\" violates foreign key constraint"}`)})
+	h.Backend.Fail("DELETE", path, &insforgefake.APIError{Status: 409, RawBody: []byte(`{"code":"23503","details":"Key is still referenced from table \"comments\".","hint":null,"message":"update or delete on table \"todos\" violates foreign key constraint"}`)})
 	text = h.Fail(t, "delete-records", map[string]any{"table": "todos", "filters": map[string]any{"rank": "eq.3"}})
 	testmcp.WantText(t, text, "409", "23503", "foreign key")
 	h.Backend.Fail("DELETE", path, nil)
@@ -904,7 +904,7 @@ type dbFormPart struct {
 }
 
 // dbParseForm decodes the multipart body the fake received.
-func dbParseForm(t *testing.T, req insforgetest.Request) map[string]dbFormPart {
+func dbParseForm(t *testing.T, req insforgefake.Request) map[string]dbFormPart {
 	t.Helper()
 	mt, params, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
@@ -933,9 +933,9 @@ func dbParseForm(t *testing.T, req insforgetest.Request) map[string]dbFormPart {
 
 func TestBulkUpsertCSV(t *testing.T) {
 	h := dbNewDB(t)
-	h.Backend.AddTable("people", insforgetest.AutoColumns(
-		insforgetest.Column{Name: "email", Type: "string", Unique: true},
-		insforgetest.Column{Name: "age", Type: "integer", Nullable: true},
+	h.Backend.AddTable("people", insforgefake.AutoColumns(
+		insforgefake.Column{Name: "email", Type: "string", Unique: true},
+		insforgefake.Column{Name: "age", Type: "integer", Nullable: true},
 	), map[string]any{"email": "a@x.io", "age": 1})
 	csv := "email,age\na@x.io,31\nb@x.io,22\n"
 	file := filepath.Join(t.TempDir(), "people.csv")
@@ -1035,7 +1035,7 @@ func TestBulkUpsertBackendGone(t *testing.T) {
 	// An error answer before the body is read must not leave the streaming
 	// goroutine blocked (the -race run and the test timeout catch it).
 	h := dbNewDB(t)
-	h.Backend.Fail("POST", "/api/database/advance/bulk-upsert", &insforgetest.APIError{Status: http.StatusRequestEntityTooLarge, Code: "STORAGE_INVALID_PARAMETER", Message: "File too large"})
+	h.Backend.Fail("POST", "/api/database/advance/bulk-upsert", &insforgefake.APIError{Status: http.StatusRequestEntityTooLarge, Code: "STORAGE_INVALID_PARAMETER", Message: "File too large"})
 	file := filepath.Join(t.TempDir(), "big.csv")
 	_ = os.WriteFile(file, bytes.Repeat([]byte("title\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"), 1<<14), 0o600)
 	text := h.Fail(t, "bulk-upsert", map[string]any{"table": "todos", "filePath": file})
@@ -1044,7 +1044,7 @@ func TestBulkUpsertBackendGone(t *testing.T) {
 
 func TestBulkUpsertProgressAndRemote(t *testing.T) {
 	h := dbNewDB(t)
-	h.Backend.AddTable("lines", insforgetest.AutoColumns(insforgetest.Column{Name: "line", Type: "string"}))
+	h.Backend.AddTable("lines", insforgefake.AutoColumns(insforgefake.Column{Name: "line", Type: "string"}))
 	var b strings.Builder
 	b.WriteString("line\n")
 	long := strings.Repeat("a long line of text ", 200) // few rows keep the fake fast

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -20,7 +20,7 @@ func TestCutPageContinuesAfterTheLastRowShown(t *testing.T) {
 	for i := range rows {
 		rows[i] = map[string]any{"title": fmt.Sprintf("row %04d %s", i, strings.Repeat("x", 60))}
 	}
-	h.Backend.AddTable("many", []insforgetest.Column{{Name: "title", Type: "string"}}, rows...)
+	h.Backend.AddTable("many", []insforgefake.Column{{Name: "title", Type: "string"}}, rows...)
 
 	text, data := h.Data(t, "query-records", map[string]any{"table": "many", "limit": 1000, "order": "title.asc"})
 	shown, _ := data["rows"].([]any)

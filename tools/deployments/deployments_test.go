@@ -27,7 +27,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/deployments"
@@ -123,7 +123,7 @@ func deploySHA(data []byte) string {
 }
 
 // deployCheckSource asserts that the fake received exactly the files of want.
-func deployCheckSource(t *testing.T, got []insforgetest.DeployedFile, want map[string][]byte) {
+func deployCheckSource(t *testing.T, got []insforgefake.DeployedFile, want map[string][]byte) {
 	t.Helper()
 	var gotPaths, wantPaths []string
 	for _, f := range got {
@@ -135,7 +135,7 @@ func deployCheckSource(t *testing.T, got []insforgetest.DeployedFile, want map[s
 		if f.SHA != deploySHA(data) || f.Size != int64(len(data)) {
 			t.Errorf("%s arrived as sha %s size %d, want sha %s size %d", f.Path, f.SHA, f.Size, deploySHA(data), len(data))
 		}
-		if len(data) <= insforgetest.DeploymentKeepBytes && !bytes.Equal(f.Content, data) {
+		if len(data) <= insforgefake.DeploymentKeepBytes && !bytes.Equal(f.Content, data) {
 			t.Errorf("%s: bytes differ: %q, want %q", f.Path, f.Content, data)
 		}
 	}
@@ -237,8 +237,8 @@ func deployStructured(t *testing.T, res *mcp.CallToolResult) map[string]any {
 }
 
 // deployRequests returns the recorded requests whose path starts with prefix.
-func deployRequests(h *testmcp.Harness, method, prefix string) []insforgetest.Request {
-	var out []insforgetest.Request
+func deployRequests(h *testmcp.Harness, method, prefix string) []insforgefake.Request {
+	var out []insforgefake.Request
 	for _, r := range h.Backend.Requests() {
 		if r.Method == method && strings.HasPrefix(r.Path, prefix) {
 			out = append(out, r)
@@ -306,7 +306,7 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 	perPath := map[string]int{}
 	for _, u := range h.Backend.DeploymentUploads() {
 		perPath[u.Path]++
-		if u.ContentType != "application/octet-stream" || u.Authorization != "Bearer "+insforgetest.DefaultAPIKey || u.Status != 200 {
+		if u.ContentType != "application/octet-stream" || u.Authorization != "Bearer "+insforgefake.DefaultAPIKey || u.Status != 200 {
 			t.Errorf("upload of %s: content type %q, auth %q, status %d", u.Path, u.ContentType, u.Authorization, u.Status)
 		}
 	}
@@ -424,8 +424,8 @@ func TestDeployRetriesFailedUpload(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
-	h.Backend.FailDeploymentUpload("assets/big.bin", 1, &insforgetest.APIError{Status: 502, Code: "UPSTREAM_FAILURE", Message: "Vercel upload failed"})
-	h.Backend.FailDeploymentUpload("src/main.js", 1, &insforgetest.APIError{Status: 503, Code: "INTERNAL_ERROR", Message: "busy"})
+	h.Backend.FailDeploymentUpload("assets/big.bin", 1, &insforgefake.APIError{Status: 502, Code: "UPSTREAM_FAILURE", Message: "Vercel upload failed"})
+	h.Backend.FailDeploymentUpload("src/main.js", 1, &insforgefake.APIError{Status: 503, Code: "INTERNAL_ERROR", Message: "busy"})
 
 	text := h.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	testmcp.WantText(t, text, "READY")
@@ -446,7 +446,7 @@ func TestDeployUploadFailureCancelsDeployment(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
 	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
-	h.Backend.FailDeploymentUpload("index.html", 1, &insforgetest.APIError{Status: 400, Code: "DEPLOYMENT_INVALID_FILE", Message: "Deployment files can only be uploaded while status is WAITING or UPLOADING."})
+	h.Backend.FailDeploymentUpload("index.html", 1, &insforgefake.APIError{Status: 400, Code: "DEPLOYMENT_INVALID_FILE", Message: "Deployment files can only be uploaded while status is WAITING or UPLOADING."})
 
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	ids := h.Backend.DeploymentIDs()
@@ -669,7 +669,7 @@ func TestDeployMemoryStaysBounded(t *testing.T) {
 	if err := os.Truncate(big, size); err != nil { // sparse: reads as zeros
 		t.Fatal(err)
 	}
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	// The fake keeps every request body; the front streams uploads instead,
 	// so the measure is the client's.
 	backend.URL = backend.StreamingDeploymentFront(t)
@@ -744,7 +744,7 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	root := t.TempDir()
 	rooted := testmcp.New(t, testmcp.Options{Remote: true, FilesRoot: root})
 	testmcp.WantText(t, rooted.Fail(t, "create-deployment", map[string]any{"sourceDirectory": filepath.Join(root, "app")}), "outside the directory")
-	own := filepath.Join(root, tools.FilesDir(credentials.Credentials{ProjectURL: rooted.Backend.URL, APIKey: insforgetest.DefaultAPIKey}))
+	own := filepath.Join(root, tools.FilesDir(credentials.Credentials{ProjectURL: rooted.Backend.URL, APIKey: insforgefake.DefaultAPIKey}))
 	if err := os.MkdirAll(own, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -805,7 +805,7 @@ func TestDeployBackendErrors(t *testing.T) {
 
 	// A refused start (500) cancels the deployment.
 	h.Backend.SetDeploymentsConfigured(true)
-	h.Backend.FailDeploymentStart(&insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to start deployment"})
+	h.Backend.FailDeploymentStart(&insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to start deployment"})
 	text = h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	ids := h.Backend.DeploymentIDs()
 	if len(ids) != 1 {
@@ -879,7 +879,7 @@ func deploySeedUploaded(t *testing.T, h *testmcp.Harness) string {
 func deployHTTP(t *testing.T, h *testmcp.Harness, method, path, ctype string, body []byte, out any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, h.Backend.URL+path, bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+insforgetest.DefaultAPIKey)
+	req.Header.Set("Authorization", "Bearer "+insforgefake.DefaultAPIKey)
 	req.Header.Set("Content-Type", ctype)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -962,7 +962,7 @@ func TestDeployListDeployments(t *testing.T) {
 	}
 	testmcp.WantText(t, h.Fail(t, "list-deployments", map[string]any{"limit": 500}), "between 1 and 100")
 
-	h.Backend.Fail("GET", "/api/deployments", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
+	h.Backend.Fail("GET", "/api/deployments", &insforgefake.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
 	testmcp.WantText(t, h.Fail(t, "list-deployments", nil), "403", "Admin access required")
 	h.Backend.Fail("GET", "/api/deployments", nil)
 
@@ -1021,7 +1021,7 @@ func TestDeployMetadata(t *testing.T) {
 
 	h.Backend.SetDeploymentsConfigured(false)
 	testmcp.WantText(t, h.OK(t, "get-deployment-metadata", nil), "no hosting metadata")
-	h.Backend.Fail("GET", "/api/deployments/metadata", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
+	h.Backend.Fail("GET", "/api/deployments/metadata", &insforgefake.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
 	testmcp.WantText(t, h.Fail(t, "get-deployment-metadata", nil), "403")
 }
 

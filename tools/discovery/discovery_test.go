@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -97,7 +97,7 @@ func TestFindToolsListsToolsetsAndSaysWhenNothingMatches(t *testing.T) {
 // the same backend request.
 func TestCallToolIsADirectCall(t *testing.T) {
 	h := defaultSurface(t, testmcp.Options{})
-	h.Backend.AddTable("todos", []insforgetest.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
+	h.Backend.AddTable("todos", []insforgefake.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
 	boundary := regexp.MustCompile(`untrusted-data-[0-9a-f]+`)
 	for name, args := range map[string]map[string]any{
 		"list-tables":      {},
@@ -137,7 +137,7 @@ func TestCallToolRefusesWithWhatToDo(t *testing.T) {
 
 func TestCallToolAsksBeforeDestroying(t *testing.T) {
 	h := defaultSurface(t, testmcp.Options{ConfirmDestructive: true})
-	h.Backend.AddTable("old", []insforgetest.Column{{Name: "x", Type: "string", Nullable: true}})
+	h.Backend.AddTable("old", []insforgefake.Column{{Name: "x", Type: "string", Nullable: true}})
 	h.Refused(t, "call-tool", map[string]any{"name": "delete-table", "arguments": map[string]any{"tableName": "old"}}, `"confirm": true`)
 	h.OK(t, "call-tool", map[string]any{"name": "delete-table", "arguments": map[string]any{"tableName": "old", "confirm": true}})
 }
@@ -145,7 +145,7 @@ func TestCallToolAsksBeforeDestroying(t *testing.T) {
 // Guidance in a result sends the agent only where it can go.
 func TestResultsNameOnlyServedTools(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true, Selection: tools.Selection{Toolsets: []string{"database", "storage"}}})
-	text := h.OK(t, "connect-project", map[string]any{"projectUrl": h.Backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+	text := h.OK(t, "connect-project", map[string]any{"projectUrl": h.Backend.URL, "apiKey": insforgefake.DefaultAPIKey})
 	testmcp.WantNoText(t, text, "get-backend-metadata")
 
 	d := defaultSurface(t, testmcp.Options{})

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -57,10 +57,10 @@ func TestSchedulesCreateSchedule(t *testing.T) {
 	args = schedArgs(h)
 	args["headers"] = map[string]any{"Authorization": "Bearer ${{secrets.NOT_THERE}}"}
 	testmcp.WantText(t, h.Fail(t, "create-schedule", args), `Secret with key "NOT_THERE" not found for schedule header "Authorization"`, "create-secret")
-	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgetest.APIError{Status: 400, Code: "SCHEDULE_INVALID_CRON", Message: "Invalid cron expression: bad"})
+	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgefake.APIError{Status: 400, Code: "SCHEDULE_INVALID_CRON", Message: "Invalid cron expression: bad"})
 	testmcp.WantText(t, h.Fail(t, "create-schedule", schedArgs(h)), "The backend rejected the cron expression", "5 fields")
 	// real 2.3.1 over pg_cron 1.4: the backend accepts 'N seconds', pg_cron refuses it
-	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgetest.APIError{Status: 500, Code: "DATABASE_INTERNAL_ERROR", Message: "invalid schedule: 30 seconds"})
+	h.Backend.FailTimes("POST", "/api/schedules", 1, &insforgefake.APIError{Status: 500, Code: "DATABASE_INTERNAL_ERROR", Message: "invalid schedule: 30 seconds"})
 	args = schedArgs(h)
 	args["cronSchedule"] = "30 seconds"
 	testmcp.WantText(t, h.Fail(t, "create-schedule", args), "pg_cron refused the timing", "invalid schedule: 30 seconds", "nothing was saved", "older than 1.5", "5-field cron expression")
@@ -172,9 +172,9 @@ func TestSchedulesGetScheduleLogs(t *testing.T) {
 
 	now := time.Now()
 	for i := 0; i < 4; i++ {
-		h.Backend.AddScheduleRun(id, insforgetest.ScheduleRun{At: now.Add(time.Duration(i-4) * time.Minute), StatusCode: 200, Success: true, Duration: 80 * time.Millisecond, Message: "ok"})
+		h.Backend.AddScheduleRun(id, insforgefake.ScheduleRun{At: now.Add(time.Duration(i-4) * time.Minute), StatusCode: 200, Success: true, Duration: 80 * time.Millisecond, Message: "ok"})
 	}
-	h.Backend.AddScheduleRun(id, insforgetest.ScheduleRun{At: now, StatusCode: 500, Success: false, Message: "function threw"})
+	h.Backend.AddScheduleRun(id, insforgefake.ScheduleRun{At: now, StatusCode: 500, Success: false, Message: "function threw"})
 
 	text, data := h.Data(t, "get-schedule-logs", map[string]any{"id": id, "limit": 3})
 	req := h.Last(t, "GET", "/api/schedules/"+id+"/logs")
@@ -193,7 +193,7 @@ func TestSchedulesGetScheduleLogs(t *testing.T) {
 
 	h.Refused(t, "get-schedule-logs", map[string]any{"id": id, "limit": 101}, "between 1 and 100")
 	h.Refused(t, "get-schedule-logs", map[string]any{"id": "x"}, "not a schedule id")
-	h.Backend.Fail("GET", "/api/schedules/"+id+"/logs", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "pool exhausted"})
+	h.Backend.Fail("GET", "/api/schedules/"+id+"/logs", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "pool exhausted"})
 	testmcp.WantText(t, h.Fail(t, "get-schedule-logs", map[string]any{"id": id}), "answered 500", "pool exhausted")
 }
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -16,7 +16,7 @@ func TestSecretsListHidesValues(t *testing.T) {
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/secrets"))
 	testmcp.WantUntrusted(t, text)
 	testmcp.WantText(t, text, "4 secrets (4 active, 3 reserved by the system)", "Values are not listed", "STRIPE_SECRET_KEY", "API_KEY", "ANON_KEY")
-	testmcp.WantNoText(t, text, "sk_live_abc123", insforgetest.DefaultAPIKey, insforgetest.DefaultAnonKey, `"id"`, "createdAt")
+	testmcp.WantNoText(t, text, "sk_live_abc123", insforgefake.DefaultAPIKey, insforgefake.DefaultAnonKey, `"id"`, "createdAt")
 	secrets, _ := data["secrets"].([]any)
 	if len(secrets) != 4 {
 		t.Fatalf("structured = %v", data)
@@ -28,7 +28,7 @@ func TestSecretsListHidesValues(t *testing.T) {
 		}
 	}
 
-	h.Backend.Fail("GET", "/api/secrets", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to list secrets"})
+	h.Backend.Fail("GET", "/api/secrets", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to list secrets"})
 	testmcp.WantText(t, h.Fail(t, "list-secrets", nil), "answered 500", "Failed to list secrets")
 }
 
@@ -133,7 +133,7 @@ func TestSecretsRotateAPIKey(t *testing.T) {
 		t.Errorf("body = %v", body)
 	}
 	newKey, ok := h.Backend.SecretValue("API_KEY")
-	if !ok || newKey == insforgetest.DefaultAPIKey || !strings.HasPrefix(newKey, "ik_") {
+	if !ok || newKey == insforgefake.DefaultAPIKey || !strings.HasPrefix(newKey, "ik_") {
 		t.Fatalf("backend API_KEY after rotation = %q", newKey)
 	}
 	testmcp.WantNoText(t, text, newKey)
@@ -154,7 +154,7 @@ func TestSecretsRotateAPIKey(t *testing.T) {
 	testmcp.WantNoText(t, text, "(0 hours)")
 
 	h.Refused(t, "rotate-api-key", map[string]any{"gracePeriodHours": 169}, "between 0 and 168")
-	h.Backend.Fail("POST", "/api/secrets/api-key/rotate", &insforgetest.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to rotate API key"})
+	h.Backend.Fail("POST", "/api/secrets/api-key/rotate", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "Failed to rotate API key"})
 	testmcp.WantText(t, h.Fail(t, "rotate-api-key", nil), "answered 500", "Failed to rotate API key")
 
 	if got := testmcp.HintsOf(t, "rotate-api-key"); got != (tools.Hints{ReadOnly: tools.No, Destructive: tools.Yes, Idempotent: tools.No, OpenWorld: tools.Yes}) {
@@ -179,7 +179,7 @@ func TestSecretsRotateAnonKey(t *testing.T) {
 		t.Errorf("body = %v", body)
 	}
 	newKey, _ := h.Backend.SecretValue("ANON_KEY")
-	if data["anonKey"] != newKey || !strings.HasPrefix(newKey, "anon_") || newKey == insforgetest.DefaultAnonKey {
+	if data["anonKey"] != newKey || !strings.HasPrefix(newKey, "anon_") || newKey == insforgefake.DefaultAnonKey {
 		t.Errorf("structured = %v, backend ANON_KEY %s", data, newKey)
 	}
 	testmcp.WantUntrusted(t, text)
@@ -191,7 +191,7 @@ func TestSecretsRotateAnonKey(t *testing.T) {
 	h.Data(t, "rotate-anon-key", map[string]any{"gracePeriodHours": 720})
 	h.Refused(t, "rotate-anon-key", map[string]any{"gracePeriodHours": 721}, "between 0 and 720")
 	h.Refused(t, "rotate-anon-key", map[string]any{"gracePeriodHours": -1}, "between 0 and 720")
-	h.Backend.Fail("POST", "/api/secrets/anon-key/rotate", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "Invalid request: Expected integer, received float"})
+	h.Backend.Fail("POST", "/api/secrets/anon-key/rotate", &insforgefake.APIError{Status: 400, Code: "INVALID_INPUT", Message: "Invalid request: Expected integer, received float"})
 	testmcp.WantText(t, h.Fail(t, "rotate-anon-key", nil), "answered 400 INVALID_INPUT")
 	if got := testmcp.HintsOf(t, "rotate-anon-key"); got.Destructive != tools.Yes || got.ReadOnly != tools.No || got.Idempotent != tools.No {
 		t.Errorf("rotate-anon-key hints = %+v", got)

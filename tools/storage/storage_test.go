@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -31,7 +31,7 @@ func stNew(t *testing.T) *testmcp.Harness {
 }
 
 // stJSON asserts the request's JSON body equals want.
-func stJSON(t *testing.T, req insforgetest.Request, want string) {
+func stJSON(t *testing.T, req insforgefake.Request, want string) {
 	t.Helper()
 	var got, w any
 	if err := json.Unmarshal(req.Body, &got); err != nil {
@@ -65,7 +65,7 @@ func stStructured(t *testing.T, h *testmcp.Harness, name string, args map[string
 }
 
 // stFile reads the part "file" (and the other fields) of a multipart body.
-func stFile(t *testing.T, req insforgetest.Request) (fields map[string]string, file []byte, partType string) {
+func stFile(t *testing.T, req insforgefake.Request) (fields map[string]string, file []byte, partType string) {
 	t.Helper()
 	mt, params, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
@@ -198,7 +198,7 @@ func TestStorageBucketTools(t *testing.T) {
 	testmcp.WantText(t, text, `Bucket "photos" does not exist, so nothing was deleted`)
 
 	// An error the tool does not rewrite reaches the agent with its code.
-	h.Backend.Fail("GET", "/api/storage/buckets", &insforgetest.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
+	h.Backend.Fail("GET", "/api/storage/buckets", &insforgefake.APIError{Status: 403, Code: "FORBIDDEN", Message: "Admin access required"})
 	text = h.Fail(t, "list-buckets", nil)
 	testmcp.WantText(t, text, "403 FORBIDDEN", "Admin access required")
 }
@@ -298,7 +298,7 @@ func TestStorageDeleteObjects(t *testing.T) {
 		t.Errorf("invalid keys reached the backend (%d requests)", n)
 	}
 
-	h.Backend.Fail("DELETE", "/api/storage/buckets/docs/objects", &insforgetest.APIError{Status: 403, Code: "STORAGE_PERMISSION_DENIED", Message: "Forbidden"})
+	h.Backend.Fail("DELETE", "/api/storage/buckets/docs/objects", &insforgefake.APIError{Status: 403, Code: "STORAGE_PERMISSION_DENIED", Message: "Forbidden"})
 	testmcp.WantText(t, h.Fail(t, "delete-objects", map[string]any{"bucket": "docs", "keys": []string{"a"}}), "403 STORAGE_PERMISSION_DENIED")
 }
 
@@ -526,7 +526,7 @@ func TestStorageDownloadToPath(t *testing.T) {
 	text = rooted.OK(t, "download-object", map[string]any{"bucket": "media", "key": "t.txt", "destinationPath": "sub/t.txt"})
 	testmcp.WantText(t, text, "reached over HTTP", "may not be the user's computer")
 	// Relative paths are taken from the project key's own directory there.
-	own := filepath.Join(dir, tools.FilesDir(credentials.Credentials{ProjectURL: rooted.Backend.URL, APIKey: insforgetest.DefaultAPIKey}))
+	own := filepath.Join(dir, tools.FilesDir(credentials.Credentials{ProjectURL: rooted.Backend.URL, APIKey: insforgefake.DefaultAPIKey}))
 	if got, _ := os.ReadFile(filepath.Join(own, "sub", "t.txt")); string(got) != "hi" {
 		t.Errorf("relative path under --files-root: %q", got)
 	}

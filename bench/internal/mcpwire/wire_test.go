@@ -12,20 +12,20 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/bench/internal/mcpwire"
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 func newServer(t *testing.T) *mcpserver.Server {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	return mcpserver.New(mcpserver.Config{
 		Version:    "test",
 		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
 		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
-		Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+		Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey},
 	})
 }
 

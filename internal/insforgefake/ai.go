@@ -1,0 +1,253 @@
+package insforgefake
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// AI module: the Model Gateway catalogue, usage overview and the
+// self-hosted credential settings. Chat, image and embedding calls are not
+// implemented (they answer as unknown routes).
+//
+// The fake starts as a self-hosted backend with an OpenRouter API key and
+// no management key. Without an API key (SetAIKeys("", "")) it answers like
+// a self-hosted backend observed without one (as a real backend does): GET /api/ai/models is
+// 503 AI_UPSTREAM_UNAVAILABLE. On Cloud (WithAICloud) the config routes
+// answer 400.
+
+func registerAIRoutes(s *Server) {
+	ai := aiOf(s)
+	s.handle("GET /api/ai/config", accessAdmin, ai.getConfig)
+	s.handle("PUT /api/ai/config", accessAdmin, ai.putConfig)
+	s.handle("GET /api/ai/models", accessAdmin, ai.listModels)
+	s.handle("GET /api/ai/overview", accessAdmin, ai.overview)
+	s.handle("GET /api/ai/{provider}/api-key", accessAdmin, ai.providerKey)
+}
+
+// DefaultAIAPIKey is the OpenRouter API key the fake starts with. The
+// config endpoint only ever shows it masked (see MaskAIKey).
+const DefaultAIAPIKey = "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"
+
+// AIModel is one entry of GET /api/ai/models (prices are USD per million
+// tokens).
+type AIModel struct {
+	ID               string   `json:"id"`
+	Created          int64    `json:"created,omitempty"`
+	InputModality    []string `json:"inputModality"`
+	OutputModality   []string `json:"outputModality"`
+	Provider         string   `json:"provider"`
+	ModelID          string   `json:"modelId"`
+	InputPrice       *float64 `json:"inputPrice,omitempty"`
+	OutputPrice      *float64 `json:"outputPrice,omitempty"`
+	InputPriceLabel  string   `json:"inputPriceLabel,omitempty"`
+	OutputPriceLabel string   `json:"outputPriceLabel,omitempty"`
+}
+
+func aiPrice(f float64) *float64 { return &f }
+
+// DefaultAIModels is the fake's catalogue: a chat model, a reasoning chat
+// model reading files, an image generator and an embedding model, in the
+// backend's order (openai, anthropic, google, then the rest).
+func DefaultAIModels() []AIModel {
+	return []AIModel{
+		{ID: "openai/gpt-4o-mini", Created: 1721260800, InputModality: []string{"text", "image", "file"}, OutputModality: []string{"text"},
+			Provider: "openrouter", ModelID: "openai/gpt-4o-mini", InputPrice: aiPrice(0.15), OutputPrice: aiPrice(0.6),
+			InputPriceLabel: "$0.15 / M tokens", OutputPriceLabel: "$0.60 / M tokens"},
+		{ID: "openai/text-embedding-3-small", Created: 1706140800, InputModality: []string{"text"}, OutputModality: []string{"embeddings"},
+			Provider: "openrouter", ModelID: "openai/text-embedding-3-small", InputPrice: aiPrice(0.02), InputPriceLabel: "$0.02 / M tokens"},
+		{ID: "anthropic/claude-sonnet-4.5", Created: 1759104000, InputModality: []string{"text", "image", "file"}, OutputModality: []string{"text"},
+			Provider: "openrouter", ModelID: "anthropic/claude-sonnet-4.5", InputPrice: aiPrice(3), OutputPrice: aiPrice(15),
+			InputPriceLabel: "$3.0 / M tokens", OutputPriceLabel: "$15.0 / M tokens"},
+		{ID: "google/gemini-2.5-flash-image", Created: 1759881600, InputModality: []string{"text", "image"}, OutputModality: []string{"text", "image"},
+			Provider: "openrouter", ModelID: "google/gemini-2.5-flash-image", InputPrice: aiPrice(0.3), OutputPrice: aiPrice(2.5),
+			InputPriceLabel: "$0.30 / M tokens", OutputPriceLabel: "$2.5 / M tokens"},
+	}
+}
+
+func aiOf(s *Server) *aiState {
+	return moduleState(s, "ai", func() *aiState {
+		return &aiState{models: DefaultAIModels(), apiKey: DefaultAIAPIKey}
+	})
+}
+
+type aiState struct {
+	mu           sync.Mutex
+	models       []AIModel
+	apiKey       string
+	mgmtKey      string
+	cloud        bool
+	upstreamDown bool
+}
+
+// WithAICloud makes the fake answer the AI routes like InsForge Cloud: the
+// credential settings (GET/PUT /api/ai/config) are refused with 400.
+func WithAICloud() Option {
+	return func(s *Server) { s.SetAICloud(true) }
+}
+
+// SetAICloud switches the Cloud behaviour of the AI routes (see WithAICloud).
+func (s *Server) SetAICloud(cloud bool) {
+	ai := aiOf(s)
+	ai.mu.Lock()
+	ai.cloud = cloud
+	ai.mu.Unlock()
+}
+
+// SetAIKeys sets the stored OpenRouter API key and management key ("" =
+// not configured).
+func (s *Server) SetAIKeys(apiKey, managementKey string) {
+	ai := aiOf(s)
+	ai.mu.Lock()
+	ai.apiKey, ai.mgmtKey = apiKey, managementKey
+	ai.mu.Unlock()
+}
+
+// SetAIModels replaces the model catalogue.
+func (s *Server) SetAIModels(models []AIModel) {
+	ai := aiOf(s)
+	ai.mu.Lock()
+	ai.models = append([]AIModel(nil), models...)
+	ai.mu.Unlock()
+}
+
+// SetAIUpstreamUnavailable makes GET /api/ai/models answer 503
+// AI_UPSTREAM_UNAVAILABLE even with a key (OpenRouter unreachable).
+func (s *Server) SetAIUpstreamUnavailable(down bool) {
+	ai := aiOf(s)
+	ai.mu.Lock()
+	ai.upstreamDown = down
+	ai.mu.Unlock()
+}
+
+// MaskAIKey masks a credential like the backend: the first 8 and last 4
+// characters around eight bullets, or only bullets for short values.
+func MaskAIKey(k string) string {
+	if len(k) <= 12 {
+		return "••••••••"
+	}
+	return k[:8] + "••••••••" + k[len(k)-4:]
+}
+
+func aiCredentialStatus(k string) map[string]any {
+	if k == "" {
+		return map[string]any{"configured": false, "maskedKey": nil}
+	}
+	return map[string]any{"configured": true, "maskedKey": MaskAIKey(k)}
+}
+
+func errAICloudManaged() *APIError {
+	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: "Model Gateway credentials are managed by InsForge Cloud."}
+}
+
+func (ai *aiState) config() map[string]any {
+	return map[string]any{"apiKey": aiCredentialStatus(ai.apiKey), "managementKey": aiCredentialStatus(ai.mgmtKey)}
+}
+
+func (ai *aiState) getConfig(w http.ResponseWriter, r *http.Request) {
+	ai.mu.Lock()
+	defer ai.mu.Unlock()
+	if ai.cloud {
+		writeError(w, errAICloudManaged())
+		return
+	}
+	writeJSON(w, 200, ai.config())
+}
+
+func (ai *aiState) putConfig(w http.ResponseWriter, r *http.Request) {
+	var in struct{ APIKey, ManagementKey *string }
+	if !bind(w, r, &in) {
+		return
+	}
+	for _, k := range []*string{in.APIKey, in.ManagementKey} {
+		if k != nil {
+			*k = strings.TrimSpace(*k)
+		}
+	}
+	ai.mu.Lock()
+	defer ai.mu.Unlock()
+	switch {
+	case ai.cloud:
+		writeError(w, errAICloudManaged())
+		return
+	case deref(in.APIKey) == "" && deref(in.ManagementKey) == "", in.APIKey != nil && *in.APIKey == "":
+		writeError(w, errInvalidInput("Validation error: At least one credential is required"))
+		return
+	}
+	set(&ai.apiKey, in.APIKey)
+	set(&ai.mgmtKey, in.ManagementKey)
+	writeJSON(w, 200, ai.config())
+}
+
+func (ai *aiState) listModels(w http.ResponseWriter, r *http.Request) {
+	ai.mu.Lock()
+	down := ai.upstreamDown || (!ai.cloud && ai.apiKey == "")
+	models := append([]AIModel{}, ai.models...)
+	ai.mu.Unlock()
+	if down {
+		writeError(w, &APIError{Status: 503, Code: "AI_UPSTREAM_UNAVAILABLE", Message: "Upstream AI models catalog is temporarily unavailable."})
+		return
+	}
+	writeJSON(w, 200, models)
+}
+
+func (ai *aiState) overview(w http.ResponseWriter, r *http.Request) {
+	ai.mu.Lock()
+	apiKey, mgmt := ai.apiKey, ai.mgmtKey
+	ai.mu.Unlock()
+	empty := map[string]any{"spend": []any{}, "requests": []any{}, "tokens": []any{}}
+	if apiKey == "" {
+		writeJSON(w, 200, map[string]any{
+			"key": map[string]any{
+				"limit": nil, "limitRemaining": nil, "limitReset": nil,
+				"usage": 0, "usageDaily": 0, "usageWeekly": 0, "usageMonthly": 0,
+				"observabilityAvailable": false,
+				"observabilityError":     "Configure an OpenRouter API key to load Model Gateway usage.",
+			},
+			"charts":     empty,
+			"modelUsage": []any{},
+		})
+		return
+	}
+	key := map[string]any{
+		"label": MaskAIKey(apiKey), "limit": 25, "limitRemaining": 21.75, "limitReset": "monthly",
+		"usage": 3.25, "usageDaily": 0.4, "usageWeekly": 1.9, "usageMonthly": 3.25, "isFreeTier": false,
+		"observabilityAvailable": mgmt != "",
+	}
+	out := map[string]any{"key": key, "charts": empty, "modelUsage": []any{}}
+	if mgmt == "" {
+		key["observabilityError"] = "Configure an OpenRouter management key to load request, token, model, and historical activity."
+	} else {
+		out["charts"] = map[string]any{
+			"spend":    []map[string]any{{"label": "Mon", "value": 0.9}, {"label": "Tue", "value": 0.6}, {"label": "Wed", "value": 0.4}},
+			"requests": []map[string]any{{"label": "Mon", "value": 120}, {"label": "Tue", "value": 85}, {"label": "Wed", "value": 42}},
+			"tokens":   []map[string]any{{"label": "Mon", "value": 210000}, {"label": "Tue", "value": 150000}, {"label": "Wed", "value": 90000}},
+		}
+		out["modelUsage"] = []map[string]any{
+			{"model": "openai/gpt-4o-mini", "providers": []string{"OpenAI"}, "requests": 230, "promptTokens": 380000,
+				"completionTokens": 62000, "reasoningTokens": 0, "totalTokens": 442000, "spend": 0.09, "byokSpend": 0},
+			{"model": "anthropic/claude-sonnet-4.5", "providers": []string{"Anthropic", "Amazon Bedrock"}, "requests": 17, "promptTokens": 6000,
+				"completionTokens": 2000, "reasoningTokens": 500, "totalTokens": 8000, "spend": 1.81, "byokSpend": 0},
+		}
+	}
+	writeJSON(w, 200, out)
+}
+
+// providerKey is GET /api/ai/{provider}/api-key: the full key. The MCP
+// tools must never call it; tests check that no request reaches it.
+func (ai *aiState) providerKey(w http.ResponseWriter, r *http.Request) {
+	provider := r.PathValue("provider")
+	if provider != "openrouter" {
+		writeError(w, errInvalidInput("Unsupported AI provider: "+provider))
+		return
+	}
+	ai.mu.Lock()
+	k := ai.apiKey
+	ai.mu.Unlock()
+	if k == "" {
+		writeError(w, &APIError{Status: 400, Code: "AI_INVALID_API_KEY", Message: "OpenRouter API key is not configured.",
+			NextActions: "Configure the OpenRouter API key (PUT /api/ai/config or the OPENROUTER_API_KEY variable)."})
+		return
+	}
+	writeJSON(w, 200, map[string]any{"apiKey": k, "maskedKey": MaskAIKey(k)})
+}

@@ -1,0 +1,410 @@
+package insforgefake
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+)
+
+// Migrations module.
+
+func registerMigrationRoutes(s *Server) {
+	s.handle("GET /api/database/migrations", accessAdmin, s.listMigrations)
+	s.handle("POST /api/database/migrations", accessAdmin, s.applyMigration)
+	s.handle("POST /api/database/migrations/dry-run", accessAdmin, s.dryRunMigration)
+}
+
+var (
+	versionRE       = regexp.MustCompile(`^[0-9]{1,64}$`)
+	migrationNameRE = regexp.MustCompile(`^[a-z0-9-]+$`)
+)
+
+// compareVersions compares two numeric strings of any length.
+func compareVersions(a, b string) int {
+	a = strings.TrimLeft(a, "0")
+	b = strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
+	ms := s.pgMigrations(r.Context())
+	out := make([]migration, 0, len(ms))
+	for i := len(ms) - 1; i >= 0; i-- {
+		out = append(out, ms[i])
+	}
+	writeJSON(w, 200, map[string]any{"migrations": out})
+}
+
+// Migrations returns the applied migrations, oldest first.
+func (s *Server) Migrations() []string {
+	out := []string{}
+	for _, m := range s.pgMigrations(context.Background()) {
+		out = append(out, m.Version+"_"+m.Name)
+	}
+	return out
+}
+
+func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Version, Name, SQL string }
+	if !bind(w, r, &in) {
+		return
+	}
+	name, sql := strings.TrimSpace(in.Name), strings.TrimSpace(in.SQL)
+	if !versionRE.MatchString(in.Version) || !migrationNameRE.MatchString(name) || sql == "" {
+		writeError(w, errInvalidInput("A migration needs a numeric version, a name of lowercase letters, digits and hyphens, and SQL."))
+		return
+	}
+	s.mu.Lock()
+	h := s.sqlHandler
+	s.mu.Unlock()
+	texts := splitMigrationSQL(sql)
+	if len(texts) == 0 {
+		writeError(w, errInvalidInput("Migration SQL must contain at least one statement."))
+		return
+	}
+	if _, _, aerr := checkGuards(sql, false, h == nil); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	s.pgApplyMigration(w, r, in.Version, name, sql, texts, h)
+}
+
+// splitMigrationSQL mirrors the backend's parseSQLStatements (the
+// @databases/split-sql-query module): a query with no ";" before its end is
+// one statement, kept as written (trailing ";" and comments included);
+// otherwise it is split on top-level ";" with comments removed and each
+// statement trimmed. Statements that are only comments are dropped.
+func splitMigrationSQL(sql string) []string {
+	var stmts []string
+	trimmed := strings.TrimSpace(sql)
+	if i := strings.IndexByte(trimmed, ';'); i < 0 || i == len(trimmed)-1 {
+		stmts = []string{trimmed}
+	} else if parts := splitSQLParts(sql); len(parts) <= 1 {
+		stmts = []string{trimmed}
+	} else {
+		stmts = parts
+	}
+	var out []string
+	for _, st := range stmts {
+		if strings.TrimSpace(sqlCommentRE.ReplaceAllString(sqlLineCommentRE.ReplaceAllString(st, ""), "")) != "" {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+var (
+	sqlLineCommentRE = regexp.MustCompile(`(?m)--.*$`)
+	sqlCommentRE     = regexp.MustCompile(`/\*[\s\S]*?\*/`)
+)
+
+// splitSQLParts is the statement splitter of @databases/split-sql-query
+// (quotes, dollar quotes and comments aware; comments are dropped).
+func splitSQLParts(text string) []string {
+	var queries []string
+	var str strings.Builder
+	var quoteChar rune
+	lineCommentStart, isLineComment := false, false
+	blockCommentStart, isBlockComment, isBlockCommentPrinted := false, false, false
+	isBlockCommentFirstChar, isBlockCommentEnd := false, false
+	dollarQuoteStart, dollarQuote := "", ""
+	isSpace := func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }
+	for _, char := range text {
+		if lineCommentStart {
+			lineCommentStart = false
+			if char == '-' {
+				isLineComment = true
+			} else {
+				str.WriteByte('-')
+			}
+		}
+		if blockCommentStart {
+			blockCommentStart = false
+			if char == '*' {
+				isBlockCommentFirstChar = true
+				isBlockComment = true
+			} else {
+				str.WriteByte('/')
+			}
+		}
+		if dollarQuoteStart != "" && dollarQuote == "" {
+			if char == '$' {
+				dollarQuote = dollarQuoteStart + "$"
+				dollarQuoteStart = ""
+				str.WriteRune(char)
+				continue
+			} else if (char >= '0' && char <= '9') || char == '_' || unicode.ToLower(char) != unicode.ToUpper(char) {
+				dollarQuoteStart += string(char)
+			} else {
+				dollarQuoteStart = ""
+			}
+		}
+		switch {
+		case isBlockCommentFirstChar:
+			isBlockCommentFirstChar = false
+			if char == '*' {
+				isBlockCommentEnd = true
+			} else if !isSpace(char) {
+				isBlockCommentPrinted = true
+				str.WriteString("/*" + string(char))
+			}
+		case isBlockComment:
+			if isBlockCommentPrinted {
+				str.WriteRune(char)
+			}
+			if isBlockCommentEnd {
+				isBlockCommentEnd = false
+				if char == '/' {
+					isBlockComment = false
+					isBlockCommentPrinted = false
+				}
+			} else if char == '*' {
+				isBlockCommentEnd = true
+			}
+		case isLineComment:
+			if char == '\n' {
+				str.WriteByte('\n')
+				isLineComment = false
+			}
+		case quoteChar != 0 && char == quoteChar:
+			quoteChar = 0
+			str.WriteRune(char)
+		case quoteChar != 0:
+			str.WriteRune(char)
+		case dollarQuote != "":
+			if dollarQuoteStart != "" {
+				dollarQuoteStart += string(char)
+				if dollarQuoteStart == dollarQuote {
+					dollarQuote = ""
+					dollarQuoteStart = ""
+				}
+			}
+			if dollarQuote != "" && char == '$' {
+				dollarQuoteStart = "$"
+			}
+			str.WriteRune(char)
+		default:
+			switch char {
+			case '\'', '"', '`':
+				quoteChar = char
+				str.WriteRune(char)
+			case '$':
+				dollarQuoteStart = "$"
+				str.WriteRune(char)
+			case '-':
+				lineCommentStart = true
+			case '/':
+				blockCommentStart = true
+			case ';':
+				if strings.TrimSpace(str.String()) != "" {
+					queries = append(queries, strings.TrimSpace(str.String()))
+				}
+				str.Reset()
+			default:
+				str.WriteRune(char)
+			}
+		}
+	}
+	if lineCommentStart {
+		str.WriteByte('-')
+	}
+	if blockCommentStart {
+		str.WriteByte('/')
+	}
+	if strings.TrimSpace(str.String()) != "" {
+		queries = append(queries, strings.TrimSpace(str.String()))
+	}
+	return queries
+}
+
+// ---- POST /api/database/migrations/dry-run ----
+
+// rateLimiter is express-rate-limit (fixed window per client, memory
+// store) with standardHeaders (draft-6 RateLimit-* headers).
+type rateLimiter struct {
+	mu     sync.Mutex
+	limit  int
+	window time.Duration
+	hits   map[string]*rateEntry
+	msg    string
+}
+
+type rateEntry struct {
+	count int
+	reset time.Time
+}
+
+// allow counts a request; it answers 429 itself (and returns false) when
+// the client is over the limit.
+func (l *rateLimiter) allow(w http.ResponseWriter, r *http.Request) bool {
+	l.mu.Lock()
+	if l.limit <= 0 {
+		l.mu.Unlock()
+		return true
+	}
+	key := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		key = host
+	}
+	now := time.Now()
+	e := l.hits[key]
+	if e == nil || !now.Before(e.reset) {
+		e = &rateEntry{reset: now.Add(l.window)}
+		if l.hits == nil {
+			l.hits = map[string]*rateEntry{}
+		}
+		l.hits[key] = e
+	}
+	e.count++
+	count, limit, window, reset := e.count, l.limit, l.window, e.reset
+	l.mu.Unlock()
+	resetSec := int(math.Ceil(reset.Sub(now).Seconds()))
+	h := w.Header()
+	h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d", limit, int(math.Ceil(window.Seconds()))))
+	h.Set("RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(max(limit-count, 0)))
+	if resetSec > 0 {
+		h.Set("RateLimit-Reset", strconv.Itoa(resetSec))
+	}
+	if count <= limit {
+		return true
+	}
+	h.Set("Retry-After", strconv.Itoa(max(resetSec, 0)))
+	writeError(w, &APIError{Status: http.StatusTooManyRequests, Code: "TOO_MANY_REQUESTS", Message: l.msg})
+	return false
+}
+
+// WithDryRunRateLimit sets the rate limit of POST
+// /api/database/migrations/dry-run: at most limit requests per client
+// (remote address) in each window (the backend's default, also the fake's,
+// is 30 per 15 minutes). Over the limit the fake answers 429
+// TOO_MANY_REQUESTS with Retry-After, as the backend does. limit <= 0
+// disables the limit.
+func WithDryRunRateLimit(limit int, window time.Duration) Option {
+	return func(s *Server) {
+		l := dryRunLimiterOf(s)
+		l.limit = limit
+		l.window = window
+	}
+}
+
+// dryRunLimiterOf is the rate limiter of POST
+// /api/database/migrations/dry-run, by default the backend's 30 requests
+// per 15 minutes.
+func dryRunLimiterOf(s *Server) *rateLimiter {
+	return moduleState(s, "migrations", func() *rateLimiter {
+		return &rateLimiter{limit: 30, window: 15 * time.Minute,
+			msg: "Too many migration dry-run requests. Please try again later."}
+	})
+}
+
+type riskFactor struct {
+	code, description, level, statement string
+}
+
+func (f riskFactor) MarshalJSON() ([]byte, error) {
+	o := orderedRow{keys: []string{"code", "description", "level"}, vals: []any{f.code, f.description, f.level}}
+	if f.statement != "" {
+		o.keys = append(o.keys, "statement")
+		o.vals = append(o.vals, f.statement)
+	}
+	return o.MarshalJSON()
+}
+
+// dryRunAnswer builds the dry-run answer (error omitted when "").
+func dryRunAnswer(valid bool, statements []string, level string, factors []riskFactor, errMsg string) orderedRow {
+	if statements == nil {
+		statements = []string{}
+	}
+	if factors == nil {
+		factors = []riskFactor{}
+	}
+	o := orderedRow{keys: []string{"valid", "statementCount", "statements", "riskLevel", "riskFactors"},
+		vals: []any{valid, len(statements), statements, level, factors}}
+	if errMsg != "" {
+		o.keys = append(o.keys, "error")
+		o.vals = append(o.vals, errMsg)
+	}
+	return o
+}
+
+// dryRunMigration analyses a migration and runs it in a transaction that
+// is always rolled back (backend dryRunMigration).
+func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
+	if !dryRunLimiterOf(s).allow(w, r) {
+		return
+	}
+	var in struct{ SQL string }
+	if !bind(w, r, &in) {
+		return
+	}
+	sql := strings.TrimSpace(in.SQL)
+	if sql == "" {
+		writeError(w, errInvalidInput("Migration SQL is required"))
+		return
+	}
+	statements := splitMigrationSQL(sql)
+	if len(statements) == 0 {
+		const msg = "Migration SQL must contain at least one statement."
+		writeJSON(w, 200, dryRunAnswer(false, nil, "DANGER", []riskFactor{{code: "EMPTY_SQL", description: msg, level: "DANGER"}}, msg))
+		return
+	}
+	s.mu.Lock()
+	h := s.sqlHandler
+	s.mu.Unlock()
+	stmts, _, aerr := checkGuards(sql, false, h == nil)
+	if aerr != nil {
+		writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: aerr.Message, level: "DANGER"}}, aerr.Message))
+		return
+	}
+	level := "SAFE"
+	var factors []riskFactor
+	raise := func(l string) {
+		if l == "DANGER" || level == "SAFE" {
+			level = l
+		}
+	}
+	for i, st := range stmts {
+		text := sql
+		if i < len(statements) {
+			text = statements[i]
+		}
+		for _, f := range tokenRisks(st) {
+			f.statement = text
+			factors = append(factors, f)
+			raise(f.level)
+		}
+	}
+	execErr := ""
+	if h != nil {
+		if _, err := h(sql, nil); err != nil {
+			execErr = handlerError(err).Message
+		}
+	} else {
+		var parse bool
+		if execErr, parse = s.pgDryRun(r.Context(), sql); parse {
+			writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: execErr, level: "DANGER"}}, execErr))
+			return
+		}
+	}
+	valid := execErr == ""
+	if !valid {
+		level = "DANGER"
+		factors = append(factors, riskFactor{code: "SYNTAX_OR_EXECUTION_ERROR", description: execErr, level: "DANGER"})
+	}
+	writeJSON(w, 200, dryRunAnswer(valid, statements, level, factors, execErr))
+}

@@ -1,0 +1,63 @@
+package insforgefake
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+)
+
+// writePaged answers a page of a list with "Content-Range paging" (reference
+// conventions, backend paginatedResponse): Content-Range: start-end/total
+// with end = min(offset+n-1, total-1) — so an empty page reads "0--1/0" —,
+// Preference-Applied: count=exact, status 206 when the page holds fewer
+// rows than total and 200 otherwise. page must be a JSON-encodable slice of
+// n items starting at offset.
+func writePaged(w http.ResponseWriter, page any, n, offset, total int) {
+	end := min(offset+n-1, total-1)
+	w.Header().Set("Content-Range", strconv.Itoa(offset)+"-"+strconv.Itoa(end)+"/"+strconv.Itoa(total))
+	w.Header().Set("Preference-Applied", "count=exact")
+	status := http.StatusOK
+	if n < total {
+		status = http.StatusPartialContent
+	}
+	writeJSON(w, status, page)
+}
+
+// contentRange formats a PostgREST Content-Range value ("0-9/25", "*/0",
+// "0-9/*").
+func contentRange(n, offset int, total string) string {
+	if n == 0 {
+		return "*/" + total
+	}
+	return strconv.Itoa(offset) + "-" + strconv.Itoa(offset+n-1) + "/" + total
+}
+
+// pageParams reads limit/offset query parameters with a default and maximum
+// limit. Invalid values are a 400 INVALID_INPUT.
+func pageParams(r *http.Request, defLimit, maxLimit int) (limit, offset int, err *APIError) {
+	limit, offset = defLimit, 0
+	q := r.URL.Query()
+	var e1, e2 error
+	if v := q.Get("limit"); v != "" {
+		limit, e1 = strconv.Atoi(v)
+	}
+	if v := q.Get("offset"); v != "" {
+		offset, e2 = strconv.Atoi(v)
+	}
+	if e1 != nil || e2 != nil || limit < 1 || (maxLimit > 0 && limit > maxLimit) || offset < 0 {
+		return 0, 0, errInvalidInput(fmt.Sprintf("limit must be 1 to %d and offset 0 or more", maxLimit))
+	}
+	return limit, offset, nil
+}
+
+// pageSlice cuts items[offset:offset+limit] safely.
+func pageSlice[T any](items []T, limit, offset int) []T {
+	if offset >= len(items) {
+		return []T{}
+	}
+	end := len(items)
+	if limit >= 0 && offset+limit < end {
+		end = offset + limit
+	}
+	return items[offset:end]
+}

@@ -1,0 +1,440 @@
+package insforgefake
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// This file holds the database module's shared types and value helpers:
+// seeded columns, catalog descriptions of tables, Postgres-style errors
+// and their mapping to the backend's answers, and value conversions.
+
+// Column describes a column of a seeded table.
+//
+// Type is a friendly type name (string, date, datetime, integer, float,
+// boolean, uuid, json — json is jsonb) or a raw Postgres type (text, int8,
+// numeric, timestamp, vector, …; mappable ones are converted to the
+// friendly name, and the Postgres type is kept for raw SQL results: an
+// int8 column reads as strings with dataTypeID 20). Default is a Postgres
+// default expression: "now()", "gen_random_uuid()" and "nextval()" are
+// evaluated, anything else is a literal of the column type.
+type Column struct {
+	Name       string
+	Type       string
+	Nullable   bool
+	Unique     bool
+	PrimaryKey bool
+	Default    string
+
+	pg  string // canonical Postgres type when it differs from Type's (int8, numeric, timestamp, json, …)
+	mod string // type modifier as written, e.g. "(10,2)"
+}
+
+// AutoColumns returns the columns InsForge adds to every table created
+// through the API (id uuid primary key, created_at, updated_at) around the
+// given columns: id, columns…, created_at, updated_at.
+func AutoColumns(columns ...Column) []Column {
+	out := []Column{{Name: "id", Type: "uuid", PrimaryKey: true, Unique: true, Default: "gen_random_uuid()"}}
+	out = append(out, columns...)
+	return append(out,
+		Column{Name: "created_at", Type: "datetime", Nullable: true, Default: "now()"},
+		Column{Name: "updated_at", Type: "datetime", Nullable: true, Default: "now()"},
+	)
+}
+
+type foreignKey struct {
+	Name       string
+	RefTable   string
+	SourceCols []string
+	RefCols    []string
+	OnDelete   string
+	OnUpdate   string
+}
+
+// table is a table's description from the catalog: its name and
+// columns.
+type table struct {
+	name    string
+	columns []Column
+}
+
+type migration struct {
+	Version    string   `json:"version"`
+	Name       string   `json:"name"`
+	Statements []string `json:"statements"`
+	CreatedAt  string   `json:"createdAt"`
+}
+
+// database holds what the database module keeps outside PostgreSQL.
+type database struct {
+	migMu sync.Mutex // serialises migrations
+}
+
+func cloneRow(r map[string]any) map[string]any {
+	out := make(map[string]any, len(r))
+	for k, v := range r {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return cloneRow(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+func (t *table) col(name string) (Column, int, bool) {
+	for i, c := range t.columns {
+		if c.Name == name {
+			return c, i, true
+		}
+	}
+	return Column{}, -1, false
+}
+
+func (t *table) pkCols() []string {
+	var out []string
+	for _, c := range t.columns {
+		if c.PrimaryKey {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// AddTable seeds (or replaces) a public table with the given columns and
+// rows. Rows get column defaults for missing values. It panics if a row
+// does not fit the columns (unknown column, bad value, constraint).
+func (s *Server) AddTable(name string, columns []Column, rows ...map[string]any) {
+	s.pgAddTable(name, columns, rows)
+}
+
+// Rows returns a copy of the rows of a public table (nil if it does not
+// exist), in insertion order. Values are in encoding/json decoded form.
+func (s *Server) Rows(table string) []map[string]any { return s.pgRows(table) }
+
+// Tables returns the names of the public tables, sorted.
+func (s *Server) Tables() []string { return s.pgTables() }
+
+// normalizeJSON converts a Go value to its encoding/json decoded form.
+func normalizeJSON(v any) any {
+	switch x := v.(type) {
+	case nil, string, float64, bool:
+		return v
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalizeJSON(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalizeJSON(e)
+		}
+		return out
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case float32:
+		return float64(x)
+	case time.Time:
+		return formatTimestamp(x)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("insforgefake: cannot encode %T: %v", v, err))
+	}
+	var out any
+	_ = json.Unmarshal(b, &out)
+	return out
+}
+
+// ---- types ----
+
+// friendlyTypes are the column types of the InsForge table API.
+var friendlyTypes = map[string]struct {
+	sqlType  string // as emitted by CREATE TABLE
+	dataType string // information_schema data_type
+	oid      int    // node-pg dataTypeID
+}{
+	"string":   {"TEXT", "text", 25},
+	"date":     {"DATE", "date", 1082},
+	"datetime": {"TIMESTAMPTZ", "timestamp with time zone", 1184},
+	"integer":  {"INTEGER", "integer", 23},
+	"float":    {"DOUBLE PRECISION", "double precision", 701},
+	"boolean":  {"BOOLEAN", "boolean", 16},
+	"uuid":     {"UUID", "uuid", 2950},
+	"json":     {"JSONB", "jsonb", 3802},
+}
+
+// normType maps a type name (friendly or Postgres) to the friendly name
+// when there is one (the canonical Postgres name otherwise).
+func normType(t string) string {
+	return friendlyOfPG(pgTypeOf(t))
+}
+
+// dataTypeName is the information_schema data_type of a friendly or
+// Postgres type name.
+func dataTypeName(t string) string {
+	if ft, ok := friendlyTypes[t]; ok {
+		return ft.dataType
+	}
+	return dataTypeOfPG(pgTypeOf(t))
+}
+
+func sqlTypeName(t string) string {
+	if ft, ok := friendlyTypes[t]; ok {
+		return ft.sqlType
+	}
+	return strings.ToUpper(t)
+}
+
+func isTextType(t string) bool { return t == "string" }
+
+// ---- Postgres-style errors ----
+
+// pgError is a database error with a Postgres SQLSTATE (or PGRST code).
+type pgError struct {
+	Code    string
+	Message string
+	Details string
+	Hint    string
+}
+
+func (e *pgError) Error() string { return e.Message }
+
+func errInvalidText(typ string, v any) *pgError {
+	return &pgError{Code: "22P02", Message: fmt.Sprintf("invalid input syntax for type %s: %q", dataTypeName(typ), fmt.Sprint(v))}
+}
+
+var (
+	detailKeyRE  = regexp.MustCompile(`Key \(([\w_]+)\)=`)
+	quotedNameRE = regexp.MustCompile(`column "([^"]+)"`)
+)
+
+// toAPIError maps a database error like the backend's error middleware
+// (the validation error form), with the backend's nextActions texts.
+func (e *pgError) toAPIError() *APIError {
+	quoted := ""
+	if m := quotedNameRE.FindStringSubmatch(e.Message); m != nil {
+		quoted = m[1]
+	}
+	api := func(status int, code, next string) *APIError {
+		return &APIError{Status: status, Code: code, Message: e.Message, NextActions: next}
+	}
+	switch e.Code {
+	case "23505":
+		field := "field"
+		if m := detailKeyRE.FindStringSubmatch(e.Details); m != nil {
+			field = m[1]
+		}
+		return api(409, "DATABASE_DUPLICATE", "A record with this field("+field+") already exists. You can query the existing record by using the query tool and then try again.")
+	case "23503":
+		return api(400, "DATABASE_CONSTRAINT_VIOLATION", "The referenced record does not exist. Please check the reference with get metadata tool and try again.")
+	case "23502":
+		return api(400, "MISSING_FIELD", "The "+quoted+" field is required and cannot be empty. Please fill in a value and try again.")
+	case "42P01":
+		return api(400, "DATABASE_VALIDATION_ERROR", "The resource you are trying to access does not exist. Please check the table with get metadata tool and try again.")
+	case "42701":
+		return api(400, "DATABASE_VALIDATION_ERROR", "Remove the duplicate \""+quoted+"\" column definition. Each column name must be unique within a table.")
+	case "42703":
+		return api(400, "DATABASE_VALIDATION_ERROR", "Check the column name spelling and verify it exists in the table using GET /api/database/tables/{table}/schema")
+	case "42830":
+		return api(400, "DATABASE_VALIDATION_ERROR", "Ensure the referenced column has a unique constraint or is a primary key")
+	case "42804":
+		return api(400, "DATABASE_VALIDATION_ERROR", "Ensure the foreign key column and the referenced column have the same data type.")
+	case "42501":
+		return api(403, "FORBIDDEN", "A row-level security policy denied this operation. Verify the calling user owns the row (uploaded_by / user_id matches the JWT sub), or that an appropriate INSERT/UPDATE/DELETE policy exists for this role.")
+	}
+	return errInternal(e.Message)
+}
+
+// ---- values ----
+
+var uuidRE = regexp.MustCompile(`^(?i)[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$`)
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func formatTimestamp(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.999999-07:00")
+}
+
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999-07",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999-07",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+func parseTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "now", "current_timestamp":
+		return time.Now(), true
+	}
+	for _, l := range timeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// coerce converts v to the stored form for a column of type typ.
+func coerce(typ string, v any) (any, *pgError) {
+	if v == nil {
+		return nil, nil
+	}
+	v = plainNumber(v)
+	switch typ {
+	case "string":
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case float64:
+			return formatNumber(x), nil
+		case bool:
+			return strconv.FormatBool(x), nil
+		default:
+			return string(marshalJSON(x)), nil
+		}
+	case "integer", "float":
+		var f float64
+		switch x := v.(type) {
+		case float64:
+			f = x
+		case string:
+			p, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+			if err != nil {
+				return nil, errInvalidText(typ, x)
+			}
+			f = p
+		case bool:
+			return nil, &pgError{Code: "42804", Message: fmt.Sprintf("column is of type %s but expression is of type boolean", dataTypeName(typ))}
+		default:
+			return nil, errInvalidText(typ, string(marshalJSON(x)))
+		}
+		if typ == "integer" && f != math.Trunc(f) {
+			if _, isStr := v.(string); isStr {
+				return nil, errInvalidText(typ, v)
+			}
+			f = math.Round(f)
+		}
+		return f, nil
+	case "boolean":
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case string:
+			switch strings.ToLower(strings.TrimSpace(x)) {
+			case "t", "true", "yes", "y", "on", "1":
+				return true, nil
+			case "f", "false", "no", "n", "off", "0":
+				return false, nil
+			}
+			return nil, errInvalidText(typ, x)
+		case float64:
+			return x != 0, nil
+		}
+		return nil, errInvalidText(typ, string(marshalJSON(v)))
+	case "uuid":
+		s, ok := v.(string)
+		if !ok || !uuidRE.MatchString(strings.TrimSpace(s)) {
+			return nil, errInvalidText(typ, fmt.Sprint(v))
+		}
+		s = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "-", ""))
+		return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:], nil
+	case "date", "datetime":
+		s, ok := v.(string)
+		if !ok {
+			return nil, errInvalidText(typ, fmt.Sprint(v))
+		}
+		t, ok := parseTime(s)
+		if !ok {
+			return nil, errInvalidText(typ, s)
+		}
+		if typ == "date" {
+			return t.Format("2006-01-02"), nil
+		}
+		return formatTimestamp(t), nil
+	case "json":
+		return cloneValue(v), nil
+	}
+	return cloneValue(v), nil
+}
+
+func formatNumber(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// plainNumber turns an exact big integer (json.Number, from SQL literals
+// beyond float64 precision) into a float64 (the stored form).
+func plainNumber(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if f, err := n.Float64(); err == nil {
+			return f
+		}
+	}
+	return v
+}
+
+// sortRows sorts rows by keys (stable); NULLs sort last ascending and first
+// descending unless nullsFirst says otherwise (Postgres semantics).
+type sortKey struct {
+	col        string
+	desc       bool
+	nullsFirst *bool
+}
+
+// orderedRow is a JSON object whose keys keep their order (column order).
+type orderedRow struct {
+	keys []string
+	vals []any
+}
+
+func (o orderedRow) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(marshalJSON(k))
+		b.WriteByte(':')
+		b.Write(marshalJSON(o.vals[i]))
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
