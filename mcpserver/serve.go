@@ -21,7 +21,11 @@ import (
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	st := server.NewStdioServer(s.mcp)
 	st.SetErrorLogger(log.New(slogWriter{s.log}, "", 0))
-	err := st.Listen(ctx, in, out)
+	st.SetContextFunc(func(ctx context.Context) context.Context {
+		ctx, _ = withTap(ctx, true)
+		return ctx
+	})
+	err := st.Listen(ctx, in, tapWriter{w: out, f: &s.flushes})
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -86,7 +90,7 @@ func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 		server.WithStreamableHTTPLogger(s.log),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", listeningStreams(ids, h))
+	mux.Handle("/mcp", listeningStreams(ids, s.inOrder(false, h)))
 	return streamableHandler{
 		Handler: s.withPages(o, "/mcp", s.guard(o, mux, func(r *http.Request) bool {
 			return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
@@ -115,8 +119,8 @@ func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *serve
 		server.WithKeepAliveInterval(25*time.Second),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/sse", sse.SSEHandler())
-	mux.Handle("/message", sse.MessageHandler())
+	mux.Handle("/sse", s.inOrder(true, sse.SSEHandler()))
+	mux.Handle("/message", s.inOrder(true, sse.MessageHandler()))
 	return s.withPages(o, "/sse", s.guard(o, mux, func(r *http.Request) bool {
 		return r.Method == http.MethodGet && r.URL.Path == "/sse"
 	})), sse
