@@ -204,6 +204,10 @@ async function main() {
   const lockedByName = await client.callTool({ name: "call-tool", arguments: { name: "list-tables", arguments: {} } });
   check(lockedByName.isError && /connect-project/.test(text(lockedByName)), `call-tool list-tables before connecting: ${text(lockedByName)}`);
 
+  // A resource behind the gate is refused with -32600 (not -32603, internal error) and what to do.
+  const lockedRead = await client.readResource({ uri: "insforge://metadata" }).then(() => null, (e) => e);
+  check(lockedRead?.code === -32600 && /call connect-project/.test(lockedRead.message), `insforge://metadata before connecting: ${lockedRead?.code} ${lockedRead?.message}`);
+
   const bad = await client.callTool({ name: "connect-project", arguments: { projectUrl: backendURL, apiKey: "ik_" + "0".repeat(64) } });
   check(bad.isError && /refused the key/.test(text(bad)), `bad key not reported: ${text(bad)}`);
   const stillLocked = await client.callTool({ name: "run-raw-sql", arguments: { query: "SELECT 1" } });

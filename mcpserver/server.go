@@ -160,6 +160,7 @@ func New(cfg Config) *Server {
 	hooks.AddAfterListTools(func(ctx context.Context, id any, req *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
 		res.Tools = slices.DeleteFunc(res.Tools, func(t mcp.Tool) bool { return !s.listed[t.Name] })
 	})
+	hooks.AddOnRequestInitialization(s.lockedRead)
 	hooks.AddOnSuccess(func(ctx context.Context, id any, method mcp.MCPMethod, _ any, _ any) {
 		s.flushHook(ctx, id, string(method))
 	})
