@@ -251,3 +251,47 @@ func TestProgressNeverFollowsTheResult(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryNotificationPrecedesItsResult: whatever a call sends through
+// the server's notification path (here notifications/message, as MCP
+// logging does) reaches the wire before the call's result, on each
+// transport.
+func TestEveryNotificationPrecedesItsResult(t *testing.T) {
+	const calls, perCall = 30, 5
+	for kind, open := range map[string]func(*testing.T, *mcpserver.Server) *wire{
+		"stdio": stdioWire, "sse": sseWire, "http": streamableWire,
+	} {
+		t.Run(kind, func(t *testing.T) {
+			srv := mcpserver.New(mcpserver.Config{Version: "test", Surface: catalogue.Full()})
+			mcpserver.AddNotifyingTool(srv, "notify-test", "notifications/message", perCall)
+			w := open(t, srv)
+			w.send(initBody)
+			if m := w.next(t); m["result"] == nil {
+				t.Fatalf("initialize: %v", m)
+			}
+			w.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+			for i := range calls {
+				id, tag := 100+i, fmt.Sprintf("call%d", i)
+				w.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"notify-test","arguments":{"tag":%q}}}`, id, tag))
+				seen := 0
+				for {
+					m := w.next(t)
+					if m["method"] == "notifications/message" {
+						p, _ := m["params"].(map[string]any)
+						if !strings.Contains(fmt.Sprint(p["data"]), tag+"]") {
+							t.Errorf("call %d: a message of another call arrived: %v", i, p["data"])
+						}
+						seen++
+						continue
+					}
+					if fmt.Sprint(m["id"]) == fmt.Sprint(id) {
+						break
+					}
+				}
+				if seen != perCall {
+					t.Fatalf("call %d: %d of %d messages arrived before its result", i, seen, perCall)
+				}
+			}
+		})
+	}
+}
