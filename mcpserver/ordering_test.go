@@ -38,6 +38,9 @@ func (w *wire) next(t *testing.T) map[string]any {
 		if !ok {
 			t.Fatal("the transport closed")
 		}
+		if method, _ := m["method"].(string); strings.HasPrefix(method, "notifications/insforge-mcp/") {
+			t.Fatalf("the server's own marker reached the client: %v", m)
+		}
 		return m
 	case <-time.After(20 * time.Second):
 		t.Fatal("no message for 20s")
