@@ -57,3 +57,5 @@ func AddNotifyingTool(s *Server, name, method string, n int) {
 		return mcp.NewToolResultText("done"), nil
 	})
 }
+
+var PipeBacklog = pipeBacklog

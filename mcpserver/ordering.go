@@ -47,6 +47,8 @@ type wireTap struct {
 	// streamed: the request's own HTTP response became an event stream
 	// (streamable HTTP), so a notification went out on it.
 	streamed atomic.Bool
+	// drain, when set (stdio), runs once the notifications are written.
+	drain func(context.Context)
 }
 
 type wireTapKey struct{}
@@ -152,6 +154,9 @@ func (s *Server) flushNotifications(ctx context.Context) {
 	}
 	select {
 	case <-done:
+		if t.drain != nil {
+			t.drain(ctx)
+		}
 	case <-ctx.Done():
 	case <-timer.C:
 		s.log.Debug("notifications not flushed before a response", "wait", flushWait.String())
@@ -170,13 +175,39 @@ func (s *Server) flushHook(ctx context.Context, id any, method string) {
 type tapWriter struct {
 	w io.Writer
 	f *flushes
+	// backlog counts the bytes written but not yet read by the client
+	// (nil: unknown, the output is no pipe).
+	backlog func() int
+	// lastNote: the last line written was a notification.
+	lastNote atomic.Bool
 }
 
-func (w tapWriter) Write(p []byte) (int, error) {
+// pipeDrainWait bounds drain: a client that does not read gets its
+// response then anyway.
+const pipeDrainWait = 250 * time.Millisecond
+
+func (w *tapWriter) Write(p []byte) (int, error) {
 	if w.f.consume(p) {
 		return len(p), nil
 	}
+	w.lastNote.Store(bytes.HasPrefix(p, []byte(`{"jsonrpc":"2.0","method":`)))
 	return w.w.Write(p)
+}
+
+// drain waits, when the last line written was a notification, until the
+// client has read all it was sent, so that the response comes in a read of
+// its own. The TypeScript SDK handles the notifications of one read after
+// the responses of that read, and drops a progress whose request has
+// ended: written in order but read together, the last progress of a call
+// would be lost.
+func (w *tapWriter) drain(ctx context.Context) {
+	if w.backlog == nil || !w.lastNote.Load() {
+		return
+	}
+	deadline := time.Now().Add(pipeDrainWait)
+	for w.backlog() > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(100 * time.Microsecond)
+	}
 }
 
 // inOrder gives each request of an HTTP transport a wire tap and swallows

@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -296,5 +298,47 @@ func TestEveryNotificationPrecedesItsResult(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPipeBacklog: the stdio transport sees what its client has not read
+// yet, on a pipe and on a socket pair (how Node.js starts a server).
+func TestPipeBacklog(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("skipped: the backlog is read on Linux only")
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, sr := os.NewFile(uintptr(fds[0]), "server"), os.NewFile(uintptr(fds[1]), "client")
+	defer sw.Close()
+	defer sr.Close()
+	for name, pair := range map[string][2]*os.File{"pipe": {w, r}, "socket": {sw, sr}} {
+		backlog := mcpserver.PipeBacklog(pair[0])
+		if backlog == nil {
+			t.Fatalf("%s: no backlog", name)
+		}
+		if _, err := pair[0].Write([]byte("{}\n")); err != nil {
+			t.Fatal(err)
+		}
+		if n := backlog(); n == 0 {
+			t.Errorf("%s: nothing unread after a write", name)
+		}
+		if _, err := pair[1].Read(make([]byte, 16)); err != nil {
+			t.Fatal(err)
+		}
+		if n := backlog(); n != 0 {
+			t.Errorf("%s: %d bytes unread after the client read all", name, n)
+		}
+	}
+	if mcpserver.PipeBacklog(io.Discard) != nil {
+		t.Error("a backlog for a writer that is no pipe")
 	}
 }

@@ -21,11 +21,13 @@ import (
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	st := server.NewStdioServer(s.mcp)
 	st.SetErrorLogger(log.New(slogWriter{s.log}, "", 0))
+	tw := &tapWriter{w: out, f: &s.flushes, backlog: pipeBacklog(out)}
 	st.SetContextFunc(func(ctx context.Context) context.Context {
-		ctx, _ = withTap(ctx, true)
+		ctx, t := withTap(ctx, true)
+		t.drain = tw.drain
 		return ctx
 	})
-	err := st.Listen(ctx, in, tapWriter{w: out, f: &s.flushes})
+	err := st.Listen(ctx, in, tw)
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
