@@ -8,6 +8,9 @@
 //   BACKEND_URL=… API_KEY=ik_… node client.mjs elicit /path/to/insforge-mcp
 // (elicit: the key typed on the one-time connect page, destructive calls
 // confirmed through the client, both by elicitation over stdio)
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
@@ -162,6 +165,27 @@ async function elicitFlow() {
   console.log("interop elicit: ok");
 }
 
+// deployWithProgress deploys a folder with progress, over stdio (a local
+// server): every progress must come while the call runs, the last one with
+// the deployment's status; one after the result makes the SDK report an
+// unknown token.
+async function deployWithProgress(client) {
+  const dir = mkdtempSync(join(tmpdir(), "interop-app-"));
+  writeFileSync(join(dir, "index.html"), "<!doctype html>\n");
+  writeFileSync(join(dir, "package.json"), '{"name":"app"}');
+  const errors = [];
+  client.onerror = (e) => errors.push(e.message);
+  for (let i = 0; i < 10; i++) {
+    const seen = [];
+    const res = await client.callTool({ name: "create-deployment", arguments: { sourceDirectory: dir, wait: false } }, undefined, { onprogress: (p) => seen.push(p) });
+    check(!res.isError, `create-deployment: ${text(res)}`);
+    check(seen.length > 0 && / is /.test(seen[seen.length - 1].message ?? ""), `create-deployment progress: ${JSON.stringify(seen)}`);
+  }
+  await client.ping();
+  check(errors.length === 0, `the SDK reported: ${errors.join("; ")}`);
+  client.onerror = undefined;
+}
+
 async function main() {
   check(backendURL && apiKey && target, "BACKEND_URL, API_KEY and a target are required");
   if (mode === "elicit") return elicitFlow();
@@ -204,6 +228,10 @@ async function main() {
   const lockedByName = await client.callTool({ name: "call-tool", arguments: { name: "list-tables", arguments: {} } });
   check(lockedByName.isError && /connect-project/.test(text(lockedByName)), `call-tool list-tables before connecting: ${text(lockedByName)}`);
 
+  // A resource behind the gate is refused with -32600 (not -32603, internal error) and what to do.
+  const lockedRead = await client.readResource({ uri: "insforge://metadata" }).then(() => null, (e) => e);
+  check(lockedRead?.code === -32600 && /call connect-project/.test(lockedRead.message), `insforge://metadata before connecting: ${lockedRead?.code} ${lockedRead?.message}`);
+
   const bad = await client.callTool({ name: "connect-project", arguments: { projectUrl: backendURL, apiKey: "ik_" + "0".repeat(64) } });
   check(bad.isError && /refused the key/.test(text(bad)), `bad key not reported: ${text(bad)}`);
   const stillLocked = await client.callTool({ name: "run-raw-sql", arguments: { query: "SELECT 1" } });
@@ -234,6 +262,8 @@ async function main() {
 
   await discovery(client);
   await promptsAndCompletion(client);
+
+  if (mode === "stdio") await deployWithProgress(client);
 
   const resources = (await client.listResources()).resources.map((r) => r.uri);
   check(resources.includes("insforge://docs/overview") && resources.includes("insforge://metadata"), `resources: ${resources}`);

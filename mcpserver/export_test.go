@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -45,3 +46,16 @@ func LogThrough(s *Server, key, msg string) map[string]any {
 	clientlog.Logf(ctx, clientlog.Error, "%s", msg)
 	return (<-sess.ch).Params.AdditionalFields
 }
+
+// AddNotifyingTool registers a tool that sends n notifications of method
+// through the server's notification path, then answers.
+func AddNotifyingTool(s *Server, name, method string, n int) {
+	s.mcp.AddTool(mcp.NewTool(name), func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		for i := range n {
+			_ = s.notify(ctx, method, map[string]any{"level": "info", "data": fmt.Sprintf("%v-%d", req.Params.Arguments, i)})
+		}
+		return mcp.NewToolResultText("done"), nil
+	})
+}
+
+var PipeBacklog = pipeBacklog

@@ -3,6 +3,7 @@ package mcpserver_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -192,8 +193,13 @@ func TestResourcesDocsAndMetadata(t *testing.T) {
 	if err != nil || !strings.Contains(doc, "connect-project") {
 		t.Fatalf("overview doc: %v %.80q", err, doc)
 	}
-	if _, err := read("insforge://metadata"); err == nil || !strings.Contains(err.Error(), "connect-project") {
-		t.Fatalf("metadata before connect: %v", err)
+	// Locked: -32600 (not -32603, internal error) with what to do.
+	for _, uri := range []string{"insforge://metadata", "insforge://tables/notes"} {
+		_, err := read(uri)
+		if !errors.Is(err, mcp.ErrInvalidRequest) {
+			t.Fatalf("%s before connect: %v; want -32600", uri, err)
+		}
+		testmcp.WantText(t, err.Error(), uri, "Project URL", "API key", "call connect-project with projectUrl and apiKey")
 	}
 	h.OK(t, "connect-project", connectArgs(h.Backend, insforgefake.DefaultAPIKey))
 	meta, err := read("insforge://metadata")

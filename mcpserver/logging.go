@@ -81,7 +81,7 @@ func (k clientSink) Log(l clientlog.Level, msg string) {
 		"logger": loggerName,
 		"data":   credentials.RedactKeys(redact(msg, k.key), k.key),
 	}
-	if err := k.s.mcp.SendNotificationToClient(k.ctx, string(mcp.MethodNotificationMessage), params); err != nil {
+	if err := k.s.notify(k.ctx, string(mcp.MethodNotificationMessage), params); err != nil {
 		k.s.log.Debug("log notification not delivered", "error", err)
 	}
 }

@@ -21,7 +21,13 @@ import (
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	st := server.NewStdioServer(s.mcp)
 	st.SetErrorLogger(log.New(slogWriter{s.log}, "", 0))
-	err := st.Listen(ctx, in, out)
+	tw := &tapWriter{w: out, f: &s.flushes, backlog: pipeBacklog(out)}
+	st.SetContextFunc(func(ctx context.Context) context.Context {
+		ctx, t := withTap(ctx, true)
+		t.drain = tw.drain
+		return ctx
+	})
+	err := st.Listen(ctx, in, tw)
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -86,7 +92,7 @@ func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 		server.WithStreamableHTTPLogger(s.log),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", listeningStreams(ids, h))
+	mux.Handle("/mcp", listeningStreams(ids, s.inOrder(false, h)))
 	return streamableHandler{
 		Handler: s.withPages(o, "/mcp", s.guard(o, mux, func(r *http.Request) bool {
 			return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
@@ -115,8 +121,8 @@ func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *serve
 		server.WithKeepAliveInterval(25*time.Second),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/sse", sse.SSEHandler())
-	mux.Handle("/message", sse.MessageHandler())
+	mux.Handle("/sse", s.inOrder(true, sse.SSEHandler()))
+	mux.Handle("/message", s.inOrder(true, sse.MessageHandler()))
 	return s.withPages(o, "/sse", s.guard(o, mux, func(r *http.Request) bool {
 		return r.Method == http.MethodGet && r.URL.Path == "/sse"
 	})), sse

@@ -107,6 +107,9 @@ type Server struct {
 	running chan struct{}
 	// check is what became of the configured credentials (configured.go).
 	check *configCheck
+	// flushes keep each request's notifications ahead of its response
+	// (ordering.go).
+	flushes flushes
 }
 
 // New builds the server and registers every tool and resource.
@@ -156,6 +159,13 @@ func New(cfg Config) *Server {
 	// what to do.
 	hooks.AddAfterListTools(func(ctx context.Context, id any, req *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
 		res.Tools = slices.DeleteFunc(res.Tools, func(t mcp.Tool) bool { return !s.listed[t.Name] })
+	})
+	hooks.AddOnRequestInitialization(s.lockedRead)
+	hooks.AddOnSuccess(func(ctx context.Context, id any, method mcp.MCPMethod, _ any, _ any) {
+		s.flushHook(ctx, id, string(method))
+	})
+	hooks.AddOnError(func(ctx context.Context, id any, method mcp.MCPMethod, _ any, _ error) {
+		s.flushHook(ctx, id, string(method))
 	})
 
 	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version,
@@ -241,7 +251,7 @@ func (s *Server) progress(ctx context.Context, req mcp.CallToolRequest) func(flo
 		if message != "" {
 			params["message"] = message
 		}
-		if err := s.mcp.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), params); err != nil {
+		if err := s.notify(ctx, string(mcp.MethodNotificationProgress), params); err != nil {
 			s.log.Debug("progress notification not delivered", "error", err)
 		}
 	}

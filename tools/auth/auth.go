@@ -101,7 +101,7 @@ type UpdateOAuthProviderInput struct {
 // UpdateSMTPConfigInput are the arguments of update-smtp-config.
 type UpdateSMTPConfigInput struct {
 	Enabled            *bool  `json:"enabled" jsonschema:"required" jsonschema_description:"false turns custom SMTP off."`
-	Port               int    `json:"port" jsonschema:"required,enum=25,enum=465,enum=587,enum=2525" jsonschema_description:"465 TLS; 587, 2525 STARTTLS."`
+	Port               int    `json:"port" jsonschema:"required,minimum=25,maximum=2525" jsonschema_description:"25, 465 (TLS), 587 or 2525 (STARTTLS)."`
 	Host               string `json:"host,omitempty" jsonschema_description:"Public host; required if enabled."`
 	Username           string `json:"username,omitempty" jsonschema_description:"Required if enabled."`
 	Password           string `json:"password,omitempty" jsonschema_description:"Omit to keep the stored one; required the first time."`

@@ -26,17 +26,20 @@ import (
 // (official names).
 type RawSQLInput struct {
 	Query  string    `json:"query" jsonschema:"required,minLength=1" jsonschema_description:"Values go in params ($1, $2, …). A multi-statement text runs but returns no rows."`
-	Params SQLParams `json:"params,omitempty" jsonschema_description:"Values of $1, $2, … in order. Pass integers beyond 2^53 as strings."`
+	Params SQLParams `json:"params,omitempty" jsonschema_description:"Values of $1, $2, … in order, as text (numbers, booleans and null work too)."`
 }
 
-// SQLParams are positional SQL parameter values. Its items schema is an
-// object ({"description": …}) rather than the boolean schema true, which
-// some model providers reject.
+// SQLParams are positional SQL parameter values: any JSON value is
+// accepted, as before.
 type SQLParams []any
 
-// JSONSchemaExtend describes the items.
+// JSONSchemaExtend declares the items as strings. A schema with no type
+// ("any JSON value") or a type list is refused or dropped by single-type
+// dialects (Gemini's), and text loses nothing: the backend's driver sends
+// every parameter to PostgreSQL as text, a number or boolean included, and
+// PostgreSQL casts it to the type the query needs.
 func (SQLParams) JSONSchemaExtend(s *jsonschema.Schema) {
-	s.Items = &jsonschema.Schema{Description: "Any JSON value."}
+	s.Items = &jsonschema.Schema{Type: "string"}
 }
 
 // SchemaInput is the argument of the listing tools.

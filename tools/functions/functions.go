@@ -63,7 +63,7 @@ type SlugInput struct {
 type InvokeInput struct {
 	Slug    string            `json:"slug" jsonschema:"required,minLength=1" jsonschema_description:"From list-functions."`
 	Method  string            `json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,default=POST" jsonschema_description:"HTTP method."`
-	Body    json.RawMessage   `json:"body,omitempty" jsonschema_description:"Any JSON value; not with GET."`
+	Body    json.RawMessage   `json:"body,omitempty" jsonschema:"type=object" jsonschema_description:"JSON body; not with GET."`
 	Headers map[string]string `json:"headers,omitempty" jsonschema_description:"e.g. Authorization: Bearer {token}."`
 	Query   map[string]string `json:"query,omitempty" jsonschema_description:"Query string."`
 }
