@@ -19,7 +19,7 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -196,7 +196,7 @@ func smallApp(t *testing.T) string {
 // a call, down to the last ("Deployment … is …"), arrives before the call's
 // result, and none after it.
 func TestProgressNeverFollowsTheResult(t *testing.T) {
-	backend := insforgetest.New(t)
+	backend := insforgefake.New(t)
 	app := smallApp(t)
 	const calls = 50
 	for kind, open := range map[string]func(*testing.T, *mcpserver.Server) *wire{
@@ -208,7 +208,7 @@ func TestProgressNeverFollowsTheResult(t *testing.T) {
 				Surface:    catalogue.Full(),
 				ToolConfig: tools.Config{MaxResultBytes: 100000},
 				Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
-				Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgetest.DefaultAPIKey},
+				Configured: credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey},
 			})
 			w := open(t, srv)
 			w.send(initBody)

@@ -18,7 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/insforge-mcp/insforge-mcp/insforgetest"
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 )
 
 // TestGoSDKInterop drives the binary with the official Go SDK client
@@ -39,8 +39,8 @@ func TestGoSDKInterop(t *testing.T) {
 		{name: "http 2026-07-28", headers: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			backend := insforgetest.New(t)
-			backend.AddTable("interop_todos", []insforgetest.Column{{Name: "title", Type: "string"}})
+			backend := insforgefake.New(t)
+			backend.AddTable("interop_todos", []insforgefake.Column{{Name: "title", Type: "string"}})
 			var transport mcp.Transport
 			if tc.name == "stdio" {
 				cmd := exec.Command(binary, "--credentials-file", "none")
@@ -53,7 +53,7 @@ func TestGoSDKInterop(t *testing.T) {
 				if tc.headers {
 					st.HTTPClient = &http.Client{Transport: withHeaders{
 						"X-InsForge-Project-URL": backend.URL,
-						"Authorization":          "Bearer " + insforgetest.DefaultAPIKey,
+						"Authorization":          "Bearer " + insforgefake.DefaultAPIKey,
 					}}
 				}
 				transport = st
@@ -109,7 +109,7 @@ func TestGoSDKInterop(t *testing.T) {
 				if !errors.As(err, &rpcErr) || rpcErr.Code != jsonrpc.CodeInvalidRequest || !strings.Contains(rpcErr.Message, "call connect-project") {
 					t.Errorf("insforge://metadata before connect-project: %v", err)
 				}
-				call("connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey})
+				call("connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgefake.DefaultAPIKey})
 			}
 			if text := call("run-raw-sql", map[string]any{"query": "SELECT 1 AS one"}); !strings.Contains(text, "rows") {
 				t.Errorf("run-raw-sql: %s", text)
