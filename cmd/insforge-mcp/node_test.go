@@ -14,7 +14,7 @@ var interopOnce = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json")); err == nil {
+	if installedFresh(dir) {
 		return dir, nil
 	}
 	npm, err := exec.LookPath("npm")
@@ -28,6 +28,17 @@ var interopOnce = sync.OnceValues(func() (string, error) {
 	}
 	return dir, nil
 })
+
+// installedFresh reports whether interop/node_modules was installed after
+// the last change of package-lock.json, so a changed pin is installed anew.
+func installedFresh(dir string) bool {
+	installed, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
+	if err != nil {
+		return false
+	}
+	lock, err := os.Stat(filepath.Join(dir, "package-lock.json"))
+	return err == nil && !installed.ModTime().Before(lock.ModTime())
+}
 
 type installError struct {
 	out string
