@@ -157,7 +157,7 @@ func (s *Server) requireProject(next callHandler) callHandler {
 // (MaxConcurrentCalls), which bound sessionless requests too.
 func (s *Server) limitCalls(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
-		release, refused := s.acquire(ctx)
+		release, refused := s.acquire(ctx, c.creds)
 		if refused != "" {
 			return mcp.NewToolResultError(refused), nil
 		}
