@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,13 +25,16 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
-// Issue 13, item 1: a tool call over a backend with its own handler for
-// the raw SQL route, through streamable HTTP; topts shape the transport.
-func startOverBackend(t *testing.T, sql http.HandlerFunc, topts insforge.Options) string {
+// sqlPath is the raw SQL route.
+const sqlPath = "/api/database/advance/rawsql"
+
+// Issue 13, item 1: a server over a backend with its own handler for one
+// route, through streamable HTTP; topts shape the transport.
+func startOverBackend(t *testing.T, path string, h http.HandlerFunc, topts insforge.Options) string {
 	t.Helper()
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/api/database/advance/rawsql" {
-			sql(w, r)
+		if r.URL.Path == path {
+			h(w, r)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -52,13 +56,18 @@ func startOverBackend(t *testing.T, sql http.HandlerFunc, topts insforge.Options
 	return ts.URL + "/mcp"
 }
 
-// streamRows writes {"rows":[…]} of about size bytes, rows of ~100
-// bytes, and returns how many bytes the client took before it stopped.
-func streamRows(w http.ResponseWriter, size int) int {
+// streamRows writes {"rows":[…]} (or, bare, […]) of about size bytes,
+// rows of ~100 bytes, and returns how many bytes the client took before
+// it stopped.
+func streamRows(w http.ResponseWriter, size int, bare bool) int {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriterSize(w, 32<<10)
-	written, _ := bw.WriteString(`{"rows":[`)
+	open, end := `{"rows":[`, `],"rowCount":1}`
+	if bare {
+		open, end = "[", "]"
+	}
+	written, _ := bw.WriteString(open)
 	pad := strings.Repeat("x", 64)
 	for i := 0; written < size; i++ {
 		sep := ","
@@ -71,7 +80,7 @@ func streamRows(w http.ResponseWriter, size int) int {
 			return written
 		}
 	}
-	bw.WriteString(`],"rowCount":1}`)
+	bw.WriteString(end)
 	bw.Flush()
 	return written
 }
@@ -81,8 +90,8 @@ func streamRows(w http.ResponseWriter, size int) int {
 // fail long before 30 MB.
 func TestHugeAnswerIsCutWithANote(t *testing.T) {
 	taken := make(chan int, 1)
-	url := startOverBackend(t, func(w http.ResponseWriter, r *http.Request) {
-		taken <- streamRows(w, 30<<20)
+	url := startOverBackend(t, sqlPath, func(w http.ResponseWriter, r *http.Request) {
+		taken <- streamRows(w, 30<<20, false)
 	}, insforge.Options{})
 	c := dial(t, "http", url, "2025-11-25", nil)
 	text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT * FROM big"})
@@ -102,6 +111,25 @@ func TestHugeAnswerIsCutWithANote(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the backend is still writing: the server did not stop reading the answer")
 	}
+}
+
+// A page of query-records cut to the budget says that it was cut, and
+// where the next page starts: right after the last row shown.
+func TestCutPageOfRecordsSaysWhereToContinue(t *testing.T) {
+	url := startOverBackend(t, "/api/database/records/big", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Range", "0-99999/300000")
+		streamRows(w, 30<<20, true)
+	}, insforge.Options{})
+	c := dial(t, "http", url, "2025-11-25", nil)
+	text, isErr := testmcp.CallText(t, c, "query-records", map[string]any{"table": "big", "limit": 1000})
+	if isErr {
+		t.Fatalf("a cut page gave an error: %.500s", text)
+	}
+	m := regexp.MustCompile(`"rows" shows the first (\d+) of`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no count of the rows shown in: %.800s", text)
+	}
+	testmcp.WantText(t, text, "of 300000", "again with offset "+m[1]+" ", "larger than this server reads", "Ask for less")
 }
 
 // Requests without a session (protocol 2026-07-28) share call slots per
@@ -161,7 +189,7 @@ func TestCancelledCallStopsTheBackendRequest(t *testing.T) {
 	for _, how := range []string{"notifications/cancelled", "connection closed"} {
 		t.Run(how, func(t *testing.T) {
 			arrived, stopped := make(chan struct{}, 1), make(chan struct{}, 1)
-			url := startOverBackend(t, func(w http.ResponseWriter, r *http.Request) {
+			url := startOverBackend(t, sqlPath, func(w http.ResponseWriter, r *http.Request) {
 				io.Copy(io.Discard, r.Body) // net/http notices a closed connection only once the body is read
 				arrived <- struct{}{}
 				select {
@@ -218,7 +246,7 @@ func TestBufferedBytesWaitForRoom(t *testing.T) {
 	body := `{"rows":[` + strings.Repeat(`1,`, (size-12)/2) + `1]}`
 	var calls atomic.Int32
 	first, finish := make(chan struct{}), make(chan struct{})
-	url := startOverBackend(t, func(w http.ResponseWriter, r *http.Request) {
+	url := startOverBackend(t, sqlPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 		rest := body
