@@ -63,10 +63,12 @@ type Options struct {
 	MaxConcurrentRequests int
 	// MaxBufferedBytes bounds the answer bytes held in memory at once
 	// through this transport, every client together (default 64 MiB;
-	// negative: no bound). A call reserves what its answer may take
-	// before reading it (its Content-Length, or else its client's budget
-	// or MaxResponseBytes) until it has decoded it, waiting while its
-	// context lasts when the room is taken.
+	// negative: no bound). A budgeted call reserves its budget before
+	// reading; a whole read takes room as its bytes arrive, a MiB at a
+	// time (so an answer that announces much and sends little holds
+	// little). Room is held until the answer is decoded; a call without
+	// room waits while its context lasts, and an answer that needs more
+	// than all of it fails.
 	MaxBufferedBytes int64
 	// UserAgent is sent on every request.
 	UserAgent string
@@ -203,19 +205,6 @@ func NewTransport(opts Options) *Transport {
 		t.buffered = semaphore.NewWeighted(opts.MaxBufferedBytes)
 	}
 	return t
-}
-
-// hold takes n of sem's weight (at most its size, max), waiting while ctx
-// lasts; it returns the release function.
-func hold(ctx context.Context, sem *semaphore.Weighted, n, size int64) (func(), error) {
-	if sem == nil {
-		return func() {}, nil
-	}
-	n = max(min(n, size), 1)
-	if err := sem.Acquire(ctx, n); err != nil {
-		return nil, err
-	}
-	return func() { sem.Release(n) }, nil
 }
 
 // guardedDial returns a DialContext that asks guard about every address
@@ -439,38 +428,42 @@ func (c *Client) read(req *Request, a answer, raw bool) (data []byte, release fu
 		return nil, nil, fmt.Errorf("%s %s: response is larger than %d bytes (%d); ask for less (a smaller limit or a narrower query)",
 			req.Method, req.Path, limit, size)
 	}
-	room := limit
-	switch {
-	case budget > 0:
-		room = budget + 1
-	case size >= 0:
-		room = size
+	// Room in the buffered bytes: a budgeted read takes its (small)
+	// budget at once; a whole read takes room as its bytes arrive, so
+	// that an answer that only announces a size, or drips, holds no more
+	// than it sent.
+	body := &meteredReader{r: a.body, ctx: a.ctx, sem: c.t.buffered, size: c.t.opts.MaxBufferedBytes, expect: size}
+	if budget > 0 {
+		if err := body.reserve(budget + 1); err != nil {
+			return nil, nil, noRoom(req, err)
+		}
 	}
-	release, err = hold(a.ctx, c.t.buffered, room, c.t.opts.MaxBufferedBytes)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s: waited for room to read the answer (this server holds as many answers in memory as it may): %w", req.Method, req.Path, err)
-	}
+	release = body.release
 	var tooLarge bool
 	var cut *Cut
 	switch {
 	case budget > 0 && raw:
-		data, err = io.ReadAll(io.LimitReader(a.body, budget+1))
+		data, err = io.ReadAll(io.LimitReader(body, budget+1))
 		if err == nil && int64(len(data)) > budget {
 			data = data[:budget]
 			cut = &Cut{Kept: -1, Bytes: budget}
 		}
 	case budget > 0:
-		data, cut, err = cutJSON(a.body, budget)
+		data, cut, err = cutJSON(body, budget)
 		if errors.Is(err, errNotCuttable) {
 			release()
 			return nil, nil, fmt.Errorf("%s %s: the answer is larger than %d bytes, the most this server reads for one result, and has no list that could be cut; ask for less (a narrower query, fewer columns)",
 				req.Method, req.Path, budget)
 		}
 	default:
-		data, tooLarge, err = readCapped(a.body, limit)
+		data, tooLarge, err = readCapped(body, limit)
 	}
 	if err != nil {
 		release()
+		var nr errNoRoom
+		if errors.As(err, &nr) {
+			return nil, nil, noRoom(req, nr.err)
+		}
 		if ctxErr := a.ctx.Err(); ctxErr != nil {
 			// The backend answered, but its body did not arrive in time.
 			return nil, nil, fmt.Errorf("%s %s: reading response: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
