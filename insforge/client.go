@@ -23,6 +23,7 @@ package insforge
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -384,7 +385,7 @@ func Call[T any](ctx context.Context, c *Client, req Request) (T, *Response, err
 	var out T
 	done, err := hold(ctx, c.t.inFlight, 1, int64(c.t.opts.MaxConcurrentRequests))
 	if err != nil {
-		return out, nil, fmt.Errorf("%s %s: waited for one of this server's %d backend requests in flight: %w", req.Method, c.hideKey(req.Path), c.t.opts.MaxConcurrentRequests, err)
+		return out, nil, fmt.Errorf("%s %s: waited for one of this server's %d backend requests in flight: %w", cmp.Or(req.Method, http.MethodGet), c.hideKey(req.Path), c.t.opts.MaxConcurrentRequests, err)
 	}
 	defer done()
 	a, err := c.send(ctx, &req)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -53,5 +54,44 @@ func TestWholeReadsTakeRoomAsBytesArrive(t *testing.T) {
 	case err := <-stalled:
 		t.Fatalf("the stalled call ended early: %v", err)
 	default:
+	}
+}
+
+// Backend requests in flight are bounded across the transport: with 2,
+// four concurrent calls reach the backend at most two at a time, and all
+// succeed (they wait rather than fail).
+func TestRequestsInFlightAreBounded(t *testing.T) {
+	var mu sync.Mutex
+	now, peak := 0, 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now++
+		peak = max(peak, now)
+		mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+		mu.Lock()
+		now--
+		mu.Unlock()
+		w.Write([]byte(`{}`))
+	}))
+	defer ts.Close()
+	c := NewTransport(Options{MaxConcurrentRequests: 2}).Client(ts.URL, "")
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			_, _, err := Call[map[string]any](context.Background(), c, Request{Path: "/x"})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if peak > 2 {
+		t.Errorf("%d requests reached the backend at once; the bound is 2", peak)
 	}
 }
