@@ -309,7 +309,8 @@ func TestSVGIsWellFormed(t *testing.T) {
 // TestBigAnswersStayWithinTheTarget runs the big-answers measurement
 // against a server process (this test binary over streamable HTTP): every
 // call of 10, each answered by 30 MB, comes back cut with its note, and
-// the server's peak RSS stays within the target.
+// the server's peak RSS stays within the target (not checked under the
+// race detector, which multiplies memory).
 func TestBigAnswersStayWithinTheTarget(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -320,6 +321,9 @@ func TestBigAnswersStayWithinTheTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", res.Markdown())
+	if raceEnabled {
+		res.PeakRSSKB = 0 // the race detector's memory, not the server's
+	}
 	if !res.Met() {
 		t.Errorf("target missed: %d of %d calls cut, peak RSS %d KiB", res.Cut, res.Calls, res.PeakRSSKB)
 	}
