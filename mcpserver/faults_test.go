@@ -186,8 +186,8 @@ func faultCases() []faultCase {
 	}
 }
 
-// hugeBody answers 200 with {"rows":[0,0,…]} of size bytes, generated on
-// the fly from one reused 64 KiB chunk (the test never holds the body).
+// hugeBody answers 200 with {"rows":[{…},{…},…]} of size bytes, generated
+// on the fly from one reused 64 KiB chunk (the test never holds the body).
 func hugeBody(size int, withLength bool) func(fb *faultBackend) http.HandlerFunc {
 	return func(fb *faultBackend) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -196,7 +196,7 @@ func hugeBody(size int, withLength bool) func(fb *faultBackend) http.HandlerFunc
 				w.Header().Set("Content-Length", fmt.Sprint(size))
 			}
 			w.WriteHeader(http.StatusOK)
-			chunk := []byte(strings.Repeat("0,", 32<<10))
+			chunk := []byte(strings.Repeat(`{"id":1,"note":"a row of some sixty bytes, as tables hold"},`, 1<<10))
 			bw := bufio.NewWriterSize(w, 64<<10)
 			bw.WriteString(`{"rows":[`)
 			written := 9
@@ -403,7 +403,7 @@ func runFaultCase(t *testing.T, fc faultCase, healthy *insforgetest.Server) {
 		grew := peakGrowth.Load()
 		t.Logf("peak heap growth during one call: %d MiB", grew>>20)
 		// The server reads about tools.AnswerBudget (264 kB here) of the
-		// answer, 132,000 tiny items, and decodes and renders those (the
+		// answer, some 4,000 rows, and decodes and renders those (the
 		// garbage counts until the next GC); loading the 200 MB body, or
 		// even the 32 MiB cap of a whole answer, would show.
 		if grew > 32<<20 {
