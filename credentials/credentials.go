@@ -84,14 +84,18 @@ var ErrBadURL = errors.New("invalid project URL")
 func NormalizeURL(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "", fmt.Errorf("%w: it is empty; it looks like https://{project-id}.{region}.insforge.app", ErrBadURL)
+		return "", fmt.Errorf("%w: it is empty; a project URL has the form https://{project-id}.{region}.insforge.app", ErrBadURL)
 	}
 	if RedactKeys(raw) != raw {
 		return "", fmt.Errorf("%w: it contains what looks like an admin API key (ik_…); the project URL is only https://{project-id}.{region}.insforge.app, and the key goes in its own field", ErrBadURL)
 	}
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("%w: %q cannot be parsed; it looks like https://{project-id}.{region}.insforge.app", ErrBadURL, raw)
+	switch {
+	case !strings.Contains(raw, "://") && (err != nil || u.Scheme == "" || isPort(u.Opaque)):
+		// A bare host, or host:port (which parses as a scheme "host").
+		return "", fmt.Errorf("%w: %q has no scheme; write https://%s (or http:// for a local backend)", ErrBadURL, raw, raw)
+	case err != nil:
+		return "", fmt.Errorf("%w: %q is not a valid URL; a project URL has the form https://{project-id}.{region}.insforge.app", ErrBadURL, raw)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("%w: %q must start with https:// (or http:// for a local backend)", ErrBadURL, raw)
@@ -110,6 +114,11 @@ func NormalizeURL(raw string) (string, error) {
 		return "", fmt.Errorf("%w: it contains what looks like an admin API key (ik_…); the project URL is only https://{project-id}.{region}.insforge.app, and the key goes in its own field", ErrBadURL)
 	}
 	return out, nil
+}
+
+// isPort reports whether s is all digits, like the port of host:port.
+func isPort(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // trimAPISuffix removes trailing slashes and "/api" segments until none is

@@ -41,6 +41,23 @@ func TestNormalizeURL(t *testing.T) {
 	}
 }
 
+// A value without a scheme is told so, with the fix; the example form is
+// not put as if it described the input.
+func TestNormalizeURLSaysWhatIsMissing(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:43747":      `"127.0.0.1:43747" has no scheme; write https://127.0.0.1:43747 (or http:// for a local backend)`,
+		"localhost:7130":       `"localhost:7130" has no scheme; write https://localhost:7130`,
+		"abc.insforge.app":     `"abc.insforge.app" has no scheme; write https://abc.insforge.app`,
+		"ftp://x.insforge.app": `must start with https://`,
+		"http://%zz":           `"http://%zz" is not a valid URL; a project URL has the form https://`,
+	} {
+		_, err := credentials.NormalizeURL(in)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "it looks like") {
+			t.Errorf("NormalizeURL(%q) = %v; want it to say %s", in, err, want)
+		}
+	}
+}
+
 func TestCheckKeyNeverEchoesTheKey(t *testing.T) {
 	for _, k := range []string{"", "anon_abcdefabcdef", "ik_abc def"} {
 		err := credentials.CheckKey(k)

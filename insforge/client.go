@@ -41,6 +41,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/semaphore"
+
+	"github.com/insforge-mcp/insforge-mcp/clientlog"
 )
 
 // Options configure a Transport. Zero values get sensible defaults.
@@ -609,29 +611,76 @@ func (c *Client) send(ctx context.Context, req *Request) (answer, error) {
 		if err == nil {
 			return answer{resp: resp, body: rb, ctx: ctx, cancel: cancel}, nil
 		}
-		failed := answer{resp: resp}
-		if req.NoRetry || attempt >= maxRetries || ctx.Err() != nil {
+		// giveUp ends the call with this attempt's failure, telling the
+		// client's log when the backend's rate limit was the cause.
+		giveUp := func(why string) (answer, error) {
 			cancel()
-			return failed, err
+			rateLimited(ctx, req, err, why)
+			return answer{resp: resp}, err
+		}
+		switch {
+		case req.NoRetry:
+			return giveUp("this request is not repeated")
+		case attempt >= maxRetries:
+			return giveUp(fmt.Sprintf("after %d attempts", attempt+1))
+		case ctx.Err() != nil:
+			return giveUp("the call's time ran out")
 		}
 		wait, again := c.retryDelay(attempt, req, safe, err)
 		if !again {
-			cancel()
-			return failed, err
+			return giveUp(c.noRetryReason(safe, err))
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			cancel()
-			return failed, err
+			return giveUp(fmt.Sprintf("waiting %s would outlast the call's time limit", wait.Round(time.Millisecond)))
 		}
+		clientlog.Logf(ctx, clientlog.Notice, "%s %s: %s; trying again in %s (attempt %d of %d).",
+			req.Method, req.Path, retryCause(err), wait.Round(time.Millisecond), attempt+2, maxRetries+1)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			cancel()
-			return failed, err
+			return giveUp("the call ended while it waited to try again")
 		case <-t.C:
 		}
 	}
+}
+
+// retryCause says, for the client's log, why a request failed: never the
+// backend's words, only what kind of failure it was.
+func retryCause(err error) string {
+	var e *Error
+	switch {
+	case errors.As(err, &e) && e.Status == http.StatusTooManyRequests && e.hasRetryAfter:
+		return fmt.Sprintf("the backend is rate limiting (429, Retry-After %s)", e.RetryAfter)
+	case errors.As(err, &e) && e.Status == http.StatusTooManyRequests:
+		return "the backend is rate limiting (429)"
+	case errors.As(err, &e) && e.NotJSON:
+		return fmt.Sprintf("a gateway answered %d", e.Status)
+	case errors.As(err, &e):
+		return fmt.Sprintf("the backend answered %d", e.Status)
+	}
+	return "the connection failed"
+}
+
+// rateLimited tells the client's log that a call ends on the backend's
+// rate limit (429), and why it is not tried again.
+func rateLimited(ctx context.Context, req *Request, err error, why string) {
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusTooManyRequests {
+		clientlog.Logf(ctx, clientlog.Warning, "%s %s: %s; giving up: %s.", req.Method, req.Path, retryCause(err), why)
+	}
+}
+
+// noRetryReason says why retryDelay refused another attempt at a 429.
+func (c *Client) noRetryReason(safe bool, err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.hasRetryAfter && e.RetryAfter > c.t.opts.MaxRetryAfter {
+		return fmt.Sprintf("its Retry-After is longer than the %s this server waits", c.t.opts.MaxRetryAfter)
+	}
+	if !safe {
+		return "writes are not repeated automatically"
+	}
+	return "the answer is final"
 }
 
 // retryDelay says whether to retry after err and how long to wait first.

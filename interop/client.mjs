@@ -12,7 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const [mode, target] = process.argv.slice(2);
 const backendURL = process.env.BACKEND_URL;
@@ -88,6 +88,25 @@ async function discovery(client) {
   check(badArgs.isError && /query/.test(text(badArgs)), `call-tool run-raw-sql without its query: ${JSON.stringify(badArgs)}`);
 }
 
+// promptsAndCompletion: the workflow prompts and completion of live
+// names, on a connected session.
+async function promptsAndCompletion(client) {
+  const prompts = (await client.listPrompts()).prompts.map((p) => p.name).sort();
+  const want = ["add-auth", "deploy-frontend", "deploy-function", "diagnose-logs", "setup-backend", "store-uploads"];
+  check(JSON.stringify(prompts) === JSON.stringify(want), `prompts/list: ${prompts}`);
+  const got = await client.getPrompt({ name: "store-uploads", arguments: { bucket: "avatars" } });
+  const body = got.messages.map((m) => m.content.text ?? "").join("");
+  check(got.messages[0]?.role === "user" && body.includes("`connect-project`") && body.includes("bucket `avatars`"), `prompts/get store-uploads: ${JSON.stringify(got)}`);
+  check(body.indexOf("`connect-project`") < body.indexOf("`get-backend-metadata`"), `store-uploads does not start with the credentials: ${body}`);
+
+  const tables = await client.complete({ ref: { type: "ref/resource", uri: "insforge://tables/{table}" }, argument: { name: "table", value: "interop" } });
+  check(tables.completion.values.includes("interop_todos"), `completion of insforge://tables/{table}: ${JSON.stringify(tables)}`);
+  const choice = await client.complete({ ref: { type: "ref/prompt", name: "store-uploads" }, argument: { name: "visibility", value: "pr" } });
+  check(JSON.stringify(choice.completion.values) === JSON.stringify(["private"]), `completion of a prompt argument: ${JSON.stringify(choice)}`);
+  const table = await client.complete({ ref: { type: "ref/prompt", name: "store-uploads" }, argument: { name: "table", value: "" } });
+  check(table.completion.values.includes("interop_todos"), `completion of a prompt's table argument: ${JSON.stringify(table)}`);
+}
+
 function transportFor() {
   switch (mode) {
     case "stdio":
@@ -151,7 +170,12 @@ async function main() {
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
     listChanged++;
   });
+  const logged = [];
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+    logged.push(n.params);
+  });
   await client.connect(transportFor());
+  check(client.getServerCapabilities()?.logging && client.getServerCapabilities()?.completions && client.getServerCapabilities()?.prompts, `capabilities: ${JSON.stringify(client.getServerCapabilities())}`);
 
   // The default surface: the official server's core, the gate and the way
   // to every other tool (find-tools, call-tool). The list is the same
@@ -185,9 +209,19 @@ async function main() {
   const stillLocked = await client.callTool({ name: "run-raw-sql", arguments: { query: "SELECT 1" } });
   check(stillLocked.isError && /connect-project/.test(text(stillLocked)), `bad key unlocked tools: ${text(stillLocked)}`);
 
+  // Nothing is logged before the client sets a level; at info, connecting
+  // is.
+  check(logged.length === 0, `log messages before logging/setLevel: ${JSON.stringify(logged)}`);
+  await client.setLoggingLevel("info");
   const good = await client.callTool({ name: "connect-project", arguments: { projectUrl: backendURL, apiKey } });
   check(!good.isError, `connect failed: ${text(good)}`);
   check(!text(good).includes(apiKey), "connect result echoes the key");
+  for (let i = 0; i < 50 && !logged.some((m) => String(m.data).startsWith("Connected to the InsForge project")); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const connectedLog = logged.find((m) => String(m.data).startsWith("Connected to the InsForge project"));
+  check(connectedLog?.level === "info" && connectedLog?.logger === "insforge-mcp", `no info log message for connect-project: ${JSON.stringify(logged)}`);
+  check(!JSON.stringify(logged).includes(apiKey), "a log message carries the key");
   const after = (await client.listTools()).tools.map((t) => t.name);
   check(JSON.stringify(after) === JSON.stringify(tools), `the tool list changed as a side effect of connect-project:\nbefore ${tools}\nafter  ${after}`);
   await new Promise((r) => setTimeout(r, 100));
@@ -199,6 +233,7 @@ async function main() {
   check(!sql.isError && text(sql).includes("rows"), `run-raw-sql: ${text(sql)}`);
 
   await discovery(client);
+  await promptsAndCompletion(client);
 
   const resources = (await client.listResources()).resources.map((r) => r.uri);
   check(resources.includes("insforge://docs/overview") && resources.includes("insforge://metadata"), `resources: ${resources}`);

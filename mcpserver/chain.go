@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/insforge-mcp/insforge-mcp/clientlog"
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/discovery"
@@ -145,8 +146,10 @@ func (s *Server) resolveCredentials(next callHandler) callHandler {
 // requireProject refuses a tool that needs a project when the call has none.
 func (s *Server) requireProject(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
-		if c.tool.Access == tools.Connected && !c.creds.Complete() {
-			return mcp.NewToolResultError(lockedMessage(c.tool.Name, isHTTP(ctx))), nil
+		if c.tool.Access == tools.Connected {
+			if c.creds = s.usable(ctx, c.creds); !c.creds.Complete() {
+				return mcp.NewToolResultError(s.refusedNote() + lockedMessage(c.tool.Name, isHTTP(ctx))), nil
+			}
 		}
 		return next(ctx, c)
 	}
@@ -270,6 +273,7 @@ func clip(s string, n int) string {
 
 // execute runs the tool and renders its result.
 func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+	ctx = s.withClientLog(ctx, c.creds.APIKey)
 	env := &tools.Env{
 		Transport: s.cfg.Transport,
 		Config:    s.cfg.ToolConfig,
@@ -301,6 +305,9 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 		result.Summary = strings.TrimSpace(result.Summary + " " + note)
 	}
 	r := result.Render(s.cfg.ToolConfig.MaxResultBytes)
+	if r.Truncated {
+		clientlog.Logf(ctx, clientlog.Notice, "The result of %s was cut to fit --max-result-bytes (%d bytes); the result says what was left out.", c.tool.Name, s.cfg.ToolConfig.MaxResultBytes)
+	}
 	if r.Structured != nil {
 		return mcp.NewToolResultStructured(r.Structured, r.Text), nil
 	}

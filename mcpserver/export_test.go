@@ -1,5 +1,13 @@
 package mcpserver
 
+import (
+	"context"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/insforge-mcp/insforge-mcp/clientlog"
+)
+
 // Test hooks for the external test package.
 
 type SessionIDs = sessionIDs
@@ -13,4 +21,27 @@ func StoredCredentials(s *Server) int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.sessions)
+}
+
+// logSession is a session that asked for every level and keeps what it
+// is sent.
+type logSession struct{ ch chan mcp.JSONRPCNotification }
+
+func (l *logSession) Initialize()                                         {}
+func (l *logSession) Initialized() bool                                   { return true }
+func (l *logSession) NotificationChannel() chan<- mcp.JSONRPCNotification { return l.ch }
+func (l *logSession) SessionID() string                                   { return "log-test" }
+
+// LogThrough sends msg at level error through the client log of a request
+// made with key, as any message would go, and returns the params of the
+// notification the session received.
+func LogThrough(s *Server, key, msg string) map[string]any {
+	sess := &logSession{ch: make(chan mcp.JSONRPCNotification, 1)}
+	s.mu.Lock()
+	s.live[sess.SessionID()] = &callSlots{}
+	s.mu.Unlock()
+	s.setLogLevel(s.mcp.WithContext(context.Background(), sess), mcp.LoggingLevelDebug)
+	ctx := s.withClientLog(s.mcp.WithContext(context.Background(), sess), key)
+	clientlog.Logf(ctx, clientlog.Error, "%s", msg)
+	return (<-sess.ch).Params.AdditionalFields
 }

@@ -6,10 +6,12 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/insforge-mcp/insforge-mcp/clientlog"
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -105,7 +107,7 @@ func (s *Server) credentials(ctx context.Context) (credentials.Credentials, erro
 			return c, nil
 		}
 	}
-	if s.cfg.Configured.Complete() {
+	if s.configuredInUse() {
 		return s.cfg.Configured, nil
 	}
 	return credentials.Credentials{}, nil
@@ -118,6 +120,7 @@ func (s *Server) forget(id string) {
 	s.mu.Lock()
 	delete(s.sessions, id)
 	delete(s.live, id)
+	delete(s.logs, id)
 	s.mu.Unlock()
 }
 
@@ -191,6 +194,10 @@ func (g *gate) adopt(c credentials.Credentials, remember bool) (tools.ConnectOut
 		}
 	}
 	s.log.Info("project connected", "projectUrl", c.ProjectURL, "session", id != "")
+	clientlog.Logf(g.ctx, clientlog.Info, "Connected to the InsForge project at %s.", c.ProjectURL)
+	if out.Saved != "" {
+		clientlog.Logf(g.ctx, clientlog.Info, "Saved the project URL and key to %s.", out.Saved)
+	}
 	return out, nil
 }
 
@@ -199,9 +206,13 @@ func (g *gate) Disconnect(ctx context.Context, forget bool) (tools.DisconnectOut
 	var out tools.DisconnectOutcome
 	if id := sessionID(g.ctx); id != "" {
 		s.mu.Lock()
-		_, out.WasConnected = s.sessions[id]
+		was, connected := s.sessions[id]
 		delete(s.sessions, id)
 		s.mu.Unlock()
+		out.WasConnected = connected
+		if connected {
+			clientlog.Logf(g.ctx, clientlog.Info, "Disconnected this session from the InsForge project at %s.", was.ProjectURL)
+		}
 	}
 	if forget {
 		if !s.cfg.AllowRemember || s.cfg.CredentialsFile == "" {
@@ -211,7 +222,11 @@ func (g *gate) Disconnect(ctx context.Context, forget bool) (tools.DisconnectOut
 			return out, err
 		}
 		out.Deleted = s.cfg.CredentialsFile
+	} else if s.cfg.AllowRemember && s.cfg.CredentialsFile != "" {
+		if _, err := os.Stat(s.cfg.CredentialsFile); err == nil {
+			out.Saved = s.cfg.CredentialsFile
+		}
 	}
-	out.StillConfigured = s.cfg.Configured.Complete()
+	out.StillConfigured = s.configuredInUse()
 	return out, nil
 }

@@ -219,7 +219,17 @@ func TestRememberAndForget(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("saved file: %v %v", st, err)
 	}
-	h.OK(t, "disconnect-project", map[string]any{"forget": true})
+	// A plain disconnect names the file it leaves and how to delete it.
+	text := h.OK(t, "disconnect-project", nil)
+	testmcp.WantText(t, text, "saved in "+file, "forget: true")
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("a plain disconnect deleted the file: %v", err)
+	}
+	text = h.OK(t, "disconnect-project", map[string]any{"forget": true})
+	testmcp.WantText(t, text, "Deleted the saved credentials file "+file)
+	if strings.Contains(text, "forget: true") {
+		t.Errorf("after forgetting, still says how to forget: %s", text)
+	}
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Fatalf("file still there: %v", err)
 	}

@@ -68,8 +68,8 @@ func (s *Server) clientFor(ctx context.Context) (*insforge.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !creds.Complete() {
-		return nil, fmt.Errorf("no InsForge project is connected: ask the user for the Project URL and admin API key, call connect-project, then read this resource again")
+	if creds = s.usable(ctx, creds); !creds.Complete() {
+		return nil, fmt.Errorf("%sno InsForge project is connected: ask the user for the Project URL and admin API key, call connect-project, then read this resource again", s.refusedNote())
 	}
 	return s.cfg.Transport.Client(creds.ProjectURL, creds.APIKey), nil
 }

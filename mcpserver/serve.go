@@ -45,6 +45,9 @@ type HTTPOptions struct {
 	MaxSessions int
 	// MaxRequestBytes caps a request body (default 4 MiB).
 	MaxRequestBytes int64
+	// BaseURL is the public URL clients reach the server at, for the page
+	// at / (default: the address each connection arrived on).
+	BaseURL string
 	// ReadTimeout is how long a client may take to send a request's body
 	// once its headers arrived (default 30s); a body still incomplete then
 	// is answered 408 and its connection closed.
@@ -85,9 +88,9 @@ func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", listeningStreams(ids, h))
 	return streamableHandler{
-		Handler: s.guard(o, mux, func(r *http.Request) bool {
+		Handler: s.withPages(o, "/mcp", s.guard(o, mux, func(r *http.Request) bool {
 			return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
-		}),
+		})),
 		shutdown: h.Shutdown,
 	}
 }
@@ -114,9 +117,9 @@ func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *serve
 	mux := http.NewServeMux()
 	mux.Handle("/sse", sse.SSEHandler())
 	mux.Handle("/message", sse.MessageHandler())
-	return s.guard(o, mux, func(r *http.Request) bool {
+	return s.withPages(o, "/sse", s.guard(o, mux, func(r *http.Request) bool {
 		return r.Method == http.MethodGet && r.URL.Path == "/sse"
-	}), sse
+	})), sse
 }
 
 // checkOrigin answers 403 to a browser request from an origin that is not

@@ -41,6 +41,14 @@ type Config struct {
 	// Configured are the credentials from flags, env or the saved file; when
 	// complete, every session is unlocked from its first request.
 	Configured credentials.Credentials
+	// ConfiguredKeyFrom says where Configured's key came from
+	// (credentials.Resolved.KeyFrom: "env INSFORGE_API_KEY", a flag, the
+	// saved file), for the answers that say it was refused.
+	ConfiguredKeyFrom string
+	// ConfigRefused, when set, says which configured value cannot be used,
+	// why, and where it came from (a project URL that does not parse). The
+	// server then starts locked, and every locked answer says so.
+	ConfigRefused string
 	// CredentialsFile is where connect-project remember=true saves.
 	CredentialsFile string
 	// AllowRemember permits saving credentials to CredentialsFile (only
@@ -97,9 +105,13 @@ type Server struct {
 	dispatched callHandler
 	// calls are the tool calls running now (shutdown drains them).
 	calls callTracker
+	// logs are the sessions that set a log level (logging.go).
+	logs map[string]sessionLog
 	// running holds one token per tool call running (MaxConcurrentCalls);
 	// nil when unbounded.
 	running chan struct{}
+	// check is what became of the configured credentials (configured.go).
+	check *configCheck
 }
 
 // New builds the server and registers every tool and resource.
@@ -123,6 +135,7 @@ func New(cfg Config) *Server {
 	if cfg.MaxConcurrentCalls > 0 {
 		s.running = make(chan struct{}, cfg.MaxConcurrentCalls)
 	}
+	s.check = newConfigCheck(cfg.ConfigRefused)
 	for _, t := range cfg.Surface.Listed {
 		s.listed[t.Name] = true
 	}
@@ -130,6 +143,9 @@ func New(cfg Config) *Server {
 	s.dispatched = chain(s.execute, s.requireProject, s.confirmDestructive, decodeArguments)
 
 	hooks := &server.Hooks{}
+	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
+		s.setLogLevel(ctx, req.Params.Level)
+	})
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.mu.Lock()
 		s.live[session.SessionID()] = &callSlots{slots: make(chan struct{}, max(cfg.MaxCallsPerSession, 1))}
@@ -150,6 +166,11 @@ func New(cfg Config) *Server {
 	s.mcp = server.NewMCPServer(cfg.Name, cfg.Version,
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, true),
+		server.WithPromptCapabilities(false),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completer{s}),
+		server.WithResourceCompletionProvider(completer{s}),
+		server.WithLogging(),
 		server.WithInstructions(resources.Instructions(tools.ToolsetNames(cfg.Surface.Toolsets))),
 		server.WithHooks(hooks),
 	)
@@ -161,6 +182,7 @@ func New(cfg Config) *Server {
 		s.mcp.AddTool(tool, s.handler(t))
 	}
 	s.addResources()
+	s.addPrompts()
 	return s
 }
 

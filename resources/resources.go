@@ -7,8 +7,10 @@ package resources
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -153,4 +155,53 @@ func Instructions(toolsets []string) string {
 	}
 	b.WriteString("}.")
 	return b.String()
+}
+
+// Names are the names a client may complete from the live project: its
+// tables, buckets and edge function slugs, sorted.
+type Names struct {
+	Tables, Buckets, Functions []string
+}
+
+// ReadNames reads the names from the project's metadata, in one request.
+// Entries of a shape it does not know are skipped.
+func ReadNames(ctx context.Context, c *insforge.Client) (Names, error) {
+	type named struct {
+		TableName string `json:"tableName"`
+		Name      string `json:"name"`
+		Slug      string `json:"slug"`
+	}
+	md, _, err := insforge.Call[struct {
+		Database struct {
+			Tables []json.RawMessage `json:"tables"`
+		} `json:"database"`
+		Storage struct {
+			Buckets []json.RawMessage `json:"buckets"`
+		} `json:"storage"`
+		Functions []json.RawMessage `json:"functions"`
+	}](ctx, c, insforge.Request{Path: "/api/metadata"})
+	if err != nil {
+		return Names{}, fmt.Errorf("read project metadata: %w", err)
+	}
+	// pick takes an entry's name: a bare string, or the first of an
+	// object's name fields that is set.
+	pick := func(raw []json.RawMessage) []string {
+		var out []string
+		for _, r := range raw {
+			var s string
+			if json.Unmarshal(r, &s) != nil {
+				var n named
+				if json.Unmarshal(r, &n) != nil {
+					continue
+				}
+				s = cmp.Or(n.TableName, n.Slug, n.Name)
+			}
+			if s != "" {
+				out = append(out, s)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	return Names{Tables: pick(md.Database.Tables), Buckets: pick(md.Storage.Buckets), Functions: pick(md.Functions)}, nil
 }

@@ -95,6 +95,9 @@ type ConnectOutcome struct {
 type DisconnectOutcome struct {
 	WasConnected bool
 	Deleted      string // the credentials file that was deleted, if any
+	// Saved is the saved credentials file that is still there (forget was
+	// not asked), which the server reads at its next start.
+	Saved string
 	// StillConfigured is set when the server's own configuration still
 	// provides credentials after the session's were forgotten.
 	StillConfigured bool

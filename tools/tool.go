@@ -157,6 +157,7 @@ func (a Args) Value() any { return a.v }
 type rule struct {
 	enum      []string
 	minLength int
+	number    bool // an integer or number: "5" is taken as 5
 }
 
 // Schema is the tool's JSON input schema (a plain object schema).
@@ -248,7 +249,8 @@ func schemaFor(t reflect.Type) (json.RawMessage, []string, []string, map[string]
 		if p.Value.MinLength != nil {
 			r.minLength = int(*p.Value.MinLength)
 		}
-		if len(r.enum) > 0 || r.minLength > 0 {
+		r.number = p.Value.Type == "integer" || p.Value.Type == "number"
+		if len(r.enum) > 0 || r.minLength > 0 || r.number {
 			rules[p.Key] = r
 		}
 	}
@@ -318,6 +320,7 @@ func decodeArgs(args json.RawMessage, t Tool, in any) error {
 	if len(missing) > 0 {
 		return Errorf("missing required argument %s for %s", QuoteList(missing), t.Name)
 	}
+	numbers := false
 	for name, r := range sig.rules {
 		v, ok := raw[name]
 		if !ok {
@@ -326,6 +329,13 @@ func decodeArgs(args json.RawMessage, t Tool, in any) error {
 		var s string
 		if json.Unmarshal(v, &s) != nil {
 			continue // a type error, reported by the decode below
+		}
+		if r.number {
+			// Clients send numbers as strings ("limit": "5"): take them.
+			if n := strings.TrimSpace(s); json.Valid([]byte(n)) && numberLike(n) {
+				raw[name], numbers = json.RawMessage(n), true
+			}
+			continue
 		}
 		if len(r.enum) > 0 && !slices.Contains(r.enum, s) {
 			return Errorf("%q is not a valid %s for %s; use one of: %s", s, name, t.Name, strings.Join(r.enum, ", "))
@@ -337,12 +347,22 @@ func decodeArgs(args json.RawMessage, t Tool, in any) error {
 			return Errorf("%s must be at least %d characters (got %d)", name, r.minLength, n)
 		}
 	}
+	if numbers {
+		if data, err := json.Marshal(raw); err == nil {
+			args = data
+		}
+	}
 	// Ignored arguments need no removing: the input type has no field for
 	// them, and decoding skips names it does not know.
 	if err := json.Unmarshal(args, in); err != nil {
 		return Errorf("invalid arguments for %s: %s", t.Name, describeJSONError(err))
 	}
 	return nil
+}
+
+// numberLike reports whether valid JSON s is a number literal.
+func numberLike(s string) bool {
+	return s != "" && (s[0] == '-' || s[0] >= '0' && s[0] <= '9')
 }
 
 func describeJSONError(err error) string {

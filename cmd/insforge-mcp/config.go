@@ -52,6 +52,7 @@ type config struct {
 	maxBuffered     int
 	logLevel        slog.Level
 	version         bool
+	healthcheck     bool
 }
 
 // errHelp is returned when --help was asked for (exit 0).
@@ -70,7 +71,7 @@ func (c *config) options() []option {
 	return []option{
 		{"transport", "INSFORGE_TRANSPORT", "stdio", "stdio, sse (GET /sse + POST /message) or http (streamable HTTP at /mcp)", transportValue{&c.transport}},
 		{"listen", "INSFORGE_LISTEN", "127.0.0.1:8080", "address the sse and http transports listen on (loopback by default)", stringValue{&c.listen}},
-		{"base-url", "INSFORGE_BASE_URL", "", "public base URL of the SSE server, when it sits behind a proxy (default http://<listen>)", stringValue{&c.baseURL}},
+		{"base-url", "INSFORGE_BASE_URL", "", "public base URL of the server, when it sits behind a proxy or a port mapping: the SSE endpoint and the page at / name it (default http://<listen>)", stringValue{&c.baseURL}},
 		{"project-url", credentials.EnvProjectURL, "", "InsForge project URL (alias env " + credentials.EnvAliasProjectURL + ")", stringValue{&c.projectURL}},
 		{"api-key", credentials.EnvAPIKey, "", "InsForge admin API key, ik_… (alias env " + credentials.EnvAliasAPIKey + "); prefer the env variable: flags show in process lists", stringValue{&c.apiKey}},
 		{"credentials-file", "INSFORGE_CREDENTIALS_FILE", "<user config dir>/insforge-mcp/credentials.json", "saved credentials (read at start, written by connect-project remember=true); \"none\" disables", stringValue{&c.credentialsFile}},
@@ -130,6 +131,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		fs.Var(namedValue{o, &badValue}, o.name, o.usage)
 	}
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.BoolVar(&c.healthcheck, "healthcheck", false, "check /healthz of the server these settings configure and exit 0 if it answers")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(stderr, c.options())
@@ -355,5 +357,7 @@ Flags (each can also be set with its environment variable):
 		}
 		fmt.Fprintf(w, "  --%-24s %s\n      %s%s\n", o.name, o.env, o.usage, def)
 	}
-	fmt.Fprintf(w, "  --%-24s\n      %s\n  --%-24s\n      %s\n", "version", "print the version and exit", "help", "show this help")
+	fmt.Fprintf(w, "  --%-24s\n      %s\n  --%-24s\n      %s\n  --%-24s\n      %s\n", "version", "print the version and exit",
+		"healthcheck", "ask /healthz of the server these flags and variables configure (on loopback); exit 0 if it answers ok, or when the transport is stdio and nothing listens (the image's HEALTHCHECK)",
+		"help", "show this help")
 }

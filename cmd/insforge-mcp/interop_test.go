@@ -15,7 +15,9 @@ import (
 // TypeScript SDK client (interop/client.mjs) over stdio, streamable HTTP and
 // SSE: the default surface, the gate in the calls, and the unlisted tools
 // found with find-tools and run with call-tool (list-tables, which must show
-// the table added here, the same as a direct call). It also runs through
+// the table added here, the same as a direct call), the workflow prompts,
+// completion of live names, and logging/setLevel with the log message of a
+// connect-project. It also runs through
 // elicitation (the key typed on the connect page, a destructive call
 // confirmed by the user) over stdio. .ci/run installs the pinned SDK;
 // without Node or the installed SDK the test is skipped, except under CI,

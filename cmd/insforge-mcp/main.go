@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,9 +25,6 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "0.1.0-dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,8 +43,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return 2
 	}
 	if cfg.version {
-		fmt.Fprintln(stdout, "insforge-mcp", version)
+		fmt.Fprintln(stdout, "insforge-mcp", appVersion())
 		return 0
+	}
+	if cfg.healthcheck {
+		return healthcheck(ctx, cfg, stderr)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	if err := serve(ctx, cfg, getenv, log, stdin, stdout); err != nil {
@@ -57,6 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 }
 
 func serve(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+	ver := appVersion()
 	// Credentials: flags, env, the official server's env names, saved file.
 	file := cfg.credentialsFile
 	switch file {
@@ -68,10 +70,18 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		}
 	}
 	found, err := credentials.Resolve(credentials.Inputs{FlagURL: cfg.projectURL, FlagKey: cfg.apiKey, Getenv: getenv, File: file})
-	if err != nil {
+	// A project URL that does not parse: start anyway, locked, and say why
+	// in every locked answer (an MCP client shows an exit at start only as
+	// "server disconnected").
+	refused := ""
+	switch {
+	case errors.Is(err, credentials.ErrBadURL):
+		refused = "the project URL from " + found.URLFrom + " was refused: " + strings.TrimPrefix(errors.Unwrap(err).Error(), credentials.ErrBadURL.Error()+": ")
+		found.ProjectURL, found.URLFrom = "", ""
+		log.Warn("the configured project URL is unusable; starting locked", "error", err)
+	case err != nil:
 		return err
-	}
-	if found.APIKey != "" && !found.Complete() {
+	case found.APIKey != "" && !found.Complete():
 		log.Warn("an API key is configured but no project URL; the key is unused until a project URL is set", "keyFrom", found.KeyFrom)
 	}
 
@@ -98,7 +108,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	// InsForge client machinery, shared by every session.
 	transport := insforge.NewTransport(insforge.Options{
 		Timeout:               cfg.timeout,
-		UserAgent:             "insforge-mcp/" + version,
+		UserAgent:             "insforge-mcp/" + ver,
 		Logger:                log,
 		DialGuard:             dialGuard,
 		MaxConcurrentRequests: cfg.maxBackendCalls,
@@ -120,11 +130,13 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 
 	// MCP server with the gate.
 	srv := mcpserver.New(mcpserver.Config{
-		Version:            version,
+		Version:            ver,
 		Surface:            selected,
 		ToolConfig:         tools.Config{ReadOnly: cfg.readOnly, MaxResultBytes: cfg.maxResultBytes, Remote: cfg.transport != "stdio", FilesRoot: cfg.filesRoot},
 		Transport:          transport,
 		Configured:         found.Credentials,
+		ConfiguredKeyFrom:  found.KeyFrom,
+		ConfigRefused:      refused,
 		CredentialsFile:    file,
 		AllowRemember:      cfg.transport == "stdio" && file != "",
 		InteractiveConnect: cfg.transport == "stdio",
@@ -134,20 +146,12 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		ConfirmDestructive: cfg.confirmDestruct,
 		Logger:             log,
 	})
-	log.Info("insforge-mcp starting", "version", version, "transport", cfg.transport, "listed", len(selected.Listed), "served", len(selected.Served),
+	log.Info("insforge-mcp starting", "version", ver, "transport", cfg.transport, "listed", len(selected.Listed), "served", len(selected.Served),
 		"readOnly", cfg.readOnly, "projectConfigured", found.Complete(), "projectUrl", found.ProjectURL)
 
-	if found.Complete() {
-		// Check the configured pair in the background: the protocol must
-		// answer initialize at once even when the backend is down.
-		go func() {
-			vctx, cancel := context.WithTimeout(ctx, cfg.timeout)
-			defer cancel()
-			if err := credentials.Validate(vctx, transport, found.Credentials); err != nil && ctx.Err() == nil {
-				log.Warn("configured credentials did not validate; tools will report the backend's errors", "error", err)
-			}
-		}()
-	}
+	// Check the configured pair in the background: the protocol must
+	// answer initialize at once even when the backend is down.
+	srv.CheckConfigured(ctx, cfg.timeout)
 
 	// Transport.
 	switch cfg.transport {
@@ -162,6 +166,7 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 			AllowedOrigins:  cfg.allowedOrigins,
 			Loopback:        mcpserver.IsLoopbackAddr(ln.Addr().String()),
 			AuthToken:       cfg.authToken,
+			BaseURL:         cfg.baseURL,
 			MaxSessions:     cfg.maxSessions,
 			MaxRequestBytes: int64(cfg.maxRequestBytes),
 			ReadTimeout:     cfg.readTimeout,

@@ -50,7 +50,7 @@ func interop(t *testing.T) (dir, node string) {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("this test needs Node.js and npm (node: %v; install: %v)", nodeErr, err)
 		}
-		t.Skipf("skipped: needs Node.js 22+ and npm to install interop/ (node: %v; install: %v)", nodeErr, err)
+		t.Skipf("skipped: needs Node.js 22.7.5+ and npm to install interop/ (node: %v; install: %v)", nodeErr, err)
 	}
 	return dir, node
 }

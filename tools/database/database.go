@@ -193,6 +193,9 @@ func runSQL(ctx context.Context, env *tools.Env, path string, in RawSQLInput, un
 	}
 	out, _, err := insforge.Call[sqlAnswer](ctx, env.Client, insforge.Request{Method: http.MethodPost, Path: path, Body: body})
 	if err != nil {
+		if unparsed(err) {
+			return nil, tools.Errorf("This looks like a SQL syntax error: the backend's parser could not read the query (a misspelled keyword, an unbalanced quote or parenthesis, a missing comma), so nothing ran. Fix the statement and retry. %s", tools.Explain(err))
+		}
 		if insforge.StatusOf(err) == http.StatusForbidden && !unrestricted {
 			return nil, tools.Errorf("%s If it is a permission error on an InsForge system schema (auth, storage, system, …) and the user wants that change, run-unrestricted-sql runs as the database owner (only offered when the server runs with --allow-unrestricted-sql); the backend's guards (transactions, SET ROLE, search_path, set_config) apply to both.", tools.Explain(err))
 		}
@@ -221,6 +224,13 @@ func runSQL(ctx context.Context, env *tools.Env, path string, in RawSQLInput, un
 		summary += " After schema changes the records tools may answer 404 for about a second while PostgREST reloads."
 	}
 	return tools.Found(summary, data), nil
+}
+
+// unparsed reports the backend's answer to SQL its parser cannot read: 403
+// "Query could not be parsed and was rejected for security reasons."
+func unparsed(err error) bool {
+	var e *insforge.Error
+	return errors.As(err, &e) && e.Status == http.StatusForbidden && strings.Contains(e.Message, "could not be parsed")
 }
 
 var ddlRE = regexp.MustCompile(`(?i)\b(create|alter|drop)\b`)

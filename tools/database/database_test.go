@@ -276,6 +276,14 @@ func TestRunRawSQLErrors(t *testing.T) {
 	text = h.Fail(t, "run-raw-sql", map[string]any{"query": "BEGIN"})
 	testmcp.WantText(t, text, "403", "FORBIDDEN", "run-unrestricted-sql")
 
+	// The parser's 403 is a typo first: said before the backend's words,
+	// without the advice about protected schemas.
+	text = h.Fail(t, "run-raw-sql", map[string]any{"query": "SELEC 1"})
+	if !strings.HasPrefix(text, "This looks like a SQL syntax error") || strings.Contains(text, "run-unrestricted-sql") {
+		t.Errorf("SELEC 1: %s", text)
+	}
+	testmcp.WantText(t, text, "403", "could not be parsed")
+
 	// Schema validation: queryOf must not be empty.
 	before := h.Count("", "/api/database/advance/rawsql")
 	h.Fail(t, "run-raw-sql", map[string]any{"query": ""})

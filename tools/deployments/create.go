@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/insforge-mcp/insforge-mcp/clientlog"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
@@ -187,6 +188,7 @@ func (d *deployment) build(ctx context.Context, startBody map[string]any, wait b
 	}
 	rec := recordOf(raw)
 	d.prog.step(fmt.Sprintf("Deployment %s is %s", d.id, statusWord(rec.Status)))
+	clientlog.Logf(ctx, clientlog.Info, "Deployment %s: %d files uploaded, build started (%s).", d.id, len(d.files), statusWord(rec.Status))
 
 	totalBytes := d.walk.totalBytes()
 	result := map[string]any{
@@ -211,6 +213,9 @@ func (d *deployment) build(ctx context.Context, startBody map[string]any, wait b
 
 	rec, raw, timedOut, err := poll(ctx, d.env, d.id, rec, raw, timeout, func(r record) {
 		d.prog.step(fmt.Sprintf("Deployment %s is %s", r.ID, statusWord(r.Status)))
+		if !terminal(r.Status) {
+			clientlog.Logf(ctx, clientlog.Info, "Deployment %s is now %s.", d.id, statusWord(r.Status))
+		}
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -219,7 +224,22 @@ func (d *deployment) build(ctx context.Context, startBody map[string]any, wait b
 		return nil, tools.Errorf("%s and started deployment %s, but reading its status failed: %s. Check it with get-deployment.", uploaded, d.id, tools.Explain(hostingErr(err, d.id)))
 	}
 	result["deployment"] = raw
+	logOutcome(ctx, d.id, rec, timedOut, timeout)
 	return d.outcome(rec, timedOut, timeout, uploaded, skipped, result)
+}
+
+// logOutcome tells the client's log how the wait for a build ended.
+func logOutcome(ctx context.Context, id string, rec record, timedOut bool, timeout time.Duration) {
+	switch {
+	case timedOut:
+		clientlog.Logf(ctx, clientlog.Warning, "Deployment %s is still %s after %s; the build goes on.", id, statusWord(rec.Status), timeout)
+	case rec.Status == "ERROR":
+		clientlog.Logf(ctx, clientlog.Error, "Deployment %s failed: its build ended in ERROR.", rec.ID)
+	case rec.Status == "READY" && safeURL(rec.URL) != "":
+		clientlog.Logf(ctx, clientlog.Info, "Deployment %s is READY, live at %s.", id, safeURL(rec.URL))
+	default:
+		clientlog.Logf(ctx, clientlog.Info, "Deployment %s is %s.", id, statusWord(rec.Status))
+	}
 }
 
 // outcome reports the end of the wait: the live site, a failed or

@@ -64,6 +64,9 @@ func disconnect(ctx context.Context, env *tools.Env, in DisconnectInput) (*tools
 	if out.Deleted != "" {
 		parts = append(parts, "Deleted the saved credentials file "+out.Deleted+".")
 	}
+	if out.Saved != "" {
+		parts = append(parts, "The credentials saved in "+out.Saved+" stay, and the server loads them when it starts; to delete them, call disconnect-project with forget: true.")
+	}
 	if out.StillConfigured {
 		parts = append(parts, "The server was started with a configured project, so the InsForge tools still use that one.")
 	}
@@ -112,7 +115,7 @@ func connect(ctx context.Context, env *tools.Env, in ConnectInput) (*tools.Resul
 		msg += " The credentials are valid, but this connection has no session to keep them in (protocol 2026-07-28 over HTTP): send them on every request instead, as the headers Authorization: Bearer <key> and X-InsForge-Project-URL."
 	}
 	if out.Saved != "" {
-		msg += " Saved to " + out.Saved + " (mode 0600)."
+		msg += " Saved to " + out.Saved + " (mode 0600); disconnect-project with forget: true deletes it."
 	}
 	if out.NotSaved != "" {
 		msg += " Not saved: " + out.NotSaved + "."

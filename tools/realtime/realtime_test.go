@@ -425,7 +425,7 @@ func TestRealtimeConfig(t *testing.T) {
 	h.Refused(t, "update-realtime-config", nil, "Give retentionDays")
 	h.Refused(t, "update-realtime-config", map[string]any{"retentionDays": 0}, "positive number of days")
 	h.Refused(t, "update-realtime-config", map[string]any{"retentionDays": 3, "keepForever": true}, "not both")
-	h.Refused(t, "update-realtime-config", map[string]any{"retentionDays": "7"}, "retentionDays")
+	h.Refused(t, "update-realtime-config", map[string]any{"retentionDays": "seven"}, "retentionDays")
 
 	h.Backend.Fail("PATCH", "/api/realtime/config", &insforgetest.APIError{Status: 400, Code: "INVALID_INPUT", Message: "retentionDays: Number must be greater than 0"})
 	testmcp.WantText(t, h.Fail(t, "update-realtime-config", map[string]any{"retentionDays": 30}), "400 INVALID_INPUT", "retentionDays")

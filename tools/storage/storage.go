@@ -237,6 +237,12 @@ func listObjects(ctx context.Context, env *tools.Env, in ListObjectsInput) (*too
 		return nil, err
 	}
 	out.Data = tools.OrEmpty(out.Data)
+	for _, o := range out.Data {
+		if m, ok := o.(map[string]any); ok {
+			oneName(m, "mimeType", "mime_type")
+			oneName(m, "uploadedAt", "uploaded_at")
+		}
+	}
 	p := out.Pagination
 	filter := ""
 	if in.Prefix != "" {
@@ -266,6 +272,18 @@ func listObjects(ctx context.Context, env *tools.Env, in ListObjectsInput) (*too
 		r.Page = tools.OffsetPage("objects", p.Offset, len(out.Data), p.Total, p.Limit, fmt.Sprintf("Next page: offset=%%d (limit %d).", p.Limit), "This is the last page.")
 	}
 	return r, nil
+}
+
+// oneName keeps a field under the file object's name only: the backend's
+// list spreads the storage row into each entry, so that some fields come
+// twice, under a camelCase and a snake_case name.
+func oneName(m map[string]any, camel, snake string) {
+	if v, ok := m[snake]; ok {
+		if m[camel] == nil {
+			m[camel] = v
+		}
+		delete(m, snake)
+	}
 }
 
 func deleteObjects(ctx context.Context, env *tools.Env, in DeleteObjectsInput) (*tools.Result, error) {

@@ -213,7 +213,8 @@ func TestStorageListObjects(t *testing.T) {
 		h.Backend.PutObject("docs", k, []byte("x"), "text/plain")
 	}
 
-	text, out := stStructured(t, h, "list-objects", map[string]any{"bucket": "docs", "limit": 2})
+	// A number sent as a string, as some clients do, is taken as the number.
+	text, out := stStructured(t, h, "list-objects", map[string]any{"bucket": "docs", "limit": "2"})
 	req := h.Last(t, "GET", "/api/storage/buckets/docs/objects")
 	testmcp.WantAdminAuth(t, req)
 	if q, _ := url.ParseQuery(req.RawQuery); q.Get("limit") != "2" || q.Has("offset") {
@@ -226,6 +227,17 @@ func TestStorageListObjects(t *testing.T) {
 	}
 	if o := objs[0].(map[string]any); o["url"] == nil || o["size"] != float64(1) || o["mimeType"] != "text/plain" {
 		t.Errorf("object = %v", o)
+	}
+	// One name per field: the backend's list repeats the row's snake_case
+	// columns beside the file object's camelCase ones.
+	for _, o := range objs {
+		o := o.(map[string]any)
+		if _, dup := o["mime_type"]; dup || o["uploadedAt"] == nil || o["uploaded_at"] != nil {
+			t.Errorf("object has both spellings of a field: %v", o)
+		}
+	}
+	if text := h.Fail(t, "list-objects", map[string]any{"bucket": "docs", "limit": "two"}); !strings.Contains(text, `"limit" must be a number`) {
+		t.Errorf("a non-numeric string limit: %s", text)
 	}
 
 	text = h.OK(t, "list-objects", map[string]any{"bucket": "docs", "offset": 2, "limit": 2})

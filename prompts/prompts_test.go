@@ -1,0 +1,220 @@
+package prompts_test
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/insforge-mcp/insforge-mcp/prompts"
+	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
+)
+
+var update = flag.Bool("update", false, "rewrite the README's prompt table")
+
+// listedAll treats every catalogue tool as listed.
+func listedAll(name string) prompts.Reach {
+	for _, t := range catalogue.All() {
+		if t.Name == name {
+			return prompts.Listed
+		}
+	}
+	return prompts.NotATool
+}
+
+// variants renders a prompt without arguments and with every argument
+// set, so that both branches of each condition are read.
+func variants(t *testing.T, p prompts.Prompt) []string {
+	t.Helper()
+	full := map[string]string{}
+	for _, a := range p.Arguments {
+		full[a.Name] = "value_of_" + a.Name
+		if len(a.Choices) > 0 {
+			full[a.Name] = a.Choices[len(a.Choices)-1]
+		}
+	}
+	var out []string
+	for _, args := range []map[string]string{nil, full} {
+		text, err := p.Render(args, listedAll)
+		if err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		out = append(out, text)
+	}
+	return out
+}
+
+// TestPromptsNameRealTools keeps the texts honest: every name in
+// backticks that looks like a tool is one, and each text follows the
+// workflow's order: credentials, then metadata, then the module's tools.
+func TestPromptsNameRealTools(t *testing.T) {
+	if len(prompts.All()) != 6 {
+		t.Fatalf("%d prompts, want the 6 workflows", len(prompts.All()))
+	}
+	for _, p := range prompts.All() {
+		if p.Name == "" || p.Title == "" || p.Description == "" || len(p.Description) > 100 {
+			t.Errorf("%s: name, title and a terse description (≤100 bytes) are required: %+v", p.Name, p)
+		}
+		for _, text := range variants(t, p) {
+			names := prompts.Tools(text)
+			for _, n := range names {
+				if listedAll(n) == prompts.NotATool {
+					t.Errorf("%s names `%s`, which is no tool", p.Name, n)
+				}
+			}
+			if len(names) < 5 || names[0] != "connect-project" || names[1] != "get-backend-metadata" {
+				t.Errorf("%s: tools in order %v; want connect-project, then get-backend-metadata, then the module's", p.Name, names)
+			}
+			if strings.Contains(text, "<no value>") || strings.Contains(text, "{{") {
+				t.Errorf("%s renders a template artefact:\n%s", p.Name, text)
+			}
+		}
+	}
+}
+
+func TestRenderArguments(t *testing.T) {
+	p, ok := prompts.Lookup("store-uploads")
+	if !ok {
+		t.Fatal("store-uploads is not declared")
+	}
+	text, err := p.Render(map[string]string{"bucket": " avatars ", "visibility": "private", "ignored": "x"}, listedAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"in the bucket `avatars`", "If `avatars` is missing", "`isPublic: false`"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("rendered text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "ask whether anyone") {
+		t.Errorf("the visibility was given, yet the text asks for it:\n%s", text)
+	}
+	bare, _ := p.Render(nil, listedAll)
+	if !strings.Contains(bare, "ask whether anyone") {
+		t.Errorf("without visibility the text does not say to ask:\n%s", bare)
+	}
+	long, err := p.Render(map[string]string{"bucket": strings.Repeat("é", 1500)}, listedAll)
+	if err != nil || strings.Contains(long, strings.Repeat("é", 1001)) || !strings.Contains(long, strings.Repeat("é", 1000)+"…`") {
+		t.Errorf("an oversized argument is not cut at 2000 bytes (%v):\n%.300s", err, long)
+	}
+}
+
+// TestRenderNotesReach: tools the server lists are named as they are;
+// served ones outside the list get the way to call-tool; tools this server
+// does not serve are named as missing. A name the user typed is never
+// taken for a tool.
+func TestRenderNotesReach(t *testing.T) {
+	p, _ := prompts.Lookup("deploy-function")
+	reach := func(name string) prompts.Reach {
+		switch name {
+		case "create-secret", "invoke-function":
+			return prompts.Unlisted
+		case "create-function", "update-function", "list-tables":
+			return prompts.NotServed
+		}
+		return listedAll(name)
+	}
+	text, err := p.Render(map[string]string{"slug": "list-tables"}, reach)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "Not in your tool list, but served: `create-secret`, `invoke-function`. Run them with `call-tool`") {
+		t.Errorf("no call-tool note for the unlisted tools:\n%s", text)
+	}
+	if !strings.Contains(text, "This server does not offer `update-function`, `create-function` (read-only mode") {
+		t.Errorf("no note for the tools not served:\n%s", text)
+	}
+	if _, notes, _ := strings.Cut(text, "Not in your tool list"); strings.Contains(notes, "list-tables") {
+		t.Errorf("the slug the user gave was taken for a tool:\n%s", text)
+	}
+	plain, _ := p.Render(nil, listedAll)
+	if strings.Contains(plain, "call-tool") || strings.Contains(plain, "does not offer") {
+		t.Errorf("notes appear although every tool is listed:\n%s", plain)
+	}
+}
+
+const (
+	readmeStart = "<!-- prompts:start (generated by `go test ./prompts -update`) -->"
+	readmeEnd   = "<!-- prompts:end -->"
+)
+
+func TestReadmeIsCurrent(t *testing.T) {
+	path := filepath.Join("..", "README.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	start, end := strings.Index(readme, readmeStart), strings.Index(readme, readmeEnd)
+	if start < 0 || end < start {
+		t.Fatalf("README.md lacks the markers %q … %q", readmeStart, readmeEnd)
+	}
+	want := readmeStart + "\n" + prompts.MarkdownTable() + readmeEnd
+	if readme[start:end+len(readmeEnd)] == want {
+		return
+	}
+	if !*update {
+		t.Fatalf("the README's prompt table is stale; run `go test ./prompts -update`")
+	}
+	readme = readme[:start] + want + readme[end+len(readmeEnd):]
+	if err := os.WriteFile(path, []byte(readme), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// enums maps each parameter name with an enum, in any tool, to its values.
+func enums(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, tool := range catalogue.All() {
+		var schema struct {
+			Properties map[string]struct {
+				Enum []any `json:"enum"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(tool.Schema(), &schema); err != nil {
+			t.Fatalf("%s schema: %v", tool.Name, err)
+		}
+		for name, p := range schema.Properties {
+			for _, v := range p.Enum {
+				out[name] = append(out[name], fmt.Sprint(v))
+			}
+		}
+	}
+	return out
+}
+
+// TestPromptValuesExist: an argument value a text quotes (`docType:
+// "db-sdk"`) is one the tools accept, and the fixed choices of the
+// providers argument are create-oauth-provider's.
+func TestPromptValuesExist(t *testing.T) {
+	values := enums(t)
+	quoted := regexp.MustCompile("`([a-zA-Z]+): \"([^\"]+)\"`")
+	checked := 0
+	for _, p := range prompts.All() {
+		for _, text := range variants(t, p) {
+			for _, m := range quoted.FindAllStringSubmatch(text, -1) {
+				if strings.HasPrefix(m[2], "value_of_") {
+					continue // an argument's value
+				}
+				checked++
+				if !slices.Contains(values[m[1]], m[2]) {
+					t.Errorf("%s quotes %s, but no tool's %s accepts %q (accepted: %v)", p.Name, m[0], m[1], m[2], values[m[1]])
+				}
+			}
+		}
+	}
+	if checked < 5 {
+		t.Errorf("only %d quoted values checked: is the pattern still right?", checked)
+	}
+	add, _ := prompts.Lookup("add-auth")
+	providers, _ := add.Argument("providers")
+	if !slices.Equal(providers.Choices, values["provider"][:len(providers.Choices)]) {
+		t.Errorf("providers choices %v differ from create-oauth-provider's %v", providers.Choices, values["provider"])
+	}
+}
