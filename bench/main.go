@@ -68,6 +68,11 @@ type options struct {
 	http     bool
 	out      string
 	timeout  time.Duration
+	// The big-answers run (big.go) instead of the comparison.
+	big      bool
+	bigCalls int
+	bigBytes int
+	readme   string
 }
 
 func main() {
@@ -83,6 +88,10 @@ func main() {
 	flag.BoolVar(&o.http, "http", true, "also measure ours over streamable HTTP")
 	flag.StringVar(&o.out, "out", "bench", "directory for results.md and results.svg (\"\" writes nothing)")
 	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "time limit of one run")
+	flag.BoolVar(&o.big, "big-answers", false, "instead of the comparison, the big-answers run: concurrent calls answered by huge bodies, and the server's peak RSS")
+	flag.IntVar(&o.bigCalls, "big-calls", 10, "big-answers run: concurrent calls")
+	flag.IntVar(&o.bigBytes, "big-bytes", 30_000_000, "big-answers run: bytes of each answer")
+	flag.StringVar(&o.readme, "readme", "README.md", "big-answers run: README whose big-answers section gets the figures (\"\" writes nothing)")
 	flag.Parse()
 	if err := run(context.Background(), o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -99,18 +108,17 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(work)
+	if o.big {
+		return runBigAnswers(ctx, o, work, stdout, stderr)
+	}
 
 	backend := insforgefake.Start()
 	defer backend.Close()
 	seed(backend)
 
-	ours := o.ours
-	if ours == "" {
-		ours = filepath.Join(work, "insforge-mcp")
-		fmt.Fprintln(stderr, "building ours: CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w\" ./cmd/insforge-mcp")
-		if err := build(ours, "./cmd/insforge-mcp"); err != nil {
-			return err
-		}
+	ours, err := buildOurs(o, work, stderr)
+	if err != nil {
+		return err
 	}
 	var floor string
 	if o.floor {
@@ -213,6 +221,55 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stderr, "wrote %s and %s\n", filepath.Join(o.out, "results.md"), filepath.Join(o.out, "results.svg"))
+	}
+	return nil
+}
+
+// buildOurs returns -ours, or else builds our binary into work as the
+// Dockerfile builds the release.
+func buildOurs(o options, work string, stderr io.Writer) (string, error) {
+	if o.ours != "" {
+		return o.ours, nil
+	}
+	ours := filepath.Join(work, "insforge-mcp")
+	fmt.Fprintln(stderr, "building ours: CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w\" ./cmd/insforge-mcp")
+	return ours, build(ours, "./cmd/insforge-mcp")
+}
+
+// runBigAnswers builds ours (unless given) and runs the big-answers
+// measurement, writing its table to -out and into -readme.
+func runBigAnswers(ctx context.Context, o options, work string, stdout, stderr io.Writer) error {
+	ours, err := buildOurs(o, work, stderr)
+	if err != nil {
+		return err
+	}
+	home := filepath.Join(work, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return err
+	}
+	srv := server{Name: "ours-http", HTTP: true,
+		Argv: []string{ours, "--transport", "http", "--listen", "{addr}", "--credentials-file", "none"},
+		Env:  []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "API_KEY=" + insforgefake.DefaultAPIKey}}
+	load := loadAverage()
+	rctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	res, err := runBig(rctx, srv, o.bigCalls, o.bigBytes)
+	res.Info = machineInfo(false)
+	res.Info["load"] = load + " at the start, " + loadAverage() + " at the end"
+	fmt.Fprint(stdout, res.Markdown())
+	if err != nil {
+		return err
+	}
+	if !res.Met() {
+		return fmt.Errorf("the target was missed: peak RSS %d KiB (target %d MB)", res.PeakRSSKB, bigTargetMB)
+	}
+	if o.out != "" {
+		if err := os.WriteFile(filepath.Join(o.out, "big-answers.md"), []byte(res.Markdown()), 0o644); err != nil {
+			return err
+		}
+	}
+	if o.readme != "" {
+		return replaceBetween(o.readme, bigStart, bigEnd, res.Markdown())
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -302,5 +303,31 @@ func TestSVGIsWellFormed(t *testing.T) {
 				t.Errorf("SVG lacks %q", want)
 			}
 		}
+	}
+}
+
+// TestBigAnswersStayWithinTheTarget runs the big-answers measurement
+// against a server process (this test binary over streamable HTTP): every
+// call of 10, each answered by 30 MB, comes back cut with its note, and
+// the server's peak RSS stays within the target (not checked under the
+// race detector, which multiplies memory).
+func TestBigAnswersStayWithinTheTarget(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv := testServer(t, "", true)
+	srv.Env = slices.DeleteFunc(srv.Env, func(e string) bool { return strings.HasPrefix(e, "API_BASE_URL=") })
+	res, err := runBig(ctx, srv, 10, 30_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", res.Markdown())
+	if raceEnabled {
+		res.PeakRSSKB = 0 // the race detector's memory, not the server's
+	}
+	if !res.Met() {
+		t.Errorf("target missed: %d of %d calls cut, peak RSS %d KiB", res.Cut, res.Calls, res.PeakRSSKB)
+	}
+	if res.Sent >= int64(res.Calls)*int64(res.BodyBytes)/4 {
+		t.Errorf("the backend sent %d bytes of %d: the server did not stop reading", res.Sent, res.Calls*res.BodyBytes)
 	}
 }

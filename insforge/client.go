@@ -23,6 +23,7 @@ package insforge
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/insforge-mcp/insforge-mcp/clientlog"
 )
 
@@ -53,8 +56,23 @@ type Options struct {
 	RetryWait time.Duration
 	// MaxRetryAfter caps how long a Retry-After header can make us wait (default 10s).
 	MaxRetryAfter time.Duration
-	// MaxResponseBytes caps how much of a response body is read (default 32 MiB).
+	// MaxResponseBytes caps how much of a response body is read (default
+	// 32 MiB) when the whole answer is needed: by a client without a
+	// budget (Client.Budgeted), or a Request.Whole.
 	MaxResponseBytes int64
+	// MaxConcurrentRequests bounds the backend requests in flight at once
+	// through this transport, every client together (default 64;
+	// negative: no bound). A call beyond it waits while its context lasts.
+	MaxConcurrentRequests int
+	// MaxBufferedBytes bounds the answer bytes held in memory at once
+	// through this transport, every client together (default 64 MiB;
+	// negative: no bound). A budgeted call reserves its budget before
+	// reading; a whole read takes room as its bytes arrive, a MiB at a
+	// time (so an answer that announces much and sends little holds
+	// little). Room is held until the answer is decoded; a call without
+	// room waits while its context lasts, and an answer that needs more
+	// than all of it fails.
+	MaxBufferedBytes int64
 	// UserAgent is sent on every request.
 	UserAgent string
 	// HTTPClient replaces the default client (tests). Its redirect policy
@@ -113,6 +131,12 @@ func (o Options) withDefaults() Options {
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = 32 << 20
 	}
+	if o.MaxConcurrentRequests == 0 {
+		o.MaxConcurrentRequests = 64
+	}
+	if o.MaxBufferedBytes == 0 {
+		o.MaxBufferedBytes = 64 << 20
+	}
 	if o.UserAgent == "" {
 		o.UserAgent = "insforge-mcp"
 	}
@@ -130,6 +154,10 @@ const maxErrorBody = 64 << 10
 type Transport struct {
 	hc   *http.Client
 	opts Options
+	// inFlight and buffered hold MaxConcurrentRequests and
+	// MaxBufferedBytes; nil when unbounded.
+	inFlight *semaphore.Weighted
+	buffered *semaphore.Weighted
 }
 
 // NewTransport builds a Transport. It is safe for concurrent use.
@@ -172,7 +200,14 @@ func NewTransport(opts Options) *Transport {
 		}
 		return nil
 	}
-	return &Transport{hc: &hc, opts: opts}
+	t := &Transport{hc: &hc, opts: opts}
+	if opts.MaxConcurrentRequests > 0 {
+		t.inFlight = semaphore.NewWeighted(int64(opts.MaxConcurrentRequests))
+	}
+	if opts.MaxBufferedBytes > 0 {
+		t.buffered = semaphore.NewWeighted(opts.MaxBufferedBytes)
+	}
+	return t
 }
 
 // guardedDial returns a DialContext that asks guard about every address
@@ -254,6 +289,10 @@ type Client struct {
 	t    *Transport
 	base string
 	key  string
+	// budget, when positive, is how much of an answer calls keep (cut.go);
+	// cuts records what they cut.
+	budget int64
+	cuts   *cutLog
 }
 
 // BaseURL is the project URL this client talks to (no trailing slash).
@@ -305,6 +344,10 @@ type Request struct {
 	Sink io.Writer
 	// Timeout replaces the transport's per-call timeout (long transfers).
 	Timeout time.Duration
+	// Whole reads the whole answer, up to MaxResponseBytes, even through a
+	// budgeted client: for a caller that needs all of it to work, not only
+	// to show it. An answer over the cap is an error.
+	Whole bool
 }
 
 // Response is what is left of a successful (2xx or 3xx) answer once its
@@ -342,6 +385,11 @@ func (r *Response) Total() (int, bool) {
 // wraps ErrUnreachable. When req.Sink is set the body goes there instead.
 func Call[T any](ctx context.Context, c *Client, req Request) (T, *Response, error) {
 	var out T
+	done, err := hold(ctx, c.t.inFlight, 1, int64(c.t.opts.MaxConcurrentRequests))
+	if err != nil {
+		return out, nil, fmt.Errorf("%s %s: waited for one of this server's %d backend requests in flight: %w", cmp.Or(req.Method, http.MethodGet), c.hideKey(req.Path), c.t.opts.MaxConcurrentRequests, err)
+	}
+	defer done()
 	a, err := c.send(ctx, &req)
 	if err != nil {
 		return out, a.resp, err
@@ -354,25 +402,87 @@ func Call[T any](ctx context.Context, c *Client, req Request) (T, *Response, err
 		}
 		return out, a.resp, nil
 	}
-	limit := c.t.opts.MaxResponseBytes
-	if n, err := strconv.ParseInt(a.resp.Header.Get("Content-Length"), 10, 64); err == nil && n > limit {
-		// Known to be too large: do not download any of it.
-		return out, a.resp, fmt.Errorf("%s %s: response is larger than %d bytes (%d); ask for less (a smaller limit or a narrower query)",
-			req.Method, req.Path, limit, n)
-	}
-	data, tooLarge, err := readCapped(a.body, limit)
+	_, raw := any(&out).(*[]byte)
+	data, release, err := c.read(&req, a, raw)
 	if err != nil {
+		return out, a.resp, err
+	}
+	defer release()
+	return out, a.resp, decodeInto(&out, data)
+}
+
+// read reads a successful answer's body: all of it (up to
+// MaxResponseBytes), or, through a budgeted client, about its budget (a
+// JSON list cut after a whole item, raw bytes cut where the budget ends).
+// It holds room in the transport's buffered bytes for what it reads until
+// release is called.
+func (c *Client) read(req *Request, a answer, raw bool) (data []byte, release func(), err error) {
+	limit := c.t.opts.MaxResponseBytes
+	size, err := strconv.ParseInt(a.resp.Header.Get("Content-Length"), 10, 64)
+	if err != nil || size < 0 {
+		size = -1
+	}
+	budget := c.budget
+	if req.Whole || (size >= 0 && size <= budget) {
+		budget = 0 // read it all
+	}
+	if budget == 0 && size > limit {
+		// Known to be too large: do not download any of it.
+		return nil, nil, fmt.Errorf("%s %s: response is larger than %d bytes (%d); ask for less (a smaller limit or a narrower query)",
+			req.Method, req.Path, limit, size)
+	}
+	// Room in the buffered bytes: a budgeted read takes its (small)
+	// budget at once; a whole read takes room as its bytes arrive, so
+	// that an answer that only announces a size, or drips, holds no more
+	// than it sent.
+	body := &meteredReader{r: a.body, ctx: a.ctx, sem: c.t.buffered, size: c.t.opts.MaxBufferedBytes, expect: size}
+	if budget > 0 {
+		if err := body.reserve(budget + 1); err != nil {
+			return nil, nil, noRoom(req, err)
+		}
+	}
+	release = body.release
+	var tooLarge bool
+	var cut *Cut
+	switch {
+	case budget > 0 && raw:
+		data, err = io.ReadAll(io.LimitReader(body, budget+1))
+		if err == nil && int64(len(data)) > budget {
+			data = data[:budget]
+			cut = &Cut{Kept: -1, Bytes: budget}
+		}
+	case budget > 0:
+		data, cut, err = cutJSON(body, budget)
+		if errors.Is(err, errNotCuttable) {
+			release()
+			return nil, nil, fmt.Errorf("%s %s: the answer is larger than %d bytes, the most this server reads for one result, and has no list that could be cut; ask for less (a narrower query, fewer columns)",
+				req.Method, req.Path, budget)
+		}
+	default:
+		data, tooLarge, err = readCapped(body, limit)
+	}
+	if err != nil {
+		release()
+		var nr errNoRoom
+		if errors.As(err, &nr) {
+			return nil, nil, noRoom(req, nr.err)
+		}
 		if ctxErr := a.ctx.Err(); ctxErr != nil {
 			// The backend answered, but its body did not arrive in time.
-			return out, a.resp, fmt.Errorf("%s %s: reading response: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
+			return nil, nil, fmt.Errorf("%s %s: reading response: %w: %w", req.Method, req.Path, ErrUnreachable, ctxErr)
 		}
-		return out, a.resp, fmt.Errorf("%s %s: reading response: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
+		return nil, nil, fmt.Errorf("%s %s: reading response: %w: %s", req.Method, req.Path, ErrUnreachable, describeNetErr(err))
 	}
 	if tooLarge {
-		return out, a.resp, fmt.Errorf("%s %s: response is larger than %d bytes; ask for less (a smaller limit or a narrower query)",
+		release()
+		return nil, nil, fmt.Errorf("%s %s: response is larger than %d bytes; ask for less (a smaller limit or a narrower query)",
 			req.Method, req.Path, limit)
 	}
-	return out, a.resp, decodeInto(&out, data)
+	if cut != nil {
+		cut.Method, cut.Path = req.Method, req.Path
+		c.cuts.add(*cut)
+	}
+	return data, release, nil
 }
 
 // readCapped reads r to its end, or until it has read more than limit

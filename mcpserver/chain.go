@@ -160,7 +160,7 @@ func (s *Server) requireProject(next callHandler) callHandler {
 // (MaxConcurrentCalls), which bound sessionless requests too.
 func (s *Server) limitCalls(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
-		release, refused := s.acquire(ctx)
+		release, refused := s.acquire(ctx, c.creds)
 		if refused != "" {
 			return mcp.NewToolResultError(refused), nil
 		}
@@ -282,7 +282,7 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 		Progress:  s.progress(ctx, c.req),
 	}
 	if c.creds.Complete() {
-		env.Client = s.cfg.Transport.Client(c.creds.ProjectURL, c.creds.APIKey)
+		env.Client = s.cfg.Transport.Client(c.creds.ProjectURL, c.creds.APIKey).Budgeted(tools.AnswerBudget(s.cfg.ToolConfig.MaxResultBytes))
 		if s.cfg.ToolConfig.Remote {
 			env.FilesTenant = tools.FilesDir(c.creds)
 		}
@@ -300,6 +300,9 @@ func (s *Server) execute(ctx context.Context, c *toolCall) (*mcp.CallToolResult,
 	}
 	if !c.tool.Discovery { // find-tools names tools and says how to run them itself
 		result.Summary = s.guide(result.Summary)
+	}
+	if note := env.Client.CutNote(); note != "" {
+		result.Summary = strings.TrimSpace(result.Summary + " " + note)
 	}
 	r := result.Render(s.cfg.ToolConfig.MaxResultBytes)
 	if r.Truncated {

@@ -3,7 +3,9 @@ package mcpserver
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -27,13 +29,16 @@ type requestCreds struct {
 	creds credentials.Credentials
 	err   error // a header was present but unusable
 	http  bool
+	// client is the request's client address (clientKey): what bounds
+	// the calls of requests without a session.
+	client string
 }
 
 // httpContext reads per-request credentials from HTTP headers: the key from
 // X-InsForge-API-Key or Authorization: Bearer ik_…, the URL from
 // X-InsForge-Project-URL or else the configured project URL.
 func (s *Server) httpContext(ctx context.Context, r *http.Request) context.Context {
-	rc := requestCreds{http: true}
+	rc := requestCreds{http: true, client: remoteKey(r.RemoteAddr)}
 	key := strings.TrimSpace(r.Header.Get(HeaderAPIKey))
 	if key == "" {
 		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && strings.HasPrefix(strings.TrimSpace(bearer), "ik_") {
@@ -59,6 +64,14 @@ func (s *Server) httpContext(ctx context.Context, r *http.Request) context.Conte
 		}
 	}
 	return context.WithValue(ctx, requestCredsKey{}, rc)
+}
+
+// remoteKey is clientKey of a request's RemoteAddr ("ip:port").
+func remoteKey(remote string) string {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return clientKey(net.TCPAddrFromAddrPort(ap))
+	}
+	return remote
 }
 
 func isHTTP(ctx context.Context) bool {

@@ -8,6 +8,8 @@ package mcpserver
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -92,7 +94,10 @@ type Server struct {
 	mu       sync.RWMutex
 	sessions map[string]credentials.Credentials // keyed by non-empty session id
 	live     map[string]*callSlots              // registered sessions → call slots
-	listed   map[string]bool                    // what tools/list shows
+	// sessionless are the call slots of requests without a session, by
+	// API key or client address (sessionlessKey), while calls use them.
+	sessionless map[string]*callSlots
+	listed      map[string]bool // what tools/list shows
 	// toolNames are every catalogue tool's name, longest first (guide).
 	toolNames []string
 	// dispatched runs the tool call-tool names: the steps of a direct call
@@ -129,7 +134,7 @@ func New(cfg Config) *Server {
 	if cfg.MaxConcurrentCalls == 0 {
 		cfg.MaxConcurrentCalls = 64
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]*callSlots{}, listed: map[string]bool{}}
+	s := &Server{cfg: cfg, log: cfg.Logger, sessions: map[string]credentials.Credentials{}, live: map[string]*callSlots{}, sessionless: map[string]*callSlots{}, listed: map[string]bool{}}
 	if cfg.MaxConcurrentCalls > 0 {
 		s.running = make(chan struct{}, cfg.MaxConcurrentCalls)
 	}
@@ -262,6 +267,10 @@ func (s *Server) progress(ctx context.Context, req mcp.CallToolRequest) func(flo
 type callSlots struct {
 	slots   chan struct{}
 	waiting atomic.Int32
+	// users and key are set for the slots of sessionless requests: how
+	// many calls hold the entry, and its key in Server.sessionless.
+	users *atomic.Int32
+	key   string
 }
 
 // acquireServer takes one of the server-wide call slots, waiting for one
@@ -291,28 +300,46 @@ func (s *Server) acquireServer(ctx context.Context) (func(), string) {
 
 // acquire takes one of the session's call slots, waiting for one when all
 // are busy: up to QueueWait, while the call's context lasts, and only when
-// fewer than MaxQueuedPerSession calls already wait. It returns the release
-// function, or else why the call was refused.
-func (s *Server) acquire(ctx context.Context) (func(), string) {
+// fewer than MaxQueuedPerSession calls already wait. Requests without a
+// session (protocol 2026-07-28) share the slots of their API key, when
+// they send one, or else of their client address, as if that were a
+// session. It returns the release function, or else why the call was
+// refused.
+func (s *Server) acquire(ctx context.Context, creds credentials.Credentials) (func(), string) {
 	if s.cfg.MaxCallsPerSession <= 0 {
 		return func() {}, ""
 	}
 	s.mu.RLock()
 	q, ok := s.live[sessionID(ctx)]
 	s.mu.RUnlock()
+	who := "session"
 	if !ok {
-		return func() {}, "" // stdio, in-process or sessionless requests
+		key := sessionlessKey(ctx, creds)
+		if key == "" {
+			return func() {}, "" // stdio, in-process
+		}
+		q = s.sessionlessSlots(key) // held until the call ends or is refused
+		who = "client"
 	}
 	release := func() { <-q.slots }
+	if q.users != nil {
+		release = func() { <-q.slots; s.leaveSessionless(q) }
+	}
 	select {
 	case q.slots <- struct{}{}:
 		return release, ""
 	default:
 	}
+	fail := func(msg string) (func(), string) {
+		if q.users != nil {
+			s.leaveSessionless(q)
+		}
+		return nil, msg
+	}
 	limit := s.cfg.MaxCallsPerSession
 	if n := q.waiting.Add(1); n > int32(max(s.cfg.MaxQueuedPerSession, 0)) {
 		q.waiting.Add(-1)
-		return nil, fmt.Sprintf("This session already has %d tool calls running and %d waiting, the most this server queues; wait for some to finish, then retry.", limit, n-1)
+		return fail(fmt.Sprintf("This %s already has %d tool calls running and %d waiting, the most this server queues; wait for some to finish, then retry.", who, limit, n-1))
 	}
 	defer q.waiting.Add(-1)
 	timer := time.NewTimer(s.cfg.QueueWait)
@@ -321,10 +348,48 @@ func (s *Server) acquire(ctx context.Context) (func(), string) {
 	case q.slots <- struct{}{}:
 		return release, ""
 	case <-ctx.Done():
-		return nil, fmt.Sprintf("The call was cancelled while it waited for one of this session's %d tool call slots; nothing was done.", limit)
+		return fail(fmt.Sprintf("The call was cancelled while it waited for one of this %s's %d tool call slots; nothing was done.", who, limit))
 	case <-timer.C:
-		return nil, fmt.Sprintf("The call waited %s for one of this session's %d tool call slots, all busy; nothing was done. Retry when some calls have finished.", s.cfg.QueueWait, limit)
+		return fail(fmt.Sprintf("The call waited %s for one of this %s's %d tool call slots, all busy; nothing was done. Retry when some calls have finished.", s.cfg.QueueWait, who, limit))
 	}
+}
+
+// sessionlessKey is what bounds the calls of an HTTP request without a
+// session: the API key it sent (hashed), or else its client address; ""
+// for a request that is not over HTTP.
+func sessionlessKey(ctx context.Context, creds credentials.Credentials) string {
+	rc, ok := ctx.Value(requestCredsKey{}).(requestCreds)
+	if !ok || !rc.http {
+		return ""
+	}
+	if rc.creds.Complete() && rc.creds.APIKey == creds.APIKey {
+		sum := sha256.Sum256([]byte(creds.APIKey))
+		return "key " + hex.EncodeToString(sum[:8])
+	}
+	return "addr " + rc.client
+}
+
+// sessionlessSlots returns the call slots of a sessionless key, made on
+// first use, held until leaveSessionless; the entry goes once nobody
+// holds it.
+func (s *Server) sessionlessSlots(key string) *callSlots {
+	s.mu.Lock()
+	q, ok := s.sessionless[key]
+	if !ok {
+		q = &callSlots{slots: make(chan struct{}, max(s.cfg.MaxCallsPerSession, 1)), users: &atomic.Int32{}, key: key}
+		s.sessionless[key] = q
+	}
+	q.users.Add(1)
+	s.mu.Unlock()
+	return q
+}
+
+func (s *Server) leaveSessionless(q *callSlots) {
+	s.mu.Lock()
+	if q.users.Add(-1) == 0 {
+		delete(s.sessionless, q.key)
+	}
+	s.mu.Unlock()
 }
 
 // sessionCount is the number of registered sessions.

@@ -35,7 +35,7 @@ func TestServerWideCallCapBoundsSessionlessCalls(t *testing.T) {
 	})
 	url := startGuarded(t, mcpserver.Config{
 		Configured:         credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey},
-		MaxCallsPerSession: 1,
+		MaxCallsPerSession: 8, // per client: above the server's cap, which is what binds here
 		MaxConcurrentCalls: 2,
 	}, mcpserver.HTTPOptions{})
 	c := dial(t, "http", url, "2026-07-28", nil)

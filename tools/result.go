@@ -61,6 +61,19 @@ func OffsetPage(field string, offset, n, total, limit int, sentence, last string
 	}}
 }
 
+// AnswerBudget is how much of one backend answer a tool call reads when
+// its result may show maxBytes of text (0: no cap, and then no budget):
+// twice that, so that what the tool and the rendering drop (whitespace,
+// escapes, fields not shown) still leaves enough to fill the result, plus
+// 64 KiB for a small answer's wrapper. The rest of a longer answer is not
+// read (insforge.Client.Budgeted).
+func AnswerBudget(maxBytes int) int64 {
+	if maxBytes <= 0 {
+		return 0
+	}
+	return 2*int64(maxBytes) + 64<<10
+}
+
 // Found returns a result carrying backend data.
 func Found(summary string, data any) *Result { return &Result{Summary: summary, Data: data} }
 

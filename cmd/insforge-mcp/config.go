@@ -48,6 +48,8 @@ type config struct {
 	idleTimeout     time.Duration
 	readTimeout     time.Duration
 	maxConnsPerIP   int
+	maxBackendCalls int
+	maxBuffered     int
 	logLevel        slog.Level
 	version         bool
 	healthcheck     bool
@@ -92,6 +94,8 @@ func (c *config) options() []option {
 		{"read-timeout", "INSFORGE_READ_TIMEOUT", "30s", "HTTP transports: time a client has to send a request's body once its headers arrived (headers get 10s); slower requests are answered 408 and cut", durationValue{&c.readTimeout}},
 		{"idle-timeout", "INSFORGE_IDLE_TIMEOUT", "60s", "HTTP transports: a keep-alive connection idle this long between requests is closed", durationValue{&c.idleTimeout}},
 		{"max-conns-per-ip", "INSFORGE_MAX_CONNS_PER_IP", "100", "HTTP transports: open connections from one client address (IPv4 address or IPv6 /64) at most; 0 for no cap (behind a reverse proxy every client shares its address)", intValue{&c.maxConnsPerIP, 0}},
+		{"max-backend-requests", "INSFORGE_MAX_BACKEND_REQUESTS", "64", "backend requests in flight at once, every session together; more wait for one to finish", intValue{&c.maxBackendCalls, 1}},
+		{"max-buffered-bytes", "INSFORGE_MAX_BUFFERED_BYTES", "67108864", "backend answer bytes held in memory at once, every session together (a tool call reads about twice --max-result-bytes of an answer); more wait for room", intValue{&c.maxBuffered, 1 << 20}},
 		{"log-level", "INSFORGE_LOG_LEVEL", "info", "debug, info, warn or error (logs go to stderr)", levelValue{&c.logLevel}},
 	}
 }

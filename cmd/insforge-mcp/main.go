@@ -107,10 +107,12 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 
 	// InsForge client machinery, shared by every session.
 	transport := insforge.NewTransport(insforge.Options{
-		Timeout:   cfg.timeout,
-		UserAgent: "insforge-mcp/" + ver,
-		Logger:    log,
-		DialGuard: dialGuard,
+		Timeout:               cfg.timeout,
+		UserAgent:             "insforge-mcp/" + ver,
+		Logger:                log,
+		DialGuard:             dialGuard,
+		MaxConcurrentRequests: cfg.maxBackendCalls,
+		MaxBufferedBytes:      int64(cfg.maxBuffered),
 	})
 
 	// Tool registry.

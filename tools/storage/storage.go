@@ -460,7 +460,7 @@ func buckets(ctx context.Context, env *tools.Env) (map[string]bool, error) {
 	list, _, err := insforge.Call[[]struct {
 		Name   string `json:"name"`
 		Public bool   `json:"public"`
-	}](ctx, env.Client, insforge.Request{Path: "/api/storage/buckets"})
+	}](ctx, env.Client, insforge.Request{Path: "/api/storage/buckets", Whole: true}) // a cut list would hide a bucket
 	if err != nil {
 		return nil, err
 	}
