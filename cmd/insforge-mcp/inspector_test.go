@@ -146,17 +146,13 @@ func TestInspectorCLIListsTools(t *testing.T) {
 		}
 	}
 	// discovery finds list-tables and runs it through call-tool on a
-	// connected server.
+	// connected server; each Inspector run costs seconds of Node start-up,
+	// so the finer cases of find-tools and call-tool are left to the
+	// in-process and SDK tests.
 	discovery := func(t *testing.T, server []string) {
 		t.Helper()
 		ok(t, server, "- list-tables*", "find-tools", "query=list the tables")
-		if def := ok(t, server, "inputSchema: {", "find-tools", "query=list-tables"); !strings.HasPrefix(def, "list-tables (run it with call-tool)") {
-			t.Errorf("find-tools query=list-tables:\n%s", def)
-		}
 		ok(t, server, "interop_todos", "call-tool", "name=list-tables", "arguments={}")
-		ok(t, server, "rows", "call-tool", "name=run-raw-sql", `arguments={"query":"SELECT 1"}`)
-		fails(t, server, `There is no tool "no-such-tool"`, "call-tool", "name=no-such-tool", "arguments={}")
-		fails(t, server, `arguments must be a JSON object of run-raw-sql's arguments`, "call-tool", "name=run-raw-sql", "arguments=SELECT 1")
 	}
 
 	t.Run("stdio", func(t *testing.T) {
@@ -182,9 +178,7 @@ func TestInspectorCLIListsTools(t *testing.T) {
 		list(t, server...)
 		// No project: the tools are listed, their calls are locked, by
 		// name or directly; find-tools needs no project.
-		ok(t, server, "- list-tables*", "find-tools", "query=list the tables")
 		fails(t, server, "connect-project", "call-tool", "name=list-tables", "arguments={}")
-		fails(t, server, "connect-project", "run-raw-sql", "query=SELECT 1")
 	})
 	t.Run("http with credentials in headers", func(t *testing.T) {
 		t.Parallel()
@@ -197,5 +191,6 @@ func TestInspectorCLIListsTools(t *testing.T) {
 			"--header", "Authorization: Bearer " + insforgefake.DefaultAPIKey,
 		}
 		discovery(t, server)
+		fails(t, server, `arguments must be a JSON object of run-raw-sql's arguments`, "call-tool", "name=run-raw-sql", "arguments=SELECT 1")
 	})
 }
