@@ -77,21 +77,31 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 	o = o.withDefaults()
 	ids := newSessionIDs()
+	resolve := func(*http.Request) server.SessionIdManager { return ids }
+	idOption := server.WithSessionIdManager(ids)
+	if s.shared != nil {
+		resolve = storeIDs{s.shared}.ResolveSessionIdManager
+		idOption = server.WithSessionIdManagerResolver(storeIDs{s.shared})
+	}
 	h := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
-		server.WithSessionIdManager(ids),
+		idOption,
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
 		server.WithHTTPContextFunc(s.httpContext),
 		server.WithDisableLocalhostProtection(!o.Loopback),
 		server.WithStreamableHTTPLogger(s.log),
 	)
+	handler, shutdown := listeningStreams(resolve, h), h.Shutdown
+	if s.shared != nil {
+		handler, shutdown = s.shareTransport(h, handler)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", listeningStreams(ids, h))
+	mux.Handle("/mcp", handler)
 	return streamableHandler{
 		Handler: s.withPages(o, "/mcp", s.guard(o, mux, func(r *http.Request) bool {
 			return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
 		})),
-		shutdown: h.Shutdown,
+		shutdown: shutdown,
 	}
 }
 

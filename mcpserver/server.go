@@ -23,6 +23,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/resources"
+	"github.com/insforge-mcp/insforge-mcp/sessionstore"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
@@ -81,7 +82,10 @@ type Config struct {
 	// ConfirmDestructive makes destructive tools ask the user first
 	// (elicitation when the client supports it, else a confirm argument).
 	ConfirmDestructive bool
-	Logger             *slog.Logger
+	// Store, when set, keeps streamable HTTP sessions in Redis, shared by
+	// every replica (shared.go); nil keeps them in this process.
+	Store  *sessionstore.Store
+	Logger *slog.Logger
 }
 
 // Server is an MCP server with the gate.
@@ -107,6 +111,8 @@ type Server struct {
 	running chan struct{}
 	// check is what became of the configured credentials (configured.go).
 	check *configCheck
+	// shared is the session store's side, nil without one.
+	shared *shared
 }
 
 // New builds the server and registers every tool and resource.
@@ -141,6 +147,10 @@ func New(cfg Config) *Server {
 	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
 		s.setLogLevel(ctx, req.Params.Level)
 	})
+	if cfg.Store != nil {
+		s.shared = newShared(cfg.Store, cfg.Logger)
+		s.shareHooks(hooks)
+	}
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.mu.Lock()
 		s.live[session.SessionID()] = &callSlots{slots: make(chan struct{}, max(cfg.MaxCallsPerSession, 1))}
@@ -286,6 +296,9 @@ func (s *Server) acquireServer(ctx context.Context) (func(), string) {
 func (s *Server) acquire(ctx context.Context) (func(), string) {
 	if s.cfg.MaxCallsPerSession <= 0 {
 		return func() {}, ""
+	}
+	if id := sessionID(ctx); id != "" && s.inStore(ctx) {
+		return s.acquireShared(ctx, id)
 	}
 	s.mu.RLock()
 	q, ok := s.live[sessionID(ctx)]

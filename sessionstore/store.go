@@ -139,8 +139,8 @@ func parseURL(raw string) (*redis.UniversalOptions, error) {
 		Password:        one.Password,
 		TLSConfig:       one.TLSConfig,
 		DialTimeout:     2 * time.Second,
-		ReadTimeout:     2 * time.Second,
-		WriteTimeout:    2 * time.Second,
+		ReadTimeout:     time.Second,
+		WriteTimeout:    time.Second,
 		MaxRetries:      1,
 		DisableIdentity: true,
 	}, nil

@@ -14,9 +14,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // Install is the one-line advice given when no redis-server is found.
@@ -154,4 +157,35 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// AssertAbsent reads every key and value in the server (DUMP, which
+// holds a value's bytes as stored) and fails t if any holds secret or a
+// recognisable part of it: the whole, the part after a prefix such as
+// "ik_", its first and last 12 characters. It returns the number of keys.
+func (s *Server) AssertAbsent(t testing.TB, secret string) int {
+	t.Helper()
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr})
+	defer rdb.Close()
+	parts := []string{secret, secret[3:], secret[:12], secret[len(secret)-12:]}
+	n := 0
+	iter := rdb.Scan(ctx, 0, "*", 100).Iterator()
+	for iter.Next(ctx) {
+		k := iter.Val()
+		n++
+		dump, err := rdb.Dump(ctx, k).Result()
+		if err != nil {
+			t.Fatalf("redistest: dump %q: %v", k, err)
+		}
+		for _, p := range parts {
+			if strings.Contains(k, p) || strings.Contains(dump, p) {
+				t.Fatalf("redis key %q holds part of a secret", k)
+			}
+		}
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatalf("redistest: scan: %v", err)
+	}
+	return n
 }
