@@ -45,3 +45,9 @@ func LogThrough(s *Server, key, msg string) map[string]any {
 	clientlog.Logf(ctx, clientlog.Error, "%s", msg)
 	return (<-sess.ch).Params.AdditionalFields
 }
+
+// NotifySession sends a notification to a session's stream, wherever it
+// is held.
+func NotifySession(s *Server, ctx context.Context, id, method string) error {
+	return s.notifySession(ctx, id, method, nil)
+}
