@@ -193,10 +193,14 @@ func (s *Server) acquireShared(ctx context.Context, id string) (func(), string) 
 			s.log.Warn("session store unavailable", "error", err)
 			return nil, "The " + storeUnavailable + "; nothing was done."
 		case ok:
+			// The slot goes back after the call has answered, not
+			// before: the answer need not wait for Redis.
 			return func() {
-				if err := st.ReleaseSlot(context.WithoutCancel(ctx), id, token); err != nil {
-					s.log.Warn("call slot not released; it frees itself later", "error", err)
-				}
+				go func() {
+					if err := st.ReleaseSlot(context.WithoutCancel(ctx), id, token); err != nil {
+						s.log.Warn("call slot not released; it frees itself later", "error", err)
+					}
+				}()
 			}, ""
 		}
 		if time.Now().Add(pause).After(deadline) {
@@ -238,8 +242,12 @@ func (s *Server) onMessage(m sessionstore.Message) {
 	sh.mu.Unlock()
 	switch m.Kind {
 	case sessionstore.KindEnd:
-		if ok {
-			s.mcp.UnregisterSession(context.Background(), id)
+		// Requests served here left traces (mcp-go's idle clock) even when
+		// the session is not registered here: the sealed id clears them.
+		if raw, err := sh.store.OpenFor("", m.Sealed); err == nil && sessionstore.Hash(string(raw)) == m.Session {
+			s.endLocally(string(raw))
+		} else if ok {
+			s.endLocally(id)
 		}
 		if cancelStream != nil {
 			cancelStream()

@@ -19,7 +19,7 @@ import (
 type storeIDs struct{ sh *shared }
 
 func (r storeIDs) ResolveSessionIdManager(req *http.Request) server.SessionIdManager {
-	if req == nil {
+	if req == nil || req.Context().Value(endingKey{}) != nil {
 		return localIDs{r.sh} // the idle sweeper and shutdown: this process only
 	}
 	return requestIDs{sh: r.sh, ctx: req.Context()}
@@ -159,6 +159,23 @@ func (s *Server) answerOrRelay(w http.ResponseWriter, r *http.Request, id string
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+type endingKey struct{}
+
+// endLocally forgets here a session another replica ended: a DELETE that
+// only this process's transport sees (its id manager leaves the store
+// alone), so that mcp-go drops what it kept of the session.
+func (s *Server) endLocally(id string) {
+	if s.shared.relay == nil {
+		return
+	}
+	req, err := http.NewRequestWithContext(context.WithValue(context.Background(), endingKey{}, true), http.MethodDelete, "/mcp", nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set(server.HeaderKeySessionID, id)
+	s.shared.relay.ServeHTTP(&recorder{header: http.Header{}}, req)
 }
 
 // replay gives a relayed response to this process's transport, which

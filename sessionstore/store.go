@@ -307,7 +307,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return unavailable("delete", err)
 	}
-	return s.Publish(ctx, Message{Kind: KindEnd, Session: h})
+	// The id travels sealed: replicas that served the session without
+	// holding it know it only by its hash, and need it to forget it.
+	return s.Publish(ctx, Message{Kind: KindEnd, Session: h, Sealed: s.SealFor("", []byte(id))})
 }
 
 var countScript = redis.NewScript(`
@@ -367,7 +369,8 @@ type Message struct {
 	// Method and Params are a notification's (KindNotify).
 	Method string          `json:"m,omitempty"`
 	Params json.RawMessage `json:"p,omitempty"`
-	// Sealed is a relayed request (KindRelay), encrypted like credentials.
+	// Sealed is a relayed request (KindRelay) or the ended session's id
+	// (KindEnd), encrypted like credentials.
 	Sealed []byte `json:"b,omitempty"`
 }
 

@@ -43,23 +43,36 @@ func (s *Server) URL(db int) string { return fmt.Sprintf("redis://%s/%d", s.Addr
 // fails it when CI=true.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
+	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal(Install)
 		}
 		t.Skip(Install)
 	}
-	port, err := freePort()
+	s, err := New(t.TempDir())
 	if err != nil {
-		t.Fatalf("redistest: %v", err)
-	}
-	s := &Server{bin: bin, dir: t.TempDir(), port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
-	if err := s.start(); err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// New runs a redis-server with its files in dir (outside tests: the
+// load run); Stop ends it.
+func New(dir string) (*Server, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, errors.New(Install)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{bin: bin, dir: dir, port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // start runs redis-server under the supervisor and waits until it answers.
