@@ -126,7 +126,13 @@ func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *serve
 	)
 	mux := http.NewServeMux()
 	mux.Handle("/sse", sse.SSEHandler())
-	mux.Handle("/message", sse.MessageHandler())
+	var messages http.Handler = sse.MessageHandler()
+	if s.shared != nil {
+		s.shared.sseRelay = messages
+		s.listenToReplicas()
+		messages = s.sseMessages(messages)
+	}
+	mux.Handle("/message", messages)
 	return s.withPages(o, "/sse", s.guard(o, mux, func(r *http.Request) bool {
 		return r.Method == http.MethodGet && r.URL.Path == "/sse"
 	})), sse

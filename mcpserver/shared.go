@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -43,6 +44,17 @@ type shared struct {
 	// relay answers a request relayed by another replica (the streamable
 	// HTTP transport, without the guard); set by StreamableHandler.
 	relay http.Handler
+	// sseRelay is the SSE transport's message handler, for messages
+	// posted to another replica; set by SSEHandler.
+	sseRelay  http.Handler
+	subscribe sync.Once
+	stop      context.CancelFunc
+}
+
+// isSSE tells an SSE transport session (mcp-go v1.2.1 exports neither its
+// type nor a method that tells).
+func isSSE(session server.ClientSession) bool {
+	return fmt.Sprintf("%T", session) == "*server.sseSession"
 }
 
 func newShared(store *sessionstore.Store, log *slog.Logger) *shared {
@@ -100,14 +112,26 @@ func (s *Server) shareHooks(hooks *server.Hooks) {
 		}
 	})
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
+		id := session.SessionID()
 		sh.mu.Lock()
-		sh.local[sessionstore.Hash(session.SessionID())] = session.SessionID()
+		sh.local[sessionstore.Hash(id)] = id
 		sh.mu.Unlock()
+		if isSSE(session) { // lives as long as its stream, here
+			if err := sh.store.Create(ctx, id); err != nil {
+				sh.log.Warn("SSE session not recorded in the store: its messages must reach this replica", "error", err)
+			}
+		}
 	})
 	hooks.AddOnUnregisterSession(func(ctx context.Context, session server.ClientSession) {
+		id := session.SessionID()
 		sh.mu.Lock()
-		delete(sh.local, sessionstore.Hash(session.SessionID()))
+		delete(sh.local, sessionstore.Hash(id))
 		sh.mu.Unlock()
+		if isSSE(session) {
+			if err := sh.store.Delete(context.WithoutCancel(ctx), id); err != nil {
+				sh.log.Warn("ended SSE session left in the store until it expires", "error", err)
+			}
+		}
 	})
 }
 
@@ -281,12 +305,21 @@ func (s *Server) inStore(ctx context.Context) bool {
 // until the returned shutdown runs.
 func (s *Server) shareTransport(h *server.StreamableHTTPServer, handler http.Handler) (http.Handler, func(context.Context) error) {
 	s.shared.relay = h
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := s.shared.store.Subscribe(ctx, s.onMessage); err != nil {
-		s.log.Warn("not listening to the other replicas: sessions ended or notified elsewhere reach this one late", "error", err)
-	}
+	s.listenToReplicas()
 	return s.storeSessions(handler), func(c context.Context) error {
-		cancel()
+		s.shared.stop()
 		return h.Shutdown(c)
 	}
+}
+
+// listenToReplicas subscribes, once, to the other replicas' messages.
+func (s *Server) listenToReplicas() {
+	sh := s.shared
+	sh.subscribe.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		sh.stop = cancel
+		if err := sh.store.Subscribe(ctx, s.onMessage); err != nil {
+			s.log.Warn("not listening to the other replicas: sessions ended or notified elsewhere reach this one late", "error", err)
+		}
+	})
 }

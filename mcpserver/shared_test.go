@@ -33,21 +33,28 @@ type replica struct {
 	host string
 }
 
-func startReplica(t *testing.T, rs *redistest.Server) replica {
+// newReplica builds a server with its own connection to the store.
+func newReplica(t *testing.T, rs *redistest.Server, confirm bool) *mcpserver.Server {
 	t.Helper()
 	store, err := sessionstore.Open(context.Background(), sessionstore.Options{URL: rs.URL(0), Secrets: []string{"a-secret-of-at-least-thirty-two-bytes!"}, TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := mcpserver.New(mcpserver.Config{
+	t.Cleanup(func() { store.Close() })
+	return mcpserver.New(mcpserver.Config{
 		Version:            "test",
 		Surface:            catalogue.Full(),
 		ToolConfig:         tools.Config{MaxResultBytes: 100000, Remote: true},
 		Transport:          insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
-		ConfirmDestructive: true,
+		ConfirmDestructive: confirm,
 		MaxCallsPerSession: 2,
 		Store:              store,
 	})
+}
+
+func startReplica(t *testing.T, rs *redistest.Server) replica {
+	t.Helper()
+	srv := newReplica(t, rs, true)
 	h := srv.StreamableHandler(mcpserver.HTTPOptions{Loopback: true})
 	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
@@ -55,7 +62,6 @@ func startReplica(t *testing.T, rs *redistest.Server) replica {
 		defer cancel()
 		_ = h.(interface{ Shutdown(context.Context) error }).Shutdown(ctx)
 		ts.Close()
-		store.Close()
 	})
 	u, _ := url.Parse(ts.URL)
 	return replica{srv: srv, host: u.Host}
@@ -181,4 +187,50 @@ func (f elicitor) Elicit(ctx context.Context, r mcp.ElicitationRequest) (*mcp.El
 	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{
 		Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"confirm": true},
 	}}, nil
+}
+
+// On the SSE transport, POST /message may reach any replica: the one
+// holding the stream answers on it.
+func TestSSEMessagesReachAnyReplica(t *testing.T) {
+	rs := redistest.Start(t)
+	backend := insforgetest.New(t)
+	a, b := startSSEReplica(t, rs), startSSEReplica(t, rs)
+	hop := &hopper{stream: a.host, posts: []string{b.host}}
+	tr, err := transport.NewSSE("http://"+a.host+"/sse", transport.WithHTTPClient(&http.Client{Transport: hop}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := client.NewClient(tr)
+	t.Cleanup(func() { cl.Close() })
+	if err := testmcp.Initialize(cl, "2025-11-25"); err != nil {
+		t.Fatal(err)
+	}
+	if text, isErr := testmcp.CallText(t, cl, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
+		t.Fatalf("connect-project: %s", text)
+	}
+	if text, isErr := testmcp.CallText(t, cl, "get-backend-metadata", nil); isErr {
+		t.Fatalf("metadata: %s", text)
+	}
+	hop.mu.Lock()
+	defer hop.mu.Unlock()
+	if hop.callTo != b.host {
+		t.Fatalf("calls went to %s, not B", hop.callTo)
+	}
+}
+
+func startSSEReplica(t *testing.T, rs *redistest.Server) replica {
+	t.Helper()
+	srv := newReplica(t, rs, false)
+	ts := httptest.NewUnstartedServer(nil)
+	handler, sse := srv.SSEHandler(mcpserver.HTTPOptions{Loopback: true}, "http://"+ts.Listener.Addr().String())
+	ts.Config.Handler = handler
+	ts.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = sse.Shutdown(ctx)
+		ts.Close()
+	})
+	u, _ := url.Parse(ts.URL)
+	return replica{srv: srv, host: u.Host}
 }

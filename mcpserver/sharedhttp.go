@@ -135,11 +135,25 @@ func clientResponse(r *http.Request) ([]byte, bool) {
 	return body, true
 }
 
-// relayed is a client's response sent on to the replica waiting for it.
+// relayed is a client's response sent on to the replica waiting for it,
+// or a message posted to the SSE transport, sent on to the replica that
+// holds the session's stream.
 type relayed struct {
-	ID       string `json:"id"`
-	Protocol string `json:"pv,omitempty"`
-	Body     []byte `json:"b"`
+	ID       string      `json:"id"`
+	Protocol string      `json:"pv,omitempty"`
+	Body     []byte      `json:"b"`
+	SSE      bool        `json:"sse,omitempty"`
+	Query    string      `json:"q,omitempty"`
+	Header   http.Header `json:"h,omitempty"`
+}
+
+// publishRelay sends rl to the other replicas.
+func (s *Server) publishRelay(ctx context.Context, rl relayed) error {
+	data, err := json.Marshal(rl)
+	if err != nil {
+		return err
+	}
+	return s.shared.store.Publish(ctx, sessionstore.Message{Kind: sessionstore.KindRelay, Session: sessionstore.Hash(rl.ID), From: s.shared.replica, Sealed: s.shared.store.SealFor("", data)})
 }
 
 // answerOrRelay hands a client's response to mcp-go; when no request of
@@ -152,9 +166,7 @@ func (s *Server) answerOrRelay(w http.ResponseWriter, r *http.Request, id string
 		rec.copyTo(w)
 		return
 	}
-	data, _ := json.Marshal(relayed{ID: id, Protocol: r.Header.Get(mcp.HeaderProtocolVersion), Body: body})
-	m := sessionstore.Message{Kind: sessionstore.KindRelay, Session: sessionstore.Hash(id), From: s.shared.replica, Sealed: s.shared.store.SealFor("", data)}
-	if err := s.shared.store.Publish(r.Context(), m); err != nil {
+	if err := s.publishRelay(r.Context(), relayed{ID: id, Protocol: r.Header.Get(mcp.HeaderProtocolVersion), Body: body}); err != nil {
 		http.Error(w, storeUnavailable, http.StatusServiceUnavailable)
 		return
 	}
@@ -182,13 +194,17 @@ func (s *Server) endLocally(id string) {
 // takes it if one of its requests waits for it.
 func (s *Server) replay(m sessionstore.Message) {
 	sh := s.shared
-	if sh.relay == nil {
-		return
-	}
 	data, err := sh.store.OpenFor("", m.Sealed)
 	var rl relayed
 	if err != nil || json.Unmarshal(data, &rl) != nil || sessionstore.Hash(rl.ID) != m.Session {
 		s.log.Warn("relayed message refused: it does not decrypt")
+		return
+	}
+	if rl.SSE {
+		s.replaySSE(rl)
+		return
+	}
+	if sh.relay == nil {
 		return
 	}
 	req, err := http.NewRequest(http.MethodPost, "/mcp", bytes.NewReader(rl.Body))
@@ -229,4 +245,63 @@ func checkSessionID(id string) error {
 		return errInvalidSessionID
 	}
 	return nil
+}
+
+// sseMessages lets a message for an SSE session reach any replica: one
+// posted here for a session whose stream another replica holds goes to
+// that replica, which answers on the stream; this one answers 202, as
+// the transport does.
+func (s *Server) sseMessages(next http.Handler) http.Handler {
+	sh := s.shared
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.URL.Query().Get("sessionId")
+		if r.Method != http.MethodPost || id == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sh.mu.Lock()
+		_, local := sh.local[sessionstore.Hash(id)]
+		sh.mu.Unlock()
+		st := sh.load(r.Context(), id) // refreshes the entry's TTL
+		switch {
+		case local:
+			next.ServeHTTP(w, r)
+		case st.err != nil:
+			w.Header().Set("Retry-After", "2")
+			http.Error(w, storeUnavailable, http.StatusServiceUnavailable)
+		case !st.found:
+			next.ServeHTTP(w, r) // unknown: the transport refuses it
+		default:
+			body, _ := io.ReadAll(r.Body)
+			h := http.Header{}
+			for _, k := range []string{"Content-Type", "Authorization", HeaderAPIKey, HeaderProjectURL} {
+				if v := r.Header.Values(k); len(v) > 0 {
+					h[k] = v
+				}
+			}
+			if err := s.publishRelay(r.Context(), relayed{ID: id, SSE: true, Query: r.URL.RawQuery, Header: h, Body: body}); err != nil {
+				http.Error(w, storeUnavailable, http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusAccepted)
+		}
+	})
+}
+
+// replaySSE posts a relayed SSE message to this replica's transport, if
+// it holds the session's stream.
+func (s *Server) replaySSE(rl relayed) {
+	sh := s.shared
+	sh.mu.Lock()
+	_, local := sh.local[sessionstore.Hash(rl.ID)]
+	sh.mu.Unlock()
+	if !local || sh.sseRelay == nil {
+		return
+	}
+	req, err := http.NewRequest(http.MethodPost, "/message?"+rl.Query, bytes.NewReader(rl.Body))
+	if err != nil {
+		return
+	}
+	req.Header = rl.Header
+	sh.sseRelay.ServeHTTP(&recorder{header: http.Header{}}, req)
 }

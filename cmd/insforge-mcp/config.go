@@ -94,7 +94,7 @@ func (c *config) options() []option {
 		{"read-timeout", "INSFORGE_READ_TIMEOUT", "30s", "HTTP transports: time a client has to send a request's body once its headers arrived (headers get 10s); slower requests are answered 408 and cut", durationValue{&c.readTimeout}},
 		{"idle-timeout", "INSFORGE_IDLE_TIMEOUT", "60s", "HTTP transports: a keep-alive connection idle this long between requests is closed", durationValue{&c.idleTimeout}},
 		{"max-conns-per-ip", "INSFORGE_MAX_CONNS_PER_IP", "100", "HTTP transports: open connections from one client address (IPv4 address or IPv6 /64) at most; 0 for no cap (behind a reverse proxy every client shares its address)", intValue{&c.maxConnsPerIP, 0}},
-		{"session-store", "INSFORGE_SESSION_STORE", "", "http transport: redis://host:port/db (rediss:// for TLS) where sessions live, shared by every replica behind a load balancer; needs a session secret", stringValue{&c.sessionStore}},
+		{"session-store", "INSFORGE_SESSION_STORE", "", "HTTP transports: redis://host:port/db (rediss:// for TLS) where sessions live, shared by every replica behind a load balancer; needs a session secret", stringValue{&c.sessionStore}},
 		{"session-secret-file", "INSFORGE_SESSION_SECRET_FILE", "", "file of session secrets, one a line, at least 32 bytes each: the first encrypts the keys kept in the session store, the others only decrypt (rotation); or set INSFORGE_SESSION_SECRET", stringValue{&c.secretFile}},
 		{"log-level", "INSFORGE_LOG_LEVEL", "info", "debug, info, warn or error (logs go to stderr)", levelValue{&c.logLevel}},
 	}

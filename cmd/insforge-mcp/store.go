@@ -21,8 +21,8 @@ func openStore(ctx context.Context, cfg config, getenv func(string) string, log 
 	if cfg.sessionStore == "" {
 		return nil, nil
 	}
-	if cfg.transport != "http" {
-		return nil, fmt.Errorf("--session-store serves the http transport (streamable HTTP), not %s", cfg.transport)
+	if cfg.transport == "stdio" {
+		return nil, errors.New("--session-store serves the http and sse transports; over stdio the session is the process")
 	}
 	text := getenv(EnvSessionSecret)
 	if cfg.secretFile != "" {
