@@ -82,6 +82,10 @@ type Config struct {
 	// ConfirmDestructive makes destructive tools ask the user first
 	// (elicitation when the client supports it, else a confirm argument).
 	ConfirmDestructive bool
+	// MaxCallsPerKey bounds the tool calls made with one API key in a
+	// minute, across every session (and every replica, with a Store);
+	// 0: no bound.
+	MaxCallsPerKey int
 	// Store, when set, keeps streamable HTTP sessions in Redis, shared by
 	// every replica (shared.go); nil keeps them in this process.
 	Store  *sessionstore.Store
@@ -113,6 +117,8 @@ type Server struct {
 	check *configCheck
 	// shared is the session store's side, nil without one.
 	shared *shared
+	// rates count the calls of each key (MaxCallsPerKey, no Store).
+	rates keyRates
 }
 
 // New builds the server and registers every tool and resource.

@@ -34,7 +34,7 @@ type replica struct {
 }
 
 // newReplica builds a server with its own connection to the store.
-func newReplica(t *testing.T, rs *redistest.Server, confirm bool) *mcpserver.Server {
+func newReplica(t *testing.T, rs *redistest.Server, confirm bool, perKey int) *mcpserver.Server {
 	t.Helper()
 	store, err := sessionstore.Open(context.Background(), sessionstore.Options{URL: rs.URL(0), Secrets: []string{"a-secret-of-at-least-thirty-two-bytes!"}, TTL: time.Minute})
 	if err != nil {
@@ -48,13 +48,14 @@ func newReplica(t *testing.T, rs *redistest.Server, confirm bool) *mcpserver.Ser
 		Transport:          insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
 		ConfirmDestructive: confirm,
 		MaxCallsPerSession: 2,
+		MaxCallsPerKey:     perKey,
 		Store:              store,
 	})
 }
 
-func startReplica(t *testing.T, rs *redistest.Server) replica {
+func startReplica(t *testing.T, rs *redistest.Server, perKey int) replica {
 	t.Helper()
-	srv := newReplica(t, rs, true)
+	srv := newReplica(t, rs, true, perKey)
 	h := srv.StreamableHandler(mcpserver.HTTPOptions{Loopback: true})
 	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
@@ -112,7 +113,7 @@ func (h *hopper) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestReplicasShareSessions(t *testing.T) {
 	rs := redistest.Start(t)
 	backend := insforgetest.New(t)
-	a, b, c := startReplica(t, rs), startReplica(t, rs), startReplica(t, rs)
+	a, b, c := startReplica(t, rs, 0), startReplica(t, rs, 0), startReplica(t, rs, 0)
 	hop := &hopper{stream: a.host, posts: []string{b.host, c.host}}
 	tr, err := transport.NewStreamableHTTP("http://"+a.host+"/mcp", transport.WithContinuousListening(),
 		transport.WithHTTPBasicClient(&http.Client{Transport: hop}))
@@ -197,14 +198,7 @@ func TestSSEMessagesReachAnyReplica(t *testing.T) {
 	a, b := startSSEReplica(t, rs), startSSEReplica(t, rs)
 	hop := &hopper{stream: a.host, posts: []string{b.host}}
 	tr, err := transport.NewSSE("http://"+a.host+"/sse", transport.WithHTTPClient(&http.Client{Transport: hop}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := client.NewClient(tr)
-	t.Cleanup(func() { cl.Close() })
-	if err := testmcp.Initialize(cl, "2025-11-25"); err != nil {
-		t.Fatal(err)
-	}
+	cl := started(t, tr, err)
 	if text, isErr := testmcp.CallText(t, cl, "connect-project", map[string]any{"projectUrl": backend.URL, "apiKey": insforgetest.DefaultAPIKey}); isErr {
 		t.Fatalf("connect-project: %s", text)
 	}
@@ -220,7 +214,7 @@ func TestSSEMessagesReachAnyReplica(t *testing.T) {
 
 func startSSEReplica(t *testing.T, rs *redistest.Server) replica {
 	t.Helper()
-	srv := newReplica(t, rs, false)
+	srv := newReplica(t, rs, false, 0)
 	ts := httptest.NewUnstartedServer(nil)
 	handler, sse := srv.SSEHandler(mcpserver.HTTPOptions{Loopback: true}, "http://"+ts.Listener.Addr().String())
 	ts.Config.Handler = handler
@@ -233,4 +227,38 @@ func startSSEReplica(t *testing.T, rs *redistest.Server) replica {
 	})
 	u, _ := url.Parse(ts.URL)
 	return replica{srv: srv, host: u.Host}
+}
+
+// --max-calls-per-key counts a key's calls on every replica together.
+func TestKeyRateHoldsAcrossReplicas(t *testing.T) {
+	rs := redistest.Start(t)
+	backend := insforgetest.New(t)
+	a, b := startReplica(t, rs, 3), startReplica(t, rs, 3)
+	hop := &hopper{stream: a.host, posts: []string{a.host, b.host}}
+	tr, err := transport.NewStreamableHTTP("http://"+a.host+"/mcp", transport.WithHTTPBasicClient(&http.Client{Transport: hop}),
+		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + insforgetest.DefaultAPIKey, mcpserver.HeaderProjectURL: backend.URL}))
+	cl := started(t, tr, err)
+	for i := range 3 {
+		if text, isErr := testmcp.CallText(t, cl, "get-backend-metadata", nil); isErr {
+			t.Fatalf("call %d: %s", i+1, text)
+		}
+	}
+	text, isErr := testmcp.CallText(t, cl, "get-backend-metadata", nil)
+	if !isErr || !strings.Contains(text, "--max-calls-per-key") {
+		t.Fatalf("fourth call in the minute, over two replicas: %v %s", isErr, text)
+	}
+}
+
+// started initializes a client on tr (err: tr's construction).
+func started(t *testing.T, tr transport.Interface, err error) *client.Client {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := client.NewClient(tr)
+	t.Cleanup(func() { cl.Close() })
+	if err := testmcp.Initialize(cl, "2025-11-25"); err != nil {
+		t.Fatal(err)
+	}
+	return cl
 }

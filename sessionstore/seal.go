@@ -26,6 +26,8 @@ const sealVersion = 1
 // (rotation), but only the first seals.
 type sealer struct {
 	aeads []cipher.AEAD // aeads[0] is current
+	// tag keys the HMAC that names an API key in Redis (rate counts).
+	tag []byte
 }
 
 // ParseSecrets reads secrets, one a line (the first is current, the others
@@ -71,6 +73,11 @@ func newSealer(secrets []string) (*sealer, error) {
 		}
 		s.aeads = append(s.aeads, aead)
 	}
+	tag, err := hkdf.Key(sha256.New, []byte(secrets[0]), nil, "insforge-mcp key tag v1", 32)
+	if err != nil {
+		return nil, fmt.Errorf("derive tag key: %w", err)
+	}
+	s.tag = tag
 	return s, nil
 }
 

@@ -10,6 +10,7 @@ package sessionstore
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -351,6 +352,25 @@ func (s *Store) ReleaseSlot(ctx context.Context, id, token string) error {
 		return unavailable("release", err)
 	}
 	return nil
+}
+
+var tallyScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}`)
+
+// Tally counts one call made with apiKey in the current window, across
+// every replica, and returns the count so far and the time left in the
+// window. Redis knows the key by an HMAC keyed from the secret.
+func (s *Store) Tally(ctx context.Context, apiKey string, window time.Duration) (int64, time.Duration, error) {
+	mac := hmac.New(sha256.New, s.seal.tag)
+	mac.Write([]byte(apiKey))
+	k := keyPrefix + "rate:" + hex.EncodeToString(mac.Sum(nil)[:16])
+	res, err := tallyScript.Run(ctx, s.rdb, []string{k}, window.Milliseconds()).Int64Slice()
+	if err != nil || len(res) != 2 {
+		return 0, 0, unavailable("tally", err)
+	}
+	return res[0], time.Duration(res[1]) * time.Millisecond, nil
 }
 
 // Ping checks that Redis answers.

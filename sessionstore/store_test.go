@@ -162,3 +162,18 @@ func TestOpenRefusesUnreachableAndShortSecrets(t *testing.T) {
 		t.Fatalf("secrets: %v %v", got, err)
 	}
 }
+
+func TestTallyIsShared(t *testing.T) {
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	s1, s2 := open(t, srv, nil, secretA), open(t, srv, nil, secretA)
+	for i, s := range []*Store{s1, s2, s1} {
+		if n, left, err := s.Tally(ctx, testKey, time.Minute); err != nil || n != int64(i+1) || left <= 0 {
+			t.Fatalf("tally %d: %d %s %v", i, n, left, err)
+		}
+	}
+	if n, _, _ := s1.Tally(ctx, "ik_other", time.Minute); n != 1 {
+		t.Fatalf("another key: %d", n)
+	}
+	srv.AssertAbsent(t, testKey)
+}

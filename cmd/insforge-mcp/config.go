@@ -44,6 +44,7 @@ type config struct {
 	authTokenFile   string
 	maxSessions     int
 	maxCalls        int
+	maxCallsPerKey  int
 	maxRequestBytes int
 	idleTimeout     time.Duration
 	readTimeout     time.Duration
@@ -89,6 +90,7 @@ func (c *config) options() []option {
 		{"auth-token", "INSFORGE_AUTH_TOKEN", "", "HTTP transports: token every request must send as Authorization: Bearer <token> (prefer the variable or --auth-token-file)", tokenValue{&c.authToken}},
 		{"auth-token-file", "INSFORGE_AUTH_TOKEN_FILE", "", "file holding the auth token", stringValue{&c.authTokenFile}},
 		{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most", intValue{&c.maxSessions, 1}},
+		{"max-calls-per-key", "INSFORGE_MAX_CALLS_PER_KEY", "0", "tool calls one project API key may make in a minute, across its sessions (and every replica with --session-store); 0 for no cap", intValue{&c.maxCallsPerKey, 0}},
 		{"max-calls-per-session", "INSFORGE_MAX_CALLS_PER_SESSION", "8", "concurrent tool calls of one session at most; further calls wait for a slot (up to 64 of them, each for at most twice --timeout)", intValue{&c.maxCalls, 1}},
 		{"max-request-bytes", "INSFORGE_MAX_REQUEST_BYTES", "4194304", "HTTP transports: largest request body accepted", intValue{&c.maxRequestBytes, 1}},
 		{"read-timeout", "INSFORGE_READ_TIMEOUT", "30s", "HTTP transports: time a client has to send a request's body once its headers arrived (headers get 10s); slower requests are answered 408 and cut", durationValue{&c.readTimeout}},

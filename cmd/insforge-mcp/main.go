@@ -149,6 +149,7 @@ func serve(ctx context.Context, cfg config, store *sessionstore.Store, getenv fu
 		InteractiveConnect: cfg.transport == "stdio",
 		ProjectHosts:       hosts,
 		MaxCallsPerSession: cfg.maxCalls,
+		MaxCallsPerKey:     cfg.maxCallsPerKey,
 		QueueWait:          2 * cfg.timeout, // a queued call waits at most two backend calls' time
 		ConfirmDestructive: cfg.confirmDestruct,
 		Store:              store,
