@@ -155,11 +155,15 @@ func (s *Server) requireProject(next callHandler) callHandler {
 	}
 }
 
-// limitCalls holds one of the session's call slots for the call, waiting
+// limitCalls counts the call against its key's rate (MaxCallsPerKey),
+// then holds one of the session's call slots for the call, waiting
 // in the session's queue when all are busy, then one of the server's
 // (MaxConcurrentCalls), which bound sessionless requests too.
 func (s *Server) limitCalls(next callHandler) callHandler {
 	return func(ctx context.Context, c *toolCall) (*mcp.CallToolResult, error) {
+		if refused := s.allowKey(ctx, c.creds.APIKey); refused != "" {
+			return mcp.NewToolResultError(refused), nil
+		}
 		release, refused := s.acquire(ctx, c.creds)
 		if refused != "" {
 			return mcp.NewToolResultError(refused), nil

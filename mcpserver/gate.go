@@ -38,6 +38,9 @@ type requestCreds struct {
 // X-InsForge-API-Key or Authorization: Bearer ik_…, the URL from
 // X-InsForge-Project-URL or else the configured project URL.
 func (s *Server) httpContext(ctx context.Context, r *http.Request) context.Context {
+	if s.shared != nil {
+		s.restoreSession(ctx)
+	}
 	rc := requestCreds{http: true, client: remoteKey(r.RemoteAddr)}
 	key := strings.TrimSpace(r.Header.Get(HeaderAPIKey))
 	if key == "" {
@@ -100,9 +103,10 @@ func (s *Server) credentials(ctx context.Context) (credentials.Credentials, erro
 		}
 	}
 	if id := sessionID(ctx); id != "" {
-		s.mu.RLock()
-		c, ok := s.sessions[id]
-		s.mu.RUnlock()
+		c, ok, err := s.sessionCreds(ctx, id)
+		if err != nil {
+			return credentials.Credentials{}, err
+		}
 		if ok {
 			return c, nil
 		}
@@ -111,6 +115,18 @@ func (s *Server) credentials(ctx context.Context) (credentials.Credentials, erro
 		return s.cfg.Configured, nil
 	}
 	return credentials.Credentials{}, nil
+}
+
+// sessionCreds are the session's own credentials (connect-project), from
+// the store when there is one.
+func (s *Server) sessionCreds(ctx context.Context, id string) (credentials.Credentials, bool, error) {
+	if s.inStore(ctx) {
+		return s.shared.sessionCreds(ctx, id)
+	}
+	s.mu.RLock()
+	c, ok := s.sessions[id]
+	s.mu.RUnlock()
+	return c, ok, nil
 }
 
 func (s *Server) forget(id string) {
@@ -131,6 +147,21 @@ func (s *Server) checkHost(projectURL string) error {
 		return nil
 	}
 	return s.cfg.ProjectHosts.Check(projectURL)
+}
+
+// keep makes c the live session's credentials, in the store when there is
+// one; live is false when the session has ended.
+func (g *gate) keep(id string, c credentials.Credentials) (live bool, err error) {
+	s := g.s
+	if s.inStore(g.ctx) {
+		return s.shared.saveCreds(g.ctx, id, c)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, live = s.live[id]; live {
+		s.sessions[id] = c
+	}
+	return live, nil
 }
 
 // gate implements tools.Session for one request.
@@ -169,12 +200,10 @@ func (g *gate) adopt(c credentials.Credentials, remember bool) (tools.ConnectOut
 		// has then run already, and a key stored now would stay for the
 		// life of the process. Store only into a live session, under the
 		// lock forget takes.
-		s.mu.Lock()
-		_, live := s.live[id]
-		if live {
-			s.sessions[id] = c
+		live, err := g.keep(id, c)
+		if err != nil {
+			return tools.ConnectOutcome{}, err
 		}
-		s.mu.Unlock()
 		if !live {
 			s.log.Info("project not connected: the session ended during connect-project")
 			return tools.ConnectOutcome{}, tools.Errorf("This session ended while connect-project was checking the key, so the key was not kept. Start a new session and connect again.")
@@ -204,7 +233,13 @@ func (g *gate) adopt(c credentials.Credentials, remember bool) (tools.ConnectOut
 func (g *gate) Disconnect(ctx context.Context, forget bool) (tools.DisconnectOutcome, error) {
 	s := g.s
 	var out tools.DisconnectOutcome
-	if id := sessionID(g.ctx); id != "" {
+	if id := sessionID(g.ctx); id != "" && s.inStore(g.ctx) {
+		had, err := s.shared.dropCreds(g.ctx, id)
+		if err != nil {
+			return out, err
+		}
+		out.WasConnected = had
+	} else if id != "" {
 		s.mu.Lock()
 		was, connected := s.sessions[id]
 		delete(s.sessions, id)

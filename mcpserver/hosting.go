@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // guard puts the hosting controls in front of an HTTP transport: Origin
@@ -28,10 +29,18 @@ func (s *Server) guard(o HTTPOptions, next http.Handler, opensSession func(*http
 		if !readBody(w, r, o) {
 			return
 		}
-		if opensSession(r) && s.sessionCount() >= o.MaxSessions {
-			w.Header().Set("Retry-After", "30")
-			http.Error(w, "this server is at its session limit; retry later", http.StatusServiceUnavailable)
-			return
+		if opensSession(r) {
+			full, err := s.atSessionLimit(r.Context(), o.MaxSessions)
+			if err != nil {
+				w.Header().Set("Retry-After", "2")
+				http.Error(w, storeUnavailable, http.StatusServiceUnavailable)
+				return
+			}
+			if full {
+				w.Header().Set("Retry-After", "30")
+				http.Error(w, "this server is at its session limit; retry later", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})))
@@ -87,7 +96,7 @@ func readBody(w http.ResponseWriter, r *http.Request, o HTTPOptions) bool {
 // an id, or with an id it has never issued. Such streams escaped
 // --max-sessions, so that anyone could hold thousands of them.
 // Protocol 2026-07-28 requests pass through: mcp-go refuses their GET.
-func listeningStreams(ids *sessionIDs, next http.Handler) http.Handler {
+func listeningStreams(resolve func(*http.Request) server.SessionIdManager, next http.Handler) http.Handler {
 	var mu sync.Mutex
 	open := map[string]bool{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +110,7 @@ func listeningStreams(ids *sessionIDs, next http.Handler) http.Handler {
 			http.Error(w, "GET /mcp without a session: this server opens a stream only for an initialized session; send the Mcp-Session-Id header that initialize returned", http.StatusMethodNotAllowed)
 			return
 		}
-		if terminated, err := ids.Validate(id); err != nil || terminated {
+		if terminated, err := resolve(r).Validate(id); err != nil || terminated {
 			http.Error(w, "session not found or ended: initialize a new session", http.StatusNotFound)
 			return
 		}

@@ -49,6 +49,9 @@ func (s *Server) logLevel(ctx context.Context) (mcp.LoggingLevel, bool) {
 	if id == "" {
 		return "", false
 	}
+	if st, ok := ctx.Value(storedKey{}).(*stored); ok && s.shared != nil { // set on any replica
+		return mcp.LoggingLevel(st.entry.LogLevel), st.entry.LogLevel != ""
+	}
 	s.mu.RLock()
 	l, ok := s.logs[id]
 	s.mu.RUnlock()

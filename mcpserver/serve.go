@@ -83,21 +83,31 @@ func (o HTTPOptions) withDefaults() HTTPOptions {
 func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 	o = o.withDefaults()
 	ids := newSessionIDs()
+	resolve := func(*http.Request) server.SessionIdManager { return ids }
+	idOption := server.WithSessionIdManager(ids)
+	if s.shared != nil {
+		resolve = storeIDs{s.shared}.ResolveSessionIdManager
+		idOption = server.WithSessionIdManagerResolver(storeIDs{s.shared})
+	}
 	h := server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
-		server.WithSessionIdManager(ids),
+		idOption,
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
 		server.WithHTTPContextFunc(s.httpContext),
 		server.WithDisableLocalhostProtection(!o.Loopback),
 		server.WithStreamableHTTPLogger(s.log),
 	)
+	handler, shutdown := listeningStreams(resolve, s.inOrder(false, h)), h.Shutdown
+	if s.shared != nil {
+		handler, shutdown = s.shareTransport(h, handler)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/mcp", listeningStreams(ids, s.inOrder(false, h)))
+	mux.Handle("/mcp", handler)
 	return streamableHandler{
 		Handler: s.withPages(o, "/mcp", s.guard(o, mux, func(r *http.Request) bool {
 			return r.Method == http.MethodPost && r.Header.Get("Mcp-Session-Id") == ""
 		})),
-		shutdown: h.Shutdown,
+		shutdown: shutdown,
 	}
 }
 
@@ -122,7 +132,13 @@ func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *serve
 	)
 	mux := http.NewServeMux()
 	mux.Handle("/sse", s.inOrder(true, sse.SSEHandler()))
-	mux.Handle("/message", s.inOrder(true, sse.MessageHandler()))
+	messages := s.inOrder(true, sse.MessageHandler())
+	if s.shared != nil {
+		s.shared.sseRelay = messages
+		s.listenToReplicas()
+		messages = s.sseMessages(messages)
+	}
+	mux.Handle("/message", messages)
 	return s.withPages(o, "/sse", s.guard(o, mux, func(r *http.Request) bool {
 		return r.Method == http.MethodGet && r.URL.Path == "/sse"
 	})), sse

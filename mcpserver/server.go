@@ -25,6 +25,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/resources"
+	"github.com/insforge-mcp/insforge-mcp/sessionstore"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
@@ -83,7 +84,14 @@ type Config struct {
 	// ConfirmDestructive makes destructive tools ask the user first
 	// (elicitation when the client supports it, else a confirm argument).
 	ConfirmDestructive bool
-	Logger             *slog.Logger
+	// MaxCallsPerKey bounds the tool calls made with one API key in a
+	// minute, across every session (and every replica, with a Store);
+	// 0: no bound.
+	MaxCallsPerKey int
+	// Store, when set, keeps streamable HTTP sessions in Redis, shared by
+	// every replica (shared.go); nil keeps them in this process.
+	Store  *sessionstore.Store
+	Logger *slog.Logger
 }
 
 // Server is an MCP server with the gate.
@@ -115,6 +123,10 @@ type Server struct {
 	// flushes keep each request's notifications ahead of its response
 	// (ordering.go).
 	flushes flushes
+	// shared is the session store's side, nil without one.
+	shared *shared
+	// rates count the calls of each key (MaxCallsPerKey, no Store).
+	rates keyRates
 }
 
 // New builds the server and registers every tool and resource.
@@ -149,6 +161,10 @@ func New(cfg Config) *Server {
 	hooks.AddAfterSetLevel(func(ctx context.Context, id any, req *mcp.SetLevelRequest, _ *mcp.EmptyResult) {
 		s.setLogLevel(ctx, req.Params.Level)
 	})
+	if cfg.Store != nil {
+		s.shared = newShared(cfg.Store, cfg.Logger)
+		s.shareHooks(hooks)
+	}
 	hooks.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.mu.Lock()
 		s.live[session.SessionID()] = &callSlots{slots: make(chan struct{}, max(cfg.MaxCallsPerSession, 1))}
@@ -308,6 +324,9 @@ func (s *Server) acquireServer(ctx context.Context) (func(), string) {
 func (s *Server) acquire(ctx context.Context, creds credentials.Credentials) (func(), string) {
 	if s.cfg.MaxCallsPerSession <= 0 {
 		return func() {}, ""
+	}
+	if id := sessionID(ctx); id != "" && s.inStore(ctx) {
+		return s.acquireShared(ctx, id)
 	}
 	s.mu.RLock()
 	q, ok := s.live[sessionID(ctx)]

@@ -3,8 +3,8 @@ package mcpserver
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"strings"
 	"sync"
 )
 
@@ -22,12 +22,19 @@ const sessionIDPrefix = "ifm-"
 
 func newSessionIDs() *sessionIDs { return &sessionIDs{live: map[string]struct{}{}} }
 
-func (m *sessionIDs) Generate() string {
+// newSessionID is a fresh random session id.
+func newSessionID() string {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(fmt.Sprintf("crypto/rand: %v", err)) // never happens on supported platforms
 	}
-	id := sessionIDPrefix + hex.EncodeToString(b[:])
+	return sessionIDPrefix + hex.EncodeToString(b[:])
+}
+
+var errInvalidSessionID = errors.New("invalid session id")
+
+func (m *sessionIDs) Generate() string {
+	id := newSessionID()
 	m.mu.Lock()
 	m.live[id] = struct{}{}
 	m.mu.Unlock()
@@ -35,12 +42,8 @@ func (m *sessionIDs) Generate() string {
 }
 
 func (m *sessionIDs) Validate(id string) (isTerminated bool, err error) {
-	rest, ok := strings.CutPrefix(id, sessionIDPrefix)
-	if !ok || len(rest) != 32 {
-		return false, fmt.Errorf("invalid session id")
-	}
-	if _, err := hex.DecodeString(rest); err != nil {
-		return false, fmt.Errorf("invalid session id")
+	if err := checkSessionID(id); err != nil {
+		return false, err
 	}
 	m.mu.Lock()
 	_, live := m.live[id]

@@ -86,7 +86,14 @@ func (e *errorLog) add(err error) {
 	}
 }
 
+// openSessions opens k sessions on url, or, given several comma-separated
+// URLs (replicas), sends each request of a session to the next in turn.
 func openSessions(url string, k, conc int) ([]*session, map[string]any) {
+	urls := strings.Split(url, ",")
+	var hosts []string
+	for _, u := range urls {
+		hosts = append(hosts, strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/mcp"))
+	}
 	sessions := make([]*session, k)
 	var errs errorLog
 	sem := make(chan struct{}, conc)
@@ -94,7 +101,13 @@ func openSessions(url string, k, conc int) ([]*session, map[string]any) {
 	start := time.Now()
 	for i := range sessions {
 		tr := &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 1, DisableCompression: true}
-		s := &session{conn: mcpwire.NewHTTP(url, &http.Client{Transport: tr, Timeout: 60 * time.Second}), transport: tr}
+		var rt http.RoundTripper = tr
+		if len(hosts) > 1 {
+			h := &hopping{hosts: hosts, base: tr}
+			h.next.Store(uint32(i)) // sessions start on different replicas
+			rt = h
+		}
+		s := &session{conn: mcpwire.NewHTTP(urls[0], &http.Client{Transport: rt, Timeout: 60 * time.Second}), transport: tr}
 		sessions[i] = s
 		wg.Add(1)
 		sem <- struct{}{}

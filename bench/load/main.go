@@ -32,9 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -44,12 +42,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/insforge-mcp/insforge-mcp/credentials"
-	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
-	"github.com/insforge-mcp/insforge-mcp/mcpserver"
-	"github.com/insforge-mcp/insforge-mcp/tools"
-	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
 // roleEnv makes this program the client side of the run.
@@ -63,6 +56,7 @@ type options struct {
 	backendConns int // MaxIdleConnsPerHost of the server's backend client (0: the client's default)
 	json         bool
 	heapProfile  string // prefix of heap profiles written at the idle and final measurements
+	replicas     int    // servers sharing a Redis session store; 0: one server, sessions in memory
 }
 
 func main() {
@@ -77,6 +71,7 @@ func main() {
 	flag.IntVar(&o.backendConns, "backend-idle-conns", 0, "idle connections the server keeps to the backend (0: the InsForge client's default, as in production)")
 	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
 	flag.StringVar(&o.heapProfile, "heapprofile", "", "write the server's heap profiles to PREFIX-idle.pprof (sessions idle, connections closed) and PREFIX-deleted.pprof (sessions deleted)")
+	flag.IntVar(&o.replicas, "replicas", 0, "run this many servers sharing a Redis session store (a redis-server on PATH), each request of a session going to the next server in turn; 0: one server, sessions in its memory")
 	flag.Parse()
 	rep, err := run(context.Background(), o, os.Stderr)
 	if err != nil {
@@ -97,6 +92,7 @@ func main() {
 // report is what a run measured.
 type report struct {
 	Sessions   int     `json:"sessions"`
+	Replicas   int     `json:"replicas,omitempty"`
 	Cores      int     `json:"cores"`
 	OpenErrors int     `json:"openErrors"`
 	OpenSecs   float64 `json:"openSeconds"`
@@ -126,12 +122,20 @@ type report struct {
 	// the heap growth per session (near 0 when the server forgot them).
 	DeleteErrors              int     `json:"deleteErrors"`
 	HeapPerSessionAfterDelete float64 `json:"heapPerSessionAfterDelete"`
+	// With replicas: the p50 of one session's calls in series on a server
+	// without a store and on one with it.
+	MemoryP50ms float64 `json:"memoryP50ms,omitempty"`
+	StoreP50ms  float64 `json:"storeP50ms,omitempty"`
 }
 
 // Text renders the report.
 func (r report) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "insforge-mcp load run: %d streamable HTTP sessions, %d cores, server and fake backend in one process, clients in another\n", r.Sessions, r.Cores)
+	if r.Replicas > 0 {
+		fmt.Fprintf(&b, "insforge-mcp load run: %d streamable HTTP sessions, %d cores, %d replicas sharing a Redis session store, each request to the next replica in turn (no stickiness); replicas and fake backend in one process, clients in another, redis-server in a third\n", r.Sessions, r.Cores, r.Replicas)
+	} else {
+		fmt.Fprintf(&b, "insforge-mcp load run: %d streamable HTTP sessions, %d cores, server and fake backend in one process, clients in another\n", r.Sessions, r.Cores)
+	}
 	fmt.Fprintf(&b, "  opened in %.2f s, %d errors\n", r.OpenSecs, r.OpenErrors)
 	fmt.Fprintf(&b, "  heap in use per idle session: %.1f KB with its connection open (+ %.1f KB of goroutine stacks, %.1f goroutines), %.1f KB for the session state alone\n",
 		r.HeapPerSessionConnected/1024, r.StackPerSessionConnect/1024, r.GoroutinesPerSession, r.HeapPerSessionState/1024)
@@ -143,6 +147,9 @@ func (r report) Text() string {
 	fmt.Fprintf(&b, "  server heap in use: %.1f MB before the sessions, %.1f MB at the peak of the calls\n", float64(r.BaselineHeap)/(1<<20), float64(r.PeakHeap)/(1<<20))
 	fmt.Fprintf(&b, "  backend sockets left in TIME_WAIT (connections not reused): %d\n", r.BackendTimeWait)
 	fmt.Fprintf(&b, "  after every client deleted its session: %d errors, %.2f KB of heap left per session\n", r.DeleteErrors, r.HeapPerSessionAfterDelete/1024)
+	if r.StoreP50ms > 0 {
+		fmt.Fprintf(&b, "  one session's calls in series: p50 %.2f ms without a store, %.2f ms with Redis: the store adds %.2f ms per call\n", r.MemoryP50ms, r.StoreP50ms, r.StoreP50ms-r.MemoryP50ms)
+	}
 	return b.String()
 }
 
@@ -155,11 +162,12 @@ func run(ctx context.Context, o options, logw io.Writer) (report, error) {
 	}
 	backend := insforgefake.Start()
 	defer backend.Close()
-	addr, stop, err := startServer(o, backend.URL)
+	urls, storeURL, stop, err := startServers(o, backend.URL)
 	if err != nil {
 		return rep, err
 	}
 	defer stop()
+	rep.Replicas = o.replicas
 	defer forgetRequests(backend)()
 
 	baseHeap, _, baseG := heap()
@@ -171,7 +179,7 @@ func run(ctx context.Context, o options, logw io.Writer) (report, error) {
 	defer done()
 
 	fmt.Fprintf(logw, "opening %d sessions…\n", o.sessions)
-	m, err := ask(fmt.Sprintf("open %s %d %d", "http://"+addr+"/mcp", o.sessions, o.open))
+	m, err := ask(fmt.Sprintf("open %s %d %d", urls, o.sessions, o.open))
 	if err != nil {
 		return rep, err
 	}
@@ -214,6 +222,12 @@ func run(ctx context.Context, o options, logw io.Writer) (report, error) {
 	time.Sleep(300 * time.Millisecond)
 	h, _, _ = heap()
 	rep.HeapPerSessionAfterDelete = perSession(h, baseHeap, o.sessions)
+	if storeURL != "" {
+		fmt.Fprintf(logw, "measuring the latency the store adds…\n")
+		if rep.MemoryP50ms, rep.StoreP50ms, err = storeLatency(o, backend.URL, storeURL); err != nil {
+			return rep, err
+		}
+	}
 	return rep, writeHeapProfile(o.heapProfile, "deleted")
 }
 
@@ -231,32 +245,6 @@ func (rep *report) readCalls(m map[string]any) {
 	if rep.Seconds > 0 {
 		rep.Throughput = float64(rep.Calls) / rep.Seconds
 	}
-}
-
-// startServer serves the streamable HTTP transport on a loopback port in
-// front of the fake backend, and returns its address.
-func startServer(o options, backendURL string) (string, func(), error) {
-	tops := insforge.Options{Timeout: 30 * time.Second, UserAgent: "insforge-mcp-load"}
-	if o.backendConns > 0 {
-		tops.HTTPClient = &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConns: o.backendConns, MaxIdleConnsPerHost: o.backendConns, IdleConnTimeout: 90 * time.Second}}
-	}
-	srv := mcpserver.New(mcpserver.Config{
-		Version:            "load",
-		Surface:            catalogue.Full(),
-		ToolConfig:         tools.Config{MaxResultBytes: 100000, Remote: true},
-		Transport:          insforge.NewTransport(tops),
-		Configured:         credentials.Credentials{ProjectURL: backendURL, APIKey: insforgefake.DefaultAPIKey},
-		MaxCallsPerSession: 8,
-		Logger:             slog.New(slog.DiscardHandler),
-	})
-	handler := srv.StreamableHandler(mcpserver.HTTPOptions{Loopback: true, MaxSessions: o.sessions})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	return ln.Addr().String(), func() { hs.Close() }, nil
 }
 
 // forgetRequests makes the fake forget the requests it records, every

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/internal/redistest"
 )
 
 // TestMain lets the test binary play the client process, as the command
@@ -51,5 +53,24 @@ func TestUnknownToolIsCountedAsErrors(t *testing.T) {
 	}
 	if rep.Errors == 0 || rep.Calls != 0 || len(rep.ErrorSample) == 0 {
 		t.Fatalf("calls %d, errors %d, sample %v", rep.Calls, rep.Errors, rep.ErrorSample)
+	}
+}
+
+// TestReplicatedRun: three replicas sharing a redis-server, each request
+// of a session to the next replica. Checks correctness only.
+func TestReplicatedRun(t *testing.T) {
+	redistest.Start(t) // skips, or fails under CI, without redis-server
+	rep, err := run(context.Background(), options{sessions: 9, duration: 300 * time.Millisecond, tool: "get-backend-metadata", open: 3, replicas: 3}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OpenErrors != 0 || rep.Errors != 0 || rep.DeleteErrors != 0 {
+		t.Fatalf("errors: open %d, calls %d (%v), delete %d", rep.OpenErrors, rep.Errors, rep.ErrorSample, rep.DeleteErrors)
+	}
+	if rep.Calls < int64(rep.Sessions) || rep.StoreP50ms <= 0 || rep.MemoryP50ms <= 0 {
+		t.Fatalf("%d calls from %d sessions; p50 %v / %v", rep.Calls, rep.Sessions, rep.MemoryP50ms, rep.StoreP50ms)
+	}
+	if text := rep.Text(); !strings.Contains(text, "3 replicas") || !strings.Contains(text, "the store adds") {
+		t.Errorf("report:\n%s", text)
 	}
 }

@@ -44,12 +44,15 @@ type config struct {
 	authTokenFile   string
 	maxSessions     int
 	maxCalls        int
+	maxCallsPerKey  int
 	maxRequestBytes int
 	idleTimeout     time.Duration
 	readTimeout     time.Duration
 	maxConnsPerIP   int
 	maxBackendCalls int
 	maxBuffered     int
+	sessionStore    string
+	secretFile      string
 	logLevel        slog.Level
 	version         bool
 	healthcheck     bool
@@ -89,6 +92,7 @@ func (c *config) options() []option {
 		{"auth-token", "INSFORGE_AUTH_TOKEN", "", "HTTP transports: token every request must send as Authorization: Bearer <token> (prefer the variable or --auth-token-file)", tokenValue{&c.authToken}},
 		{"auth-token-file", "INSFORGE_AUTH_TOKEN_FILE", "", "file holding the auth token", stringValue{&c.authTokenFile}},
 		{"max-sessions", "INSFORGE_MAX_SESSIONS", "1000", "HTTP transports: concurrent sessions at most", intValue{&c.maxSessions, 1}},
+		{"max-calls-per-key", "INSFORGE_MAX_CALLS_PER_KEY", "0", "tool calls one project API key may make in a minute, across its sessions (and every replica with --session-store); 0 for no cap", intValue{&c.maxCallsPerKey, 0}},
 		{"max-calls-per-session", "INSFORGE_MAX_CALLS_PER_SESSION", "8", "concurrent tool calls of one session at most; further calls wait for a slot (up to 64 of them, each for at most twice --timeout)", intValue{&c.maxCalls, 1}},
 		{"max-request-bytes", "INSFORGE_MAX_REQUEST_BYTES", "4194304", "HTTP transports: largest request body accepted", intValue{&c.maxRequestBytes, 1}},
 		{"read-timeout", "INSFORGE_READ_TIMEOUT", "30s", "HTTP transports: time a client has to send a request's body once its headers arrived (headers get 10s); slower requests are answered 408 and cut", durationValue{&c.readTimeout}},
@@ -96,6 +100,8 @@ func (c *config) options() []option {
 		{"max-conns-per-ip", "INSFORGE_MAX_CONNS_PER_IP", "100", "HTTP transports: open connections from one client address (IPv4 address or IPv6 /64) at most; 0 for no cap (behind a reverse proxy every client shares its address)", intValue{&c.maxConnsPerIP, 0}},
 		{"max-backend-requests", "INSFORGE_MAX_BACKEND_REQUESTS", "64", "backend requests in flight at once, every session together; more wait for one to finish", intValue{&c.maxBackendCalls, 1}},
 		{"max-buffered-bytes", "INSFORGE_MAX_BUFFERED_BYTES", "67108864", "backend answer bytes held in memory at once, every session together (a tool call reads about twice --max-result-bytes of an answer); more wait for room", intValue{&c.maxBuffered, 1 << 20}},
+		{"session-store", "INSFORGE_SESSION_STORE", "", "HTTP transports: redis://host:port/db (rediss:// for TLS) where sessions live, shared by every replica behind a load balancer; needs a session secret", stringValue{&c.sessionStore}},
+		{"session-secret-file", "INSFORGE_SESSION_SECRET_FILE", "", "file of session secrets, one a line, at least 32 bytes each: the first encrypts the keys kept in the session store, the others only decrypt (rotation); or set INSFORGE_SESSION_SECRET", stringValue{&c.secretFile}},
 		{"log-level", "INSFORGE_LOG_LEVEL", "info", "debug, info, warn or error (logs go to stderr)", levelValue{&c.logLevel}},
 	}
 }

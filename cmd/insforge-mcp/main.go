@@ -22,6 +22,7 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
+	"github.com/insforge-mcp/insforge-mcp/sessionstore"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
@@ -50,14 +51,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return healthcheck(ctx, cfg, stderr)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	if err := serve(ctx, cfg, getenv, log, stdin, stdout); err != nil {
+	store, err := openStore(ctx, cfg, getenv, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "insforge-mcp:", err)
+		return 2
+	}
+	if store != nil {
+		defer store.Close()
+	}
+	if err := serve(ctx, cfg, store, getenv, log, stdin, stdout); err != nil {
 		log.Error("insforge-mcp stopped", "error", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+func serve(ctx context.Context, cfg config, store *sessionstore.Store, getenv func(string) string, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
 	ver := appVersion()
 	// Credentials: flags, env, the official server's env names, saved file.
 	file := cfg.credentialsFile
@@ -142,8 +151,10 @@ func serve(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		InteractiveConnect: cfg.transport == "stdio",
 		ProjectHosts:       hosts,
 		MaxCallsPerSession: cfg.maxCalls,
+		MaxCallsPerKey:     cfg.maxCallsPerKey,
 		QueueWait:          2 * cfg.timeout, // a queued call waits at most two backend calls' time
 		ConfirmDestructive: cfg.confirmDestruct,
+		Store:              store,
 		Logger:             log,
 	})
 	log.Info("insforge-mcp starting", "version", ver, "transport", cfg.transport, "listed", len(selected.Listed), "served", len(selected.Served),
