@@ -59,6 +59,7 @@ func AddNotifyingTool(s *Server, name, method string, n int) {
 }
 
 var PipeBacklog = pipeBacklog
+
 // NotifySession sends a notification to a session's stream, wherever it
 // is held.
 func NotifySession(s *Server, ctx context.Context, id, method string) error {
