@@ -196,8 +196,8 @@ func runSQL(ctx context.Context, env *tools.Env, path string, in RawSQLInput, un
 	}
 	out, _, err := insforge.Call[sqlAnswer](ctx, env.Client, insforge.Request{Method: http.MethodPost, Path: path, Body: body})
 	if err != nil {
-		if unparsed(err) {
-			return nil, tools.Errorf("This looks like a SQL syntax error: the backend's parser could not read the query (a misspelled keyword, an unbalanced quote or parenthesis, a missing comma), so nothing ran. Fix the statement and retry. %s", tools.Explain(err))
+		if e := unparsed(err); e != nil {
+			return nil, tools.QuotedErrorf(e.Message, "This looks like a SQL syntax error: the backend's parser could not read the query (a misspelled keyword, an unbalanced quote or parenthesis, a missing comma), so nothing ran. Fix the statement and retry. (%s %s answered %d.)", e.Method, e.Path, e.Status)
 		}
 		if insforge.StatusOf(err) == http.StatusForbidden && !unrestricted {
 			return nil, tools.Errorf("%s If it is a permission error on an InsForge system schema (auth, storage, system, …) and the user wants that change, run-unrestricted-sql runs as the database owner (only offered when the server runs with --allow-unrestricted-sql); the backend's guards (transactions, SET ROLE, search_path, set_config) apply to both.", tools.Explain(err))
@@ -214,6 +214,8 @@ func runSQL(ctx context.Context, env *tools.Env, path string, in RawSQLInput, un
 	switch {
 	case len(out.Rows) == 0 && !out.RowCount.present:
 		summary = "All statements ran, but for a multi-statement query the backend does not return per-statement results (rows is empty, no rowCount). Run each SELECT in its own call to see its rows."
+	case len(out.Rows) > 0 && len(env.Client.Cuts()) > 0:
+		summary = fmt.Sprintf("The query returned more rows than one result holds; these are its first %s.", tools.Plural(len(out.Rows), "row"))
 	case len(out.Rows) > 0:
 		summary = fmt.Sprintf("The query returned %s.", tools.Plural(len(out.Rows), "row"))
 	case count == nil:
@@ -229,11 +231,14 @@ func runSQL(ctx context.Context, env *tools.Env, path string, in RawSQLInput, un
 	return tools.Found(summary, data), nil
 }
 
-// unparsed reports the backend's answer to SQL its parser cannot read: 403
+// unparsed returns the backend's answer to SQL its parser cannot read: 403
 // "Query could not be parsed and was rejected for security reasons."
-func unparsed(err error) bool {
+func unparsed(err error) *insforge.Error {
 	var e *insforge.Error
-	return errors.As(err, &e) && e.Status == http.StatusForbidden && strings.Contains(e.Message, "could not be parsed")
+	if errors.As(err, &e) && e.Status == http.StatusForbidden && strings.Contains(e.Message, "could not be parsed") {
+		return e
+	}
+	return nil
 }
 
 var ddlRE = regexp.MustCompile(`(?i)\b(create|alter|drop)\b`)

@@ -279,7 +279,7 @@ func TestRunRawSQLErrors(t *testing.T) {
 	// The parser's 403 is a typo first: said before the backend's words,
 	// without the advice about protected schemas.
 	text = h.Fail(t, "run-raw-sql", map[string]any{"query": "SELEC 1"})
-	if !strings.HasPrefix(text, "This looks like a SQL syntax error") || strings.Contains(text, "run-unrestricted-sql") {
+	if !strings.HasPrefix(text, "This looks like a SQL syntax error") || strings.Contains(text, "run-unrestricted-sql") || strings.Contains(text, "protected") || !strings.Contains(text, "untrusted-data-") {
 		t.Errorf("SELEC 1: %s", text)
 	}
 	testmcp.WantText(t, text, "403", "could not be parsed")
