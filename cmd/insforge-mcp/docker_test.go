@@ -87,6 +87,7 @@ func buildAsImage(t *testing.T, img image) string {
 // an auth token file, and its health check tells a live server from a
 // dead one.
 func TestImageCommandLine(t *testing.T) {
+	t.Parallel() // its build (no cache shared with -race) overlaps the other tests' waits
 	img := readDockerfile(t)
 	bin := buildAsImage(t, img)
 
