@@ -228,3 +228,11 @@ func (c Column) withType(raw string, sql bool) Column {
 	}
 	return c
 }
+
+// sqlType is the column's type as SQL can name it in a cast.
+func (c Column) sqlType() string {
+	if c.pg != "" {
+		return c.pg + c.mod
+	}
+	return sqlTypeName(c.Type)
+}
