@@ -232,58 +232,6 @@ func TestDocs(t *testing.T) {
 	}
 }
 
-func TestAdminRecords(t *testing.T) {
-	srv := New(t)
-	todoTable(srv)
-	base := "/api/database/admin/tables/todos/records"
-	r := call(t, srv, "GET", base+"?limit=2&offset=1&sort=title:asc", nil)
-	if r.status != 206 || r.header.Get("Content-Range") != "1-2/4" || r.header.Get("Preference-Applied") != "count=exact" {
-		t.Fatalf("page: %d %q %q", r.status, r.header.Get("Content-Range"), r.header.Get("Preference-Applied"))
-	}
-	if got := titles(t, r); got != "beta,delta" {
-		t.Errorf("page = %s", got)
-	}
-	r = call(t, srv, "GET", base, nil)
-	if r.status != 200 || r.header.Get("Content-Range") != "0-3/4" {
-		t.Errorf("full: %d %q", r.status, r.header.Get("Content-Range"))
-	}
-	if got := titles(t, call(t, srv, "GET", base+"?search=ALP", nil)); got != "alpha" {
-		t.Errorf("search = %s", got)
-	}
-	if got := titles(t, call(t, srv, "GET", base+"?filterColumn=priority&filterValue=2", nil)); got != "beta" {
-		t.Errorf("filter = %s", got)
-	}
-	r = call(t, srv, "GET", base+"?title=eq.none&filterColumn=slug&filterValue=zz", nil)
-	if r.status != 200 || r.header.Get("Content-Range") != "0--1/0" || string(r.body) != "[]" {
-		t.Errorf("empty page: %d %q %s", r.status, r.header.Get("Content-Range"), r.body)
-	}
-	wantError(t, call(t, srv, "GET", base+"?filterColumn=priority", nil), 400, "INVALID_INPUT", "")
-	wantError(t, call(t, srv, "GET", base+"?limit=501", nil), 400, "INVALID_INPUT", "")
-	wantError(t, call(t, srv, "GET", "/api/database/admin/tables/nope/records", nil), 404, "DATABASE_NOT_FOUND", "")
-
-	r = call(t, srv, "GET", base+"/lookup?column=slug&value=b", nil)
-	if r.status != 200 || r.obj(t)["title"] != "beta" {
-		t.Errorf("lookup: %d %s", r.status, r.body)
-	}
-	if r = call(t, srv, "GET", base+"/lookup?column=slug&value=zz", nil); string(r.body) != "null" {
-		t.Errorf("lookup miss = %s", r.body)
-	}
-	r = call(t, srv, "POST", base, []map[string]any{{"title": "n1", "slug": "n1"}})
-	if r.status != 201 || titles(t, r) != "n1" {
-		t.Errorf("insert: %d %s", r.status, r.body)
-	}
-	wantError(t, call(t, srv, "POST", base, []any{}), 400, "INVALID_INPUT", "")
-	r = call(t, srv, "PATCH", base, map[string]any{"pkKeys": map[string]any{"slug": "n1"}, "data": map[string]any{"title": "N1"}})
-	if r.status != 200 || r.obj(t)["title"] != "N1" {
-		t.Errorf("update: %d %s", r.status, r.body)
-	}
-	wantError(t, call(t, srv, "PATCH", base, map[string]any{"pkKeys": map[string]any{"slug": "zz"}, "data": map[string]any{"title": "x"}}), 404, "DATABASE_NOT_FOUND", "Record not found.")
-	r = call(t, srv, "DELETE", base, map[string]any{"pkKeys": []any{map[string]any{"slug": "n1"}, map[string]any{"slug": "zz"}}})
-	if r.status != 200 || string(r.body) != `{"deletedCount":1}` {
-		t.Errorf("delete: %d %s", r.status, r.body)
-	}
-}
-
 func TestLargeBatchesAreFast(t *testing.T) {
 	srv := New(t)
 	srv.AddTable("lines", AutoColumns(Column{Name: "line", Type: "string"}, Column{Name: "n", Type: "integer", Nullable: true, Unique: true}))

@@ -103,7 +103,7 @@ func guardStatement(ts []token) string {
 		if i < len(ts) {
 			return ts[i]
 		}
-		return token{kind: tkOp}
+		return token{}
 	}
 	first := ts[0]
 	switch {
@@ -164,7 +164,7 @@ func isKnownStatementStart(t token) bool {
 		"do", "notify", "listen", "unlisten", "analyze", "vacuum", "explain", "with", "values", "table",
 		"call", "copy", "lock", "prepare", "execute", "deallocate", "discard", "refresh", "reindex", "show",
 		"cluster", "security", "merge", "fetch", "move", "close", "declare", "checkpoint", "load":
-		return t.kind == tkIdent
+		return t.word
 	}
 	return false
 }
