@@ -48,15 +48,6 @@ func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, map[string]any{"migrations": out})
 }
 
-// Migrations returns the applied migrations, oldest first.
-func (s *Server) Migrations() []string {
-	out := []string{}
-	for _, m := range s.pgMigrations(context.Background()) {
-		out = append(out, m.Version+"_"+m.Name)
-	}
-	return out
-}
-
 func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Version, Name, SQL string }
 	if !bind(w, r, &in) {
@@ -278,4 +269,13 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 		factors = append(factors, riskFactor{code: "SYNTAX_OR_EXECUTION_ERROR", description: execErr, level: "DANGER"})
 	}
 	writeJSON(w, 200, dryRunAnswer(valid, statements, level, factors, execErr))
+}
+
+// Migrations returns the applied migrations, oldest first.
+func (s *Server) Migrations() []string {
+	out := []string{}
+	for _, m := range s.pgMigrations(context.Background()) {
+		out = append(out, m.Version+"_"+m.Name)
+	}
+	return out
 }

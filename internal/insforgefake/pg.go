@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -363,8 +362,6 @@ func pgWire(oid uint32, b []byte) any {
 			}
 		}
 		return s
-	case 1186:
-		return pgIntervalObject(s)
 	case 2278:
 		return ""
 	}
@@ -422,50 +419,6 @@ func pgArrayItems(s string) ([]*string, bool) {
 		i++ // the comma
 	}
 	return out, true
-}
-
-var pgIntervalPart = regexp.MustCompile(`(-?\d+) (year|mon|day)s?|(-)?(\d+):(\d+):(\d+)(?:\.(\d+))?`)
-
-// pgIntervalObject parses an interval in the postgres output style into
-// node-pg's object of non-zero parts.
-func pgIntervalObject(s string) any {
-	var o orderedRow
-	add := func(k string, v float64) {
-		if v != 0 {
-			o.keys = append(o.keys, k)
-			o.vals = append(o.vals, v)
-		}
-	}
-	parts := map[string]float64{}
-	for _, m := range pgIntervalPart.FindAllStringSubmatch(s, -1) {
-		if m[2] != "" {
-			n, _ := strconv.ParseFloat(m[1], 64)
-			parts[m[2]] = n
-			continue
-		}
-		sign := 1.0
-		if m[3] == "-" {
-			sign = -1
-		}
-		h, _ := strconv.ParseFloat(m[4], 64)
-		mi, _ := strconv.ParseFloat(m[5], 64)
-		sec, _ := strconv.ParseFloat(m[6], 64)
-		parts["hours"], parts["minutes"], parts["seconds"] = sign*h, sign*mi, sign*sec
-		if m[7] != "" {
-			frac, _ := strconv.ParseFloat("0."+m[7], 64)
-			parts["milliseconds"] = sign * frac * 1000
-		}
-	}
-	add("years", parts["year"])
-	add("months", parts["mon"])
-	add("days", parts["day"])
-	for _, k := range []string{"hours", "minutes", "seconds", "milliseconds"} {
-		add(k, parts[k])
-	}
-	if o.keys == nil {
-		return map[string]any{}
-	}
-	return o
 }
 
 // pgColumnSQL is a column's definition in CREATE TABLE.

@@ -191,15 +191,6 @@ func normType(t string) string {
 	return friendlyOfPG(pgTypeOf(t))
 }
 
-// dataTypeName is the information_schema data_type of a friendly or
-// Postgres type name.
-func dataTypeName(t string) string {
-	if ft, ok := friendlyTypes[t]; ok {
-		return ft.dataType
-	}
-	return dataTypeOfPG(pgTypeOf(t))
-}
-
 func sqlTypeName(t string) string {
 	if ft, ok := friendlyTypes[t]; ok {
 		return ft.sqlType
