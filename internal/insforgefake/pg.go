@@ -529,23 +529,13 @@ func (s *Server) pgTables() []string {
 }
 
 // pgRawSQL answers a raw SQL request on PostgreSQL (guards already passed).
-func (s *Server) pgRawSQL(w http.ResponseWriter, r *http.Request, query string, params []any, explain bool, user string) {
-	if explain {
-		// EXPLAIN (FORMAT JSON, ANALYZE, BUFFERS) of every statement, in a
-		// transaction always rolled back.
-		toks, _ := lex(query)
-		var parts []string
-		for _, st := range splitStatements(query, toks) {
-			parts = append(parts, "EXPLAIN (FORMAT JSON, ANALYZE, BUFFERS) "+st.text)
-		}
-		query = strings.Join(parts, ";\n")
-	}
+func (s *Server) pgRawSQL(w http.ResponseWriter, r *http.Request, query string, params []any, user string) {
 	var settings []string
 	publishes := strings.Contains(strings.ToLower(query), "realtime.publish")
 	if publishes {
 		settings = []string{"insforge.channels", s.realtimeChannelsJSON()}
 	}
-	res, err := s.pg.pgRun(r.Context(), query, params, user, explain, settings...)
+	res, err := s.pg.pgRun(r.Context(), query, params, user, false, settings...)
 	if err != nil {
 		writeError(w, pgAPIError(err))
 		return
@@ -561,29 +551,6 @@ func (s *Server) pgRawSQL(w http.ResponseWriter, r *http.Request, query string, 
 	default:
 		writeJSON(w, 200, map[string]any{"rows": []any{}})
 	}
-}
-
-// pgCheckReadOnly is the EXPLAIN pre-check on PostgreSQL: every statement
-// must be a SELECT (400 INVALID_INPUT otherwise).
-func pgCheckReadOnly(query string) *APIError {
-	toks, err := lex(query)
-	if err != nil {
-		return errInvalidInput(unparseableMsg)
-	}
-	stmts := splitStatements(query, toks)
-	if len(stmts) == 0 {
-		return errInvalidInput("Query contains no executable statements.")
-	}
-	for _, st := range stmts {
-		switch {
-		case st.toks[0].is("select"):
-		case isKnownStatementStart(st.toks[0]):
-			return errInvalidInput("Only SELECT statements are allowed in EXPLAIN mode.")
-		default:
-			return errInvalidInput(unparseableMsg)
-		}
-	}
-	return nil
 }
 
 // realtimeChannelsJSON lists the enabled realtime channels for
