@@ -94,15 +94,6 @@ func registerAdvisorRoutes(s *Server) {
 	s.handle("GET /api/advisor/issues", accessAdmin, st.issues)
 }
 
-// SetAdvisorFindings sets what the next scans find (ids are assigned
-// when empty).
-func (s *Server) SetAdvisorFindings(findings ...AdvisorFinding) {
-	st := advisorOf(s)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.findings = append([]AdvisorFinding{}, findings...)
-}
-
 // CompleteAdvisorScans makes started scans complete at once (true) instead
 // of after GET /api/advisor/latest has seen them running (false, default).
 func (s *Server) CompleteAdvisorScans(instant bool) {
@@ -229,4 +220,13 @@ func (st *advisorState) issues(w http.ResponseWriter, r *http.Request) {
 		return matched[i].ID < matched[j].ID
 	})
 	writeJSON(w, 200, map[string]any{"issues": pageSlice(matched, limit, offset), "total": len(matched)})
+}
+
+// SetAdvisorFindings sets what the next scans find (ids are assigned
+// when empty).
+func (s *Server) SetAdvisorFindings(findings ...AdvisorFinding) {
+	st := advisorOf(s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.findings = append([]AdvisorFinding{}, findings...)
 }

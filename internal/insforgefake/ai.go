@@ -2,7 +2,6 @@ package insforgefake
 
 import (
 	"net/http"
-	"strings"
 	"sync"
 )
 
@@ -19,10 +18,8 @@ import (
 func registerAIRoutes(s *Server) {
 	ai := aiOf(s)
 	s.handle("GET /api/ai/config", accessAdmin, ai.getConfig)
-	s.handle("PUT /api/ai/config", accessAdmin, ai.putConfig)
 	s.handle("GET /api/ai/models", accessAdmin, ai.listModels)
 	s.handle("GET /api/ai/overview", accessAdmin, ai.overview)
-	s.handle("GET /api/ai/{provider}/api-key", accessAdmin, ai.providerKey)
 }
 
 // DefaultAIAPIKey is the OpenRouter API key the fake starts with. The
@@ -103,23 +100,6 @@ func (s *Server) SetAIKeys(apiKey, managementKey string) {
 	ai.mu.Unlock()
 }
 
-// SetAIModels replaces the model catalogue.
-func (s *Server) SetAIModels(models []AIModel) {
-	ai := aiOf(s)
-	ai.mu.Lock()
-	ai.models = append([]AIModel(nil), models...)
-	ai.mu.Unlock()
-}
-
-// SetAIUpstreamUnavailable makes GET /api/ai/models answer 503
-// AI_UPSTREAM_UNAVAILABLE even with a key (OpenRouter unreachable).
-func (s *Server) SetAIUpstreamUnavailable(down bool) {
-	ai := aiOf(s)
-	ai.mu.Lock()
-	ai.upstreamDown = down
-	ai.mu.Unlock()
-}
-
 // MaskAIKey masks a credential like the backend: the first 8 and last 4
 // characters around eight bullets, or only bullets for short values.
 func MaskAIKey(k string) string {
@@ -151,31 +131,6 @@ func (ai *aiState) getConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errAICloudManaged())
 		return
 	}
-	writeJSON(w, 200, ai.config())
-}
-
-func (ai *aiState) putConfig(w http.ResponseWriter, r *http.Request) {
-	var in struct{ APIKey, ManagementKey *string }
-	if !bind(w, r, &in) {
-		return
-	}
-	for _, k := range []*string{in.APIKey, in.ManagementKey} {
-		if k != nil {
-			*k = strings.TrimSpace(*k)
-		}
-	}
-	ai.mu.Lock()
-	defer ai.mu.Unlock()
-	switch {
-	case ai.cloud:
-		writeError(w, errAICloudManaged())
-		return
-	case deref(in.APIKey) == "" && deref(in.ManagementKey) == "", in.APIKey != nil && *in.APIKey == "":
-		writeError(w, errInvalidInput("Validation error: At least one credential is required"))
-		return
-	}
-	set(&ai.apiKey, in.APIKey)
-	set(&ai.mgmtKey, in.ManagementKey)
 	writeJSON(w, 200, ai.config())
 }
 
@@ -231,23 +186,4 @@ func (ai *aiState) overview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, 200, out)
-}
-
-// providerKey is GET /api/ai/{provider}/api-key: the full key. The MCP
-// tools must never call it; tests check that no request reaches it.
-func (ai *aiState) providerKey(w http.ResponseWriter, r *http.Request) {
-	provider := r.PathValue("provider")
-	if provider != "openrouter" {
-		writeError(w, errInvalidInput("Unsupported AI provider: "+provider))
-		return
-	}
-	ai.mu.Lock()
-	k := ai.apiKey
-	ai.mu.Unlock()
-	if k == "" {
-		writeError(w, &APIError{Status: 400, Code: "AI_INVALID_API_KEY", Message: "OpenRouter API key is not configured.",
-			NextActions: "Configure the OpenRouter API key (PUT /api/ai/config or the OPENROUTER_API_KEY variable)."})
-		return
-	}
-	writeJSON(w, 200, map[string]any{"apiKey": k, "maskedKey": MaskAIKey(k)})
 }

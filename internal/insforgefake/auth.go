@@ -46,8 +46,6 @@ var authDefaultScopes = map[string][]string{
 // (ORDER BY template_type).
 var authTemplateTypes = []string{"email-verification-code", "email-verification-link", "request-otp", "reset-password-code", "reset-password-link"}
 
-var authSMTPPorts = []int{25, 465, 587, 2525}
-
 type authConfig struct {
 	ID                       string   `json:"id"`
 	RequireEmailVerification bool     `json:"requireEmailVerification"`

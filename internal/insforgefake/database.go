@@ -19,16 +19,11 @@ func registerDatabaseRoutes(s *Server) {
 	s.handle("GET /api/database/tables/{table}/schema", accessAdmin, s.getTableSchema)
 	s.handle("PATCH /api/database/tables/{table}/schema", accessAdmin, s.patchTableSchema)
 	s.handle("DELETE /api/database/tables/{table}", accessAdmin, s.deleteTable)
-	s.handle("GET /api/database/schemas", accessAdmin, s.listSchemas)
 	// The listings are catalog queries.
 	for key, h := range s.pgListings() {
 		s.handle("GET /api/database/"+key, accessAdmin, h)
 	}
 }
-
-// protectedSchemas are the InsForge system schemas (project_admin lacks
-// CREATE on them; see sqlcatalog.go for the tables the fake models).
-var protectedSchemas = []string{"auth", "compute", "deployments", "email", "functions", "payments", "realtime", "schedules", "storage", "system"}
 
 // checkIdent rejects identifiers that are empty or contain '"' or control
 // characters (400 DATABASE_VALIDATION_ERROR, backend validateIdentifier).
@@ -366,10 +361,3 @@ func (s *Server) deleteTable(w http.ResponseWriter, r *http.Request) {
 }
 
 // ---- introspection listings ----
-
-// listSchemas lists public first, then the schemas project_admin may
-// create objects in (created with CREATE SCHEMA), then the protected
-// system schemas, each group by name.
-func (s *Server) listSchemas(w http.ResponseWriter, r *http.Request) {
-	s.pgListSchemas(w, r)
-}

@@ -96,7 +96,6 @@ func registerLogsRoutes(s *Server) {
 		}
 		writeJSON(w, 200, out)
 	})
-	s.handle("GET /api/logs/stats", accessAdmin, st.stats)
 	s.handle("GET /api/logs/search", accessAdmin, st.search)
 	s.handle("GET /api/logs/functions/build-logs", accessAdmin, st.buildLogs)
 	s.handle("GET /api/logs/{source}", accessAdmin, st.bySource)
@@ -247,21 +246,6 @@ func (st *logsState) search(w http.ResponseWriter, r *http.Request) {
 	st.mu.Unlock()
 	page := pageSlice(all, int(limit), int(offset))
 	writePaged(w, page, len(page), int(offset), len(all))
-}
-
-// stats answers GET /api/logs/stats.
-func (st *logsState) stats(w http.ResponseWriter, r *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	out := []map[string]any{}
-	for _, src := range LogSources {
-		list := st.entries[src]
-		if len(list) == 0 {
-			continue
-		}
-		out = append(out, map[string]any{"source": src, "count": len(list), "lastActivity": isoMillis(list[len(list)-1].at)})
-	}
-	writeJSON(w, 200, out)
 }
 
 // buildLogs answers GET /api/logs/functions/build-logs.

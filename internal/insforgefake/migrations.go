@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 )
 
 // Migrations module.
@@ -49,15 +48,6 @@ func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, map[string]any{"migrations": out})
 }
 
-// Migrations returns the applied migrations, oldest first.
-func (s *Server) Migrations() []string {
-	out := []string{}
-	for _, m := range s.pgMigrations(context.Background()) {
-		out = append(out, m.Version+"_"+m.Name)
-	}
-	return out
-}
-
 func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Version, Name, SQL string }
 	if !bind(w, r, &in) {
@@ -83,152 +73,24 @@ func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 	s.pgApplyMigration(w, r, in.Version, name, sql, texts, h)
 }
 
-// splitMigrationSQL mirrors the backend's parseSQLStatements (the
-// @databases/split-sql-query module): a query with no ";" before its end is
-// one statement, kept as written (trailing ";" and comments included);
-// otherwise it is split on top-level ";" with comments removed and each
-// statement trimmed. Statements that are only comments are dropped.
+// splitMigrationSQL splits a migration into its statements like the
+// backend: a query with no ";" before its end is one statement, kept as
+// written; otherwise each top-level statement, trimmed. Statements that
+// are only comments are dropped.
 func splitMigrationSQL(sql string) []string {
-	var stmts []string
 	trimmed := strings.TrimSpace(sql)
-	if i := strings.IndexByte(trimmed, ';'); i < 0 || i == len(trimmed)-1 {
-		stmts = []string{trimmed}
-	} else if parts := splitSQLParts(sql); len(parts) <= 1 {
-		stmts = []string{trimmed}
-	} else {
-		stmts = parts
+	toks, err := lex(trimmed)
+	if i := strings.IndexByte(trimmed, ';'); err != nil || i < 0 || i == len(trimmed)-1 {
+		if len(toks) == 0 && err == nil {
+			return nil
+		}
+		return []string{trimmed}
 	}
 	var out []string
-	for _, st := range stmts {
-		if strings.TrimSpace(sqlCommentRE.ReplaceAllString(sqlLineCommentRE.ReplaceAllString(st, ""), "")) != "" {
-			out = append(out, st)
-		}
+	for _, st := range splitStatements(trimmed, toks) {
+		out = append(out, st.text)
 	}
 	return out
-}
-
-var (
-	sqlLineCommentRE = regexp.MustCompile(`(?m)--.*$`)
-	sqlCommentRE     = regexp.MustCompile(`/\*[\s\S]*?\*/`)
-)
-
-// splitSQLParts is the statement splitter of @databases/split-sql-query
-// (quotes, dollar quotes and comments aware; comments are dropped).
-func splitSQLParts(text string) []string {
-	var queries []string
-	var str strings.Builder
-	var quoteChar rune
-	lineCommentStart, isLineComment := false, false
-	blockCommentStart, isBlockComment, isBlockCommentPrinted := false, false, false
-	isBlockCommentFirstChar, isBlockCommentEnd := false, false
-	dollarQuoteStart, dollarQuote := "", ""
-	isSpace := func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }
-	for _, char := range text {
-		if lineCommentStart {
-			lineCommentStart = false
-			if char == '-' {
-				isLineComment = true
-			} else {
-				str.WriteByte('-')
-			}
-		}
-		if blockCommentStart {
-			blockCommentStart = false
-			if char == '*' {
-				isBlockCommentFirstChar = true
-				isBlockComment = true
-			} else {
-				str.WriteByte('/')
-			}
-		}
-		if dollarQuoteStart != "" && dollarQuote == "" {
-			if char == '$' {
-				dollarQuote = dollarQuoteStart + "$"
-				dollarQuoteStart = ""
-				str.WriteRune(char)
-				continue
-			} else if (char >= '0' && char <= '9') || char == '_' || unicode.ToLower(char) != unicode.ToUpper(char) {
-				dollarQuoteStart += string(char)
-			} else {
-				dollarQuoteStart = ""
-			}
-		}
-		switch {
-		case isBlockCommentFirstChar:
-			isBlockCommentFirstChar = false
-			if char == '*' {
-				isBlockCommentEnd = true
-			} else if !isSpace(char) {
-				isBlockCommentPrinted = true
-				str.WriteString("/*" + string(char))
-			}
-		case isBlockComment:
-			if isBlockCommentPrinted {
-				str.WriteRune(char)
-			}
-			if isBlockCommentEnd {
-				isBlockCommentEnd = false
-				if char == '/' {
-					isBlockComment = false
-					isBlockCommentPrinted = false
-				}
-			} else if char == '*' {
-				isBlockCommentEnd = true
-			}
-		case isLineComment:
-			if char == '\n' {
-				str.WriteByte('\n')
-				isLineComment = false
-			}
-		case quoteChar != 0 && char == quoteChar:
-			quoteChar = 0
-			str.WriteRune(char)
-		case quoteChar != 0:
-			str.WriteRune(char)
-		case dollarQuote != "":
-			if dollarQuoteStart != "" {
-				dollarQuoteStart += string(char)
-				if dollarQuoteStart == dollarQuote {
-					dollarQuote = ""
-					dollarQuoteStart = ""
-				}
-			}
-			if dollarQuote != "" && char == '$' {
-				dollarQuoteStart = "$"
-			}
-			str.WriteRune(char)
-		default:
-			switch char {
-			case '\'', '"', '`':
-				quoteChar = char
-				str.WriteRune(char)
-			case '$':
-				dollarQuoteStart = "$"
-				str.WriteRune(char)
-			case '-':
-				lineCommentStart = true
-			case '/':
-				blockCommentStart = true
-			case ';':
-				if strings.TrimSpace(str.String()) != "" {
-					queries = append(queries, strings.TrimSpace(str.String()))
-				}
-				str.Reset()
-			default:
-				str.WriteRune(char)
-			}
-		}
-	}
-	if lineCommentStart {
-		str.WriteByte('-')
-	}
-	if blockCommentStart {
-		str.WriteByte('/')
-	}
-	if strings.TrimSpace(str.String()) != "" {
-		queries = append(queries, strings.TrimSpace(str.String()))
-	}
-	return queries
 }
 
 // ---- POST /api/database/migrations/dry-run ----
@@ -407,4 +269,13 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 		factors = append(factors, riskFactor{code: "SYNTAX_OR_EXECUTION_ERROR", description: execErr, level: "DANGER"})
 	}
 	writeJSON(w, 200, dryRunAnswer(valid, statements, level, factors, execErr))
+}
+
+// Migrations returns the applied migrations, oldest first.
+func (s *Server) Migrations() []string {
+	out := []string{}
+	for _, m := range s.pgMigrations(context.Background()) {
+		out = append(out, m.Version+"_"+m.Name)
+	}
+	return out
 }

@@ -54,14 +54,13 @@ func TestMigrationStatementsAndTexts(t *testing.T) {
 
 func TestSplitMigrationSQL(t *testing.T) {
 	for sql, want := range map[string][]string{
-		"SELECT 1":                      {"SELECT 1"},
-		"SELECT 1;":                     {"SELECT 1;"},
-		"  -- head\nSELECT 1;  ":        {"-- head\nSELECT 1;"},
-		"SELECT 'a;b'":                  {"SELECT 'a;b'"},
-		"SELECT 'a;b'; SELECT 2":        {"SELECT 'a;b'", "SELECT 2"},
-		"SELECT 1; -- trailing comment": {"SELECT 1; -- trailing comment"},
-		"a; /* x; */ b; $$ c; $$; d":    {"a", "b", "$$ c; $$", "d"},
-		"a;;b":                          {"a", "b"},
+		"SELECT 1":                   {"SELECT 1"},
+		"SELECT 1;":                  {"SELECT 1;"},
+		"  -- head\nSELECT 1;  ":     {"-- head\nSELECT 1;"},
+		"SELECT 'a;b'":               {"SELECT 'a;b'"},
+		"SELECT 'a;b'; SELECT 2":     {"SELECT 'a;b'", "SELECT 2"},
+		"a; /* x; */ b; $$ c; $$; d": {"a", "b", "$$ c; $$", "d"},
+		"a;;b":                       {"a", "b"},
 		"CREATE FUNCTION f() AS $fn$ BEGIN; END; $fn$; SELECT 2": {"CREATE FUNCTION f() AS $fn$ BEGIN; END; $fn$", "SELECT 2"},
 		"-- only a comment": nil,
 	} {

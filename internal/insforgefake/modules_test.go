@@ -163,11 +163,6 @@ func TestMetadata(t *testing.T) {
 		t.Errorf("functions/version = %v %v", m["functions"], m["version"])
 	}
 
-	r = call(t, srv, "GET", "/api/metadata?format=markdown", nil)
-	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/markdown") || !strings.Contains(string(r.body), "todos") {
-		t.Errorf("markdown: %d %q %s", r.status, r.header.Get("Content-Type"), r.body)
-	}
-	wantError(t, call(t, srv, "GET", "/api/metadata?format=xml", nil), 400, "INVALID_INPUT", "Invalid format parameter")
 	wantError(t, call(t, srv, "GET", "/api/metadata", nil, "Authorization", ""), 401, "AUTH_INVALID_CREDENTIALS", "No admin token provided")
 
 	if r = call(t, srv, "GET", "/api/metadata/anon-key", nil); string(r.body) != `{"anonKey":"`+DefaultAnonKey+`"}` {
@@ -178,23 +173,6 @@ func TestMetadata(t *testing.T) {
 	}
 	if r = call(t, srv, "GET", "/api/metadata/auth", nil); r.obj(t)["smtpConfig"] == nil {
 		t.Errorf("metadata/auth = %s", r.body)
-	}
-
-	// export-style per table; unknown name → 200 with an empty schema
-	ex := call(t, srv, "GET", "/api/metadata/todos", nil).obj(t)["todos"].(map[string]any)
-	schema := ex["schema"].([]any)
-	if len(schema) != 7 || schema[0].(map[string]any)["columnName"] != "id" || schema[0].(map[string]any)["isNullable"] != "NO" || schema[0].(map[string]any)["dataType"] != "uuid" {
-		t.Errorf("export schema = %v", schema)
-	}
-	if idx := ex["indexes"].([]any); len(idx) != 2 || idx[0].(map[string]any)["indexname"] != "todos_pkey" {
-		t.Errorf("export indexes = %v", idx)
-	}
-	r = call(t, srv, "GET", "/api/metadata/nosuch", nil)
-	if r.status != 200 {
-		t.Fatalf("unknown table: %d", r.status)
-	}
-	if s := r.obj(t)["nosuch"].(map[string]any)["schema"].([]any); len(s) != 0 {
-		t.Errorf("unknown table schema = %v", s)
 	}
 }
 
@@ -226,61 +204,6 @@ func TestDocs(t *testing.T) {
 	}
 	for _, path := range []string{"/api/docs/payments/swift", "/api/docs/db/python", "/api/docs/nope/typescript"} {
 		wantError(t, call(t, srv, "GET", path, nil), 404, "DOCS_NOT_FOUND", "Documentation not found")
-	}
-	if list := call(t, srv, "GET", "/api/docs", nil).arr(t); len(list) == 0 {
-		t.Errorf("empty docs list")
-	}
-}
-
-func TestAdminRecords(t *testing.T) {
-	srv := New(t)
-	todoTable(srv)
-	base := "/api/database/admin/tables/todos/records"
-	r := call(t, srv, "GET", base+"?limit=2&offset=1&sort=title:asc", nil)
-	if r.status != 206 || r.header.Get("Content-Range") != "1-2/4" || r.header.Get("Preference-Applied") != "count=exact" {
-		t.Fatalf("page: %d %q %q", r.status, r.header.Get("Content-Range"), r.header.Get("Preference-Applied"))
-	}
-	if got := titles(t, r); got != "beta,delta" {
-		t.Errorf("page = %s", got)
-	}
-	r = call(t, srv, "GET", base, nil)
-	if r.status != 200 || r.header.Get("Content-Range") != "0-3/4" {
-		t.Errorf("full: %d %q", r.status, r.header.Get("Content-Range"))
-	}
-	if got := titles(t, call(t, srv, "GET", base+"?search=ALP", nil)); got != "alpha" {
-		t.Errorf("search = %s", got)
-	}
-	if got := titles(t, call(t, srv, "GET", base+"?filterColumn=priority&filterValue=2", nil)); got != "beta" {
-		t.Errorf("filter = %s", got)
-	}
-	r = call(t, srv, "GET", base+"?title=eq.none&filterColumn=slug&filterValue=zz", nil)
-	if r.status != 200 || r.header.Get("Content-Range") != "0--1/0" || string(r.body) != "[]" {
-		t.Errorf("empty page: %d %q %s", r.status, r.header.Get("Content-Range"), r.body)
-	}
-	wantError(t, call(t, srv, "GET", base+"?filterColumn=priority", nil), 400, "INVALID_INPUT", "")
-	wantError(t, call(t, srv, "GET", base+"?limit=501", nil), 400, "INVALID_INPUT", "")
-	wantError(t, call(t, srv, "GET", "/api/database/admin/tables/nope/records", nil), 404, "DATABASE_NOT_FOUND", "")
-
-	r = call(t, srv, "GET", base+"/lookup?column=slug&value=b", nil)
-	if r.status != 200 || r.obj(t)["title"] != "beta" {
-		t.Errorf("lookup: %d %s", r.status, r.body)
-	}
-	if r = call(t, srv, "GET", base+"/lookup?column=slug&value=zz", nil); string(r.body) != "null" {
-		t.Errorf("lookup miss = %s", r.body)
-	}
-	r = call(t, srv, "POST", base, []map[string]any{{"title": "n1", "slug": "n1"}})
-	if r.status != 201 || titles(t, r) != "n1" {
-		t.Errorf("insert: %d %s", r.status, r.body)
-	}
-	wantError(t, call(t, srv, "POST", base, []any{}), 400, "INVALID_INPUT", "")
-	r = call(t, srv, "PATCH", base, map[string]any{"pkKeys": map[string]any{"slug": "n1"}, "data": map[string]any{"title": "N1"}})
-	if r.status != 200 || r.obj(t)["title"] != "N1" {
-		t.Errorf("update: %d %s", r.status, r.body)
-	}
-	wantError(t, call(t, srv, "PATCH", base, map[string]any{"pkKeys": map[string]any{"slug": "zz"}, "data": map[string]any{"title": "x"}}), 404, "DATABASE_NOT_FOUND", "Record not found.")
-	r = call(t, srv, "DELETE", base, map[string]any{"pkKeys": []any{map[string]any{"slug": "n1"}, map[string]any{"slug": "zz"}}})
-	if r.status != 200 || string(r.body) != `{"deletedCount":1}` {
-		t.Errorf("delete: %d %s", r.status, r.body)
 	}
 }
 

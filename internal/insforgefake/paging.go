@@ -1,7 +1,6 @@
 package insforgefake
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -30,24 +29,6 @@ func contentRange(n, offset int, total string) string {
 		return "*/" + total
 	}
 	return strconv.Itoa(offset) + "-" + strconv.Itoa(offset+n-1) + "/" + total
-}
-
-// pageParams reads limit/offset query parameters with a default and maximum
-// limit. Invalid values are a 400 INVALID_INPUT.
-func pageParams(r *http.Request, defLimit, maxLimit int) (limit, offset int, err *APIError) {
-	limit, offset = defLimit, 0
-	q := r.URL.Query()
-	var e1, e2 error
-	if v := q.Get("limit"); v != "" {
-		limit, e1 = strconv.Atoi(v)
-	}
-	if v := q.Get("offset"); v != "" {
-		offset, e2 = strconv.Atoi(v)
-	}
-	if e1 != nil || e2 != nil || limit < 1 || (maxLimit > 0 && limit > maxLimit) || offset < 0 {
-		return 0, 0, errInvalidInput(fmt.Sprintf("limit must be 1 to %d and offset 0 or more", maxLimit))
-	}
-	return limit, offset, nil
 }
 
 // pageSlice cuts items[offset:offset+limit] safely.

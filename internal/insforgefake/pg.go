@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -363,8 +362,6 @@ func pgWire(oid uint32, b []byte) any {
 			}
 		}
 		return s
-	case 1186:
-		return pgIntervalObject(s)
 	case 2278:
 		return ""
 	}
@@ -422,50 +419,6 @@ func pgArrayItems(s string) ([]*string, bool) {
 		i++ // the comma
 	}
 	return out, true
-}
-
-var pgIntervalPart = regexp.MustCompile(`(-?\d+) (year|mon|day)s?|(-)?(\d+):(\d+):(\d+)(?:\.(\d+))?`)
-
-// pgIntervalObject parses an interval in the postgres output style into
-// node-pg's object of non-zero parts.
-func pgIntervalObject(s string) any {
-	var o orderedRow
-	add := func(k string, v float64) {
-		if v != 0 {
-			o.keys = append(o.keys, k)
-			o.vals = append(o.vals, v)
-		}
-	}
-	parts := map[string]float64{}
-	for _, m := range pgIntervalPart.FindAllStringSubmatch(s, -1) {
-		if m[2] != "" {
-			n, _ := strconv.ParseFloat(m[1], 64)
-			parts[m[2]] = n
-			continue
-		}
-		sign := 1.0
-		if m[3] == "-" {
-			sign = -1
-		}
-		h, _ := strconv.ParseFloat(m[4], 64)
-		mi, _ := strconv.ParseFloat(m[5], 64)
-		sec, _ := strconv.ParseFloat(m[6], 64)
-		parts["hours"], parts["minutes"], parts["seconds"] = sign*h, sign*mi, sign*sec
-		if m[7] != "" {
-			frac, _ := strconv.ParseFloat("0."+m[7], 64)
-			parts["milliseconds"] = sign * frac * 1000
-		}
-	}
-	add("years", parts["year"])
-	add("months", parts["mon"])
-	add("days", parts["day"])
-	for _, k := range []string{"hours", "minutes", "seconds", "milliseconds"} {
-		add(k, parts[k])
-	}
-	if o.keys == nil {
-		return map[string]any{}
-	}
-	return o
 }
 
 // pgColumnSQL is a column's definition in CREATE TABLE.
@@ -576,23 +529,13 @@ func (s *Server) pgTables() []string {
 }
 
 // pgRawSQL answers a raw SQL request on PostgreSQL (guards already passed).
-func (s *Server) pgRawSQL(w http.ResponseWriter, r *http.Request, query string, params []any, explain bool, user string) {
-	if explain {
-		// EXPLAIN (FORMAT JSON, ANALYZE, BUFFERS) of every statement, in a
-		// transaction always rolled back.
-		toks, _ := lex(query)
-		var parts []string
-		for _, st := range splitStatements(query, toks) {
-			parts = append(parts, "EXPLAIN (FORMAT JSON, ANALYZE, BUFFERS) "+st.text)
-		}
-		query = strings.Join(parts, ";\n")
-	}
+func (s *Server) pgRawSQL(w http.ResponseWriter, r *http.Request, query string, params []any, user string) {
 	var settings []string
 	publishes := strings.Contains(strings.ToLower(query), "realtime.publish")
 	if publishes {
 		settings = []string{"insforge.channels", s.realtimeChannelsJSON()}
 	}
-	res, err := s.pg.pgRun(r.Context(), query, params, user, explain, settings...)
+	res, err := s.pg.pgRun(r.Context(), query, params, user, false, settings...)
 	if err != nil {
 		writeError(w, pgAPIError(err))
 		return
@@ -608,29 +551,6 @@ func (s *Server) pgRawSQL(w http.ResponseWriter, r *http.Request, query string, 
 	default:
 		writeJSON(w, 200, map[string]any{"rows": []any{}})
 	}
-}
-
-// pgCheckReadOnly is the EXPLAIN pre-check on PostgreSQL: every statement
-// must be a SELECT (400 INVALID_INPUT otherwise).
-func pgCheckReadOnly(query string) *APIError {
-	toks, err := lex(query)
-	if err != nil {
-		return errInvalidInput(unparseableMsg)
-	}
-	stmts := splitStatements(query, toks)
-	if len(stmts) == 0 {
-		return errInvalidInput("Query contains no executable statements.")
-	}
-	for _, st := range stmts {
-		switch {
-		case st.toks[0].is("select"):
-		case isKnownStatementStart(st.toks[0]):
-			return errInvalidInput("Only SELECT statements are allowed in EXPLAIN mode.")
-		default:
-			return errInvalidInput(unparseableMsg)
-		}
-	}
-	return nil
 }
 
 // realtimeChannelsJSON lists the enabled realtime channels for

@@ -22,7 +22,7 @@ func TestPostgresRawSQLRunsRealSQL(t *testing.T) {
 	if row["title"] != "alpha" || row["n"] != "3" || row["top"] != float64(3) {
 		t.Errorf("row = %v", row)
 	}
-	if !reflect.DeepEqual(row["iv"], map[string]any{"days": float64(1), "hours": float64(2)}) ||
+	if !reflect.DeepEqual(row["iv"], "1 day 02:00:00") ||
 		!reflect.DeepEqual(row["arr"], []any{float64(1), float64(2)}) || !reflect.DeepEqual(row["j"], map[string]any{"k": float64(1)}) {
 		t.Errorf("row = %v", row)
 	}

@@ -78,7 +78,7 @@ func tokenRisks(st rawStatement) []riskFactor {
 		if i < len(ts) {
 			return ts[i]
 		}
-		return token{kind: tkOp}
+		return token{}
 	}
 	dropObject := func(kind string) riskFactor {
 		return riskFactor{code: "DESTRUCTIVE_DATA_LOSS", level: "DANGER",

@@ -70,7 +70,7 @@ func condSQL(c cond, args *[]any) string {
 		switch x.op {
 		case "eq", "neq", "gt", "gte", "lt", "lte":
 			op := map[string]string{"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[x.op]
-			out = col + " " + op + " " + arg(x.val)
+			out = col + " " + op + " " + arg(x.val) + "::text::" + x.typ
 		case "like", "ilike":
 			op := map[string]string{"like": "LIKE", "ilike": "ILIKE"}[x.op]
 			out = col + "::text " + op + " " + arg(strings.ReplaceAll(x.pat, "*", "%"))
@@ -80,7 +80,11 @@ func condSQL(c cond, args *[]any) string {
 		case "is":
 			out = col + " IS " + strings.ToUpper(x.isVal)
 		case "in":
-			out = col + " = ANY(" + arg(x.list) + ")"
+			items := make([]string, len(x.list))
+			for i, v := range x.list {
+				items[i] = arg(v)
+			}
+			out = col + " = ANY(ARRAY[" + strings.Join(items, ",") + "]::text[]::" + x.typ + "[])"
 		}
 		if x.neg {
 			out = "NOT (" + out + ")"

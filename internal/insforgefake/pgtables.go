@@ -348,20 +348,6 @@ func (s *Server) pgDeleteTable(w http.ResponseWriter, r *http.Request, schema, n
 	})
 }
 
-func (s *Server) pgListSchemas(w http.ResponseWriter, r *http.Request) {
-	names := s.pgStrings(r.Context(), `SELECT nspname::text FROM pg_namespace WHERE nspname <> 'public' AND nspname <> 'information_schema'
-		AND nspname NOT LIKE 'pg\_%' ORDER BY 1`)
-	out := []orderedRow{{keys: []string{"name", "isProtected"}, vals: []any{"public", false}}}
-	for _, pass := range []bool{false, true} {
-		for _, n := range names {
-			if slices.Contains(protectedSchemas, n) == pass {
-				out = append(out, orderedRow{keys: []string{"name", "isProtected"}, vals: []any{n, pass}})
-			}
-		}
-	}
-	writeJSON(w, 200, map[string]any{"schemas": out})
-}
-
 // pgListing answers a listing from a catalog query whose columns are the
 // given keys; booleans come as "t"/"f" and the NULL columns as null.
 func (s *Server) pgListing(key, query string, keys []string, bools ...int) http.HandlerFunc {

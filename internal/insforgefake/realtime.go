@@ -275,27 +275,6 @@ func (s *Server) AddRealtimeMessage(m RealtimeMessage) RealtimeMessage {
 	return rt.add(m)
 }
 
-// PublishRealtime does what realtime.publish(channel, event, payload) does:
-// when an enabled pattern matches channel, it logs a system message (every
-// webhook of the pattern counted as delivered, no WebSocket audience) and
-// returns its id; otherwise it stores nothing and returns "", false.
-func (s *Server) PublishRealtime(channel, event string, payload map[string]any) (string, bool) {
-	rt := realtimeOf(s)
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	c := rt.match(channel)
-	if c == nil {
-		return "", false
-	}
-	id := c.id
-	hooks := len(c.webhookURLs)
-	m := rt.add(RealtimeMessage{
-		EventName: event, ChannelID: &id, ChannelName: channel, Payload: payload,
-		WHAudienceCount: hooks, WHDeliveredCount: hooks,
-	})
-	return m.ID, true
-}
-
 // add stores a message, filling in the defaults. rt.mu held.
 func (rt *realtimeState) add(m RealtimeMessage) RealtimeMessage {
 	if m.ID == "" {
@@ -596,4 +575,25 @@ func (rt *realtimeState) patchConfig(w http.ResponseWriter, r *http.Request) {
 	rt.retention = days
 	rt.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"message": "Retention config updated successfully"})
+}
+
+// PublishRealtime does what realtime.publish(channel, event, payload) does:
+// when an enabled pattern matches channel, it logs a system message (every
+// webhook of the pattern counted as delivered, no WebSocket audience) and
+// returns its id; otherwise it stores nothing and returns "", false.
+func (s *Server) PublishRealtime(channel, event string, payload map[string]any) (string, bool) {
+	rt := realtimeOf(s)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	c := rt.match(channel)
+	if c == nil {
+		return "", false
+	}
+	id := c.id
+	hooks := len(c.webhookURLs)
+	m := rt.add(RealtimeMessage{
+		EventName: event, ChannelID: &id, ChannelName: channel, Payload: payload,
+		WHAudienceCount: hooks, WHDeliveredCount: hooks,
+	})
+	return m.ID, true
 }

@@ -79,10 +79,11 @@ type leaf struct {
 	col   string
 	op    string
 	neg   bool
-	val   any    // typed value (eq, neq, gt, …)
-	list  []any  // in
-	pat   string // like/match pattern as given
-	isVal string // is: null, true, false, unknown
+	typ   string   // the column's SQL type: values are cast to it by PostgreSQL
+	val   string   // eq, neq, gt, …
+	list  []string // in
+	pat   string   // like/match pattern as given
+	isVal string   // is: null, true, false, unknown
 }
 
 type logic struct {
@@ -106,7 +107,7 @@ func parseLeaf(t *table, col, raw string) (cond, *pgError) {
 	if !ok {
 		return nil, errColumn(t, col)
 	}
-	l := &leaf{col: col}
+	l := &leaf{col: col, typ: c.sqlType()}
 	rest := raw
 	if r, ok := strings.CutPrefix(rest, "not."); ok {
 		l.neg, rest = true, r
@@ -118,11 +119,7 @@ func parseLeaf(t *table, col, raw string) (cond, *pgError) {
 	l.op = op
 	switch op {
 	case "eq", "neq", "gt", "gte", "lt", "lte":
-		v, err := coerce(c.Type, unquote(val))
-		if err != nil {
-			return nil, err
-		}
-		l.val = v
+		l.val = unquote(val)
 	case "like", "ilike":
 		l.pat = unquote(val)
 	case "match", "imatch":
@@ -143,11 +140,7 @@ func parseLeaf(t *table, col, raw string) (cond, *pgError) {
 			if item == "" && !strings.Contains(val, "\"\"") {
 				continue
 			}
-			v, err := coerce(c.Type, item)
-			if err != nil {
-				return nil, err
-			}
-			l.list = append(l.list, v)
+			l.list = append(l.list, item)
 		}
 	default:
 		return nil, errParseFilter(raw)

@@ -52,7 +52,6 @@ type schedulesState struct {
 	mu        sync.Mutex
 	jobs      map[string]*scheduleRecord
 	nextJobID int
-	retention *int
 }
 
 func schedulesOf(s *Server) *schedulesState {
@@ -63,10 +62,8 @@ func schedulesOf(s *Server) *schedulesState {
 
 var (
 	fakeUUIDRE       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	zodIntervalRE    = regexp.MustCompile(`(?i)^\s*([1-9]|[1-5]\d)\s+seconds?\s*$`)
 	svcIntervalRE    = regexp.MustCompile(`(?i)^\s*(\d+)\s+seconds?\s*$`)
 	fakeSecretRefRE  = regexp.MustCompile(`\$\{\{secrets\.([^}]+)\}\}`)
-	scheduleMethods  = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	errInvalidCronIn = "Invalid cron schedule. Use 5-field cron (e.g., \"*/5 * * * *\") or sub-minute interval form (1–59 seconds, e.g., \"30 seconds\")."
 )
 
@@ -75,8 +72,6 @@ func registerScheduleRoutes(s *Server) {
 	sec := secretsOf(s) // header references resolve against the secrets module
 	s.handle("GET /api/schedules", accessAdmin, st.list)
 	s.handle("POST /api/schedules", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.create(w, r, sec) })
-	s.handle("GET /api/schedules/config", accessAdmin, st.getConfig)
-	s.handle("PATCH /api/schedules/config", accessAdmin, st.patchConfig)
 	s.handle("GET /api/schedules/{id}", accessAdmin, st.get)
 	s.handle("PATCH /api/schedules/{id}", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.update(w, r, sec) })
 	s.handle("DELETE /api/schedules/{id}", accessAdmin, st.remove)
@@ -352,28 +347,6 @@ func jsParseInt(v string, def int) int {
 		return n
 	}
 	return def
-}
-
-func (st *schedulesState) getConfig(w http.ResponseWriter, r *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	var days any
-	if st.retention != nil {
-		days = *st.retention
-	}
-	writeJSON(w, 200, map[string]any{"retentionDays": days})
-}
-
-func (st *schedulesState) patchConfig(w http.ResponseWriter, r *http.Request) {
-	days, err := decodeRetentionDays(r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	st.mu.Lock()
-	st.retention = days
-	st.mu.Unlock()
-	writeJSON(w, 200, map[string]any{"message": "Schedules config updated successfully"})
 }
 
 // ---- cron ----

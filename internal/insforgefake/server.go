@@ -121,7 +121,6 @@ var modules = []func(*Server){
 	registerSQLRoutes,
 	registerMigrationRoutes,
 	registerBulkRoutes,
-	registerAdminRecordRoutes,
 	registerDocsRoutes,
 	registerAuthRoutes,
 	registerStorageRoutes,

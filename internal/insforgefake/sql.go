@@ -103,7 +103,7 @@ func guardStatement(ts []token) string {
 		if i < len(ts) {
 			return ts[i]
 		}
-		return token{kind: tkOp}
+		return token{}
 	}
 	first := ts[0]
 	switch {
@@ -164,7 +164,7 @@ func isKnownStatementStart(t token) bool {
 		"do", "notify", "listen", "unlisten", "analyze", "vacuum", "explain", "with", "values", "table",
 		"call", "copy", "lock", "prepare", "execute", "deallocate", "discard", "refresh", "reindex", "show",
 		"cluster", "security", "merge", "fetch", "move", "close", "declare", "checkpoint", "load":
-		return t.kind == tkIdent
+		return t.word
 	}
 	return false
 }
@@ -173,23 +173,16 @@ func isKnownStatementStart(t token) bool {
 func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
-			Query   string
-			Params  []any
-			Explain bool
+			Query  string
+			Params []any
 		}
 		if !bind(w, r, &in) {
 			return
 		}
-		query, params, explain := in.Query, in.Params, in.Explain
+		query, params := in.Query, in.Params
 		if query == "" {
 			writeError(w, errInvalidInput("query: Query is required"))
 			return
-		}
-		if explain {
-			if err := pgCheckReadOnly(query); err != nil {
-				writeError(w, err)
-				return
-			}
 		}
 		s.mu.Lock()
 		h := s.sqlHandler
@@ -207,7 +200,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 			writeJSON(w, 200, sqlResultJSON(res))
 			return
 		}
-		s.pgRawSQL(w, r, query, params, explain, user)
+		s.pgRawSQL(w, r, query, params, user)
 	}
 }
 

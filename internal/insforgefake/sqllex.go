@@ -5,209 +5,132 @@ import (
 	"strings"
 )
 
-// SQL tokenizer for the statement guards.
-
-type tokKind int
-
-const (
-	tkIdent  tokKind = iota // unquoted identifier or keyword (val lower-cased)
-	tkQIdent                // "quoted identifier"
-	tkNumber
-	tkString // 'string', E'string' or $$dollar$$ string
-	tkParam  // $n
-	tkOp     // punctuation and operators
-)
+// A small SQL tokenizer for the statement guards: PostgreSQL parses the
+// SQL; the guards only need words, parentheses and top-level semicolons.
 
 type token struct {
-	kind       tokKind
-	val        string // identifier (lower-cased unless quoted), string contents, operator text
-	start, end int    // byte offsets in the source
+	val        string // a word lower-cased, a punctuation character, "" for quoted text
+	word       bool
+	start, end int // byte offsets in the source
 }
 
-// is reports whether t is the keyword kw (case-insensitive, unquoted).
-func (t token) is(kw string) bool { return t.kind == tkIdent && t.val == strings.ToLower(kw) }
+// is reports whether t is the keyword kw (lower case, unquoted).
+func (t token) is(kw string) bool { return t.word && t.val == kw }
 
-func (t token) isOp(op string) bool { return t.kind == tkOp && t.val == op }
+func (t token) isOp(op string) bool { return !t.word && t.val == op }
 
-var errLex = errors.New("unterminated token")
+var errLex = errors.New("unterminated quote or comment")
 
-func isIdentStart(c byte) bool {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
+func isWordChar(c byte) bool {
+	return c == '_' || c == '$' || c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 }
 
-func isIdentChar(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') || c == '$' }
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// lex splits SQL text into tokens, skipping whitespace and comments.
+// lex splits SQL text into tokens, skipping whitespace and comments. An
+// unterminated quote, dollar quote or comment is an error.
 func lex(src string) ([]token, error) {
 	var toks []token
-	i := 0
-	n := len(src)
-	for i < n {
-		c := src[i]
+	for i := 0; i < len(src); {
+		c, rest := src[i], src[i:]
+		end, word := i+1, false
 		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
+		case c <= ' ':
 			i++
-		case c == '-' && i+1 < n && src[i+1] == '-':
-			for i < n && src[i] != '\n' {
-				i++
+			continue
+		case strings.HasPrefix(rest, "--"):
+			i += len(rest)
+			if j := strings.IndexByte(rest, '\n'); j >= 0 {
+				i += j - len(rest)
 			}
-		case c == '/' && i+1 < n && src[i+1] == '*':
-			depth := 0
-			for {
-				if i+1 >= n {
-					return nil, errLex
-				}
-				if src[i] == '/' && src[i+1] == '*' {
-					depth++
-					i += 2
-				} else if src[i] == '*' && src[i+1] == '/' {
-					depth--
-					i += 2
-					if depth == 0 {
-						break
-					}
-				} else {
-					i++
-				}
+			continue
+		case strings.HasPrefix(rest, "/*"):
+			n, err := commentLen(rest)
+			if err != nil {
+				return nil, err
 			}
-		case c == '\'' || ((c == 'e' || c == 'E') && i+1 < n && src[i+1] == '\''):
-			start := i
-			escapes := c != '\''
-			if escapes {
-				i++
+			i += n
+			continue
+		case c == '\'' || c == '"':
+			n, err := quotedLen(rest, false)
+			if err != nil {
+				return nil, err
 			}
-			i++
-			var b strings.Builder
-			closed := false
-			for i < n {
-				ch := src[i]
-				if escapes && ch == '\\' && i+1 < n {
-					switch src[i+1] {
-					case 'n':
-						b.WriteByte('\n')
-					case 't':
-						b.WriteByte('\t')
-					case 'r':
-						b.WriteByte('\r')
-					default:
-						b.WriteByte(src[i+1])
-					}
-					i += 2
-					continue
-				}
-				if ch == '\'' {
-					if i+1 < n && src[i+1] == '\'' {
-						b.WriteByte('\'')
-						i += 2
-						continue
-					}
-					i++
-					closed = true
-					break
-				}
-				b.WriteByte(ch)
-				i++
+			end = i + n
+		case (c == 'e' || c == 'E') && len(rest) > 1 && rest[1] == '\'':
+			n, err := quotedLen(rest[1:], true)
+			if err != nil {
+				return nil, err
 			}
-			if !closed {
-				return nil, errLex
+			end = i + 1 + n
+		case c == '$' && len(rest) > 1 && rest[1] >= '0' && rest[1] <= '9':
+			for end < len(src) && src[end] >= '0' && src[end] <= '9' {
+				end++
 			}
-			toks = append(toks, token{kind: tkString, val: b.String(), start: start, end: i})
-		case c == '"':
-			start := i
-			i++
-			var b strings.Builder
-			closed := false
-			for i < n {
-				if src[i] == '"' {
-					if i+1 < n && src[i+1] == '"' {
-						b.WriteByte('"')
-						i += 2
-						continue
-					}
-					i++
-					closed = true
-					break
-				}
-				b.WriteByte(src[i])
-				i++
-			}
-			if !closed || b.Len() == 0 {
-				return nil, errLex
-			}
-			toks = append(toks, token{kind: tkQIdent, val: b.String(), start: start, end: i})
-		case c == '$' && i+1 < n && isDigit(src[i+1]):
-			start := i
-			i++
-			for i < n && isDigit(src[i]) {
-				i++
-			}
-			toks = append(toks, token{kind: tkParam, val: src[start+1 : i], start: start, end: i})
+			word = true
 		case c == '$':
-			// dollar-quoted string $tag$ … $tag$
-			j := i + 1
-			for j < n && src[j] != '$' && isIdentChar(src[j]) {
-				j++
-			}
-			if j >= n || src[j] != '$' {
+			j := strings.IndexByte(rest[1:], '$')
+			if j < 0 || strings.IndexFunc(rest[1:j+1], func(r rune) bool { return r < 0x80 && !isWordChar(byte(r)) }) >= 0 {
 				return nil, errLex
 			}
-			tag := src[i : j+1]
-			end := strings.Index(src[j+1:], tag)
-			if end < 0 {
+			tag := rest[:j+2]
+			k := strings.Index(rest[len(tag):], tag)
+			if k < 0 {
 				return nil, errLex
 			}
-			body := src[j+1 : j+1+end]
-			toks = append(toks, token{kind: tkString, val: body, start: i, end: j + 1 + end + len(tag)})
-			i = j + 1 + end + len(tag)
-		case isDigit(c) || (c == '.' && i+1 < n && isDigit(src[i+1])):
-			start := i
-			for i < n && isDigit(src[i]) {
-				i++
+			end = i + 2*len(tag) + k
+		case isWordChar(c):
+			for end < len(src) && isWordChar(src[end]) {
+				end++
 			}
-			if i < n && src[i] == '.' && !(i+1 < n && src[i+1] == '.') {
-				i++
-				for i < n && isDigit(src[i]) {
-					i++
-				}
-			}
-			if i < n && (src[i] == 'e' || src[i] == 'E') {
-				j := i + 1
-				if j < n && (src[j] == '+' || src[j] == '-') {
-					j++
-				}
-				if j < n && isDigit(src[j]) {
-					i = j
-					for i < n && isDigit(src[i]) {
-						i++
-					}
-				}
-			}
-			if i < n && isIdentStart(src[i]) {
-				return nil, errLex // e.g. 123abc
-			}
-			toks = append(toks, token{kind: tkNumber, val: src[start:i], start: start, end: i})
-		case isIdentStart(c):
-			start := i
-			for i < n && isIdentChar(src[i]) {
-				i++
-			}
-			toks = append(toks, token{kind: tkIdent, val: strings.ToLower(src[start:i]), start: start, end: i})
-		default:
-			start := i
-			op := string(c)
-			for _, multi := range []string{"::", "<=", ">=", "<>", "!=", "||", "->>", "->", "#>>", "#>", "@>", "<@", "!~~*", "!~~", "~~*", "!~*", "~*", "!~", "~~"} {
-				if strings.HasPrefix(src[i:], multi) {
-					op = multi
-					break
-				}
-			}
-			i += len(op)
-			toks = append(toks, token{kind: tkOp, val: op, start: start, end: i})
+			word = true
 		}
+		val := ""
+		if word {
+			val = strings.ToLower(src[i:end])
+		} else if end == i+1 && c != '\'' && c != '"' {
+			val = string(c)
+		}
+		toks = append(toks, token{val: val, word: word, start: i, end: end})
+		i = end
 	}
 	return toks, nil
+}
+
+// commentLen is the length of the (nesting) block comment s starts with.
+func commentLen(s string) (int, error) {
+	depth := 0
+	for i := 0; i+1 < len(s); {
+		switch s[i : i+2] {
+		case "/*":
+			depth++
+			i += 2
+		case "*/":
+			depth--
+			i += 2
+			if depth == 0 {
+				return i, nil
+			}
+		default:
+			i++
+		}
+	}
+	return 0, errLex
+}
+
+// quotedLen is the length of the quoted text s starts with ('…' or "…",
+// doubled quotes inside; backslash escapes when escapes).
+func quotedLen(s string, escapes bool) (int, error) {
+	q := s[0]
+	for i := 1; i < len(s); i++ {
+		switch {
+		case escapes && s[i] == '\\':
+			i++
+		case s[i] == q && i+1 < len(s) && s[i+1] == q:
+			i++
+		case s[i] == q:
+			return i + 1, nil
+		}
+	}
+	return 0, errLex
 }
 
 // rawStatement is one statement of a query: its tokens and source text.

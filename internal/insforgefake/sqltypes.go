@@ -14,21 +14,6 @@ import (
 // that type (Column.pg), so that raw SQL results carry the right OIDs
 // (int8 20, numeric 1700, timestamp 1114, json 114, …).
 
-// pgOIDs maps canonical type names to OIDs.
-var pgOIDs = map[string]int{
-	"bool": 16, "bytea": 17, "char": 18, "name": 19, "int8": 20, "int2": 21, "int4": 23, "regproc": 24,
-	"text": 25, "oid": 26, "json": 114, "xml": 142, "float4": 700, "float8": 701, "money": 790,
-	"inet": 869, "cidr": 650, "macaddr": 829, "bpchar": 1042, "varchar": 1043, "date": 1082, "time": 1083,
-	"timestamp": 1114, "timestamptz": 1184, "interval": 1186, "timetz": 1266, "bit": 1560, "varbit": 1562,
-	"numeric": 1700, "void": 2278, "uuid": 2950, "jsonb": 3802, "tsvector": 3614, "regclass": 2205,
-	"unknown": 705, "record": 2249,
-	// arrays
-	"bool[]": 1000, "bytea[]": 1001, "name[]": 1003, "int2[]": 1005, "int4[]": 1007, "text[]": 1009,
-	"bpchar[]": 1014, "varchar[]": 1015, "int8[]": 1016, "float4[]": 1021, "float8[]": 1022,
-	"timestamp[]": 1115, "date[]": 1182, "time[]": 1183, "timestamptz[]": 1185, "interval[]": 1187,
-	"numeric[]": 1231, "uuid[]": 2951, "jsonb[]": 3807, "json[]": 199, "oid[]": 1028,
-}
-
 // pgDataTypes maps canonical type names to information_schema data_type.
 var pgDataTypes = map[string]string{
 	"bool": "boolean", "bytea": "bytea", "char": `"char"`, "name": "name", "int8": "bigint", "int2": "smallint",
@@ -227,4 +212,12 @@ func (c Column) withType(raw string, sql bool) Column {
 		c.pg = ""
 	}
 	return c
+}
+
+// sqlType is the column's type as SQL can name it in a cast.
+func (c Column) sqlType() string {
+	if c.pg != "" {
+		return c.pg + c.mod
+	}
+	return sqlTypeName(c.Type)
 }

@@ -93,18 +93,14 @@ func storageOf(s *Server) *storageState {
 
 func registerStorageRoutes(s *Server) {
 	st := storageOf(s)
-	s.handle("GET /api/storage/config", accessAdmin, s.storageGetConfig)
-	s.handle("PUT /api/storage/config", accessAdmin, s.storagePutConfig)
 	s.handle("GET /api/storage/buckets", accessAdmin, s.storageListBuckets)
 	s.handle("POST /api/storage/buckets", accessAdmin, s.storageCreateBucket)
 	s.handle("PATCH /api/storage/buckets/{bucket}", accessAdmin, s.storageUpdateBucket)
 	s.handle("DELETE /api/storage/buckets/{bucket}", accessAdmin, s.storageDeleteBucket)
 	s.handle("GET /api/storage/buckets/{bucket}/objects", accessUser, s.storageListObjects)
-	s.handle("POST /api/storage/buckets/{bucket}/objects", accessUser, s.storagePostObject)
 	s.handle("DELETE /api/storage/buckets/{bucket}/objects", accessUser, s.storageDeleteObjects)
 	s.handle("PUT /api/storage/buckets/{bucket}/objects/{key...}", accessUser, s.storagePutObject)
 	s.handle("GET /api/storage/buckets/{bucket}/objects/{key...}", accessPublic, s.storageGetObject)
-	s.handle("DELETE /api/storage/buckets/{bucket}/objects/{key...}", accessUser, s.storageDeleteObject)
 	s.handle("POST /api/storage/buckets/{bucket}/upload-strategy", accessUser, s.storageUploadStrategy)
 	s.handle("POST /api/storage/buckets/{bucket}/objects/{key}/confirm-upload", accessUser, s.storageConfirmUpload)
 	s.handle("GET /api/storage/buckets/{bucket}/download-strategy/objects/{key...}", accessPublic, s.storageDownloadStrategy)
@@ -403,35 +399,6 @@ func (s *Server) storageCheckDownloadAuth(w http.ResponseWriter, r *http.Request
 
 // ---- config ----
 
-func (st *storageState) configJSON() map[string]any {
-	mb := int64(math.Round(float64(st.maxBytes) / (1 << 20)))
-	return map[string]any{"id": st.configID, "maxFileSizeMb": max(mb, 1), "createdAt": isoMillis(st.created), "updatedAt": isoMillis(st.updated)}
-}
-
-func (s *Server) storageGetConfig(w http.ResponseWriter, r *http.Request) {
-	st := storageOf(s)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	writeJSON(w, 200, st.configJSON())
-}
-
-func (s *Server) storagePutConfig(w http.ResponseWriter, r *http.Request) {
-	var in struct{ MaxFileSizeMb int }
-	if !bind(w, r, &in) {
-		return
-	}
-	if in.MaxFileSizeMb < 1 || in.MaxFileSizeMb > 200 {
-		writeError(w, errStorageParam("maxFileSizeMb: Must be between 1 and 200 MB"))
-		return
-	}
-	st := storageOf(s)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.maxBytes = int64(in.MaxFileSizeMb) << 20
-	st.updated = time.Now()
-	writeJSON(w, 200, st.configJSON())
-}
-
 // ---- buckets ----
 
 func (st *storageState) metadata() any {
@@ -604,48 +571,6 @@ func (s *Server) storagePutObject(w http.ResponseWriter, r *http.Request) {
 	s.storageStore(w, r, bucket, key, 200)
 }
 
-func (s *Server) storagePostObject(w http.ResponseWriter, r *http.Request) {
-	bucket := r.PathValue("bucket")
-	if !storageBucketNameOK(bucket) {
-		writeError(w, errStorageBucketName())
-		return
-	}
-	// The key is generated from the uploaded file name: peek at it.
-	name := "file"
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
-		body, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				break
-			}
-			if p.FormName() == "file" && p.FileName() != "" {
-				name = p.FileName()
-				break
-			}
-		}
-	}
-	ext := ""
-	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		ext = name[i:]
-	}
-	base := strings.Map(func(c rune) rune {
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' {
-			return c
-		}
-		return '-'
-	}, strings.TrimSuffix(name, ext))
-	if len(base) > 32 {
-		base = base[:32]
-	}
-	var rnd [3]byte
-	_, _ = rand.Read(rnd[:])
-	key := fmt.Sprintf("%s-%d-%s%s", base, time.Now().UnixMilli(), hex.EncodeToString(rnd[:]), ext)
-	s.storageStore(w, r, bucket, key, http.StatusCreated)
-}
-
 // storageDownloadTarget reads the bucket and key of a download request and
 // checks its access and path, answering the request when it fails.
 func (s *Server) storageDownloadTarget(w http.ResponseWriter, r *http.Request) (*storageState, string, string, bool) {
@@ -698,24 +623,6 @@ func storageServe(w http.ResponseWriter, o *storageObject) {
 	}
 	w.WriteHeader(200)
 	_, _ = w.Write(o.data)
-}
-
-func (s *Server) storageDeleteObject(w http.ResponseWriter, r *http.Request) {
-	bucket, key := r.PathValue("bucket"), r.PathValue("key")
-	if err := storageObjectPathErr(bucket, key); err != nil {
-		writeError(w, err)
-		return
-	}
-	st := storageOf(s)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b, ok := st.buckets[bucket]
-	if !ok || b.objects[key] == nil {
-		writeError(w, errStorageNotFound("Object not found", ""))
-		return
-	}
-	delete(b.objects, key)
-	writeJSON(w, 200, map[string]any{"message": "Object deleted successfully"})
 }
 
 func (s *Server) storageDeleteObjects(w http.ResponseWriter, r *http.Request) {

@@ -4,9 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"math"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -193,15 +191,6 @@ func normType(t string) string {
 	return friendlyOfPG(pgTypeOf(t))
 }
 
-// dataTypeName is the information_schema data_type of a friendly or
-// Postgres type name.
-func dataTypeName(t string) string {
-	if ft, ok := friendlyTypes[t]; ok {
-		return ft.dataType
-	}
-	return dataTypeOfPG(pgTypeOf(t))
-}
-
 func sqlTypeName(t string) string {
 	if ft, ok := friendlyTypes[t]; ok {
 		return ft.sqlType
@@ -222,10 +211,6 @@ type pgError struct {
 }
 
 func (e *pgError) Error() string { return e.Message }
-
-func errInvalidText(typ string, v any) *pgError {
-	return &pgError{Code: "22P02", Message: fmt.Sprintf("invalid input syntax for type %s: %q", dataTypeName(typ), fmt.Sprint(v))}
-}
 
 var (
 	detailKeyRE  = regexp.MustCompile(`Key \(([\w_]+)\)=`)
@@ -307,107 +292,6 @@ func parseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// coerce converts v to the stored form for a column of type typ.
-func coerce(typ string, v any) (any, *pgError) {
-	if v == nil {
-		return nil, nil
-	}
-	v = plainNumber(v)
-	switch typ {
-	case "string":
-		switch x := v.(type) {
-		case string:
-			return x, nil
-		case float64:
-			return formatNumber(x), nil
-		case bool:
-			return strconv.FormatBool(x), nil
-		default:
-			return string(marshalJSON(x)), nil
-		}
-	case "integer", "float":
-		var f float64
-		switch x := v.(type) {
-		case float64:
-			f = x
-		case string:
-			p, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
-			if err != nil {
-				return nil, errInvalidText(typ, x)
-			}
-			f = p
-		case bool:
-			return nil, &pgError{Code: "42804", Message: fmt.Sprintf("column is of type %s but expression is of type boolean", dataTypeName(typ))}
-		default:
-			return nil, errInvalidText(typ, string(marshalJSON(x)))
-		}
-		if typ == "integer" && f != math.Trunc(f) {
-			if _, isStr := v.(string); isStr {
-				return nil, errInvalidText(typ, v)
-			}
-			f = math.Round(f)
-		}
-		return f, nil
-	case "boolean":
-		switch x := v.(type) {
-		case bool:
-			return x, nil
-		case string:
-			switch strings.ToLower(strings.TrimSpace(x)) {
-			case "t", "true", "yes", "y", "on", "1":
-				return true, nil
-			case "f", "false", "no", "n", "off", "0":
-				return false, nil
-			}
-			return nil, errInvalidText(typ, x)
-		case float64:
-			return x != 0, nil
-		}
-		return nil, errInvalidText(typ, string(marshalJSON(v)))
-	case "uuid":
-		s, ok := v.(string)
-		if !ok || !uuidRE.MatchString(strings.TrimSpace(s)) {
-			return nil, errInvalidText(typ, fmt.Sprint(v))
-		}
-		s = strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "-", ""))
-		return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:], nil
-	case "date", "datetime":
-		s, ok := v.(string)
-		if !ok {
-			return nil, errInvalidText(typ, fmt.Sprint(v))
-		}
-		t, ok := parseTime(s)
-		if !ok {
-			return nil, errInvalidText(typ, s)
-		}
-		if typ == "date" {
-			return t.Format("2006-01-02"), nil
-		}
-		return formatTimestamp(t), nil
-	case "json":
-		return cloneValue(v), nil
-	}
-	return cloneValue(v), nil
-}
-
-func formatNumber(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatInt(int64(f), 10)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
-}
-
-// plainNumber turns an exact big integer (json.Number, from SQL literals
-// beyond float64 precision) into a float64 (the stored form).
-func plainNumber(v any) any {
-	if n, ok := v.(json.Number); ok {
-		if f, err := n.Float64(); err == nil {
-			return f
-		}
-	}
-	return v
 }
 
 // sortRows sorts rows by keys (stable); NULLs sort last ascending and first
