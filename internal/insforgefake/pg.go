@@ -423,11 +423,7 @@ func pgArrayItems(s string) ([]*string, bool) {
 
 // pgColumnSQL is a column's definition in CREATE TABLE.
 func pgColumnSQL(c Column) string {
-	typ := sqlTypeName(normType(c.Type))
-	if ft, ok := friendlyTypes[c.Type]; ok {
-		typ = ft.sqlType
-	}
-	def := quoteIdent(c.Name) + " " + typ
+	def := quoteIdent(c.Name) + " " + sqlTypeName(c.Type)
 	if c.PrimaryKey {
 		def += " PRIMARY KEY"
 	} else if c.Unique {

@@ -30,7 +30,8 @@ func (s *Server) pgTable(ctx context.Context, name string) *table {
 	t := &table{name: name}
 	for _, r := range res[0].rows {
 		c := Column{Name: string(r[0]), Nullable: string(r[2]) == "t", PrimaryKey: string(r[3]) == "t"}
-		t.columns = append(t.columns, c.withType(string(r[1]), true))
+		c.Type = string(r[1])
+		t.columns = append(t.columns, c)
 	}
 	return t
 }

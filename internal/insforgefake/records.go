@@ -291,7 +291,10 @@ func parseQuery(t *table, r *http.Request) (*pgQuery, *pgError) {
 		}
 		cast := ""
 		if i := strings.Index(src, "::"); i >= 0 {
-			src, cast = src[:i], normType(src[i+2:])
+			src, cast = src[:i], src[i+2:]
+			if !castRE.MatchString(cast) {
+				return nil, errParseFilter(item)
+			}
 		}
 		src = unquote(src)
 		if _, _, ok := t.col(src); !ok {

@@ -30,9 +30,6 @@ type Column struct {
 	Unique     bool
 	PrimaryKey bool
 	Default    string
-
-	pg  string // canonical Postgres type when it differs from Type's (int8, numeric, timestamp, json, …)
-	mod string // type modifier as written, e.g. "(10,2)"
 }
 
 // AutoColumns returns the columns InsForge adds to every table created
@@ -185,20 +182,17 @@ var friendlyTypes = map[string]struct {
 	"json":     {"JSONB", "jsonb", 3802},
 }
 
-// normType maps a type name (friendly or Postgres) to the friendly name
-// when there is one (the canonical Postgres name otherwise).
-func normType(t string) string {
-	return friendlyOfPG(pgTypeOf(t))
-}
-
 func sqlTypeName(t string) string {
 	if ft, ok := friendlyTypes[t]; ok {
 		return ft.sqlType
 	}
-	return strings.ToUpper(t)
+	return t
 }
 
-func isTextType(t string) bool { return t == "string" }
+// isTextType reports a text column (friendly or as format_type names it).
+func isTextType(t string) bool {
+	return t == "string" || t == "text" || t == "citext" || t == "name" || strings.HasPrefix(t, "character")
+}
 
 // ---- Postgres-style errors ----
 
