@@ -231,35 +231,9 @@ func (s *Server) pgPatchTable(w http.ResponseWriter, r *http.Request, schema, na
 		writeError(w, aerr)
 		return
 	}
-	userCount := 0
-	for _, c := range s.pgColumnNames(ctx, schema, name) {
-		if !isSystemColumn(c) {
-			userCount++
-		}
-	}
-	for _, c := range dropCols {
-		if !isSystemColumn(c) {
-			userCount--
-		}
-	}
-	if userCount+len(added) <= 0 {
-		writeError(w, errValidation("Table must have at least one user-defined column after update",
-			"The update would leave the table with no custom columns. Please add columns or avoid dropping all user-defined columns."))
-		return
-	}
 	tbl := qualified(schema, name)
 	var stmts, ops []string
-	existing := map[string]bool{}
-	for _, fk := range s.pgForeignKeys(ctx, schema, name) {
-		existing[fk.Name] = true
-	}
 	for _, c := range dropFKs {
-		if !existing[c] {
-			writeError(w, &APIError{Status: 404, Code: "DATABASE_NOT_FOUND",
-				Message:     fmt.Sprintf("Foreign key constraint '%s' does not exist on this table.", c),
-				NextActions: "Refresh the table schema and retry; the constraint may have already been removed."})
-			return
-		}
 		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s", tbl, quoteIdent(c)))
 		ops = append(ops, "Dropped foreign key constraint: "+c)
 	}
@@ -273,11 +247,6 @@ func (s *Server) pgPatchTable(w http.ResponseWriter, r *http.Request, schema, na
 		ops = append(ops, "Dropped column: "+c)
 	}
 	for _, u := range updCols {
-		if isSystemColumn(u.name) {
-			writeError(w, &APIError{Status: 404, Code: "DATABASE_FORBIDDEN", Message: "cannot update system columns",
-				NextActions: fmt.Sprintf("You cannot update the system column '%s'", u.name)})
-			return
-		}
 		if u.hasDef {
 			if u.def == "" {
 				stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT", tbl, quoteIdent(u.name)))
@@ -304,13 +273,6 @@ func (s *Server) pgPatchTable(w http.ResponseWriter, r *http.Request, schema, na
 		ops = append(ops, "Added column: "+c.Name)
 	}
 	for _, fk := range addFKs {
-		for _, sc := range fk.SourceCols {
-			if isSystemColumn(sc) {
-				writeError(w, &APIError{Status: 404, Code: "DATABASE_FORBIDDEN", Message: "cannot add foreign key on system columns",
-					NextActions: fmt.Sprintf("You cannot add foreign key on the system column '%s'", sc)})
-				return
-			}
-		}
 		stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ADD %s", tbl, pgFKSQL(schema, fk)))
 		ops = append(ops, "Added foreign key constraint on column(s): "+strings.Join(fk.SourceCols, ", "))
 	}
