@@ -2,15 +2,9 @@ package insforgefake
 
 import (
 	"context"
-	"fmt"
-	"math"
-	"net"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
 )
 
 // Migrations module.
@@ -95,85 +89,6 @@ func splitMigrationSQL(sql string) []string {
 
 // ---- POST /api/database/migrations/dry-run ----
 
-// rateLimiter is express-rate-limit (fixed window per client, memory
-// store) with standardHeaders (draft-6 RateLimit-* headers).
-type rateLimiter struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	hits   map[string]*rateEntry
-	msg    string
-}
-
-type rateEntry struct {
-	count int
-	reset time.Time
-}
-
-// allow counts a request; it answers 429 itself (and returns false) when
-// the client is over the limit.
-func (l *rateLimiter) allow(w http.ResponseWriter, r *http.Request) bool {
-	l.mu.Lock()
-	if l.limit <= 0 {
-		l.mu.Unlock()
-		return true
-	}
-	key := r.RemoteAddr
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		key = host
-	}
-	now := time.Now()
-	e := l.hits[key]
-	if e == nil || !now.Before(e.reset) {
-		e = &rateEntry{reset: now.Add(l.window)}
-		if l.hits == nil {
-			l.hits = map[string]*rateEntry{}
-		}
-		l.hits[key] = e
-	}
-	e.count++
-	count, limit, window, reset := e.count, l.limit, l.window, e.reset
-	l.mu.Unlock()
-	resetSec := int(math.Ceil(reset.Sub(now).Seconds()))
-	h := w.Header()
-	h.Set("RateLimit-Policy", fmt.Sprintf("%d;w=%d", limit, int(math.Ceil(window.Seconds()))))
-	h.Set("RateLimit-Limit", strconv.Itoa(limit))
-	h.Set("RateLimit-Remaining", strconv.Itoa(max(limit-count, 0)))
-	if resetSec > 0 {
-		h.Set("RateLimit-Reset", strconv.Itoa(resetSec))
-	}
-	if count <= limit {
-		return true
-	}
-	h.Set("Retry-After", strconv.Itoa(max(resetSec, 0)))
-	writeError(w, &APIError{Status: http.StatusTooManyRequests, Code: "TOO_MANY_REQUESTS", Message: l.msg})
-	return false
-}
-
-// WithDryRunRateLimit sets the rate limit of POST
-// /api/database/migrations/dry-run: at most limit requests per client
-// (remote address) in each window (the backend's default, also the fake's,
-// is 30 per 15 minutes). Over the limit the fake answers 429
-// TOO_MANY_REQUESTS with Retry-After, as the backend does. limit <= 0
-// disables the limit.
-func WithDryRunRateLimit(limit int, window time.Duration) Option {
-	return func(s *Server) {
-		l := dryRunLimiterOf(s)
-		l.limit = limit
-		l.window = window
-	}
-}
-
-// dryRunLimiterOf is the rate limiter of POST
-// /api/database/migrations/dry-run, by default the backend's 30 requests
-// per 15 minutes.
-func dryRunLimiterOf(s *Server) *rateLimiter {
-	return moduleState(s, "migrations", func() *rateLimiter {
-		return &rateLimiter{limit: 30, window: 15 * time.Minute,
-			msg: "Too many migration dry-run requests. Please try again later."}
-	})
-}
-
 type riskFactor struct {
 	code, description, level, statement string
 }
@@ -207,9 +122,6 @@ func dryRunAnswer(valid bool, statements []string, level string, factors []riskF
 // dryRunMigration analyses a migration and runs it in a transaction that
 // is always rolled back (backend dryRunMigration).
 func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
-	if !dryRunLimiterOf(s).allow(w, r) {
-		return
-	}
 	var in struct{ SQL string }
 	if !bind(w, r, &in) {
 		return

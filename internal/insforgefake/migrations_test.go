@@ -2,10 +2,8 @@ package insforgefake
 
 import (
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestMigrationStatementsAndTexts(t *testing.T) {
@@ -120,44 +118,5 @@ func TestMigrationDryRun(t *testing.T) {
 	}
 	if got := dry("DROP TABLE a; SELECT x FROM a JOIN b ON true"); !strings.Contains(got, `"description":"Statement drops database object (OBJECT_TABLE) permanently resulting in potential data loss."`) {
 		t.Errorf("fallback risk analysis = %s", got)
-	}
-}
-
-func TestMigrationDryRunRateLimit(t *testing.T) {
-	srv := New(t, WithDryRunRateLimit(3, time.Minute))
-	for i := 1; i <= 3; i++ {
-		r := call(t, srv, "POST", "/api/database/migrations/dry-run", map[string]any{"sql": "select 1"})
-		if r.status != 200 {
-			t.Fatalf("request %d: %d %s", i, r.status, r.body)
-		}
-		h := r.header
-		if h.Get("RateLimit-Policy") != "3;w=60" || h.Get("RateLimit-Limit") != "3" || h.Get("RateLimit-Remaining") != strconv.Itoa(3-i) || h.Get("RateLimit-Reset") == "" {
-			t.Errorf("request %d headers: %v", i, h)
-		}
-	}
-	// invalid requests count too; unauthenticated ones do not
-	call(t, srv, "POST", "/api/database/migrations/dry-run", map[string]any{}, "Authorization", "")
-	r := call(t, srv, "POST", "/api/database/migrations/dry-run", map[string]any{"sql": "select 1"})
-	wantError(t, r, 429, "TOO_MANY_REQUESTS", "Too many migration dry-run requests. Please try again later.")
-	if ra, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
-		t.Errorf("Retry-After = %q", r.header.Get("Retry-After"))
-	}
-	if r.header.Get("RateLimit-Remaining") != "0" {
-		t.Errorf("remaining = %q", r.header.Get("RateLimit-Remaining"))
-	}
-	// other routes are not limited; the default limit is 30 per 15 minutes
-	if r := call(t, srv, "POST", "/api/database/migrations", map[string]any{"version": "1", "name": "a", "sql": "select 1"}); r.status != 201 {
-		t.Errorf("migration: %d %s", r.status, r.body)
-	}
-	def := New(t)
-	r = call(t, def, "POST", "/api/database/migrations/dry-run", map[string]any{"sql": "select 1"})
-	if r.header.Get("RateLimit-Policy") != "30;w=900" || r.header.Get("RateLimit-Remaining") != "29" {
-		t.Errorf("default headers: %v", r.header)
-	}
-	off := New(t, WithDryRunRateLimit(0, 0))
-	for i := 0; i < 35; i++ {
-		if r := call(t, off, "POST", "/api/database/migrations/dry-run", map[string]any{"sql": "select 1"}); r.status != 200 {
-			t.Fatalf("unlimited: %d", r.status)
-		}
 	}
 }
