@@ -18,9 +18,7 @@ import (
 //
 // Type is a friendly type name (string, date, datetime, integer, float,
 // boolean, uuid, json — json is jsonb) or a raw Postgres type (text, int8,
-// numeric, timestamp, vector, …; mappable ones are converted to the
-// friendly name, and the Postgres type is kept for raw SQL results: an
-// int8 column reads as strings with dataTypeID 20). Default is a Postgres
+// numeric, timestamp, vector, …), which PostgreSQL takes as written. Default is a Postgres
 // default expression: "now()", "gen_random_uuid()" and "nextval()" are
 // evaluated, anything else is a literal of the column type.
 type Column struct {
