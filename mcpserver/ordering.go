@@ -20,8 +20,9 @@ import (
 // must reach the wire before its response. mcp-go queues notifications on
 // the session's channel and writes them from another goroutine (stdio, SSE)
 // while it writes responses directly, so the last progress of a call could
-// follow its result; over streamable HTTP it could be dropped. Before a
-// response leaves, the server therefore sends a marker through the same
+// follow its result; over streamable HTTP it could be dropped. Before the
+// response of a request that sent notifications (through notify, the one
+// path for them) leaves, the server therefore sends a marker through the same
 // channel and waits until the transport's writer, wrapped here, meets it:
 // every notification queued before it has then been written. The marker
 // itself is never written.
@@ -39,9 +40,6 @@ var flushPrefix = []byte(`{"jsonrpc":"2.0","method":"` + flushMethod + `","param
 
 // wireTap is one request's view of the wire, in its context.
 type wireTap struct {
-	// always: markers cost nothing visible on this transport (stdio, SSE),
-	// so every response waits for one.
-	always bool
 	// sent: the request sent a notification through Server.notify.
 	sent atomic.Bool
 	// streamed: the request's own HTTP response became an event stream
@@ -53,8 +51,8 @@ type wireTap struct {
 
 type wireTapKey struct{}
 
-func withTap(ctx context.Context, always bool) (context.Context, *wireTap) {
-	t := &wireTap{always: always}
+func withTap(ctx context.Context) (context.Context, *wireTap) {
+	t := &wireTap{}
 	return context.WithValue(ctx, wireTapKey{}, t), t
 }
 
@@ -129,8 +127,8 @@ func (s *Server) notify(ctx context.Context, method string, params map[string]an
 // request's session has been written, or after flushWait.
 func (s *Server) flushNotifications(ctx context.Context) {
 	t := tapOf(ctx)
-	if t == nil || !(t.always || t.sent.Load() || t.streamed.Load()) {
-		return // in-process, or a streamable HTTP answer with no stream
+	if t == nil || !(t.sent.Load() || t.streamed.Load()) {
+		return // in-process, or a request that sent no notification: nothing to wait for
 	}
 	n, done := s.flushes.open()
 	defer s.flushes.close(n)
@@ -212,9 +210,9 @@ func (w *tapWriter) drain(ctx context.Context) {
 
 // inOrder gives each request of an HTTP transport a wire tap and swallows
 // markers on its streams.
-func (s *Server) inOrder(always bool, next http.Handler) http.Handler {
+func (s *Server) inOrder(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, t := withTap(r.Context(), always)
+		ctx, t := withTap(r.Context())
 		next.ServeHTTP(&tapResponseWriter{ResponseWriter: w, f: &s.flushes, tap: t}, r.WithContext(ctx))
 	})
 }

@@ -23,7 +23,7 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 	st.SetErrorLogger(log.New(slogWriter{s.log}, "", 0))
 	tw := &tapWriter{w: out, f: &s.flushes, backlog: pipeBacklog(out)}
 	st.SetContextFunc(func(ctx context.Context) context.Context {
-		ctx, t := withTap(ctx, true)
+		ctx, t := withTap(ctx)
 		t.drain = tw.drain
 		return ctx
 	})
@@ -97,7 +97,7 @@ func (s *Server) StreamableHandler(o HTTPOptions) http.Handler {
 		server.WithDisableLocalhostProtection(!o.Loopback),
 		server.WithStreamableHTTPLogger(s.log),
 	)
-	handler, shutdown := listeningStreams(resolve, s.inOrder(false, h)), h.Shutdown
+	handler, shutdown := listeningStreams(resolve, s.inOrder(h)), h.Shutdown
 	if s.shared != nil {
 		handler, shutdown = s.shareTransport(h, handler)
 	}
@@ -131,8 +131,8 @@ func (s *Server) SSEHandler(o HTTPOptions, baseURL string) (http.Handler, *serve
 		server.WithKeepAliveInterval(25*time.Second),
 	)
 	mux := http.NewServeMux()
-	mux.Handle("/sse", s.inOrder(true, sse.SSEHandler()))
-	messages := s.inOrder(true, sse.MessageHandler())
+	mux.Handle("/sse", s.inOrder(sse.SSEHandler()))
+	messages := s.inOrder(sse.MessageHandler())
 	if s.shared != nil {
 		s.shared.sseRelay = messages
 		s.listenToReplicas()
