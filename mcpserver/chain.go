@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -255,24 +254,13 @@ func (s *Server) dispatch(ctx context.Context, c *toolCall) (*mcp.CallToolResult
 		args = []byte("{}")
 	}
 	if args[0] != '{' {
-		return mcp.NewToolResultError(fmt.Sprintf("arguments must be a JSON object of %s's arguments (find-tools with its name shows them), not %s.", name, clip(string(args), 40))), nil
+		return mcp.NewToolResultError(fmt.Sprintf("arguments must be a JSON object of %s's arguments (find-tools with its name shows them), not %s.", name, tools.Clip(string(args), 40))), nil
 	}
 	s.calls.setTarget(ctx, target.Name)
 	sub := &toolCall{tool: target, req: c.req, creds: c.creds, args: json.RawMessage(args)}
 	sub.req.Params.Name = target.Name
 	sub.req.Params.Arguments = sub.args
 	return s.dispatched(ctx, sub)
-}
-
-// clip shortens s to at most n bytes, on a rune boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // execute runs the tool and renders its result.

@@ -15,7 +15,8 @@ import (
 	"slices"
 	"strings"
 	"text/template"
-	"unicode/utf8"
+
+	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
 //go:embed text/*.md
@@ -152,7 +153,7 @@ const maxArgBytes = 2000
 func (p Prompt) Render(args map[string]string, reach func(tool string) Reach) (string, error) {
 	values := map[string]string{}
 	for _, a := range p.Arguments {
-		values[a.Name] = clip(strings.TrimSpace(args[a.Name]), maxArgBytes)
+		values[a.Name] = tools.Clip(strings.TrimSpace(args[a.Name]), maxArgBytes)
 	}
 	var b strings.Builder
 	if err := texts.ExecuteTemplate(&b, p.Name+".md", values); err != nil {
@@ -180,17 +181,6 @@ func (p Prompt) Render(args map[string]string, reach func(tool string) Reach) (s
 			" (read-only mode, or left out by its operator): skip those steps and tell the user what remains for them to do."
 	}
 	return text + "\n", nil
-}
-
-// clip shortens s to at most n bytes, on a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // toolRef is a name in backticks that may be a tool's.

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 )
@@ -453,4 +454,16 @@ func plainCode(code string) bool {
 		}
 	}
 	return true
+}
+
+// Clip shortens s to at most n bytes, on a rune boundary, marking the cut
+// with "…".
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

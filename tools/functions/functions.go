@@ -559,7 +559,7 @@ func proxyMessage(body []byte) string {
 	if msg == "" {
 		return "no details"
 	}
-	return clip(msg, 300)
+	return tools.Clip(msg, 300)
 }
 
 func validHeaderName(name string) bool {
@@ -682,7 +682,7 @@ func deployFailed(out map[string]any, tool, slug, status string) error {
 	b.WriteString(", but its deployment failed")
 	d, _ := deployment(out)
 	if id, ok := d["id"].(string); ok && id != "" {
-		fmt.Fprintf(&b, " (deployment %s)", clip(id, 80))
+		fmt.Fprintf(&b, " (deployment %s)", tools.Clip(id, 80))
 	}
 	b.WriteString(". The backend keeps the saved code (no rollback), and all active functions deploy together, so a broken function blocks the deploy of every other one: " +
 		"fix it and call update-function with the corrected code, or set status draft until it is fixed. " +
@@ -695,7 +695,7 @@ func deployFailed(out map[string]any, tool, slug, status string) error {
 	lines := make([]string, 0, len(logs))
 	for _, l := range logs {
 		if s, ok := l.(string); ok {
-			lines = append(lines, clip(strings.TrimRight(s, "\r\n"), 300))
+			lines = append(lines, tools.Clip(strings.TrimRight(s, "\r\n"), 300))
 		}
 	}
 	// Keep the last lines that fit: the error is usually at the end.
@@ -793,16 +793,6 @@ func path(slug string) string { return "/api/functions/" + url.PathEscape(slug) 
 
 func invokeURL(env *tools.Env, slug string) string {
 	return env.Client.BaseURL() + "/functions/" + url.PathEscape(slug)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 func orUnknown(s string) string {
