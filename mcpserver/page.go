@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // withPages answers, in front of a transport, what is not MCP: a short
@@ -83,7 +84,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, o HTTPOptions
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
-	if err := pageTemplate.Execute(w, d); err != nil {
+	if err := pageTemplate().Execute(w, d); err != nil {
 		s.log.Debug("page not written", "error", err)
 	}
 }
@@ -114,7 +115,9 @@ func indentJSON(v any) string {
 	return string(data)
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+// pageTemplate is parsed on the first page served, not at every start.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>insforge-mcp</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}pre{background:#f3f3f3;padding:.6rem;overflow-x:auto}</style>
@@ -139,3 +142,4 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <pre>{{.Cursor}}</pre>
 </body></html>
 `))
+})

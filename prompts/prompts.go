@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/insforge-mcp/insforge-mcp/tools"
@@ -22,8 +23,11 @@ import (
 //go:embed text/*.md
 var textFS embed.FS
 
-// texts are every prompt's text plus the shared parts (common.md).
-var texts = template.Must(template.New("").Option("missingkey=zero").ParseFS(textFS, "text/*.md"))
+// texts are every prompt's text plus the shared parts (common.md), parsed
+// on the first prompts/get rather than at every start.
+var texts = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Option("missingkey=zero").ParseFS(textFS, "text/*.md"))
+})
 
 // Names is the kind of live project names an argument takes, offered as
 // completions while the user types it.
@@ -156,7 +160,7 @@ func (p Prompt) Render(args map[string]string, reach func(tool string) Reach) (s
 		values[a.Name] = tools.Clip(strings.TrimSpace(args[a.Name]), maxArgBytes)
 	}
 	var b strings.Builder
-	if err := texts.ExecuteTemplate(&b, p.Name+".md", values); err != nil {
+	if err := texts().ExecuteTemplate(&b, p.Name+".md", values); err != nil {
 		return "", fmt.Errorf("render prompt %s: %w", p.Name, err)
 	}
 	text := strings.TrimSpace(b.String())
