@@ -45,21 +45,28 @@ func startHTTP(t *testing.T, kind string, configured credentials.Credentials) st
 	})
 	opts := mcpserver.HTTPOptions{Loopback: true}
 	if kind == "sse" {
-		ts := httptest.NewUnstartedServer(nil)
-		handler, sse := srv.SSEHandler(opts, "http://"+ts.Listener.Addr().String())
-		ts.Config.Handler = handler
-		ts.Start()
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			sse.Shutdown(ctx)
-			ts.Close()
-		})
-		return ts.URL + "/sse"
+		return serveSSE(t, srv, opts).URL + "/sse"
 	}
 	ts := httptest.NewServer(srv.StreamableHandler(opts))
 	t.Cleanup(ts.Close)
 	return ts.URL + "/mcp"
+}
+
+// serveSSE serves srv's SSE transport on a loopback test server, shut
+// down when the test ends.
+func serveSSE(t *testing.T, srv *mcpserver.Server, opts mcpserver.HTTPOptions) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(nil)
+	handler, sse := srv.SSEHandler(opts, "http://"+ts.Listener.Addr().String())
+	ts.Config.Handler = handler
+	ts.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = sse.Shutdown(ctx)
+		ts.Close()
+	})
+	return ts
 }
 
 // dial connects an MCP client with optional per-request headers.

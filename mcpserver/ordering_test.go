@@ -98,16 +98,7 @@ func stdioWire(t *testing.T, srv *mcpserver.Server) *wire {
 }
 
 func sseWire(t *testing.T, srv *mcpserver.Server) *wire {
-	ts := httptest.NewUnstartedServer(nil)
-	handler, sse := srv.SSEHandler(mcpserver.HTTPOptions{Loopback: true}, "http://"+ts.Listener.Addr().String())
-	ts.Config.Handler = handler
-	ts.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = sse.Shutdown(ctx)
-		ts.Close()
-	})
+	ts := serveSSE(t, srv, mcpserver.HTTPOptions{Loopback: true})
 	resp, err := http.Get(ts.URL + "/sse")
 	if err != nil {
 		t.Fatal(err)

@@ -215,16 +215,7 @@ func TestSSEMessagesReachAnyReplica(t *testing.T) {
 func startSSEReplica(t *testing.T, rs *redistest.Server) replica {
 	t.Helper()
 	srv := newReplica(t, rs, false, 0)
-	ts := httptest.NewUnstartedServer(nil)
-	handler, sse := srv.SSEHandler(mcpserver.HTTPOptions{Loopback: true}, "http://"+ts.Listener.Addr().String())
-	ts.Config.Handler = handler
-	ts.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = sse.Shutdown(ctx)
-		ts.Close()
-	})
+	ts := serveSSE(t, srv, mcpserver.HTTPOptions{Loopback: true})
 	u, _ := url.Parse(ts.URL)
 	return replica{srv: srv, host: u.Host}
 }
