@@ -3,7 +3,8 @@
 // a fresh database for each caller.
 //
 // The binaries (initdb, postgres) are looked up in $PGTEST_BIN_DIR, then on
-// PATH, then in /usr/lib/postgresql/*/bin (Debian). initdb refuses to run as
+// PATH, then in /usr/lib/postgresql/*/bin (Debian); on a machine with none,
+// internal/testbin installs them from the npm registry. initdb refuses to run as
 // root, so as root the cluster runs as the "postgres" user (or "nobody").
 // The cluster goes away with the test process: a small shell supervisor
 // stops the server and removes its directory when the process's end of a
@@ -14,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -29,13 +29,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/insforge-mcp/insforge-mcp/internal/testbin"
 )
 
-// Install is the one-line advice given when no PostgreSQL is found.
-const Install = "PostgreSQL not found: install it (apt-get install -y postgresql) or set PGTEST_BIN_DIR to the directory holding initdb and postgres"
-
-// ErrNotFound reports that no PostgreSQL binaries were found.
-var ErrNotFound = errors.New(Install)
+// ErrNotFound reports that no PostgreSQL binaries were found or installed.
+var ErrNotFound = errors.New("PostgreSQL not found and not installable here: install it (apt-get install -y postgresql) or set PGTEST_BIN_DIR to the directory holding initdb and postgres")
 
 type cluster struct {
 	adminDSN string
@@ -54,13 +53,17 @@ var (
 	dbSeq   atomic.Int64
 )
 
-// BinDir returns the directory holding initdb and postgres, or ErrNotFound.
+// BinDir returns the directory holding initdb and postgres, installing
+// them when the machine has none, or an error wrapping ErrNotFound.
 func BinDir() (string, error) {
 	if d := os.Getenv("PGTEST_BIN_DIR"); d != "" {
 		if isExec(filepath.Join(d, "initdb")) && isExec(filepath.Join(d, "postgres")) {
 			return d, nil
 		}
 		return "", fmt.Errorf("PGTEST_BIN_DIR=%s holds no initdb and postgres", d)
+	}
+	if testbin.Downloading() {
+		return install()
 	}
 	if p, err := exec.LookPath("initdb"); err == nil {
 		if r, err := filepath.EvalSymlinks(p); err == nil {
@@ -77,7 +80,15 @@ func BinDir() (string, error) {
 			return d, nil
 		}
 	}
-	return "", ErrNotFound
+	return install()
+}
+
+func install() (string, error) {
+	d, err := testbin.InstallPostgres()
+	if err != nil {
+		return "", fmt.Errorf("%w (%v)", ErrNotFound, err)
+	}
+	return d, nil
 }
 
 func version(binDir string) int {
@@ -119,7 +130,7 @@ func start() (*cluster, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
 	}
-	port, err := freePort()
+	port, err := testbin.FreePort()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -184,15 +195,6 @@ func unprivileged() (*syscall.Credential, error) {
 		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), NoSetGroups: true}, nil
 	}
 	return nil, errors.New("pgtest: running as root and no postgres or nobody user to run PostgreSQL as")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func get() (*cluster, error) {
@@ -269,10 +271,7 @@ func Require(t testing.TB) {
 	if err == nil {
 		return
 	}
-	msg := err.Error()
-	if !errors.Is(err, ErrNotFound) {
-		msg = strings.TrimSpace(msg)
-	}
+	msg := strings.TrimSpace(err.Error())
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}

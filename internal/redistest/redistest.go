@@ -15,21 +15,21 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// Install is the one-line advice given when no redis-server is found.
-const Install = "redis-server not found: install it (apt-get install -y redis-server)"
+	"github.com/insforge-mcp/insforge-mcp/internal/testbin"
+)
 
 // Server is one running redis-server.
 type Server struct {
 	// Addr is host:port on loopback.
 	Addr string
-	bin  string
+	bin  testbin.Redis
 	dir  string
 	port int
 	pipe *os.File // closing it stops the server
@@ -38,18 +38,15 @@ type Server struct {
 // URL is the server's address as a redis:// URL for database db.
 func (s *Server) URL(db int) string { return fmt.Sprintf("redis://%s/%d", s.Addr, db) }
 
-// Start runs a redis-server for t, stopped when t ends. Without
-// redis-server on PATH it skips t with one line saying what to install, or
-// fails it when CI=true.
+// Start runs a redis-server for t, stopped when t ends. When there is no
+// redis-server and none can be installed (Find), it skips t with one line
+// saying what to install, or fails it when CI=true.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(Install)
-		}
-		t.Skip(Install)
-	}
 	s, err := New(t.TempDir())
+	if errors.Is(err, errNotFound) && os.Getenv("CI") != "true" {
+		t.Skip(err)
+	}
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
@@ -57,14 +54,31 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
+var errNotFound = errors.New("redis-server not found and not installable here: install it (apt-get install -y redis-server)")
+
+// find returns redis-server from PATH or, when the machine has none, as
+// internal/testbin installs it; once per process.
+var find = sync.OnceValues(func() (testbin.Redis, error) {
+	if !testbin.Downloading() {
+		if p, err := exec.LookPath("redis-server"); err == nil {
+			return testbin.Redis{Path: p}, nil
+		}
+	}
+	r, err := testbin.InstallRedis()
+	if err != nil {
+		return r, fmt.Errorf("%w (%v)", errNotFound, err)
+	}
+	return r, nil
+})
+
 // New runs a redis-server with its files in dir (outside tests: the
 // load run); Stop ends it.
 func New(dir string) (*Server, error) {
-	bin, err := exec.LookPath("redis-server")
+	bin, err := find()
 	if err != nil {
-		return nil, errors.New(Install)
+		return nil, err
 	}
-	port, err := freePort()
+	port, err := testbin.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +100,8 @@ wait $pid`
 	if err != nil {
 		return err
 	}
-	sup := exec.Command("/bin/sh", "-c", script, "redistest", s.bin, strconv.Itoa(s.port), s.dir)
+	sup := exec.Command("/bin/sh", "-c", script, "redistest", s.bin.Path, strconv.Itoa(s.port), s.dir)
+	sup.Env = append(os.Environ(), s.bin.Env...)
 	sup.Stdin = pr
 	sup.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := sup.Start(); err != nil {
@@ -161,15 +176,6 @@ func ping(addr string) error {
 		return errors.New("unexpected answer to PING: " + strconv.Quote(string(buf[:n])))
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // AssertAbsent reads every key and value in the server (DUMP, which
