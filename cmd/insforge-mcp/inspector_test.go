@@ -38,6 +38,9 @@ func TestInspectorCLIListsTools(t *testing.T) {
 		defer cancel()
 		cmd := exec.CommandContext(ctx, node, append([]string{cli, "--cli"}, args...)...)
 		cmd.Dir = dir
+		// Node starts the stdio server as its child, which holds the output
+		// pipes open: at the deadline, stop waiting for them too.
+		cmd.WaitDelay = 5 * time.Second
 		cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 		var errOut lockedBuffer
 		cmd.Stderr = &errOut

@@ -41,6 +41,9 @@ func TestTypeScriptSDKInterop(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "client.mjs"), mode, target)
 			cmd.Dir = dir
+			// Node starts the stdio server as its child, which holds the output
+			// pipes open: at the deadline, stop waiting for them too.
+			cmd.WaitDelay = 5 * time.Second
 			cmd.Env = append(os.Environ(), "BACKEND_URL="+backend.URL, "API_KEY="+insforgefake.DefaultAPIKey, "HOME="+t.TempDir())
 			out, err := cmd.CombinedOutput()
 			if err != nil {
