@@ -4,7 +4,7 @@ import (
 	"net/http"
 )
 
-// Metadata module: GET /api/metadata and its sections, and the anon key.
+// Metadata module: GET /api/metadata and its sections, and the keys.
 
 func registerMetadataRoutes(s *Server) {
 	s.handle("GET /api/metadata", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
@@ -23,6 +23,9 @@ func registerMetadataRoutes(s *Server) {
 	})
 	s.handle("GET /api/metadata/anon-key", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"anonKey": secretsOf(s).currentKey("ANON_KEY")})
+	})
+	s.handle("GET /api/metadata/api-key", accessAdmin, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"apiKey": secretsOf(s).currentKey("API_KEY")})
 	})
 	s.setMetadataSection("database", func() any { return s.pgDatabaseMetadata() })
 }

@@ -397,13 +397,12 @@ func (rt *realtimeState) getConfig(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rt *realtimeState) patchConfig(w http.ResponseWriter, r *http.Request) {
-	days, err := decodeRetentionDays(r)
-	if err != nil {
-		writeError(w, err)
+	var in struct{ RetentionDays *int } // null: keep forever
+	if !bind(w, r, &in) {
 		return
 	}
 	rt.mu.Lock()
-	rt.retention = days
+	rt.retention = in.RetentionDays
 	rt.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"message": "Retention config updated successfully"})
 }

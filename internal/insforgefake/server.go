@@ -38,7 +38,7 @@ const DefaultAPIKey = "ik_0123456789abcdef0123456789abcdef0123456789abcdef012345
 // DefaultAnonKey is the anon key of the fake project (see WithAnonKey).
 const DefaultAnonKey = "anon_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
-// Version is the backend version the fake reports (health, metadata).
+// Version is the backend version the fake reports (metadata).
 const Version = "2.3.1"
 
 // Option configures a Server in New.
@@ -102,12 +102,8 @@ type failure struct {
 	remaining int // < 0: until cleared
 }
 
-// modules are the route registration functions of the modules, in the
-// order Start calls them. The table is read-only. The order is not
-// significant for routing (ServeMux picks the most specific pattern) nor
-// for metadata (a module's section always wins over the metadata module's
-// default); metadata comes last so that every module's own section is in
-// place when its defaults are considered.
+// modules are the route registration functions of the modules, called by
+// Start. The order does not matter: ServeMux picks the most specific pattern.
 var modules = []func(*Server){
 	registerDatabaseRoutes,
 	registerRecordRoutes,
