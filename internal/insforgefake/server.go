@@ -35,7 +35,7 @@ import (
 // DefaultAPIKey is the admin API key accepted when no WithAPIKey option is given.
 const DefaultAPIKey = "ik_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// DefaultAnonKey is the anon key of the fake project (see WithAnonKey).
+// DefaultAnonKey is the anon key of the fake project.
 const DefaultAnonKey = "anon_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
 // Version is the backend version the fake reports (metadata).
@@ -213,7 +213,7 @@ func (s *Server) Reset() {
 
 // Fail makes every request matching method and path (exact URL path, no
 // query) fail with err until cleared with Fail(method, path, nil). method ""
-// or "*" matches any method. Injected failures apply after the request is
+// matches any method. Injected failures apply after the request is
 // recorded and before authentication and routing, so they also work for
 // routes the fake does not implement.
 func (s *Server) Fail(method, path string, err *APIError) {
@@ -223,9 +223,6 @@ func (s *Server) Fail(method, path string, err *APIError) {
 // FailTimes is like Fail but only the next n matching requests fail (n < 0:
 // until cleared). A nil err or n == 0 clears the injection.
 func (s *Server) FailTimes(method, path string, n int, err *APIError) {
-	if method == "*" {
-		method = ""
-	}
 	k := failKey{strings.ToUpper(method), path}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -289,11 +286,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if inj != nil {
 		writeError(w, inj)
 		return
-	}
-	// Express routing is not strict: "/api/health/" matches "/api/health".
-	if p := strings.TrimRight(r.URL.Path, "/"); p != r.URL.Path && p != "" {
-		r.URL.Path = p
-		r.URL.RawPath = ""
 	}
 	s.mux.ServeHTTP(w, r)
 }
@@ -387,10 +379,6 @@ func extractAPIKey(r *http.Request) string {
 	return ""
 }
 
-func hasAPIKeyHeader(r *http.Request) bool {
-	return strings.HasPrefix(bearer(r), "ik_") || len(r.Header.Values("X-Api-Key")) > 0
-}
-
 const (
 	nextCheckAPIKey = "Check the API key is valid or generate a new API key."
 	nextCheckToken  = "Check the token is valid or login to get a new token."
@@ -403,7 +391,7 @@ func (s *Server) authenticate(r *http.Request, a access) (role, *APIError) {
 	if a == accessPublic {
 		return roleNone, nil
 	}
-	if hasAPIKeyHeader(r) {
+	if strings.HasPrefix(bearer(r), "ik_") || len(r.Header.Values("X-Api-Key")) > 0 {
 		key := extractAPIKey(r)
 		if secretsOf(s).keyValid("API_KEY", key) {
 			return roleAdmin, nil
