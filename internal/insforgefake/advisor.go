@@ -1,10 +1,8 @@
 package insforgefake
 
 import (
-	"encoding/json"
 	"net/http"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -13,45 +11,22 @@ import (
 // scan until POST /api/advisor/scan starts one. A started scan is
 // "running" until GET /api/advisor/latest has reported it once as running;
 // it is completed from then on (or at once with CompleteAdvisorScans), with
-// the findings set by SetAdvisorFindings (DefaultAdvisorFindings unless
-// changed). Suppressions are not implemented.
+// advisorFindings. Suppressions are not implemented.
 
-// AdvisorFinding is one issue a completed scan reports.
-type AdvisorFinding struct {
+// advisorFinding is one issue a completed scan reports.
+type advisorFinding struct {
 	ID             string `json:"id"`
 	RuleID         string `json:"ruleId"`
 	Severity       string `json:"severity"` // critical, warning or info
 	Category       string `json:"category"` // security, performance or health
 	Title          string `json:"title"`
 	Description    string `json:"description"`
-	AffectedObject string `json:"affectedObject"` // "" is answered as null
-	Recommendation string `json:"recommendation"` // "" is answered as null
+	AffectedObject string `json:"affectedObject"`
+	Recommendation string `json:"recommendation"`
 }
 
-// MarshalJSON answers an empty affectedObject or recommendation as null,
-// as the backend's nullable columns do.
-func (f AdvisorFinding) MarshalJSON() ([]byte, error) {
-	type plain AdvisorFinding
-	m := map[string]any{}
-	b, err := json.Marshal(plain(f))
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	if f.AffectedObject == "" {
-		m["affectedObject"] = nil
-	}
-	if f.Recommendation == "" {
-		m["recommendation"] = nil
-	}
-	return json.Marshal(m)
-}
-
-// DefaultAdvisorFindings are what a scan finds unless SetAdvisorFindings
-// says otherwise.
-var DefaultAdvisorFindings = []AdvisorFinding{
+// advisorFindings are what every scan finds.
+var advisorFindings = []advisorFinding{
 	{RuleID: "rls-disabled", Severity: "critical", Category: "security", Title: "Table publicly accessible",
 		Description:    "Table public.todos has RLS disabled and is exposed via PostgREST. Any client with the anon key can read and modify all rows.",
 		AffectedObject: "public.todos", Recommendation: "ALTER TABLE public.todos ENABLE ROW LEVEL SECURITY;\n-- Also force RLS for table owners (owners bypass RLS by default):\nALTER TABLE public.todos FORCE ROW LEVEL SECURITY;"},
@@ -69,22 +44,18 @@ var DefaultAdvisorFindings = []AdvisorFinding{
 type advisorScan struct {
 	id        string
 	status    string
-	scanType  string
 	scannedAt time.Time
-	findings  []AdvisorFinding
+	findings  []advisorFinding
 }
 
 type advisorState struct {
-	mu       sync.Mutex
-	scans    []*advisorScan // oldest first
-	findings []AdvisorFinding
-	instant  bool
+	mu      sync.Mutex
+	scans   []*advisorScan // oldest first
+	instant bool
 }
 
 func advisorOf(s *Server) *advisorState {
-	return moduleState(s, "advisor", func() *advisorState {
-		return &advisorState{findings: append([]AdvisorFinding(nil), DefaultAdvisorFindings...)}
-	})
+	return moduleState(s, "advisor", func() *advisorState { return &advisorState{} })
 }
 
 func registerAdvisorRoutes(s *Server) {
@@ -103,25 +74,23 @@ func (s *Server) CompleteAdvisorScans(instant bool) {
 	st.instant = instant
 }
 
-// complete finishes a running scan with the current findings. st.mu held.
-func (st *advisorState) complete(sc *advisorScan) {
+// complete finishes a running scan with fresh finding ids.
+func (sc *advisorScan) complete() {
 	sc.status = "completed"
-	sc.findings = make([]AdvisorFinding, len(st.findings))
-	for i, f := range st.findings {
-		if f.ID == "" {
-			f.ID = newUUID()
-		}
-		sc.findings[i] = f
+	sc.findings = append([]advisorFinding{}, advisorFindings...)
+	for i := range sc.findings {
+		sc.findings[i].ID = newUUID()
 	}
 }
 
+// lastCompleted is the latest completed scan (nil: none). st.mu held.
 func (st *advisorState) lastCompleted() *advisorScan {
 	for i := len(st.scans) - 1; i >= 0; i-- {
 		if st.scans[i].status == "completed" {
 			return st.scans[i]
 		}
 	}
-	return nil
+	return &advisorScan{}
 }
 
 func (st *advisorState) scan(w http.ResponseWriter, r *http.Request) {
@@ -131,20 +100,12 @@ func (st *advisorState) scan(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &APIError{Status: 409, Code: "DATABASE_CONSTRAINT_VIOLATION", Message: "A database advisor scan is already in progress."})
 		return
 	}
-	sc := &advisorScan{id: newUUID(), status: "running", scanType: "manual", scannedAt: time.Now()}
+	sc := &advisorScan{id: newUUID(), status: "running", scannedAt: time.Now()}
 	st.scans = append(st.scans, sc)
 	if st.instant {
-		st.complete(sc)
+		sc.complete()
 	}
 	writeJSON(w, 201, map[string]any{"scanId": sc.id, "message": "Scan started"})
-}
-
-func severityCounts(findings []AdvisorFinding) map[string]any {
-	c := map[string]int{}
-	for _, f := range findings {
-		c[f.Severity]++
-	}
-	return map[string]any{"total": len(findings), "critical": c["critical"], "warning": c["warning"], "info": c["info"]}
 }
 
 func (st *advisorState) latest(w http.ResponseWriter, r *http.Request) {
@@ -155,63 +116,34 @@ func (st *advisorState) latest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := st.scans[len(st.scans)-1]
-	var counted []AdvisorFinding
-	if done := st.lastCompleted(); done != nil {
-		counted = done.findings
+	done := st.lastCompleted().findings
+	c := map[string]int{}
+	for _, f := range done {
+		c[f.Severity]++
 	}
+	summary := map[string]any{"total": len(done), "critical": c["critical"], "warning": c["warning"], "info": c["info"]}
 	writeJSON(w, 200, map[string]any{
-		"scanId": sc.id, "status": sc.status, "scanType": sc.scanType, "scannedAt": isoMillis(sc.scannedAt),
-		"errorMessage": nil, "summary": severityCounts(counted),
+		"scanId": sc.id, "status": sc.status, "scanType": "manual", "scannedAt": isoMillis(sc.scannedAt),
+		"errorMessage": nil, "summary": summary,
 	})
 	if sc.status == "running" {
-		st.complete(sc) // reported as running once: the next call sees it completed
+		sc.complete() // reported as running once: the next call sees it completed
 	}
 }
 
 var severityRank = map[string]int{"critical": 0, "warning": 1, "info": 2}
 
+// issues answers GET /api/advisor/issues; the tool checks the filters and
+// paging values before sending them.
 func (st *advisorState) issues(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	severity, hasSev := q["severity"]
-	if _, known := severityRank[q.Get("severity")]; hasSev && !known {
-		writeError(w, errInvalidInput("Invalid severity parameter: must be one of critical, warning, info"))
-		return
-	}
-	category, hasCat := q["category"]
-	if hasCat && !contains([]string{"security", "performance", "health"}, category[0]) {
-		writeError(w, errInvalidInput("Invalid category parameter: must be one of security, performance, health"))
-		return
-	}
-	limit, offset := 50, 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			writeError(w, errInvalidInput("Invalid limit parameter: must be a positive integer"))
-			return
-		}
-		limit = n
-	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			writeError(w, errInvalidInput("Invalid offset parameter: must be a non-negative integer"))
-			return
-		}
-		offset = n
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	done := st.lastCompleted()
-	if done == nil {
-		writeJSON(w, 200, map[string]any{"issues": []any{}, "total": 0})
-		return
-	}
-	matched := []AdvisorFinding{}
-	for _, f := range done.findings {
-		if (hasSev && f.Severity != severity[0]) || (hasCat && f.Category != category[0]) {
-			continue
+	matched := []advisorFinding{}
+	for _, f := range st.lastCompleted().findings {
+		if (!q.Has("severity") || f.Severity == q.Get("severity")) && (!q.Has("category") || f.Category == q.Get("category")) {
+			matched = append(matched, f)
 		}
-		matched = append(matched, f)
 	}
 	sort.SliceStable(matched, func(i, j int) bool {
 		if a, b := severityRank[matched[i].Severity], severityRank[matched[j].Severity]; a != b {
@@ -219,14 +151,5 @@ func (st *advisorState) issues(w http.ResponseWriter, r *http.Request) {
 		}
 		return matched[i].ID < matched[j].ID
 	})
-	writeJSON(w, 200, map[string]any{"issues": pageSlice(matched, limit, offset), "total": len(matched)})
-}
-
-// SetAdvisorFindings sets what the next scans find (ids are assigned
-// when empty).
-func (s *Server) SetAdvisorFindings(findings ...AdvisorFinding) {
-	st := advisorOf(s)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.findings = append([]AdvisorFinding{}, findings...)
+	writeJSON(w, 200, map[string]any{"issues": pageSlice(matched, queryInt(q, "limit", 50), queryInt(q, "offset", 0)), "total": len(matched)})
 }

@@ -10,10 +10,9 @@ import (
 // implemented (they answer as unknown routes).
 //
 // The fake starts as a self-hosted backend with an OpenRouter API key and
-// no management key. Without an API key (SetAIKeys("", "")) it answers like
-// a self-hosted backend observed without one (as a real backend does): GET /api/ai/models is
-// 503 AI_UPSTREAM_UNAVAILABLE. On Cloud (WithAICloud) the config routes
-// answer 400.
+// no management key. Without an API key (SetAIKeys("", "")) GET
+// /api/ai/models is 503 AI_UPSTREAM_UNAVAILABLE, as observed on a real
+// backend. On Cloud (WithAICloud) the config route answers 400.
 
 func registerAIRoutes(s *Server) {
 	ai := aiOf(s)
@@ -26,15 +25,13 @@ func registerAIRoutes(s *Server) {
 // config endpoint only ever shows it masked (see MaskAIKey).
 const DefaultAIAPIKey = "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"
 
-// AIModel is one entry of GET /api/ai/models (prices are USD per million
+// aiModel is one entry of GET /api/ai/models (prices are USD per million
 // tokens).
-type AIModel struct {
+type aiModel struct {
 	ID               string   `json:"id"`
-	Created          int64    `json:"created,omitempty"`
 	InputModality    []string `json:"inputModality"`
 	OutputModality   []string `json:"outputModality"`
 	Provider         string   `json:"provider"`
-	ModelID          string   `json:"modelId"`
 	InputPrice       *float64 `json:"inputPrice,omitempty"`
 	OutputPrice      *float64 `json:"outputPrice,omitempty"`
 	InputPriceLabel  string   `json:"inputPriceLabel,omitempty"`
@@ -43,52 +40,38 @@ type AIModel struct {
 
 func aiPrice(f float64) *float64 { return &f }
 
-// DefaultAIModels is the fake's catalogue: a chat model, a reasoning chat
-// model reading files, an image generator and an embedding model, in the
+// aiModels is the fake's catalogue: a chat model, a reasoning chat model
+// reading files, an image generator and an embedding model, in the
 // backend's order (openai, anthropic, google, then the rest).
-func DefaultAIModels() []AIModel {
-	return []AIModel{
-		{ID: "openai/gpt-4o-mini", Created: 1721260800, InputModality: []string{"text", "image", "file"}, OutputModality: []string{"text"},
-			Provider: "openrouter", ModelID: "openai/gpt-4o-mini", InputPrice: aiPrice(0.15), OutputPrice: aiPrice(0.6),
-			InputPriceLabel: "$0.15 / M tokens", OutputPriceLabel: "$0.60 / M tokens"},
-		{ID: "openai/text-embedding-3-small", Created: 1706140800, InputModality: []string{"text"}, OutputModality: []string{"embeddings"},
-			Provider: "openrouter", ModelID: "openai/text-embedding-3-small", InputPrice: aiPrice(0.02), InputPriceLabel: "$0.02 / M tokens"},
-		{ID: "anthropic/claude-sonnet-4.5", Created: 1759104000, InputModality: []string{"text", "image", "file"}, OutputModality: []string{"text"},
-			Provider: "openrouter", ModelID: "anthropic/claude-sonnet-4.5", InputPrice: aiPrice(3), OutputPrice: aiPrice(15),
-			InputPriceLabel: "$3.0 / M tokens", OutputPriceLabel: "$15.0 / M tokens"},
-		{ID: "google/gemini-2.5-flash-image", Created: 1759881600, InputModality: []string{"text", "image"}, OutputModality: []string{"text", "image"},
-			Provider: "openrouter", ModelID: "google/gemini-2.5-flash-image", InputPrice: aiPrice(0.3), OutputPrice: aiPrice(2.5),
-			InputPriceLabel: "$0.30 / M tokens", OutputPriceLabel: "$2.5 / M tokens"},
-	}
+var aiModels = []aiModel{
+	{ID: "openai/gpt-4o-mini", InputModality: []string{"text", "image", "file"}, OutputModality: []string{"text"},
+		Provider: "openrouter", InputPrice: aiPrice(0.15), OutputPrice: aiPrice(0.6),
+		InputPriceLabel: "$0.15 / M tokens", OutputPriceLabel: "$0.60 / M tokens"},
+	{ID: "openai/text-embedding-3-small", InputModality: []string{"text"}, OutputModality: []string{"embeddings"},
+		Provider: "openrouter", InputPrice: aiPrice(0.02), InputPriceLabel: "$0.02 / M tokens"},
+	{ID: "anthropic/claude-sonnet-4.5", InputModality: []string{"text", "image", "file"}, OutputModality: []string{"text"},
+		Provider: "openrouter", InputPrice: aiPrice(3), OutputPrice: aiPrice(15),
+		InputPriceLabel: "$3.0 / M tokens", OutputPriceLabel: "$15.0 / M tokens"},
+	{ID: "google/gemini-2.5-flash-image", InputModality: []string{"text", "image"}, OutputModality: []string{"text", "image"},
+		Provider: "openrouter", InputPrice: aiPrice(0.3), OutputPrice: aiPrice(2.5),
+		InputPriceLabel: "$0.30 / M tokens", OutputPriceLabel: "$2.5 / M tokens"},
 }
 
 func aiOf(s *Server) *aiState {
-	return moduleState(s, "ai", func() *aiState {
-		return &aiState{models: DefaultAIModels(), apiKey: DefaultAIAPIKey}
-	})
+	return moduleState(s, "ai", func() *aiState { return &aiState{apiKey: DefaultAIAPIKey} })
 }
 
 type aiState struct {
-	mu           sync.Mutex
-	models       []AIModel
-	apiKey       string
-	mgmtKey      string
-	cloud        bool
-	upstreamDown bool
+	mu      sync.Mutex
+	apiKey  string
+	mgmtKey string
+	cloud   bool
 }
 
 // WithAICloud makes the fake answer the AI routes like InsForge Cloud: the
 // credential settings (GET/PUT /api/ai/config) are refused with 400.
 func WithAICloud() Option {
-	return func(s *Server) { s.SetAICloud(true) }
-}
-
-// SetAICloud switches the Cloud behaviour of the AI routes (see WithAICloud).
-func (s *Server) SetAICloud(cloud bool) {
-	ai := aiOf(s)
-	ai.mu.Lock()
-	ai.cloud = cloud
-	ai.mu.Unlock()
+	return func(s *Server) { aiOf(s).cloud = true }
 }
 
 // SetAIKeys sets the stored OpenRouter API key and management key ("" =
@@ -116,60 +99,38 @@ func aiCredentialStatus(k string) map[string]any {
 	return map[string]any{"configured": true, "maskedKey": MaskAIKey(k)}
 }
 
-func errAICloudManaged() *APIError {
-	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: "Model Gateway credentials are managed by InsForge Cloud."}
-}
-
-func (ai *aiState) config() map[string]any {
-	return map[string]any{"apiKey": aiCredentialStatus(ai.apiKey), "managementKey": aiCredentialStatus(ai.mgmtKey)}
-}
-
 func (ai *aiState) getConfig(w http.ResponseWriter, r *http.Request) {
 	ai.mu.Lock()
 	defer ai.mu.Unlock()
 	if ai.cloud {
-		writeError(w, errAICloudManaged())
+		writeError(w, errInvalidInput("Model Gateway credentials are managed by InsForge Cloud."))
 		return
 	}
-	writeJSON(w, 200, ai.config())
+	writeJSON(w, 200, map[string]any{"apiKey": aiCredentialStatus(ai.apiKey), "managementKey": aiCredentialStatus(ai.mgmtKey)})
 }
 
 func (ai *aiState) listModels(w http.ResponseWriter, r *http.Request) {
 	ai.mu.Lock()
-	down := ai.upstreamDown || (!ai.cloud && ai.apiKey == "")
-	models := append([]AIModel{}, ai.models...)
+	down := !ai.cloud && ai.apiKey == ""
 	ai.mu.Unlock()
 	if down {
 		writeError(w, &APIError{Status: 503, Code: "AI_UPSTREAM_UNAVAILABLE", Message: "Upstream AI models catalog is temporarily unavailable."})
 		return
 	}
-	writeJSON(w, 200, models)
+	writeJSON(w, 200, aiModels)
 }
 
 func (ai *aiState) overview(w http.ResponseWriter, r *http.Request) {
 	ai.mu.Lock()
 	apiKey, mgmt := ai.apiKey, ai.mgmtKey
 	ai.mu.Unlock()
-	empty := map[string]any{"spend": []any{}, "requests": []any{}, "tokens": []any{}}
-	if apiKey == "" {
-		writeJSON(w, 200, map[string]any{
-			"key": map[string]any{
-				"limit": nil, "limitRemaining": nil, "limitReset": nil,
-				"usage": 0, "usageDaily": 0, "usageWeekly": 0, "usageMonthly": 0,
-				"observabilityAvailable": false,
-				"observabilityError":     "Configure an OpenRouter API key to load Model Gateway usage.",
-			},
-			"charts":     empty,
-			"modelUsage": []any{},
-		})
-		return
-	}
+	// The tools are only tested with an API key (and with or without a management key).
 	key := map[string]any{
 		"label": MaskAIKey(apiKey), "limit": 25, "limitRemaining": 21.75, "limitReset": "monthly",
 		"usage": 3.25, "usageDaily": 0.4, "usageWeekly": 1.9, "usageMonthly": 3.25, "isFreeTier": false,
 		"observabilityAvailable": mgmt != "",
 	}
-	out := map[string]any{"key": key, "charts": empty, "modelUsage": []any{}}
+	out := map[string]any{"key": key, "charts": map[string]any{"spend": []any{}, "requests": []any{}, "tokens": []any{}}, "modelUsage": []any{}}
 	if mgmt == "" {
 		key["observabilityError"] = "Configure an OpenRouter management key to load request, token, model, and historical activity."
 	} else {

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
-	"sort"
+	"slices"
 )
 
-// APIError is an error answer in the backend's standard error body (the standard error body):
+// APIError is an error answer in the backend's standard error body:
 //
 //	{"error": Code, "message": Message, "statusCode": Status, "nextActions": NextActions}
 //
@@ -30,7 +31,7 @@ type APIError struct {
 
 // Error implements error.
 func (e *APIError) Error() string {
-	return fmt.Sprintf("%d %s: %s", e.status(), e.code(), e.Message)
+	return fmt.Sprintf("%d %s: %s", e.status(), e.Code, e.Message)
 }
 
 func (e *APIError) status() int {
@@ -38,13 +39,6 @@ func (e *APIError) status() int {
 		return http.StatusInternalServerError
 	}
 	return e.Status
-}
-
-func (e *APIError) code() string {
-	if e.Code == "" {
-		return "INTERNAL_ERROR"
-	}
-	return e.Code
 }
 
 // errorBody is the JSON form of the standard error body.
@@ -63,7 +57,7 @@ func writeError(w http.ResponseWriter, e *APIError) {
 		_, _ = w.Write(e.RawBody)
 		return
 	}
-	writeJSON(w, e.status(), errorBody{Error: e.code(), Message: e.Message, StatusCode: e.status(), NextActions: e.NextActions})
+	writeJSON(w, e.status(), errorBody{Error: e.Code, Message: e.Message, StatusCode: e.status(), NextActions: e.NextActions})
 }
 
 // marshalJSON encodes like JSON.stringify: no HTML escaping, no newline.
@@ -104,33 +98,18 @@ func errInternal(msg string) *APIError {
 	return &APIError{Status: 500, Code: "INTERNAL_ERROR", Message: msg}
 }
 
-func mediaType(r *http.Request) string {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil {
-		return ""
-	}
-	return mt
-}
-
 // decodeBody decodes a JSON request body (express.json()): an empty body
-// reads as {}, malformed JSON is a 400 INVALID_INPUT; any other media type
-// reads as an empty object.
+// or another media type reads as {}, malformed JSON is a 400 INVALID_INPUT.
+// r.Body stays readable.
 func decodeBody(r *http.Request) (any, *APIError) {
-	if mediaType(r) != "application/json" {
-		return map[string]any{}, nil
-	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r.Body); err != nil {
-		return nil, errInternal(err.Error())
-	}
-	r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
-	if len(bytes.TrimSpace(buf.Bytes())) == 0 {
-		return map[string]any{}, nil
-	}
-	var v any
-	if err := json.Unmarshal(buf.Bytes(), &v); err != nil {
-		return nil, &APIError{Status: 400, Code: "INVALID_INPUT", Message: "Invalid JSON: " + err.Error(),
-			NextActions: "Please ensure your request body contains valid JSON"}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var v any = map[string]any{}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" && len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, &v); err != nil {
+			return nil, &APIError{Status: 400, Code: "INVALID_INPUT", Message: "Invalid JSON: " + err.Error(),
+				NextActions: "Please ensure your request body contains valid JSON"}
+		}
 	}
 	return v, nil
 }
@@ -148,26 +127,9 @@ func decodeObject(r *http.Request) (map[string]any, *APIError) {
 	return m, nil
 }
 
-// decodeRetentionDays reads the {"retentionDays": n} body of the realtime
-// and schedules PATCH config routes: a positive integer, or null for no
-// limit (nil).
-func decodeRetentionDays(r *http.Request) (*int, *APIError) {
-	var in struct{ RetentionDays *int }
-	v, err := decodeObject(r)
-	if _, ok := v["retentionDays"]; err == nil && (!ok || json.Unmarshal(marshalJSON(v), &in) != nil || in.RetentionDays != nil && *in.RetentionDays <= 0) {
-		err = errInvalidInput("retentionDays: a positive integer, or null")
-	}
-	return in.RetentionDays, err
-}
-
 // sortedKeys returns the keys of m in sorted order.
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 // bind decodes a JSON object body into dst (a pointer to a struct whose

@@ -3,7 +3,6 @@ package insforgefake
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -13,7 +12,7 @@ import (
 )
 
 // Logs module: log sources, the entries of each source, full-text
-// search, per-source statistics and edge-function build logs. Entries live
+// search and edge-function build logs. Entries live
 // in memory; every source starts with three entries from the last minutes
 // and tests add more with AddLogs.
 
@@ -30,12 +29,11 @@ var LogSourceTokens = map[string]string{
 	"function.logs":  "logtok_function_6e0b2f4a93",
 }
 
-// LogEntry is one log line to add with AddLogs.
+// LogEntry is one log line to add with AddLogs; its body is
+// {"level":"info","message":Message}.
 type LogEntry struct {
 	Timestamp time.Time // zero: now
 	Message   string    // the eventMessage
-	// Body is the structured entry; nil gives {"level":"info","message":Message}.
-	Body map[string]any
 }
 
 // BuildLog is one edge-function deployment's build output, served by
@@ -44,7 +42,7 @@ type BuildLog struct {
 	DeploymentID string
 	Status       string // pending, success or failed
 	Lines        []BuildLogLine
-	CreatedAt    time.Time // zero: now
+	createdAt    time.Time
 }
 
 // BuildLogLine is one line of a build log.
@@ -118,10 +116,8 @@ func (s *Server) AddFunctionBuildLog(b BuildLog) {
 	st := logsOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if b.CreatedAt.IsZero() {
-		b.CreatedAt = time.Now()
-	}
-	b.Lines = append([]BuildLogLine(nil), b.Lines...)
+	b.createdAt = time.Now()
+	b.Lines = append([]BuildLogLine{}, b.Lines...)
 	st.builds = append(st.builds, b)
 }
 
@@ -131,25 +127,20 @@ func (st *logsState) add(source string, e LogEntry) {
 	if e.Timestamp.IsZero() {
 		e.Timestamp = time.Now()
 	}
-	body := e.Body
-	if body == nil {
-		body = map[string]any{"level": "info", "message": e.Message}
-	}
-	entry := storedLog{
+	list := append(st.entries[source], storedLog{
 		ID:           strconv.FormatInt(e.Timestamp.UnixMilli(), 10) + "-" + randomHex(4),
 		Timestamp:    isoMillis(e.Timestamp),
 		EventMessage: e.Message,
-		Body:         cloneValue(body).(map[string]any),
+		Body:         map[string]any{"level": "info", "message": e.Message},
 		at:           e.Timestamp,
-	}
-	list := append(st.entries[source], entry)
+	})
 	sort.SliceStable(list, func(i, j int) bool { return list[i].at.Before(list[j].at) })
 	st.entries[source] = list
 }
 
 // before returns the entries of source older than t, oldest first.
 func (st *logsState) before(source string, t time.Time) []storedLog {
-	var out []storedLog
+	out := []storedLog{}
 	for _, e := range st.entries[source] {
 		if e.at.Before(t) {
 			out = append(out, e)
@@ -163,89 +154,43 @@ func (st *logsState) before(source string, t time.Time) []storedLog {
 // returned. An unknown source answers an empty list (as a real backend does).
 func (st *logsState) bySource(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	cutoff := time.Now()
-	if v := q.Get("before_timestamp"); v != "" {
-		t, ok := parseTime(v)
-		if !ok {
-			// Date.parse gives NaN and no entry compares below it.
-			writeJSON(w, 200, map[string]any{"logs": []any{}, "total": 0})
-			return
-		}
-		cutoff = t
+	cutoff, ok := parseTime(q.Get("before_timestamp"))
+	if !ok {
+		cutoff = time.Now()
 	}
 	st.mu.Lock()
 	logs := st.before(r.PathValue("source"), cutoff)
 	st.mu.Unlock()
-	logs = sliceFromEnd(logs, jsNumber(q.Get("limit"), 100))
-	if logs == nil {
-		logs = []storedLog{}
-	}
+	logs = logs[max(0, len(logs)-queryInt(q, "limit", 100)):]
 	writeJSON(w, 200, map[string]any{"logs": logs, "total": len(logs)})
-}
-
-// sliceFromEnd mirrors Array.prototype.slice(-limit): the last limit
-// items; 0 or NaN keeps everything, a negative limit drops from the front.
-func sliceFromEnd[T any](items []T, limit float64) []T {
-	switch {
-	case math.IsNaN(limit) || limit == 0:
-		return items
-	case limit > 0:
-		n := int(limit)
-		if n >= len(items) {
-			return items
-		}
-		return items[len(items)-n:]
-	default:
-		n := int(-limit)
-		if n >= len(items) {
-			return nil
-		}
-		return items[n:]
-	}
 }
 
 // search answers GET /api/logs/search: case-insensitive match on the
 // message or the JSON body, across all sources or one, Content-Range paged.
 func (st *logsState) search(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	text := q.Get("q")
-	if text == "" {
-		writeError(w, errInvalidInput("Search query parameter (q) is required"))
-		return
-	}
 	sources := LogSources
 	if src := q.Get("source"); src != "" {
-		sources = nil
-		if contains(LogSources, src) {
-			sources = []string{src}
-		}
+		sources = []string{src}
 	}
-	limit, offset := jsNumber(q.Get("limit"), 100), jsNumber(q.Get("offset"), 0)
-	if math.IsNaN(limit) || limit < 0 {
-		limit = 0
-	}
-	if math.IsNaN(offset) || offset < 0 {
-		offset = 0
-	}
-	needle := strings.ToLower(text)
+	limit, offset := queryInt(q, "limit", 100), queryInt(q, "offset", 0)
+	needle := strings.ToLower(q.Get("q"))
 	type match struct {
 		storedLog
 		Source string `json:"source"`
 	}
 	var all []match
 	st.mu.Lock()
-	now := time.Now()
 	for _, src := range sources {
-		for _, e := range st.before(src, now) {
-			if strings.Contains(strings.ToLower(e.EventMessage), needle) ||
-				strings.Contains(strings.ToLower(string(marshalJSON(e.Body))), needle) {
+		for _, e := range st.before(src, time.Now()) {
+			if strings.Contains(strings.ToLower(e.EventMessage+"\n"+string(marshalJSON(e.Body))), needle) {
 				all = append(all, match{e, src})
 			}
 		}
 	}
 	st.mu.Unlock()
-	page := pageSlice(all, int(limit), int(offset))
-	writePaged(w, page, len(page), int(offset), len(all))
+	page := pageSlice(all, limit, offset)
+	writePaged(w, page, len(page), offset, len(all))
 }
 
 // buildLogs answers GET /api/logs/functions/build-logs.
@@ -266,11 +211,7 @@ func (st *logsState) buildLogs(w http.ResponseWriter, r *http.Request) {
 			Message: "Build logs not available. Deno Deploy may not be configured or no deployments found."})
 		return
 	}
-	lines := found.Lines
-	if lines == nil {
-		lines = []BuildLogLine{}
-	}
-	writeJSON(w, 200, map[string]any{"deploymentId": found.DeploymentID, "status": found.Status, "logs": lines, "createdAt": isoMillis(found.CreatedAt)})
+	writeJSON(w, 200, map[string]any{"deploymentId": found.DeploymentID, "status": found.Status, "logs": found.Lines, "createdAt": isoMillis(found.createdAt)})
 }
 
 // ---- helpers shared by the logs, secrets, schedules and advisor fakes ----
@@ -278,18 +219,6 @@ func (st *logsState) buildLogs(w http.ResponseWriter, r *http.Request) {
 // isoMillis formats like JavaScript's Date.prototype.toISOString.
 func isoMillis(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
-}
-
-// jsNumber mirrors Number(query value) with a default for an absent value.
-func jsNumber(v string, def float64) float64 {
-	if v == "" {
-		return def
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil {
-		return math.NaN()
-	}
-	return math.Trunc(f)
 }
 
 func randomHex(n int) string {

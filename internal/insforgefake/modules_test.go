@@ -176,37 +176,6 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
-func TestDocs(t *testing.T) {
-	srv := New(t)
-	for _, dt := range []string{"instructions", "db-sdk", "auth-sdk", "storage-sdk", "functions-sdk", "ai-integration-sdk", "real-time", "deployment", "payments"} {
-		r := call(t, srv, "GET", "/api/docs/"+dt, nil, "Authorization", "")
-		if r.status != 200 {
-			t.Errorf("%s: %d", dt, r.status)
-			continue
-		}
-		m := r.obj(t)
-		if m["type"] != dt || !strings.Contains(m["content"].(string), dt) {
-			t.Errorf("%s: %v", dt, m)
-		}
-	}
-	wantError(t, call(t, srv, "GET", "/api/docs/nope", nil), 404, "DOCS_NOT_FOUND", "Documentation not found")
-	for path, want := range map[string]string{
-		"/api/docs/db/typescript":       "db-sdk-typescript",
-		"/api/docs/realtime/swift":      "realtime-sdk-swift",
-		"/api/docs/auth/kotlin":         "auth-sdk-kotlin",
-		"/api/docs/storage/rest-api":    "storage-rest-api",
-		"/api/docs/payments/typescript": "payments-sdk-typescript",
-	} {
-		r := call(t, srv, "GET", path, nil, "Authorization", "")
-		if r.status != 200 || r.obj(t)["type"] != want {
-			t.Errorf("%s: %d %s", path, r.status, r.body)
-		}
-	}
-	for _, path := range []string{"/api/docs/payments/swift", "/api/docs/db/python", "/api/docs/nope/typescript"} {
-		wantError(t, call(t, srv, "GET", path, nil), 404, "DOCS_NOT_FOUND", "Documentation not found")
-	}
-}
-
 func TestLargeBatchesAreFast(t *testing.T) {
 	srv := New(t)
 	srv.AddTable("lines", AutoColumns(Column{Name: "line", Type: "string"}, Column{Name: "n", Type: "integer", Nullable: true, Unique: true}))

@@ -2,6 +2,7 @@ package insforgefake
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 )
 
@@ -41,4 +42,13 @@ func pageSlice[T any](items []T, limit, offset int) []T {
 		end = offset + limit
 	}
 	return items[offset:end]
+}
+
+// queryInt reads an integer query parameter (def when absent or not an
+// integer; the tools only send integers).
+func queryInt(q url.Values, key string, def int) int {
+	if n, err := strconv.Atoi(q.Get(key)); err == nil {
+		return n
+	}
+	return def
 }

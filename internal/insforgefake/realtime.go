@@ -1,12 +1,10 @@
 package insforgefake
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,17 +37,15 @@ func registerRealtimeRoutes(s *Server) {
 	})
 }
 
-// ---- per-server module state ----
-
 func realtimeOf(s *Server) *realtimeState {
 	return moduleState(s, "realtime", func() *realtimeState { return &realtimeState{} })
 }
 
 type realtimeState struct {
 	mu        sync.Mutex
-	channels  []*rtChannel // in creation order
-	messages  []*RealtimeMessage
-	retention *int // nil: keep forever (the default)
+	channels  []*rtChannel       // in creation order
+	messages  []*RealtimeMessage // oldest first
+	retention *int               // nil: keep forever (the default)
 	policies  []RealtimePolicy
 	clock     time.Time // last timestamp handed out (strictly increasing)
 }
@@ -77,7 +73,16 @@ type RealtimeMessage struct {
 	WSAudienceCount  int            `json:"wsAudienceCount"`
 	WHAudienceCount  int            `json:"whAudienceCount"`
 	WHDeliveredCount int            `json:"whDeliveredCount"`
-	CreatedAt        time.Time      `json:"-"`
+	CreatedAt        time.Time      `json:"-"` // set when the message is stored
+}
+
+// MarshalJSON adds createdAt as the backend formats it.
+func (m RealtimeMessage) MarshalJSON() ([]byte, error) {
+	type plain RealtimeMessage
+	return marshalJSON(struct {
+		plain
+		CreatedAt string `json:"createdAt"`
+	}{plain(m), isoMillis(m.CreatedAt)}), nil
 }
 
 // RealtimePolicy is an RLS policy on realtime.channels (subscribe) or
@@ -103,48 +108,13 @@ func (rt *realtimeState) now() time.Time {
 }
 
 func (c *rtChannel) json() map[string]any {
-	var hooks any
-	if c.webhookURLs != nil {
-		hooks = append([]string{}, c.webhookURLs...)
-	}
-	var desc any
-	if c.description != nil {
-		desc = *c.description
-	}
-	return map[string]any{
-		"id":          c.id,
-		"pattern":     c.pattern,
-		"description": desc,
-		"webhookUrls": hooks,
-		"enabled":     c.enabled,
-		"createdAt":   isoMillis(c.createdAt),
-		"updatedAt":   isoMillis(c.updatedAt),
-	}
-}
-
-func (m *RealtimeMessage) json() map[string]any {
-	payload := m.Payload
-	if payload == nil {
-		payload = map[string]any{}
-	}
-	return map[string]any{
-		"id":               m.ID,
-		"eventName":        m.EventName,
-		"channelId":        m.ChannelID,
-		"channelName":      m.ChannelName,
-		"payload":          payload,
-		"senderType":       m.SenderType,
-		"senderId":         m.SenderID,
-		"wsAudienceCount":  m.WSAudienceCount,
-		"whAudienceCount":  m.WHAudienceCount,
-		"whDeliveredCount": m.WHDeliveredCount,
-		"createdAt":        isoMillis(m.CreatedAt),
-	}
+	return map[string]any{"id": c.id, "pattern": c.pattern, "description": c.description, "webhookUrls": c.webhookURLs,
+		"enabled": c.enabled, "createdAt": isoMillis(c.createdAt), "updatedAt": isoMillis(c.updatedAt)}
 }
 
 // channelList is GET /api/realtime/channels: newest first. rt.mu held.
 func (rt *realtimeState) channelList() []map[string]any {
-	out := make([]map[string]any, 0, len(rt.channels))
+	out := []map[string]any{}
 	for i := len(rt.channels) - 1; i >= 0; i-- {
 		out = append(out, rt.channels[i].json())
 	}
@@ -153,92 +123,36 @@ func (rt *realtimeState) channelList() []map[string]any {
 
 // permissions is GET /api/realtime/permissions. rt.mu held.
 func (rt *realtimeState) permissions() map[string]any {
-	sub, pub := []RealtimePolicy{}, []RealtimePolicy{}
+	ps := map[string][]RealtimePolicy{"channels": {}, "messages": {}}
 	for _, p := range rt.policies {
-		p.Roles = append([]string{}, p.Roles...)
-		if p.TableName == "messages" {
-			pub = append(pub, p)
-		} else {
-			sub = append(sub, p)
-		}
+		ps[p.TableName] = append(ps[p.TableName], p)
 	}
-	byName := func(ps []RealtimePolicy) func(i, j int) bool {
-		return func(i, j int) bool { return ps[i].PolicyName < ps[j].PolicyName }
+	for _, l := range ps {
+		sort.SliceStable(l, func(i, j int) bool { return l[i].PolicyName < l[j].PolicyName })
 	}
-	sort.SliceStable(sub, byName(sub))
-	sort.SliceStable(pub, byName(pub))
-	return map[string]any{"subscribe": map[string]any{"policies": sub}, "publish": map[string]any{"policies": pub}}
+	return map[string]any{"subscribe": map[string]any{"policies": ps["channels"]}, "publish": map[string]any{"policies": ps["messages"]}}
 }
 
-func (rt *realtimeState) find(id string) *rtChannel {
+// channel finds the channel whose id is the path's id (404 if none). rt.mu held.
+func (rt *realtimeState) channel(r *http.Request) (*rtChannel, *APIError) {
 	for _, c := range rt.channels {
-		if strings.EqualFold(c.id, id) {
+		if c.id == r.PathValue("id") {
+			return c, nil
+		}
+	}
+	return nil, &APIError{Status: 404, Code: "REALTIME_CHANNEL_NOT_FOUND", Message: "Channel not found"}
+}
+
+// match is the first enabled channel whose pattern matches name as
+// realtime.publish() reads it (a LIKE pattern). rt.mu held.
+func (rt *realtimeState) match(name string) *rtChannel {
+	for _, c := range rt.channels {
+		like := strings.NewReplacer("%", ".*", "_", ".").Replace(regexp.QuoteMeta(c.pattern))
+		if ok, _ := regexp.MatchString("^"+like+"$", name); ok && c.enabled {
 			return c
 		}
 	}
 	return nil
-}
-
-// channel finds the channel whose id is the path's id: 400 for an id that
-// is not a UUID, 404 for one no channel has. rt.mu held.
-func (rt *realtimeState) channel(id string) (*rtChannel, *APIError) {
-	if err := rtCheckChannelID(id); err != nil {
-		return nil, err
-	}
-	if c := rt.find(id); c != nil {
-		return c, nil
-	}
-	return nil, errRTChannelNotFound()
-}
-
-// match mirrors realtime.publish(): an enabled channel whose pattern equals
-// name wins over one whose pattern matches it as a LIKE pattern. rt.mu held.
-func (rt *realtimeState) match(name string) *rtChannel {
-	var like *rtChannel
-	for _, c := range rt.channels {
-		if !c.enabled {
-			continue
-		}
-		if c.pattern == name {
-			return c
-		}
-		if like == nil && rtLike(name, c.pattern) {
-			like = c
-		}
-	}
-	return like
-}
-
-// rtLike reports whether s matches the SQL LIKE pattern p ('%' any run,
-// '_' one character, '\' escapes the next character).
-func rtLike(s, p string) bool {
-	sr, pr := []rune(s), []rune(p)
-	var rec func(i, j int) bool
-	memo := map[[2]int]bool{}
-	rec = func(i, j int) bool {
-		key := [2]int{i, j}
-		if v, ok := memo[key]; ok {
-			return v
-		}
-		var ok bool
-		switch {
-		case j == len(pr):
-			ok = i == len(sr)
-		case pr[j] == '%':
-			ok = rec(i, j+1) || (i < len(sr) && rec(i+1, j))
-		case i == len(sr):
-			ok = false
-		case pr[j] == '_':
-			ok = rec(i+1, j+1)
-		case pr[j] == '\\' && j+1 < len(pr):
-			ok = sr[i] == pr[j+1] && rec(i+1, j+2)
-		default:
-			ok = sr[i] == pr[j] && rec(i+1, j+1)
-		}
-		memo[key] = ok
-		return ok
-	}
-	return rec(0, 0)
 }
 
 // ---- exported helpers for tests ----
@@ -252,25 +166,22 @@ func (s *Server) AddRealtimeChannel(pattern string, webhookURLs ...string) strin
 	now := rt.now()
 	c := &rtChannel{id: newUUID(), pattern: pattern, enabled: true, createdAt: now, updatedAt: now}
 	if len(webhookURLs) > 0 {
-		c.webhookURLs = append([]string{}, webhookURLs...)
+		c.webhookURLs = webhookURLs
 	}
 	rt.channels = append(rt.channels, c)
 	return c.id
 }
 
-// AddRealtimeMessage appends m to the message log as given and returns the
-// stored copy. Defaults: a new ID, SenderType "system", CreatedAt now (later
-// than every earlier message), an empty payload, and, when ChannelID is nil,
-// the id of the enabled pattern that matches ChannelName (if any).
+// AddRealtimeMessage appends m to the message log and returns the stored
+// copy. Defaults: a new ID, SenderType "system", an empty payload, and,
+// when ChannelID is nil, the id of the enabled pattern that matches
+// ChannelName (if any).
 func (s *Server) AddRealtimeMessage(m RealtimeMessage) RealtimeMessage {
 	rt := realtimeOf(s)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if m.ChannelID == nil {
-		if c := rt.match(m.ChannelName); c != nil {
-			id := c.id
-			m.ChannelID = &id
-		}
+	if c := rt.match(m.ChannelName); m.ChannelID == nil && c != nil {
+		m.ChannelID = &c.id
 	}
 	return rt.add(m)
 }
@@ -283,17 +194,12 @@ func (rt *realtimeState) add(m RealtimeMessage) RealtimeMessage {
 	if m.SenderType == "" {
 		m.SenderType = "system"
 	}
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = rt.now()
-	} else if m.CreatedAt.After(rt.clock) {
-		rt.clock = m.CreatedAt
-	}
 	if m.Payload == nil {
 		m.Payload = map[string]any{}
 	}
-	stored := m
-	rt.messages = append(rt.messages, &stored)
-	return stored
+	m.CreatedAt = rt.now()
+	rt.messages = append(rt.messages, &m)
+	return m
 }
 
 // RealtimeMessages returns a copy of the message log, oldest first.
@@ -320,66 +226,40 @@ func (s *Server) AddRealtimePolicy(p RealtimePolicy) {
 	rt.policies = append(rt.policies, p)
 }
 
-// ---- validation ----
+// ---- channels ----
 
-var rtPatternRE = regexp.MustCompile(`^[a-zA-Z0-9-]+(:[a-zA-Z0-9%:-]+)*$`)
-
-func errRTInvalidPattern() *APIError {
-	return &APIError{Status: 400, Code: "REALTIME_INVALID_CHANNEL_PATTERN",
-		Message: "Invalid channel pattern: use letters, digits, colons, hyphens, and % as a wildcard."}
-}
-
-func errRTChannelNotFound() *APIError {
-	return &APIError{Status: 404, Code: "REALTIME_CHANNEL_NOT_FOUND", Message: "Channel not found"}
-}
-
-// rtCheckChannelID mimics Postgres on a uuid column: a malformed id is a
-// 22P02 error, which the backend answers as 500.
-func rtCheckChannelID(id string) *APIError {
-	if !uuidRE.MatchString(id) {
-		return (&pgError{Code: "22P02", Message: fmt.Sprintf("invalid input syntax for type uuid: %q", id)}).toAPIError()
-	}
-	return nil
-}
-
-// rtChannelInput is the channel create/update body.
+// rtChannelInput is the channel create/update body. The tools check the
+// pattern rule before sending.
 type rtChannelInput struct {
 	Pattern, Description *string
 	WebhookURLs          *[]string `json:"webhookUrls"`
 	Enabled              *bool
 }
 
-func (rt *realtimeState) patternTaken(pattern string, except *rtChannel) *APIError {
+// patternTaken is the unique constraint on the pattern column. rt.mu held.
+func (rt *realtimeState) patternTaken(pattern *string, except *rtChannel) *APIError {
 	for _, c := range rt.channels {
-		if c != except && c.pattern == pattern {
+		if pattern != nil && c != except && c.pattern == *pattern {
 			return (&pgError{Code: "23505", Message: `duplicate key value violates unique constraint "channels_pattern_key"`}).toAPIError()
 		}
 	}
 	return nil
 }
 
-// ---- channels ----
-
 func (rt *realtimeState) listChannels(w http.ResponseWriter, r *http.Request) {
 	rt.mu.Lock()
-	list := rt.channelList()
-	rt.mu.Unlock()
-	writeJSON(w, 200, list)
+	defer rt.mu.Unlock()
+	writeJSON(w, 200, rt.channelList())
 }
 
 func (rt *realtimeState) getChannel(w http.ResponseWriter, r *http.Request) {
 	rt.mu.Lock()
-	c, err := rt.channel(r.PathValue("id"))
-	var out map[string]any
-	if c != nil {
-		out = c.json()
-	}
-	rt.mu.Unlock()
-	if err != nil {
+	defer rt.mu.Unlock()
+	if c, err := rt.channel(r); err != nil {
 		writeError(w, err)
-		return
+	} else {
+		writeJSON(w, 200, c.json())
 	}
-	writeJSON(w, 200, out)
 }
 
 func (rt *realtimeState) createChannel(w http.ResponseWriter, r *http.Request) {
@@ -387,13 +267,13 @@ func (rt *realtimeState) createChannel(w http.ResponseWriter, r *http.Request) {
 	if !bind(w, r, &in) {
 		return
 	}
-	if in.Pattern == nil || !rtPatternRE.MatchString(*in.Pattern) {
-		writeError(w, errRTInvalidPattern())
-		return
-	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	if err := rt.patternTaken(*in.Pattern, nil); err != nil {
+	if in.Pattern == nil {
+		writeError(w, errInvalidInput("pattern is required"))
+		return
+	}
+	if err := rt.patternTaken(in.Pattern, nil); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -417,13 +297,9 @@ func (rt *realtimeState) updateChannel(w http.ResponseWriter, r *http.Request) {
 	}
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	c, err := rt.channel(r.PathValue("id"))
-	if err == nil && in.Pattern != nil {
-		if !rtPatternRE.MatchString(*in.Pattern) {
-			err = errRTInvalidPattern()
-		} else {
-			err = rt.patternTaken(*in.Pattern, c)
-		}
+	c, err := rt.channel(r)
+	if err == nil {
+		err = rt.patternTaken(in.Pattern, c)
 	}
 	if err != nil {
 		writeError(w, err)
@@ -442,59 +318,33 @@ func (rt *realtimeState) updateChannel(w http.ResponseWriter, r *http.Request) {
 func (rt *realtimeState) deleteChannel(w http.ResponseWriter, r *http.Request) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	c, err := rt.channel(r.PathValue("id"))
+	c, err := rt.channel(r)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	for i, x := range rt.channels {
-		if x == c {
-			rt.channels = append(rt.channels[:i], rt.channels[i+1:]...)
-			break
-		}
-	}
-	for _, m := range rt.messages {
-		if m.ChannelID != nil && strings.EqualFold(*m.ChannelID, c.id) {
-			m.ChannelID = nil // ON DELETE SET NULL
-		}
-	}
+	rt.channels = slices.DeleteFunc(rt.channels, func(x *rtChannel) bool { return x == c })
 	writeJSON(w, 200, map[string]any{"message": "Channel deleted"})
 }
 
 // ---- messages ----
 
-// rtQueryInt reads an integer query parameter (def when absent or bad).
-func rtQueryInt(q url.Values, key string, def int) int {
-	if n, err := strconv.Atoi(q.Get(key)); err == nil {
-		return n
-	}
-	return def
+// forChannel reports whether m is on the channel id ("" matches all).
+func (m *RealtimeMessage) forChannel(id string) bool {
+	return id == "" || m.ChannelID != nil && *m.ChannelID == id
 }
 
 func (rt *realtimeState) listMessages(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	channelID, event := q.Get("channelId"), q.Get("eventName")
-	limit, offset := rtQueryInt(q, "limit", 100), rtQueryInt(q, "offset", 0)
 	rt.mu.Lock()
-	matched := []map[string]any{}
-	for _, m := range rt.sortedMessages() {
-		if channelID != "" && (m.ChannelID == nil || !strings.EqualFold(*m.ChannelID, channelID)) {
-			continue
+	matched := []RealtimeMessage{}
+	for i := len(rt.messages) - 1; i >= 0; i-- {
+		if m := rt.messages[i]; m.forChannel(q.Get("channelId")) && (q.Get("eventName") == "" || m.EventName == q.Get("eventName")) {
+			matched = append(matched, *m)
 		}
-		if event != "" && m.EventName != event {
-			continue
-		}
-		matched = append(matched, m.json())
 	}
 	rt.mu.Unlock()
-	writeJSON(w, 200, pageSlice(matched, limit, offset))
-}
-
-// sortedMessages is the log newest first. rt.mu held.
-func (rt *realtimeState) sortedMessages() []*RealtimeMessage {
-	out := append([]*RealtimeMessage{}, rt.messages...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
-	return out
+	writeJSON(w, 200, pageSlice(matched, queryInt(q, "limit", 100), queryInt(q, "offset", 0)))
 }
 
 func (rt *realtimeState) clearMessages(w http.ResponseWriter, r *http.Request) {
@@ -507,93 +357,52 @@ func (rt *realtimeState) clearMessages(w http.ResponseWriter, r *http.Request) {
 
 func (rt *realtimeState) stats(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	channelID := q.Get("channelId")
 	since, _ := parseTime(q.Get("since"))
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	total, audience, delivered := 0, 0, 0
 	counts := map[string]int{}
 	for _, m := range rt.messages {
-		if channelID != "" && (m.ChannelID == nil || !strings.EqualFold(*m.ChannelID, channelID)) {
-			continue
+		if m.forChannel(q.Get("channelId")) && !m.CreatedAt.Before(since) {
+			total++
+			audience += m.WHAudienceCount
+			delivered += m.WHDeliveredCount
+			counts[m.EventName]++
 		}
-		if !since.IsZero() && m.CreatedAt.Before(since) {
-			continue
-		}
-		total++
-		audience += m.WHAudienceCount
-		delivered += m.WHDeliveredCount
-		counts[m.EventName]++
 	}
-	type top struct {
-		EventName string `json:"eventName"`
-		Count     int    `json:"count"`
-	}
-	tops := []top{}
+	tops := []map[string]any{}
 	for _, name := range sortedKeys(counts) {
-		tops = append(tops, top{name, counts[name]})
+		tops = append(tops, map[string]any{"eventName": name, "count": counts[name]})
 	}
-	sort.SliceStable(tops, func(i, j int) bool { return tops[i].Count > tops[j].Count })
-	if len(tops) > 10 {
-		tops = tops[:10]
-	}
+	sort.SliceStable(tops, func(i, j int) bool { return tops[i]["count"].(int) > tops[j]["count"].(int) })
 	rate := 0.0
 	if audience > 0 {
 		rate = float64(delivered) / float64(audience)
 	}
-	writeJSON(w, 200, map[string]any{
-		"totalMessages":  total,
-		"whDeliveryRate": rate,
-		"topEvents":      tops,
-		"retentionDays":  rt.retention,
-	})
+	writeJSON(w, 200, map[string]any{"totalMessages": total, "whDeliveryRate": rate, "topEvents": tops[:min(len(tops), 10)], "retentionDays": rt.retention})
 }
 
 // ---- permissions and config ----
 
 func (rt *realtimeState) getPermissions(w http.ResponseWriter, r *http.Request) {
 	rt.mu.Lock()
-	out := rt.permissions()
-	rt.mu.Unlock()
-	writeJSON(w, 200, out)
+	defer rt.mu.Unlock()
+	writeJSON(w, 200, rt.permissions())
 }
 
 func (rt *realtimeState) getConfig(w http.ResponseWriter, r *http.Request) {
 	rt.mu.Lock()
-	out := map[string]any{"retentionDays": rt.retention}
-	rt.mu.Unlock()
-	writeJSON(w, 200, out)
+	defer rt.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"retentionDays": rt.retention})
 }
 
 func (rt *realtimeState) patchConfig(w http.ResponseWriter, r *http.Request) {
-	days, err := decodeRetentionDays(r)
-	if err != nil {
-		writeError(w, err)
+	var in struct{ RetentionDays *int } // null: keep forever
+	if !bind(w, r, &in) {
 		return
 	}
 	rt.mu.Lock()
-	rt.retention = days
+	rt.retention = in.RetentionDays
 	rt.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"message": "Retention config updated successfully"})
-}
-
-// PublishRealtime does what realtime.publish(channel, event, payload) does:
-// when an enabled pattern matches channel, it logs a system message (every
-// webhook of the pattern counted as delivered, no WebSocket audience) and
-// returns its id; otherwise it stores nothing and returns "", false.
-func (s *Server) PublishRealtime(channel, event string, payload map[string]any) (string, bool) {
-	rt := realtimeOf(s)
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	c := rt.match(channel)
-	if c == nil {
-		return "", false
-	}
-	id := c.id
-	hooks := len(c.webhookURLs)
-	m := rt.add(RealtimeMessage{
-		EventName: event, ChannelID: &id, ChannelName: channel, Payload: payload,
-		WHAudienceCount: hooks, WHDeliveredCount: hooks,
-	})
-	return m.ID, true
 }

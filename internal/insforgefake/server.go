@@ -21,7 +21,6 @@ package insforgefake
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -36,10 +35,10 @@ import (
 // DefaultAPIKey is the admin API key accepted when no WithAPIKey option is given.
 const DefaultAPIKey = "ik_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-// DefaultAnonKey is the anon key of the fake project (see WithAnonKey).
+// DefaultAnonKey is the anon key of the fake project.
 const DefaultAnonKey = "anon_fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
-// Version is the backend version the fake reports (health, metadata).
+// Version is the backend version the fake reports (metadata).
 const Version = "2.3.1"
 
 // Option configures a Server in New.
@@ -52,11 +51,6 @@ type Option func(*Server)
 // keys (as on the real backend); any key works in the x-api-key header.
 func WithAPIKey(key string) Option {
 	return func(s *Server) { s.apiKeys = append(s.apiKeys, key) }
-}
-
-// WithAnonKey replaces the project's anon key (default DefaultAnonKey).
-func WithAnonKey(key string) Option {
-	return func(s *Server) { s.anonKey = key }
 }
 
 // Request is a copy of one request received by the fake.
@@ -91,8 +85,7 @@ type Server struct {
 
 	pg *pgDB // the PostgreSQL database
 
-	metaMu       sync.Mutex
-	metaSections map[string]func() any
+	metaSections map[string]func() any // read-only once the server runs
 
 	// stateMu guards state, the extension point holding every module's
 	// own state by module name (see moduleState).
@@ -109,12 +102,8 @@ type failure struct {
 	remaining int // < 0: until cleared
 }
 
-// modules are the route registration functions of the modules, in the
-// order Start calls them. The table is read-only. The order is not
-// significant for routing (ServeMux picks the most specific pattern) nor
-// for metadata (a module's section always wins over the metadata module's
-// default); metadata comes last so that every module's own section is in
-// place when its defaults are considered.
+// modules are the route registration functions of the modules, called by
+// Start. The order does not matter: ServeMux picks the most specific pattern.
 var modules = []func(*Server){
 	registerDatabaseRoutes,
 	registerRecordRoutes,
@@ -143,14 +132,7 @@ func moduleState[T any](s *Server, name string, newState func() *T) *T {
 	s.stateMu.Lock()
 	defer s.stateMu.Unlock()
 	if v, ok := s.state[name]; ok {
-		st, ok := v.(*T)
-		if !ok {
-			panic(fmt.Sprintf("insforgefake: module state %q is a %T, not a %T", name, v, st))
-		}
-		return st
-	}
-	if s.state == nil {
-		s.state = map[string]any{}
+		return v.(*T)
 	}
 	st := newState()
 	s.state[name] = st
@@ -204,9 +186,7 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		s.ts.CloseClientConnections()
 		s.ts.Close()
-		if s.pg != nil {
-			s.pg.close()
-		}
+		s.pg.close()
 	})
 }
 
@@ -233,7 +213,7 @@ func (s *Server) Reset() {
 
 // Fail makes every request matching method and path (exact URL path, no
 // query) fail with err until cleared with Fail(method, path, nil). method ""
-// or "*" matches any method. Injected failures apply after the request is
+// matches any method. Injected failures apply after the request is
 // recorded and before authentication and routing, so they also work for
 // routes the fake does not implement.
 func (s *Server) Fail(method, path string, err *APIError) {
@@ -243,9 +223,6 @@ func (s *Server) Fail(method, path string, err *APIError) {
 // FailTimes is like Fail but only the next n matching requests fail (n < 0:
 // until cleared). A nil err or n == 0 clears the injection.
 func (s *Server) FailTimes(method, path string, n int, err *APIError) {
-	if method == "*" {
-		method = ""
-	}
 	k := failKey{strings.ToUpper(method), path}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -279,7 +256,7 @@ func (r Request) clone() Request {
 
 // serve is the entry point for every request: record, stall, inject, route.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
+	body, _ := io.ReadAll(r.Body) // a broken body is the client's own failure
 	_ = r.Body.Close()
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	rec := Request{
@@ -296,10 +273,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	inj := s.takeFailure(r.Method, r.URL.Path)
 	s.mu.Unlock()
 
-	if err != nil {
-		writeError(w, &APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "failed to read request body: " + err.Error()})
-		return
-	}
 	if stall > 0 {
 		t := time.NewTimer(stall)
 		select {
@@ -313,11 +286,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if inj != nil {
 		writeError(w, inj)
 		return
-	}
-	// Express routing is not strict: "/api/health/" matches "/api/health".
-	if p := strings.TrimRight(r.URL.Path, "/"); p != r.URL.Path && p != "" {
-		r.URL.Path = p
-		r.URL.RawPath = ""
 	}
 	s.mux.ServeHTTP(w, r)
 }
@@ -411,10 +379,6 @@ func extractAPIKey(r *http.Request) string {
 	return ""
 }
 
-func hasAPIKeyHeader(r *http.Request) bool {
-	return strings.HasPrefix(bearer(r), "ik_") || len(r.Header.Values("X-Api-Key")) > 0
-}
-
 const (
 	nextCheckAPIKey = "Check the API key is valid or generate a new API key."
 	nextCheckToken  = "Check the token is valid or login to get a new token."
@@ -427,7 +391,7 @@ func (s *Server) authenticate(r *http.Request, a access) (role, *APIError) {
 	if a == accessPublic {
 		return roleNone, nil
 	}
-	if hasAPIKeyHeader(r) {
+	if strings.HasPrefix(bearer(r), "ik_") || len(r.Header.Values("X-Api-Key")) > 0 {
 		key := extractAPIKey(r)
 		if secretsOf(s).keyValid("API_KEY", key) {
 			return roleAdmin, nil

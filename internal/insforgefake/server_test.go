@@ -19,24 +19,6 @@ func TestKeysFormat(t *testing.T) {
 	}
 }
 
-func TestHealthIsPublic(t *testing.T) {
-	srv := New(t)
-	r := call(t, srv, "GET", "/api/health", nil, "Authorization", "")
-	if r.status != 200 {
-		t.Fatalf("status %d", r.status)
-	}
-	m := r.obj(t)
-	if m["status"] != "ok" || m["version"] != "2.3.1" || m["service"] != "Insforge OSS Backend" {
-		t.Errorf("health = %v", m)
-	}
-	if _, err := time.Parse(time.RFC3339, m["timestamp"].(string)); err != nil {
-		t.Errorf("timestamp: %v", err)
-	}
-	if strings.HasSuffix(srv.URL, "/") || !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
-		t.Errorf("URL = %q", srv.URL)
-	}
-}
-
 func TestAuthFailures(t *testing.T) {
 	srv := New(t)
 	// no credential
@@ -88,20 +70,16 @@ func TestAuthFailures(t *testing.T) {
 	}
 }
 
-func TestWithAPIKeyAndAnonKey(t *testing.T) {
-	srv := New(t, WithAPIKey("ik_one"), WithAPIKey("ik_two"), WithAnonKey("anon_custom"))
+func TestWithAPIKey(t *testing.T) {
+	srv := New(t, WithAPIKey("ik_one"), WithAPIKey("ik_two"))
 	for _, k := range []string{"ik_one", "ik_two"} {
 		if r := call(t, srv, "GET", "/api/database/tables", nil, "Authorization", "Bearer "+k); r.status != 200 {
 			t.Errorf("key %s: %d", k, r.status)
 		}
 	}
 	wantError(t, call(t, srv, "GET", "/api/database/tables", nil), 401, "AUTH_INVALID_API_KEY", "Invalid API key")
-	r := call(t, srv, "GET", "/api/metadata/anon-key", nil, "Authorization", "Bearer ik_one")
-	if r.obj(t)["anonKey"] != "anon_custom" {
-		t.Errorf("anon key = %s", r.body)
-	}
 	reqs := srv.Requests()
-	if len(reqs) != 4 || reqs[0].APIKey != "ik_one" || reqs[2].APIKey != DefaultAPIKey {
+	if len(reqs) != 3 || reqs[0].APIKey != "ik_one" || reqs[2].APIKey != DefaultAPIKey {
 		t.Errorf("requests = %+v", reqs)
 	}
 }
@@ -111,12 +89,7 @@ func TestNotFound(t *testing.T) {
 	r := call(t, srv, "GET", "/api/x", nil)
 	wantError(t, r, 404, "NOT_FOUND", "Endpoint /api/x not found")
 	// a known path with another method is an unknown route too
-	wantError(t, call(t, srv, "PUT", "/api/health", nil), 404, "NOT_FOUND", "Endpoint /api/health not found")
-
-	// trailing slash matches like Express
-	if r = call(t, srv, "GET", "/api/health/", nil); r.status != 200 {
-		t.Errorf("trailing slash: %d", r.status)
-	}
+	wantError(t, call(t, srv, "PUT", "/api/metadata", nil), 404, "NOT_FOUND", "Endpoint /api/metadata not found")
 }
 
 func TestRequestsRecording(t *testing.T) {
@@ -186,10 +159,10 @@ func TestFailInjection(t *testing.T) {
 
 func TestStall(t *testing.T) {
 	srv := New(t)
-	srv.Stall("/api/health", 5*time.Second)
+	srv.Stall("/api/metadata", 5*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/health", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/metadata", nil)
 	start := time.Now()
 	_, err := srv.Client().Do(req)
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
@@ -198,12 +171,12 @@ func TestStall(t *testing.T) {
 	if time.Since(start) > 2*time.Second {
 		t.Errorf("stall did not respect cancellation")
 	}
-	srv.Stall("/api/health", 50*time.Millisecond)
+	srv.Stall("/api/metadata", 50*time.Millisecond)
 	start = time.Now()
-	if r := call(t, srv, "GET", "/api/health", nil); r.status != 200 || time.Since(start) < 50*time.Millisecond {
+	if r := call(t, srv, "GET", "/api/metadata", nil); r.status != 200 || time.Since(start) < 50*time.Millisecond {
 		t.Errorf("short stall: %d after %v", r.status, time.Since(start))
 	}
-	srv.Stall("/api/health", 0)
+	srv.Stall("/api/metadata", 0)
 	// the stalled (cancelled) request was recorded
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("%d requests recorded", n)

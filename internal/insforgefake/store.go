@@ -70,18 +70,15 @@ type database struct {
 	migMu sync.Mutex // serialises migrations
 }
 
-func cloneRow(r map[string]any) map[string]any {
-	out := make(map[string]any, len(r))
-	for k, v := range r {
-		out[k] = cloneValue(v)
-	}
-	return out
-}
-
+// cloneValue deep-copies a JSON-decoded value.
 func cloneValue(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
-		return cloneRow(x)
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = cloneValue(e)
+		}
+		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
@@ -127,38 +124,8 @@ func (s *Server) Tables() []string { return s.pgTables() }
 
 // normalizeJSON converts a Go value to its encoding/json decoded form.
 func normalizeJSON(v any) any {
-	switch x := v.(type) {
-	case nil, string, float64, bool:
-		return v
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = normalizeJSON(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = normalizeJSON(e)
-		}
-		return out
-	case int:
-		return float64(x)
-	case int64:
-		return float64(x)
-	case int32:
-		return float64(x)
-	case float32:
-		return float64(x)
-	case time.Time:
-		return formatTimestamp(x)
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("insforgefake: cannot encode %T: %v", v, err))
-	}
 	var out any
-	_ = json.Unmarshal(b, &out)
+	_ = json.Unmarshal(marshalJSON(v), &out)
 	return out
 }
 
@@ -210,12 +177,9 @@ var (
 )
 
 // toAPIError maps a database error like the backend's error middleware
-// (the validation error form), with the backend's nextActions texts.
+// (the validation error form), with the backend's nextActions texts, for
+// the SQLSTATEs the tests meet; any other is a 500.
 func (e *pgError) toAPIError() *APIError {
-	quoted := ""
-	if m := quotedNameRE.FindStringSubmatch(e.Message); m != nil {
-		quoted = m[1]
-	}
 	api := func(status int, code, next string) *APIError {
 		return &APIError{Status: status, Code: code, Message: e.Message, NextActions: next}
 	}
@@ -226,14 +190,14 @@ func (e *pgError) toAPIError() *APIError {
 			field = m[1]
 		}
 		return api(409, "DATABASE_DUPLICATE", "A record with this field("+field+") already exists. You can query the existing record by using the query tool and then try again.")
-	case "23503":
-		return api(400, "DATABASE_CONSTRAINT_VIOLATION", "The referenced record does not exist. Please check the reference with get metadata tool and try again.")
 	case "23502":
+		quoted := ""
+		if m := quotedNameRE.FindStringSubmatch(e.Message); m != nil {
+			quoted = m[1]
+		}
 		return api(400, "MISSING_FIELD", "The "+quoted+" field is required and cannot be empty. Please fill in a value and try again.")
 	case "42P01":
 		return api(400, "DATABASE_VALIDATION_ERROR", "The resource you are trying to access does not exist. Please check the table with get metadata tool and try again.")
-	case "42701":
-		return api(400, "DATABASE_VALIDATION_ERROR", "Remove the duplicate \""+quoted+"\" column definition. Each column name must be unique within a table.")
 	case "42703":
 		return api(400, "DATABASE_VALIDATION_ERROR", "Check the column name spelling and verify it exists in the table using GET /api/database/tables/{table}/schema")
 	case "42830":
@@ -258,35 +222,17 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-func formatTimestamp(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.999999-07:00")
-}
-
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999-07",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999-07",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02",
-}
-
+// parseTime reads the times the tools send: RFC 3339 or a bare date.
 func parseTime(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	switch strings.ToLower(s) {
-	case "now", "current_timestamp":
-		return time.Now(), true
-	}
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
+	for _, l := range []string{time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
 			return t, true
 		}
 	}
 	return time.Time{}, false
 }
 
-// sortRows sorts rows by keys (stable); NULLs sort last ascending and first
+// sortKey is one key of an order: NULLs sort last ascending and first
 // descending unless nullsFirst says otherwise (Postgres semantics).
 type sortKey struct {
 	col        string
