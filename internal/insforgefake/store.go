@@ -190,6 +190,8 @@ func (e *pgError) toAPIError() *APIError {
 			field = m[1]
 		}
 		return api(409, "DATABASE_DUPLICATE", "A record with this field("+field+") already exists. You can query the existing record by using the query tool and then try again.")
+	case "23503": // a bad reference in raw SQL: common, and a 400 on the backend
+		return api(400, "DATABASE_CONSTRAINT_VIOLATION", "The referenced record does not exist. Please check the reference with get metadata tool and try again.")
 	case "23502":
 		quoted := ""
 		if m := quotedNameRE.FindStringSubmatch(e.Message); m != nil {
