@@ -12,11 +12,15 @@ import (
 )
 
 // Schedules module: pg_cron jobs that call a URL, with execution
-// logs and the retention setting. Nothing runs on its own: tests record
-// executions with AddScheduleRun. Header values may reference secrets as
+// logs. Nothing runs on its own: tests record executions with
+// AddScheduleRun. Header values may reference secrets as
 // ${{secrets.KEY}}; they are resolved against the secrets module when a
 // schedule is saved (a missing secret is 404 SECRET_NOT_FOUND), and the
 // stored (and listed) headers keep the references, as on the backend.
+//
+// Differences from the real backend: the cron expression is not checked
+// (the tools check it first), and nextRun is only an estimate: N seconds
+// after the last run or change for "N seconds", else the next whole minute.
 
 // ScheduleRun is one execution of a schedule (see AddScheduleRun).
 type ScheduleRun struct {
@@ -61,10 +65,8 @@ func schedulesOf(s *Server) *schedulesState {
 }
 
 var (
-	fakeUUIDRE       = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	svcIntervalRE    = regexp.MustCompile(`(?i)^\s*(\d+)\s+seconds?\s*$`)
-	fakeSecretRefRE  = regexp.MustCompile(`\$\{\{secrets\.([^}]+)\}\}`)
-	errInvalidCronIn = "Invalid cron schedule. Use 5-field cron (e.g., \"*/5 * * * *\") or sub-minute interval form (1–59 seconds, e.g., \"30 seconds\")."
+	svcIntervalRE   = regexp.MustCompile(`(?i)^\s*(\d+)\s+seconds?\s*$`)
+	fakeSecretRefRE = regexp.MustCompile(`\$\{\{secrets\.([^}]+)\}\}`)
 )
 
 func registerScheduleRoutes(s *Server) {
@@ -130,35 +132,26 @@ func (job *scheduleRecord) view() scheduleRecord {
 	v.Body = cloneValue(job.Body).(map[string]any)
 	v.CreatedAt, v.UpdatedAt = isoMillis(job.created), isoMillis(job.updated)
 	v.LastExecutedAt = nil
-	after := job.created
+	after := job.updated
+	if job.lastRun.After(after) {
+		after = job.lastRun
+	}
 	if !job.lastRun.IsZero() {
 		last := isoMillis(job.lastRun)
 		v.LastExecutedAt = &last
-		after = job.lastRun
 	}
-	if job.updated.After(after) {
-		after = job.updated
+	next := after.UTC().Truncate(time.Minute).Add(time.Minute)
+	if m := svcIntervalRE.FindStringSubmatch(job.CronSchedule); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		next = after.Add(time.Duration(n) * time.Second)
 	}
-	v.NextRun = nil
-	if next, ok := nextCronRun(job.CronSchedule, after); ok {
-		n := isoMillis(next)
-		v.NextRun = &n
-	}
+	nextRun := isoMillis(next)
+	v.NextRun = &nextRun
 	return v
 }
 
-func errScheduleNotFound(msg string) *APIError {
-	return &APIError{Status: 404, Code: "SCHEDULE_NOT_FOUND", Message: msg}
-}
-
-// checkUUIDParam mirrors a uuid column compared with a malformed value:
-// Postgres fails with 22P02 and the backend answers 500.
-func checkUUIDParam(w http.ResponseWriter, id string) bool {
-	if fakeUUIDRE.MatchString(id) {
-		return true
-	}
-	writeError(w, errInternal(fmt.Sprintf("invalid input syntax for type uuid: %q", id)))
-	return false
+func errScheduleNotFound() *APIError {
+	return &APIError{Status: 404, Code: "SCHEDULE_NOT_FOUND", Message: "Schedule not found."}
 }
 
 func (st *schedulesState) list(w http.ResponseWriter, r *http.Request) {
@@ -177,15 +170,11 @@ func (st *schedulesState) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (st *schedulesState) get(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !checkUUIDParam(w, id) {
-		return
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	job, ok := st.jobs[id]
+	job, ok := st.jobs[r.PathValue("id")]
 	if !ok {
-		writeError(w, errScheduleNotFound("Schedule not found."))
+		writeError(w, errScheduleNotFound())
 		return
 	}
 	writeJSON(w, 200, job.view())
@@ -200,13 +189,13 @@ type scheduleInput struct {
 }
 
 // resolveHeaders replaces ${{secrets.KEY}} with the secrets' values.
-func resolveHeaders(headers map[string]string, secrets *secretsState) (map[string]string, *APIError) {
+func resolveHeaders(headers map[string]any, secrets *secretsState) (map[string]string, *APIError) {
 	out := map[string]string{}
 	secrets.mu.Lock()
 	defer secrets.mu.Unlock()
 	now := time.Now()
 	for _, k := range sortedKeys(headers) {
-		v := headers[k]
+		v, _ := headers[k].(string)
 		for _, m := range fakeSecretRefRE.FindAllStringSubmatch(v, -1) {
 			rec := secrets.usable(m[1], now)
 			if rec == nil {
@@ -218,24 +207,6 @@ func resolveHeaders(headers map[string]string, secrets *secretsState) (map[strin
 		out[k] = v
 	}
 	return out, nil
-}
-
-func errInvalidCron(msg string) *APIError {
-	return &APIError{Status: 400, Code: "SCHEDULE_INVALID_CRON", Message: msg}
-}
-
-// validateCron accepts a 5-field cron expression or "N seconds" (1–59).
-func validateCron(expr string) *APIError {
-	if m := svcIntervalRE.FindStringSubmatch(expr); m != nil {
-		if n, _ := strconv.Atoi(m[1]); n >= 1 && n <= 59 {
-			return nil
-		}
-	} else if fields := strings.Fields(expr); len(fields) == 5 {
-		if _, msg := parseCron(fields); msg == "" {
-			return nil
-		}
-	}
-	return errInvalidCron(errInvalidCronIn)
 }
 
 func (st *schedulesState) create(w http.ResponseWriter, r *http.Request, secrets *secretsState) {
@@ -258,8 +229,8 @@ func (st *schedulesState) create(w http.ResponseWriter, r *http.Request, secrets
 	writeJSON(w, 201, map[string]any{"id": job.ID, "cronJobId": jobID, "message": "Schedule created successfully"})
 }
 
-// apply sets the given fields of a schedule, checking its timing and
-// resolving its headers' secrets again.
+// apply sets the given fields of a schedule, resolving its headers'
+// secrets again.
 func (job *scheduleRecord) apply(in scheduleInput, secrets *secretsState) *APIError {
 	set(&job.Name, in.Name)
 	set(&job.CronSchedule, in.CronSchedule)
@@ -273,14 +244,7 @@ func (job *scheduleRecord) apply(in scheduleInput, secrets *secretsState) *APIEr
 			job.Headers[k] = v
 		}
 	}
-	if aerr := validateCron(job.CronSchedule); aerr != nil {
-		return aerr
-	}
-	headers := map[string]string{}
-	for k, v := range job.Headers {
-		headers[k], _ = v.(string)
-	}
-	resolved, aerr := resolveHeaders(headers, secrets)
+	resolved, aerr := resolveHeaders(job.Headers, secrets)
 	job.resolved, job.updated = resolved, time.Now()
 	return aerr
 }
@@ -288,14 +252,14 @@ func (job *scheduleRecord) apply(in scheduleInput, secrets *secretsState) *APIEr
 func (st *schedulesState) update(w http.ResponseWriter, r *http.Request, secrets *secretsState) {
 	id := r.PathValue("id")
 	var in scheduleInput
-	if !bind(w, r, &in) || !checkUUIDParam(w, id) {
+	if !bind(w, r, &in) {
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	job, ok := st.jobs[id]
 	if !ok {
-		writeError(w, errScheduleNotFound("Schedule not found"))
+		writeError(w, errScheduleNotFound())
 		return
 	}
 	next := *job
@@ -309,13 +273,10 @@ func (st *schedulesState) update(w http.ResponseWriter, r *http.Request, secrets
 
 func (st *schedulesState) remove(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !checkUUIDParam(w, id) {
-		return
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if _, ok := st.jobs[id]; !ok {
-		writeError(w, errScheduleNotFound("Schedule not found"))
+		writeError(w, errScheduleNotFound())
 		return
 	}
 	delete(st.jobs, id)
@@ -324,137 +285,18 @@ func (st *schedulesState) remove(w http.ResponseWriter, r *http.Request) {
 
 // logs answers GET /api/schedules/{id}/logs; an unknown id has no logs.
 func (st *schedulesState) logs(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
 	q := r.URL.Query()
-	limit := min(max(1, jsParseInt(q.Get("limit"), 50)), 100)
-	offset := max(0, jsParseInt(q.Get("offset"), 0))
-	if !checkUUIDParam(w, id) {
-		return
+	limit, err := strconv.Atoi(q.Get("limit"))
+	if err != nil {
+		limit = 50
 	}
+	offset, _ := strconv.Atoi(q.Get("offset"))
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var runs []map[string]any
-	if job, ok := st.jobs[id]; ok {
+	if job, ok := st.jobs[r.PathValue("id")]; ok {
 		runs = job.runs
 	}
 	page := pageSlice(runs, limit, offset)
 	writeJSON(w, 200, map[string]any{"logs": page, "totalCount": len(runs), "limit": limit, "offset": offset})
-}
-
-// jsParseInt mirrors `parseInt(v) || def`.
-func jsParseInt(v string, def int) int {
-	if n, err := strconv.Atoi(v); err == nil && n != 0 {
-		return n
-	}
-	return def
-}
-
-// ---- cron ----
-
-// cronSet is a parsed 5-field expression: one bit per allowed value.
-type cronSet struct {
-	fields           [5]uint64
-	domStar, dowStar bool
-	special          bool // L, W or #: accepted, next run not computed
-}
-
-var cronRanges = [5][2]int{{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}}
-
-var cronNames = [5]map[string]int{3: {"JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6, "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12},
-	4: {"SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6}}
-
-// parseCron parses 5 cron fields; msg explains the first problem.
-func parseCron(fields []string) (cronSet, string) {
-	var cs cronSet
-	for i, f := range fields {
-		lo, hi := cronRanges[i][0], cronRanges[i][1]
-		for _, item := range strings.Split(f, ",") {
-			base, stepText, hasStep := strings.Cut(item, "/")
-			step := 1
-			if hasStep {
-				n, err := strconv.Atoi(stepText)
-				if err != nil || n < 1 {
-					return cs, fmt.Sprintf("Invalid explicit step value: %s", stepText)
-				}
-				step = n
-			}
-			a, b := lo, hi
-			switch {
-			case base == "*" || base == "?":
-				if i == 2 && !hasStep {
-					cs.domStar = true
-				}
-				if i == 4 && !hasStep {
-					cs.dowStar = true
-				}
-			case (i == 2 || i == 4) && (strings.ContainsAny(base, "LW#")):
-				cs.special = true
-				continue
-			default:
-				from, to, isRange := strings.Cut(base, "-")
-				var ok bool
-				if a, ok = cronNumber(from, i); !ok {
-					return cs, fmt.Sprintf("Constraint error, got value %s expected range %d-%d", from, lo, hi)
-				}
-				b = a
-				if isRange {
-					if b, ok = cronNumber(to, i); !ok {
-						return cs, fmt.Sprintf("Constraint error, got value %s expected range %d-%d", to, lo, hi)
-					}
-					if b < a {
-						return cs, "Invalid range: " + base
-					}
-				} else if hasStep {
-					b = hi
-				}
-			}
-			for v := a; v <= b; v += step {
-				cs.fields[i] |= 1 << uint(v)
-			}
-		}
-	}
-	if cs.fields[4]&(1<<7) != 0 { // 7 is Sunday too
-		cs.fields[4] |= 1
-	}
-	return cs, ""
-}
-
-func cronNumber(s string, field int) (int, bool) {
-	if v, ok := cronNames[field][strings.ToUpper(s)]; ok {
-		return v, true
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < cronRanges[field][0] || n > cronRanges[field][1] {
-		return 0, false
-	}
-	return n, true
-}
-
-// nextCronRun computes the first run after t (UTC), or ok=false when it
-// cannot (special syntax, or nothing within a year).
-func nextCronRun(expr string, after time.Time) (time.Time, bool) {
-	if m := svcIntervalRE.FindStringSubmatch(expr); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return after.Add(time.Duration(n) * time.Second), true
-	}
-	cs, msg := parseCron(strings.Fields(expr))
-	if msg != "" || cs.special {
-		return time.Time{}, false
-	}
-	t := after.UTC().Truncate(time.Minute).Add(time.Minute)
-	for end := t.AddDate(1, 0, 1); t.Before(end); t = t.Add(time.Minute) {
-		if cs.fields[3]&(1<<uint(t.Month())) == 0 || cs.fields[1]&(1<<uint(t.Hour())) == 0 || cs.fields[0]&(1<<uint(t.Minute())) == 0 {
-			continue
-		}
-		dom := cs.fields[2]&(1<<uint(t.Day())) != 0
-		dow := cs.fields[4]&(1<<uint(t.Weekday())) != 0
-		day := dom && dow
-		if !cs.domStar && !cs.dowStar {
-			day = dom || dow
-		}
-		if day {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
