@@ -12,7 +12,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +43,7 @@ func registerDeploymentRoutes(s *Server) {
 		"GET /api/deployments/metadata":     d.metadata,
 		"PUT /api/deployments/slug":         d.putSlug,
 	} {
-		s.handle(pattern, accessAdmin, d.locked(h))
+		s.handle(pattern, accessAdmin, lockedRoute(&d.mu, h))
 	}
 	// routes that need the hosting provider configured
 	for pattern, h := range map[string]http.HandlerFunc{
@@ -60,11 +59,11 @@ func registerDeploymentRoutes(s *Server) {
 		"POST /api/deployments/domains/{domain}/verify": d.verifyDomain,
 		"DELETE /api/deployments/domains/{domain}":      d.removeDomain,
 	} {
-		s.handle(pattern, accessAdmin, d.locked(func(w http.ResponseWriter, r *http.Request) {
+		s.handle(pattern, accessAdmin, lockedRoute(&d.mu, func(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case d.noDirect && strings.HasSuffix(pattern, "/direct"):
 				s.notFound(w, r)
-			case !d.configured:
+			case d.unconfigured:
 				writeError(w, &APIError{Status: 503, Code: "INTERNAL_ERROR",
 					Message: "Deployment service is not configured. Please set VERCEL_TOKEN, VERCEL_TEAM_ID, and VERCEL_PROJECT_ID environment variables."})
 			default:
@@ -74,13 +73,40 @@ func registerDeploymentRoutes(s *Server) {
 	}
 }
 
-// locked runs h with d.mu held.
-func (d *deployState) locked(h http.HandlerFunc) http.HandlerFunc {
+// lockedRoute runs h with mu held (the handlers of the deployments,
+// functions and schedules modules).
+func lockedRoute(mu *sync.Mutex, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		d.mu.Lock()
-		defer d.mu.Unlock()
+		mu.Lock()
+		defer mu.Unlock()
 		h(w, r)
 	}
+}
+
+// lockedCall returns f() run with mu held.
+func lockedCall[T any](mu *sync.Mutex, f func() T) T {
+	mu.Lock()
+	defer mu.Unlock()
+	return f()
+}
+
+// indexOr404 returns the index of the first item that matches, or -1
+// after answering 404 with code and message.
+func indexOr404[T any](w http.ResponseWriter, items []T, match func(T) bool, code, message string) int {
+	i := slices.IndexFunc(items, match)
+	if i < 0 {
+		writeError(w, &APIError{Status: http.StatusNotFound, Code: code, Message: message})
+	}
+	return i
+}
+
+// jsonList renders each item with its json method.
+func jsonList[T interface{ json() map[string]any }](items []T) []any {
+	out := make([]any, len(items))
+	for i, v := range items {
+		out[i] = v.json()
+	}
+	return out
 }
 
 // ---- per-server state ----
@@ -90,9 +116,7 @@ func deploymentsOf(s *Server) *deployState { return moduleState(s, "deployments"
 // withDeploys runs f on the module state with its lock held.
 func withDeploys[T any](s *Server, f func(d *deployState) T) T {
 	d := deploymentsOf(s)
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return f(d)
+	return lockedCall(&d.mu, func() T { return f(d) })
 }
 
 func (s *Server) setDeploys(f func(d *deployState)) {
@@ -110,22 +134,19 @@ const DeploymentKeepBytes = 1 << 20
 type deployState struct {
 	mu sync.Mutex
 
-	runs  map[string]*deployRecordState
+	runs  []*deployRecordState        // oldest first
 	files map[string]*deployFileState // by file id
-	order []string                    // creation order
-	clock time.Time
 
-	configured, noDirect, cloud bool
-	presignURL                  string
-	finalStatus, finalError     string
-	polls, maxFiles             int
-	maxTotal, maxFile           int64
-	uploadFaults                map[string]*deployFault
-	startFault                  *APIError
-	attempts                    map[string]int // content uploads per path
-	uploads                     []DeploymentUpload
-	legacy                      []LegacyUpload
-	rejectLegacy                bool
+	unconfigured, noDirect, selfHosted bool
+	presignURL                         string
+	finalStatus, finalError            string
+	polls, maxFiles                    int
+	maxTotal, maxFile                  int64
+	uploadFaults                       map[string]*deployFault // by path
+	startFault                         *APIError
+	uploads                            []DeploymentUpload
+	legacy                             []LegacyUpload
+	rejectLegacy                       bool
 
 	envVars   []*deployEnvVar
 	domains   []*deployDomain
@@ -134,8 +155,8 @@ type deployState struct {
 }
 
 type deployFault struct {
-	attempt int
-	err     *APIError
+	left int // uploads of the path until the failing one
+	err  *APIError
 }
 
 type deployRecordState struct {
@@ -144,9 +165,9 @@ type deployRecordState struct {
 	metadata             map[string]any
 	createdAt, updatedAt string
 	files                []*deployFileState
-	zip                  []byte
+	zip                  []byte            // legacy: the uploaded zip
 	formFields           map[string]string // legacy: the presigned form's fields
-	source               []DeployedFile    // legacy: files of the zip
+	source               []DeployedFile    // the files that arrived
 	remaining            int               // status reads until the final status
 	final, finalErr      string
 }
@@ -155,14 +176,10 @@ type deployFileState struct {
 	id, path, sha string
 	size          int64
 	uploadedAt    *string
-	content       []byte
 	dep           *deployRecordState
 }
 
-type deployEnvVar struct {
-	id, key, value string
-	updatedAt      int64
-}
+type deployEnvVar struct{ id, key, value string }
 
 type deployDomain struct {
 	name, apex, token  string
@@ -171,26 +188,15 @@ type deployDomain struct {
 
 func newDeployState() *deployState {
 	return &deployState{
-		runs:         map[string]*deployRecordState{},
 		files:        map[string]*deployFileState{},
-		clock:        time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
-		configured:   true,
-		cloud:        true,
 		finalStatus:  "READY",
 		polls:        2,
 		maxFiles:     5000,
 		maxTotal:     100 << 20,
 		maxFile:      100 << 20,
 		uploadFaults: map[string]*deployFault{},
-		attempts:     map[string]int{},
 		takenSlug:    map[string]bool{},
 	}
-}
-
-// now returns a strictly increasing timestamp (list order is by creation).
-func (d *deployState) now() string {
-	d.clock = d.clock.Add(time.Millisecond)
-	return d.clock.Format("2006-01-02T15:04:05.000Z")
 }
 
 // ---- exported controls and accessors ----
@@ -214,7 +220,7 @@ func (s *Server) SetDeploymentPolls(n int) {
 // without Vercel settings: 503 on create, direct, start, env vars and
 // domains; list and metadata answer 200 [].
 func (s *Server) SetDeploymentsConfigured(configured bool) {
-	s.setDeploys(func(d *deployState) { d.configured = configured })
+	s.setDeploys(func(d *deployState) { d.unconfigured = !configured })
 }
 
 // SetDirectDeploymentsMissing(true) makes POST /api/deployments/direct
@@ -227,7 +233,7 @@ func (s *Server) SetDirectDeploymentsMissing(missing bool) {
 // SetDeploymentSlugCloud(false) makes PUT /api/deployments/slug answer 503
 // like a self-hosted backend; the default (true) behaves like Cloud.
 func (s *Server) SetDeploymentSlugCloud(cloud bool) {
-	s.setDeploys(func(d *deployState) { d.cloud = cloud })
+	s.setDeploys(func(d *deployState) { d.selfHosted = !cloud })
 }
 
 // ReserveDeploymentSlug makes slug taken by another project (409).
@@ -244,10 +250,7 @@ func (s *Server) SetDeploymentLimits(maxFiles int, maxTotal, maxFile int64) {
 // FailDeploymentUpload makes the attempt-th content upload of path (counted
 // from this call, 1 = the next one) fail once with err.
 func (s *Server) FailDeploymentUpload(path string, attempt int, err *APIError) {
-	s.setDeploys(func(d *deployState) {
-		d.attempts[path] = 0
-		d.uploadFaults[path] = &deployFault{attempt: attempt, err: err}
-	})
+	s.setDeploys(func(d *deployState) { d.uploadFaults[path] = &deployFault{left: attempt, err: err} })
 }
 
 // FailDeploymentStart makes the next POST /api/deployments/{id}/start (of
@@ -288,11 +291,7 @@ type DeploymentUpload struct {
 // DeploymentUploads returns every content upload received so far.
 func (s *Server) DeploymentUploads() []DeploymentUpload {
 	return withDeploys(s, func(d *deployState) []DeploymentUpload {
-		out := slices.Clone(d.uploads)
-		for i := range out {
-			out[i].Content = bytes.Clone(out[i].Content)
-		}
-		return out
+		return slices.Clone(d.uploads)
 	})
 }
 
@@ -309,34 +308,26 @@ type DeployedFile struct {
 // the legacy flow: once started), sorted by path.
 func (s *Server) DeploymentSource(id string) []DeployedFile {
 	return withDeploys(s, func(d *deployState) []DeployedFile {
-		dep := d.runs[id]
-		if dep == nil {
-			return nil
-		}
-		out := slices.Clone(dep.source)
-		for _, f := range dep.files {
-			if f.uploadedAt != nil {
-				out = append(out, DeployedFile{Path: f.path, SHA: f.sha, Size: f.size, Content: bytes.Clone(f.content)})
-			}
-		}
-		sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+		out := slices.Clone(d.find(id).source)
+		slices.SortFunc(out, func(a, b DeployedFile) int { return strings.Compare(a.Path, b.Path) })
 		return out
 	})
 }
 
 // DeploymentStatus returns the stored status of deployment id ("" if unknown).
 func (s *Server) DeploymentStatus(id string) string {
-	return withDeploys(s, func(d *deployState) string {
-		if dep := d.runs[id]; dep != nil {
-			return dep.status
-		}
-		return ""
-	})
+	return withDeploys(s, func(d *deployState) string { return d.find(id).status })
 }
 
 // DeploymentIDs returns the ids of all deployments, oldest first.
 func (s *Server) DeploymentIDs() []string {
-	return withDeploys(s, func(d *deployState) []string { return slices.Clone(d.order) })
+	return withDeploys(s, func(d *deployState) []string {
+		out := make([]string, len(d.runs))
+		for i, dep := range d.runs {
+			out[i] = dep.id
+		}
+		return out
+	})
 }
 
 // AddDeployment seeds a deployment in the given status and returns its id.
@@ -400,13 +391,7 @@ func (s *Server) CustomDomains() []string {
 
 // DeploymentSlug returns the project's custom slug (nil when unset).
 func (s *Server) DeploymentSlug() *string {
-	return withDeploys(s, func(d *deployState) *string {
-		if d.slug == nil {
-			return nil
-		}
-		v := *d.slug
-		return &v
-	})
+	return withDeploys(s, func(d *deployState) *string { return d.slug })
 }
 
 // EnableLegacyDeployments starts the presigned storage target of the
@@ -430,10 +415,7 @@ func (s *Server) EnableLegacyDeployments(t testing.TB) string {
 // content uploads appear in DeploymentUploads but not in Requests.
 func (s *Server) StreamingDeploymentFront(t testing.TB) string {
 	t.Helper()
-	backend, err := url.Parse(s.ts.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend, _ := url.Parse(s.ts.URL)
 	front := http.NewServeMux()
 	front.HandleFunc("PUT /api/deployments/{id}/files/{fileId}/content", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := s.authenticate(r, accessAdmin); err != nil {
@@ -450,21 +432,27 @@ func (s *Server) StreamingDeploymentFront(t testing.TB) string {
 
 // ---- records ----
 
+// find returns deployment id, or an empty record. d.mu held.
+func (d *deployState) find(id string) *deployRecordState {
+	if i := slices.IndexFunc(d.runs, func(dep *deployRecordState) bool { return dep.id == id }); i >= 0 {
+		return d.runs[i]
+	}
+	return &deployRecordState{}
+}
+
 // lookup finds the deployment of an {id} route or answers 404. d.mu held.
 func (d *deployState) lookup(w http.ResponseWriter, r *http.Request) *deployRecordState {
 	id := r.PathValue("id")
-	dep := d.runs[strings.ToLower(id)]
-	if dep == nil {
-		writeError(w, &APIError{Status: 404, Code: "DEPLOYMENT_NOT_FOUND", Message: "Deployment not found: " + id})
+	if i := indexOr404(w, d.runs, func(dep *deployRecordState) bool { return dep.id == strings.ToLower(id) }, "DEPLOYMENT_NOT_FOUND", "Deployment not found: "+id); i >= 0 {
+		return d.runs[i]
 	}
-	return dep
+	return nil
 }
 
 func (d *deployState) newRun(mode string) *deployRecordState {
-	now := d.now()
+	now := isoMillis(time.Now())
 	dep := &deployRecordState{id: newUUID(), mode: mode, status: "WAITING", metadata: map[string]any{"uploadMode": mode}, createdAt: now, updatedAt: now}
-	d.runs[dep.id] = dep
-	d.order = append(d.order, dep.id)
+	d.runs = append(d.runs, dep)
 	return dep
 }
 
@@ -480,7 +468,7 @@ func (dep *deployRecordState) record() map[string]any {
 func (d *deployState) markStarted(dep *deployRecordState) {
 	pid := "dpl_" + strings.ReplaceAll(newUUID(), "-", "")[:24]
 	u := "https://insforge-" + dep.id[:8] + ".vercel.app"
-	dep.providerID, dep.url, dep.status, dep.updatedAt = &pid, &u, "QUEUED", d.now()
+	dep.providerID, dep.url, dep.status, dep.updatedAt = &pid, &u, "QUEUED", isoMillis(time.Now())
 	dep.final, dep.finalErr, dep.remaining = d.finalStatus, d.finalError, d.polls
 	if dep.remaining == 0 {
 		d.finish(dep)
@@ -492,7 +480,7 @@ func (d *deployState) advance(dep *deployRecordState) {
 	if dep.providerID == nil || dep.status == "READY" || dep.status == "ERROR" || dep.status == "CANCELED" {
 		return
 	}
-	dep.updatedAt = d.now()
+	dep.updatedAt = isoMillis(time.Now())
 	if dep.remaining--; dep.remaining > 0 {
 		dep.status = "BUILDING"
 	} else {
@@ -572,8 +560,10 @@ func (d *deployState) putContent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	now := d.now()
-	file.uploadedAt, file.content = &now, rec.Content
+	now := isoMillis(time.Now())
+	file.uploadedAt = &now
+	src := slices.DeleteFunc(file.dep.source, func(f DeployedFile) bool { return f.Path == file.path }) // a re-upload replaces
+	file.dep.source = append(src, DeployedFile{Path: file.path, SHA: rec.SHA, Size: rec.Size, Content: rec.Content})
 	writeJSON(w, http.StatusOK, file.json())
 }
 
@@ -599,10 +589,11 @@ func (d *deployState) uploadTarget(rec *DeploymentUpload) (*deployFileState, *AP
 		return nil, &APIError{Status: 404, Code: "DEPLOYMENT_NOT_FOUND", Message: "Deployment file not found: " + rec.FileID}
 	}
 	rec.Path = file.path
-	d.attempts[file.path]++
-	if f, ok := d.uploadFaults[file.path]; ok && f.attempt == d.attempts[file.path] {
-		delete(d.uploadFaults, file.path)
-		return nil, f.err
+	if f := d.uploadFaults[file.path]; f != nil {
+		if f.left--; f.left == 0 {
+			delete(d.uploadFaults, file.path)
+			return nil, f.err
+		}
 	}
 	file.dep.status = "UPLOADING"
 	return file, nil
@@ -660,13 +651,13 @@ func (d *deployState) sync(w http.ResponseWriter, r *http.Request) {
 
 func (d *deployState) cancel(w http.ResponseWriter, r *http.Request) {
 	if dep := d.lookup(w, r); dep != nil {
-		dep.status, dep.updatedAt = "CANCELED", d.now()
+		dep.status, dep.updatedAt = "CANCELED", isoMillis(time.Now())
 		writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Deployment " + dep.id + " has been cancelled"})
 	}
 }
 
 func (d *deployState) list(w http.ResponseWriter, r *http.Request) {
-	if !d.configured {
+	if d.unconfigured {
 		writeJSON(w, http.StatusOK, []any{})
 		return
 	}
@@ -675,22 +666,22 @@ func (d *deployState) list(w http.ResponseWriter, r *http.Request) {
 		limit = 50
 	}
 	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
-	all := make([]any, 0, len(d.order))
-	for i := len(d.order) - 1; i >= 0; i-- {
-		all = append(all, d.runs[d.order[i]].record())
+	all := []any{}
+	for _, dep := range slices.Backward(d.runs) {
+		all = append(all, dep.record())
 	}
 	page := pageSlice(all, limit, offset)
 	writePaged(w, page, len(page), offset, len(all))
 }
 
 func (d *deployState) metadata(w http.ResponseWriter, r *http.Request) {
-	if !d.configured {
+	if d.unconfigured {
 		writeJSON(w, http.StatusOK, []any{})
 		return
 	}
 	var current, defURL, custom any
-	for _, id := range d.order { // the newest READY one
-		if dep := d.runs[id]; dep.status == "READY" {
+	for _, dep := range d.runs { // the newest READY one
+		if dep.status == "READY" {
 			current, defURL = dep.id, dep.url
 		}
 	}
@@ -706,7 +697,7 @@ func (d *deployState) putSlug(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
-	case !d.cloud:
+	case d.selfHosted:
 		writeError(w, &APIError{Status: 503, Code: "INTERNAL_ERROR", Message: "Custom slugs are only available in cloud environment."})
 	case in.Slug != nil && d.takenSlug[*in.Slug]:
 		writeError(w, &APIError{Status: 409, Code: "DEPLOYMENT_ALREADY_EXISTS", Message: "Slug is already taken"})
@@ -729,11 +720,10 @@ func (d *deployState) createLegacy(w http.ResponseWriter, r *http.Request) {
 	}
 	dep := d.newRun("legacy")
 	dep.formFields = map[string]string{
-		"bucket":           "insforge-deployments",
-		"key":              "deployments/" + dep.id + "/source.zip",
-		"Policy":           "eyJjb25kaXRpb25zIjpbWyJjb250ZW50LWxlbmd0aC1yYW5nZSIsMCwxMDQ4NTc2MDBdXX0=",
-		"X-Amz-Credential": "AKIAFAKE/20261126/us-east-1/s3/aws4_request",
-		"X-Amz-Signature":  strings.ReplaceAll(newUUID(), "-", ""),
+		"bucket":          "insforge-deployments",
+		"key":             "deployments/" + dep.id + "/source.zip",
+		"Policy":          "eyJjb25kaXRpb25zIjpbWyJjb250ZW50LWxlbmd0aC1yYW5nZSIsMCwxMDQ4NTc2MDBdXX0=",
+		"X-Amz-Signature": strings.ReplaceAll(newUUID(), "-", ""),
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": dep.id, "uploadUrl": d.presignURL + "/insforge-deployments", "uploadFields": dep.formFields})
 }
@@ -748,8 +738,8 @@ func (d *deployState) presignedPost(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	up.DeploymentID = strings.TrimSuffix(strings.TrimPrefix(up.Fields["key"], "deployments/"), "/source.zip")
-	dep := d.runs[up.DeploymentID]
-	fits := dep != nil && zipData != nil && !d.rejectLegacy
+	dep := d.find(up.DeploymentID)
+	fits := dep.formFields != nil && zipData != nil && !d.rejectLegacy
 	if fits {
 		for k, v := range dep.formFields {
 			fits = fits && up.Fields[k] == v
@@ -818,34 +808,25 @@ func deployUnzip(data []byte) []DeployedFile {
 // ---- environment variables (d.mu held) ----
 
 func (d *deployState) upsertEnv(key, value string) {
-	d.clock = d.clock.Add(time.Millisecond)
 	if i := slices.IndexFunc(d.envVars, func(v *deployEnvVar) bool { return v.key == key }); i >= 0 {
-		d.envVars[i].value, d.envVars[i].updatedAt = value, d.clock.UnixMilli()
+		d.envVars[i].value = value
 		return
 	}
-	d.envVars = append(d.envVars, &deployEnvVar{id: "env_" + strings.ReplaceAll(newUUID(), "-", "")[:16], key: key, value: value, updatedAt: d.clock.UnixMilli()})
+	d.envVars = append(d.envVars, &deployEnvVar{id: "env_" + strings.ReplaceAll(newUUID(), "-", "")[:16], key: key, value: value})
 }
 
 // envVarAt finds the variable of an {id} route or answers 404.
 func (d *deployState) envVarAt(w http.ResponseWriter, r *http.Request) int {
 	id := r.PathValue("id")
-	i := slices.IndexFunc(d.envVars, func(v *deployEnvVar) bool { return v.id == id })
-	if i < 0 {
-		writeError(w, &APIError{Status: 404, Code: "ENVIRONMENT_VARIABLE_NOT_FOUND", Message: "Environment variable not found: " + id})
-	}
-	return i
+	return indexOr404(w, d.envVars, func(v *deployEnvVar) bool { return v.id == id }, "ENVIRONMENT_VARIABLE_NOT_FOUND", "Environment variable not found: "+id)
 }
 
 func (v *deployEnvVar) json() map[string]any {
-	return map[string]any{"id": v.id, "key": v.key, "type": "encrypted", "updatedAt": v.updatedAt}
+	return map[string]any{"id": v.id, "key": v.key, "type": "encrypted"}
 }
 
 func (d *deployState) listEnvVars(w http.ResponseWriter, r *http.Request) {
-	out := make([]any, len(d.envVars))
-	for i, v := range d.envVars {
-		out[i] = v.json()
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"envVars": out})
+	writeJSON(w, http.StatusOK, map[string]any{"envVars": jsonList(d.envVars)})
 }
 
 func (d *deployState) upsertEnvVars(w http.ResponseWriter, r *http.Request) {
@@ -883,11 +864,8 @@ func (d *deployState) domainIndex(name string) int {
 
 // domainAt finds the domain of a {domain} route or answers 404.
 func (d *deployState) domainAt(w http.ResponseWriter, r *http.Request) int {
-	i := d.domainIndex(r.PathValue("domain"))
-	if i < 0 {
-		writeError(w, &APIError{Status: 404, Code: "DOMAIN_NOT_FOUND", Message: "Domain not found on Vercel: " + r.PathValue("domain")})
-	}
-	return i
+	name := r.PathValue("domain")
+	return indexOr404(w, d.domains, func(dom *deployDomain) bool { return strings.EqualFold(dom.name, name) }, "DOMAIN_NOT_FOUND", "Domain not found on Vercel: "+name)
 }
 
 func (dom *deployDomain) json() map[string]any {
@@ -904,11 +882,7 @@ func (dom *deployDomain) json() map[string]any {
 }
 
 func (d *deployState) listDomains(w http.ResponseWriter, r *http.Request) {
-	out := make([]any, len(d.domains))
-	for i, dom := range d.domains {
-		out[i] = dom.json()
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"domains": out})
+	writeJSON(w, http.StatusOK, map[string]any{"domains": jsonList(d.domains)})
 }
 
 func (d *deployState) addDomain(w http.ResponseWriter, r *http.Request) {

@@ -76,11 +76,11 @@ type functionsModule struct {
 
 func registerFunctionsRoutes(s *Server) {
 	m := s.functions()
-	s.handle("GET /api/functions", accessAdmin, m.locked(m.list))
+	s.handle("GET /api/functions", accessAdmin, lockedRoute(&m.mu, m.list))
 	s.handle("POST /api/functions", accessAdmin, m.create)
-	s.handle("GET /api/functions/{slug}", accessAdmin, m.locked(m.get))
+	s.handle("GET /api/functions/{slug}", accessAdmin, lockedRoute(&m.mu, m.get))
 	s.handle("PUT /api/functions/{slug}", accessAdmin, m.update)
-	s.handle("DELETE /api/functions/{slug}", accessAdmin, m.locked(m.remove))
+	s.handle("DELETE /api/functions/{slug}", accessAdmin, lockedRoute(&m.mu, m.remove))
 	s.handle("/functions/{slug}", accessPublic, m.invoke)
 	s.setMetadataSection("functions", m.metadata)
 }
@@ -88,15 +88,6 @@ func registerFunctionsRoutes(s *Server) {
 // functions returns the module state.
 func (s *Server) functions() *functionsModule {
 	return moduleState(s, "functions", func() *functionsModule { return &functionsModule{} })
-}
-
-// locked runs h with m.mu held.
-func (m *functionsModule) locked(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		h(w, r)
-	}
 }
 
 // SetDeployResult simulates InsForge Cloud (Deno Subhosting): creating an
@@ -149,22 +140,19 @@ func deref(p *string) string {
 // Functions returns a copy of the stored functions, newest first.
 func (s *Server) Functions() []EdgeFunction {
 	m := s.functions()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]EdgeFunction, 0, len(m.fns))
-	for _, f := range slices.Backward(m.fns) {
-		out = append(out, *f)
-	}
-	return out
+	return lockedCall(&m.mu, func() (out []EdgeFunction) {
+		for _, f := range slices.Backward(m.fns) {
+			out = append(out, *f)
+		}
+		return out
+	})
 }
 
 // FunctionInvocations returns the requests received by the invoke proxy, in
 // arrival order.
 func (s *Server) FunctionInvocations() []FunctionInvocation {
 	m := s.functions()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.invocations)
+	return lockedCall(&m.mu, func() []FunctionInvocation { return slices.Clone(m.invocations) })
 }
 
 // deriveFunctionSlug mirrors the backend: name lower-cased, runs of
@@ -191,10 +179,10 @@ func (m *functionsModule) each(f func(*EdgeFunction) any) []any {
 }
 
 func (m *functionsModule) metadata() any {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.each(func(f *EdgeFunction) any {
-		return map[string]any{"slug": f.Slug, "name": f.Name, "description": f.Description, "status": f.Status}
+	return lockedCall(&m.mu, func() []any {
+		return m.each(func(f *EdgeFunction) any {
+			return map[string]any{"slug": f.Slug, "name": f.Name, "description": f.Description, "status": f.Status}
+		})
 	})
 }
 

@@ -2,8 +2,10 @@ package insforgefake
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +33,8 @@ type ScheduleRun struct {
 	Message    string
 }
 
+// scheduleRecord is a schedule as the backend's formatScheduleResponse
+// renders it, plus what the fake keeps.
 type scheduleRecord struct {
 	ID             string            `json:"id"`
 	Name           string            `json:"name"`
@@ -46,7 +50,6 @@ type scheduleRecord struct {
 	CreatedAt      string            `json:"createdAt"`
 	UpdatedAt      string            `json:"updatedAt"`
 	resolved       map[string]string // headers with secret values, as sent
-	created        time.Time
 	updated        time.Time
 	lastRun        time.Time
 	runs           []map[string]any // newest first
@@ -54,14 +57,12 @@ type scheduleRecord struct {
 
 type schedulesState struct {
 	mu        sync.Mutex
-	jobs      map[string]*scheduleRecord
-	nextJobID int
+	jobs      []*scheduleRecord // oldest first
+	lastJobID int
 }
 
 func schedulesOf(s *Server) *schedulesState {
-	return moduleState(s, "schedules", func() *schedulesState {
-		return &schedulesState{jobs: map[string]*scheduleRecord{}, nextJobID: 1}
-	})
+	return moduleState(s, "schedules", func() *schedulesState { return &schedulesState{} })
 }
 
 var (
@@ -72,12 +73,12 @@ var (
 func registerScheduleRoutes(s *Server) {
 	st := schedulesOf(s)
 	sec := secretsOf(s) // header references resolve against the secrets module
-	s.handle("GET /api/schedules", accessAdmin, st.list)
+	s.handle("GET /api/schedules", accessAdmin, lockedRoute(&st.mu, st.list))
 	s.handle("POST /api/schedules", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.create(w, r, sec) })
-	s.handle("GET /api/schedules/{id}", accessAdmin, st.get)
-	s.handle("PATCH /api/schedules/{id}", accessAdmin, func(w http.ResponseWriter, r *http.Request) { st.update(w, r, sec) })
-	s.handle("DELETE /api/schedules/{id}", accessAdmin, st.remove)
-	s.handle("GET /api/schedules/{id}/logs", accessAdmin, st.logs)
+	s.handle("GET /api/schedules/{id}", accessAdmin, lockedRoute(&st.mu, st.get))
+	s.handle("PATCH /api/schedules/{id}", accessAdmin, lockedRoute(&st.mu, func(w http.ResponseWriter, r *http.Request) { st.update(w, r, sec) }))
+	s.handle("DELETE /api/schedules/{id}", accessAdmin, lockedRoute(&st.mu, st.remove))
+	s.handle("GET /api/schedules/{id}/logs", accessAdmin, lockedRoute(&st.mu, st.logs))
 }
 
 // AddScheduleRun records an execution of a schedule and makes it the
@@ -86,8 +87,8 @@ func (s *Server) AddScheduleRun(scheduleID string, run ScheduleRun) bool {
 	st := schedulesOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	job, ok := st.jobs[scheduleID]
-	if !ok {
+	job := st.find(scheduleID)
+	if job == nil {
 		return false
 	}
 	if run.At.IsZero() {
@@ -103,7 +104,9 @@ func (s *Server) AddScheduleRun(scheduleID string, run ScheduleRun) bool {
 	})
 	sort.SliceStable(job.runs, func(i, j int) bool { return job.runs[i]["executedAt"].(string) > job.runs[j]["executedAt"].(string) })
 	if run.At.After(job.lastRun) {
-		job.lastRun = run.At
+		last := isoMillis(run.At)
+		job.lastRun, job.LastExecutedAt = run.At, &last
+		job.plan()
 	}
 	return true
 }
@@ -114,31 +117,31 @@ func (s *Server) ScheduleHeaders(scheduleID string) (map[string]string, bool) {
 	st := schedulesOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	job, ok := st.jobs[scheduleID]
-	if !ok {
-		return nil, false
+	if job := st.find(scheduleID); job != nil {
+		return maps.Clone(job.resolved), true
 	}
-	out := map[string]string{}
-	for k, v := range job.resolved {
-		out[k] = v
-	}
-	return out, true
+	return nil, false
 }
 
-// view renders a job like the backend's formatScheduleResponse. st.mu held.
-func (job *scheduleRecord) view() scheduleRecord {
-	v := *job
-	v.Headers = cloneValue(job.Headers).(map[string]any)
-	v.Body = cloneValue(job.Body).(map[string]any)
-	v.CreatedAt, v.UpdatedAt = isoMillis(job.created), isoMillis(job.updated)
-	v.LastExecutedAt = nil
+// find returns the schedule with id, or nil. st.mu held.
+func (st *schedulesState) find(id string) *scheduleRecord {
+	if i := slices.IndexFunc(st.jobs, func(j *scheduleRecord) bool { return j.ID == id }); i >= 0 {
+		return st.jobs[i]
+	}
+	return nil
+}
+
+// at finds the schedule of an {id} route or answers 404. st.mu held.
+func (st *schedulesState) at(w http.ResponseWriter, r *http.Request) int {
+	id := r.PathValue("id")
+	return indexOr404(w, st.jobs, func(j *scheduleRecord) bool { return j.ID == id }, "SCHEDULE_NOT_FOUND", "Schedule not found.")
+}
+
+// plan estimates nextRun from the last change or run. st.mu held.
+func (job *scheduleRecord) plan() {
 	after := job.updated
 	if job.lastRun.After(after) {
 		after = job.lastRun
-	}
-	if !job.lastRun.IsZero() {
-		last := isoMillis(job.lastRun)
-		v.LastExecutedAt = &last
 	}
 	next := after.UTC().Truncate(time.Minute).Add(time.Minute)
 	if m := svcIntervalRE.FindStringSubmatch(job.CronSchedule); m != nil {
@@ -146,38 +149,21 @@ func (job *scheduleRecord) view() scheduleRecord {
 		next = after.Add(time.Duration(n) * time.Second)
 	}
 	nextRun := isoMillis(next)
-	v.NextRun = &nextRun
-	return v
-}
-
-func errScheduleNotFound() *APIError {
-	return &APIError{Status: 404, Code: "SCHEDULE_NOT_FOUND", Message: "Schedule not found."}
+	job.NextRun = &nextRun
 }
 
 func (st *schedulesState) list(w http.ResponseWriter, r *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	jobs := make([]*scheduleRecord, 0, len(st.jobs))
-	for _, j := range st.jobs {
-		jobs = append(jobs, j)
-	}
-	sort.Slice(jobs, func(a, b int) bool { return jobs[a].created.After(jobs[b].created) })
-	out := make([]scheduleRecord, 0, len(jobs))
-	for _, j := range jobs {
-		out = append(out, j.view())
+	out := make([]*scheduleRecord, 0, len(st.jobs))
+	for _, j := range slices.Backward(st.jobs) { // newest first
+		out = append(out, j)
 	}
 	writeJSON(w, 200, out)
 }
 
 func (st *schedulesState) get(w http.ResponseWriter, r *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	job, ok := st.jobs[r.PathValue("id")]
-	if !ok {
-		writeError(w, errScheduleNotFound())
-		return
+	if i := st.at(w, r); i >= 0 {
+		writeJSON(w, 200, st.jobs[i])
 	}
-	writeJSON(w, 200, job.view())
 }
 
 // scheduleInput is a create or update body (nil: absent).
@@ -221,11 +207,10 @@ func (st *schedulesState) create(w http.ResponseWriter, r *http.Request, secrets
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	job.created = job.updated
-	jobID := strconv.Itoa(st.nextJobID)
-	st.nextJobID++
-	job.CronJobID = &jobID
-	st.jobs[job.ID] = job
+	st.lastJobID++
+	jobID := strconv.Itoa(st.lastJobID)
+	job.CreatedAt, job.CronJobID = job.UpdatedAt, &jobID
+	st.jobs = append(st.jobs, job)
 	writeJSON(w, 201, map[string]any{"id": job.ID, "cronJobId": jobID, "message": "Schedule created successfully"})
 }
 
@@ -246,55 +231,45 @@ func (job *scheduleRecord) apply(in scheduleInput, secrets *secretsState) *APIEr
 	}
 	resolved, aerr := resolveHeaders(job.Headers, secrets)
 	job.resolved, job.updated = resolved, time.Now()
+	job.UpdatedAt = isoMillis(job.updated)
+	job.plan()
 	return aerr
 }
 
+// update answers PATCH /api/schedules/{id}; a refused change keeps the
+// schedule as it was.
 func (st *schedulesState) update(w http.ResponseWriter, r *http.Request, secrets *secretsState) {
-	id := r.PathValue("id")
 	var in scheduleInput
 	if !bind(w, r, &in) {
 		return
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	job, ok := st.jobs[id]
-	if !ok {
-		writeError(w, errScheduleNotFound())
-		return
+	if i := st.at(w, r); i >= 0 {
+		next := *st.jobs[i]
+		if aerr := next.apply(in, secrets); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+		*st.jobs[i] = next
+		writeJSON(w, 200, map[string]any{"id": next.ID, "cronJobId": next.CronJobID, "message": "Schedule updated successfully"})
 	}
-	next := *job
-	if aerr := next.apply(in, secrets); aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	*job = next
-	writeJSON(w, 200, map[string]any{"id": id, "cronJobId": job.CronJobID, "message": "Schedule updated successfully"})
 }
 
 func (st *schedulesState) remove(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if _, ok := st.jobs[id]; !ok {
-		writeError(w, errScheduleNotFound())
-		return
+	if i := st.at(w, r); i >= 0 {
+		st.jobs = slices.Delete(st.jobs, i, i+1)
+		writeJSON(w, 200, map[string]any{"message": "Schedule deleted successfully."})
 	}
-	delete(st.jobs, id)
-	writeJSON(w, 200, map[string]any{"message": "Schedule deleted successfully."})
 }
 
 // logs answers GET /api/schedules/{id}/logs; an unknown id has no logs.
 func (st *schedulesState) logs(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	limit, err := strconv.Atoi(q.Get("limit"))
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
 	if err != nil {
 		limit = 50
 	}
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 	var runs []map[string]any
-	if job, ok := st.jobs[r.PathValue("id")]; ok {
+	if job := st.find(r.PathValue("id")); job != nil {
 		runs = job.runs
 	}
 	page := pageSlice(runs, limit, offset)
