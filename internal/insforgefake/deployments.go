@@ -12,25 +12,21 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// Deployments module: the direct upload flow (manifest, streamed file
-// contents, start), the legacy zip flow with a presigned storage form
-// served by a separate in-process server, status progression after start,
-// sync, cancel, list with Content-Range paging, metadata, environment
-// variables, custom domains and the project slug.
+// Deployments module: the direct upload flow, the legacy zip flow through a
+// presigned form on a separate in-process server, builds, list with
+// Content-Range paging, metadata, env vars, custom domains and the slug.
 //
-// Differences from the real backend: no rate limit, no Vercel behind it
-// (builds "run" by counting status reads), GET /api/deployments/{id}
-// advances the status like sync does (standing in for Vercel's webhooks),
-// the presigned form checks its fields by equality instead of a signed
-// policy, and what the tools check before sending (ids, slugs, domains,
-// content types, uploads before start) is not checked again.
+// Differences from the real backend: no rate limit, no Vercel (a build
+// "runs" by counting status reads, GET advancing it like sync), the
+// presigned form is checked by equality instead of a signed policy, and
+// what the tools check before sending (ids, slugs, domains, content
+// types, uploads before start) is not checked again.
 
 func registerDeploymentRoutes(s *Server) {
 	d := deploymentsOf(s)
@@ -73,8 +69,7 @@ func registerDeploymentRoutes(s *Server) {
 	}
 }
 
-// lockedRoute runs h with mu held (the handlers of the deployments,
-// functions and schedules modules).
+// lockedRoute runs h with mu held.
 func lockedRoute(mu *sync.Mutex, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -90,8 +85,7 @@ func lockedCall[T any](mu *sync.Mutex, f func() T) T {
 	return f()
 }
 
-// indexOr404 returns the index of the first item that matches, or -1
-// after answering 404 with code and message.
+// indexOr404 returns the index of the first match, or -1 after a 404.
 func indexOr404[T any](w http.ResponseWriter, items []T, match func(T) bool, code, message string) int {
 	i := slices.IndexFunc(items, match)
 	if i < 0 {
@@ -126,9 +120,8 @@ func (s *Server) setDeploys(f func(d *deployState)) {
 	})
 }
 
-// DeploymentKeepBytes is the largest uploaded file whose bytes the fake
-// keeps (DeploymentUpload.Content, DeployedFile.Content); larger files are
-// recorded by SHA-1 and size only.
+// DeploymentKeepBytes is the largest uploaded file whose Content the fake
+// keeps; larger files are recorded by SHA-1 and size only.
 const DeploymentKeepBytes = 1 << 20
 
 type deployState struct {
@@ -169,7 +162,6 @@ type deployRecordState struct {
 	formFields           map[string]string // legacy: the presigned form's fields
 	source               []DeployedFile    // the files that arrived
 	remaining            int               // status reads until the final status
-	final, finalErr      string
 }
 
 type deployFileState struct {
@@ -201,31 +193,27 @@ func newDeployState() *deployState {
 
 // ---- exported controls and accessors ----
 
-// SetDeploymentOutcome sets how builds started from now on end: status is
-// READY (the default), ERROR (errorMessage becomes metadata.error.message)
-// or CANCELED.
+// SetDeploymentOutcome sets how builds end from now on: READY (the default),
+// ERROR (errorMessage becomes metadata.error.message) or CANCELED.
 func (s *Server) SetDeploymentOutcome(status, errorMessage string) {
 	s.setDeploys(func(d *deployState) { d.finalStatus, d.finalError = status, errorMessage })
 }
 
-// SetDeploymentPolls sets how many status reads (GET or sync) a started
-// build takes to reach its final status (default 2: QUEUED at start,
-// BUILDING after the first read, final after the second). 0 makes start
-// answer with the final status.
+// SetDeploymentPolls sets how many status reads (GET or sync) a build takes
+// to end (default 2: QUEUED at start, BUILDING, then final); with 0, start
+// answers the final status.
 func (s *Server) SetDeploymentPolls(n int) {
 	s.setDeploys(func(d *deployState) { d.polls = max(n, 0) })
 }
 
-// SetDeploymentsConfigured(false) behaves like a self-hosted backend
-// without Vercel settings: 503 on create, direct, start, env vars and
-// domains; list and metadata answer 200 [].
+// SetDeploymentsConfigured(false) is a backend without Vercel settings: 503
+// on create, start, env vars and domains; list and metadata answer 200 [].
 func (s *Server) SetDeploymentsConfigured(configured bool) {
 	s.setDeploys(func(d *deployState) { d.unconfigured = !configured })
 }
 
-// SetDirectDeploymentsMissing(true) makes POST /api/deployments/direct
-// answer like an unknown route (404), as on a backend older than the
-// direct flow.
+// SetDirectDeploymentsMissing(true) makes POST /api/deployments/direct a
+// 404 unknown route, as on a backend older than the direct flow.
 func (s *Server) SetDirectDeploymentsMissing(missing bool) {
 	s.setDeploys(func(d *deployState) { d.noDirect = missing })
 }
@@ -253,14 +241,12 @@ func (s *Server) FailDeploymentUpload(path string, attempt int, err *APIError) {
 	s.setDeploys(func(d *deployState) { d.uploadFaults[path] = &deployFault{left: attempt, err: err} })
 }
 
-// FailDeploymentStart makes the next POST /api/deployments/{id}/start (of
-// any deployment) fail once with err.
+// FailDeploymentStart makes the next start of any deployment fail with err.
 func (s *Server) FailDeploymentStart(err *APIError) {
 	s.setDeploys(func(d *deployState) { d.startFault = err })
 }
 
-// RejectNextLegacyUpload makes the presigned storage target refuse the
-// next form upload with 403 AccessDenied (an expired policy).
+// RejectNextLegacyUpload makes the next presigned form upload fail with 403.
 func (s *Server) RejectNextLegacyUpload() {
 	s.setDeploys(func(d *deployState) { d.rejectLegacy = true })
 }
@@ -290,13 +276,10 @@ type DeploymentUpload struct {
 
 // DeploymentUploads returns every content upload received so far.
 func (s *Server) DeploymentUploads() []DeploymentUpload {
-	return withDeploys(s, func(d *deployState) []DeploymentUpload {
-		return slices.Clone(d.uploads)
-	})
+	return withDeploys(s, func(d *deployState) []DeploymentUpload { return slices.Clone(d.uploads) })
 }
 
-// DeployedFile is one file of a deployment's source as the build would see
-// it: an uploaded file of the direct flow or an entry of the legacy zip.
+// DeployedFile is a file of a deployment's source as the build would see it.
 type DeployedFile struct {
 	Path    string
 	SHA     string
@@ -304,8 +287,7 @@ type DeployedFile struct {
 	Content []byte // when Size <= DeploymentKeepBytes
 }
 
-// DeploymentSource returns the files of deployment id that arrived (for
-// the legacy flow: once started), sorted by path.
+// DeploymentSource returns the files that arrived (legacy: once started).
 func (s *Server) DeploymentSource(id string) []DeployedFile {
 	return withDeploys(s, func(d *deployState) []DeployedFile {
 		out := slices.Clone(d.find(id).source)
@@ -330,10 +312,9 @@ func (s *Server) DeploymentIDs() []string {
 	})
 }
 
-// AddDeployment seeds a deployment in the given status and returns its id.
-// A status other than WAITING and UPLOADING counts as started: it gets a
-// provider id and a url, and a QUEUED or BUILDING one progresses like a
-// started build (SetDeploymentOutcome, SetDeploymentPolls).
+// AddDeployment seeds a deployment in status and returns its id. Other than
+// WAITING and UPLOADING it counts as started (provider id, url), and a
+// QUEUED or BUILDING one progresses like a started build.
 func (s *Server) AddDeployment(status string) string {
 	return withDeploys(s, func(d *deployState) string {
 		dep := d.newRun("direct")
@@ -394,9 +375,8 @@ func (s *Server) DeploymentSlug() *string {
 	return withDeploys(s, func(d *deployState) *string { return d.slug })
 }
 
-// EnableLegacyDeployments starts the presigned storage target of the
-// legacy zip flow (a separate in-process server, closed with t.Cleanup) and
-// returns its URL. Until it is called, POST /api/deployments answers 503
+// EnableLegacyDeployments starts the presigned storage target of the legacy
+// flow and returns its URL; until then POST /api/deployments answers 503
 // like a backend without S3 storage.
 func (s *Server) EnableLegacyDeployments(t testing.TB) string {
 	t.Helper()
@@ -406,24 +386,16 @@ func (s *Server) EnableLegacyDeployments(t testing.TB) string {
 	return ts.URL
 }
 
-// StreamingDeploymentFront starts a second listener (closed with
-// t.Cleanup) in front of the fake and returns its URL. It serves the file
-// content uploads of the direct flow itself, reading each body as a stream
-// (nothing is buffered, unlike the fake, which keeps every request body
-// for Requests), and passes every other request to the fake. Point a
-// client at it to measure the client's memory on large uploads; its
-// content uploads appear in DeploymentUploads but not in Requests.
+// StreamingDeploymentFront starts a listener in front of the fake and
+// returns its URL. It streams file content uploads itself, without checking
+// the key (the fake keeps every body for Requests), and proxies the rest,
+// for measuring a client's memory; its uploads appear in DeploymentUploads
+// but not in Requests.
 func (s *Server) StreamingDeploymentFront(t testing.TB) string {
 	t.Helper()
 	backend, _ := url.Parse(s.ts.URL)
 	front := http.NewServeMux()
-	front.HandleFunc("PUT /api/deployments/{id}/files/{fileId}/content", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := s.authenticate(r, accessAdmin); err != nil {
-			writeError(w, err)
-			return
-		}
-		deploymentsOf(s).putContent(w, r)
-	})
+	front.HandleFunc("PUT /api/deployments/{id}/files/{fileId}/content", deploymentsOf(s).putContent)
 	front.Handle("/", httputil.NewSingleHostReverseProxy(backend))
 	ts := httptest.NewServer(front)
 	t.Cleanup(ts.Close)
@@ -463,14 +435,12 @@ func (dep *deployRecordState) record() map[string]any {
 	}
 }
 
-// markStarted gives the deployment its provider id and url and schedules
-// its final status. d.mu held.
+// markStarted gives the deployment its provider id and url. d.mu held.
 func (d *deployState) markStarted(dep *deployRecordState) {
 	pid := "dpl_" + strings.ReplaceAll(newUUID(), "-", "")[:24]
 	u := "https://insforge-" + dep.id[:8] + ".vercel.app"
 	dep.providerID, dep.url, dep.status, dep.updatedAt = &pid, &u, "QUEUED", isoMillis(time.Now())
-	dep.final, dep.finalErr, dep.remaining = d.finalStatus, d.finalError, d.polls
-	if dep.remaining == 0 {
+	if dep.remaining = d.polls; dep.remaining == 0 {
 		d.finish(dep)
 	}
 }
@@ -489,9 +459,9 @@ func (d *deployState) advance(dep *deployRecordState) {
 }
 
 func (d *deployState) finish(dep *deployRecordState) {
-	dep.status = dep.final
-	if dep.final == "ERROR" {
-		dep.metadata["error"] = map[string]any{"code": "BUILD_FAILED", "message": dep.finalErr}
+	dep.status = d.finalStatus
+	if d.finalStatus == "ERROR" {
+		dep.metadata["error"] = map[string]any{"code": "BUILD_FAILED", "message": d.finalError}
 	}
 }
 
@@ -530,9 +500,8 @@ func (f *deployFileState) json() map[string]any {
 	return map[string]any{"fileId": f.id, "path": f.path, "sha": f.sha, "size": f.size, "uploadedAt": f.uploadedAt}
 }
 
-// putContent receives one file's bytes: PUT …/files/{fileId}/content. The
-// body is read as a stream (without d.mu) and checked against the
-// registered SHA-1 and size.
+// putContent streams one file's bytes (without d.mu) and checks them
+// against the registered SHA-1 and size.
 func (d *deployState) putContent(w http.ResponseWriter, r *http.Request) {
 	rec := DeploymentUpload{DeploymentID: r.PathValue("id"), FileID: r.PathValue("fileId"), ContentType: r.Header.Get("Content-Type"), Authorization: r.Header.Get("Authorization")}
 	file, aerr := d.uploadTarget(&rec)
@@ -661,11 +630,7 @@ func (d *deployState) list(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, []any{})
 		return
 	}
-	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
-	if err != nil {
-		limit = 50
-	}
-	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	limit, offset := rtQueryInt(r.URL.Query(), "limit", 50), rtQueryInt(r.URL.Query(), "offset", 0)
 	all := []any{}
 	for _, dep := range slices.Backward(d.runs) {
 		all = append(all, dep.record())
@@ -728,9 +693,8 @@ func (d *deployState) createLegacy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"id": dep.id, "uploadUrl": d.presignURL + "/insforge-deployments", "uploadFields": dep.formFields})
 }
 
-// presignedPost is the storage target of the legacy flow: a multipart POST
-// form whose fields must equal the ones handed out (instead of a signed
-// policy). A refusal is S3's XML error body.
+// presignedPost is the legacy flow's storage target: its form fields must
+// equal the ones handed out. A refusal is S3's XML error body.
 func (d *deployState) presignedPost(w http.ResponseWriter, r *http.Request) {
 	up := LegacyUpload{Fields: map[string]string{}, ContentLength: r.ContentLength, Authorization: r.Header.Get("Authorization"), APIKey: extractAPIKey(r)}
 	zipData := legacyForm(r, &up)
@@ -745,23 +709,21 @@ func (d *deployState) presignedPost(w http.ResponseWriter, r *http.Request) {
 			fits = fits && up.Fields[k] == v
 		}
 	}
-	d.rejectLegacy, up.Status = false, http.StatusNoContent
+	d.rejectLegacy = false
 	if !fits {
 		up.Status = http.StatusForbidden
-	}
-	d.legacy = append(d.legacy, up)
-	if !fits {
+		d.legacy = append(d.legacy, up)
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(up.Status)
 		fmt.Fprint(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>the upload was refused</Message></Error>")
 		return
 	}
-	dep.zip = zipData
+	up.Status, dep.zip = http.StatusNoContent, zipData
+	d.legacy = append(d.legacy, up)
 	w.WriteHeader(up.Status)
 }
 
-// legacyForm reads a presigned form upload's fields into up and returns
-// the file's bytes (nil without a file).
+// legacyForm reads a form's fields into up and returns the file's bytes.
 func legacyForm(r *http.Request, up *LegacyUpload) []byte {
 	mr, err := r.MultipartReader()
 	if err != nil {

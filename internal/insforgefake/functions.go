@@ -12,23 +12,13 @@ import (
 )
 
 // Functions module: edge function definitions under /api/functions and
-// the invoke proxy ANY /functions/{slug}.
-//
-// The fake has no Deno runtime. An invoke runs a tiny built-in behaviour
-// instead of the function's code:
-//
-//   - a missing or draft slug answers 404 {"error":"Function not found or
-//     not active"} (the runtime's own body, not the standard error body);
-//   - in self-hosted mode (the default), code that uses "export default"
-//     without "module.exports" answers 500 {"error":"Unexpected token
-//     'export'"}, as the local runtime does;
-//   - otherwise the function echoes the request as JSON: {slug, method,
-//     query, headers, body}. The status is 200, or N when the code contains
-//     a marker "status: N" (for example `new Response(…, { status: 418 })`).
-//
-// SetDeployResult switches the fake to InsForge Cloud behaviour (a deploy
-// result on create and update), SetFunctionRuntime simulates a runtime that
-// is down (list says "unavailable", invokes answer 502). What the tools
+// the invoke proxy ANY /functions/{slug}. There is no Deno runtime; an
+// invoke of a missing or draft slug answers the runtime's own 404 body, ES
+// module code ("export default" without "module.exports") answers 500
+// "Unexpected token 'export'" on self-hosted (the default), and any other
+// function echoes {slug, method, query, headers, body} with status 200, or
+// N when the code contains "status: N". SetDeployResult switches to Cloud
+// behaviour, SetFunctionRuntime takes the runtime down. What the tools
 // check before sending (slugs, "health", Deno.serve) is not checked again.
 
 // EdgeFunction is an edge function as stored by the fake.
@@ -45,17 +35,14 @@ type EdgeFunction struct {
 }
 
 // FunctionInvocation records one request to the invoke proxy: the
-// Authorization header as it arrived ("" if none), which the proxy forwards
-// to the function's code, and the admin API key presented (Bearer ik_… or
-// x-api-key), if any: a client that sends one leaks the admin key to user
-// code.
+// Authorization header it forwards to the code, and the admin API key
+// presented, if any (which would leak the admin key to user code).
 type FunctionInvocation struct {
 	Slug, Method          string
 	Authorization, APIKey string
 }
 
-// FunctionDeploymentURL is the deploymentUrl reported after a successful
-// simulated Cloud deploy.
+// FunctionDeploymentURL is the deploymentUrl of a successful Cloud deploy.
 const FunctionDeploymentURL = "https://fake-project.deno.dev"
 
 var (
@@ -85,17 +72,14 @@ func registerFunctionsRoutes(s *Server) {
 	s.setMetadataSection("functions", m.metadata)
 }
 
-// functions returns the module state.
 func (s *Server) functions() *functionsModule {
 	return moduleState(s, "functions", func() *functionsModule { return &functionsModule{} })
 }
 
-// SetDeployResult simulates InsForge Cloud (Deno Subhosting): creating an
-// active function, or updating a function's code or status, then returns
-// deployment {id, status, url, buildLogs} and success = (status ==
-// "success"). status "" restores self-hosted behaviour (no deploy step,
-// deployment null). A failed deploy keeps the saved function, as the real
-// backend does.
+// SetDeployResult simulates InsForge Cloud: creating an active function, or
+// updating code or status, returns deployment {id, status, url, buildLogs}
+// and success = (status == "success"); a failed deploy keeps the function.
+// status "" restores self-hosted behaviour (deployment null).
 func (s *Server) SetDeployResult(status string, logs []string) {
 	m := s.functions()
 	m.mu.Lock()
@@ -103,9 +87,8 @@ func (s *Server) SetDeployResult(status string, logs []string) {
 	m.deployStatus, m.deployLogs = status, slices.Clone(logs)
 }
 
-// SetFunctionRuntime makes the function runtime available (the default) or
-// unavailable: when unavailable, GET /api/functions reports runtime status
-// "unavailable" and invokes answer 502 {"error": …} from the proxy.
+// SetFunctionRuntime(false) makes the runtime "unavailable" in the list and
+// invokes answer the proxy's 502.
 func (s *Server) SetFunctionRuntime(available bool) {
 	m := s.functions()
 	m.mu.Lock()
@@ -113,9 +96,8 @@ func (s *Server) SetFunctionRuntime(available bool) {
 	m.runtimeDown = !available
 }
 
-// AddFunction stores a function directly (no validation, no deploy). An
-// empty Slug is derived from Name, an empty Status is "active", empty
-// timestamps are now.
+// AddFunction stores a function directly. An empty Slug is derived from
+// Name, an empty Status is "active", empty timestamps are now.
 func (s *Server) AddFunction(f EdgeFunction) {
 	m := s.functions()
 	m.mu.Lock()
@@ -197,8 +179,10 @@ func functionJSON(f *EdgeFunction, withCode bool) map[string]any {
 	return out
 }
 
-func errFunctionNotFound() *APIError {
-	return &APIError{Status: 404, Code: "FUNCTION_NOT_FOUND", Message: "Function not found"}
+// at finds the function of a {slug} route or answers 404. m.mu held.
+func (m *functionsModule) at(w http.ResponseWriter, r *http.Request) int {
+	slug := r.PathValue("slug")
+	return indexOr404(w, m.fns, func(f *EdgeFunction) bool { return f.Slug == slug }, "FUNCTION_NOT_FOUND", "Function not found")
 }
 
 // functionInput is the create or update body (nil: absent).
@@ -235,10 +219,8 @@ func (m *functionsModule) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *functionsModule) get(w http.ResponseWriter, r *http.Request) {
-	if f := m.find(r.PathValue("slug")); f != nil {
-		writeJSON(w, 200, functionJSON(f, true))
-	} else {
-		writeError(w, errFunctionNotFound())
+	if i := m.at(w, r); i >= 0 {
+		writeJSON(w, 200, functionJSON(m.fns[i], true))
 	}
 }
 
@@ -273,12 +255,11 @@ func (m *functionsModule) update(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	f := m.find(r.PathValue("slug"))
-	if f == nil {
-		writeError(w, errFunctionNotFound())
+	i := m.at(w, r)
+	if i < 0 {
 		return
 	}
-	now := isoMillis(time.Now())
+	f, now := m.fns[i], isoMillis(time.Now())
 	set(&f.Name, in.Name)
 	set(&f.Code, in.Code)
 	set(&f.Status, in.Status)
@@ -293,13 +274,10 @@ func (m *functionsModule) update(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *functionsModule) remove(w http.ResponseWriter, r *http.Request) {
-	slug := r.PathValue("slug")
-	if m.find(slug) == nil {
-		writeError(w, errFunctionNotFound())
-		return
+	if i := m.at(w, r); i >= 0 {
+		m.fns = slices.Delete(m.fns, i, i+1)
+		writeJSON(w, 200, map[string]any{"success": true, "message": "Function " + r.PathValue("slug") + " deleted successfully"})
 	}
-	m.fns = slices.DeleteFunc(m.fns, func(f *EdgeFunction) bool { return f.Slug == slug })
-	writeJSON(w, 200, map[string]any{"success": true, "message": "Function " + slug + " deleted successfully"})
 }
 
 // invoke answers ANY /functions/{slug}.
