@@ -575,28 +575,25 @@ func (d *deployState) start(w http.ResponseWriter, r *http.Request) {
 	if !bind(w, r, &in) {
 		return
 	}
-	dep := d.lookup(w, r)
-	switch {
+	switch dep := d.lookup(w, r); {
 	case dep == nil:
-		return
 	case dep.status != "WAITING" && dep.status != "UPLOADING":
 		writeError(w, errInvalidInput("Deployment is not ready to start. Current status: "+dep.status))
-		return
 	case d.startFault != nil:
 		writeError(w, d.startFault)
 		d.startFault = nil
-		return
 	case dep.mode == "direct" && len(dep.files) == 0:
 		writeError(w, errInvalidInput("Deployment files have not been registered."))
-		return
-	case dep.mode == "legacy":
-		dep.source, dep.zip = deployUnzip(dep.zip), nil
+	default:
+		if dep.mode == "legacy" {
+			dep.source, dep.zip = deployUnzip(dep.zip), nil
+		}
+		for _, v := range in.EnvVars {
+			d.upsertEnv(v.Key, v.Value)
+		}
+		d.markStarted(dep)
+		writeJSON(w, http.StatusOK, dep.record())
 	}
-	for _, v := range in.EnvVars {
-		d.upsertEnv(v.Key, v.Value)
-	}
-	d.markStarted(dep)
-	writeJSON(w, http.StatusOK, dep.record())
 }
 
 func (d *deployState) get(w http.ResponseWriter, r *http.Request) {
