@@ -1,9 +1,10 @@
 package insforgefake
 
 import (
+	"cmp"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,23 +12,14 @@ import (
 )
 
 // Functions module: edge function definitions under /api/functions and
-// the invoke proxy ANY /functions/{slug}.
-//
-// The fake has no Deno runtime. An invoke runs a tiny built-in behaviour
-// instead of the function's code:
-//
-//   - a missing or draft slug answers 404 {"error":"Function not found or
-//     not active"} (the runtime's own body, not the standard error body);
-//   - in self-hosted mode (the default), code that uses "export default"
-//     without "module.exports" answers 500 {"error":"Unexpected token
-//     'export'"}, as the local runtime does (as a real backend does);
-//   - otherwise the function echoes the request as JSON: {slug, method,
-//     query, headers, body}. The status is 200, or N when the code contains
-//     a marker "status: N" (for example `new Response(…, { status: 418 })`).
-//
-// SetDeployResult switches the fake to InsForge Cloud behaviour (a deploy
-// result on create and update), SetFunctionRuntime simulates a runtime that
-// is down (list says "unavailable", invokes answer 502).
+// the invoke proxy ANY /functions/{slug}. There is no Deno runtime; an
+// invoke of a missing or draft slug answers the runtime's own 404 body, ES
+// module code ("export default" without "module.exports") answers 500
+// "Unexpected token 'export'" on self-hosted (the default), and any other
+// function echoes {slug, method, query, headers, body} with status 200, or
+// N when the code contains "status: N". SetDeployResult switches to Cloud
+// behaviour, SetFunctionRuntime takes the runtime down. What the tools
+// check before sending (slugs, "health", Deno.serve) is not checked again.
 
 // EdgeFunction is an edge function as stored by the fake.
 type EdgeFunction struct {
@@ -42,314 +34,81 @@ type EdgeFunction struct {
 	DeployedAt  *string // nil: null
 }
 
-// FunctionInvocation records one request to the invoke proxy.
+// FunctionInvocation records one request to the invoke proxy: the
+// Authorization header it forwards to the code, and the admin API key
+// presented, if any (which would leak the admin key to user code).
 type FunctionInvocation struct {
-	Slug   string
-	Method string
-	// Authorization is the Authorization header as it arrived ("" if none).
-	// The proxy forwards it to the function's code.
-	Authorization string
-	// APIKey is the admin API key presented (Bearer ik_… or x-api-key), if
-	// any: a client that sends one leaks the admin key to user code.
-	APIKey string
+	Slug, Method          string
+	Authorization, APIKey string
 }
 
-// Behaviour constants of the fake invoke proxy.
-const (
-	// FunctionDeploymentURL is the deploymentUrl reported after a
-	// successful simulated Cloud deploy.
-	FunctionDeploymentURL = "https://fake-project.deno.dev"
-	// functionNotActive is the runtime's body for a missing or draft slug.
-	functionNotActive = `{"error":"Function not found or not active"}`
-)
+// FunctionDeploymentURL is the deploymentUrl of a successful Cloud deploy.
+const FunctionDeploymentURL = "https://fake-project.deno.dev"
 
 var (
-	functionSlugRE     = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
-	functionDenoServe  = regexp.MustCompile(`Deno\.serve\s*\(`)
 	functionStatusMark = regexp.MustCompile(`status:\s*([1-5][0-9][0-9])\b`)
 	functionSpaces     = regexp.MustCompile(`\s+`)
 )
 
-const reservedSlugMessage = `Reserved slug - "health" is used by the functions runtime and cannot be used as a function slug`
-
 // functionsModule is the module state of one Server.
 type functionsModule struct {
-	mu            sync.Mutex
-	fns           map[string]*storedFunction
-	seq           int
-	deployStatus  string // "": self-hosted (no deploy step); success or failed: Cloud
-	deployLogs    []string
-	deploymentURL *string
-	runtimeDown   bool
-	invocations   []FunctionInvocation
-}
-
-type storedFunction struct {
-	EdgeFunction
-	seq int // creation order (createdAt may tie)
+	mu           sync.Mutex
+	fns          []*EdgeFunction // oldest first
+	deployStatus string          // "": self-hosted (no deploy step); success or failed: Cloud
+	deployLogs   []string
+	deployed     bool // a Cloud deploy succeeded: the list reports deploymentUrl
+	runtimeDown  bool
+	invocations  []FunctionInvocation
 }
 
 func registerFunctionsRoutes(s *Server) {
 	m := s.functions()
-	s.handle("GET /api/functions", accessAdmin, s.listEdgeFunctions)
-	s.handle("POST /api/functions", accessAdmin, s.createEdgeFunction)
-	s.handle("GET /api/functions/{slug}", accessAdmin, s.getEdgeFunction)
-	s.handle("PUT /api/functions/{slug}", accessAdmin, s.updateEdgeFunction)
-	s.handle("DELETE /api/functions/{slug}", accessAdmin, s.deleteEdgeFunction)
-	s.handle("/functions/{slug}", accessPublic, s.invokeEdgeFunction)
+	s.handle("GET /api/functions", accessAdmin, lockedRoute(&m.mu, m.list))
+	s.handle("POST /api/functions", accessAdmin, m.create)
+	s.handle("GET /api/functions/{slug}", accessAdmin, lockedRoute(&m.mu, m.get))
+	s.handle("PUT /api/functions/{slug}", accessAdmin, m.update)
+	s.handle("DELETE /api/functions/{slug}", accessAdmin, lockedRoute(&m.mu, m.remove))
+	s.handle("/functions/{slug}", accessPublic, m.invoke)
 	s.setMetadataSection("functions", m.metadata)
 }
 
-// functions returns the module state.
 func (s *Server) functions() *functionsModule {
-	return moduleState(s, "functions", func() *functionsModule {
-		return &functionsModule{fns: map[string]*storedFunction{}}
-	})
+	return moduleState(s, "functions", func() *functionsModule { return &functionsModule{} })
 }
 
-// SetDeployResult simulates InsForge Cloud (Deno Subhosting): creating an
-// active function, or updating a function's code or status, then returns
-// deployment {id, status, url, buildLogs} and success = (status ==
-// "success"). status "" restores self-hosted behaviour (no deploy step,
-// deployment null). A failed deploy keeps the saved function, as the real
-// backend does.
+// SetDeployResult simulates InsForge Cloud: creating an active function, or
+// updating code or status, returns deployment {id, status, url, buildLogs}
+// and success = (status == "success"); a failed deploy keeps the function.
+// status "" restores self-hosted behaviour (deployment null).
 func (s *Server) SetDeployResult(status string, logs []string) {
 	m := s.functions()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.deployStatus = status
-	m.deployLogs = append([]string(nil), logs...)
-	if status == "" {
-		m.deploymentURL = nil
-	}
+	m.deployStatus, m.deployLogs = status, slices.Clone(logs)
 }
 
-// SetFunctionRuntime makes the function runtime available (the default) or
-// unavailable: when unavailable, GET /api/functions reports runtime status
-// "unavailable" and invokes answer 502 {"error": …} from the proxy.
+// SetFunctionRuntime(false) makes the runtime "unavailable" in the list and
+// invokes answer the proxy's 502.
 func (s *Server) SetFunctionRuntime(available bool) {
 	m := s.functions()
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.runtimeDown = !available
-	m.mu.Unlock()
 }
 
-// AddFunction stores a function directly (no validation, no deploy). An
-// empty Slug is derived from Name, an empty Status is "active", empty
-// timestamps are now.
+// AddFunction stores a function directly. An empty Slug is derived from
+// Name, an empty Status is "active", empty timestamps are now.
 func (s *Server) AddFunction(f EdgeFunction) {
 	m := s.functions()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if f.Slug == "" {
-		f.Slug = deriveFunctionSlug(f.Name)
-	}
-	if f.Status == "" {
-		f.Status = "active"
-	}
-	if f.ID == "" {
-		f.ID = newUUID()
-	}
 	now := isoMillis(time.Now())
-	if f.CreatedAt == "" {
-		f.CreatedAt = now
-	}
-	if f.UpdatedAt == "" {
-		f.UpdatedAt = now
-	}
+	f.ID, f.CreatedAt, f.UpdatedAt = cmp.Or(f.ID, newUUID()), cmp.Or(f.CreatedAt, now), cmp.Or(f.UpdatedAt, now)
+	f.Slug, f.Status = cmp.Or(f.Slug, deriveFunctionSlug(f.Name)), cmp.Or(f.Status, "active")
 	if f.DeployedAt == nil && f.Status == "active" {
 		f.DeployedAt = &now
 	}
-	m.seq++
-	m.fns[f.Slug] = &storedFunction{EdgeFunction: f, seq: m.seq}
-}
-
-// Functions returns a copy of the stored functions, newest first.
-func (s *Server) Functions() []EdgeFunction {
-	m := s.functions()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]EdgeFunction, 0, len(m.fns))
-	for _, f := range m.sorted() {
-		out = append(out, f.EdgeFunction)
-	}
-	return out
-}
-
-// FunctionInvocations returns the requests received by the invoke proxy, in
-// arrival order.
-func (s *Server) FunctionInvocations() []FunctionInvocation {
-	m := s.functions()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]FunctionInvocation(nil), m.invocations...)
-}
-
-// deriveFunctionSlug mirrors the backend: name lower-cased, runs of
-// whitespace replaced by "-".
-func deriveFunctionSlug(name string) string {
-	return functionSpaces.ReplaceAllString(strings.ToLower(name), "-")
-}
-
-// sorted returns the functions newest first (ORDER BY created_at DESC). m.mu held.
-func (m *functionsModule) sorted() []*storedFunction {
-	out := make([]*storedFunction, 0, len(m.fns))
-	for _, f := range m.fns {
-		out = append(out, f)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].seq > out[j].seq })
-	return out
-}
-
-func (m *functionsModule) metadata() any {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := []any{}
-	for _, f := range m.sorted() {
-		out = append(out, map[string]any{"slug": f.Slug, "name": f.Name, "description": f.Description, "status": f.Status})
-	}
-	return out
-}
-
-func (f *storedFunction) toJSON(withCode bool) map[string]any {
-	out := map[string]any{
-		"id":          f.ID,
-		"slug":        f.Slug,
-		"name":        f.Name,
-		"description": f.Description,
-		"status":      f.Status,
-		"createdAt":   f.CreatedAt,
-		"updatedAt":   f.UpdatedAt,
-		"deployedAt":  f.DeployedAt,
-	}
-	if withCode {
-		out["code"] = f.Code
-	}
-	return out
-}
-
-func errFunctionNotFound() *APIError {
-	return &APIError{Status: 404, Code: "FUNCTION_NOT_FOUND", Message: "Function not found"}
-}
-
-// functionInput is the create or update body (nil: absent).
-type functionInput struct {
-	Name, Slug, Code, Description, Status *string
-}
-
-func errDenoServe() *APIError {
-	return &APIError{Status: 400, Code: "INVALID_INPUT",
-		Message: `Function source cannot contain Deno.serve(). Use "export default async function(req: Request)" instead; the router handles serving automatically.`}
-}
-
-// deploy returns the deployment result of a write (nil in self-hosted
-// mode). m.mu held.
-func (m *functionsModule) deploy() map[string]any {
-	if m.deployStatus == "" {
-		return nil
-	}
-	d := map[string]any{"id": newUUID(), "status": m.deployStatus, "url": nil}
-	if m.deployStatus == "success" {
-		u := FunctionDeploymentURL
-		m.deploymentURL = &u
-		d["url"] = u
-	}
-	if m.deployLogs != nil {
-		d["buildLogs"] = append([]string(nil), m.deployLogs...)
-	}
-	return d
-}
-
-func writeFunctionResult(w http.ResponseWriter, status int, f *storedFunction, deployment map[string]any) {
-	success := deployment == nil || deployment["status"] == "success"
-	var dep any
-	if deployment != nil {
-		dep = deployment
-	}
-	writeJSON(w, status, map[string]any{"success": success, "function": f.toJSON(true), "deployment": dep})
-}
-
-// ---- GET /api/functions ----
-
-func (s *Server) listEdgeFunctions(w http.ResponseWriter, r *http.Request) {
-	m := s.functions()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	list := []any{}
-	for _, f := range m.sorted() {
-		list = append(list, f.toJSON(false))
-	}
-	status := "running"
-	if m.runtimeDown && m.deployStatus == "" {
-		status = "unavailable"
-	}
-	var url any
-	if m.deployStatus != "" && m.deploymentURL != nil {
-		url = *m.deploymentURL
-	}
-	writeJSON(w, 200, map[string]any{"functions": list, "runtime": map[string]any{"status": status}, "deploymentUrl": url})
-}
-
-// ---- GET /api/functions/{slug} ----
-
-func (s *Server) getEdgeFunction(w http.ResponseWriter, r *http.Request) {
-	m := s.functions()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	f, ok := m.fns[r.PathValue("slug")]
-	if !ok {
-		writeError(w, errFunctionNotFound())
-		return
-	}
-	writeJSON(w, 200, f.toJSON(true))
-}
-
-// ---- POST /api/functions ----
-
-func (s *Server) createEdgeFunction(w http.ResponseWriter, r *http.Request) {
-	var in functionInput
-	if !bind(w, r, &in) {
-		return
-	}
-	name, slug, code, status := deref(in.Name), deref(in.Slug), deref(in.Code), deref(in.Status)
-	if status == "" {
-		status = "active"
-	}
-	if slug == "" {
-		slug = deriveFunctionSlug(name)
-	}
-	switch {
-	case name == "" || code == "" || !functionSlugRE.MatchString(slug):
-		writeError(w, errInvalidInput("name and code are required; slug is letters, digits, - and _"))
-		return
-	case strings.EqualFold(slug, "health"):
-		writeError(w, &APIError{Status: 400, Code: "FUNCTION_SLUG_RESERVED", Message: reservedSlugMessage})
-		return
-	case functionDenoServe.MatchString(code):
-		writeError(w, errDenoServe())
-		return
-	}
-	m := s.functions()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, exists := m.fns[slug]; exists {
-		writeError(w, &APIError{Status: 409, Code: "FUNCTION_ALREADY_EXISTS", Message: "Function with this slug already exists"})
-		return
-	}
-	now := isoMillis(time.Now())
-	f := EdgeFunction{ID: newUUID(), Slug: slug, Name: name, Code: code, Status: status, CreatedAt: now, UpdatedAt: now}
-	if deref(in.Description) != "" {
-		f.Description = in.Description
-	}
-	var deployment map[string]any
-	if status == "active" {
-		f.DeployedAt = &now
-		deployment = m.deploy()
-	}
-	m.seq++
-	sf := &storedFunction{EdgeFunction: f, seq: m.seq}
-	m.fns[slug] = sf
-	writeFunctionResult(w, 201, sf, deployment)
+	m.fns = append(m.fns, &f)
 }
 
 // deref is *p, or "" for nil.
@@ -360,99 +119,194 @@ func deref(p *string) string {
 	return *p
 }
 
-// ---- PUT /api/functions/{slug} ----
+// Functions returns a copy of the stored functions, newest first.
+func (s *Server) Functions() []EdgeFunction {
+	m := s.functions()
+	return lockedCall(&m.mu, func() (out []EdgeFunction) {
+		for _, f := range slices.Backward(m.fns) {
+			out = append(out, *f)
+		}
+		return out
+	})
+}
 
-func (s *Server) updateEdgeFunction(w http.ResponseWriter, r *http.Request) {
+// FunctionInvocations returns the requests received by the invoke proxy, in
+// arrival order.
+func (s *Server) FunctionInvocations() []FunctionInvocation {
+	m := s.functions()
+	return lockedCall(&m.mu, func() []FunctionInvocation { return slices.Clone(m.invocations) })
+}
+
+// deriveFunctionSlug mirrors the backend: name lower-cased, runs of
+// whitespace replaced by "-".
+func deriveFunctionSlug(name string) string {
+	return functionSpaces.ReplaceAllString(strings.ToLower(name), "-")
+}
+
+// find returns the function with slug, or nil. m.mu held.
+func (m *functionsModule) find(slug string) *EdgeFunction {
+	if i := slices.IndexFunc(m.fns, func(f *EdgeFunction) bool { return f.Slug == slug }); i >= 0 {
+		return m.fns[i]
+	}
+	return nil
+}
+
+// each lists the functions newest first (ORDER BY created_at DESC). m.mu held.
+func (m *functionsModule) each(f func(*EdgeFunction) any) []any {
+	out := []any{}
+	for _, fn := range slices.Backward(m.fns) {
+		out = append(out, f(fn))
+	}
+	return out
+}
+
+func (m *functionsModule) metadata() any {
+	return lockedCall(&m.mu, func() []any {
+		return m.each(func(f *EdgeFunction) any {
+			return map[string]any{"slug": f.Slug, "name": f.Name, "description": f.Description, "status": f.Status}
+		})
+	})
+}
+
+func functionJSON(f *EdgeFunction, withCode bool) map[string]any {
+	out := map[string]any{
+		"id": f.ID, "slug": f.Slug, "name": f.Name, "description": f.Description, "status": f.Status,
+		"createdAt": f.CreatedAt, "updatedAt": f.UpdatedAt, "deployedAt": f.DeployedAt,
+	}
+	if withCode {
+		out["code"] = f.Code
+	}
+	return out
+}
+
+// at finds the function of a {slug} route or answers 404. m.mu held.
+func (m *functionsModule) at(w http.ResponseWriter, r *http.Request) int {
+	slug := r.PathValue("slug")
+	return indexOr404(w, m.fns, func(f *EdgeFunction) bool { return f.Slug == slug }, "FUNCTION_NOT_FOUND", "Function not found")
+}
+
+// functionInput is the create or update body (nil: absent).
+type functionInput struct {
+	Name, Slug, Code, Description, Status *string
+}
+
+// writeResult answers a write, deploying first on Cloud when deploy is
+// set. m.mu held.
+func (m *functionsModule) writeResult(w http.ResponseWriter, status int, f *EdgeFunction, deploy bool) {
+	var deployment any
+	if deploy && m.deployStatus != "" {
+		d := map[string]any{"id": newUUID(), "status": m.deployStatus, "url": nil, "buildLogs": m.deployLogs}
+		if m.deployStatus == "success" {
+			m.deployed, d["url"] = true, FunctionDeploymentURL
+		}
+		deployment = d
+	}
+	success := deployment == nil || m.deployStatus == "success"
+	writeJSON(w, status, map[string]any{"success": success, "function": functionJSON(f, true), "deployment": deployment})
+}
+
+func (m *functionsModule) list(w http.ResponseWriter, r *http.Request) {
+	status, cloud := "running", m.deployStatus != ""
+	if m.runtimeDown && !cloud {
+		status = "unavailable"
+	}
+	var url any
+	if cloud && m.deployed {
+		url = FunctionDeploymentURL
+	}
+	list := m.each(func(f *EdgeFunction) any { return functionJSON(f, false) })
+	writeJSON(w, 200, map[string]any{"functions": list, "runtime": map[string]any{"status": status}, "deploymentUrl": url})
+}
+
+func (m *functionsModule) get(w http.ResponseWriter, r *http.Request) {
+	if i := m.at(w, r); i >= 0 {
+		writeJSON(w, 200, functionJSON(m.fns[i], true))
+	}
+}
+
+func (m *functionsModule) create(w http.ResponseWriter, r *http.Request) {
 	var in functionInput
 	if !bind(w, r, &in) {
 		return
 	}
-	if functionDenoServe.MatchString(deref(in.Code)) {
-		writeError(w, errDenoServe())
-		return
-	}
-	m := s.functions()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	f, exists := m.fns[r.PathValue("slug")]
-	if !exists {
-		writeError(w, errFunctionNotFound())
+	now := isoMillis(time.Now())
+	f := &EdgeFunction{ID: newUUID(), Name: deref(in.Name), Code: deref(in.Code), Status: cmp.Or(deref(in.Status), "active"), CreatedAt: now, UpdatedAt: now}
+	f.Slug = cmp.Or(deref(in.Slug), deriveFunctionSlug(f.Name))
+	if m.find(f.Slug) != nil {
+		writeError(w, &APIError{Status: 409, Code: "FUNCTION_ALREADY_EXISTS", Message: "Function with this slug already exists"})
 		return
 	}
-	now := isoMillis(time.Now())
+	if deref(in.Description) != "" {
+		f.Description = in.Description
+	}
+	if f.Status == "active" {
+		f.DeployedAt = &now
+	}
+	m.fns = append(m.fns, f)
+	m.writeResult(w, 201, f, f.Status == "active")
+}
+
+func (m *functionsModule) update(w http.ResponseWriter, r *http.Request) {
+	var in functionInput
+	if !bind(w, r, &in) {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := m.at(w, r)
+	if i < 0 {
+		return
+	}
+	f, now := m.fns[i], isoMillis(time.Now())
 	set(&f.Name, in.Name)
+	set(&f.Code, in.Code)
+	set(&f.Status, in.Status)
 	if in.Description != nil {
 		f.Description = in.Description
 	}
-	set(&f.Code, in.Code)
-	set(&f.Status, in.Status)
 	if deref(in.Status) == "active" {
 		f.DeployedAt = &now
 	}
 	f.UpdatedAt = now
-	var deployment map[string]any
-	if in.Code != nil || in.Status != nil {
-		deployment = m.deploy()
-	}
-	writeFunctionResult(w, 200, f, deployment)
+	m.writeResult(w, 200, f, in.Code != nil || in.Status != nil)
 }
 
-// ---- DELETE /api/functions/{slug} ----
-
-func (s *Server) deleteEdgeFunction(w http.ResponseWriter, r *http.Request) {
-	slug := r.PathValue("slug")
-	m := s.functions()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, exists := m.fns[slug]; !exists {
-		writeError(w, errFunctionNotFound())
-		return
+func (m *functionsModule) remove(w http.ResponseWriter, r *http.Request) {
+	if i := m.at(w, r); i >= 0 {
+		m.fns = slices.Delete(m.fns, i, i+1)
+		writeJSON(w, 200, map[string]any{"success": true, "message": "Function " + r.PathValue("slug") + " deleted successfully"})
 	}
-	delete(m.fns, slug)
-	writeJSON(w, 200, map[string]any{"success": true, "message": "Function " + slug + " deleted successfully"})
 }
 
-// ---- ANY /functions/{slug} ----
-
-func (s *Server) invokeEdgeFunction(w http.ResponseWriter, r *http.Request) {
+// invoke answers ANY /functions/{slug}.
+func (m *functionsModule) invoke(w http.ResponseWriter, r *http.Request) {
 	slug := r.PathValue("slug")
-	m := s.functions()
 	m.mu.Lock()
 	m.invocations = append(m.invocations, FunctionInvocation{Slug: slug, Method: r.Method, Authorization: r.Header.Get("Authorization"), APIKey: extractAPIKey(r)})
-	down := m.runtimeDown && m.deployStatus == ""
-	var code string
-	f, found := m.fns[slug]
-	active := found && f.Status == "active"
+	cloud, code := m.deployStatus != "", ""
+	down := m.runtimeDown && !cloud
+	f := m.find(slug)
+	active := f != nil && f.Status == "active"
 	if active {
 		code = f.Code
 	}
-	cloud := m.deployStatus != ""
 	m.mu.Unlock()
 
 	// The proxy re-serialises the body parsed by express.json().
 	var body any
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		v, apiErr := decodeBody(r)
-		if apiErr != nil {
-			writeError(w, apiErr)
-			return
-		}
-		body = v
+		body, _ = decodeBody(r)
 	}
-	if down {
-		target := "http://deno:7133/" + slug
-		if r.URL.RawQuery != "" {
-			target += "?" + r.URL.RawQuery // the proxy forwards the query string
-		}
-		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "request to " + target + " failed, reason: connect ECONNREFUSED 172.18.0.4:7133"})
+	switch {
+	case down:
+		writeJSON(w, http.StatusBadGateway, map[string]any{"error": "request to http://deno:7133/" + slug + " failed, reason: connect ECONNREFUSED 172.18.0.4:7133"})
 		return
-	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	if !active {
-		functionRaw(w, http.StatusNotFound, functionNotActive)
+	case !active:
+		functionRaw(w, http.StatusNotFound, `{"error":"Function not found or not active"}`)
 		return
-	}
-	if !cloud && strings.Contains(code, "export default") && !strings.Contains(code, "module.exports") {
+	case !cloud && strings.Contains(code, "export default") && !strings.Contains(code, "module.exports"):
 		functionRaw(w, http.StatusInternalServerError, `{"error":"Unexpected token 'export'"}`)
 		return
 	}
@@ -462,10 +316,8 @@ func (s *Server) invokeEdgeFunction(w http.ResponseWriter, r *http.Request) {
 	}
 	query := map[string]any{}
 	for k, vs := range r.URL.Query() {
-		if len(vs) == 1 {
+		if query[k] = vs; len(vs) == 1 {
 			query[k] = vs[0]
-		} else {
-			query[k] = vs
 		}
 	}
 	headers := map[string]any{}
@@ -478,6 +330,7 @@ func (s *Server) invokeEdgeFunction(w http.ResponseWriter, r *http.Request) {
 
 // functionRaw writes a function's own answer (Content-Type as Deno sets it).
 func functionRaw(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
