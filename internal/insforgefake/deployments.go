@@ -627,7 +627,7 @@ func (d *deployState) list(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, []any{})
 		return
 	}
-	limit, offset := rtQueryInt(r.URL.Query(), "limit", 50), rtQueryInt(r.URL.Query(), "offset", 0)
+	limit, offset := queryInt(r.URL.Query(), "limit", 50), queryInt(r.URL.Query(), "offset", 0)
 	all := []any{}
 	for _, dep := range slices.Backward(d.runs) {
 		all = append(all, dep.record())

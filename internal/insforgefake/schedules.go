@@ -263,7 +263,7 @@ func (st *schedulesState) remove(w http.ResponseWriter, r *http.Request) {
 
 // logs answers GET /api/schedules/{id}/logs; an unknown id has no logs.
 func (st *schedulesState) logs(w http.ResponseWriter, r *http.Request) {
-	limit, offset := rtQueryInt(r.URL.Query(), "limit", 50), rtQueryInt(r.URL.Query(), "offset", 0)
+	limit, offset := queryInt(r.URL.Query(), "limit", 50), queryInt(r.URL.Query(), "offset", 0)
 	var runs []map[string]any
 	if job := st.find(r.PathValue("id")); job != nil {
 		runs = job.runs
