@@ -203,41 +203,26 @@ func (st *authState) metadata() any {
 var authRedirectRE = regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*:(//)?[^\s/]+`)
 
 func (st *authState) putConfig(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		RequireEmailVerification, RequireNumber, RequireLowercase, RequireUppercase, RequireSpecialChar, DisableSignup *bool
-		PasswordMinLength                                                                                              *float64
-		VerifyEmailMethod, ResetPasswordMethod                                                                         *string
-		AllowedRedirectURLs                                                                                            *[]string `json:"allowedRedirectUrls"`
-	}
-	if !bind(w, r, &in) {
-		return
-	}
-	if in.AllowedRedirectURLs != nil {
-		for i, u := range *in.AllowedRedirectURLs {
-			if !authRedirectRE.MatchString(u) {
-				writeError(w, authBadInput("allowedRedirectUrls."+strconv.Itoa(i)+": Invalid URL or wildcard URL"))
-				return
-			}
-		}
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if v := in.RequireEmailVerification; v != nil && *v && !(st.smtp.Enabled && st.smtp.Password != "") {
+	// A partial update: the body is decoded over a copy of the config.
+	c := st.config
+	c.AllowedRedirectURLs = slices.Clone(c.AllowedRedirectURLs)
+	if !bind(w, r, &c) {
+		return
+	}
+	for i, u := range c.AllowedRedirectURLs {
+		if !authRedirectRE.MatchString(u) {
+			writeError(w, authBadInput("allowedRedirectUrls."+strconv.Itoa(i)+": Invalid URL or wildcard URL"))
+			return
+		}
+	}
+	if c.RequireEmailVerification && !(st.smtp.Enabled && st.smtp.Password != "") {
 		writeError(w, errEmailProviderNotConfigured())
 		return
 	}
-	c := &st.config
-	set(&c.RequireEmailVerification, in.RequireEmailVerification)
-	set(&c.RequireNumber, in.RequireNumber)
-	set(&c.RequireLowercase, in.RequireLowercase)
-	set(&c.RequireUppercase, in.RequireUppercase)
-	set(&c.RequireSpecialChar, in.RequireSpecialChar)
-	set(&c.DisableSignup, in.DisableSignup)
-	set(&c.PasswordMinLength, in.PasswordMinLength)
-	set(&c.VerifyEmailMethod, in.VerifyEmailMethod)
-	set(&c.ResetPasswordMethod, in.ResetPasswordMethod)
-	set(&c.AllowedRedirectURLs, in.AllowedRedirectURLs)
 	c.UpdatedAt = isoMillis(time.Now())
+	st.config = c
 	writeJSON(w, 200, c)
 }
 
