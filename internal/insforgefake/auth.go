@@ -156,11 +156,6 @@ func registerAuthRoutes(s *Server) {
 	s.handle("PUT /api/auth/email-templates/{type}", accessAdmin, st.putTemplate)
 }
 
-// authBadInput is a 400 INVALID_INPUT as thrown by the auth routes.
-func authBadInput(msg string) *APIError {
-	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: msg}
-}
-
 // errEmailProviderNotConfigured refuses to require email verification
 // without a working email provider.
 func errEmailProviderNotConfigured() *APIError {
@@ -213,7 +208,7 @@ func (st *authState) putConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	for i, u := range c.AllowedRedirectURLs {
 		if !authRedirectRE.MatchString(u) {
-			writeError(w, authBadInput("allowedRedirectUrls."+strconv.Itoa(i)+": Invalid URL or wildcard URL"))
+			writeError(w, errInvalidInput("allowedRedirectUrls."+strconv.Itoa(i)+": Invalid URL or wildcard URL"))
 			return
 		}
 	}
@@ -280,7 +275,7 @@ func (st *authState) createUser(w http.ResponseWriter, r *http.Request) {
 	defer st.mu.Unlock()
 	// validatePassword: only the minimum length is checked here.
 	if c := st.config; float64(len([]rune(in.Password))) < c.PasswordMinLength {
-		writeError(w, authBadInput(fmt.Sprintf("Password must contain at least %v characters long", c.PasswordMinLength)))
+		writeError(w, errInvalidInput(fmt.Sprintf("Password must contain at least %v characters long", c.PasswordMinLength)))
 		return
 	}
 	if slices.ContainsFunc(st.users, func(u *authUser) bool { return u.Email == email }) {
@@ -434,10 +429,10 @@ func (st *authState) putSMTP(w http.ResponseWriter, r *http.Request) {
 	if in.Enabled {
 		switch ip := net.ParseIP(in.Host); {
 		case ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()):
-			writeError(w, authBadInput("SMTP host is a private or loopback address, which is not allowed"))
+			writeError(w, errInvalidInput("SMTP host is a private or loopback address, which is not allowed"))
 			return
 		case stored == "":
-			writeError(w, authBadInput("SMTP password is required when enabling SMTP"))
+			writeError(w, errInvalidInput("SMTP password is required when enabling SMTP"))
 			return
 		case strings.HasSuffix(strings.ToLower(in.Host), ".invalid"):
 			writeError(w, &APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: getaddrinfo ENOTFOUND " + in.Host})
@@ -463,7 +458,7 @@ func (st *authState) putTemplate(w http.ResponseWriter, r *http.Request) {
 	defer st.mu.Unlock()
 	t := st.templates[r.PathValue("type")]
 	if t == nil {
-		writeError(w, authBadInput("Invalid template type. Must be one of: "+strings.Join(authTemplateTypes, ", ")))
+		writeError(w, errInvalidInput("Invalid template type. Must be one of: "+strings.Join(authTemplateTypes, ", ")))
 		return
 	}
 	t.Subject, t.BodyHTML, t.UpdatedAt = in.Subject, in.BodyHTML, isoMillis(time.Now())
