@@ -1,10 +1,10 @@
 package insforgefake
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"regexp"
@@ -15,32 +15,15 @@ import (
 	"time"
 )
 
-// Auth module: auth configuration, users, the deprecated
-// anon-token route, built-in OAuth provider configurations, SMTP
-// configuration and email templates. The fake behaves like a self-hosted
-// backend: shared OAuth keys are refused, and email verification can only
-// be required once custom SMTP is enabled with a password. No mail is ever
-// sent and no SMTP connection is attempted: enabling SMTP refuses private
-// and loopback hosts like the backend, and fails the connection check only
-// for hosts under the reserved .invalid TLD.
-
-// authProviders are the built-in OAuth providers (oAuthProvidersSchema).
-var authProviders = []string{"google", "github", "discord", "linkedin", "facebook", "instagram", "tiktok", "apple", "x", "spotify", "microsoft"}
-
-// authDefaultScopes are the scopes the backend stores when none are given.
-var authDefaultScopes = map[string][]string{
-	"google":    {"openid", "email", "profile"},
-	"github":    {"user:email"},
-	"discord":   {"identify", "email"},
-	"linkedin":  {"openid", "profile", "email"},
-	"facebook":  {"email", "public_profile"},
-	"instagram": {"user_profile", "user_media"},
-	"tiktok":    {"user.info.basic"},
-	"apple":     {"name", "email"},
-	"x":         {"tweet.read", "users.read"},
-	"spotify":   {"user-read-email", "user-read-private"},
-	"microsoft": {"User.Read"},
-}
+// Auth module: auth configuration, users, OAuth provider configurations,
+// SMTP configuration and email templates. The fake behaves like a
+// self-hosted backend: shared OAuth keys are refused, and email
+// verification can only be required once custom SMTP is enabled with a
+// password. No mail is ever sent and no SMTP connection is attempted:
+// enabling SMTP refuses private and loopback hosts like the backend, and
+// fails the connection check only for hosts under the reserved .invalid TLD.
+// Ids, emails, providers and template types are not validated: the tools
+// check them first.
 
 // authTemplateTypes are the email template types, in the backend's order
 // (ORDER BY template_type).
@@ -56,30 +39,25 @@ type authConfig struct {
 	RequireSpecialChar       bool     `json:"requireSpecialChar"`
 	VerifyEmailMethod        string   `json:"verifyEmailMethod"`
 	ResetPasswordMethod      string   `json:"resetPasswordMethod"`
-	AllowedRedirectURLs      []string `json:"allowedRedirectUrls"` // nil = SQL NULL
+	AllowedRedirectURLs      []string `json:"allowedRedirectUrls"`
 	DisableSignup            bool     `json:"disableSignup"`
 	CreatedAt                string   `json:"createdAt"`
 	UpdatedAt                string   `json:"updatedAt"`
 }
 
 type authUser struct {
-	ID            string
-	Email         string
-	Password      string
-	EmailVerified bool
-	Profile       map[string]any
-	CreatedAt     string
-	UpdatedAt     string
+	ID, Email, Name, CreatedAt string
+	EmailVerified              bool
 }
 
 type authOAuthConfig struct {
 	ID              string   `json:"id"`
 	Provider        string   `json:"provider"`
 	ClientID        *string  `json:"clientId"`
-	ClientSecret    string   `json:"-"` // "" = no secret stored
+	ClientSecret    string   `json:"clientSecret,omitempty"` // "" = no secret stored
 	NativeClientIDs []string `json:"nativeClientIds"`
 	Scopes          []string `json:"scopes"`
-	RedirectURI     *string  `json:"redirectUri"`
+	RedirectURI     *string  `json:"redirectUri"` // deprecated: always null
 	UseSharedKey    bool     `json:"useSharedKey"`
 	CreatedAt       string   `json:"createdAt"`
 	UpdatedAt       string   `json:"updatedAt"`
@@ -96,7 +74,6 @@ type authSMTP struct {
 	SenderEmail        string `json:"senderEmail"`
 	SenderName         string `json:"senderName"`
 	MinIntervalSeconds int    `json:"minIntervalSeconds"`
-	CreatedAt          string `json:"createdAt"`
 	UpdatedAt          string `json:"updatedAt"`
 }
 
@@ -105,7 +82,6 @@ type authTemplate struct {
 	Type      string `json:"templateType"`
 	Subject   string `json:"subject"`
 	BodyHTML  string `json:"bodyHtml"`
-	CreatedAt string `json:"createdAt"`
 	UpdatedAt string `json:"updatedAt"`
 }
 
@@ -126,31 +102,15 @@ func newAuthState() *authState {
 			AllowedRedirectURLs: []string{}, CreatedAt: now, UpdatedAt: now,
 		},
 		oauth:     map[string]*authOAuthConfig{},
-		smtp:      authSMTP{ID: newUUID(), Port: 465, MinIntervalSeconds: 60, CreatedAt: now, UpdatedAt: now},
+		smtp:      authSMTP{ID: newUUID(), Port: 465, MinIntervalSeconds: 60, UpdatedAt: now},
 		templates: map[string]*authTemplate{},
 	}
+	// Short stand-ins for the seeded templates, with the real placeholders.
 	for _, typ := range authTemplateTypes {
-		subject, body := authDefaultTemplate(typ)
-		st.templates[typ] = &authTemplate{ID: newUUID(), Type: typ, Subject: subject, BodyHTML: body, CreatedAt: now, UpdatedAt: now}
+		st.templates[typ] = &authTemplate{ID: newUUID(), Type: typ, Subject: "{{ token }} is your code",
+			BodyHTML: `<p>Hi {{ name }}, your code is {{ token }} (<a href="{{ link }}">link</a>).</p>`, UpdatedAt: now}
 	}
 	return st
-}
-
-// authDefaultTemplate returns a short stand-in for the seeded template of
-// a type, with the placeholders the real one uses.
-func authDefaultTemplate(typ string) (subject, body string) {
-	switch typ {
-	case "email-verification-code":
-		return "Verify your email", "<p>Hi {{ name }}, your verification code is <strong>{{ token }}</strong>.</p>"
-	case "email-verification-link":
-		return "Verify your email", `<p>Hi {{ name }}, <a href="{{ link }}">verify your email</a>.</p>`
-	case "request-otp":
-		return "{{ token }} is your verification code", "<p>Your sign-in code is <strong>{{ token }}</strong>.</p>"
-	case "reset-password-code":
-		return "Reset your password", "<p>Hi {{ name }}, your password reset code is <strong>{{ token }}</strong>.</p>"
-	default:
-		return "Reset your password", `<p>Hi {{ name }}, <a href="{{ link }}">reset your password</a>.</p>`
-	}
 }
 
 func authOf(s *Server) *authState { return moduleState(s, "auth", newAuthState) }
@@ -158,63 +118,42 @@ func authOf(s *Server) *authState { return moduleState(s, "auth", newAuthState) 
 func registerAuthRoutes(s *Server) {
 	st := authOf(s)
 	s.setMetadataSection("auth", st.metadata)
-	h := func(pattern string, a access, fn func(*Server, http.ResponseWriter, *http.Request)) {
-		s.handle(pattern, a, func(w http.ResponseWriter, r *http.Request) { fn(s, w, r) })
+	// get answers GET pattern with render(), under st.mu.
+	get := func(pattern string, a access, render func() any) {
+		s.handle("GET "+pattern, a, func(w http.ResponseWriter, _ *http.Request) {
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			writeJSON(w, 200, render())
+		})
 	}
-	h("GET /api/auth/public-config", accessPublic, st.getPublicConfig)
-	h("GET /api/auth/config", accessAdmin, func(_ *Server, w http.ResponseWriter, _ *http.Request) {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		writeJSON(w, 200, st.config)
-	})
-	h("PUT /api/auth/config", accessAdmin, st.putConfig)
-	h("GET /api/auth/users", accessAdmin, st.listUsers)
-	h("POST /api/auth/users", accessUser, st.createUser)
-	h("DELETE /api/auth/users", accessAdmin, st.deleteUsers)
-	h("GET /api/auth/users/{userId}", accessAdmin, func(_ *Server, w http.ResponseWriter, r *http.Request) {
-		st.answerUser(w, r, "User does not exist", func(u *authUser) any { return u.json() })
-	})
-	h("GET /api/auth/profiles/{userId}", accessPublic, func(_ *Server, w http.ResponseWriter, r *http.Request) {
-		st.answerUser(w, r, "User not found", func(u *authUser) any { return map[string]any{"id": u.ID, "profile": maps.Clone(u.Profile)} })
-	})
-	h("POST /api/auth/tokens/anon", accessAdmin, func(s *Server, w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"accessToken": secretsOf(s).currentKey("ANON_KEY"),
-			"message": "Anon key retrieved successfully (deprecated route, use GET /api/metadata/anon-key)"})
-	})
-	h("GET /api/auth/oauth/configs", accessAdmin, func(_ *Server, w http.ResponseWriter, _ *http.Request) {
-		st.mu.Lock()
-		defer st.mu.Unlock()
+	get("/api/auth/public-config", accessPublic, func() any { return st.config.public(st.oauth) })
+	get("/api/auth/config", accessAdmin, func() any { return st.config })
+	get("/api/auth/oauth/configs", accessAdmin, func() any {
 		data := []*authOAuthConfig{}
 		for _, p := range sortedKeys(st.oauth) {
-			data = append(data, st.oauth[p])
+			data = append(data, st.oauth[p].withoutSecret())
 		}
-		writeJSON(w, 200, map[string]any{"data": data, "count": len(data)})
+		return map[string]any{"data": data, "count": len(data)}
 	})
-	h("POST /api/auth/oauth/configs", accessAdmin, st.createOAuth)
-	h("GET /api/auth/oauth/{provider}/config", accessAdmin, st.getOAuth)
-	h("PUT /api/auth/oauth/{provider}/config", accessAdmin, st.updateOAuth)
-	h("DELETE /api/auth/oauth/{provider}/config", accessAdmin, st.deleteOAuth)
-	h("GET /api/auth/smtp-config", accessAdmin, func(_ *Server, w http.ResponseWriter, _ *http.Request) {
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		writeJSON(w, 200, st.smtpJSON())
-	})
-	h("PUT /api/auth/smtp-config", accessAdmin, st.putSMTP)
-	h("GET /api/auth/email-templates", accessAdmin, func(_ *Server, w http.ResponseWriter, _ *http.Request) {
-		st.mu.Lock()
-		defer st.mu.Unlock()
+	get("/api/auth/smtp-config", accessAdmin, st.smtpJSON)
+	get("/api/auth/email-templates", accessAdmin, func() any {
 		data := []*authTemplate{}
-		for _, typ := range sortedKeys(st.templates) {
+		for _, typ := range authTemplateTypes {
 			data = append(data, st.templates[typ])
 		}
-		writeJSON(w, 200, map[string]any{"data": data})
+		return map[string]any{"data": data}
 	})
-	h("PUT /api/auth/email-templates/{type}", accessAdmin, st.putTemplate)
-}
-
-// authBadInput is a 400 INVALID_INPUT as thrown by the auth routes.
-func authBadInput(msg string) *APIError {
-	return &APIError{Status: 400, Code: "INVALID_INPUT", Message: msg}
+	s.handle("PUT /api/auth/config", accessAdmin, st.putConfig)
+	s.handle("GET /api/auth/users", accessAdmin, st.listUsers)
+	s.handle("POST /api/auth/users", accessUser, st.createUser)
+	s.handle("DELETE /api/auth/users", accessAdmin, st.deleteUsers)
+	s.handle("GET /api/auth/users/{userId}", accessAdmin, st.getUser)
+	s.handle("POST /api/auth/oauth/configs", accessAdmin, st.createOAuth)
+	s.handle("GET /api/auth/oauth/{provider}/config", accessAdmin, st.getOAuth)
+	s.handle("PUT /api/auth/oauth/{provider}/config", accessAdmin, st.updateOAuth)
+	s.handle("DELETE /api/auth/oauth/{provider}/config", accessAdmin, st.deleteOAuth)
+	s.handle("PUT /api/auth/smtp-config", accessAdmin, st.putSMTP)
+	s.handle("PUT /api/auth/email-templates/{type}", accessAdmin, st.putTemplate)
 }
 
 // errEmailProviderNotConfigured refuses to require email verification
@@ -227,20 +166,20 @@ func errEmailProviderNotConfigured() *APIError {
 
 // ---- configuration ----
 
-func (c *authConfig) publicFields(m map[string]any) {
-	m["requireEmailVerification"] = c.RequireEmailVerification
-	m["passwordMinLength"] = c.PasswordMinLength
-	m["requireNumber"] = c.RequireNumber
-	m["requireLowercase"] = c.RequireLowercase
-	m["requireUppercase"] = c.RequireUppercase
-	m["requireSpecialChar"] = c.RequireSpecialChar
-	m["verifyEmailMethod"] = c.VerifyEmailMethod
-	m["resetPasswordMethod"] = c.ResetPasswordMethod
-	m["disableSignup"] = c.DisableSignup
+// public is the public configuration: the settings without the ids, dates
+// and redirect allow-list, and the configured providers.
+func (c *authConfig) public(oauth map[string]*authOAuthConfig) map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(marshalJSON(c), &m)
+	for _, k := range []string{"id", "createdAt", "updatedAt", "allowedRedirectUrls"} {
+		delete(m, k)
+	}
+	m["oAuthProviders"], m["customOAuthProviders"] = sortedKeys(oauth), []any{}
+	return m
 }
 
 // smtpJSON is the SMTP config as the API shows it (no password). st.mu held.
-func (st *authState) smtpJSON() authSMTP {
+func (st *authState) smtpJSON() any {
 	c := st.smtp
 	c.HasPassword = c.Password != ""
 	return c
@@ -250,101 +189,58 @@ func (st *authState) smtpJSON() authSMTP {
 func (st *authState) metadata() any {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	c := st.smtp
-	smtp := map[string]any{"enabled": c.Enabled, "host": c.Host, "port": c.Port, "username": c.Username,
-		"hasPassword": c.Password != "", "senderEmail": c.SenderEmail, "senderName": c.SenderName, "minIntervalSeconds": c.MinIntervalSeconds}
-	m := map[string]any{"oAuthProviders": sortedKeys(st.oauth), "customOAuthProviders": []any{}, "smtpConfig": smtp,
-		"allowedRedirectUrls": st.config.AllowedRedirectURLs}
-	st.config.publicFields(m)
+	m := st.config.public(st.oauth)
+	m["smtpConfig"], m["allowedRedirectUrls"] = st.smtpJSON(), st.config.AllowedRedirectURLs
 	return m
 }
 
-func (st *authState) getPublicConfig(_ *Server, w http.ResponseWriter, _ *http.Request) {
+// authRedirectRE is a loose form of the backend's allowedRedirectUrlsRegex.
+var authRedirectRE = regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*:(//)?[^\s/]+`)
+
+func (st *authState) putConfig(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	m := map[string]any{"oAuthProviders": sortedKeys(st.oauth), "customOAuthProviders": []any{}}
-	st.config.publicFields(m)
-	writeJSON(w, 200, m)
-}
-
-// authRedirectRE is a loose form of the backend's allowedRedirectUrlsRegex.
-var (
-	authRedirectRE = regexp.MustCompile(`(?i)^[a-z][a-z0-9+.-]*:(//)?[^\s/]+`)
-	authBannedRE   = regexp.MustCompile(`(?i)^(javascript|data|file|vbscript):`)
-)
-
-func (st *authState) putConfig(_ *Server, w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		RequireEmailVerification, RequireNumber, RequireLowercase, RequireUppercase, RequireSpecialChar, DisableSignup *bool
-		PasswordMinLength                                                                                              *float64
-		VerifyEmailMethod, ResetPasswordMethod                                                                         *string
-		AllowedRedirectURLs                                                                                            *[]string `json:"allowedRedirectUrls"`
-	}
-	if !bind(w, r, &in) {
+	// A partial update: the body is decoded over a copy of the config.
+	c := st.config
+	c.AllowedRedirectURLs = slices.Clone(c.AllowedRedirectURLs)
+	if !bind(w, r, &c) {
 		return
 	}
-	if in.AllowedRedirectURLs != nil {
-		for i, u := range *in.AllowedRedirectURLs {
-			if !authRedirectRE.MatchString(u) || authBannedRE.MatchString(u) {
-				writeError(w, authBadInput("allowedRedirectUrls."+strconv.Itoa(i)+": Invalid URL or wildcard URL"))
-				return
-			}
+	for i, u := range c.AllowedRedirectURLs {
+		if !authRedirectRE.MatchString(u) {
+			writeError(w, errInvalidInput("allowedRedirectUrls."+strconv.Itoa(i)+": Invalid URL or wildcard URL"))
+			return
 		}
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if v := in.RequireEmailVerification; v != nil && *v && !(st.smtp.Enabled && st.smtp.Password != "") {
+	if c.RequireEmailVerification && !(st.smtp.Enabled && st.smtp.Password != "") {
 		writeError(w, errEmailProviderNotConfigured())
 		return
 	}
-	c := &st.config
-	set(&c.RequireEmailVerification, in.RequireEmailVerification)
-	set(&c.RequireNumber, in.RequireNumber)
-	set(&c.RequireLowercase, in.RequireLowercase)
-	set(&c.RequireUppercase, in.RequireUppercase)
-	set(&c.RequireSpecialChar, in.RequireSpecialChar)
-	set(&c.DisableSignup, in.DisableSignup)
-	set(&c.PasswordMinLength, in.PasswordMinLength)
-	set(&c.VerifyEmailMethod, in.VerifyEmailMethod)
-	set(&c.ResetPasswordMethod, in.ResetPasswordMethod)
-	set(&c.AllowedRedirectURLs, in.AllowedRedirectURLs)
 	c.UpdatedAt = isoMillis(time.Now())
+	st.config = c
 	writeJSON(w, 200, c)
 }
 
 // ---- users ----
 
-var authUUIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // json is the user object (userSchema).
 func (u *authUser) json() map[string]any {
-	providers := []string{}
-	if u.Password != "" {
-		providers = append(providers, "email")
-	}
 	return map[string]any{
-		"id": u.ID, "email": u.Email, "emailVerified": u.EmailVerified, "createdAt": u.CreatedAt,
-		"updatedAt": u.UpdatedAt, "providers": providers, "profile": maps.Clone(u.Profile), "metadata": map[string]any{},
+		"id": u.ID, "email": u.Email, "emailVerified": u.EmailVerified, "createdAt": u.CreatedAt, "updatedAt": u.CreatedAt,
+		"providers": []string{"email"}, "profile": map[string]any{"name": u.Name}, "metadata": map[string]any{},
 	}
 }
 
-func (st *authState) listUsers(_ *Server, w http.ResponseWriter, r *http.Request) {
+func (st *authState) listUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, offset := 10, 0
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n != 0 {
-		limit = max(1, n)
-	}
-	if n, err := strconv.Atoi(q.Get("offset")); err == nil {
-		offset = max(0, n)
-	}
-	search := q.Get("search")
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	limit = cmp.Or(limit, 10)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var all []*authUser
-	for i := len(st.users) - 1; i >= 0; i-- { // newest first
-		u := st.users[i]
-		name, _ := u.Profile["name"].(string)
-		if strings.Contains(u.Email, search) || (search != "" && strings.Contains(name, search)) {
+	for _, u := range slices.Backward(st.users) { // newest first
+		if strings.Contains(u.Email, q.Get("search")) {
 			all = append(all, u)
 		}
 	}
@@ -355,134 +251,59 @@ func (st *authState) listUsers(_ *Server, w http.ResponseWriter, r *http.Request
 	writeJSON(w, 200, map[string]any{"data": data, "pagination": map[string]any{"offset": offset, "limit": limit, "total": len(all)}})
 }
 
-// answerUser answers a /users/{userId} read with render(user), or the
-// backend's 400 for a malformed id or 404 (message notFound) for an unknown
-// one.
-func (st *authState) answerUser(w http.ResponseWriter, r *http.Request, notFound string, render func(*authUser) any) {
-	id := r.PathValue("userId")
-	if !authUUIDRE.MatchString(id) {
-		writeError(w, authBadInput("Invalid user ID format"))
-		return
-	}
+func (st *authState) getUser(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	for _, u := range st.users {
-		if strings.EqualFold(u.ID, id) {
-			writeJSON(w, 200, render(u))
-			return
-		}
-	}
-	writeError(w, &APIError{Status: 404, Code: "AUTH_USER_NOT_FOUND", Message: notFound})
-}
-
-// authPasswordRules checks the password policy (validatePassword) and
-// returns the backend's requirements message when pw breaks it.
-func authPasswordRules(pw string, c *authConfig) string {
-	ok := float64(len([]rune(pw))) >= c.PasswordMinLength
-	reqs := []string{fmt.Sprintf("at least %v characters long", c.PasswordMinLength)}
-	for _, rule := range []struct {
-		on        bool
-		chars, in string
-	}{
-		{c.RequireNumber, "0123456789", "at least one number"},
-		{c.RequireLowercase, "abcdefghijklmnopqrstuvwxyz", "at least one lowercase letter"},
-		{c.RequireUppercase, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "at least one uppercase letter"},
-		{c.RequireSpecialChar, `!@#$%^&*()_+-=[]{};\|,.<>/?`, "at least one special character"},
-	} {
-		if rule.on {
-			reqs = append(reqs, rule.in)
-			ok = ok && strings.ContainsAny(pw, rule.chars)
-		}
-	}
-	if ok {
-		return ""
-	}
-	return "Password must contain " + strings.Join(reqs, ", ")
-}
-
-// authFakeJWT returns a token shaped like a JWT (not verifiable).
-func authFakeJWT(sub, email string) string {
-	enc := base64.RawURLEncoding
-	now := time.Now().Unix()
-	payload := fmt.Sprintf(`{"sub":%q,"email":%q,"role":"authenticated","iat":%d,"exp":%d}`, sub, email, now, now+900)
-	return enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(payload)) + "." + randomHex(32)
-}
-
-func (st *authState) createUser(_ *Server, w http.ResponseWriter, r *http.Request) {
-	admin := requestRole(r) == roleAdmin
-	var in struct {
-		Email, Password  string
-		Name, RedirectTo *string
-		AutoConfirm      bool
-	}
-	if !bind(w, r, &in) {
+	if i := slices.IndexFunc(st.users, func(u *authUser) bool { return u.ID == r.PathValue("userId") }); i >= 0 {
+		writeJSON(w, 200, st.users[i].json())
 		return
 	}
-	if !strings.Contains(in.Email, "@") {
-		writeError(w, authBadInput("email: Invalid email format"))
+	writeError(w, &APIError{Status: 404, Code: "AUTH_USER_NOT_FOUND", Message: "User does not exist"})
+}
+
+func (st *authState) createUser(w http.ResponseWriter, r *http.Request) {
+	admin := requestRole(r) == roleAdmin
+	var in struct {
+		Email, Password, Name string
+		AutoConfirm           bool
+	}
+	if !bind(w, r, &in) {
 		return
 	}
 	email := strings.TrimSpace(strings.ToLower(in.Email))
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	c := &st.config
-	if !admin && c.DisableSignup {
-		writeError(w, &APIError{Status: 403, Code: "AUTH_SIGNUP_DISABLED", Message: "User signups are disabled for this project."})
-		return
-	}
-	if msg := authPasswordRules(in.Password, c); msg != "" {
-		writeError(w, authBadInput(msg))
-		return
-	}
-	if !admin && c.RequireEmailVerification && c.VerifyEmailMethod == "link" && in.RedirectTo == nil {
-		writeError(w, authBadInput("redirectTo is required when link-based email verification is enabled"))
+	// validatePassword: only the minimum length is checked here.
+	if c := st.config; float64(len([]rune(in.Password))) < c.PasswordMinLength {
+		writeError(w, errInvalidInput(fmt.Sprintf("Password must contain at least %v characters long", c.PasswordMinLength)))
 		return
 	}
 	if slices.ContainsFunc(st.users, func(u *authUser) bool { return u.Email == email }) {
 		writeError(w, &APIError{Status: 409, Code: "AUTH_EMAIL_EXISTS", Message: "User already exists"})
 		return
 	}
-	now := isoMillis(time.Now())
-	u := &authUser{ID: newUUID(), Email: email, Password: in.Password, EmailVerified: admin && in.AutoConfirm,
-		Profile: map[string]any{}, CreatedAt: now, UpdatedAt: now}
-	if in.Name != nil {
-		u.Profile["name"] = strings.TrimSpace(*in.Name)
-	}
+	u := &authUser{ID: newUUID(), Email: email, Name: strings.TrimSpace(in.Name), EmailVerified: admin && in.AutoConfirm, CreatedAt: isoMillis(time.Now())}
 	st.users = append(st.users, u)
-	if c.RequireEmailVerification {
+	if st.config.RequireEmailVerification {
 		// Admin creation sends no mail; public sign-up would send one here.
-		writeJSON(w, 200, map[string]any{"accessToken": nil, "requireEmailVerification": !(admin && in.AutoConfirm)})
+		writeJSON(w, 200, map[string]any{"accessToken": nil, "requireEmailVerification": !u.EmailVerified})
 		return
 	}
-	out := map[string]any{"user": u.json(), "accessToken": authFakeJWT(u.ID, u.Email), "requireEmailVerification": false}
-	if !admin {
-		switch r.URL.Query().Get("client_type") {
-		case "mobile", "desktop", "server":
-			out["refreshToken"] = randomHex(32)
-		default:
-			out["csrfToken"] = randomHex(32)
-		}
-	}
-	writeJSON(w, 200, out)
+	// The access token is shaped like a JWT (not verifiable).
+	enc := base64.RawURLEncoding.EncodeToString
+	token := enc([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc(marshalJSON(map[string]any{"sub": u.ID, "email": u.Email})) + "." + randomHex(32)
+	writeJSON(w, 200, map[string]any{"user": u.json(), "accessToken": token, "requireEmailVerification": false})
 }
 
-func (st *authState) deleteUsers(_ *Server, w http.ResponseWriter, r *http.Request) {
+func (st *authState) deleteUsers(w http.ResponseWriter, r *http.Request) {
 	var in struct{ UserIDs []string }
 	if !bind(w, r, &in) {
 		return
 	}
-	for i, id := range in.UserIDs {
-		if !authUUIDRE.MatchString(id) {
-			writeError(w, authBadInput("userIds."+strconv.Itoa(i)+": Invalid user ID format"))
-			return
-		}
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	before := len(st.users)
-	st.users = slices.DeleteFunc(st.users, func(u *authUser) bool {
-		return slices.ContainsFunc(in.UserIDs, func(id string) bool { return strings.EqualFold(id, u.ID) })
-	})
+	st.users = slices.DeleteFunc(st.users, func(u *authUser) bool { return slices.Contains(in.UserIDs, u.ID) })
 	writeJSON(w, 200, map[string]any{"message": "Users deleted successfully", "deletedCount": before - len(st.users)})
 }
 
@@ -492,118 +313,101 @@ func (st *authState) deleteUsers(_ *Server, w http.ResponseWriter, r *http.Reque
 type authOAuthInput struct {
 	Provider                string
 	ClientID, ClientSecret  *string
-	RedirectURI             *string
 	NativeClientIDs, Scopes *[]string
 	UseSharedKey            *bool
 }
 
-func authSharedKeyRefused() *APIError {
-	return &APIError{Status: 400, Code: "AUTH_OAUTH_CONFIG_ERROR", Message: "Shared OAuth keys are not enabled in this environment"}
-}
-
-func authOAuthNotFound(provider string) *APIError {
-	return &APIError{Status: 404, Code: "AUTH_OAUTH_CONFIG_NOT_FOUND", Message: "OAuth configuration for " + provider + " not found"}
-}
-
-// oauthJSON is a configuration with its secret, when one is stored.
-func oauthJSON(o *authOAuthConfig) map[string]any {
-	var m map[string]any
-	_ = json.Unmarshal(marshalJSON(o), &m)
-	if o.ClientSecret != "" {
-		m["clientSecret"] = o.ClientSecret
-	}
-	return m
-}
-
-func (st *authState) createOAuth(_ *Server, w http.ResponseWriter, r *http.Request) {
+// bindOAuth reads an OAuth body, refusing shared keys.
+func bindOAuth(w http.ResponseWriter, r *http.Request) (authOAuthInput, bool) {
 	var in authOAuthInput
 	if !bind(w, r, &in) {
-		return
-	}
-	if !slices.Contains(authProviders, in.Provider) {
-		writeError(w, authBadInput("provider: Invalid enum value"))
-		return
+		return in, false
 	}
 	if in.UseSharedKey != nil && *in.UseSharedKey {
-		writeError(w, authSharedKeyRefused())
+		writeError(w, &APIError{Status: 400, Code: "AUTH_OAUTH_CONFIG_ERROR", Message: "Shared OAuth keys are not enabled in this environment"})
+		return in, false
+	}
+	return in, true
+}
+
+// oauthFor returns the configuration of the path's provider, or answers
+// 404. st.mu held.
+func (st *authState) oauthFor(w http.ResponseWriter, r *http.Request) *authOAuthConfig {
+	o := st.oauth[r.PathValue("provider")]
+	if o == nil {
+		writeError(w, &APIError{Status: 404, Code: "AUTH_OAUTH_CONFIG_NOT_FOUND", Message: "OAuth configuration for " + r.PathValue("provider") + " not found"})
+	}
+	return o
+}
+
+// withoutSecret is a copy of o as shown everywhere but the single GET.
+func (o *authOAuthConfig) withoutSecret() *authOAuthConfig {
+	c := *o
+	c.ClientSecret = ""
+	return &c
+}
+
+func (st *authState) createOAuth(w http.ResponseWriter, r *http.Request) {
+	in, ok := bindOAuth(w, r)
+	if !ok {
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, ok := st.oauth[in.Provider]; ok {
+	if st.oauth[in.Provider] != nil {
 		writeError(w, &APIError{Status: 409, Code: "AUTH_OAUTH_CONFIG_ALREADY_EXISTS", Message: "OAuth configuration for " + in.Provider + " already exists"})
 		return
 	}
 	now := isoMillis(time.Now())
-	o := &authOAuthConfig{ID: newUUID(), Provider: in.Provider, NativeClientIDs: []string{},
-		Scopes: slices.Clone(authDefaultScopes[in.Provider]), CreatedAt: now, UpdatedAt: now}
-	if in.ClientID != nil && *in.ClientID != "" {
-		o.ClientID = in.ClientID
-	}
-	set(&o.ClientSecret, in.ClientSecret)
-	set(&o.NativeClientIDs, in.NativeClientIDs)
-	set(&o.Scopes, in.Scopes)
-	// redirectUri is deprecated: the backend stores NULL on create.
+	o := &authOAuthConfig{ID: newUUID(), Provider: in.Provider, NativeClientIDs: []string{}, Scopes: []string{"email", "profile"}, CreatedAt: now}
 	st.oauth[in.Provider] = o
-	writeJSON(w, 200, o)
+	o.update(in)
+	writeJSON(w, 200, o.withoutSecret())
 }
 
-func (st *authState) getOAuth(_ *Server, w http.ResponseWriter, r *http.Request) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	o, ok := st.oauth[strings.ToLower(r.PathValue("provider"))]
-	if !ok {
-		writeError(w, authOAuthNotFound(r.PathValue("provider")))
-		return
-	}
-	writeJSON(w, 200, oauthJSON(o))
-}
-
-func (st *authState) updateOAuth(_ *Server, w http.ResponseWriter, r *http.Request) {
-	var in authOAuthInput
-	if !bind(w, r, &in) {
-		return
-	}
-	if in.UseSharedKey != nil && *in.UseSharedKey {
-		writeError(w, authSharedKeyRefused())
-		return
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	o, ok := st.oauth[strings.ToLower(r.PathValue("provider"))]
-	if !ok {
-		writeError(w, &APIError{Status: 404, Code: "AUTH_OAUTH_CONFIG_NOT_FOUND", Message: "OAuth configuration not found"})
-		return
-	}
+func (o *authOAuthConfig) update(in authOAuthInput) {
 	set(&o.ClientSecret, in.ClientSecret)
 	if in.ClientID != nil {
 		o.ClientID = in.ClientID
 	}
-	if in.RedirectURI != nil {
-		o.RedirectURI = in.RedirectURI
-	}
 	set(&o.NativeClientIDs, in.NativeClientIDs)
 	set(&o.Scopes, in.Scopes)
-	set(&o.UseSharedKey, in.UseSharedKey)
 	o.UpdatedAt = isoMillis(time.Now())
-	writeJSON(w, 200, o)
 }
 
-func (st *authState) deleteOAuth(_ *Server, w http.ResponseWriter, r *http.Request) {
-	provider := r.PathValue("provider")
+func (st *authState) getOAuth(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, ok := st.oauth[strings.ToLower(provider)]; !ok {
-		writeError(w, authOAuthNotFound(provider))
+	if o := st.oauthFor(w, r); o != nil {
+		writeJSON(w, 200, o)
+	}
+}
+
+func (st *authState) updateOAuth(w http.ResponseWriter, r *http.Request) {
+	in, ok := bindOAuth(w, r)
+	if !ok {
 		return
 	}
-	delete(st.oauth, strings.ToLower(provider))
-	writeJSON(w, 200, map[string]any{"success": true, "message": "OAuth configuration for " + provider + " deleted successfully"})
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if o := st.oauthFor(w, r); o != nil {
+		o.update(in)
+		writeJSON(w, 200, o.withoutSecret())
+	}
+}
+
+func (st *authState) deleteOAuth(w http.ResponseWriter, r *http.Request) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if o := st.oauthFor(w, r); o != nil {
+		delete(st.oauth, o.Provider)
+		writeJSON(w, 200, map[string]any{"success": true, "message": "OAuth configuration for " + o.Provider + " deleted successfully"})
+	}
 }
 
 // ---- SMTP ----
 
-func (st *authState) putSMTP(_ *Server, w http.ResponseWriter, r *http.Request) {
+func (st *authState) putSMTP(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Enabled                                 bool
 		Port                                    int
@@ -623,15 +427,14 @@ func (st *authState) putSMTP(_ *Server, w http.ResponseWriter, r *http.Request) 
 	stored := st.smtp.Password
 	set(&stored, in.Password)
 	if in.Enabled {
-		h := strings.ToLower(strings.TrimSuffix(in.Host, "."))
 		switch ip := net.ParseIP(in.Host); {
 		case ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()):
-			writeError(w, authBadInput("SMTP host is a private or loopback address, which is not allowed"))
+			writeError(w, errInvalidInput("SMTP host is a private or loopback address, which is not allowed"))
 			return
 		case stored == "":
-			writeError(w, authBadInput("SMTP password is required when enabling SMTP"))
+			writeError(w, errInvalidInput("SMTP password is required when enabling SMTP"))
 			return
-		case h == "invalid" || strings.HasSuffix(h, ".invalid"):
+		case strings.HasSuffix(strings.ToLower(in.Host), ".invalid"):
 			writeError(w, &APIError{Status: 400, Code: "EMAIL_SMTP_CONNECTION_FAILED", Message: "SMTP connection failed: getaddrinfo ENOTFOUND " + in.Host})
 			return
 		}
@@ -646,19 +449,18 @@ func (st *authState) putSMTP(_ *Server, w http.ResponseWriter, r *http.Request) 
 
 // ---- email templates ----
 
-func (st *authState) putTemplate(_ *Server, w http.ResponseWriter, r *http.Request) {
-	typ := r.PathValue("type")
-	if !slices.Contains(authTemplateTypes, typ) {
-		writeError(w, authBadInput("Invalid template type. Must be one of: "+strings.Join(authTemplateTypes, ", ")))
-		return
-	}
+func (st *authState) putTemplate(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Subject, BodyHTML string }
 	if !bind(w, r, &in) {
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	t := st.templates[typ]
+	t := st.templates[r.PathValue("type")]
+	if t == nil {
+		writeError(w, errInvalidInput("Invalid template type. Must be one of: "+strings.Join(authTemplateTypes, ", ")))
+		return
+	}
 	t.Subject, t.BodyHTML, t.UpdatedAt = in.Subject, in.BodyHTML, isoMillis(time.Now())
 	writeJSON(w, 200, t)
 }

@@ -8,10 +8,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -25,36 +23,23 @@ import (
 	"time"
 )
 
-// Storage module: storage configuration, buckets,
-// objects, upload and download strategies.
+// Storage module: buckets, objects, upload and download strategies.
 //
 // By default the fake behaves like a self-hosted backend on local disk: the
 // upload strategy is "direct" (a multipart PUT to the backend's own object
-// route) and the download strategy is a direct URL of that route.
+// route) and downloads are direct URLs of that route.
 // [Server.UsePresignedUploads] switches it to InsForge Cloud's behaviour:
 // presigned POST forms and signed download URLs that point at a separate
 // in-process S3 stand-in ([StorageS3]), and a confirm-upload step.
 //
-// Differences from the real backend:
-//   - RLS on storage.objects is not enforced: the anon key can do whatever
-//     the admin key can on USER routes.
-//   - MIME types are re-detected with net/http's sniffer, which knows fewer
-//     signatures than the backend's file-type library.
-//   - A PUT or POST to the objects of a bucket that does not exist answers
-//     404 STORAGE_NOT_FOUND (the backend fails on its foreign key).
-//   - List entries always carry uploaded_by null (the backend stores the
-//     uploading user's id for uploads made with a user token).
-//   - The deprecated POST …/objects/{key}/download-strategy alias and the
-//     S3 protocol gateway are not implemented.
-
-// storageDefaultMaxMB is the default of the maxFileSizeMb setting.
-const storageDefaultMaxMB = 50
+// Differences from the real backend: RLS on storage.objects is not
+// enforced, MIME types are stored as declared (no magic-byte re-detection),
+// and bucket names and keys are not validated (the tools check them first).
 
 // Download link lifetimes (seconds), as in the backend.
 const (
 	storagePublicExpiry  = 7 * 24 * 3600
 	storagePrivateExpiry = 3600
-	storageMaxExpiry     = 7 * 24 * 3600
 )
 
 // storageS3Bucket is the provider bucket every project object lives in.
@@ -62,7 +47,7 @@ const storageS3Bucket = "insforge-fake-s3"
 
 type storageObject struct {
 	data       []byte
-	mimeType   string // "" when unknown (confirm-upload without contentType)
+	mimeType   string
 	etag       string
 	uploadedAt time.Time
 }
@@ -77,17 +62,12 @@ type storageState struct {
 	mu       sync.Mutex
 	buckets  map[string]*storageBucket
 	maxBytes int64
-	configID string
-	created  time.Time
-	updated  time.Time
 	s3       *StorageS3 // set by UsePresignedUploads
 }
 
 func storageOf(s *Server) *storageState {
 	return moduleState(s, "storage", func() *storageState {
-		now := time.Now()
-		return &storageState{buckets: map[string]*storageBucket{}, maxBytes: storageDefaultMaxMB << 20,
-			configID: newUUID(), created: now, updated: now}
+		return &storageState{buckets: map[string]*storageBucket{}, maxBytes: 50 << 20}
 	})
 }
 
@@ -111,11 +91,8 @@ func registerStorageRoutes(s *Server) {
 
 // StoredObject is an object as the fake holds it.
 type StoredObject struct {
-	Bucket     string
-	Key        string
-	Data       []byte
-	MimeType   string
-	UploadedAt time.Time
+	Data     []byte
+	MimeType string
 }
 
 // AddBucket creates (or replaces the visibility of) a bucket.
@@ -123,11 +100,7 @@ func (s *Server) AddBucket(name string, public bool) {
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if b, ok := st.buckets[name]; ok {
-		b.public = public
-		return
-	}
-	st.buckets[name] = &storageBucket{public: public, createdAt: time.Now(), objects: map[string]*storageObject{}}
+	st.bucket(name, true).public = public
 }
 
 // PutObject stores data at bucket/key, creating a public bucket if needed.
@@ -135,12 +108,7 @@ func (s *Server) PutObject(bucket, key string, data []byte, mimeType string) {
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	b, ok := st.buckets[bucket]
-	if !ok {
-		b = &storageBucket{public: true, createdAt: time.Now(), objects: map[string]*storageObject{}}
-		st.buckets[bucket] = b
-	}
-	b.objects[key] = newStorageObject(bytes.Clone(data), mimeType)
+	st.bucket(bucket, true).objects[key] = newStorageObject(bytes.Clone(data), mimeType)
 }
 
 // Object returns a copy of the object at bucket/key.
@@ -148,32 +116,26 @@ func (s *Server) Object(bucket, key string) (StoredObject, bool) {
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	b, ok := st.buckets[bucket]
-	if !ok {
+	o := st.object(bucket, key)
+	if o == nil {
 		return StoredObject{}, false
 	}
-	o, ok := b.objects[key]
-	if !ok {
-		return StoredObject{}, false
-	}
-	return StoredObject{Bucket: bucket, Key: key, Data: bytes.Clone(o.data), MimeType: o.mimeType, UploadedAt: o.uploadedAt}, true
+	return StoredObject{Data: bytes.Clone(o.data), MimeType: o.mimeType}, true
 }
 
-// SetStorageMaxFileSize sets the upload size limit in bytes (default 50 MB;
-// PUT /api/storage/config sets it in whole MB). Uploads above it answer 413.
+// SetStorageMaxFileSize sets the upload size limit in bytes (default
+// 50 MB). Uploads above it answer 413.
 func (s *Server) SetStorageMaxFileSize(n int64) {
 	st := storageOf(s)
 	st.mu.Lock()
 	st.maxBytes = n
-	st.updated = time.Now()
 	st.mu.Unlock()
 }
 
 // UsePresignedUploads makes the storage module behave like InsForge Cloud:
 // upload-strategy answers method "presigned" with a POST form for the
 // returned StorageS3 (another origin), confirm-upload records the uploaded
-// file, download-strategy answers signed StorageS3 URLs and object GETs
-// redirect there. The StorageS3 is closed with t.Cleanup. Calling it again
+// file and download-strategy answers signed StorageS3 URLs. The StorageS3 is closed with t.Cleanup. Calling it again
 // returns the same StorageS3.
 func (s *Server) UsePresignedUploads(t testing.TB) *StorageS3 {
 	t.Helper()
@@ -183,7 +145,7 @@ func (s *Server) UsePresignedUploads(t testing.TB) *StorageS3 {
 	if st.s3 == nil {
 		secret := make([]byte, 32)
 		_, _ = rand.Read(secret)
-		f := &StorageS3{st: st, secret: secret, pending: map[string]*storageObject{}, forms: map[string]s3Form{}}
+		f := &StorageS3{st: st, secret: secret, pending: map[string]*storageObject{}, forms: map[string]int64{}}
 		f.ts = httptest.NewServer(http.HandlerFunc(f.serve))
 		f.URL = f.ts.URL
 		t.Cleanup(f.ts.Close)
@@ -194,210 +156,81 @@ func (s *Server) UsePresignedUploads(t testing.TB) *StorageS3 {
 
 // ---- helpers ----
 
+// bucket returns the named bucket, creating a public one when create is
+// set (nil when it does not exist otherwise). st.mu held.
+func (st *storageState) bucket(name string, create bool) *storageBucket {
+	b := st.buckets[name]
+	if b == nil && create {
+		b = &storageBucket{public: true, createdAt: time.Now(), objects: map[string]*storageObject{}}
+		st.buckets[name] = b
+	}
+	return b
+}
+
+// object returns bucket/key or nil. st.mu held.
+func (st *storageState) object(bucket, key string) *storageObject {
+	if b := st.buckets[bucket]; b != nil {
+		return b.objects[key]
+	}
+	return nil
+}
+
 func newStorageObject(data []byte, mimeType string) *storageObject {
 	sum := md5.Sum(data)
 	return &storageObject{data: data, mimeType: mimeType, etag: hex.EncodeToString(sum[:]), uploadedAt: time.Now()}
 }
 
-// storageEncodeURIComponent escapes like JavaScript's encodeURIComponent.
-func storageEncodeURIComponent(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || strings.IndexByte("-_.!~*'()", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
-}
-
-// storageBucketNameOK applies the backend's rule [A-Za-z0-9_-]+.
-func storageBucketNameOK(name string) bool {
-	if name == "" {
-		return false
-	}
-	for _, c := range name {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-func errStorageParam(msg string) *APIError {
-	return &APIError{Status: 400, Code: "STORAGE_INVALID_PARAMETER", Message: msg}
-}
-
-func errStorageBucketName() *APIError {
-	return errStorageParam("Invalid bucket name. Use only letters, numbers, hyphens, and underscores.")
-}
-
-func errStorageKey() *APIError {
-	return errStorageParam(`Invalid key. Cannot use ".." or start with "/"`)
-}
-
-func errStorageNotFound(msg, next string) *APIError {
-	return &APIError{Status: 404, Code: "STORAGE_NOT_FOUND", Message: msg, NextActions: next}
-}
-
-func storageKeyOK(key string) bool {
-	return !strings.Contains(key, "..") && !strings.HasPrefix(key, "/")
-}
-
-// storageObjectPathErr checks an object route's bucket and key path values
-// in the backend's order: missing key, bucket name, key.
-func storageObjectPathErr(bucket, key string) *APIError {
-	switch {
-	case key == "":
-		return errStorageParam("Object key is required")
-	case !storageBucketNameOK(bucket):
-		return errStorageBucketName()
-	case !storageKeyOK(key):
-		return errStorageKey()
-	}
-	return nil
+func errStorageNotFound(msg string) *APIError {
+	return &APIError{Status: 404, Code: "STORAGE_NOT_FOUND", Message: msg}
 }
 
 // storageObjectURL is the file object's url: <API base>/api/storage/buckets/{b}/objects/{encoded key}?v=<etag>.
 func (s *Server) storageObjectURL(bucket, key string, o *storageObject) string {
-	return s.URL + "/api/storage/buckets/" + bucket + "/objects/" + storageEncodeURIComponent(key) + "?v=" + url.QueryEscape(o.etag)
+	return s.URL + "/api/storage/buckets/" + bucket + "/objects/" + url.PathEscape(key) + "?v=" + o.etag
 }
 
 func (s *Server) storageFileJSON(bucket, key string, o *storageObject) map[string]any {
-	m := map[string]any{
-		"bucket":     bucket,
-		"key":        key,
-		"size":       len(o.data),
-		"uploadedAt": isoMillis(o.uploadedAt),
-		"url":        s.storageObjectURL(bucket, key, o),
-	}
-	if o.mimeType != "" {
-		m["mimeType"] = o.mimeType
-	}
-	return m
-}
-
-// storageUnsafeMime lists the types browsers execute (mime-guard).
-func storageUnsafeMime(t string) bool {
-	t = strings.ToLower(strings.TrimSpace(strings.Split(t, ";")[0]))
-	switch t {
-	case "text/html", "image/svg+xml", "text/javascript", "application/javascript", "application/ecmascript",
-		"text/ecmascript", "application/x-javascript", "application/xhtml+xml", "application/x-xhtml+xml",
-		"text/xml", "application/xml":
-		return true
-	}
-	return false
-}
-
-// storageResolveMime approximates the backend's magic-byte re-detection:
-// a recognised binary signature wins, active content becomes
-// application/octet-stream, otherwise the declared type is kept.
-func storageResolveMime(data []byte, declared string) string {
-	sniffed := strings.ToLower(strings.TrimSpace(strings.Split(http.DetectContentType(data), ";")[0]))
-	if storageUnsafeMime(sniffed) {
-		return "application/octet-stream"
-	}
-	if sniffed != "text/plain" && sniffed != "application/octet-stream" {
-		return sniffed
-	}
-	head := strings.ToLower(string(data[:min(len(data), 4096)]))
-	for _, tag := range []string{"<html", "<script", "<svg", "<!doctype html", "<body", "<iframe", "<object", "<form"} {
-		if strings.Contains(head, tag) {
-			return "application/octet-stream"
-		}
-	}
-	if declared == "" || storageUnsafeMime(declared) {
-		return "application/octet-stream"
-	}
-	return declared
-}
-
-// storagePartMime is the part's MIME type as busboy reports it to multer:
-// type/subtype in lower case without parameters ("text/plain; charset=utf-8"
-// is stored as text/plain), and text/plain when the header is missing or
-// unparseable.
-func storagePartMime(ct string) string {
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil || mt == "" {
-		return "text/plain"
-	}
-	return mt
-}
-
-// storageTooLarge is multer's 413 for a file over the limit.
-func storageTooLarge(max int64) *APIError {
-	msg := fmt.Sprintf("File too large. Maximum upload size is %d MB.", int64(math.Round(float64(max)/(1<<20))))
-	if max < 1<<20 {
-		msg = fmt.Sprintf("File too large. Maximum upload size is %d bytes.", max)
-	}
-	return &APIError{Status: http.StatusRequestEntityTooLarge, Code: "STORAGE_INVALID_PARAMETER", Message: msg}
+	return map[string]any{"bucket": bucket, "key": key, "size": len(o.data), "mimeType": o.mimeType,
+		"uploadedAt": isoMillis(o.uploadedAt), "url": s.storageObjectURL(bucket, key, o)}
 }
 
 // readFile reads the multipart field "file" like multer's single('file')
-// and returns its bytes and re-detected MIME type.
+// and returns its bytes and its part's MIME type without parameters.
 func (st *storageState) readFile(r *http.Request) ([]byte, string, *APIError) {
+	f, fh, err := r.FormFile("file")
+	if err != nil {
+		return nil, "", &APIError{Status: 400, Code: "STORAGE_INVALID_PARAMETER", Message: "File is required"}
+	}
+	defer f.Close()
+	data, _ := io.ReadAll(f)
 	st.mu.Lock()
 	max := st.maxBytes
 	st.mu.Unlock()
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return nil, "", errStorageParam("File is required")
+	if int64(len(data)) > max { // multer's 413
+		return nil, "", &APIError{Status: http.StatusRequestEntityTooLarge, Code: "STORAGE_INVALID_PARAMETER",
+			Message: fmt.Sprintf("File too large. Maximum upload size is %d bytes.", max)}
 	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	var data []byte
-	var declared string
-	found := false
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, "", errStorageParam("Unexpected end of form")
-		}
-		if p.FileName() == "" {
-			_, _ = io.Copy(io.Discard, p)
-			continue
-		}
-		if p.FormName() != "file" || found {
-			return nil, "", errStorageParam("Unexpected field")
-		}
-		found = true
-		declared = storagePartMime(p.Header.Get("Content-Type"))
-		data, err = io.ReadAll(io.LimitReader(p, max+1))
-		if err != nil {
-			return nil, "", errStorageParam("Unexpected end of form")
-		}
-		if int64(len(data)) > max {
-			return nil, "", storageTooLarge(max)
-		}
-	}
-	if !found {
-		return nil, "", errStorageParam("File is required")
-	}
-	return data, storageResolveMime(data, declared), nil
+	mt, _, _ := mime.ParseMediaType(fh.Header.Get("Content-Type"))
+	return data, mt, nil
 }
 
-// storageCheckDownloadAuth applies conditionalDownloadAuth: public buckets need no
-// credential, anything else needs a USER credential.
-func (s *Server) storageCheckDownloadAuth(w http.ResponseWriter, r *http.Request, st *storageState, bucket string) bool {
-	st.mu.Lock()
-	b, ok := st.buckets[bucket]
-	public := ok && b.public
-	st.mu.Unlock()
-	if public {
-		return true
+// storageDownloadTarget applies conditionalDownloadAuth (public buckets
+// need no credential, anything else needs a USER credential) and returns
+// the requested object, answering the request when it fails. st.mu held.
+func (s *Server) storageDownloadTarget(w http.ResponseWriter, r *http.Request, st *storageState) (*storageBucket, *storageObject, bool) {
+	b := st.buckets[r.PathValue("bucket")]
+	if b == nil || !b.public {
+		if _, err := s.authenticate(r, accessUser); err != nil {
+			writeError(w, err)
+			return nil, nil, false
+		}
 	}
-	if _, err := s.authenticate(r, accessUser); err != nil {
-		writeError(w, err)
-		return false
+	o := st.object(r.PathValue("bucket"), r.PathValue("key"))
+	if o == nil {
+		writeError(w, errStorageNotFound("Object not found"))
 	}
-	return true
+	return b, o, o != nil
 }
-
-// ---- config ----
 
 // ---- buckets ----
 
@@ -429,26 +262,22 @@ func (s *Server) storageListBuckets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) storageCreateBucket(w http.ResponseWriter, r *http.Request) {
-	in := struct {
+	var in struct {
 		BucketName string
 		IsPublic   *bool
-	}{}
+	}
 	if !bind(w, r, &in) {
 		return
 	}
 	name, public := in.BucketName, in.IsPublic == nil || *in.IsPublic
-	if !storageBucketNameOK(name) {
-		writeError(w, errStorageBucketName())
-		return
-	}
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, exists := st.buckets[name]; exists {
+	if st.buckets[name] != nil {
 		writeError(w, &APIError{Status: http.StatusConflict, Code: "STORAGE_ALREADY_EXISTS", Message: fmt.Sprintf("Bucket %q already exists", name)})
 		return
 	}
-	st.buckets[name] = &storageBucket{public: public, createdAt: time.Now(), objects: map[string]*storageObject{}}
+	st.bucket(name, true).public = public
 	writeJSON(w, http.StatusCreated, map[string]any{"message": "Bucket created successfully", "bucketName": name, "isPublic": public})
 }
 
@@ -461,9 +290,9 @@ func (s *Server) storageUpdateBucket(w http.ResponseWriter, r *http.Request) {
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	b, ok := st.buckets[name]
-	if !ok {
-		writeError(w, errStorageNotFound(fmt.Sprintf("Bucket %q does not exist", name), ""))
+	b := st.buckets[name]
+	if b == nil {
+		writeError(w, errStorageNotFound(fmt.Sprintf("Bucket %q does not exist", name)))
 		return
 	}
 	b.public = in.IsPublic
@@ -475,8 +304,8 @@ func (s *Server) storageDeleteBucket(w http.ResponseWriter, r *http.Request) {
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, ok := st.buckets[name]; !ok {
-		writeError(w, errStorageNotFound("Bucket not found or already empty", ""))
+	if st.buckets[name] == nil {
+		writeError(w, errStorageNotFound("Bucket not found or already empty"))
 		return
 	}
 	delete(st.buckets, name)
@@ -485,38 +314,22 @@ func (s *Server) storageDeleteBucket(w http.ResponseWriter, r *http.Request) {
 
 // ---- objects ----
 
-// storageIntParam mimics parseInt(x) || def.
-func storageIntParam(v string, def int) int {
-	v = strings.TrimSpace(v)
-	end := 0
-	for end < len(v) && (v[end] >= '0' && v[end] <= '9' || end == 0 && (v[end] == '-' || v[end] == '+')) {
-		end++
-	}
-	n, err := strconv.Atoi(v[:end])
-	if err != nil || n == 0 {
-		return def
-	}
-	return n
-}
-
 func (s *Server) storageListObjects(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("bucket")
-	if !storageBucketNameOK(name) {
-		writeError(w, errStorageBucketName())
-		return
+	name, q := r.PathValue("bucket"), r.URL.Query()
+	limit, offset := 100, 0
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil {
+		limit = n
 	}
-	q := r.URL.Query()
-	limit := min(max(1, storageIntParam(q.Get("limit"), 100)), 1000)
-	offset := max(0, storageIntParam(q.Get("offset"), 0))
-	prefix, search := q.Get("prefix"), strings.TrimSpace(q.Get("search"))
-
+	if n, err := strconv.Atoi(q.Get("offset")); err == nil {
+		offset = n
+	}
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var keys []string
-	if b, ok := st.buckets[name]; ok { // a missing bucket lists as empty (as a real backend does)
+	if b := st.buckets[name]; b != nil { // a missing bucket lists as empty (as a real backend does)
 		for k := range b.objects {
-			if strings.HasPrefix(k, prefix) && strings.Contains(k, search) {
+			if strings.HasPrefix(k, q.Get("prefix")) && strings.Contains(k, q.Get("search")) {
 				keys = append(keys, k)
 			}
 		}
@@ -527,23 +340,14 @@ func (s *Server) storageListObjects(w http.ResponseWriter, r *http.Request) {
 		o := st.buckets[name].objects[k]
 		m := s.storageFileJSON(name, k, o)
 		// The list spreads the storage.objects row into each entry.
-		var mt any
-		if o.mimeType != "" {
-			mt = o.mimeType
-		}
-		m["mimeType"], m["mime_type"], m["etag"] = mt, mt, o.etag
-		m["uploaded_at"], m["uploaded_by"], m["uploaded_via"], m["s3_access_key_id"] = isoMillis(o.uploadedAt), nil, "rest", nil
+		m["mime_type"], m["etag"], m["uploaded_at"] = o.mimeType, o.etag, isoMillis(o.uploadedAt)
 		data = append(data, m)
 	}
-	writeJSON(w, 200, map[string]any{
-		"data":        data,
-		"pagination":  map[string]any{"offset": offset, "limit": limit, "total": len(keys)},
-		"nextActions": "You can use PUT /api/storage/buckets/:bucketName/objects/:objectKey to create or replace a specific key, POST /api/storage/buckets/:bucketName/objects to upload with an auto-generated key, and GET /api/storage/buckets/:bucketName/objects/:objectKey to download an object.",
-	})
+	writeJSON(w, 200, map[string]any{"data": data, "pagination": map[string]any{"offset": offset, "limit": limit, "total": len(keys)}})
 }
 
-// storageStore writes an uploaded object and answers the file object.
-func (s *Server) storageStore(w http.ResponseWriter, r *http.Request, bucket, key string, status int) {
+func (s *Server) storagePutObject(w http.ResponseWriter, r *http.Request) {
+	bucket, key := r.PathValue("bucket"), r.PathValue("key")
 	st := storageOf(s)
 	data, mimeType, aerr := st.readFile(r)
 	if aerr != nil {
@@ -552,81 +356,32 @@ func (s *Server) storageStore(w http.ResponseWriter, r *http.Request, bucket, ke
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	b, ok := st.buckets[bucket]
-	if !ok {
-		writeError(w, errStorageNotFound("Bucket does not exist", "Create the bucket first using POST /api/storage/buckets"))
+	b := st.buckets[bucket]
+	if b == nil {
+		writeError(w, errStorageNotFound("Bucket does not exist"))
 		return
 	}
 	o := newStorageObject(data, mimeType)
 	b.objects[key] = o
-	writeJSON(w, status, s.storageFileJSON(bucket, key, o))
-}
-
-func (s *Server) storagePutObject(w http.ResponseWriter, r *http.Request) {
-	bucket, key := r.PathValue("bucket"), r.PathValue("key")
-	if err := storageObjectPathErr(bucket, key); err != nil {
-		writeError(w, err)
-		return
-	}
-	s.storageStore(w, r, bucket, key, 200)
-}
-
-// storageDownloadTarget reads the bucket and key of a download request and
-// checks its access and path, answering the request when it fails.
-func (s *Server) storageDownloadTarget(w http.ResponseWriter, r *http.Request) (*storageState, string, string, bool) {
-	bucket, key := r.PathValue("bucket"), r.PathValue("key")
-	st := storageOf(s)
-	if !s.storageCheckDownloadAuth(w, r, st, bucket) {
-		return nil, "", "", false
-	}
-	if err := storageObjectPathErr(bucket, key); err != nil {
-		writeError(w, err)
-		return nil, "", "", false
-	}
-	return st, bucket, key, true
+	writeJSON(w, 200, s.storageFileJSON(bucket, key, o))
 }
 
 func (s *Server) storageGetObject(w http.ResponseWriter, r *http.Request) {
-	st, bucket, key, ok := s.storageDownloadTarget(w, r)
-	if !ok {
-		return
-	}
+	st := storageOf(s)
 	st.mu.Lock()
-	var o *storageObject
-	if b, ok := st.buckets[bucket]; ok {
-		o = b.objects[key]
+	defer st.mu.Unlock()
+	if _, o, ok := s.storageDownloadTarget(w, r, st); ok {
+		storageServe(w, o)
 	}
-	s3 := st.s3
-	st.mu.Unlock()
-	if o == nil {
-		writeError(w, errStorageNotFound("Object not found", ""))
-		return
-	}
-	if s3 != nil {
-		http.Redirect(w, r, s3.signedURL(bucket, key, storagePrivateExpiry), http.StatusFound)
-		return
-	}
-	storageServe(w, o)
 }
 
 func storageServe(w http.ResponseWriter, o *storageObject) {
-	ct := o.mimeType
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Content-Length", strconv.Itoa(len(o.data)))
-	h.Set("X-Content-Type-Options", "nosniff")
-	if storageUnsafeMime(ct) {
-		h.Set("Content-Disposition", "attachment")
-	}
-	w.WriteHeader(200)
+	w.Header().Set("Content-Type", o.mimeType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(o.data)))
 	_, _ = w.Write(o.data)
 }
 
 func (s *Server) storageDeleteObjects(w http.ResponseWriter, r *http.Request) {
-	bucket := r.PathValue("bucket")
 	var in struct{ Keys []string }
 	if !bind(w, r, &in) {
 		return
@@ -635,16 +390,10 @@ func (s *Server) storageDeleteObjects(w http.ResponseWriter, r *http.Request) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	results := []map[string]any{}
-	b := st.buckets[bucket]
-	seen := map[string]bool{}
 	for _, k := range in.Keys {
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
 		status := "notFound"
-		if b != nil && b.objects[k] != nil {
-			delete(b.objects, k)
+		if st.object(r.PathValue("bucket"), k) != nil {
+			delete(st.buckets[r.PathValue("bucket")].objects, k)
 			status = "deleted"
 		}
 		results = append(results, map[string]any{"key": k, "status": status})
@@ -663,28 +412,17 @@ func (s *Server) storageUploadStrategy(w http.ResponseWriter, r *http.Request) {
 	if !bind(w, r, &in) {
 		return
 	}
-	key, contentType := in.Filename, in.ContentType
-	if strings.TrimSpace(contentType) == "" || storageUnsafeMime(contentType) {
-		contentType = "application/octet-stream"
-	}
+	key, escaped := in.Filename, url.PathEscape(in.Filename)
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if _, ok := st.buckets[bucket]; !ok {
-		writeError(w, errStorageNotFound(fmt.Sprintf("Bucket %q does not exist", bucket), ""))
-		return
-	}
-	if !storageKeyOK(key) {
-		writeError(w, errStorageKey())
+	if st.buckets[bucket] == nil {
+		writeError(w, errStorageNotFound(fmt.Sprintf("Bucket %q does not exist", bucket)))
 		return
 	}
 	if st.s3 == nil {
-		writeJSON(w, 200, map[string]any{
-			"method":          "direct",
-			"uploadUrl":       s.URL + "/api/storage/buckets/" + bucket + "/objects/" + storageEncodeURIComponent(key),
-			"key":             key,
-			"confirmRequired": false,
-		})
+		writeJSON(w, 200, map[string]any{"method": "direct", "uploadUrl": s.URL + "/api/storage/buckets/" + bucket + "/objects/" + escaped,
+			"key": key, "confirmRequired": false})
 		return
 	}
 	ceiling := st.maxBytes
@@ -695,77 +433,58 @@ func (s *Server) storageUploadStrategy(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, map[string]any{
 		"method":          "presigned",
 		"uploadUrl":       st.s3.URL + "/" + storageS3Bucket,
-		"fields":          st.s3.postFields(bucket, key, contentType, ceiling, expires),
+		"fields":          st.s3.postFields(bucket, key, in.ContentType, ceiling, expires),
 		"key":             key,
 		"confirmRequired": true,
-		"confirmUrl":      "/api/storage/buckets/" + bucket + "/objects/" + storageEncodeURIComponent(key) + "/confirm-upload",
+		"confirmUrl":      "/api/storage/buckets/" + bucket + "/objects/" + escaped + "/confirm-upload",
 		"expiresAt":       isoMillis(expires),
 	})
 }
 
+// storageConfirmUpload records a file uploaded to the S3 stand-in
+// (verifyObjectExists: the provider must hold it).
 func (s *Server) storageConfirmUpload(w http.ResponseWriter, r *http.Request) {
 	bucket, key := r.PathValue("bucket"), r.PathValue("key")
-	var in struct{ ContentType, Etag string }
+	var in struct{ ContentType string }
 	if !bind(w, r, &in) {
 		return
-	}
-	contentType, etag := in.ContentType, in.Etag
-	if storageUnsafeMime(contentType) {
-		contentType = "application/octet-stream"
 	}
 	st := storageOf(s)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	// verifyObjectExists: the provider must hold the file.
-	var data []byte
-	var found bool
+	var o *storageObject
 	if st.s3 != nil {
-		data, etag, found = st.s3.takePending(bucket, key, etag)
-	} else if b, ok := st.buckets[bucket]; ok && b.objects[key] != nil {
-		data, etag, found = b.objects[key].data, b.objects[key].etag, true
+		o = st.s3.takePending(bucket, key)
 	}
-	b, ok := st.buckets[bucket]
-	switch {
-	case !found || !ok:
-		writeError(w, errStorageNotFound(fmt.Sprintf("Upload not found for key %q in bucket %q", key, bucket), ""))
-		return
-	case int64(len(data)) > st.maxBytes:
-		writeError(w, storageTooLarge(st.maxBytes))
+	b := st.buckets[bucket]
+	if o == nil || b == nil {
+		writeError(w, errStorageNotFound(fmt.Sprintf("Upload not found for key %q in bucket %q", key, bucket)))
 		return
 	}
-	o := &storageObject{data: data, mimeType: contentType, etag: etag, uploadedAt: time.Now()}
+	o.mimeType, o.uploadedAt = in.ContentType, time.Now()
 	b.objects[key] = o
 	writeJSON(w, 200, s.storageFileJSON(bucket, key, o))
 }
 
 func (s *Server) storageDownloadStrategy(w http.ResponseWriter, r *http.Request) {
-	st, bucket, key, ok := s.storageDownloadTarget(w, r)
+	st := storageOf(s)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	b, o, ok := s.storageDownloadTarget(w, r, st)
 	if !ok {
 		return
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	b := st.buckets[bucket]
-	if b == nil || b.objects[key] == nil {
-		writeError(w, errStorageNotFound("Object not found", ""))
+	bucket, key := r.PathValue("bucket"), r.PathValue("key")
+	if st.s3 == nil {
+		writeJSON(w, 200, map[string]any{"method": "direct", "url": s.storageObjectURL(bucket, key, o)})
 		return
 	}
 	expiresIn := storagePrivateExpiry
-	if raw := r.URL.Query().Get("expiresIn"); raw != "" {
-		n, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-		if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
-			writeError(w, errStorageParam("expiresIn must be a finite number of seconds"))
-			return
-		}
-		expiresIn = int(min(max(math.Floor(n), 1), storageMaxExpiry))
+	if n, err := strconv.Atoi(r.URL.Query().Get("expiresIn")); err == nil {
+		expiresIn = n
 	}
 	if b.public {
 		expiresIn = storagePublicExpiry
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	if st.s3 == nil {
-		writeJSON(w, 200, map[string]any{"method": "direct", "url": s.storageObjectURL(bucket, key, b.objects[key])})
-		return
 	}
 	writeJSON(w, 200, map[string]any{
 		"method":    "presigned",
@@ -778,16 +497,14 @@ func (s *Server) storageDownloadStrategy(w http.ResponseWriter, r *http.Request)
 
 // StorageS3 is an in-process stand-in for the S3 service behind presigned
 // URLs. It listens on its own loopback port, so it is another origin than
-// the fake backend, and it never accepts the backend's API key:
+// the fake backend:
 //
-//   - POST /{bucket}: a browser-style form upload. Every field before the
-//     file part must be covered by the signed policy; the policy's
-//     Content-Type equality and content-length-range ceiling are enforced
-//     (403 AccessDenied, 400 EntityTooLarge). A request that also carries an
-//     Authorization header is refused (400 InvalidArgument). A successful
-//     upload (204) waits for the backend's confirm-upload.
-//   - GET /{bucket}/{key}: a signed download URL (403 when the signature is
-//     wrong or expired).
+//   - POST /{bucket}: a browser-style form upload of a key handed out
+//     (else 403 AccessDenied) that fits the form's content-length-range
+//     ceiling (else 400 EntityTooLarge). A successful upload (204) waits
+//     for the backend's confirm-upload.
+//   - any other request: GET of a signed download URL (403 when the
+//     signature is wrong or expired).
 //
 // Errors are S3 XML documents.
 type StorageS3 struct {
@@ -798,10 +515,10 @@ type StorageS3 struct {
 	st     *storageState
 	secret []byte
 
-	mu       sync.Mutex // guards requests and pending
+	mu       sync.Mutex // guards requests, pending and forms
 	requests []Request
 	pending  map[string]*storageObject // provider key → uploaded, not yet confirmed
-	forms    map[string]s3Form         // provider key → the form handed out
+	forms    map[string]int64          // provider key → the size ceiling of its form
 }
 
 // Requests returns a copy of every request the S3 stand-in received.
@@ -820,7 +537,7 @@ func (f *StorageS3) Requests() []Request {
 // backend's key there).
 func (f *StorageS3) SawCredentials() bool {
 	for _, r := range f.Requests() {
-		if r.Header.Get("Authorization") != "" || r.Header.Get("X-Api-Key") != "" || r.APIKey != "" {
+		if r.Header.Get("Authorization") != "" || r.APIKey != "" {
 			return true
 		}
 	}
@@ -837,8 +554,7 @@ func (f *StorageS3) sign(parts ...string) string {
 }
 
 // postFields builds a presigned POST form like createPresignedPost and
-// remembers it: an upload must repeat its fields (instead of a signed
-// policy) and stay under its size ceiling.
+// remembers its size ceiling.
 func (f *StorageS3) postFields(bucket, key, contentType string, ceiling int64, expires time.Time) map[string]string {
 	now := time.Now().UTC()
 	fields := map[string]string{
@@ -852,40 +568,27 @@ func (f *StorageS3) postFields(bucket, key, contentType string, ceiling int64, e
 	}
 	fields["X-Amz-Signature"] = f.sign(fields["Policy"])
 	f.mu.Lock()
-	f.forms[fields["key"]] = s3Form{fields, ceiling}
+	f.forms[fields["key"]] = ceiling
 	f.mu.Unlock()
 	return fields
-}
-
-// s3Form is a presigned POST form handed out.
-type s3Form struct {
-	fields  map[string]string
-	ceiling int64
 }
 
 // signedURL is a presigned GET URL for bucket/key.
 func (f *StorageS3) signedURL(bucket, key string, expiresIn int) string {
 	pk := storageProviderKey(bucket, key)
 	exp := strconv.FormatInt(time.Now().Add(time.Duration(expiresIn)*time.Second).Unix(), 10)
-	segs := strings.Split(pk, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
 	q := url.Values{"X-Amz-Algorithm": {"AWS4-HMAC-SHA256"}, "X-Amz-Expires": {exp}, "X-Amz-Signature": {f.sign("GET", pk, exp)}}
-	return f.URL + "/" + storageS3Bucket + "/" + strings.Join(segs, "/") + "?" + q.Encode()
+	return f.URL + "/" + storageS3Bucket + "/" + (&url.URL{Path: pk}).EscapedPath() + "?" + q.Encode()
 }
 
-// takePending removes and returns an uploaded, unconfirmed file. st.mu held.
-func (f *StorageS3) takePending(bucket, key, etag string) ([]byte, string, bool) {
+// takePending removes and returns an uploaded, unconfirmed file.
+func (f *StorageS3) takePending(bucket, key string) *storageObject {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	pk := storageProviderKey(bucket, key)
-	o, ok := f.pending[pk]
-	if !ok {
-		return nil, etag, false
-	}
+	o := f.pending[pk]
 	delete(f.pending, pk)
-	return o.data, o.etag, true
+	return o
 }
 
 func storageS3Error(w http.ResponseWriter, status int, code, msg string) {
@@ -900,17 +603,10 @@ func (f *StorageS3) serve(w http.ResponseWriter, r *http.Request) {
 	f.requests = append(f.requests, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: bytes.Clone(body), APIKey: extractAPIKey(r)})
 	f.mu.Unlock()
-	if r.Header.Get("Authorization") != "" {
-		storageS3Error(w, 400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
-		return
-	}
-	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/"+storageS3Bucket:
+	if r.Method == http.MethodPost {
 		f.postObject(w, r, body)
-	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/"+storageS3Bucket+"/"):
+	} else {
 		f.getObject(w, r, strings.TrimPrefix(r.URL.Path, "/"+storageS3Bucket+"/"))
-	default:
-		storageS3Error(w, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
 	}
 }
 
@@ -932,53 +628,32 @@ func (f *StorageS3) postObject(w http.ResponseWriter, r *http.Request, body []by
 		fields[strings.ToLower(p.FormName())] = string(data)
 	}
 	f.mu.Lock()
-	form, ok := f.forms[fields["key"]]
-	f.mu.Unlock()
-	signed := map[string]bool{"file": true}
-	for k, v := range form.fields {
-		signed[strings.ToLower(k)] = true
-		ok = ok && fields[strings.ToLower(k)] == v
-	}
-	for k := range fields {
-		ok = ok && signed[k]
-	}
+	defer f.mu.Unlock()
+	ceiling, ok := f.forms[fields["key"]]
 	switch {
 	case !ok:
 		storageS3Error(w, 403, "AccessDenied", "Invalid according to Policy")
-		return
-	case int64(len(file)) > form.ceiling:
+	case int64(len(file)) > ceiling:
 		storageS3Error(w, 400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
-		return
+	default:
+		o := newStorageObject(file, fields["content-type"])
+		f.pending[fields["key"]] = o
+		w.Header().Set("ETag", `"`+o.etag+`"`)
+		w.WriteHeader(http.StatusNoContent)
 	}
-	o := newStorageObject(file, fields["content-type"])
-	f.mu.Lock()
-	f.pending[fields["key"]] = o
-	f.mu.Unlock()
-	w.Header().Set("ETag", `"`+o.etag+`"`)
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (f *StorageS3) getObject(w http.ResponseWriter, r *http.Request, pk string) {
 	q := r.URL.Query()
-	exp := q.Get("X-Amz-Expires")
-	if !hmac.Equal([]byte(q.Get("X-Amz-Signature")), []byte(f.sign("GET", pk, exp))) {
-		storageS3Error(w, 403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.")
+	exp, _ := strconv.ParseInt(q.Get("X-Amz-Expires"), 10, 64)
+	if !hmac.Equal([]byte(q.Get("X-Amz-Signature")), []byte(f.sign("GET", pk, q.Get("X-Amz-Expires")))) || time.Now().Unix() > exp {
+		storageS3Error(w, 403, "AccessDenied", "The signature does not match, or the request has expired.")
 		return
 	}
-	if n, err := strconv.ParseInt(exp, 10, 64); err != nil || time.Now().Unix() > n {
-		storageS3Error(w, 403, "AccessDenied", "Request has expired")
-		return
-	}
-	rest, ok := strings.CutPrefix(pk, "project/")
-	bucket, key, ok2 := strings.Cut(rest, "/")
-	var o *storageObject
-	if ok && ok2 {
-		f.st.mu.Lock()
-		if b := f.st.buckets[bucket]; b != nil {
-			o = b.objects[key]
-		}
-		f.st.mu.Unlock()
-	}
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(pk, "project/"), "/")
+	f.st.mu.Lock()
+	o := f.st.object(bucket, key)
+	f.st.mu.Unlock()
 	if o == nil {
 		storageS3Error(w, 404, "NoSuchKey", "The specified key does not exist.")
 		return
