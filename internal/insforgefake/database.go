@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"sort"
 	"strings"
 	"unicode"
 )
@@ -171,21 +170,6 @@ func apiFKName(fk foreignKey) string {
 
 func isSystemColumn(name string) bool {
 	return name == "id" || name == "created_at" || name == "updated_at"
-}
-
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	as, bs := append([]string(nil), a...), append([]string(nil), b...)
-	sort.Strings(as)
-	sort.Strings(bs)
-	for i := range as {
-		if as[i] != bs[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // prepareColumn turns an API column into a stored column (type checked).

@@ -279,21 +279,26 @@ func pgParam(v any) []byte {
 	return b
 }
 
+func toPGError(err error) *pgError {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return &pgError{Code: pe.Code, Message: pe.Message, Details: pe.Detail, Hint: pe.Hint}
+	}
+	return &pgError{Code: "XX000", Message: err.Error()}
+}
+
 // pgAPIError maps a PostgreSQL error like the backend's error middleware.
 // The backend parses SQL (libpg-query) before running it, so a syntax
 // error is its 403 "could not be parsed".
 func pgAPIError(err error) *APIError {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		if pe.Code == "42601" && strings.HasPrefix(pe.Message, "syntax error") {
-			return errUnparseableSQL()
-		}
-		if pe.Code == "57014" && strings.Contains(pe.Message, "statement timeout") {
-			return errInternal("Query timeout: " + pe.Message)
-		}
-		return (&pgError{Code: pe.Code, Message: pe.Message, Details: pe.Detail, Hint: pe.Hint}).toAPIError()
+	e := toPGError(err)
+	switch {
+	case e.Code == "42601" && strings.HasPrefix(e.Message, "syntax error"):
+		return errUnparseableSQL()
+	case e.Code == "57014" && strings.Contains(e.Message, "statement timeout"):
+		return errInternal("Query timeout: " + e.Message)
 	}
-	return errInternal(err.Error())
+	return e.toAPIError()
 }
 
 // pgResponse renders a result like node-pg: {rows, rowCount, fields}.
@@ -439,6 +444,15 @@ func pgColumnSQL(c Column) string {
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// quoteIdents is a comma-separated list of quoted identifiers.
+func quoteIdents(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = quoteIdent(n)
+	}
+	return strings.Join(out, ", ")
+}
 
 // pgAddTable is AddTable on PostgreSQL.
 func (s *Server) pgAddTable(name string, columns []Column, rows []map[string]any) {

@@ -76,15 +76,8 @@ func pgFKSQL(schema string, fk foreignKey) string {
 		sch, t, _ := strings.Cut(ref, ".")
 		ref = qualified(sch, t)
 	}
-	q := func(cols []string) string {
-		out := make([]string, len(cols))
-		for i, c := range cols {
-			out[i] = quoteIdent(c)
-		}
-		return strings.Join(out, ", ")
-	}
 	return fmt.Sprintf("CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE %s ON UPDATE %s",
-		quoteIdent(apiFKName(fk)), q(fk.SourceCols), ref, q(fk.RefCols), fk.OnDelete, fk.OnUpdate)
+		quoteIdent(apiFKName(fk)), quoteIdents(fk.SourceCols), ref, quoteIdents(fk.RefCols), fk.OnDelete, fk.OnUpdate)
 }
 
 func (s *Server) pgCreateTable(w http.ResponseWriter, r *http.Request, schema, name string, userCols []columnInput, fks []foreignKey, rls bool) {

@@ -33,17 +33,14 @@ type SQLResult struct {
 	Fields   []Field
 }
 
-// SetSQLHandler overrides the raw SQL behaviour (both rawsql endpoints,
-// the SQL of migrations and of migration dry runs). It is the way to test
+// SetSQLHandler overrides the raw SQL endpoints. It is the way to test
 // answers PostgreSQL cannot give (a backend failure, a canned result). The
-// handler receives the query text and params after request validation and
-// the statement guards (403 FORBIDDEN for set_config, transaction control,
-// …) have passed; PostgreSQL, the "could not be parsed" check and the
-// multi-statement quirk are bypassed. Return an *APIError to answer
-// that error; any other error is answered as 500 INTERNAL_ERROR with its
-// text (a dry run reports either as SYNTAX_OR_EXECUTION_ERROR). Values are
-// sent as given (use strings for int8/numeric values, as node-pg does).
-// Pass nil to run SQL on PostgreSQL again.
+// handler receives the query text and params once the request and the
+// statement guards (403 FORBIDDEN for set_config, transaction control, …)
+// have passed. Return an *APIError to answer that error; any other error
+// is answered as 500 INTERNAL_ERROR with its text. Values are sent as
+// given (use strings for int8/numeric values, as node-pg does). Pass nil
+// to run SQL on PostgreSQL again.
 func (s *Server) SetSQLHandler(fn func(query string, params []any) (SQLResult, error)) {
 	s.mu.Lock()
 	s.sqlHandler = fn
