@@ -42,8 +42,8 @@ func TestMigrationStatementsAndTexts(t *testing.T) {
 	// applied migrations are rows of system.custom_migrations too
 	res := mustSQL(t, srv, "SELECT version, statements FROM system.custom_migrations ORDER BY version")
 	if !reflect.DeepEqual(rowsOf(t, res), []any{
-		map[string]any{"version": "20260101000000", "statements": []any{"CREATE TABLE public.mig_t (id int primary key, name text);"}},
-		map[string]any{"version": "20260401000000", "statements": []any{"CREATE TABLE public.mig_t5 (id int)", "INSERT INTO public.mig_t5 VALUES (1)"}},
+		map[string]any{"version": "20260101000000", "statements": `{"CREATE TABLE public.mig_t (id int primary key, name text);"}`},
+		map[string]any{"version": "20260401000000", "statements": `{"CREATE TABLE public.mig_t5 (id int)","INSERT INTO public.mig_t5 VALUES (1)"}`},
 	}) {
 		t.Errorf("custom_migrations = %v", res)
 	}
