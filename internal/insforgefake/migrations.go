@@ -2,12 +2,17 @@ package insforgefake
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/insforge-mcp/insforge-mcp/internal/sqlcheck"
 )
 
-// Migrations module.
+// Migrations module: the history is system.custom_migrations, the SQL runs
+// as project_admin, and a dry run is rolled back.
 
 func registerMigrationRoutes(s *Server) {
 	s.handle("GET /api/database/migrations", accessAdmin, s.listMigrations)
@@ -20,26 +25,21 @@ var (
 	migrationNameRE = regexp.MustCompile(`^[a-z0-9-]+$`)
 )
 
-// compareVersions compares two numeric strings of any length.
-func compareVersions(a, b string) int {
-	a = strings.TrimLeft(a, "0")
-	b = strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		if len(a) < len(b) {
-			return -1
-		}
-		return 1
+// pgMigrations returns the applied migrations, oldest first.
+func (s *Server) pgMigrations(ctx context.Context) []migration {
+	out := []migration{}
+	if js := s.pgStrings(ctx, `SELECT coalesce(json_agg(json_build_object('version', version, 'name', name, 'statements', statements,
+		'createdAt', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY version::numeric), '[]')::text
+		FROM system.custom_migrations`); len(js) == 1 {
+		_ = json.Unmarshal([]byte(js[0]), &out)
 	}
-	return strings.Compare(a, b)
+	return out
 }
 
 func (s *Server) listMigrations(w http.ResponseWriter, r *http.Request) {
 	ms := s.pgMigrations(r.Context())
-	out := make([]migration, 0, len(ms))
-	for i := len(ms) - 1; i >= 0; i-- {
-		out = append(out, ms[i])
-	}
-	writeJSON(w, 200, map[string]any{"migrations": out})
+	slices.Reverse(ms)
+	writeJSON(w, 200, map[string]any{"migrations": ms})
 }
 
 func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
@@ -52,75 +52,53 @@ func (s *Server) applyMigration(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errInvalidInput("A migration needs a numeric version, a name of lowercase letters, digits and hyphens, and SQL."))
 		return
 	}
-	s.mu.Lock()
-	h := s.sqlHandler
-	s.mu.Unlock()
-	texts := splitMigrationSQL(sql)
-	if len(texts) == 0 {
-		writeError(w, errInvalidInput("Migration SQL must contain at least one statement."))
-		return
-	}
-	if _, _, aerr := checkGuards(sql, false, h == nil); aerr != nil {
+	if _, aerr := checkGuards(sql); aerr != nil {
 		writeError(w, aerr)
 		return
 	}
-	s.pgApplyMigration(w, r, in.Version, name, sql, texts, h)
+	ctx := r.Context()
+	s.db.migMu.Lock()
+	defer s.db.migMu.Unlock()
+	if len(s.pgStrings(ctx, "SELECT 1 FROM system.custom_migrations WHERE version::numeric >= $1::numeric", in.Version)) > 0 {
+		writeError(w, &APIError{Status: 409, Code: "DATABASE_MIGRATION_ALREADY_EXISTS",
+			Message: "Migration version must be newer than the latest applied migration."})
+		return
+	}
+	if _, aerr := s.pgExec(ctx, "project_admin", sql); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	texts := splitMigrationSQL(sql)
+	res, aerr := s.pgExec(ctx, "postgres", `INSERT INTO system.custom_migrations (version, name, statements) VALUES ($1, $2, $3)
+		RETURNING to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`, in.Version, name, texts)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	writeJSON(w, http.StatusCreated, orderedRow{
+		keys: []string{"version", "name", "statements", "createdAt", "message"},
+		vals: []any{in.Version, name, texts, string(res[0].rows[0][0]), "Migration executed successfully"},
+	})
 }
 
 // splitMigrationSQL splits a migration into its statements like the
 // backend: a query with no ";" before its end is one statement, kept as
-// written; otherwise each top-level statement, trimmed. Statements that
-// are only comments are dropped.
-func splitMigrationSQL(sql string) []string {
-	trimmed := strings.TrimSpace(sql)
-	toks, err := lex(trimmed)
-	if i := strings.IndexByte(trimmed, ';'); err != nil || i < 0 || i == len(trimmed)-1 {
-		if len(toks) == 0 && err == nil {
-			return nil
-		}
-		return []string{trimmed}
+// written; otherwise each top-level statement, trimmed.
+func splitMigrationSQL(sql string) []any {
+	stmts, err := sqlcheck.Statements(sql)
+	if i := strings.IndexByte(sql, ';'); err != nil || i < 0 || i == len(sql)-1 {
+		return []any{sql}
 	}
-	var out []string
-	for _, st := range splitStatements(trimmed, toks) {
-		out = append(out, st.text)
+	out := make([]any, len(stmts))
+	for i, st := range stmts {
+		out[i] = st.Text
 	}
 	return out
 }
 
-// ---- POST /api/database/migrations/dry-run ----
-
-type riskFactor struct {
-	code, description, level, statement string
-}
-
-func (f riskFactor) MarshalJSON() ([]byte, error) {
-	o := orderedRow{keys: []string{"code", "description", "level"}, vals: []any{f.code, f.description, f.level}}
-	if f.statement != "" {
-		o.keys = append(o.keys, "statement")
-		o.vals = append(o.vals, f.statement)
-	}
-	return o.MarshalJSON()
-}
-
-// dryRunAnswer builds the dry-run answer (error omitted when "").
-func dryRunAnswer(valid bool, statements []string, level string, factors []riskFactor, errMsg string) orderedRow {
-	if statements == nil {
-		statements = []string{}
-	}
-	if factors == nil {
-		factors = []riskFactor{}
-	}
-	o := orderedRow{keys: []string{"valid", "statementCount", "statements", "riskLevel", "riskFactors"},
-		vals: []any{valid, len(statements), statements, level, factors}}
-	if errMsg != "" {
-		o.keys = append(o.keys, "error")
-		o.vals = append(o.vals, errMsg)
-	}
-	return o
-}
-
-// dryRunMigration analyses a migration and runs it in a transaction that
-// is always rolled back (backend dryRunMigration).
+// dryRunMigration runs a migration in a transaction that is always rolled
+// back (backend dryRunMigration); a statement that fails makes the risk
+// level DANGER.
 func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 	var in struct{ SQL string }
 	if !bind(w, r, &in) {
@@ -132,55 +110,21 @@ func (s *Server) dryRunMigration(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	statements := splitMigrationSQL(sql)
-	if len(statements) == 0 {
-		const msg = "Migration SQL must contain at least one statement."
-		writeJSON(w, 200, dryRunAnswer(false, nil, "DANGER", []riskFactor{{code: "EMPTY_SQL", description: msg, level: "DANGER"}}, msg))
-		return
+	o := orderedRow{keys: []string{"valid", "statementCount", "statements", "riskLevel", "riskFactors"},
+		vals: []any{true, len(statements), statements, "SAFE", []any{}}}
+	_, aerr := checkGuards(sql)
+	if aerr == nil {
+		if _, err := s.pg.pgRun(r.Context(), sql, nil, "project_admin", true); err != nil {
+			aerr = pgAPIError(err)
+		}
 	}
-	s.mu.Lock()
-	h := s.sqlHandler
-	s.mu.Unlock()
-	stmts, _, aerr := checkGuards(sql, false, h == nil)
 	if aerr != nil {
-		writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: aerr.Message, level: "DANGER"}}, aerr.Message))
-		return
+		o.vals = []any{false, len(statements), statements, "DANGER",
+			[]map[string]string{{"code": "SYNTAX_OR_EXECUTION_ERROR", "description": aerr.Message, "level": "DANGER"}}}
+		o.keys = append(o.keys, "error")
+		o.vals = append(o.vals, aerr.Message)
 	}
-	level := "SAFE"
-	var factors []riskFactor
-	raise := func(l string) {
-		if l == "DANGER" || level == "SAFE" {
-			level = l
-		}
-	}
-	for i, st := range stmts {
-		text := sql
-		if i < len(statements) {
-			text = statements[i]
-		}
-		for _, f := range tokenRisks(st) {
-			f.statement = text
-			factors = append(factors, f)
-			raise(f.level)
-		}
-	}
-	execErr := ""
-	if h != nil {
-		if _, err := h(sql, nil); err != nil {
-			execErr = handlerError(err).Message
-		}
-	} else {
-		var parse bool
-		if execErr, parse = s.pgDryRun(r.Context(), sql); parse {
-			writeJSON(w, 200, dryRunAnswer(false, statements, "DANGER", []riskFactor{{code: "GUARD_VIOLATION", description: execErr, level: "DANGER"}}, execErr))
-			return
-		}
-	}
-	valid := execErr == ""
-	if !valid {
-		level = "DANGER"
-		factors = append(factors, riskFactor{code: "SYNTAX_OR_EXECUTION_ERROR", description: execErr, level: "DANGER"})
-	}
-	writeJSON(w, 200, dryRunAnswer(valid, statements, level, factors, execErr))
+	writeJSON(w, 200, o)
 }
 
 // Migrations returns the applied migrations, oldest first.

@@ -261,8 +261,6 @@ func pgParam(v any) []byte {
 		return []byte(strconv.FormatBool(x))
 	case float64:
 		return []byte(strconv.FormatFloat(x, 'f', -1, 64))
-	case json.Number:
-		return []byte(x)
 	case []any:
 		parts := make([]string, len(x))
 		for i, e := range x {
@@ -279,21 +277,26 @@ func pgParam(v any) []byte {
 	return b
 }
 
+func toPGError(err error) *pgError {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return &pgError{Code: pe.Code, Message: pe.Message, Details: pe.Detail, Hint: pe.Hint}
+	}
+	return &pgError{Code: "XX000", Message: err.Error()}
+}
+
 // pgAPIError maps a PostgreSQL error like the backend's error middleware.
 // The backend parses SQL (libpg-query) before running it, so a syntax
 // error is its 403 "could not be parsed".
 func pgAPIError(err error) *APIError {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		if pe.Code == "42601" && strings.HasPrefix(pe.Message, "syntax error") {
-			return errUnparseableSQL()
-		}
-		if pe.Code == "57014" && strings.Contains(pe.Message, "statement timeout") {
-			return errInternal("Query timeout: " + pe.Message)
-		}
-		return (&pgError{Code: pe.Code, Message: pe.Message, Details: pe.Detail, Hint: pe.Hint}).toAPIError()
+	e := toPGError(err)
+	switch {
+	case e.Code == "42601" && strings.HasPrefix(e.Message, "syntax error"):
+		return errUnparseableSQL()
+	case e.Code == "57014" && strings.Contains(e.Message, "statement timeout"):
+		return errInternal("Query timeout: " + e.Message)
 	}
-	return errInternal(err.Error())
+	return e.toAPIError()
 }
 
 // pgResponse renders a result like node-pg: {rows, rowCount, fields}.
@@ -318,7 +321,9 @@ func pgResponse(r pgResult) sqlResponse {
 	for i, raw := range r.rows {
 		o := orderedRow{keys: uniq, vals: make([]any, len(uniq))}
 		for j, b := range raw {
-			o.vals[pos[keys[j]]] = pgWire(r.fields[j].DataTypeOID, b)
+			if b != nil {
+				o.vals[pos[keys[j]]] = pgWire(r.fields[j].DataTypeOID, b)
+			}
 		}
 		rows[i] = o
 	}
@@ -331,94 +336,27 @@ func pgResponse(r pgResult) sqlResponse {
 	return sqlResponse{Rows: rows, RowCount: rc, Fields: fields}
 }
 
-// pgArrayElem are the element types of the array types node-pg parses.
-var pgArrayElem = map[uint32]uint32{1000: 16, 1005: 21, 1007: 23, 1016: 20, 1009: 25, 1015: 1043, 1021: 700,
-	1022: 701, 1231: 1700, 1182: 1082, 1115: 1114, 1185: 1184, 2951: 2950, 199: 114, 3807: 3802}
-
-// pgWire converts a value in Postgres text form to node-pg's JSON form.
+// pgWire converts a value in Postgres text form to node-pg's JSON form:
+// bool, int2/int4/oid/float and JSON values are decoded, dates and
+// timestamps become JavaScript dates; anything else (int8 and numeric
+// too, arrays here) stays text.
 func pgWire(oid uint32, b []byte) any {
-	if b == nil {
-		return nil
-	}
-	s := string(b)
+	var v any
 	switch oid {
 	case 16:
-		return s == "t"
-	case 21, 23, 26, 700, 701:
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f
-		}
-		return s
-	case 114, 3802:
-		var v any
+		return string(b) == "t"
+	case 21, 23, 26, 700, 701, 114, 3802:
 		if json.Unmarshal(b, &v) == nil {
 			return v
 		}
-		return s
 	case 1082, 1114, 1184:
 		for _, l := range []string{"2006-01-02 15:04:05.999999-07", "2006-01-02 15:04:05.999999-07:00", "2006-01-02 15:04:05.999999", "2006-01-02"} {
-			if t, err := time.Parse(l, s); err == nil {
+			if t, err := time.Parse(l, string(b)); err == nil {
 				return jsDate(t)
 			}
 		}
-		return s
-	case 2278:
-		return ""
 	}
-	if elem, ok := pgArrayElem[oid]; ok {
-		items, ok := pgArrayItems(s)
-		if !ok {
-			return s
-		}
-		out := make([]any, len(items))
-		for i, it := range items {
-			if it != nil {
-				out[i] = pgWire(elem, []byte(*it))
-			}
-		}
-		return out
-	}
-	return s
-}
-
-// pgArrayItems parses a one-dimensional array literal ({a,"b c",NULL}).
-func pgArrayItems(s string) ([]*string, bool) {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' || strings.Contains(s[1:len(s)-1], "{") {
-		return nil, false
-	}
-	body := s[1 : len(s)-1]
-	out := []*string{}
-	if body == "" {
-		return out, true
-	}
-	for i := 0; i <= len(body); {
-		var sb strings.Builder
-		quoted := i < len(body) && body[i] == '"'
-		if quoted {
-			i++
-			for i < len(body) && body[i] != '"' {
-				if body[i] == '\\' && i+1 < len(body) {
-					i++
-				}
-				sb.WriteByte(body[i])
-				i++
-			}
-			i++
-		} else {
-			for i < len(body) && body[i] != ',' {
-				sb.WriteByte(body[i])
-				i++
-			}
-		}
-		v := sb.String()
-		if !quoted && v == "NULL" {
-			out = append(out, nil)
-		} else {
-			out = append(out, &v)
-		}
-		i++ // the comma
-	}
-	return out, true
+	return string(b)
 }
 
 // pgColumnSQL is a column's definition in CREATE TABLE.
@@ -440,6 +378,15 @@ func pgColumnSQL(c Column) string {
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
+// quoteIdents is a comma-separated list of quoted identifiers.
+func quoteIdents(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = quoteIdent(n)
+	}
+	return strings.Join(out, ", ")
+}
+
 // pgAddTable is AddTable on PostgreSQL.
 func (s *Server) pgAddTable(name string, columns []Column, rows []map[string]any) {
 	defs := make([]string, len(columns))
@@ -452,76 +399,35 @@ func (s *Server) pgAddTable(name string, columns []Column, rows []map[string]any
 	if _, err := s.pg.pool.Exec(ctx, q); err != nil {
 		panic(fmt.Sprintf("insforgefake: AddTable(%q): %v", name, err))
 	}
+	// Columns missing from a row take their defaults.
 	for i, row := range rows {
 		b, _ := json.Marshal(row)
-		ins := fmt.Sprintf("INSERT INTO public.%[1]s SELECT * FROM jsonb_populate_record(NULL::public.%[1]s, $1::jsonb) r", quoteIdent(name))
-		// Columns missing from the row take their defaults.
-		var cols []string
-		for k := range row {
-			cols = append(cols, quoteIdent(k))
-		}
-		if len(cols) > 0 {
-			ins = fmt.Sprintf("INSERT INTO public.%[1]s (%[2]s) SELECT %[2]s FROM jsonb_populate_record(NULL::public.%[1]s, $1::jsonb) r",
-				quoteIdent(name), strings.Join(cols, ", "))
-		} else {
-			ins = fmt.Sprintf("INSERT INTO public.%s DEFAULT VALUES", quoteIdent(name))
-		}
-		args := []any{string(b)}
-		if len(cols) == 0 {
-			args = nil
-		}
-		if _, err := s.pg.pool.Exec(ctx, ins, args...); err != nil {
+		ins := fmt.Sprintf("INSERT INTO public.%[1]s (%[2]s) SELECT %[2]s FROM jsonb_populate_record(NULL::public.%[1]s, $1::jsonb) r",
+			quoteIdent(name), quoteIdents(sortedKeys(row)))
+		if _, err := s.pg.pool.Exec(ctx, ins, string(b)); err != nil {
 			panic(fmt.Sprintf("insforgefake: AddTable(%q): row %d: %v", name, i, err))
 		}
 	}
 }
 
-// pgRows is Rows on PostgreSQL.
+// pgRows is Rows on PostgreSQL. PostgreSQL keeps no insertion order: rows
+// come by created_at when the table has it (its ISO text in UTC sorts like
+// the time), then in physical order.
 func (s *Server) pgRows(name string) []map[string]any {
-	ctx := context.Background()
-	var exists bool
-	if err := s.pg.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", "public."+quoteIdent(name)).Scan(&exists); err != nil || !exists {
+	texts := s.pgStrings(context.Background(), fmt.Sprintf(`SELECT to_jsonb(t)::text FROM public.%s t ORDER BY to_jsonb(t)->>'created_at' COLLATE "C", ctid`, quoteIdent(name)))
+	if texts == nil {
 		return nil
 	}
-	// PostgreSQL keeps no insertion order: rows come by created_at (when
-	// the table has it), then physical order.
-	order := "ctid"
-	var hasCreated bool
-	s.pg.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 AND column_name = 'created_at')", name).Scan(&hasCreated) //nolint:errcheck // false on error
-	if hasCreated {
-		order = "created_at, ctid"
-	}
-	rows, err := s.pg.pool.Query(ctx, fmt.Sprintf("SELECT to_jsonb(t)::text FROM public.%s t ORDER BY %s", quoteIdent(name), order))
-	if err != nil {
-		return nil
-	}
-	defer rows.Close()
-	out := []map[string]any{}
-	for rows.Next() {
-		var text string
-		var m map[string]any
-		if rows.Scan(&text) == nil && json.Unmarshal([]byte(text), &m) == nil {
-			out = append(out, m)
-		}
+	out := make([]map[string]any, len(texts))
+	for i, t := range texts {
+		_ = json.Unmarshal([]byte(t), &out[i])
 	}
 	return out
 }
 
 // pgTables is Tables on PostgreSQL.
 func (s *Server) pgTables() []string {
-	rows, err := s.pg.pool.Query(context.Background(), "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
-	if err != nil {
-		return nil
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if rows.Scan(&n) == nil {
-			out = append(out, n)
-		}
-	}
-	return out
+	return s.pgStrings(context.Background(), "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
 }
 
 // pgRawSQL answers a raw SQL request on PostgreSQL (guards already passed).
@@ -539,12 +445,9 @@ func (s *Server) pgRawSQL(w http.ResponseWriter, r *http.Request, query string, 
 	if publishes {
 		s.drainRealtimeOutbox(r.Context())
 	}
-	switch len(res) {
-	case 0:
-		writeJSON(w, 200, sqlResponse{Rows: []orderedRow{}, Fields: []Field{}})
-	case 1:
+	if len(res) == 1 {
 		writeJSON(w, 200, pgResponse(res[0]))
-	default:
+	} else {
 		writeJSON(w, 200, map[string]any{"rows": []any{}})
 	}
 }

@@ -23,7 +23,7 @@ func TestPostgresRawSQLRunsRealSQL(t *testing.T) {
 		t.Errorf("row = %v", row)
 	}
 	if !reflect.DeepEqual(row["iv"], "1 day 02:00:00") ||
-		!reflect.DeepEqual(row["arr"], []any{float64(1), float64(2)}) || !reflect.DeepEqual(row["j"], map[string]any{"k": float64(1)}) {
+		row["arr"] != "{1,2}" || !reflect.DeepEqual(row["j"], map[string]any{"k": float64(1)}) {
 		t.Errorf("row = %v", row)
 	}
 	if m["rowCount"] != float64(1) {

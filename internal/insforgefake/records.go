@@ -1,56 +1,48 @@
 package insforgefake
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 )
 
-// Records module: the PostgREST proxy. Errors on this route are
-// PostgREST's own JSON {code, details, hint, message}, not the standard body.
+// Records module: the PostgREST proxy on PostgreSQL. The query string and
+// body become one SQL statement; PostgreSQL decides values, constraints
+// and conversions. Errors on this route are PostgREST's own JSON {code,
+// details, hint, message}, not the standard body.
 
 func registerRecordRoutes(s *Server) {
 	// No method: the backend forwards every method (router.all).
 	s.handle("/api/database/records/{table}", accessUser, s.records)
 }
 
-// writePGRST writes a PostgREST error body.
-func writePGRST(w http.ResponseWriter, status int, e *pgError) {
+// writePGErr writes a PostgREST error body with PostgREST's status.
+func writePGErr(w http.ResponseWriter, e *pgError) {
+	status := http.StatusBadRequest
+	switch e.Code {
+	case "23505", "23503":
+		status = http.StatusConflict
+	case "42P01", "PGRST205":
+		status = http.StatusNotFound
+	case "42501":
+		status = http.StatusForbidden
+	case "PGRST106":
+		status = http.StatusNotAcceptable
+	case "PGRST117":
+		status = http.StatusMethodNotAllowed
+	}
 	nullable := func(s string) any {
 		if s == "" {
 			return nil
 		}
 		return s
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(marshalJSON(orderedRow{
-		keys: []string{"code", "details", "hint", "message"},
-		vals: []any{e.Code, nullable(e.Details), nullable(e.Hint), e.Message},
-	}))
+	writeJSON(w, status, orderedRow{keys: []string{"code", "details", "hint", "message"},
+		vals: []any{e.Code, nullable(e.Details), nullable(e.Hint), e.Message}})
 }
-
-// pgrstStatus maps an error code to PostgREST's HTTP status.
-func pgrstStatus(code string) int {
-	switch code {
-	case "23505", "23503":
-		return 409
-	case "42P01", "PGRST205":
-		return 404
-	case "42501":
-		return 403
-	case "PGRST116", "PGRST106":
-		return 406
-	case "PGRST105", "PGRST117":
-		return 405
-	}
-	return 400
-}
-
-func writePGErr(w http.ResponseWriter, e *pgError) { writePGRST(w, pgrstStatus(e.Code), e) }
 
 // prefs parses the Prefer header(s).
 func prefs(r *http.Request) map[string]string {
@@ -58,417 +50,205 @@ func prefs(r *http.Request) map[string]string {
 	for _, h := range r.Header.Values("Prefer") {
 		for _, p := range strings.Split(h, ",") {
 			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-			if k != "" {
-				out[strings.ToLower(k)] = strings.TrimSpace(v)
-			}
+			out[strings.ToLower(k)] = strings.TrimSpace(v)
 		}
 	}
 	return out
 }
 
-// errNoTable is PostgREST's unknown-table error.
-func errNoTable(name string) *pgError {
-	return &pgError{Code: "PGRST205", Message: fmt.Sprintf("Could not find the table 'public.%s' in the schema cache", name)}
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
 }
 
-// ---- filters ----
-
-type cond any
-
-type leaf struct {
-	col   string
-	op    string
-	neg   bool
-	typ   string   // the column's SQL type: values are cast to it by PostgreSQL
-	val   string   // eq, neq, gt, …
-	list  []string // in
-	pat   string   // like/match pattern as given
-	isVal string   // is: null, true, false, unknown
-}
-
-type logic struct {
-	and  bool
-	neg  bool
-	kids []cond
-}
-
-func errParseFilter(raw string) *pgError {
-	return &pgError{Code: "PGRST100", Message: fmt.Sprintf("\"failed to parse filter (%s)\" (line 1, column 1)", raw),
-		Details: "unexpected end of input expecting operator"}
+func errParse(what, raw string) *pgError {
+	return &pgError{Code: "PGRST100", Message: fmt.Sprintf("\"failed to parse %s (%s)\" (line 1, column 1)", what, raw)}
 }
 
 func errColumn(t *table, col string) *pgError {
 	return &pgError{Code: "42703", Message: fmt.Sprintf("column %s.%s does not exist", t.name, col)}
 }
 
-// parseLeaf parses "op.value" or "not.op.value" for column col.
-func parseLeaf(t *table, col, raw string) (cond, *pgError) {
-	c, _, ok := t.col(col)
-	if !ok {
-		return nil, errColumn(t, col)
-	}
-	l := &leaf{col: col, typ: c.sqlType()}
-	rest := raw
-	if r, ok := strings.CutPrefix(rest, "not."); ok {
-		l.neg, rest = true, r
-	}
-	op, val, ok := strings.Cut(rest, ".")
-	if !ok {
-		return nil, errParseFilter(raw)
-	}
-	l.op = op
-	switch op {
-	case "eq", "neq", "gt", "gte", "lt", "lte":
-		l.val = unquote(val)
-	case "like", "ilike":
-		l.pat = unquote(val)
-	case "match", "imatch":
-		l.pat = unquote(val)
-	case "is":
-		switch strings.ToLower(val) {
-		case "null", "true", "false", "unknown":
-			l.isVal = strings.ToLower(val)
-		default:
-			return nil, errParseFilter(raw)
-		}
-	case "in":
-		if !strings.HasPrefix(val, "(") || !strings.HasSuffix(val, ")") {
-			return nil, errParseFilter(raw)
-		}
-		for _, item := range splitTop(val[1 : len(val)-1]) {
-			item = unquote(strings.TrimSpace(item))
-			if item == "" && !strings.Contains(val, "\"\"") {
-				continue
-			}
-			l.list = append(l.list, item)
-		}
-	default:
-		return nil, errParseFilter(raw)
-	}
-	return l, nil
-}
-
 func unquote(s string) string {
 	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		return strings.ReplaceAll(s[1:len(s)-1], `\"`, `"`)
+		return s[1 : len(s)-1]
 	}
 	return s
 }
 
-// splitTop splits on commas outside parentheses and double quotes.
+// splitTop splits on commas outside double quotes.
 func splitTop(s string) []string {
 	var out []string
-	depth, quoted, start := 0, false, 0
+	quoted, start := false, 0
 	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '"':
+		switch {
+		case s[i] == '"':
 			quoted = !quoted
-		case '(':
-			if !quoted {
-				depth++
-			}
-		case ')':
-			if !quoted {
-				depth--
-			}
-		case ',':
-			if !quoted && depth == 0 {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
+		case s[i] == ',' && !quoted:
+			out = append(out, s[start:i])
+			start = i + 1
 		}
 	}
 	return append(out, s[start:])
 }
 
-// parseLogic parses "(a.eq.1,b.gt.2,and(c.is.null,d.lt.3))".
-func parseLogic(t *table, and, neg bool, raw string) (cond, *pgError) {
-	if !strings.HasPrefix(raw, "(") || !strings.HasSuffix(raw, ")") {
-		return nil, errParseFilter(raw)
-	}
-	g := &logic{and: and, neg: neg}
-	for _, item := range splitTop(raw[1 : len(raw)-1]) {
-		item = strings.TrimSpace(item)
-		n := false
-		body := item
-		if b, ok := strings.CutPrefix(body, "not."); ok {
-			n, body = true, b
-		}
-		switch {
-		case strings.HasPrefix(body, "and("), strings.HasPrefix(body, "or("):
-			isAnd := strings.HasPrefix(body, "and(")
-			k, err := parseLogic(t, isAnd, n, body[strings.IndexByte(body, '('):])
-			if err != nil {
-				return nil, err
-			}
-			g.kids = append(g.kids, k)
-		default:
-			col, rest, ok := strings.Cut(item, ".")
-			if !ok {
-				return nil, errParseFilter(item)
-			}
-			k, err := parseLeaf(t, col, rest)
-			if err != nil {
-				return nil, err
-			}
-			g.kids = append(g.kids, k)
-		}
-	}
-	return g, nil
-}
-
-// pgQuery is a parsed PostgREST query string.
+// pgQuery is a PostgREST query string as SQL over the table aliased t.
 type pgQuery struct {
-	filters    []cond
-	selectCols []string // output keys
-	selectSrc  []string // source columns
-	selectCast []string // ::type casts ("" for none)
-	order      []sortKey
-	limit      int // -1: none
-	offset     int
-	onConflict []string
-	columns    []string
+	where  []string
+	args   []any
+	cols   []string // selected columns
+	order  string
+	limit  int // -1: none
+	offset int
 }
 
-var reservedParams = map[string]bool{"select": true, "order": true, "limit": true, "offset": true, "on_conflict": true, "columns": true, "schema": true}
+// arg adds a parameter and returns its placeholder.
+func (q *pgQuery) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+var comparisons = map[string]string{"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "like": "LIKE", "ilike": "ILIKE"}
+
+// filterSQL renders the filter "op.value" on column col; values are cast
+// to the column's type by PostgreSQL.
+func (q *pgQuery) filterSQL(t *table, col, raw string) (string, *pgError) {
+	c, _, ok := t.col(col)
+	if !ok {
+		return "", errColumn(t, col)
+	}
+	ref := "t." + quoteIdent(col)
+	op, val, _ := strings.Cut(raw, ".")
+	switch op {
+	case "eq", "neq", "gt", "gte", "lt", "lte":
+		return ref + " " + comparisons[op] + " " + q.arg(unquote(val)) + "::text::" + c.Type, nil
+	case "like", "ilike":
+		return ref + "::text " + comparisons[op] + " " + q.arg(strings.ReplaceAll(unquote(val), "*", "%")), nil
+	case "is":
+		if v := strings.ToUpper(val); v == "NULL" || v == "TRUE" || v == "FALSE" || v == "UNKNOWN" {
+			return ref + " IS " + v, nil
+		}
+	case "in":
+		if strings.HasPrefix(val, "(") && strings.HasSuffix(val, ")") {
+			var items []string
+			for _, item := range splitTop(val[1 : len(val)-1]) {
+				if item = strings.TrimSpace(item); item != "" {
+					items = append(items, q.arg(unquote(item)))
+				}
+			}
+			return ref + " = ANY(ARRAY[" + strings.Join(items, ",") + "]::text[]::" + c.Type + "[])", nil
+		}
+	}
+	return "", errParse("filter", raw)
+}
 
 func parseQuery(t *table, r *http.Request) (*pgQuery, *pgError) {
-	q := r.URL.Query()
-	pq := &pgQuery{limit: -1}
-	for _, key := range sortedKeys(q) {
-		for _, val := range q[key] {
+	params := r.URL.Query()
+	q := &pgQuery{limit: -1}
+	for _, key := range sortedKeys(params) {
+		for _, val := range params[key] {
 			switch key {
-			case "or", "and", "not.or", "not.and":
-				c, err := parseLogic(t, strings.HasSuffix(key, "and"), strings.HasPrefix(key, "not."), val)
-				if err != nil {
-					return nil, err
+			case "select", "order", "limit", "offset", "schema":
+			case "or", "and": // (a.eq.1,b.gt.2)
+				if !strings.HasPrefix(val, "(") || !strings.HasSuffix(val, ")") {
+					return nil, errParse("filter", val)
 				}
-				pq.filters = append(pq.filters, c)
+				var parts []string
+				for _, item := range splitTop(val[1 : len(val)-1]) {
+					col, rest, _ := strings.Cut(strings.TrimSpace(item), ".")
+					f, err := q.filterSQL(t, col, rest)
+					if err != nil {
+						return nil, err
+					}
+					parts = append(parts, f)
+				}
+				q.where = append(q.where, "("+strings.Join(parts, " "+strings.ToUpper(key)+" ")+")")
 			default:
-				if reservedParams[key] {
-					continue
-				}
-				c, err := parseLeaf(t, key, val)
+				f, err := q.filterSQL(t, key, val)
 				if err != nil {
 					return nil, err
 				}
-				pq.filters = append(pq.filters, c)
+				q.where = append(q.where, f)
 			}
 		}
 	}
-	// select
-	sel := q.Get("select")
-	if sel == "" {
-		sel = "*"
-	}
-	for _, item := range splitTop(sel) {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		if strings.Contains(item, "(") {
-			rel := item[:strings.IndexByte(item, '(')]
-			if _, a, ok := strings.Cut(rel, ":"); ok {
-				rel = a
-			}
-			return nil, &pgError{Code: "PGRST200",
-				Message: fmt.Sprintf("Could not find a relationship between '%s' and '%s' in the schema cache", t.name, rel),
-				Hint:    "Verify that the relationship exists and that the foreign key is defined."}
-		}
-		if item == "*" {
+	for _, item := range splitTop(params.Get("select")) {
+		switch item = unquote(strings.TrimSpace(item)); {
+		case item == "" || item == "*":
 			for _, c := range t.columns {
-				pq.selectCols = append(pq.selectCols, c.Name)
-				pq.selectSrc = append(pq.selectSrc, c.Name)
-				pq.selectCast = append(pq.selectCast, "")
+				q.cols = append(q.cols, c.Name)
 			}
-			continue
-		}
-		alias, src := "", item
-		if a, b, ok := strings.Cut(item, ":"); ok && !strings.HasPrefix(b, ":") {
-			alias, src = a, b
-		}
-		cast := ""
-		if i := strings.Index(src, "::"); i >= 0 {
-			src, cast = src[:i], src[i+2:]
-			if !castRE.MatchString(cast) {
-				return nil, errParseFilter(item)
+		case !contains(q.cols, item):
+			if _, _, ok := t.col(item); !ok {
+				return nil, errColumn(t, item)
 			}
+			q.cols = append(q.cols, item)
 		}
-		src = unquote(src)
-		if _, _, ok := t.col(src); !ok {
-			return nil, errColumn(t, src)
-		}
-		if alias == "" {
-			alias = src
-		}
-		pq.selectCols = append(pq.selectCols, alias)
-		pq.selectSrc = append(pq.selectSrc, src)
-		pq.selectCast = append(pq.selectCast, cast)
 	}
-	// order
-	if o := q.Get("order"); o != "" {
+	if o := params.Get("order"); o != "" {
+		var keys []string
 		for _, item := range splitTop(o) {
 			parts := strings.Split(strings.TrimSpace(item), ".")
-			k := sortKey{col: unquote(parts[0])}
+			col := unquote(parts[0])
+			if _, _, ok := t.col(col); !ok {
+				return nil, errColumn(t, col)
+			}
+			k := "t." + quoteIdent(col)
 			for _, p := range parts[1:] {
-				switch p {
-				case "asc":
-					k.desc = false
-				case "desc":
-					k.desc = true
-				case "nullsfirst", "nullslast":
-					b := p == "nullsfirst"
-					k.nullsFirst = &b
-				default:
-					return nil, &pgError{Code: "PGRST100", Message: fmt.Sprintf("\"failed to parse order (%s)\" (line 1, column 1)", o)}
+				dir, ok := map[string]string{"asc": "", "desc": " DESC", "nullsfirst": " NULLS FIRST", "nullslast": " NULLS LAST"}[p]
+				if !ok {
+					return nil, errParse("order", o)
 				}
+				k += dir
 			}
-			if _, _, ok := t.col(k.col); !ok {
-				return nil, errColumn(t, k.col)
-			}
-			pq.order = append(pq.order, k)
+			keys = append(keys, k)
 		}
+		q.order = " ORDER BY " + strings.Join(keys, ", ")
 	}
 	for _, p := range []struct {
 		name string
 		dst  *int
-	}{{"limit", &pq.limit}, {"offset", &pq.offset}} {
-		if v := q.Get(p.name); v != "" {
+	}{{"limit", &q.limit}, {"offset", &q.offset}} {
+		if v := params.Get(p.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				return nil, &pgError{Code: "PGRST100", Message: fmt.Sprintf("\"failed to parse %s parameter (%s)\" (line 1, column 1)", p.name, v), Details: "unexpected input expecting digit"}
+				return nil, errParse(p.name+" parameter", v)
 			}
 			*p.dst = n
 		}
 	}
-	if pq.limit < 0 && pq.offset == 0 {
-		if from, to, ok := parseRange(r.Header.Get("Range")); ok {
-			pq.offset = from
-			if to >= from {
-				pq.limit = to - from + 1
-			}
-		}
-	}
-	for _, key := range []string{"on_conflict", "columns"} {
-		if v := q.Get(key); v != "" {
-			var cols []string
-			for _, c := range strings.Split(v, ",") {
-				c = unquote(strings.TrimSpace(c))
-				if _, _, ok := t.col(c); !ok {
-					return nil, errColumn(t, c)
-				}
-				cols = append(cols, c)
-			}
-			if key == "on_conflict" {
-				pq.onConflict = cols
-			} else {
-				pq.columns = cols
-			}
-		}
-	}
-	return pq, nil
+	return q, nil
 }
 
-// parseRange parses a "Range: 0-9" (or "items=0-9") header; to is -1 when open.
-func parseRange(h string) (from, to int, ok bool) {
-	h = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(h), "items="))
-	a, b, found := strings.Cut(h, "-")
-	if !found {
-		return 0, 0, false
+func (q *pgQuery) whereSQL() string {
+	if len(q.where) == 0 {
+		return "true"
 	}
-	from, err := strconv.Atoi(a)
-	if err != nil {
-		return 0, 0, false
-	}
-	if b == "" {
-		return from, -1, true
-	}
-	to, err = strconv.Atoi(b)
-	if err != nil {
-		return 0, 0, false
-	}
-	return from, to, true
+	return strings.Join(q.where, " AND ")
 }
 
-func wantsObject(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/vnd.pgrst.object")
-}
-
-// writeRows writes a PostgREST result (array, or single object when asked).
-func writeRows(w http.ResponseWriter, r *http.Request, status int, rows []orderedRow) {
-	if wantsObject(r) {
-		if len(rows) != 1 {
-			writePGErr(w, &pgError{Code: "PGRST116", Message: "JSON object requested, multiple (or no) rows returned",
-				Details: fmt.Sprintf("The result contains %d rows", len(rows))})
-			return
-		}
-		writeJSON(w, status, rows[0])
-		return
+// selectSQL is the projection of the selected columns of from.
+func (q *pgQuery) selectSQL(from string) string {
+	parts := make([]string, len(q.cols))
+	for i, c := range q.cols {
+		parts[i] = from + "." + quoteIdent(c)
 	}
-	if rows == nil {
-		rows = []orderedRow{}
-	}
-	writeJSON(w, status, rows)
-}
-
-// ---- handler ----
-
-func (s *Server) records(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("table")
-	if err := checkIdent("table", name); err != nil {
-		writeError(w, err)
-		return
-	}
-	q := r.URL.Query()
-	schema := "public"
-	if vals, ok := q["schema"]; ok {
-		if len(vals) != 1 || strings.TrimSpace(vals[0]) == "" {
-			writeError(w, errInvalidInput(`The "schema" query parameter must be a single non-empty schema name.`))
-			return
-		}
-		schema = vals[0]
-	} else {
-		profile := "Content-Profile"
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
-			profile = "Accept-Profile"
-		}
-		if vals := r.Header.Values(profile); len(vals) > 1 {
-			writeError(w, errInvalidInput(fmt.Sprintf("The %q header must be a single schema name.", strings.ToLower(profile))))
-			return
-		} else if len(vals) == 1 && strings.TrimSpace(vals[0]) != "" {
-			schema = vals[0]
-		}
-	}
-	schema, aerr := normalizeSchema(schema)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	if schema != "public" {
-		writePGErr(w, &pgError{Code: "PGRST106", Message: "The schema must be one of the following: public"})
-		return
-	}
-	var body any
-	if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodPut {
-		raw, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(raw, &body); err != nil {
-			writePGErr(w, &pgError{Code: "PGRST102", Message: "Empty or invalid json"})
-			return
-		}
-	}
-	s.pgRecords(w, r, name, body)
+	return strings.Join(parts, ", ")
 }
 
 // cleanInput applies the backend's pre-processing (drop "" for non-text
 // columns) and checks the keys against the table (PGRST204).
-func cleanInput(t *table, obj map[string]any, only []string) (map[string]any, *pgError) {
+func cleanInput(t *table, obj any) (map[string]any, *pgError) {
+	m, ok := obj.(map[string]any)
+	if !ok {
+		return nil, &pgError{Code: "PGRST102", Message: "Empty or invalid json"}
+	}
 	out := map[string]any{}
-	for k, v := range obj {
-		if only != nil && !contains(only, k) {
-			continue
-		}
+	for k, v := range m {
 		c, _, ok := t.col(k)
 		if v == "" && (!ok || !isTextType(c.Type)) {
 			continue // dropped by the backend before PostgREST sees it
@@ -481,40 +261,152 @@ func cleanInput(t *table, obj map[string]any, only []string) (map[string]any, *p
 	return out, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
+// pgTable describes a public table from the catalog (nil if none).
+func (s *Server) pgTable(ctx context.Context, name string) *table {
+	res, err := s.pg.pgRun(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+		FROM pg_attribute a WHERE a.attrelid = to_regclass('public.' || quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped
+		ORDER BY a.attnum`, []any{name}, "postgres", false)
+	if err != nil || len(res[0].rows) == 0 {
+		return nil
 	}
-	return false
+	t := &table{name: name}
+	for _, r := range res[0].rows {
+		t.columns = append(t.columns, Column{Name: string(r[0]), Type: string(r[1])})
+	}
+	return t
 }
 
-func setPreferenceApplied(w http.ResponseWriter, pf map[string]string, keys ...string) {
-	var parts []string
-	for _, k := range keys {
-		if v, ok := pf[k]; ok && v != "" {
-			parts = append(parts, k+"="+v)
+// pgJSONRows runs query (after with, a WITH clause or "") and returns its
+// rows as JSON objects, keys in order.
+func (s *Server) pgJSONRows(ctx context.Context, with, query string, args []any) ([]orderedRow, *pgError) {
+	res, err := s.pg.pgRun(ctx, with+"SELECT row_to_json(x)::text FROM ("+query+") x", args, "postgres", false)
+	if err != nil {
+		return nil, toPGError(err)
+	}
+	out := []orderedRow{}
+	for _, r := range res[0].rows {
+		var o orderedRow
+		dec := json.NewDecoder(strings.NewReader(string(r[0])))
+		dec.Token() //nolint:errcheck // the {
+		for dec.More() {
+			k, _ := dec.Token()
+			var v any
+			_ = dec.Decode(&v)
+			o.keys, o.vals = append(o.keys, k.(string)), append(o.vals, v)
 		}
+		out = append(out, o)
 	}
-	if len(parts) > 0 {
-		w.Header().Set("Preference-Applied", strings.Join(parts, ", "))
-	}
+	return out, nil
 }
 
-// finishMutation answers PATCH/PUT/DELETE: the rows with
-// return=representation, otherwise PostgREST's 204 No Content (the backend's
-// "empty body → []" cannot apply: a 204 answer carries no body).
-func (s *Server) finishMutation(w http.ResponseWriter, r *http.Request, pf map[string]string, out []orderedRow, status int) {
-	setPreferenceApplied(w, pf, "return")
-	total := "*"
-	if pf["count"] == "exact" {
-		total = strconv.Itoa(len(out))
-	}
-	w.Header().Set("Content-Range", contentRange(len(out), 0, total))
-	if pf["return"] == "representation" {
-		writeRows(w, r, status, out)
+// records serves the records API.
+func (s *Server) records(w http.ResponseWriter, r *http.Request) {
+	ctx, name := r.Context(), r.PathValue("table")
+	if schema, aerr := normalizeSchema(r.URL.Query().Get("schema")); aerr != nil {
+		writeError(w, aerr)
+		return
+	} else if schema != "public" {
+		writePGErr(w, &pgError{Code: "PGRST106", Message: "The schema must be one of the following: public"})
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	t := s.pgTable(ctx, name)
+	if t == nil {
+		writePGErr(w, &pgError{Code: "PGRST205", Message: fmt.Sprintf("Could not find the table 'public.%s' in the schema cache", name)})
+		return
+	}
+	q, perr := parseQuery(t, r)
+	if perr != nil {
+		writePGErr(w, perr)
+		return
+	}
+	var body any
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	pf, tbl := prefs(r), "public."+quoteIdent(name)
+	var stmt string
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		limit := ""
+		if q.limit >= 0 {
+			limit = " LIMIT " + strconv.Itoa(q.limit)
+		}
+		rows, err := s.pgJSONRows(ctx, "", fmt.Sprintf("SELECT %s FROM %s t WHERE %s%s%s OFFSET %d", q.selectSQL("t"), tbl, q.whereSQL(), q.order, limit, q.offset), q.args)
+		if err != nil {
+			writePGErr(w, err)
+			return
+		}
+		status, total := http.StatusOK, "*"
+		if pf["count"] == "exact" {
+			res, err := s.pg.pgRun(ctx, fmt.Sprintf("SELECT count(*) FROM %s t WHERE %s", tbl, q.whereSQL()), q.args, "postgres", false)
+			if err != nil {
+				writePGErr(w, toPGError(err))
+				return
+			}
+			total = string(res[0].rows[0][0])
+			if n, _ := strconv.Atoi(total); len(rows) < n {
+				status = http.StatusPartialContent
+			}
+		}
+		w.Header().Set("Content-Range", contentRange(len(rows), q.offset, total))
+		writeJSON(w, status, rows)
+		return
+	case http.MethodPost:
+		objs, ok := body.([]any)
+		if !ok {
+			objs = []any{body}
+		}
+		var cols []string
+		for i, o := range objs {
+			in, err := cleanInput(t, o)
+			if err != nil {
+				writePGErr(w, err)
+				return
+			}
+			objs[i] = in
+			for _, k := range sortedKeys(in) {
+				if !contains(cols, k) {
+					cols = append(cols, k)
+				}
+			}
+		}
+		b, _ := json.Marshal(objs)
+		stmt = fmt.Sprintf("INSERT INTO %[1]s AS t (%[2]s) SELECT %[2]s FROM json_populate_recordset(NULL::%[1]s, %[3]s::json)", tbl, quoteIdents(cols), q.arg(string(b)))
+	case http.MethodPatch:
+		in, err := cleanInput(t, body)
+		if err != nil {
+			writePGErr(w, err)
+			return
+		}
+		var sets []string
+		for _, k := range sortedKeys(in) {
+			sets = append(sets, quoteIdent(k)+" = v."+quoteIdent(k))
+		}
+		b, _ := json.Marshal(in)
+		stmt = fmt.Sprintf("UPDATE %[1]s t SET %[2]s FROM json_populate_record(NULL::%[1]s, %[3]s::json) v WHERE %[4]s", tbl, strings.Join(sets, ", "), q.arg(string(b)), q.whereSQL())
+	case http.MethodDelete:
+		stmt = fmt.Sprintf("DELETE FROM %s t WHERE %s", tbl, q.whereSQL())
+	default:
+		writePGErr(w, &pgError{Code: "PGRST117", Message: "Unsupported HTTP method: " + r.Method})
+		return
+	}
+	out, err := s.pgJSONRows(ctx, "WITH m AS ("+stmt+" RETURNING t.*) ", "SELECT "+q.selectSQL("m")+" FROM m", q.args)
+	if err != nil {
+		writePGErr(w, err)
+		return
+	}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		status = http.StatusCreated
+	}
+	switch {
+	case pf["return"] == "representation":
+		w.Header().Set("Preference-Applied", "return=representation")
+		w.Header().Set("Content-Range", contentRange(len(out), 0, "*"))
+		writeJSON(w, status, out)
+	case r.Method == http.MethodPost: // the backend answers PostgREST's empty body with []
+		w.Header().Set("Content-Range", "*/*")
+		writeJSON(w, status, []any{})
+	default:
+		w.Header().Set("Content-Range", contentRange(len(out), 0, "*"))
+		w.WriteHeader(http.StatusNoContent)
+	}
 }

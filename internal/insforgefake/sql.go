@@ -4,6 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
+
+	"github.com/insforge-mcp/insforge-mcp/internal/sqlcheck"
 )
 
 // Raw SQL module: POST /api/database/advance/rawsql and
@@ -23,25 +26,21 @@ type Field struct {
 }
 
 // SQLResult is the result of a raw SQL query: the response is
-// {rows, rowCount, fields}. A nil RowCount is sent as null; nil Fields are
-// derived from the keys of the first row.
+// {rows, rowCount, fields}. A nil RowCount is sent as null, nil Fields as [].
 type SQLResult struct {
 	Rows     []map[string]any
 	RowCount *int
 	Fields   []Field
 }
 
-// SetSQLHandler overrides the raw SQL behaviour (both rawsql endpoints,
-// the SQL of migrations and of migration dry runs). It is the way to test
+// SetSQLHandler overrides the raw SQL endpoints. It is the way to test
 // answers PostgreSQL cannot give (a backend failure, a canned result). The
-// handler receives the query text and params after request validation and
-// the statement guards (403 FORBIDDEN for set_config, transaction control,
-// …) have passed; PostgreSQL, the "could not be parsed" check and the
-// multi-statement quirk are bypassed. Return an *APIError to answer
-// that error; any other error is answered as 500 INTERNAL_ERROR with its
-// text (a dry run reports either as SYNTAX_OR_EXECUTION_ERROR). Values are
-// sent as given (use strings for int8/numeric values, as node-pg does).
-// Pass nil to run SQL on PostgreSQL again.
+// handler receives the query text and params once the request and the
+// statement guards (403 FORBIDDEN for set_config, transaction control, …)
+// have passed. Return an *APIError to answer that error; any other error
+// is answered as 500 INTERNAL_ERROR with its text. Values are sent as
+// given (use strings for int8/numeric values, as node-pg does). Pass nil
+// to run SQL on PostgreSQL again.
 func (s *Server) SetSQLHandler(fn func(query string, params []any) (SQLResult, error)) {
 	s.mu.Lock()
 	s.sqlHandler = fn
@@ -56,117 +55,76 @@ func errUnparseableSQL() *APIError { return errForbidden(unparseableMsg) }
 var setConfigRE = regexp.MustCompile(`(?i)\bset_config\b`)
 
 // checkGuards applies the statement guards (backend
-// checkSqlExecutionGuards). Like libpg-query, a statement that cannot be
-// parsed anywhere in the query makes the whole query unparseable, which
-// takes precedence over the other guards. Only lexical validity is
-// checked (parse is unused); with starts (the SQL runs on PostgreSQL) a
-// statement that cannot start SQL makes the query unparseable, and
-// PostgreSQL's syntax errors are answered the same way (pgAPIError).
-func checkGuards(query string, parse bool, starts ...bool) ([]rawStatement, []any, *APIError) {
+// checkSqlExecutionGuards). Only lexical validity is checked here: SQL
+// PostgreSQL cannot parse gets its syntax error, answered as unparseable
+// (pgAPIError).
+func checkGuards(query string) ([]sqlcheck.Statement, *APIError) {
 	if setConfigRE.MatchString(query) {
-		return nil, nil, errForbidden("Changing SQL session configuration is not allowed.")
+		return nil, errForbidden("Changing SQL session configuration is not allowed.")
 	}
-	toks, err := lex(query)
+	stmts, err := sqlcheck.Statements(query)
 	if err != nil {
-		return nil, nil, errUnparseableSQL()
-	}
-	stmts := splitStatements(query, toks)
-	for _, st := range stmts {
-		if f := st.toks[0]; len(starts) > 0 && starts[0] && !f.isOp("(") && !f.is("select") && !isKnownStatementStart(f) {
-			return nil, nil, errUnparseableSQL()
-		}
+		return nil, errUnparseableSQL()
 	}
 	for _, st := range stmts {
-		if msg := guardStatement(st.toks); msg != "" {
-			return nil, nil, errForbidden(msg)
+		if msg := guardStatement(st.Words); msg != "" {
+			return nil, errForbidden(msg)
 		}
 	}
-	return stmts, nil, nil
+	return stmts, nil
 }
 
-const (
-	msgTransaction = "Transaction control statements are not allowed."
-	msgRole        = "Changing SQL execution role or session authorization is not allowed."
-	msgSearchPath  = "Changing SQL search_path is not allowed."
-	msgTimeout     = "Changing SQL statement_timeout is not allowed."
-	msgResetAll    = "RESET ALL is not allowed."
-	msgDatabase    = "Query contains restricted operations"
-	msgRoleMgmt    = "Managing database roles is not allowed."
-)
+const msgRole = "Changing SQL execution role or session authorization is not allowed."
 
 // guardStatement returns the refusal message for a forbidden statement.
-func guardStatement(ts []token) string {
-	if len(ts) == 0 {
+func guardStatement(ws []string) string {
+	at := func(i int) string {
+		if i < len(ws) {
+			return ws[i]
+		}
 		return ""
 	}
-	at := func(i int) token {
-		if i < len(ts) {
-			return ts[i]
+	switch at(0) {
+	case "begin", "commit", "end", "rollback", "abort", "savepoint", "release":
+		return "Transaction control statements are not allowed."
+	case "start", "prepare":
+		if at(1) == "transaction" {
+			return "Transaction control statements are not allowed."
 		}
-		return token{}
-	}
-	first := ts[0]
-	switch {
-	case first.is("begin"), first.is("commit"), first.is("end"), first.is("rollback"), first.is("abort"),
-		first.is("savepoint"), first.is("release"):
-		return msgTransaction
-	case first.is("start") && at(1).is("transaction"), first.is("prepare") && at(1).is("transaction"):
-		return msgTransaction
-	case first.is("set"):
-		i := 1
-		session := at(1).is("session")
-		if session || at(1).is("local") {
+	case "set", "reset":
+		i, session := 1, at(0) == "set" && at(1) == "session"
+		if session || at(0) == "set" && at(1) == "local" {
 			i = 2
 		}
-		switch name := at(i); {
-		case name.is("role"), name.is("session_authorization"), session && name.is("authorization"):
+		switch at(i) {
+		case "role", "session_authorization":
 			return msgRole
-		case name.is("search_path"):
-			return msgSearchPath
-		case name.is("statement_timeout"):
-			return msgTimeout
-		}
-	case first.is("reset"):
-		switch name := at(1); {
-		case name.is("role"), name.is("session_authorization"):
-			return msgRole
-		case name.is("search_path"):
-			return msgSearchPath
-		case name.is("statement_timeout"):
-			return msgTimeout
-		case name.is("all"):
-			return msgResetAll
-		}
-	case first.is("create"), first.is("alter"), first.is("drop"):
-		switch obj := at(1); {
-		case obj.is("database"):
-			return msgDatabase
-		case obj.is("role"), obj.is("user"), obj.is("group"):
-			return msgRoleMgmt
-		}
-	case first.is("grant"), first.is("revoke"):
-		for _, t := range ts {
-			if t.is("on") {
-				return ""
+		case "authorization":
+			if session {
+				return msgRole
+			}
+		case "search_path":
+			return "Changing SQL search_path is not allowed."
+		case "statement_timeout":
+			return "Changing SQL statement_timeout is not allowed."
+		case "all":
+			if at(0) == "reset" {
+				return "RESET ALL is not allowed."
 			}
 		}
-		return msgRoleMgmt
+	case "create", "alter", "drop":
+		switch at(1) {
+		case "database":
+			return "Query contains restricted operations"
+		case "role", "user", "group":
+			return "Managing database roles is not allowed."
+		}
+	case "grant", "revoke":
+		if !slices.Contains(ws, "on") {
+			return "Managing database roles is not allowed."
+		}
 	}
 	return ""
-}
-
-// isKnownStatementStart reports whether a token starts a statement kind
-// Postgres knows (used to tell "not a SELECT" from "not SQL").
-func isKnownStatementStart(t token) bool {
-	switch t.val {
-	case "insert", "update", "delete", "create", "drop", "alter", "truncate", "grant", "revoke", "comment",
-		"set", "reset", "begin", "commit", "rollback", "savepoint", "release", "start", "end", "abort",
-		"do", "notify", "listen", "unlisten", "analyze", "vacuum", "explain", "with", "values", "table",
-		"call", "copy", "lock", "prepare", "execute", "deallocate", "discard", "refresh", "reindex", "show",
-		"cluster", "security", "merge", "fetch", "move", "close", "declare", "checkpoint", "load":
-		return t.word
-	}
-	return false
 }
 
 // rawSQLHandler serves both raw SQL endpoints (user is the database role).
@@ -187,7 +145,7 @@ func (s *Server) rawSQLHandler(user string) http.HandlerFunc {
 		s.mu.Lock()
 		h := s.sqlHandler
 		s.mu.Unlock()
-		if _, _, aerr := checkGuards(query, false, h == nil); aerr != nil {
+		if _, aerr := checkGuards(query); aerr != nil {
 			writeError(w, aerr)
 			return
 		}
@@ -213,59 +171,21 @@ func handlerError(err error) *APIError {
 	return errInternal(err.Error())
 }
 
+// sqlResponse is the answer {rows, rowCount, fields}.
 type sqlResponse struct {
-	Rows     []orderedRow `json:"rows"`
-	RowCount *int         `json:"rowCount"`
-	Fields   []Field      `json:"fields"`
+	Rows     any     `json:"rows"`
+	RowCount *int    `json:"rowCount"`
+	Fields   []Field `json:"fields"`
 }
 
-// sqlResultJSON converts a handler's SQLResult (rows keep the Fields order).
+// sqlResultJSON converts a handler's SQLResult.
 func sqlResultJSON(res SQLResult) sqlResponse {
-	fields := res.Fields
-	if fields == nil {
-		fields = []Field{}
-		if len(res.Rows) > 0 {
-			for _, k := range sortedKeys(res.Rows[0]) {
-				fields = append(fields, Field{Name: k, DataTypeID: oidOf(res.Rows[0][k])})
-			}
-		}
+	out := sqlResponse{Rows: res.Rows, RowCount: res.RowCount, Fields: res.Fields}
+	if res.Rows == nil {
+		out.Rows = []any{}
 	}
-	rows := make([]orderedRow, len(res.Rows))
-	for i, row := range res.Rows {
-		var keys []string
-		seen := map[string]bool{}
-		for _, f := range fields {
-			if _, ok := row[f.Name]; ok && !seen[f.Name] {
-				keys = append(keys, f.Name)
-				seen[f.Name] = true
-			}
-		}
-		for _, k := range sortedKeys(row) {
-			if !seen[k] {
-				keys = append(keys, k)
-			}
-		}
-		o := orderedRow{keys: keys, vals: make([]any, len(keys))}
-		for j, k := range keys {
-			o.vals[j] = row[k]
-		}
-		rows[i] = o
+	if res.Fields == nil {
+		out.Fields = []Field{}
 	}
-	return sqlResponse{Rows: rows, RowCount: res.RowCount, Fields: fields}
-}
-
-// oidOf guesses a type OID for a Go value.
-func oidOf(v any) int {
-	switch x := normalizeJSON(v).(type) {
-	case float64:
-		if x == float64(int64(x)) {
-			return 23
-		}
-		return 701
-	case bool:
-		return 16
-	case map[string]any, []any:
-		return 3802
-	}
-	return 25
+	return out
 }

@@ -1,9 +1,6 @@
 package insforgefake
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // apiTypeOfPG mirrors the backend's convertSqlTypeToColumnType applied to
 // information_schema data_type (udt_name for USER-DEFINED types): the
@@ -32,9 +29,3 @@ func apiTypeOfPG(dt string) string {
 	}
 	return dt
 }
-
-// castRE is the type names a select cast (col::type) may name.
-var castRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?$`)
-
-// sqlType is the column's type as SQL can name it in a cast.
-func (c Column) sqlType() string { return sqlTypeName(c.Type) }

@@ -108,6 +108,48 @@ func split(toks []token) [][]token {
 	return out
 }
 
+// Statement is one statement of a query for the test backend's statement
+// guards (internal/insforgefake): its text, from its first token to its
+// ';' or the end of the query, trimmed, and its tokens as words: a keyword
+// or unquoted identifier lowercased, a punctuation character, "" for any
+// other token.
+type Statement struct {
+	Text  string
+	Words []string
+}
+
+// Statements splits query into statements as ReadOnly does.
+func Statements(query string) ([]Statement, error) {
+	toks, err := lex(query)
+	if err != nil {
+		return nil, err
+	}
+	var out []Statement
+	start := 0
+	for i := 0; i <= len(toks); i++ {
+		if i < len(toks) && !toks[i].punct(";") {
+			continue
+		}
+		if i > start {
+			end := len(query)
+			if i < len(toks) {
+				end = toks[i].pos
+			}
+			st := Statement{Text: strings.TrimSpace(query[toks[start].pos:end])}
+			for _, t := range toks[start:i] {
+				w := ""
+				if t.kind == kWord || t.kind == kPunct {
+					w = t.text
+				}
+				st.Words = append(st.Words, w)
+			}
+			out = append(out, st)
+		}
+		start = i + 1
+	}
+	return out, nil
+}
+
 // writeKeywords start statements that change something.
 var writeKeywords = map[string]bool{
 	"insert": true, "update": true, "delete": true, "merge": true, "truncate": true,
