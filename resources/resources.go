@@ -92,15 +92,6 @@ func DocFor(topic string) (Doc, bool) {
 	return Doc{}, false
 }
 
-// DocForURI returns the document a resource URI names.
-func DocForURI(uri string) (Doc, bool) {
-	topic, ok := strings.CutPrefix(uri, docPrefix)
-	if !ok {
-		return Doc{}, false
-	}
-	return DocFor(topic)
-}
-
 // TableFromURI extracts the table name of insforge://tables/{table}.
 func TableFromURI(uri string) (string, error) {
 	name, ok := strings.CutPrefix(uri, tablePrefix)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"sort"
 	"testing"
 )
 
@@ -149,15 +148,6 @@ func wantPGRST(t testing.TB, r resp, status int, code string) map[string]any {
 		t.Errorf("PostgREST body keys = %v", keys)
 	}
 	return m
-}
-
-func keysOf(m map[string]any) []string {
-	k := make([]string, 0, len(m))
-	for key := range m {
-		k = append(k, key)
-	}
-	sort.Strings(k)
-	return k
 }
 
 // sql runs a raw SQL query and returns the decoded answer.

@@ -2,7 +2,6 @@ package insforgefake
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -98,16 +97,6 @@ func (t *table) col(name string) (Column, int, bool) {
 	return Column{}, -1, false
 }
 
-func (t *table) pkCols() []string {
-	var out []string
-	for _, c := range t.columns {
-		if c.PrimaryKey {
-			out = append(out, c.Name)
-		}
-	}
-	return out
-}
-
 // AddTable seeds (or replaces) a public table with the given columns and
 // rows. Rows get column defaults for missing values. It panics if a row
 // does not fit the columns (unknown column, bad value, constraint).
@@ -121,13 +110,6 @@ func (s *Server) Rows(table string) []map[string]any { return s.pgRows(table) }
 
 // Tables returns the names of the public tables, sorted.
 func (s *Server) Tables() []string { return s.pgTables() }
-
-// normalizeJSON converts a Go value to its encoding/json decoded form.
-func normalizeJSON(v any) any {
-	var out any
-	_ = json.Unmarshal(marshalJSON(v), &out)
-	return out
-}
 
 // ---- types ----
 
@@ -168,8 +150,6 @@ type pgError struct {
 	Details string
 	Hint    string
 }
-
-func (e *pgError) Error() string { return e.Message }
 
 var (
 	detailKeyRE  = regexp.MustCompile(`Key \(([\w_]+)\)=`)

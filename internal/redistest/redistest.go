@@ -131,8 +131,7 @@ wait $pid`
 	}
 }
 
-// Stop kills the server (its data goes with it); Restart brings a fresh
-// one up on the same port.
+// Stop kills the server; its data goes with it.
 func (s *Server) Stop() {
 	if s.pipe == nil {
 		return
@@ -145,13 +144,6 @@ func (s *Server) Stop() {
 	}
 }
 
-// Restart starts the server again on its port, empty, after Stop.
-func (s *Server) Restart(t testing.TB) {
-	t.Helper()
-	if err := s.start(); err != nil {
-		t.Fatalf("redistest: restart: %v", err)
-	}
-}
 
 // ping sends PING in the inline protocol and expects +PONG.
 func ping(addr string) error {
