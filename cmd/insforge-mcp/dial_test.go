@@ -19,6 +19,7 @@ import (
 // fetch another loopback address with a presigned URL, and so cannot read
 // services in the operator's network through it.
 func TestHTTPServerDoesNotFollowBackendURLsIntoTheNetwork(t *testing.T) {
+	t.Parallel()
 	var secretHits atomic.Int32
 	secret := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secretHits.Add(1)

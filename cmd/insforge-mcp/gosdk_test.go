@@ -27,6 +27,7 @@ import (
 // calls, resources/read, and over stdio create-deployment with a progress
 // token, whose last progress must reach the client.
 func TestGoSDKInterop(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, version string
 		// headers: the credentials go in headers on every request, as a

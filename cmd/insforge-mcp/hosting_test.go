@@ -27,6 +27,7 @@ import (
 // (invoke-function allows a function 65 s whatever --timeout says) is
 // logged as abandoned by its tool name, without its arguments or the key.
 func TestShutdownDrainsCallsAndLogsTheAbandoned(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	backend.Stall("/api/metadata", 400*time.Millisecond)
 	backend.Stall("/functions/slow", time.Minute)
@@ -117,6 +118,7 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 // connection, a request body that never ends, and one address opening
 // connections without end are all cut; none needs credentials.
 func TestConnectionLimitsFromFlags(t *testing.T) {
+	t.Parallel()
 	base, _, stderr := startServer(t, "http", "--idle-timeout", "300ms", "--read-timeout", "300ms", "--max-conns-per-ip", "2")
 	addr := strings.TrimPrefix(base, "http://")
 	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}`

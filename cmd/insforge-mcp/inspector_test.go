@@ -28,6 +28,7 @@ var defaultSurface = []string{"connect-project", "disconnect-project", "find-too
 // per-request credentials in headers. The test installs the pinned
 // Inspector itself; without Node it is skipped, except under CI.
 func TestInspectorCLIListsTools(t *testing.T) {
+	t.Parallel()
 	dir, node := interop(t)
 	cli := filepath.Join(dir, "node_modules", "@modelcontextprotocol", "inspector", "clients", "launcher", "build", "index.js")
 	// run runs the Inspector and returns its output; a tool's error result

@@ -23,6 +23,7 @@ import (
 // without Node or the installed SDK the test is skipped, except under CI,
 // where that is a failure.
 func TestTypeScriptSDKInterop(t *testing.T) {
+	t.Parallel()
 	dir, node := interop(t)
 	for _, mode := range []string{"stdio", "http", "sse", "elicit"} {
 		t.Run(mode, func(t *testing.T) {

@@ -45,6 +45,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestParseConfig(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"INSFORGE_TRANSPORT": "http", "INSFORGE_READ_ONLY": "true", "INSFORGE_TOOLSETS": "database, metadata"}
 	c, err := parseConfig([]string{"--listen", "127.0.0.1:9999"}, func(k string) string { return env[k] }, &bytes.Buffer{})
 	if err != nil {
@@ -69,6 +70,7 @@ func TestParseConfig(t *testing.T) {
 }
 
 func TestVersionHelpAndBadFlags(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(binary, "--version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "insforge-mcp ") {
 		t.Fatalf("--version: %v %q", err, out)
@@ -123,6 +125,7 @@ func stdioClient(t *testing.T, env []string, args ...string) (*client.Client, *l
 }
 
 func TestStdioGateEndToEnd(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	backend.AddTable("todos", []insforgefake.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
 	c, stderr := stdioClient(t, nil)
@@ -152,6 +155,7 @@ func TestStdioGateEndToEnd(t *testing.T) {
 }
 
 func TestStdioConfiguredFromEnvNeverLeaksTheKey(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	c, stderr := stdioClient(t, []string{"INSFORGE_PROJECT_URL=" + backend.URL, "INSFORGE_API_KEY=" + insforgefake.DefaultAPIKey}, "--log-level", "debug")
 	var all strings.Builder
@@ -178,6 +182,7 @@ func TestStdioConfiguredFromEnvNeverLeaksTheKey(t *testing.T) {
 
 // initialize must be answered at once even when the configured backend hangs.
 func TestInitializeDoesNotWaitForTheBackend(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -239,6 +244,7 @@ func startServer(t *testing.T, kind string, extra ...string) (string, *exec.Cmd,
 }
 
 func TestHTTPTransportsEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
 			backend := insforgefake.New(t)
@@ -280,6 +286,7 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 
 // The README's flag table documents every flag and its variable.
 func TestReadmeDocumentsEveryFlag(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 // starts locked, and the first locked answer names the value, why it was
 // refused and where it came from, never the key itself.
 func TestRefusedConfigurationIsNamedInLockedAnswers(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	const wrongKey = "ik_0123456789abcdef0123456789abcdef"
 	file := filepath.Join(t.TempDir(), "credentials.json")

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,12 +27,15 @@ const testSecret = "a-session-secret-for-the-replica-tests-0123456789"
 func replicas(t *testing.T, n int) ([]string, []*exec.Cmd, []*lockedBuffer, *redistest.Server) {
 	t.Helper()
 	rs := redistest.Start(t)
-	t.Setenv(EnvSessionSecret, testSecret)
+	secret := filepath.Join(t.TempDir(), "session-secret")
+	if err := os.WriteFile(secret, []byte(testSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var bases []string
 	var cmds []*exec.Cmd
 	var logs []*lockedBuffer
 	for range n {
-		base, cmd, stderr := startServer(t, "http", "--session-store", rs.URL(0))
+		base, cmd, stderr := startServer(t, "http", "--session-store", rs.URL(0), "--session-secret-file", secret)
 		bases, cmds, logs = append(bases, base), append(cmds, cmd), append(logs, stderr)
 	}
 	return bases, cmds, logs, rs
@@ -114,6 +119,7 @@ func initialize(t *testing.T, base string) string {
 // Done-when of issue 14: the session hops between three replicas, one of
 // them is killed, and DELETE on another ends it everywhere.
 func TestSessionHopsBetweenReplicas(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	bases, cmds, logs, rs := replicas(t, 3)
 	a, b, c := bases[0], bases[1], bases[2]
@@ -172,6 +178,7 @@ func TestSessionHopsBetweenReplicas(t *testing.T) {
 // Redis paused mid-session: calls answer that the store is unavailable,
 // without crashing, and go on once it answers again.
 func TestStoreOutageMidSession(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	bases, _, logs, rs := replicas(t, 1)
 	id := initialize(t, bases[0])
@@ -196,6 +203,7 @@ func TestStoreOutageMidSession(t *testing.T) {
 
 // Redis unreachable, or no secret: exit 2 with a clear message.
 func TestStoreConfigurationErrorsExit2(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		env  []string
 		want string

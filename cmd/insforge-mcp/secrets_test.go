@@ -245,6 +245,7 @@ func checkSecrets(t *testing.T, byTool map[string]string, streams map[string]str
 // logging: the key appears nowhere in the protocol stream (all of stdout),
 // stderr (the logs) or any result.
 func TestKeyNeverLeavesOverStdio(t *testing.T) {
+	t.Parallel()
 	backend := secretsBackend(t)
 	cmd := exec.Command(binary, "--credentials-file", "none", "--log-level", "debug", "--toolsets", "all")
 	cmd.Dir = t.TempDir() // tools that write files write here
@@ -314,6 +315,7 @@ func (tt teeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // and debug logging: the key appears nowhere in the HTTP answers (the
 // protocol stream), the process's stdout or stderr, or any result.
 func TestKeyNeverLeavesOverHTTP(t *testing.T) {
+	t.Parallel()
 	backend := secretsBackend(t)
 	addr := freeAddr(t)
 	cmd := exec.Command(binary, "--transport", "http", "--listen", addr, "--credentials-file", "none",
