@@ -144,7 +144,6 @@ func (s *Server) Stop() {
 	}
 }
 
-
 // ping sends PING in the inline protocol and expects +PONG.
 func ping(addr string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
