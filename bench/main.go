@@ -290,13 +290,19 @@ func seed(b *insforgefake.Server) {
 // build builds a main package of the module as the Dockerfile builds the
 // release binary: static, stripped.
 func build(out, pkg string) error {
+	return goBuild(out, pkg, []string{"CGO_ENABLED=0"}, "-trimpath", "-ldflags", "-s -w")
+}
+
+// goBuild runs go build in the module's root with extra environment
+// entries and flags.
+func goBuild(out, pkg string, env []string, flags ...string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+	cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", out, pkg)...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("build %s: %w", pkg, err)
