@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "insforge-mcp")
+	// The interop packages install (npm ci: tens of seconds on a fresh
+	// clone) while the binary builds and the other tests run.
+	go interopOnce() //nolint:errcheck // the interop tests report its error
 	build := exec.Command("go", "build", "-race", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
