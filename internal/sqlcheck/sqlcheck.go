@@ -125,27 +125,23 @@ func Statements(query string) ([]Statement, error) {
 		return nil, err
 	}
 	var out []Statement
-	start := 0
-	for i := 0; i <= len(toks); i++ {
-		if i < len(toks) && !toks[i].punct(";") {
-			continue
+	// Capped at its length, toks makes each statement g a window whose
+	// capacity runs to the end of the query: past g comes the ';' that
+	// ended it, if any.
+	for _, g := range split(toks[:len(toks):len(toks)]) {
+		end := len(query)
+		if next := g[len(g):cap(g)]; len(next) > 0 {
+			end = next[0].pos
 		}
-		if i > start {
-			end := len(query)
-			if i < len(toks) {
-				end = toks[i].pos
+		st := Statement{Text: strings.TrimSpace(query[g[0].pos:end])}
+		for _, t := range g {
+			w := ""
+			if t.kind == kWord || t.kind == kPunct {
+				w = t.text
 			}
-			st := Statement{Text: strings.TrimSpace(query[toks[start].pos:end])}
-			for _, t := range toks[start:i] {
-				w := ""
-				if t.kind == kWord || t.kind == kPunct {
-					w = t.text
-				}
-				st.Words = append(st.Words, w)
-			}
-			out = append(out, st)
+			st.Words = append(st.Words, w)
 		}
-		start = i + 1
+		out = append(out, st)
 	}
 	return out, nil
 }
