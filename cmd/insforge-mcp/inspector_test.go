@@ -1,16 +1,13 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 )
@@ -35,14 +32,8 @@ func TestInspectorCLIListsTools(t *testing.T) {
 	// (exit code 5) is output too, for the caller to check.
 	run := func(t *testing.T, args ...string) (stdout []byte, stderr string) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		cmd, cancel := nodeCommand(t, dir, node, nil, append([]string{cli, "--cli"}, args...)...)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, node, append([]string{cli, "--cli"}, args...)...)
-		cmd.Dir = dir
-		// Node starts the stdio server as its child, which holds the output
-		// pipes open: at the deadline, stop waiting for them too.
-		cmd.WaitDelay = 5 * time.Second
-		cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
 		var errOut lockedBuffer
 		cmd.Stderr = &errOut
 		out, err := cmd.Output()

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 )
@@ -38,14 +34,9 @@ func TestTypeScriptSDKInterop(t *testing.T) {
 				base, _, _ := startServer(t, "sse")
 				target = base + "/sse"
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			cmd, cancel := nodeCommand(t, dir, node, []string{"BACKEND_URL=" + backend.URL, "API_KEY=" + insforgefake.DefaultAPIKey},
+				filepath.Join(dir, "client.mjs"), mode, target)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "client.mjs"), mode, target)
-			cmd.Dir = dir
-			// Node starts the stdio server as its child, which holds the output
-			// pipes open: at the deadline, stop waiting for them too.
-			cmd.WaitDelay = 5 * time.Second
-			cmd.Env = append(os.Environ(), "BACKEND_URL="+backend.URL, "API_KEY="+insforgefake.DefaultAPIKey, "HOME="+t.TempDir())
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("TypeScript SDK client over %s: %v\n%s", mode, err, out)

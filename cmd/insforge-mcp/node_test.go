@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // interopOnce installs the pinned interop packages once per test run.
@@ -64,4 +66,17 @@ func interop(t *testing.T) (dir, node string) {
 		t.Skipf("skipped: needs Node.js and npm to install interop/ (node: %v; install: %v)", nodeErr, err)
 	}
 	return dir, node
+}
+
+// nodeCommand prepares node with args in the interop directory dir, with a
+// home of its own and env added, stopped after a minute. Node starts the
+// stdio server as its child, which holds the output pipes open: at the
+// deadline the pipes are let go too. cancel releases the deadline.
+func nodeCommand(t *testing.T, dir, node string, env []string, args ...string) (cmd *exec.Cmd, cancel context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	cmd = exec.CommandContext(ctx, node, args...)
+	cmd.Dir = dir
+	cmd.WaitDelay = 5 * time.Second
+	cmd.Env = append(append(os.Environ(), "HOME="+t.TempDir()), env...)
+	return cmd, cancel
 }
