@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/insforge-mcp/insforge-mcp/internal/testbin"
+
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
@@ -34,6 +36,7 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(serverEnv); mode != "" {
 		os.Exit(serveForTest(mode))
 	}
+	testbin.QuickRaceExit()
 	os.Exit(m.Run())
 }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/insforge-mcp/insforge-mcp/internal/testbin"
+
 	"github.com/insforge-mcp/insforge-mcp/internal/redistest"
 )
 
@@ -17,6 +19,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(roleEnv) == "client" {
 		os.Exit(clientMain(os.Stdin, os.Stdout))
 	}
+	testbin.QuickRaceExit()
 	os.Exit(m.Run())
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 
 	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
+	"github.com/insforge-mcp/insforge-mcp/internal/testbin"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
 
@@ -27,6 +28,7 @@ var binary string
 
 // TestMain builds the real binary once; the tests drive it as clients do.
 func TestMain(m *testing.M) {
+	testbin.QuickRaceExit()
 	dir, err := os.MkdirTemp("", "insforge-mcp-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
