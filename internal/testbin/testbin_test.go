@@ -10,7 +10,7 @@ import (
 
 func TestCachedFillsOnceAndKeepsFailuresOut(t *testing.T) {
 	t.Setenv("INSFORGE_TEST_CACHE", t.TempDir())
-	if _, err := cached("x", func(tmp string) error { return os.ErrPermission }); err == nil {
+	if _, err := Cached("x", func(tmp string) error { return os.ErrPermission }); err == nil {
 		t.Fatal("a failed fill was reported as cached")
 	}
 	var fills atomic.Int32
@@ -18,7 +18,7 @@ func TestCachedFillsOnceAndKeepsFailuresOut(t *testing.T) {
 	dirs := make([]string, 8)
 	for i := range dirs {
 		wg.Go(func() {
-			d, err := cached("x", func(tmp string) error {
+			d, err := Cached("x", func(tmp string) error {
 				fills.Add(1)
 				return os.WriteFile(filepath.Join(tmp, "bin"), []byte("ok"), 0o755)
 			})
