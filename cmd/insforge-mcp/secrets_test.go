@@ -124,6 +124,13 @@ func sampleString(name string, s map[string]any) string {
 		v = "*/5 * * * *"
 	case n == "sql" || n == "query":
 		v = "SELECT 1"
+	case n == "table":
+		// The records tools' table: one the backend has, so that they reach
+		// its rows and its errors (insert-records gets the backend's 400).
+		// A missing table is asked for three more times, 400 ms apart
+		// (PostgREST's schema cache after DDL): 1.2 s of waiting per call
+		// before a "not found" that get-table-schema gives at once.
+		v = "todos"
 	case strings.Contains(n, "path") || strings.Contains(n, "file") || strings.Contains(n, "directory"):
 		v = "does-not-exist" // relative to the server's empty working folder
 	case strings.Contains(n, "version"):
