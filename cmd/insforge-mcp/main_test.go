@@ -252,6 +252,7 @@ func TestHTTPTransportsEndToEnd(t *testing.T) {
 	t.Parallel()
 	for _, kind := range []string{"http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			backend := insforgefake.New(t)
 			base, cmd, stderr := startServer(t, kind)
 			var tr transport.Interface
