@@ -20,6 +20,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 
 	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
+	"github.com/insforge-mcp/insforge-mcp/internal/pgtest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testbin"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
@@ -38,6 +39,9 @@ func TestMain(m *testing.M) {
 	// The interop packages install (npm ci: tens of seconds on a fresh
 	// clone) while the binary builds and the other tests run.
 	go interopOnce() //nolint:errcheck // the interop tests report its error
+	// The fake backends' PostgreSQL cluster, which nearly every test needs
+	// first, starts meanwhile too.
+	go pgtest.Available() //nolint:errcheck // insforgefake.New reports its error
 	// A drain of --timeout + 1 s instead of + 5 s: the shutdown test
 	// waits out a whole drain for the call it abandons.
 	build := exec.Command("go", "build", "-race", "-ldflags", "-X main.drainGrace=1s", "-o", binary, ".")
