@@ -204,6 +204,9 @@ func TestStoreOutageMidSession(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
+	if err := rdb.Ping(context.Background()).Err(); err != nil { // it answers again
+		t.Fatal(err)
+	}
 	if text, isErr := call(t, bases[0], id, "get-backend-metadata", nil); isErr {
 		t.Fatalf("after the outage: %s (%s)", text, logs[0].String())
 	}
