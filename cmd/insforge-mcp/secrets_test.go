@@ -324,8 +324,7 @@ func (tt teeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestKeyNeverLeavesOverHTTP(t *testing.T) {
 	t.Parallel()
 	backend := secretsBackend(t)
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, "--transport", "http", "--listen", addr, "--credentials-file", "none",
+	cmd := exec.Command(binary, "--transport", "http", "--listen", "127.0.0.1:0", "--credentials-file", "none",
 		"--allowed-project-hosts", "127.0.0.1", "--log-level", "debug", "--toolsets", "all")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
@@ -340,7 +339,7 @@ func TestKeyNeverLeavesOverHTTP(t *testing.T) {
 		cmd.Process.Kill()
 		<-exited
 	})
-	waitListening(t, addr, stderr)
+	addr := listenAddr(t, stderr)
 
 	stream := &lockedBuffer{}
 	hc := &http.Client{Transport: teeTransport{rt: http.DefaultTransport, buf: stream}}
