@@ -45,7 +45,10 @@ func serveForTest(mode string) int {
 		Version:    "test",
 		Surface:    catalogue.Full(),
 		ToolConfig: tools.Config{MaxResultBytes: 100000},
-		Transport:  insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second}),
+		// The release default, which the driver's runs have: under the race
+		// detector on a busy machine the big-answers calls (10 at once, 30
+		// MB answers) took up to 6 s, past the 5 s this had.
+		Transport:  insforge.NewTransport(insforge.Options{Timeout: 30 * time.Second}),
 		Configured: credentials.Credentials{ProjectURL: os.Getenv("API_BASE_URL"), APIKey: os.Getenv("API_KEY")},
 	})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -66,6 +69,10 @@ func serveForTest(mode string) int {
 	return 0
 }
 
+// testServer is this test binary as a server process. The tests that
+// start servers run in parallel: the memory they read is each server's
+// own (/proc/PID/status), which other processes do not change, and of
+// the durations they check only that each was measured.
 func testServer(t *testing.T, backendURL string, http bool) server {
 	mode, argv := "stdio", []string{os.Args[0]}
 	if http {
@@ -80,11 +87,13 @@ func testServer(t *testing.T, backendURL string, http bool) server {
 // TestMeasureStdioAndHTTP runs the driver's sequence against a real server
 // process over both transports and checks every figure is filled in.
 func TestMeasureStdioAndHTTP(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	seed(backend)
 	for _, http := range []bool{false, true} {
 		srv := testServer(t, backend.URL, http)
 		t.Run(srv.Name, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			s, err := measure(ctx, srv, 2)
@@ -111,6 +120,7 @@ func TestMeasureStdioAndHTTP(t *testing.T) {
 // TestFloorAnswersTheDriverSequence builds the bare mcp-go floor as the
 // driver does and runs the driver's sequence against it.
 func TestFloorAnswersTheDriverSequence(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds a binary")
 	}
@@ -140,6 +150,7 @@ func TestFloorAnswersTheDriverSequence(t *testing.T) {
 // TestMeasureReportsAFailingServer: a server that exits at once is an
 // error with its stderr, not a hang.
 func TestMeasureReportsAFailingServer(t *testing.T) {
+	t.Parallel()
 	srv := server{Name: "broken", Argv: []string{"/bin/sh", "-c", "echo cannot start >&2; exit 3"}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -151,6 +162,7 @@ func TestMeasureReportsAFailingServer(t *testing.T) {
 
 // TestRecorderCountsBackendCalls: the recording proxy forwards and counts.
 func TestRecorderCountsBackendCalls(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	rec := newRecorder(backend.URL)
 	defer rec.Close()
@@ -323,6 +335,7 @@ func TestSVGIsWellFormed(t *testing.T) {
 // the server's peak RSS stays within the target (not checked under the
 // race detector, which multiplies memory).
 func TestBigAnswersStayWithinTheTarget(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	srv := testServer(t, "", true)

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 // time: every session opens, calls without error, and is deleted. It
 // checks correctness only; the figures are not asserted.
 func TestSmallRun(t *testing.T) {
-	rep, err := run(context.Background(), options{sessions: 12, duration: 300 * time.Millisecond, tool: "get-backend-metadata", open: 4}, io.Discard)
+	rep, err := run(context.Background(), options{sessions: 12, duration: 300 * time.Millisecond, tool: "get-backend-metadata", open: 4, check: true}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestSmallRun(t *testing.T) {
 
 // TestUnknownToolIsCountedAsErrors: failing calls are reported, not hidden.
 func TestUnknownToolIsCountedAsErrors(t *testing.T) {
-	rep, err := run(context.Background(), options{sessions: 2, duration: 100 * time.Millisecond, tool: "no-such-tool", open: 2}, io.Discard)
+	rep, err := run(context.Background(), options{sessions: 2, duration: 100 * time.Millisecond, tool: "no-such-tool", open: 2, check: true}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestUnknownToolIsCountedAsErrors(t *testing.T) {
 // of a session to the next replica. Checks correctness only.
 func TestReplicatedRun(t *testing.T) {
 	redistest.Start(t) // skips, or fails under CI, without redis-server
-	rep, err := run(context.Background(), options{sessions: 9, duration: 300 * time.Millisecond, tool: "get-backend-metadata", open: 3, replicas: 3}, io.Discard)
+	rep, err := run(context.Background(), options{sessions: 9, duration: 300 * time.Millisecond, tool: "get-backend-metadata", open: 3, replicas: 3, check: true}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,7 +133,10 @@ func (h *hopping) RoundTrip(r *http.Request) (*http.Response, error) {
 // one after another by one session, on a server without a store and on
 // one with it, interleaved so that both see the same machine.
 func storeLatency(o options, backendURL, storeURL string) (memP50, storeP50 float64, err error) {
-	const calls = 400
+	calls := 400
+	if o.check {
+		calls = 20
+	}
 	var conns []*mcpwire.HTTP
 	for _, u := range []string{"", storeURL} {
 		srv, closeStore, err := newServer(o, backendURL, u)

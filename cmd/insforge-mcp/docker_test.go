@@ -140,6 +140,12 @@ func TestImageCommandLine(t *testing.T) {
 	port := freeAddr(t)[len("127.0.0.1:"):]
 	env := append(append([]string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}, img.env...),
 		"INSFORGE_PROJECT_URL="+backend.URL, "INSFORGE_API_KEY="+insforgefake.DefaultAPIKey)
+	// Not the image's: the race runtime's settings for this race build
+	// (TestMain's quick exit; without it every health check sleeps a
+	// second as it exits).
+	if v := os.Getenv("GORACE"); v != "" {
+		env = append(env, "GORACE="+v)
+	}
 	health := func(extraEnv ...string) error {
 		hc := exec.Command(bin, img.healthcheck[1:]...)
 		hc.Env = append(append([]string{}, env...), extraEnv...)

@@ -40,6 +40,7 @@ func TestGoSDKInterop(t *testing.T) {
 		{name: "http 2026-07-28", headers: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			backend := insforgefake.New(t)
 			backend.AddTable("interop_todos", []insforgefake.Column{{Name: "title", Type: "string"}})
 			var transport mcp.Transport

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -154,10 +155,14 @@ func TestInspectorCLIListsTools(t *testing.T) {
 		t.Parallel()
 		backend := insforgefake.New(t)
 		backend.AddTable("interop_todos", []insforgefake.Column{{Name: "title", Type: "string"}})
-		server := []string{
-			"-e", "API_BASE_URL=" + backend.URL, "-e", "API_KEY=" + insforgefake.DefaultAPIKey, "-e", "HOME=" + t.TempDir(),
-			binary, "--credentials-file", "none",
+		server := []string{"-e", "API_BASE_URL=" + backend.URL, "-e", "API_KEY=" + insforgefake.DefaultAPIKey, "-e", "HOME=" + t.TempDir()}
+		// The Inspector starts the server with a minimal environment and
+		// waits for it to exit: GORACE (TestMain's quick exit) spares each
+		// run the race runtime's one-second sleep at exit.
+		if v := os.Getenv("GORACE"); v != "" {
+			server = append(server, "-e", "GORACE="+v)
 		}
+		server = append(server, binary, "--credentials-file", "none")
 		list(t, server...)
 		// Every tool's schema, not only the default list's, is portable.
 		var all struct{ Tools []json.RawMessage }

@@ -23,6 +23,7 @@ func TestTypeScriptSDKInterop(t *testing.T) {
 	dir, node := interop(t)
 	for _, mode := range []string{"stdio", "http", "sse", "elicit"} {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			backend := insforgefake.New(t)
 			backend.AddTable("interop_todos", []insforgefake.Column{{Name: "title", Type: "string"}})
 			target := binary

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 
 	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
+	"github.com/insforge-mcp/insforge-mcp/internal/pgtest"
 	"github.com/insforge-mcp/insforge-mcp/internal/testbin"
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
 )
@@ -38,7 +40,12 @@ func TestMain(m *testing.M) {
 	// The interop packages install (npm ci: tens of seconds on a fresh
 	// clone) while the binary builds and the other tests run.
 	go interopOnce() //nolint:errcheck // the interop tests report its error
-	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	// The fake backends' PostgreSQL cluster, which nearly every test needs
+	// first, starts meanwhile too.
+	go pgtest.Available() //nolint:errcheck // insforgefake.New reports its error
+	// A drain of --timeout + 1 s instead of + 5 s: the shutdown test
+	// waits out a whole drain for the call it abandons.
+	build := exec.Command("go", "build", "-race", "-ldflags", "-X main.drainGrace=1s", "-o", binary, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build:", err)
@@ -221,8 +228,7 @@ func freeAddr(t *testing.T) string {
 // startServer runs the binary with an HTTP transport and waits until it listens.
 func startServer(t *testing.T, kind string, extra ...string) (string, *exec.Cmd, *lockedBuffer) {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, append([]string{"--transport", kind, "--listen", addr, "--credentials-file", "none", "--allowed-project-hosts", "127.0.0.1"}, extra...)...)
+	cmd := exec.Command(binary, append([]string{"--transport", kind, "--listen", "127.0.0.1:0", "--credentials-file", "none", "--allowed-project-hosts", "127.0.0.1"}, extra...)...)
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
@@ -233,25 +239,35 @@ func startServer(t *testing.T, kind string, extra ...string) (string, *exec.Cmd,
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
+	return "http://" + listenAddr(t, stderr), cmd, stderr
+}
+
+// listenLine is the log line of a server listening, with its address.
+var listenLine = regexp.MustCompile(`msg="serving (?:streamable HTTP|SSE)" (?:url|sse)=http://([^/\s]+)/`)
+
+// listenAddr waits for a server started with --listen 127.0.0.1:0 to log
+// the address it was given, and returns it. (A free port picked by the
+// test and handed to the server can be taken by another test's server
+// before it binds: the test then talks to that server until it stops.)
+func listenAddr(t *testing.T, stderr *lockedBuffer) string {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		conn, err := net.Dial("tcp", addr)
-		if err == nil {
-			conn.Close()
-			break
+		if m := listenLine.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("server did not listen: %s", stderr.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return "http://" + addr, cmd, stderr
 }
 
 func TestHTTPTransportsEndToEnd(t *testing.T) {
 	t.Parallel()
 	for _, kind := range []string{"http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			backend := insforgefake.New(t)
 			base, cmd, stderr := startServer(t, kind)
 			var tr transport.Interface

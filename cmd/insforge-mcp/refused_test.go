@@ -47,6 +47,7 @@ func TestRefusedConfigurationIsNamedInLockedAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			c, stderr := stdioClient(t, tc.env, tc.args...)
 			text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"})
 			if !isErr {

@@ -10,10 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -176,7 +176,12 @@ func TestSessionHopsBetweenReplicas(t *testing.T) {
 }
 
 // Redis paused mid-session: calls answer that the store is unavailable,
-// without crashing, and go on once it answers again.
+// without crashing, and go on once it answers again. The pause is the
+// redis-server process stopped (SIGSTOP) and continued (SIGCONT), so that
+// it lasts exactly as long as the call made during it: CLIENT PAUSE has to
+// be given its length in advance (and CLIENT UNPAUSE waits behind it), which
+// made the test wait out eight seconds of a pause long enough for the
+// slowest failing call.
 func TestStoreOutageMidSession(t *testing.T) {
 	t.Parallel()
 	backend := insforgefake.New(t)
@@ -187,18 +192,42 @@ func TestStoreOutageMidSession(t *testing.T) {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
 	defer rdb.Close()
-	if err := rdb.Do(context.Background(), "CLIENT", "PAUSE", "8000", "ALL").Err(); err != nil {
+	pid := redisPID(t, rdb)
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) }) // before redistest stops it
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
-	paused := time.Now()
 	text, isErr := call(t, bases[0], id, "get-backend-metadata", nil)
 	if !isErr || !strings.Contains(text, "session store unavailable, retry shortly") {
 		t.Fatalf("during the outage: %v %s", isErr, text)
 	}
-	time.Sleep(time.Until(paused.Add(8500 * time.Millisecond)))
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Ping(context.Background()).Err(); err != nil { // it answers again
+		t.Fatal(err)
+	}
 	if text, isErr := call(t, bases[0], id, "get-backend-metadata", nil); isErr {
 		t.Fatalf("after the outage: %s (%s)", text, logs[0].String())
 	}
+}
+
+// redisPID is the process id of the redis-server rdb talks to.
+func redisPID(t *testing.T, rdb *redis.Client) int {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "server").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
+			if pid, err := strconv.Atoi(v); err == nil && pid > 1 {
+				return pid
+			}
+		}
+	}
+	t.Fatalf("INFO server names no process_id:\n%s", info)
+	return 0
 }
 
 // Redis unreachable, or no secret: exit 2 with a clear message.
@@ -212,12 +241,15 @@ func TestStoreConfigurationErrorsExit2(t *testing.T) {
 		{nil, "needs a session secret"},
 		{[]string{EnvSessionSecret + "=short"}, "at least 32"},
 	} {
-		cmd := exec.Command(binary, "--transport", "http", "--listen", freeAddr(t), "--credentials-file", "none", "--session-store", "redis://127.0.0.1:1/0")
-		cmd.Env = append(cmd.Environ(), tc.env...)
-		out, err := cmd.CombinedOutput()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), tc.want) {
-			t.Errorf("%v: exit %v, output %s", tc.env, err, out)
-		}
+		t.Run(tc.want, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(binary, "--transport", "http", "--listen", freeAddr(t), "--credentials-file", "none", "--session-store", "redis://127.0.0.1:1/0")
+			cmd.Env = append(cmd.Environ(), tc.env...)
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), tc.want) {
+				t.Errorf("%v: exit %v, output %s", tc.env, err, out)
+			}
+		})
 	}
 }

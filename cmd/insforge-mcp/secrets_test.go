@@ -124,6 +124,13 @@ func sampleString(name string, s map[string]any) string {
 		v = "*/5 * * * *"
 	case n == "sql" || n == "query":
 		v = "SELECT 1"
+	case n == "table":
+		// The records tools' table: one the backend has, so that they reach
+		// its rows and its errors (insert-records gets the backend's 400).
+		// A missing table is asked for three more times, 400 ms apart
+		// (PostgREST's schema cache after DDL): 1.2 s of waiting per call
+		// before a "not found" that get-table-schema gives at once.
+		v = "todos"
 	case strings.Contains(n, "path") || strings.Contains(n, "file") || strings.Contains(n, "directory"):
 		v = "does-not-exist" // relative to the server's empty working folder
 	case strings.Contains(n, "version"):
@@ -317,8 +324,7 @@ func (tt teeTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestKeyNeverLeavesOverHTTP(t *testing.T) {
 	t.Parallel()
 	backend := secretsBackend(t)
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, "--transport", "http", "--listen", addr, "--credentials-file", "none",
+	cmd := exec.Command(binary, "--transport", "http", "--listen", "127.0.0.1:0", "--credentials-file", "none",
 		"--allowed-project-hosts", "127.0.0.1", "--log-level", "debug", "--toolsets", "all")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
@@ -333,7 +339,7 @@ func TestKeyNeverLeavesOverHTTP(t *testing.T) {
 		cmd.Process.Kill()
 		<-exited
 	})
-	waitListening(t, addr, stderr)
+	addr := listenAddr(t, stderr)
 
 	stream := &lockedBuffer{}
 	hc := &http.Client{Transport: teeTransport{rt: http.DefaultTransport, buf: stream}}
