@@ -54,6 +54,7 @@ func deployTestPut(t *testing.T, srv *Server, id, fileID string, content []byte,
 // refusals and controls they do not reach.
 
 func TestDeployFakeDirectChecks(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.SetDeploymentPolls(0)
 	srv.SetDeploymentOutcome("ERROR", "boom")
@@ -110,6 +111,7 @@ func deployTestForm(t *testing.T, fields map[string]string, order []string, zipD
 }
 
 func TestDeployFakeLegacyForm(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.EnableLegacyDeployments(t)
 	m := call(t, srv, "POST", "/api/deployments", nil).obj(t)

@@ -7,6 +7,7 @@ import (
 
 // SQL the old emulator refused (403) runs on PostgreSQL.
 func TestPostgresRawSQLRunsRealSQL(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	r := call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": `
