@@ -10,6 +10,7 @@ import (
 // The tools' tests cover the auth routes; this covers what they do not
 // read: the public config and the metadata section.
 func TestAuthPublicConfigAndMetadata(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	call(t, srv, "POST", "/api/auth/oauth/configs", map[string]any{"provider": "github", "useSharedKey": false})
 	r := call(t, srv, "GET", "/api/auth/public-config", nil, "Authorization", "")
@@ -25,6 +26,7 @@ func TestAuthPublicConfigAndMetadata(t *testing.T) {
 }
 
 func TestAuthConcurrentUsers(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	var wg sync.WaitGroup
 	for i := range 20 {

@@ -7,6 +7,7 @@ import (
 
 // TestBulkUpsertBackendDetails covers D14.
 func TestBulkUpsertBackendDetails(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	// every database failure is 400 INVALID_INPUT without nextActions

@@ -22,6 +22,7 @@ func createPosts(t *testing.T, srv *Server) resp {
 }
 
 func TestCreateTable(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	r := createPosts(t, srv)
 	if r.status != 201 {
@@ -100,6 +101,7 @@ func TestCreateTable(t *testing.T) {
 }
 
 func TestCreateTableValidation(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	cases := []struct {
 		name   string
@@ -129,6 +131,7 @@ func TestCreateTableValidation(t *testing.T) {
 }
 
 func TestForeignKeysAndPatch(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	if r := createPosts(t, srv); r.status != 201 {
 		t.Fatal(string(r.body))
@@ -202,6 +205,7 @@ func TestForeignKeysAndPatch(t *testing.T) {
 }
 
 func TestSchemaParam(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	for _, path := range []string{
 		"/api/database/tables?schema=information_schema",
@@ -221,6 +225,7 @@ func TestSchemaParam(t *testing.T) {
 }
 
 func TestIntrospectionListings(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	if r := createPosts(t, srv); r.status != 201 {
 		t.Fatal(string(r.body))
@@ -287,6 +292,7 @@ func fkDef(ref string, pairs ...string) map[string]any {
 
 // TestForeignKeyNaming covers D5: the backend names foreign keys itself.
 func TestForeignKeyNaming(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	mustCreate := func(body map[string]any) {
 		t.Helper()
@@ -348,6 +354,7 @@ func TestForeignKeyNaming(t *testing.T) {
 // TestDefaultValues covers D6: defaultValue as the backend's
 // parseDefaultValue renders information_schema column_default.
 func TestDefaultValues(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	r := call(t, srv, "POST", "/api/database/tables", map[string]any{"tableName": "t_def", "columns": []any{
 		colDef("s", "string", true, false, "it's"), colDef("n", "integer", false, false), colDef("j", "json", true, false, "{}"),
@@ -396,6 +403,7 @@ func TestDefaultValues(t *testing.T) {
 
 // TestAlterTableDetails covers D7.
 func TestAlterTableDetails(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	if r := call(t, srv, "POST", "/api/database/tables", map[string]any{"tableName": "items", "columns": []any{colDef("title", "string", false, true)}}); r.status != 201 {
 		t.Fatal(string(r.body))
@@ -458,6 +466,7 @@ func TestAlterTableDetails(t *testing.T) {
 
 // TestListingsShape covers D11.
 func TestListingsShape(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	if r := createPosts(t, srv); r.status != 201 {
 		t.Fatal(string(r.body))

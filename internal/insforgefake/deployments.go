@@ -564,6 +564,12 @@ func (d *deployState) uploadTarget(rec *DeploymentUpload) (*deployFileState, *AP
 			return nil, f.err
 		}
 	}
+	// As on the backend: an upload that arrives after the deployment was
+	// started or cancelled (a request still in flight when the client gave
+	// up) is refused, and does not bring the deployment back to UPLOADING.
+	if st := file.dep.status; st != "WAITING" && st != "UPLOADING" {
+		return nil, &APIError{Status: 400, Code: "DEPLOYMENT_INVALID_FILE", Message: "Deployment files can only be uploaded while status is WAITING or UPLOADING."}
+	}
 	file.dep.status = "UPLOADING"
 	return file, nil
 }

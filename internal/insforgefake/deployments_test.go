@@ -54,6 +54,7 @@ func deployTestPut(t *testing.T, srv *Server, id, fileID string, content []byte,
 // refusals and controls they do not reach.
 
 func TestDeployFakeDirectChecks(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.SetDeploymentPolls(0)
 	srv.SetDeploymentOutcome("ERROR", "boom")
@@ -78,6 +79,21 @@ func TestDeployFakeDirectChecks(t *testing.T) {
 	if src := srv.DeploymentSource(id); len(src) != 1 || string(src[0].Content) != "a" {
 		t.Errorf("source %+v", src)
 	}
+	// An upload after the start (or a cancel) is refused and changes nothing.
+	if r := deployTestPut(t, srv, id, ids["a"], files["a"], "application/octet-stream"); r.status != 400 || !strings.Contains(string(r.body), "only be uploaded while status is WAITING or UPLOADING") {
+		t.Errorf("upload after the start: %d %s", r.status, r.body)
+	}
+	if st := srv.DeploymentStatus(id); st != "ERROR" {
+		t.Errorf("status after a late upload: %s", st)
+	}
+	id, ids = deployTestCreate(t, srv, files)
+	call(t, srv, "POST", "/api/deployments/"+id+"/cancel", nil)
+	if r := deployTestPut(t, srv, id, ids["a"], files["a"], "application/octet-stream"); r.status != 400 {
+		t.Errorf("upload after a cancel: %d %s", r.status, r.body)
+	}
+	if st := srv.DeploymentStatus(id); st != "CANCELED" {
+		t.Errorf("status after a late upload: %s", st)
+	}
 }
 
 // deployTestForm builds a presigned POST body.
@@ -95,6 +111,7 @@ func deployTestForm(t *testing.T, fields map[string]string, order []string, zipD
 }
 
 func TestDeployFakeLegacyForm(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.EnableLegacyDeployments(t)
 	m := call(t, srv, "POST", "/api/deployments", nil).obj(t)

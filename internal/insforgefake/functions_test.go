@@ -13,6 +13,7 @@ func fnCreate(t *testing.T, srv *Server, body map[string]any) resp {
 }
 
 func TestFunctionsFakeCRUD(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	r := fnCreate(t, srv, map[string]any{"name": "Hello  World", "code": fnTestCode, "description": "greets"})
 	if r.status != 201 {
@@ -84,6 +85,7 @@ func TestFunctionsFakeCRUD(t *testing.T) {
 }
 
 func TestFunctionsFakeDeploySimulation(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.SetDeployResult("failed", []string{"[error] boom"})
 	r := fnCreate(t, srv, map[string]any{"name": "a", "code": "export default async () => new Response('x')"})
@@ -119,6 +121,7 @@ func TestFunctionsFakeDeploySimulation(t *testing.T) {
 }
 
 func TestFunctionsFakeInvoke(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.AddFunction(EdgeFunction{Name: "echo", Code: fnTestCode})
 	srv.AddFunction(EdgeFunction{Name: "tea", Code: "module.exports = async () => new Response('x', { status: 418 })"})

@@ -7,6 +7,7 @@ import (
 
 // TestMetadataBackendShapes covers D1.
 func TestMetadataBackendShapes(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	db := call(t, srv, "GET", "/api/metadata/database", nil).obj(t)
 	if db["hint"] != "To retrieve detailed schema information for a specific table, call the get-table-schema tool with the table name." {
@@ -16,6 +17,7 @@ func TestMetadataBackendShapes(t *testing.T) {
 
 // TestDocsBackendShapes covers D2.
 func TestDocsBackendShapes(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	if c := call(t, srv, "GET", "/api/docs/auth/swift", nil).obj(t)["content"].(string); !strings.HasPrefix(c, "---\ntitle: auth-sdk-swift\n") {
 		t.Errorf("auth-sdk-swift content = %q", c)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestMigrationStatementsAndTexts(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	post := func(body map[string]any) resp {
 		return call(t, srv, "POST", "/api/database/migrations", body)
@@ -50,6 +51,7 @@ func TestMigrationStatementsAndTexts(t *testing.T) {
 }
 
 func TestSplitMigrationSQL(t *testing.T) {
+	t.Parallel()
 	for sql, want := range map[string][]any{
 		"SELECT 1;":                  {"SELECT 1;"},
 		"SELECT 'a;b'; SELECT 2":     {"SELECT 'a;b'", "SELECT 2"},
@@ -63,6 +65,7 @@ func TestSplitMigrationSQL(t *testing.T) {
 }
 
 func TestMigrationDryRun(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	for sql, want := range map[string]string{

@@ -39,6 +39,7 @@ func bulk(t *testing.T, srv *Server, filename, content string, fields map[string
 }
 
 func TestBulkUpsert(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	r := bulk(t, srv, "todos.csv", "title,slug,priority\nc1,s1,5\n\"c,2\",s2,\n", map[string]string{"table": "todos"})
@@ -92,6 +93,7 @@ func migrate(t *testing.T, srv *Server, version, name, sql string) resp {
 }
 
 func TestMigrations(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	if r := call(t, srv, "GET", "/api/database/migrations", nil); string(r.body) != `{"migrations":[]}` {
 		t.Errorf("empty list = %s", r.body)
@@ -136,6 +138,7 @@ func TestMigrations(t *testing.T) {
 }
 
 func TestMetadata(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	r := call(t, srv, "GET", "/api/metadata", nil)
@@ -176,6 +179,7 @@ func TestMetadata(t *testing.T) {
 }
 
 func TestLargeBatchesAreFast(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.AddTable("lines", AutoColumns(Column{Name: "line", Type: "string"}, Column{Name: "n", Type: "integer", Nullable: true, Unique: true}))
 	var b strings.Builder

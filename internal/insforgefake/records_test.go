@@ -17,6 +17,7 @@ func titles(t *testing.T, r resp) string {
 }
 
 func TestRecordsRead(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	cases := []struct{ query, want string }{
@@ -57,6 +58,7 @@ func TestRecordsRead(t *testing.T) {
 }
 
 func TestRecordsPaging(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	r := call(t, srv, "GET", "/api/database/records/todos?limit=2&offset=1&order=title", nil, "Prefer", "count=exact")
@@ -84,6 +86,7 @@ func TestRecordsPaging(t *testing.T) {
 }
 
 func TestRecordsWrite(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	base := "/api/database/records/todos"
@@ -139,6 +142,7 @@ func TestRecordsWrite(t *testing.T) {
 }
 
 func TestRecordsErrors(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	r := call(t, srv, "GET", "/api/database/records/nope", nil)
@@ -158,6 +162,7 @@ func TestRecordsErrors(t *testing.T) {
 }
 
 func TestAddTableAndRows(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.AddTable("plain", []Column{{Name: "k", Type: "text", PrimaryKey: true}, {Name: "n", Type: "int4", Nullable: true}},
 		map[string]any{"k": "a", "n": 1})

@@ -19,6 +19,7 @@ func newSchedule(t *testing.T, srv *Server, body map[string]any) string {
 }
 
 func TestSchedulesCRUD(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	if got := call(t, srv, "GET", "/api/schedules", nil).arr(t); len(got) != 0 {
 		t.Fatalf("initial list = %v", got)
@@ -86,6 +87,7 @@ func TestSchedulesCRUD(t *testing.T) {
 }
 
 func TestSchedulesMissingSecret(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	body := map[string]any{"name": "job", "cronSchedule": "*/5 * * * *", "functionUrl": "https://x.example/functions/f", "httpMethod": "GET"}
 	id := newSchedule(t, srv, body)

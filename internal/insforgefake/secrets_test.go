@@ -9,6 +9,7 @@ import (
 // this covers what they do not reach: expiry, and the anon key's grace
 // period on a USER route.
 func TestSecretsExpiryAndAnonRotation(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	past := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	if r := call(t, srv, "POST", "/api/secrets", map[string]any{"key": "OLD", "value": "v", "expiresAt": past}); r.status != 201 {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestKeysFormat(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ key, prefix string }{{DefaultAPIKey, "ik_"}, {DefaultAnonKey, "anon_"}} {
 		hex := strings.TrimPrefix(c.key, c.prefix)
 		if !strings.HasPrefix(c.key, c.prefix) || len(hex) != 64 || strings.Trim(hex, "0123456789abcdef") != "" {
@@ -20,6 +21,7 @@ func TestKeysFormat(t *testing.T) {
 }
 
 func TestAuthFailures(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	// no credential
 	r := call(t, srv, "GET", "/api/database/tables", nil, "Authorization", "")
@@ -71,6 +73,7 @@ func TestAuthFailures(t *testing.T) {
 }
 
 func TestWithAPIKey(t *testing.T) {
+	t.Parallel()
 	srv := New(t, WithAPIKey("ik_one"), WithAPIKey("ik_two"))
 	for _, k := range []string{"ik_one", "ik_two"} {
 		if r := call(t, srv, "GET", "/api/database/tables", nil, "Authorization", "Bearer "+k); r.status != 200 {
@@ -85,6 +88,7 @@ func TestWithAPIKey(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	r := call(t, srv, "GET", "/api/x", nil)
 	wantError(t, r, 404, "NOT_FOUND", "Endpoint /api/x not found")
@@ -93,6 +97,7 @@ func TestNotFound(t *testing.T) {
 }
 
 func TestRequestsRecording(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	call(t, srv, "POST", "/api/database/advance/rawsql?x=1", map[string]any{"query": "select 1"})
 	reqs := srv.Requests()
@@ -117,6 +122,7 @@ func TestRequestsRecording(t *testing.T) {
 }
 
 func TestFailInjection(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.Fail("GET", "/api/database/tables", &APIError{Status: 503, Code: "UPSTREAM_FAILURE", Message: "down"})
 	for i := 0; i < 2; i++ {
@@ -158,6 +164,7 @@ func TestFailInjection(t *testing.T) {
 }
 
 func TestStall(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.Stall("/api/metadata", 5*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -184,6 +191,7 @@ func TestStall(t *testing.T) {
 }
 
 func TestConcurrency(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	mustSQL(t, srv, "create table counters (id serial primary key, n integer)")
@@ -221,6 +229,7 @@ func TestConcurrency(t *testing.T) {
 // TestBackendTexts covers D0a/D0c: nextActions as the backend sends them
 // and the headers of every answer.
 func TestBackendTexts(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	r := call(t, srv, "GET", "/api/database/nonexistent", nil)
 	m := wantError(t, r, 404, "NOT_FOUND", "Endpoint /api/database/nonexistent not found")
@@ -256,6 +265,7 @@ func TestBackendTexts(t *testing.T) {
 // moduleState creates a module's state once per Server, also under
 // concurrent first use, and keeps the states of two servers apart.
 func TestModuleState(t *testing.T) {
+	t.Parallel()
 	// Not zero-sized: two zero-sized values may share one address.
 	type probe struct{ _ int }
 	srv := New(t)

@@ -11,6 +11,7 @@ import (
 const unparseable = "Query could not be parsed and was rejected for security reasons."
 
 func TestRawSQLValidation(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	for _, body := range []any{map[string]any{}, nil} {
 		wantError(t, call(t, srv, "POST", "/api/database/advance/rawsql", body), 400, "INVALID_INPUT", "")
@@ -24,6 +25,7 @@ func TestRawSQLValidation(t *testing.T) {
 }
 
 func TestRawSQLGuards(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	forbidden := []string{
@@ -114,6 +116,7 @@ func rowsOf(t *testing.T, m map[string]any) []any {
 }
 
 func TestRawSQLInterpreter(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 
 	r := sqlQuery(t, srv, "SELECT 1")
@@ -233,6 +236,7 @@ func TestRawSQLInterpreter(t *testing.T) {
 }
 
 func TestRawSQLSharedWithRecords(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	todoTable(srv)
 	mustSQL(t, srv, "insert into todos (title, slug) values ('from sql', 'sql')")
@@ -255,6 +259,7 @@ func TestRawSQLSharedWithRecords(t *testing.T) {
 }
 
 func TestSQLHandler(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	var gotQuery string
 	var gotParams []any

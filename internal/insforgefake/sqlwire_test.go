@@ -19,6 +19,7 @@ func sqlBody(t *testing.T, srv *Server, q string, params ...any) string {
 // TestRawSQLNodePGTyping checks the JSON forms and dataTypeIDs node-pg
 // gives (observed on a real backend); arrays stay text here.
 func TestRawSQLNodePGTyping(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	for q, want := range map[string]string{
 		// observed verbatim on InsForge 2.3.1
@@ -73,6 +74,7 @@ func TestRawSQLNodePGTyping(t *testing.T) {
 
 // TestRawSQLParamsAndBodies covers D10: parameters and request bodies.
 func TestRawSQLParamsAndBodies(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	// params: [] runs as a simple query: $1 is not a parameter
 	wantError(t, call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": "SELECT $1::int AS a", "params": []any{}}), 500, "INTERNAL_ERROR", "there is no parameter $1")

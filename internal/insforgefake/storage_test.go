@@ -13,6 +13,7 @@ import (
 // covers what they do not reach: anonymous downloads and the S3 stand-in's
 // refusals.
 func TestStorageDownloadAuth(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	srv.PutObject("pub", "a.txt", []byte("hi"), "text/plain")
 	srv.AddBucket("priv", false)
@@ -25,6 +26,7 @@ func TestStorageDownloadAuth(t *testing.T) {
 }
 
 func TestStorageS3Refusals(t *testing.T) {
+	t.Parallel()
 	srv := New(t)
 	s3 := srv.UsePresignedUploads(t)
 	srv.AddBucket("priv", false)

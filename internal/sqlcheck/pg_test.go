@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,140 +84,265 @@ SELECT (SELECT md5(string_agg(name || '=' || setting, ',' ORDER BY name)) FROM p
 	|| ' locks=' || (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory')
 	|| ' user=' || current_user || '/' || session_user`
 
+// pgWorkers is how many texts of the corpus run at once. Each worker has
+// a database and a role of its own, all made before the first text runs,
+// so that a text's effects show in no other worker's before and after (the
+// cluster-wide counts of the state, roles and databases, stay still as long
+// as no text commits a write to them; a text that did would fail the test
+// in its own worker, and maybe in others too).
+const pgWorkers = 4
+
+// pgWorker runs texts in its own database as its own role.
+type pgWorker struct {
+	dsn, role, roleDSN string
+	drop               func()     // drops the database
+	owner              *pgx.Conn  // the database owner's connection, for state
+	roleMade           bool       // the role exists and must be dropped
+	setupErr           error      // why the worker could not be set up
+	results            []pgResult // indexed like the texts
+}
+
+// pgResult is what running one text found.
+type pgResult struct {
+	ran   bool
+	wrote []string // how the text wrote, if it did
+	qerr  error    // the text's own error in PostgreSQL
+	notes []string // to log, in order
+	err   error    // the run itself failed (not the text): fails the test
+}
+
+// setup makes the worker's database, fills it, and makes the role with
+// write privileges on it.
+func (w *pgWorker) setup(ctx context.Context) error {
+	var err error
+	if w.dsn, w.drop, err = pgtest.CreateDB(); err != nil {
+		return err
+	}
+	if w.owner, err = pgx.Connect(ctx, w.dsn); err != nil {
+		return err
+	}
+	u, err := url.Parse(w.dsn)
+	if err != nil {
+		return err
+	}
+	dbName := strings.TrimPrefix(u.Path, "/")
+	w.role = "ro_" + dbName
+	if _, err := w.owner.Exec(ctx, pgSchema); err != nil {
+		return fmt.Errorf("schema: %v", err)
+	}
+	if _, err := w.owner.Exec(ctx, "CREATE ROLE "+w.role+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"); err != nil {
+		return err
+	}
+	w.roleMade = true
+	if _, err := w.owner.Exec(ctx, fmt.Sprintf(pgGrants, w.role, dbName)); err != nil {
+		return fmt.Errorf("grants: %v", err)
+	}
+	u.User = url.User(w.role)
+	w.roleDSN = u.String()
+	return nil
+}
+
+// cleanup registers the removal of what setup made: the role (its
+// privileges first), then the database.
+func (w *pgWorker) cleanup(t *testing.T) {
+	if w.drop != nil {
+		t.Cleanup(w.drop)
+	}
+	if w.owner != nil {
+		t.Cleanup(func() { w.owner.Close(context.Background()) })
+	}
+	if w.roleMade {
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if c, err := pgx.Connect(ctx, w.dsn); err == nil {
+				c.Exec(ctx, "DROP OWNED BY "+w.role) //nolint:errcheck // best effort
+				c.Exec(ctx, "DROP ROLE "+w.role)     //nolint:errcheck // best effort
+				c.Close(context.Background())
+			}
+		})
+	}
+}
+
+// state is what the owner sees of the worker's database (and of the
+// cluster's roles, databases and settings).
+func (w *pgWorker) state(ctx context.Context) (string, error) {
+	var s string
+	if err := w.owner.QueryRow(ctx, pgState).Scan(&s); err != nil {
+		return "", fmt.Errorf("state: %v", err)
+	}
+	rows, err := w.owner.Query(ctx, "SELECT relname FROM pg_class WHERE relkind IN ('r', 'm') AND relnamespace = 'public'::regnamespace ORDER BY relname")
+	if err != nil {
+		return "", fmt.Errorf("state: %v", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", fmt.Errorf("state: %v", err)
+	}
+	for _, n := range names {
+		var sum string
+		q := `SELECT count(*) || ':' || coalesce(md5(string_agg(r::text, ',' ORDER BY r::text)), '') FROM public.` + pgx.Identifier{n}.Sanitize() + ` r`
+		if err := w.owner.QueryRow(ctx, q).Scan(&sum); err != nil {
+			return "", fmt.Errorf("state of %s: %v", n, err)
+		}
+		s += " " + n + "=" + sum
+	}
+	return s, nil
+}
+
+// run runs q as the role, on a connection of its own, in one transaction,
+// committed when keep is set and rolled back otherwise, and says whether
+// it wrote: the transaction took a transaction id, or the database or the
+// session changed.
+func (w *pgWorker) run(ctx context.Context, q string, keep bool) (r pgResult) {
+	r.ran = true
+	conn, err := pgx.Connect(ctx, w.roleDSN)
+	if err != nil {
+		r.err = fmt.Errorf("connect as %s: %v", w.role, err)
+		return r
+	}
+	defer conn.Close(context.Background())
+	var sess0, sess1 string
+	if err := conn.QueryRow(ctx, pgSession).Scan(&sess0); err != nil {
+		r.err = err
+		return r
+	}
+	before, err := w.state(ctx)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL lock_timeout = '1s'"); err != nil {
+		r.err = err
+		return r
+	}
+	_, r.qerr = conn.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol)
+	if r.qerr == nil {
+		var xid *string
+		if err := conn.QueryRow(ctx, "SELECT pg_current_xact_id_if_assigned()::text").Scan(&xid); err == nil && xid != nil {
+			r.wrote = append(r.wrote, "took transaction id "+*xid)
+		}
+	}
+	end := "COMMIT"
+	if !keep || r.qerr != nil {
+		end = "ROLLBACK"
+	}
+	if _, err := conn.Exec(ctx, end); err != nil {
+		r.notes = append(r.notes, fmt.Sprintf("%s after %q: %v", end, q, err))
+		conn.Exec(ctx, "ROLLBACK") //nolint:errcheck // whatever state it is in
+	}
+	if conn.IsClosed() {
+		r.wrote = append(r.wrote, "closed its own connection")
+	} else if err := conn.QueryRow(ctx, pgSession).Scan(&sess1); err != nil {
+		r.wrote = append(r.wrote, "session unusable: "+err.Error())
+	} else if sess1 != sess0 {
+		r.wrote = append(r.wrote, "session changed: "+pgDiff(sess0, sess1))
+	}
+	after, err := w.state(ctx)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	if after != before {
+		r.wrote = append(r.wrote, "database changed: "+pgDiff(before, after))
+	}
+	return r
+}
+
 // TestReadOnlyCorpusOnPostgres runs the corpus on a real PostgreSQL as a
 // non-superuser with write privileges: every text ReadOnly accepts must
 // leave the database and the session as they were. The refused texts run
 // too, only to report how many would have written, which shows the corpus
-// tests something.
+// tests something. Each text runs on a new connection; pgWorkers of them
+// at a time, each worker in its own database.
 func TestReadOnlyCorpusOnPostgres(t *testing.T) {
-	dsn := pgtest.NewDB(t)
+	pgtest.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	owner, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close(context.Background())
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbName := strings.TrimPrefix(u.Path, "/")
-	role := "ro_" + dbName
-	if _, err := owner.Exec(ctx, pgSchema); err != nil {
-		t.Fatalf("schema: %v", err)
-	}
-	if _, err := owner.Exec(ctx, "CREATE ROLE "+role+" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, dsn); err == nil {
-			c.Exec(ctx, "DROP OWNED BY "+role) //nolint:errcheck // best effort
-			c.Exec(ctx, "DROP ROLE "+role)     //nolint:errcheck // best effort
-			c.Close(context.Background())
-		}
-	})
-	if _, err := owner.Exec(ctx, fmt.Sprintf(pgGrants, role, dbName)); err != nil {
-		t.Fatalf("grants: %v", err)
-	}
-	u.User = url.User(role)
-	roleDSN := u.String()
-
-	state := func() string {
-		var s string
-		if err := owner.QueryRow(ctx, pgState).Scan(&s); err != nil {
-			t.Fatalf("state: %v", err)
-		}
-		rows, err := owner.Query(ctx, "SELECT relname FROM pg_class WHERE relkind IN ('r', 'm') AND relnamespace = 'public'::regnamespace ORDER BY relname")
-		if err != nil {
-			t.Fatalf("state: %v", err)
-		}
-		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatalf("state: %v", err)
-		}
-		for _, n := range names {
-			var sum string
-			q := `SELECT count(*) || ':' || coalesce(md5(string_agg(r::text, ',' ORDER BY r::text)), '') FROM public.` + pgx.Identifier{n}.Sanitize() + ` r`
-			if err := owner.QueryRow(ctx, q).Scan(&sum); err != nil {
-				t.Fatalf("state of %s: %v", n, err)
-			}
-			s += " " + n + "=" + sum
-		}
-		return s
-	}
-
-	// run runs q as the role in one transaction, committed when keep is
-	// set and rolled back otherwise, and says whether it wrote: the
-	// transaction took a transaction id, or the database or the session
-	// changed.
-	run := func(q string, keep bool) (wrote []string, qerr error) {
-		conn, err := pgx.Connect(ctx, roleDSN)
-		if err != nil {
-			t.Fatalf("connect as %s: %v", role, err)
-		}
-		defer conn.Close(context.Background())
-		var sess0, sess1 string
-		if err := conn.QueryRow(ctx, pgSession).Scan(&sess0); err != nil {
-			t.Fatal(err)
-		}
-		before := state()
-		if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL statement_timeout = '2s'; SET LOCAL lock_timeout = '1s'"); err != nil {
-			t.Fatal(err)
-		}
-		_, qerr = conn.Exec(ctx, q, pgx.QueryExecModeSimpleProtocol)
-		if qerr == nil {
-			var xid *string
-			if err := conn.QueryRow(ctx, "SELECT pg_current_xact_id_if_assigned()::text").Scan(&xid); err == nil && xid != nil {
-				wrote = append(wrote, "took transaction id "+*xid)
-			}
-		}
-		end := "COMMIT"
-		if !keep || qerr != nil {
-			end = "ROLLBACK"
-		}
-		if _, err := conn.Exec(ctx, end); err != nil {
-			t.Logf("%s after %q: %v", end, q, err)
-			conn.Exec(ctx, "ROLLBACK") //nolint:errcheck // whatever state it is in
-		}
-		if conn.IsClosed() {
-			wrote = append(wrote, "closed its own connection")
-		} else if err := conn.QueryRow(ctx, pgSession).Scan(&sess1); err != nil {
-			wrote = append(wrote, "session unusable: "+err.Error())
-		} else if sess1 != sess0 {
-			wrote = append(wrote, "session changed: "+pgDiff(sess0, sess1))
-		}
-		if after := state(); after != before {
-			wrote = append(wrote, "database changed: "+pgDiff(before, after))
-		}
-		return wrote, qerr
-	}
 
 	accepted, refused := pgCorpus(t)
 	if len(accepted) < 50 {
 		t.Fatalf("only %d accepted texts", len(accepted))
 	}
-	var failed int
-	for _, q := range accepted {
-		wrote, err := run(q, true)
-		if err != nil {
-			failed++
-			t.Logf("accepted, fails in PostgreSQL (writes nothing): %q: %v", q, err)
+	texts := append(append([]string(nil), accepted...), refused...)
+	keep := func(i int) bool { return i < len(accepted) } // refused texts are rolled back
+
+	// Every worker is set up before any text runs.
+	workers := make([]*pgWorker, pgWorkers)
+	var wg sync.WaitGroup
+	for i := range workers {
+		w := &pgWorker{results: make([]pgResult, len(texts))}
+		workers[i] = w
+		wg.Go(func() { w.setupErr = w.setup(ctx) })
+	}
+	wg.Wait()
+	for _, w := range workers {
+		w.cleanup(t)
+	}
+	for _, w := range workers {
+		if w.setupErr != nil {
+			t.Fatal(w.setupErr)
 		}
-		for _, w := range wrote {
+	}
+
+	jobs := make(chan int, len(texts))
+	for i := range texts {
+		jobs <- i
+	}
+	close(jobs)
+	for _, w := range workers {
+		wg.Go(func() {
+			for i := range jobs {
+				w.results[i] = w.run(ctx, texts[i], keep(i))
+				if w.results[i].err != nil {
+					return // the other workers take the rest
+				}
+			}
+		})
+	}
+	wg.Wait()
+	results := make([]pgResult, len(texts))
+	for _, w := range workers {
+		for i, r := range w.results {
+			if r.ran {
+				results[i] = r
+			}
+		}
+	}
+	for i, r := range results {
+		if r.err != nil {
+			t.Fatalf("running %q: %v", texts[i], r.err)
+		}
+		if !r.ran {
+			t.Fatalf("%q did not run", texts[i])
+		}
+	}
+
+	var failed int
+	for i, q := range accepted {
+		r := results[i]
+		for _, n := range r.notes {
+			t.Log(n)
+		}
+		if r.qerr != nil {
+			failed++
+			t.Logf("accepted, fails in PostgreSQL (writes nothing): %q: %v", q, r.qerr)
+		}
+		for _, w := range r.wrote {
 			t.Errorf("ReadOnly accepts %q, which wrote as a non-superuser: %s", q, w)
 		}
 	}
 	var wrote int
-	for _, q := range refused {
-		w, err := run(q, false)
-		if len(w) > 0 {
+	for i, q := range refused {
+		r := results[len(accepted)+i]
+		for _, n := range r.notes {
+			t.Log(n)
+		}
+		if len(r.wrote) > 0 {
 			wrote++
-			t.Logf("refused, would write: %q: %s", q, strings.Join(w, "; "))
+			t.Logf("refused, would write: %q: %s", q, strings.Join(r.wrote, "; "))
 		} else if testing.Verbose() {
-			t.Logf("refused, writes nothing here: %q (error: %v)", q, err)
+			t.Logf("refused, writes nothing here: %q (error: %v)", q, r.qerr)
 		}
 	}
 	t.Logf("ran %d accepted texts (%d failed in PostgreSQL); %d of %d refused texts would have written", len(accepted), failed, wrote, len(refused))

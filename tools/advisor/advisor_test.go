@@ -9,6 +9,7 @@ import (
 )
 
 func TestAdvisorScanFlow(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, _ := h.Data(t, "get-advisor-latest-scan", nil)
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/advisor/latest"))
@@ -42,6 +43,7 @@ func TestAdvisorScanFlow(t *testing.T) {
 }
 
 func TestAdvisorListIssues(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, _ := h.Data(t, "list-advisor-issues", nil)
 	testmcp.WantText(t, text, "No issues in the latest completed advisor scan", "start-advisor-scan")
@@ -80,6 +82,7 @@ func TestAdvisorListIssues(t *testing.T) {
 }
 
 func TestAdvisorReadOnlyAndHints(t *testing.T) {
+	t.Parallel()
 	testmcp.WantReadOnly(t, []string{"get-advisor-latest-scan", "list-advisor-issues"}, []string{"start-advisor-scan"})
 	if got := testmcp.HintsOf(t, "start-advisor-scan"); got != tools.Create {
 		t.Errorf("start-advisor-scan hints = %+v", got)

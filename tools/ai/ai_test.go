@@ -36,6 +36,7 @@ func aiNoKeyRoute(t *testing.T, h *testmcp.Harness) {
 }
 
 func TestAICatalogue(t *testing.T) {
+	t.Parallel()
 	var names []string
 	for _, tool := range catalogue.All() {
 		if tool.Toolset == tools.AI {
@@ -58,6 +59,7 @@ func TestAICatalogue(t *testing.T) {
 }
 
 func TestAIListModels(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 
 	text, out := h.UntrustedData(t, "list-ai-models", nil)
@@ -119,6 +121,7 @@ func TestAIListModels(t *testing.T) {
 }
 
 func TestAIListModelsWithoutKey(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.SetAIKeys("", "")
 	text := h.Fail(t, "list-ai-models", nil)
@@ -135,6 +138,7 @@ func TestAIListModelsWithoutKey(t *testing.T) {
 }
 
 func TestAIOverview(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.SetAIKeys(insforgefake.DefaultAIAPIKey, "sk-or-v1-management-0123456789")
 
@@ -164,6 +168,7 @@ func TestAIOverview(t *testing.T) {
 }
 
 func TestAIConfig(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 
 	text, out := h.UntrustedData(t, "get-ai-config", nil)
@@ -202,6 +207,7 @@ func TestAIConfig(t *testing.T) {
 }
 
 func TestAIConfigOnCloud(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Backend: []insforgefake.Option{insforgefake.WithAICloud()}})
 	text, out := h.UntrustedData(t, "get-ai-config", nil)
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/ai/config"))

@@ -71,6 +71,7 @@ func authEnableSMTP(t *testing.T, h *testmcp.Harness) {
 }
 
 func TestAuthToolsetAndReadOnly(t *testing.T) {
+	t.Parallel()
 	names := authNew(t).ToolNames(t)
 	for _, n := range append(slices.Clone(authReadTools), authWriteTools...) {
 		if !slices.Contains(names, n) {
@@ -107,6 +108,7 @@ func TestAuthToolsetAndReadOnly(t *testing.T) {
 }
 
 func TestAuthConfigTools(t *testing.T) {
+	t.Parallel()
 	h := authNew(t)
 
 	text := h.OK(t, "get-auth-config", nil)
@@ -165,6 +167,7 @@ func TestAuthConfigTools(t *testing.T) {
 }
 
 func TestAuthUserTools(t *testing.T) {
+	t.Parallel()
 	h := authNew(t)
 	const pw = "Pa55word-Xyz"
 
@@ -260,6 +263,7 @@ func TestAuthUserTools(t *testing.T) {
 }
 
 func TestAuthCreateUserWithVerificationRequired(t *testing.T) {
+	t.Parallel()
 	h := authNew(t)
 	authEnableSMTP(t, h)
 	h.OK(t, "update-auth-config", map[string]any{"requireEmailVerification": true})
@@ -282,6 +286,7 @@ func TestAuthCreateUserWithVerificationRequired(t *testing.T) {
 }
 
 func TestAuthOAuthTools(t *testing.T) {
+	t.Parallel()
 	h := authNew(t)
 	const secret = "gh-client-secret-123"
 
@@ -345,6 +350,7 @@ func TestAuthOAuthTools(t *testing.T) {
 }
 
 func TestAuthSMTPTools(t *testing.T) {
+	t.Parallel()
 	h := authNew(t)
 	const pw = "smtp-pass-123"
 
@@ -394,6 +400,7 @@ func TestAuthSMTPTools(t *testing.T) {
 }
 
 func TestAuthEmailTemplateTools(t *testing.T) {
+	t.Parallel()
 	h := authNew(t)
 	text := h.OK(t, "list-email-templates", nil)
 	authLast(t, h, "GET", "/api/auth/email-templates")

@@ -132,6 +132,7 @@ func dbRowsOf(t *testing.T, m map[string]any) []map[string]any {
 // ---- catalogue ----
 
 func TestDatabaseToolsListed(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	names := h.ToolNames(t)
 	for _, n := range dbAllDatabaseTools {
@@ -152,6 +153,7 @@ func TestDatabaseToolsListed(t *testing.T) {
 }
 
 func TestDatabaseToolSchemasMatchOfficialNames(t *testing.T) {
+	t.Parallel()
 	byName := map[string]tools.Tool{}
 	for _, tl := range catalogue.All() {
 		byName[tl.Name] = tl
@@ -181,6 +183,7 @@ func TestDatabaseToolSchemasMatchOfficialNames(t *testing.T) {
 }
 
 func TestDatabaseToolsReadOnlyMode(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{ReadOnly: true, Features: []tools.Feature{tools.UnrestrictedSQL}}})
 	names := h.ToolNames(t)
 	for _, n := range dbAllDatabaseTools {
@@ -192,6 +195,7 @@ func TestDatabaseToolsReadOnlyMode(t *testing.T) {
 }
 
 func TestUnrestrictedSQLNeedsFeature(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	if slices.Contains(h.ToolNames(t), "run-unrestricted-sql") {
 		t.Error("run-unrestricted-sql is listed without --allow-unrestricted-sql")
@@ -204,6 +208,7 @@ func TestUnrestrictedSQLNeedsFeature(t *testing.T) {
 // ---- raw SQL ----
 
 func TestRunRawSQL(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 
@@ -234,6 +239,7 @@ func TestRunRawSQL(t *testing.T) {
 }
 
 func TestRunRawSQLResultShapes(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 
@@ -267,6 +273,7 @@ func TestRunRawSQLResultShapes(t *testing.T) {
 func dbPtr[T any](v T) *T { return &v }
 
 func TestRunRawSQLErrors(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 
 	text := h.Fail(t, "run-raw-sql", map[string]any{"query": "SELECT * FROM nowhere"})
@@ -293,6 +300,7 @@ func TestRunRawSQLErrors(t *testing.T) {
 }
 
 func TestRunRawSQLReadOnly(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{ReadOnly: true}})
 	dbSeedTodos(h)
 
@@ -330,6 +338,7 @@ func TestRunRawSQLReadOnly(t *testing.T) {
 }
 
 func TestRunUnrestrictedSQL(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	text, out := dbStructured(t, h, "run-unrestricted-sql", map[string]any{"query": "SELECT title FROM todos WHERE rank = $1", "params": []any{3}})
@@ -353,6 +362,7 @@ func TestRunUnrestrictedSQL(t *testing.T) {
 // ---- tables ----
 
 func TestListTables(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	h.Backend.AddTable("authors", insforgefake.AutoColumns(insforgefake.Column{Name: "name", Type: "string"}))
@@ -377,6 +387,7 @@ func TestListTables(t *testing.T) {
 }
 
 func TestCreateTable(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	h.Backend.AddTable("authors", insforgefake.AutoColumns(insforgefake.Column{Name: "name", Type: "string"}))
 
@@ -464,6 +475,7 @@ func TestCreateTable(t *testing.T) {
 }
 
 func TestAlterTable(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 
@@ -517,6 +529,7 @@ func TestAlterTable(t *testing.T) {
 }
 
 func TestDeleteTable(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	text := h.OK(t, "delete-table", map[string]any{"tableName": "todos"})
@@ -543,6 +556,7 @@ func TestDeleteTable(t *testing.T) {
 // ---- listings ----
 
 func TestListings(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	for tool, what := range map[string]string{
@@ -577,6 +591,7 @@ func TestListings(t *testing.T) {
 // ---- migrations ----
 
 func TestMigrations(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 
 	text := h.OK(t, "list-migrations", nil)
@@ -621,6 +636,7 @@ func TestMigrations(t *testing.T) {
 }
 
 func TestDryRunMigration(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	const path = "/api/database/migrations/dry-run"
 	// The fake has no dry-run route: inject the backend's 200 answers.
@@ -655,6 +671,7 @@ func TestDryRunMigration(t *testing.T) {
 // ---- records ----
 
 func TestQueryRecords(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 
@@ -726,6 +743,7 @@ func TestQueryRecords(t *testing.T) {
 }
 
 func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	const path = "/api/database/records/todos"
@@ -769,6 +787,7 @@ func TestRecordsRetryWhilePostgRESTReloads(t *testing.T) {
 }
 
 func TestInsertRecords(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	h.Backend.AddTable("people", insforgefake.AutoColumns(
 		insforgefake.Column{Name: "email", Type: "string", Unique: true},
@@ -810,6 +829,7 @@ func TestInsertRecords(t *testing.T) {
 }
 
 func TestUpdateRecords(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	const path = "/api/database/records/todos"
@@ -855,6 +875,7 @@ func TestUpdateRecords(t *testing.T) {
 }
 
 func TestDeleteRecords(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	const path = "/api/database/records/todos"
@@ -932,6 +953,7 @@ func dbParseForm(t *testing.T, req insforgefake.Request) map[string]dbFormPart {
 }
 
 func TestBulkUpsertCSV(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	h.Backend.AddTable("people", insforgefake.AutoColumns(
 		insforgefake.Column{Name: "email", Type: "string", Unique: true},
@@ -976,6 +998,7 @@ func TestBulkUpsertCSV(t *testing.T) {
 }
 
 func TestBulkUpsertJSON(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	payload := `[{"title":"from json","done":true,"rank":7},{"title":"second","done":false,"rank":8}]`
@@ -1006,6 +1029,7 @@ func TestBulkUpsertJSON(t *testing.T) {
 }
 
 func TestBulkUpsertRefusesBadFiles(t *testing.T) {
+	t.Parallel()
 	h := dbNewDB(t)
 	dbSeedTodos(h)
 	dir := t.TempDir()
@@ -1032,6 +1056,7 @@ func TestBulkUpsertRefusesBadFiles(t *testing.T) {
 }
 
 func TestBulkUpsertBackendGone(t *testing.T) {
+	t.Parallel()
 	// An error answer before the body is read must not leave the streaming
 	// goroutine blocked (the -race run and the test timeout catch it).
 	h := dbNewDB(t)
@@ -1042,6 +1067,8 @@ func TestBulkUpsertBackendGone(t *testing.T) {
 	testmcp.WantText(t, text, "413", "smaller")
 }
 
+// Not parallel: the 2.5 MiB upload takes over a second of CPU under the
+// race detector, and the test client gives a call 5 s.
 func TestBulkUpsertProgressAndRemote(t *testing.T) {
 	h := dbNewDB(t)
 	h.Backend.AddTable("lines", insforgefake.AutoColumns(insforgefake.Column{Name: "line", Type: "string"}))

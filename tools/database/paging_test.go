@@ -15,6 +15,7 @@ import (
 // last row it shows, not from the end of the page the backend sent: an
 // agent that follows it skips no row.
 func TestCutPageContinuesAfterTheLastRowShown(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{MaxResultBytes: 20000})
 	rows := make([]map[string]any, 2000)
 	for i := range rows {

@@ -250,8 +250,8 @@ func deployRequests(h *testmcp.Harness, method, prefix string) []insforgefake.Re
 // ---- create-deployment ----
 
 func TestDeployCreateEndToEnd(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 
 	res, err := deployCall(t, h, context.Background(), "create-deployment", map[string]any{
@@ -409,8 +409,8 @@ func TestDeployCreateEndToEnd(t *testing.T) {
 }
 
 func TestDeployWithoutProgressTokenSendsNoProgress(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.OK(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	for _, n := range h.Notifications() {
@@ -421,8 +421,8 @@ func TestDeployWithoutProgressTokenSendsNoProgress(t *testing.T) {
 }
 
 func TestDeployRetriesFailedUpload(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.FailDeploymentUpload("assets/big.bin", 1, &insforgefake.APIError{Status: 502, Code: "UPSTREAM_FAILURE", Message: "Vercel upload failed"})
 	h.Backend.FailDeploymentUpload("src/main.js", 1, &insforgefake.APIError{Status: 503, Code: "INTERNAL_ERROR", Message: "busy"})
@@ -443,8 +443,8 @@ func TestDeployRetriesFailedUpload(t *testing.T) {
 }
 
 func TestDeployUploadFailureCancelsDeployment(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.FailDeploymentUpload("index.html", 1, &insforgefake.APIError{Status: 400, Code: "DEPLOYMENT_INVALID_FILE", Message: "Deployment files can only be uploaded while status is WAITING or UPLOADING."})
 
@@ -474,8 +474,8 @@ func TestDeployUploadFailureCancelsDeployment(t *testing.T) {
 }
 
 func TestDeployBuildErrorIsReported(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentOutcome("ERROR", `Command "npm run build" exited with 1`)
 
@@ -485,8 +485,8 @@ func TestDeployBuildErrorIsReported(t *testing.T) {
 }
 
 func TestDeployCanceledBuildIsReported(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentOutcome("CANCELED", "")
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
@@ -528,8 +528,8 @@ func deployWantCanceled(t *testing.T, h *testmcp.Harness) {
 // The in-process transport runs the handler on the caller's context, so
 // cancelling that context is what the handler sees.
 func TestDeployCancelledRequestCancelsDeployment(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentPolls(1 << 30) // the build never ends
 
@@ -550,8 +550,8 @@ func TestDeployCancelledRequestCancelsDeployment(t *testing.T) {
 // Over stdio the client cancels with notifications/cancelled, which the
 // server turns into the cancellation of the handler's context.
 func TestDeployCancelNotificationOverStdio(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDeploymentPolls(1 << 30)
 
@@ -587,8 +587,8 @@ func TestDeployCancelNotificationOverStdio(t *testing.T) {
 }
 
 func TestDeployLegacyZipFlow(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDirectDeploymentsMissing(true)
 	h.Backend.EnableLegacyDeployments(t)
@@ -637,8 +637,8 @@ func TestDeployLegacyZipFlow(t *testing.T) {
 }
 
 func TestDeployLegacyStorageRefusal(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDirectDeploymentsMissing(true)
 	h.Backend.EnableLegacyDeployments(t)
@@ -652,8 +652,8 @@ func TestDeployLegacyStorageRefusal(t *testing.T) {
 }
 
 func TestDeployLegacyWithoutStorage(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	h.Backend.SetDirectDeploymentsMissing(true)
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
@@ -674,7 +674,6 @@ func TestDeployMemoryStaysBounded(t *testing.T) {
 	// so the measure is the client's.
 	backend.URL = backend.StreamingDeploymentFront(t)
 	h := testmcp.NewWithBackend(t, backend, testmcp.Options{})
-	deployments.FastForTest(t)
 
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -718,6 +717,7 @@ func TestDeployMemoryStaysBounded(t *testing.T) {
 }
 
 func TestDeployRemoteServerExplainsStdio(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Remote: true})
 	missing := filepath.Join(t.TempDir(), "not-on-this-machine")
 	text := h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": missing})
@@ -737,7 +737,6 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 	// necessarily this machine's user. An operator's --files-root opens one
 	// directory, and only that one.
 	tr := deployMakeTree(t)
-	deployments.FastForTest(t)
 	h.Fail(t, "create-deployment", map[string]any{"sourceDirectory": tr.dir})
 	// Within it, each project key has its own directory: the folder is
 	// reached there (by a relative path too), and not where it was before.
@@ -757,7 +756,6 @@ func TestDeployRemoteServerExplainsStdio(t *testing.T) {
 
 func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 
 	deployments.LimitsForTest(t, 4, 1<<20, 512<<10)
@@ -785,8 +783,8 @@ func TestDeployLimitsAreCheckedBeforeUpload(t *testing.T) {
 }
 
 func TestDeployBackendErrors(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 
 	// The backend's own limits (400) are reported, nothing uploaded.
@@ -818,8 +816,8 @@ func TestDeployBackendErrors(t *testing.T) {
 }
 
 func TestDeployWithoutWaiting(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	tr := deployMakeTree(t)
 	res, err := deployCall(t, h, context.Background(), "create-deployment", map[string]any{"sourceDirectory": tr.dir, "wait": false})
 	if err != nil || res.IsError {
@@ -834,6 +832,7 @@ func TestDeployWithoutWaiting(t *testing.T) {
 }
 
 func TestDeployArgumentsAreChecked(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	tr := deployMakeTree(t)
 	for _, c := range []struct {
@@ -898,6 +897,7 @@ func deployHTTP(t *testing.T, h *testmcp.Harness, method, path, ctype string, bo
 }
 
 func TestDeployStartDeployment(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	id := deploySeedUploaded(t, h)
 
@@ -933,6 +933,7 @@ func TestDeployStartDeployment(t *testing.T) {
 // ---- list, get, sync, cancel, metadata ----
 
 func TestDeployListDeployments(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	testmcp.WantText(t, h.OK(t, "list-deployments", nil), "No deployments yet")
 	a := h.Backend.AddDeployment("READY")
@@ -972,6 +973,7 @@ func TestDeployListDeployments(t *testing.T) {
 }
 
 func TestDeployGetSyncCancel(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.SetDeploymentPolls(2)
 	id := h.Backend.AddDeployment("QUEUED")
@@ -1007,6 +1009,7 @@ func TestDeployGetSyncCancel(t *testing.T) {
 }
 
 func TestDeployMetadata(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	testmcp.WantText(t, h.OK(t, "get-deployment-metadata", nil), "No deployment is live yet")
 	id := h.Backend.AddDeployment("READY")
@@ -1028,6 +1031,7 @@ func TestDeployMetadata(t *testing.T) {
 // ---- environment variables ----
 
 func TestDeployEnvVars(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	testmcp.WantText(t, h.OK(t, "list-deployment-env-vars", nil), "no environment variables")
 
@@ -1089,6 +1093,7 @@ func TestDeployEnvVars(t *testing.T) {
 // ---- custom domains ----
 
 func TestDeployCustomDomains(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	testmcp.WantText(t, h.OK(t, "list-custom-domains", nil), "No custom domains")
 
@@ -1131,6 +1136,7 @@ func TestDeployCustomDomains(t *testing.T) {
 // ---- slug ----
 
 func TestDeployProjectSlug(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text := h.OK(t, "set-project-slug", map[string]any{"slug": "my-app"})
 	req := h.Last(t, "PUT", "/api/deployments/slug")
@@ -1174,6 +1180,7 @@ var deployReadTools = []string{
 }
 
 func TestDeployReadOnlyModeHidesWrites(t *testing.T) {
+	t.Parallel()
 	all := testmcp.New(t, testmcp.Options{Selection: tools.Selection{Toolsets: []string{"deployments"}}}).ToolNames(t)
 	for _, n := range deployAllTools {
 		if !slices.Contains(all, n) {

@@ -1,22 +1,33 @@
 package deployments
 
 import (
+	"os"
 	"testing"
 	"time"
+
+	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 )
 
-// FastForTest shortens create-deployment's poll waits for the duration of
-// a test (upload retries wait as the test client's transport says).
-func FastForTest(t testing.TB) {
-	t.Helper()
-	old := tuning
+// TestMain gives every test of the package create-deployment's short poll
+// waits (1 ms, growing to 2 ms, instead of 2 s growing to 5 s; upload
+// retries wait as the test client's transport says). They are set once,
+// before any test runs: the tests run in parallel and the tools read
+// tuning without a lock. No test measures the waits themselves.
+//
+// No test of the package uses the fake backend's database, so the fakes
+// make it, and the PostgreSQL cluster, only if one ever does (each fake
+// then spares a CREATE and a DROP DATABASE, and the process the cluster's
+// start).
+func TestMain(m *testing.M) {
+	insforgefake.DatabasesOnFirstUse(true)
 	tuning.pollFirst = time.Millisecond
 	tuning.pollMax = 2 * time.Millisecond
-	t.Cleanup(func() { tuning = old })
+	os.Exit(m.Run())
 }
 
 // LimitsForTest replaces the local limits create-deployment checks
-// before uploading, for the duration of a test.
+// before uploading, for the duration of a test, which must not run in
+// parallel with others (they read the limits).
 func LimitsForTest(t testing.TB, maxFiles int, maxTotal, maxFile int64) {
 	t.Helper()
 	old := tuning.limits

@@ -9,14 +9,13 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/insforge-mcp/insforge-mcp/internal/testmcp"
-	"github.com/insforge-mcp/insforge-mcp/tools/deployments"
 )
 
 // Issue 15, item 9: a deployment's build phases reach the log of a client
 // that set level info, the failure at level error.
 func TestDeployLogsBuildPhases(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
-	deployments.FastForTest(t)
 	h.Backend.SetDeploymentPolls(2)
 	req := mcp.SetLevelRequest{}
 	req.Params.Level = mcp.LoggingLevelInfo

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDeployIgnoreRules(t *testing.T) {
+	t.Parallel()
 	rules := parseIgnore(strings.Join([]string{
 		"# comment",
 		"",
@@ -68,6 +69,7 @@ func TestDeployIgnoreRules(t *testing.T) {
 }
 
 func TestDeployIgnoreNestedFiles(t *testing.T) {
+	t.Parallel()
 	files := []*ignoreFile{
 		{base: "", rules: parseIgnore("*.tmp\n")},
 		{base: "web", rules: parseIgnore("/generated/\n!important.tmp\n")},
@@ -90,6 +92,7 @@ func TestDeployIgnoreNestedFiles(t *testing.T) {
 }
 
 func TestDeployScanSymlinksAndSkips(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	outside := t.TempDir()
 	write := func(p, data string) {
@@ -157,6 +160,7 @@ func TestDeployScanSymlinksAndSkips(t *testing.T) {
 }
 
 func TestDeployPathProblems(t *testing.T) {
+	t.Parallel()
 	for p, want := range map[string]string{
 		"ok/file.js":              "",
 		"":                        "empty",
@@ -178,6 +182,7 @@ func TestDeployPathProblems(t *testing.T) {
 // (the test bounds nothing by the clock: a regression would simply hang
 // until the package timeout).
 func TestDeployGitignoreManyGlobstars(t *testing.T) {
+	t.Parallel()
 	deep := strings.Repeat("d/", 40) + "x"
 	segs := strings.Split(deep, "/")
 	pat := strings.Split("**/**/**/**/**/**/**/**/**/x", "/")

@@ -36,6 +36,7 @@ func hits(text string) []string {
 }
 
 func TestFindToolsByTaskWords(t *testing.T) {
+	t.Parallel()
 	h := defaultSurface(t, testmcp.Options{})
 	// The issue's examples rank their tool first.
 	for query, want := range map[string]string{
@@ -69,6 +70,7 @@ func TestFindToolsByTaskWords(t *testing.T) {
 // Every served tool is found by its name (with its schema) and by the
 // words of its title.
 func TestFindToolsFindsEveryTool(t *testing.T) {
+	t.Parallel()
 	h := defaultSurface(t, testmcp.Options{})
 	for _, tool := range h.Server.Surface().Served {
 		text := h.OK(t, "find-tools", map[string]any{"query": tool.Name})
@@ -83,6 +85,7 @@ func TestFindToolsFindsEveryTool(t *testing.T) {
 }
 
 func TestFindToolsListsToolsetsAndSaysWhenNothingMatches(t *testing.T) {
+	t.Parallel()
 	h := defaultSurface(t, testmcp.Options{})
 	text := h.OK(t, "find-tools", nil)
 	testmcp.WantText(t, text, "Toolsets:", "- storage:", "- deployments:")
@@ -96,6 +99,7 @@ func TestFindToolsListsToolsetsAndSaysWhenNothingMatches(t *testing.T) {
 // call-tool gives what a direct call gives: the same text, the same data,
 // the same backend request.
 func TestCallToolIsADirectCall(t *testing.T) {
+	t.Parallel()
 	h := defaultSurface(t, testmcp.Options{})
 	h.Backend.AddTable("todos", []insforgefake.Column{{Name: "title", Type: "string"}}, map[string]any{"title": "ship it"})
 	boundary := regexp.MustCompile(`untrusted-data-[0-9a-f]+`)
@@ -117,6 +121,7 @@ func TestCallToolIsADirectCall(t *testing.T) {
 }
 
 func TestCallToolRefusesWithWhatToDo(t *testing.T) {
+	t.Parallel()
 	h := defaultSurface(t, testmcp.Options{})
 	h.Refused(t, "call-tool", map[string]any{}, `missing required argument "name"`)
 	h.Refused(t, "call-tool", map[string]any{"name": "run-raw-sql", "arguments": "SELECT 1"}, "arguments must be a JSON object")
@@ -136,6 +141,7 @@ func TestCallToolRefusesWithWhatToDo(t *testing.T) {
 }
 
 func TestCallToolAsksBeforeDestroying(t *testing.T) {
+	t.Parallel()
 	h := defaultSurface(t, testmcp.Options{ConfirmDestructive: true})
 	h.Backend.AddTable("old", []insforgefake.Column{{Name: "x", Type: "string", Nullable: true}})
 	h.Refused(t, "call-tool", map[string]any{"name": "delete-table", "arguments": map[string]any{"tableName": "old"}}, `"confirm": true`)
@@ -144,6 +150,7 @@ func TestCallToolAsksBeforeDestroying(t *testing.T) {
 
 // Guidance in a result sends the agent only where it can go.
 func TestResultsNameOnlyServedTools(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true, Selection: tools.Selection{Toolsets: []string{"database", "storage"}}})
 	text := h.OK(t, "connect-project", map[string]any{"projectUrl": h.Backend.URL, "apiKey": insforgefake.DefaultAPIKey})
 	testmcp.WantNoText(t, text, "get-backend-metadata")

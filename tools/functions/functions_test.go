@@ -92,6 +92,7 @@ func fntSent(h *testmcp.Harness) int {
 // ---- catalogue ----
 
 func TestFunctionsToolsAndHints(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	listed := h.ListTools(t)
 	testmcp.WantHints(t, listed, map[string][4]bool{
@@ -114,6 +115,7 @@ func TestFunctionsToolsAndHints(t *testing.T) {
 }
 
 func TestFunctionsReadOnlyMode(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{ReadOnly: true, Toolsets: []string{"functions"}}})
 	names := h.ToolNames(t)
 	for _, n := range fntAllTools {
@@ -128,6 +130,7 @@ func TestFunctionsReadOnlyMode(t *testing.T) {
 // codeFile (required in the official server) is optional here, because
 // inline code is an alternative; only name is required.
 func TestFunctionsCreateSchemaIsSuperset(t *testing.T) {
+	t.Parallel()
 	for _, tl := range catalogue.All() {
 		switch tl.Name {
 		case "create-function":
@@ -150,6 +153,7 @@ func TestFunctionsCreateSchemaIsSuperset(t *testing.T) {
 // ---- create / get / list / delete ----
 
 func TestFunctionsRoundTrip(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 
 	text, out := fntCall(t, h, "create-function", map[string]any{"name": "Hello World", "code": fntSelfHostedCode})
@@ -213,6 +217,7 @@ func mustJSON(v any) []byte {
 }
 
 func TestFunctionsCreateFromCodeFile(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "greet.js")
@@ -240,6 +245,7 @@ func TestFunctionsCreateFromCodeFile(t *testing.T) {
 }
 
 func TestFunctionsCreateRefusesBadInputLocally(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	dir := t.TempDir()
 	big := filepath.Join(dir, "big.js")
@@ -283,6 +289,7 @@ func TestFunctionsCreateRefusesBadInputLocally(t *testing.T) {
 }
 
 func TestFunctionsCreateBackendErrors(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	h.OK(t, "create-function", map[string]any{"name": "dup", "code": fntSelfHostedCode})
 	text := h.Fail(t, "create-function", map[string]any{"name": "Dup", "slug": "dup", "code": fntSelfHostedCode})
@@ -305,6 +312,7 @@ func TestFunctionsCreateBackendErrors(t *testing.T) {
 }
 
 func TestFunctionsExportDefaultOnSelfHosted(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	text := h.OK(t, "create-function", map[string]any{"name": "esm", "code": fntCloudCode})
 	testmcp.WantText(t, text, "No deploy step ran", "uses `export default`", "Unexpected token 'export'", "update-function")
@@ -320,6 +328,7 @@ func TestFunctionsExportDefaultOnSelfHosted(t *testing.T) {
 // ---- Cloud deploys ----
 
 func TestFunctionsCloudDeploy(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	h.Backend.SetDeployResult("success", []string{"build ok"})
 	text, out := fntCall(t, h, "create-function", map[string]any{"name": "cloudy", "code": fntCloudCode})
@@ -367,6 +376,7 @@ func TestFunctionsCloudDeploy(t *testing.T) {
 // ---- update ----
 
 func TestFunctionsUpdate(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	h.OK(t, "create-function", map[string]any{"name": "upd", "code": fntSelfHostedCode})
 
@@ -407,6 +417,7 @@ func TestFunctionsUpdate(t *testing.T) {
 // ---- invoke ----
 
 func TestFunctionsInvoke(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	h.Backend.AddFunction(insforgefake.EdgeFunction{Name: "echo", Code: fntSelfHostedCode})
 
@@ -468,6 +479,7 @@ func TestFunctionsInvoke(t *testing.T) {
 }
 
 func TestFunctionsInvokeNon2xxAndFailures(t *testing.T) {
+	t.Parallel()
 	h := fntNew(t)
 	h.Backend.AddFunction(insforgefake.EdgeFunction{Name: "teapot", Code: "module.exports = async () => new Response('{}', { status: 418 });"})
 	h.Backend.AddFunction(insforgefake.EdgeFunction{Name: "guarded", Code: "module.exports = async () => new Response('no', { status: 401 });"})

@@ -15,6 +15,7 @@ import (
 // ---- logs ----
 
 func TestLogsListSources(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, data := h.Data(t, "list-log-sources", nil)
 	req := h.Last(t, "GET", "/api/logs/sources")
@@ -33,6 +34,7 @@ func TestLogsListSources(t *testing.T) {
 }
 
 func TestLogsGetContainerLogs(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	base := time.Now().Add(-3 * time.Hour).UTC().Truncate(time.Second)
 	var entries []insforgefake.LogEntry
@@ -86,6 +88,7 @@ func TestLogsGetContainerLogs(t *testing.T) {
 }
 
 func TestLogsSearch(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	at := time.Now().Add(-time.Hour)
 	for i := 0; i < 7; i++ {
@@ -120,6 +123,7 @@ func TestLogsSearch(t *testing.T) {
 }
 
 func TestLogsFunctionBuildLogs(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	// self-hosted: no build logs is an answer, not a failure
 	text, _ := h.Data(t, "get-function-build-logs", nil)
@@ -143,6 +147,7 @@ func TestLogsFunctionBuildLogs(t *testing.T) {
 }
 
 func TestLogsReadOnlyAndHints(t *testing.T) {
+	t.Parallel()
 	all := []string{"list-log-sources", "get-container-logs", "search-logs", "get-function-build-logs"}
 	testmcp.WantReadOnly(t, all, nil)
 	for _, n := range all {

@@ -72,6 +72,7 @@ var (
 // ---- catalogue ----
 
 func TestRealtimeCatalogue(t *testing.T) {
+	t.Parallel()
 	var names []string
 	for _, tool := range catalogue.All() {
 		if tool.Toolset == tools.Realtime {
@@ -107,6 +108,7 @@ func TestRealtimeCatalogue(t *testing.T) {
 }
 
 func TestRealtimeReadOnlyMode(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{ReadOnly: true}})
 	names := h.ToolNames(t)
 	for _, n := range rtReadTools {
@@ -124,6 +126,7 @@ func TestRealtimeReadOnlyMode(t *testing.T) {
 // ---- channels ----
 
 func TestRealtimeChannelRoundTrip(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 
 	text, _ := h.UntrustedData(t, "list-channels", nil)
@@ -190,6 +193,7 @@ func TestRealtimeChannelRoundTrip(t *testing.T) {
 }
 
 func TestRealtimeChannelValidation(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	for _, p := range []string{"order_items", "%:x", "order%", "a b", ":x"} {
 		h.Refused(t, "create-channel", map[string]any{"pattern": p}, "Invalid channel pattern", "order:%")
@@ -220,6 +224,7 @@ func TestRealtimeChannelValidation(t *testing.T) {
 // ---- publishing ----
 
 func TestRealtimePublishEvent(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	chID := h.Backend.AddRealtimeChannel("order:%", "https://hooks.example.com/a")
 
@@ -267,6 +272,7 @@ func TestRealtimePublishEvent(t *testing.T) {
 // ---- messages ----
 
 func TestRealtimeListMessages(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	chID := h.Backend.AddRealtimeChannel("room:%")
 	for _, ev := range []string{"joined", "message_created", "message_created"} {
@@ -304,6 +310,7 @@ func TestRealtimeListMessages(t *testing.T) {
 }
 
 func TestRealtimeDeleteMessages(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.AddRealtimeChannel("lobby")
 	h.Backend.AddRealtimeMessage(insforgefake.RealtimeMessage{EventName: "a", ChannelName: "lobby"})
@@ -330,6 +337,7 @@ func TestRealtimeDeleteMessages(t *testing.T) {
 }
 
 func TestRealtimeMessageStats(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	chID := h.Backend.AddRealtimeChannel("order:%", "https://a.example/h", "https://b.example/h")
 	h.Backend.AddRealtimeMessage(insforgefake.RealtimeMessage{EventName: "created", ChannelName: "order:1", WHAudienceCount: 2, WHDeliveredCount: 1})
@@ -369,6 +377,7 @@ func TestRealtimeMessageStats(t *testing.T) {
 // ---- permissions and config ----
 
 func TestRealtimePermissions(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, out := h.UntrustedData(t, "get-realtime-permissions", nil)
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/realtime/permissions"))
@@ -394,6 +403,7 @@ func TestRealtimePermissions(t *testing.T) {
 }
 
 func TestRealtimeConfig(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, out := h.UntrustedData(t, "get-realtime-config", nil)
 	testmcp.WantAdminAuth(t, h.Last(t, "GET", "/api/realtime/config"))
@@ -432,6 +442,7 @@ func TestRealtimeConfig(t *testing.T) {
 }
 
 func TestRealtimeAuthFailure(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Backend.Fail("GET", "/api/realtime/channels", &insforgefake.APIError{Status: 401, Code: "AUTH_INVALID_API_KEY", Message: "Invalid API key"})
 	testmcp.WantText(t, h.Fail(t, "list-channels", nil), "401", "connect-project")

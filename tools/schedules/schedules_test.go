@@ -25,6 +25,7 @@ func schedCreate(t *testing.T, h *testmcp.Harness, args map[string]any) string {
 }
 
 func TestSchedulesCreateSchedule(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Data(t, "create-secret", map[string]any{"key": "CRON_TOKEN", "value": "tok_live_1"})
 	args := schedArgs(h)
@@ -67,6 +68,7 @@ func TestSchedulesCreateSchedule(t *testing.T) {
 }
 
 func TestSchedulesCronAndInputChecks(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	for _, expr := range []string{"*/5 * * * *", "0 9 * * 1-5", "0 9 * * MON-FRI", "15,45 8-18/2 1 JAN,JUL *", "0 0 L * *", "0 0 * * 5L", "30 seconds", "1 second", "0 0 ? * 0", "0 0 * * 7"} {
 		args := schedArgs(h)
@@ -107,6 +109,7 @@ func TestSchedulesCronAndInputChecks(t *testing.T) {
 }
 
 func TestSchedulesListGetUpdateDelete(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, _ := h.Data(t, "list-schedules", nil)
 	testmcp.WantText(t, text, "No schedules yet")
@@ -165,6 +168,7 @@ func TestSchedulesListGetUpdateDelete(t *testing.T) {
 }
 
 func TestSchedulesGetScheduleLogs(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	id := schedCreate(t, h, schedArgs(h))
 	text, _ := h.Data(t, "get-schedule-logs", map[string]any{"id": id})
@@ -198,6 +202,7 @@ func TestSchedulesGetScheduleLogs(t *testing.T) {
 }
 
 func TestSchedulesReadOnly(t *testing.T) {
+	t.Parallel()
 	testmcp.WantReadOnly(t, []string{"list-schedules", "get-schedule", "get-schedule-logs"},
 		[]string{"create-schedule", "update-schedule", "delete-schedule"})
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestSecretsListHidesValues(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Data(t, "create-secret", map[string]any{"key": "STRIPE_SECRET_KEY", "value": "sk_live_abc123"})
 	text, data := h.Data(t, "list-secrets", nil)
@@ -33,6 +34,7 @@ func TestSecretsListHidesValues(t *testing.T) {
 }
 
 func TestSecretsGetSecret(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Data(t, "create-secret", map[string]any{"key": "OPENAI_KEY", "value": "sk-test-42"})
 	text, data := h.Data(t, "get-secret", map[string]any{"key": "OPENAI_KEY"})
@@ -49,6 +51,7 @@ func TestSecretsGetSecret(t *testing.T) {
 }
 
 func TestSecretsCreateSecret(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, data := h.Data(t, "create-secret", map[string]any{"key": "RESEND_API_KEY", "value": "re_secret_value", "expiresAt": "2027-06-30T12:00:00+02:00"})
 	req := h.Last(t, "POST", "/api/secrets")
@@ -77,6 +80,7 @@ func TestSecretsCreateSecret(t *testing.T) {
 }
 
 func TestSecretsUpdateAndDelete(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Data(t, "create-secret", map[string]any{"key": "WEBHOOK_SECRET", "value": "whsec_1", "expiresAt": "2030-01-01"})
 
@@ -125,6 +129,7 @@ func TestSecretsUpdateAndDelete(t *testing.T) {
 }
 
 func TestSecretsRotateAPIKey(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, data := h.Data(t, "rotate-api-key", nil)
 	req := h.Last(t, "POST", "/api/secrets/api-key/rotate")
@@ -165,12 +170,14 @@ func TestSecretsRotateAPIKey(t *testing.T) {
 // With no grace period the key this server uses stops at once (real
 // backend: API_KEY_OLD_* expires now); the next call reports the 401.
 func TestSecretsRotateAPIKeyNoGrace(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	h.Data(t, "rotate-api-key", map[string]any{"gracePeriodHours": 0})
 	testmcp.WantText(t, h.Fail(t, "list-secrets", nil), "401")
 }
 
 func TestSecretsRotateAnonKey(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, data := h.Data(t, "rotate-anon-key", nil)
 	req := h.Last(t, "POST", "/api/secrets/anon-key/rotate")
@@ -199,6 +206,7 @@ func TestSecretsRotateAnonKey(t *testing.T) {
 }
 
 func TestSecretsReadOnly(t *testing.T) {
+	t.Parallel()
 	testmcp.WantReadOnly(t, []string{"list-secrets", "get-secret"},
 		[]string{"create-secret", "update-secret", "delete-secret", "rotate-api-key", "rotate-anon-key"})
 }

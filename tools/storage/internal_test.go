@@ -11,6 +11,7 @@ import (
 // backend's own URLs name another origin than the one we connect to (its
 // API base URL defaults to http://localhost:7130).
 func TestStorageRequestTargets(t *testing.T) {
+	t.Parallel()
 	env := &tools.Env{Client: insforge.NewTransport(insforge.Options{}).Client("http://127.0.0.1:7130", "ik_test")}
 	for _, c := range []struct{ raw, path, url string }{
 		{"", "/fallback", ""},

@@ -9,6 +9,7 @@ import (
 )
 
 func TestTemplateReact(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, data := h.Data(t, "download-template", map[string]any{"frame": "react"})
 	req := h.Last(t, "GET", "/api/metadata/anon-key")
@@ -29,6 +30,7 @@ func TestTemplateReact(t *testing.T) {
 }
 
 func TestTemplateNextjs(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	text, data := h.Data(t, "download-template", map[string]any{"frame": "nextjs", "projectName": "shop_v2.web"})
 	base, anon := h.Backend.URL, insforgefake.DefaultAnonKey
@@ -41,6 +43,7 @@ func TestTemplateNextjs(t *testing.T) {
 }
 
 func TestTemplateInputAndErrors(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	for _, name := range []string{"../app", "a/b", "-rf", ".hidden", "..", "my app", "x;rm -rf ~", "$(id)"} {
 		h.Refused(t, "download-template", map[string]any{"frame": "react", "projectName": name}, "not a safe directory name")
@@ -58,6 +61,7 @@ func TestTemplateInputAndErrors(t *testing.T) {
 }
 
 func TestTemplateReadOnlyAndHints(t *testing.T) {
+	t.Parallel()
 	testmcp.WantReadOnly(t, []string{"download-template"}, nil)
 	if got := testmcp.HintsOf(t, "download-template"); got != tools.Read {
 		t.Errorf("download-template hints = %+v", got)
