@@ -40,6 +40,7 @@ func manyKeysJSON(n int) json.RawMessage {
 // A 3.5 MB argument object of 300,000 keys took the server from 58 to 130
 // MB when decoded: arguments are bounded before they are decoded.
 func TestHugeArgumentsAreRefusedBeforeDecoding(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	// 120,000 keys are 1.3 MB of JSON, over the 1 MiB limit: the shape of
 	// that argument at a third of its cost under the race detector. As

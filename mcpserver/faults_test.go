@@ -226,7 +226,15 @@ func tooMany(retryAfter string) func(fb *faultBackend) http.HandlerFunc {
 // POST tool return a clear tool error (what happened, what to do) before
 // the client's deadline (timeout plus a margin), another session keeps
 // being served meanwhile, and no goroutine outlives the case.
+//
+// The cases count goroutines and measure the heap, so they run one after
+// the other in a process of their own, where no other test runs
+// (ranAlone); meanwhile the tests here go on in parallel, as most of the
+// matrix's time is spent waiting for its backends' timeouts.
 func TestBackendFaultMatrix(t *testing.T) {
+	if ranAlone(t) {
+		return
+	}
 	// The healthy backend lives across cases, so its goroutines belong to
 	// every case's baseline. It answers GET /api/metadata for its key as
 	// an InsForge project without tables does (a fake backend of

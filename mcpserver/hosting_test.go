@@ -59,6 +59,7 @@ func post(t *testing.T, url, body string, headers map[string]string) *http.Respo
 }
 
 func TestAuthTokenIsRequired(t *testing.T) {
+	t.Parallel()
 	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{AuthToken: "s3cret-token"})
 	for token, want := range map[string]int{"": 401, "Bearer wrong": 401, "s3cret-token": 401, "Bearer s3cret-token": 200} {
 		h := map[string]string{}
@@ -82,6 +83,7 @@ func TestAuthTokenIsRequired(t *testing.T) {
 }
 
 func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	policy, err := credentials.ParseHostPolicy([]string{credentials.DefaultProjectHosts})
 	if err != nil {
@@ -110,6 +112,7 @@ func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
 }
 
 func TestSessionLimitAndBodyCap(t *testing.T) {
+	t.Parallel()
 	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{MaxSessions: 2, MaxRequestBytes: 64 << 10})
 	for i := range 2 {
 		if got := post(t, url, initBody, nil).StatusCode; got != 200 {
@@ -161,6 +164,7 @@ func callResult(c *client.Client, name string) string {
 // beyond the queue is refused, at once. (This test asserted, before calls
 // were queued, that the second call with one slot was refused.)
 func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
+	t.Parallel()
 	// The backend holds every call until the test releases it, so that all
 	// three calls overlap however loaded the machine is.
 	var now, peak atomic.Int32
@@ -230,6 +234,7 @@ func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
 // Agents issue calls in parallel: 40 at once in one session, with 8
 // slots, all complete, never more than 8 at a time.
 func TestParallelCallsQueueForASlot(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	const stall = 200 * time.Millisecond
 	backend.Stall("/api/metadata", stall)
@@ -274,6 +279,7 @@ func TestParallelCallsQueueForASlot(t *testing.T) {
 // Ended sessions are forgotten entirely, yet a client presenting an ended
 // id is told (404) to start over.
 func TestEndedSessionIDsAreNotKept(t *testing.T) {
+	t.Parallel()
 	ids := mcpserver.NewSessionIDsForTest()
 	var ended []string
 	for range 1000 {
@@ -307,6 +313,7 @@ func TestEndedSessionIDsAreNotKept(t *testing.T) {
 // refused at once, hold nothing, and leave the limit to real sessions; a
 // live session still opens its stream, one at a time.
 func TestSessionlessGETsCannotPileUp(t *testing.T) {
+	t.Parallel()
 	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{MaxSessions: 2})
 	first := post(t, url, initBody, nil)
 	id := first.Header.Get("Mcp-Session-Id")

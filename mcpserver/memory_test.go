@@ -89,6 +89,7 @@ func streamRows(w http.ResponseWriter, size int, bare bool) int {
 // to see the rest, and the server stops reading it: the backend's writes
 // fail long before 30 MB.
 func TestHugeAnswerIsCutWithANote(t *testing.T) {
+	t.Parallel()
 	taken := make(chan int, 1)
 	url := startOverBackend(t, sqlPath, func(w http.ResponseWriter, r *http.Request) {
 		taken <- streamRows(w, 30<<20, false)
@@ -117,6 +118,7 @@ func TestHugeAnswerIsCutWithANote(t *testing.T) {
 // A page of query-records cut to the budget says that it was cut, and
 // where the next page starts: right after the last row shown.
 func TestCutPageOfRecordsSaysWhereToContinue(t *testing.T) {
+	t.Parallel()
 	url := startOverBackend(t, "/api/database/records/big", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Range", "0-99999/300000")
 		streamRows(w, 30<<20, true)
@@ -137,6 +139,7 @@ func TestCutPageOfRecordsSaysWhereToContinue(t *testing.T) {
 // client address, like a session's: with 2 per session, a third and fourth
 // concurrent call from the same address wait, then run.
 func TestSessionlessCallsAreBoundedPerClient(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	var now, peak, total atomic.Int32
 	release := make(chan struct{})
@@ -187,8 +190,10 @@ func TestSessionlessCallsAreBoundedPerClient(t *testing.T) {
 // When the client cancels a call, by notifications/cancelled or by
 // closing its request, the backend request stops.
 func TestCancelledCallStopsTheBackendRequest(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"notifications/cancelled", "connection closed"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel()
 			arrived, stopped := make(chan struct{}, 1), make(chan struct{}, 1)
 			url := startOverBackend(t, sqlPath, func(w http.ResponseWriter, r *http.Request) {
 				io.Copy(io.Discard, r.Body) // net/http notices a closed connection only once the body is read
@@ -259,6 +264,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // holds the room (its answer still arriving), another call's answer waits
 // to be read, and is read once the room is free; neither is refused.
 func TestBufferedBytesWaitForRoom(t *testing.T) {
+	t.Parallel()
 	// 200 kB in 200 rows of 1 kB: two answers do not fit in the 300 kB of
 	// room, and decoding them is cheap (100,000 one-byte rows took seconds
 	// under the race detector).
