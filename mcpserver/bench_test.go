@@ -61,6 +61,7 @@ func benchTransports(b testing.TB, srv *mcpserver.Server) map[string]benchRoundT
 		return json.Marshal(srv.MCP().HandleMessage(ctx, request))
 	}
 
+	stdioMu.Lock() // one stdio server at a time in a process (stdioMu)
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -74,6 +75,7 @@ func benchTransports(b testing.TB, srv *mcpserver.Server) map[string]benchRoundT
 		inW.Close()
 		cancel()
 		<-done
+		stdioMu.Unlock()
 	})
 	lines := bufio.NewReaderSize(outR, 256<<10)
 	out["stdio"] = func(ctx context.Context, request []byte) ([]byte, error) {
@@ -273,6 +275,7 @@ func BenchmarkStartup(b *testing.B) {
 // TestBenchTransportsAnswer keeps the benchmark plumbing honest: each path
 // answers tools/call like a client expects, and so does the direct call.
 func TestBenchTransportsAnswer(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	paths := benchTransports(t, benchServer(backend))
 	for _, name := range benchPaths {

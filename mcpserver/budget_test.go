@@ -56,6 +56,7 @@ var update = flag.Bool("update", false, "rewrite the README's list figures")
 
 // TestListBytesInReadme keeps the README's figures those measured here.
 func TestListBytesInReadme(t *testing.T) {
+	t.Parallel()
 	defListed, def := listedJSON(t, testmcp.Options{Unconfigured: true, DefaultSurface: true})
 	allListed, all := listedJSON(t, testmcp.Options{Selection: tools.Selection{Toolsets: []string{"all"}}})
 	served := len(catalogue.All()) - 1 // run-unrestricted-sql needs its flag
@@ -88,6 +89,7 @@ func TestListBytesInReadme(t *testing.T) {
 }
 
 func TestDefaultListIsTheOfficialCoreWithinItsBytes(t *testing.T) {
+	t.Parallel()
 	listed, n := listedJSON(t, testmcp.Options{Unconfigured: true, DefaultSurface: true})
 	var names []string
 	for _, tl := range listed {
@@ -105,6 +107,7 @@ func TestDefaultListIsTheOfficialCoreWithinItsBytes(t *testing.T) {
 }
 
 func TestFullListWithinItsBytes(t *testing.T) {
+	t.Parallel()
 	listed, n := listedJSON(t, testmcp.Options{Selection: tools.Selection{Toolsets: []string{"all"}, Features: []tools.Feature{tools.UnrestrictedSQL}}})
 	t.Logf("--toolsets all tools/list: %d tools, %d bytes (budget %d)", len(listed), n, allListBudget)
 	if n > allListBudget {

@@ -24,6 +24,7 @@ func deletes(b *insforgefake.Server) int {
 }
 
 func TestConfirmDestructiveWithoutElicitation(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{ConfirmDestructive: true})
 	h.Backend.AddTable("old", []insforgefake.Column{{Name: "x", Type: "string", Nullable: true}})
 
@@ -53,6 +54,7 @@ func TestConfirmDestructiveWithoutElicitation(t *testing.T) {
 }
 
 func TestConfirmDestructiveAsksTheUser(t *testing.T) {
+	t.Parallel()
 	for _, version := range []string{"2025-11-25", "2026-07-28"} {
 		for _, accept := range []bool{true, false} {
 			var asked atomic.Int32
@@ -88,6 +90,7 @@ func TestConfirmDestructiveAsksTheUser(t *testing.T) {
 // agent could pass it. A client that can ask the user is always asked, and
 // the user's no stands.
 func TestConfirmArgumentDoesNotSkipTheUser(t *testing.T) {
+	t.Parallel()
 	for _, version := range []string{"2025-11-25", "2026-07-28"} {
 		var asked atomic.Int32
 		h := testmcp.New(t, testmcp.Options{

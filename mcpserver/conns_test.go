@@ -95,6 +95,7 @@ func waitClosed(t *testing.T, c net.Conn, br *bufio.Reader, within time.Duration
 // keep-alive connection open and silent. Without an idle timeout the socket
 // stays forever; 20,000 of them used up the file descriptors.
 func TestIdleKeepAliveConnectionIsClosed(t *testing.T) {
+	t.Parallel()
 	addr := serveReal(t, mcpserver.HTTPOptions{}, mcpserver.ServeOptions{IdleTimeout: 300 * time.Millisecond})
 	c := dialRaw(t, addr)
 	br := bufio.NewReader(c)
@@ -110,12 +111,14 @@ func TestIdleKeepAliveConnectionIsClosed(t *testing.T) {
 // read (here: no auth token), as net/http then waits for the rest of a
 // small body.
 func TestStalledRequestBodyIsCut(t *testing.T) {
+	t.Parallel()
 	for _, token := range []string{"", "s3cret-token"} {
 		name := "accepted request"
 		if token != "" {
 			name = "refused request"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			addr := serveReal(t, mcpserver.HTTPOptions{AuthToken: token, ReadTimeout: 300 * time.Millisecond}, mcpserver.ServeOptions{IdleTimeout: 30 * time.Second})
 			c := dialRaw(t, addr)
 			br := bufio.NewReader(c)
@@ -145,6 +148,7 @@ func TestStalledRequestBodyIsCut(t *testing.T) {
 // process runs out of file descriptors. Beyond the cap, a connection is
 // answered 503 and closed; once one closes, a new one is served.
 func TestConnectionsPerAddressAreCapped(t *testing.T) {
+	t.Parallel()
 	const max = 3
 	addr := serveReal(t, mcpserver.HTTPOptions{}, mcpserver.ServeOptions{IdleTimeout: 30 * time.Second, MaxConnsPerIP: max})
 	var held []net.Conn

@@ -43,6 +43,7 @@ func toLoopback(context.Context, string) ([]netip.Addr, error) {
 // host policy judges the address dialled, not just the name. No request,
 // and so no key, reaches the loopback backend.
 func TestNameResolvingToLoopbackIsRefused(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	h := testmcp.NewWithBackend(t, backend, testmcp.Options{
 		Unconfigured: true,
@@ -74,6 +75,7 @@ func TestNameResolvingToLoopbackIsRefused(t *testing.T) {
 // Over stdio (no host policy) a local project keeps working: local
 // development on http://localhost:7130 is the common case.
 func TestLocalProjectOverStdioStillConnects(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	h := testmcp.NewWithBackend(t, backend, testmcp.Options{Unconfigured: true})
 	h.OK(t, "connect-project", map[string]any{"projectUrl": "http://localhost:" + portOf(t, backend.URL), "apiKey": insforgefake.DefaultAPIKey})
@@ -85,6 +87,7 @@ func TestLocalProjectOverStdioStillConnects(t *testing.T) {
 // fetch it: nothing reaches the internal service and its content never
 // reaches the agent.
 func TestBackendURLsIntoTheNetworkAreNotFollowed(t *testing.T) {
+	t.Parallel()
 	var secretHits atomic.Int32
 	secret := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		secretHits.Add(1)
@@ -143,6 +146,7 @@ func TestBackendURLsIntoTheNetworkAreNotFollowed(t *testing.T) {
 // A key pasted into the project URL must not come back in any text the
 // agent sees, whatever the error.
 func TestKeyInProjectURLIsNotEchoed(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	// Every name resolves to loopback: should a URL slip through to the
 	// network, it must not leave this machine.

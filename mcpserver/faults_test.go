@@ -17,7 +17,6 @@ import (
 
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
-	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
@@ -227,10 +226,34 @@ func tooMany(retryAfter string) func(fb *faultBackend) http.HandlerFunc {
 // POST tool return a clear tool error (what happened, what to do) before
 // the client's deadline (timeout plus a margin), another session keeps
 // being served meanwhile, and no goroutine outlives the case.
+//
+// The cases count goroutines and measure the heap, so they run one after
+// the other in a process of their own, where no other test runs
+// (ranAlone); meanwhile the tests here go on in parallel, as most of the
+// matrix's time is spent waiting for its backends' timeouts.
 func TestBackendFaultMatrix(t *testing.T) {
+	if ranAlone(t) {
+		return
+	}
 	// The healthy backend lives across cases, so its goroutines belong to
-	// every case's baseline.
-	healthy := insforgefake.New(t, insforgefake.WithAPIKey(healthyKey))
+	// every case's baseline. It answers GET /api/metadata for its key as
+	// an InsForge project without tables does (a fake backend of
+	// insforgefake would start a PostgreSQL cluster in this process for
+	// that alone).
+	healthy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Header.Get("Authorization") != "Bearer "+healthyKey:
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":"AUTH_INVALID_API_KEY","message":"Invalid API key","statusCode":401}`))
+		case r.Method != http.MethodGet || r.URL.Path != "/api/metadata":
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"error":"NOT_FOUND","message":"Not found","statusCode":404}`))
+		default:
+			w.Write([]byte(`{"database":{"tables":[]},"auth":{}}`))
+		}
+	}))
+	defer healthy.Close()
 	for _, fc := range faultCases() {
 		t.Run(fc.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
@@ -241,7 +264,7 @@ func TestBackendFaultMatrix(t *testing.T) {
 
 // runFaultCase runs one case and releases everything it started before it
 // returns, so the leak check sees only what the server left behind.
-func runFaultCase(t *testing.T, fc faultCase, healthy *insforgefake.Server) {
+func runFaultCase(t *testing.T, fc faultCase, healthy *httptest.Server) {
 	fb := &faultBackend{stop: make(chan struct{})}
 	fb.other = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fb.otherHit.Add(1)

@@ -46,8 +46,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // do and sends nothing; connecting unlocks the calls, disconnecting locks
 // them again.
 func TestGateLocksCallsUntilConnected(t *testing.T) {
+	t.Parallel()
 	for _, version := range []string{"", "2025-06-18", "2026-07-28"} {
 		t.Run("protocol "+version, func(t *testing.T) {
+			t.Parallel()
 			h := testmcp.New(t, testmcp.Options{Unconfigured: true, ProtocolVersion: version, DefaultSurface: true})
 			before := h.ToolNames(t)
 			if !slices.Contains(before, "get-backend-metadata") || !slices.Contains(before, "connect-project") {
@@ -88,6 +90,7 @@ func TestGateLocksCallsUntilConnected(t *testing.T) {
 }
 
 func TestGateRejectsBadCredentials(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
 	cases := []struct {
 		args map[string]any
@@ -117,6 +120,7 @@ func TestGateRejectsBadCredentials(t *testing.T) {
 }
 
 func TestConfiguredServerIsUnlockedFromTheStart(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	if names := h.ToolNames(t); !slices.Contains(names, "run-raw-sql") {
 		t.Fatalf("configured server lists %v", names)
@@ -129,6 +133,7 @@ func TestConfiguredServerIsUnlockedFromTheStart(t *testing.T) {
 }
 
 func TestEveryToolsAnnotationsMeanItsHints(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{Features: []tools.Feature{tools.UnrestrictedSQL}}})
 	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
@@ -155,6 +160,7 @@ func TestEveryToolsAnnotationsMeanItsHints(t *testing.T) {
 }
 
 func TestKeyNeverReachesAResult(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	// A backend that echoes the key in an error must not get it to the agent.
 	h.Backend.Fail("GET", "/api/metadata", &insforgefake.APIError{Status: 500, Code: "INTERNAL_ERROR", Message: "boom for " + insforgefake.DefaultAPIKey})
@@ -165,6 +171,7 @@ func TestKeyNeverReachesAResult(t *testing.T) {
 }
 
 func TestResourcesDocsAndMetadata(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
 	ctx := context.Background()
 	list, err := h.Client.ListResources(ctx, mcp.ListResourcesRequest{})
@@ -214,6 +221,7 @@ func TestResourcesDocsAndMetadata(t *testing.T) {
 }
 
 func TestRememberAndForget(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "credentials.json")
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true, CredentialsFile: file})
 	args := connectArgs(h.Backend, insforgefake.DefaultAPIKey)
@@ -242,6 +250,7 @@ func TestRememberAndForget(t *testing.T) {
 }
 
 func TestDocsWorkWithoutAProject(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
 	text := h.OK(t, "fetch-docs", map[string]any{"docType": "db-sdk"})
 	if !strings.Contains(text, "Built-in guide") || !strings.Contains(text, "run-raw-sql") {
@@ -260,6 +269,7 @@ func TestDocsWorkWithoutAProject(t *testing.T) {
 }
 
 func TestBadArgumentsGetClearErrors(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	if msg := h.Fail(t, "get-table-schema", map[string]any{"tablename": "x"}); !strings.Contains(msg, "tableName") {
 		t.Fatalf("typo message: %s", msg)
@@ -275,6 +285,7 @@ func TestBadArgumentsGetClearErrors(t *testing.T) {
 // The user enters the key on the local connect page: it reaches the server
 // without ever being a tool argument or appearing in a result.
 func TestInteractiveConnectThroughALocalPage(t *testing.T) {
+	t.Parallel()
 	var backendURL string
 	var pageErr string
 	h := testmcp.New(t, testmcp.Options{
@@ -319,6 +330,7 @@ func TestInteractiveConnectThroughALocalPage(t *testing.T) {
 }
 
 func TestInteractiveConnectFallsBackToArguments(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true}) // no elicitation support
 	msg := h.Fail(t, "connect-project", nil)
 	if !strings.Contains(msg, "needs projectUrl and apiKey") {
@@ -333,6 +345,7 @@ func TestInteractiveConnectFallsBackToArguments(t *testing.T) {
 // saying it may write, and clients that auto-approve read-only tools still
 // ask before running it.
 func TestReadOnlyModeAnnotations(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Selection: tools.Selection{ReadOnly: true}})
 	res, err := h.Client.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
@@ -362,6 +375,7 @@ func TestReadOnlyModeAnnotations(t *testing.T) {
 // has run already, so a key stored afterwards would stay for the life of
 // the process. The backend holds /api/metadata until the DELETE is done.
 func TestDeleteDuringConnectKeepsNoKey(t *testing.T) {
+	t.Parallel()
 	arrived, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -2,10 +2,12 @@ package mcpserver_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,13 +24,16 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
 
-// startGuarded serves streamable HTTP with hosting options.
+// startGuarded serves streamable HTTP with hosting options; backend calls
+// time out after 5 s unless cfg has a Transport.
 func startGuarded(t *testing.T, cfg mcpserver.Config, o mcpserver.HTTPOptions) string {
 	t.Helper()
 	cfg.Version = "test"
 	cfg.Surface = catalogue.Full()
 	cfg.ToolConfig = tools.Config{MaxResultBytes: 100000}
-	cfg.Transport = insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second})
+	if cfg.Transport == nil {
+		cfg.Transport = insforge.NewTransport(insforge.Options{Timeout: 5 * time.Second})
+	}
 	o.Loopback = true
 	ts := httptest.NewServer(mcpserver.New(cfg).StreamableHandler(o))
 	t.Cleanup(ts.Close)
@@ -54,6 +59,7 @@ func post(t *testing.T, url, body string, headers map[string]string) *http.Respo
 }
 
 func TestAuthTokenIsRequired(t *testing.T) {
+	t.Parallel()
 	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{AuthToken: "s3cret-token"})
 	for token, want := range map[string]int{"": 401, "Bearer wrong": 401, "s3cret-token": 401, "Bearer s3cret-token": 200} {
 		h := map[string]string{}
@@ -77,6 +83,7 @@ func TestAuthTokenIsRequired(t *testing.T) {
 }
 
 func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	policy, err := credentials.ParseHostPolicy([]string{credentials.DefaultProjectHosts})
 	if err != nil {
@@ -105,6 +112,7 @@ func TestProjectHostPolicyBlocksSSRF(t *testing.T) {
 }
 
 func TestSessionLimitAndBodyCap(t *testing.T) {
+	t.Parallel()
 	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{MaxSessions: 2, MaxRequestBytes: 64 << 10})
 	for i := range 2 {
 		if got := post(t, url, initBody, nil).StatusCode; got != 200 {
@@ -156,27 +164,56 @@ func callResult(c *client.Client, name string) string {
 // beyond the queue is refused, at once. (This test asserted, before calls
 // were queued, that the second call with one slot was refused.)
 func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
-	backend := insforgefake.New(t)
-	// Long enough that all three calls overlap even on a loaded machine.
-	backend.Stall("/api/metadata", 2*time.Second)
+	t.Parallel()
+	// The backend holds every call until the test releases it, so that all
+	// three calls overlap however loaded the machine is.
+	var now, peak atomic.Int32
+	release := make(chan struct{})
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := now.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		select {
+		case <-release:
+			now.Add(-1) // before the answer leaves
+		case <-r.Context().Done():
+			now.Add(-1)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"database":{"tables":[]},"auth":{}}`)
+	}))
+	t.Cleanup(backend.Close)
+	var released sync.Once
+	free := func() { released.Do(func() { close(release) }) }
+	t.Cleanup(free) // before backend.Close: no handler is left waiting
 	url := startGuarded(t, mcpserver.Config{
 		Configured:          credentials.Credentials{ProjectURL: backend.URL, APIKey: insforgefake.DefaultAPIKey},
 		MaxCallsPerSession:  1,
 		MaxQueuedPerSession: 1,
+		// The held call lasts until the refusal is back, however long a
+		// loaded machine takes for that.
+		Transport: insforge.NewTransport(insforge.Options{Timeout: 30 * time.Second}),
 	}, mcpserver.HTTPOptions{})
 	c := dialStreamable(t, url)
-	var wg sync.WaitGroup
-	results := make([]string, 3)
-	for i := range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			time.Sleep(time.Duration(i) * 100 * time.Millisecond)
-			results[i] = callResult(c, "get-backend-metadata")
-		}()
+	done := make(chan string, 3)
+	for range 3 {
+		go func() { done <- callResult(c, "get-backend-metadata") }()
 	}
-	wg.Wait()
-	// Which call arrives last is up to the scheduler: count the outcomes.
+	// While the backend holds the call in the slot, the one beyond the
+	// slot and the queue is answered at once; which call that is, is up to
+	// the scheduler. Only then may the held calls finish.
+	var results []string
+	select {
+	case r := <-done:
+		results = append(results, r)
+	case <-time.After(20 * time.Second):
+		t.Error("no call was refused while one ran and one waited")
+	}
+	free()
+	for len(results) < 3 {
+		results = append(results, <-done)
+	}
 	ok, refused := 0, 0
 	for _, r := range results {
 		switch {
@@ -189,11 +226,15 @@ func TestConcurrentCallsPerSessionAreBounded(t *testing.T) {
 	if ok != 2 || refused != 1 {
 		t.Fatalf("results: %q; want two completed and one refused", results)
 	}
+	if p := peak.Load(); p != 1 {
+		t.Errorf("%d calls of one session reached the backend at once, with one slot", p)
+	}
 }
 
 // Agents issue calls in parallel: 40 at once in one session, with 8
 // slots, all complete, never more than 8 at a time.
 func TestParallelCallsQueueForASlot(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	const stall = 200 * time.Millisecond
 	backend.Stall("/api/metadata", stall)
@@ -238,6 +279,7 @@ func TestParallelCallsQueueForASlot(t *testing.T) {
 // Ended sessions are forgotten entirely, yet a client presenting an ended
 // id is told (404) to start over.
 func TestEndedSessionIDsAreNotKept(t *testing.T) {
+	t.Parallel()
 	ids := mcpserver.NewSessionIDsForTest()
 	var ended []string
 	for range 1000 {
@@ -271,6 +313,7 @@ func TestEndedSessionIDsAreNotKept(t *testing.T) {
 // refused at once, hold nothing, and leave the limit to real sessions; a
 // live session still opens its stream, one at a time.
 func TestSessionlessGETsCannotPileUp(t *testing.T) {
+	t.Parallel()
 	url := startGuarded(t, mcpserver.Config{}, mcpserver.HTTPOptions{MaxSessions: 2})
 	first := post(t, url, initBody, nil)
 	id := first.Header.Get("Mcp-Session-Id")

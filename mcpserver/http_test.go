@@ -94,8 +94,10 @@ func dial(t *testing.T, kind, url, version string, headers map[string]string) *c
 // request must reach the backend with its own client's key, and one
 // client's connect must not unlock the other.
 func TestConcurrentHTTPClientsKeepTheirOwnKeys(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"http", "sse"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			backend := insforgefake.New(t, insforgefake.WithAPIKey(keyA), insforgefake.WithAPIKey(keyB))
 			url := startHTTP(t, kind, credentials.Credentials{})
 			a := dial(t, kind, url, "2025-11-25", nil)
@@ -150,6 +152,7 @@ func redactCounts(m map[string]int) map[string]int {
 }
 
 func TestHeaderCredentialsUnlockWithoutTheGate(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t, insforgefake.WithAPIKey(keyA))
 	url := startHTTP(t, "http", credentials.Credentials{})
 	c := dial(t, "http", url, "2025-11-25", map[string]string{
@@ -171,6 +174,7 @@ func TestHeaderCredentialsUnlockWithoutTheGate(t *testing.T) {
 // On 2026-07-28 there are no sessions: every request has an empty session
 // id, and a connect must never be stored under it.
 func TestModernHTTPClientsNeverShareAConnection(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	url := startHTTP(t, "http", credentials.Credentials{})
 	a := dial(t, "http", url, "2026-07-28", nil)
@@ -187,6 +191,7 @@ func TestModernHTTPClientsNeverShareAConnection(t *testing.T) {
 }
 
 func TestOriginIsChecked(t *testing.T) {
+	t.Parallel()
 	url := startHTTP(t, "http", credentials.Credentials{})
 	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}`
 	for origin, want := range map[string]int{"https://evil.example": http.StatusForbidden, "http://localhost:6274": http.StatusOK, "": http.StatusOK} {
@@ -208,6 +213,7 @@ func TestOriginIsChecked(t *testing.T) {
 }
 
 func TestSessionEndForgetsCredentials(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	url := startHTTP(t, "http", credentials.Credentials{})
 	c := dial(t, "http", url, "2025-11-25", nil)
@@ -246,6 +252,7 @@ func TestSessionEndForgetsCredentials(t *testing.T) {
 // project, must not read it back: not by the same relative path, not by
 // the absolute path A was shown, not by climbing out of its own directory.
 func TestFilesRootIsPerTenant(t *testing.T) {
+	t.Parallel()
 	backendA := insforgefake.New(t, insforgefake.WithAPIKey(keyA))
 	backendB := insforgefake.New(t, insforgefake.WithAPIKey(keyB))
 	backendA.AddBucket("hr", false)

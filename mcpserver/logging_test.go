@@ -95,6 +95,7 @@ func wantNoKey(t *testing.T, notes []mcp.JSONRPCNotification, key string) {
 // is sent before a client sets a level, and then only messages at or
 // above it: connect and disconnect are info.
 func TestLoggingLevelGatesConnectMessages(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{Unconfigured: true})
 	connect := map[string]any{"projectUrl": h.Backend.URL, "apiKey": insforgefake.DefaultAPIKey}
 	h.OK(t, "connect-project", connect) // no level set: nothing
@@ -148,6 +149,7 @@ func rateLimitedFront(t *testing.T, backend *insforgefake.Server) *httptest.Serv
 // Retries and the backend's rate limits reach the client's log: a read
 // retried after Retry-After, a write that ends on 429. No key in them.
 func TestLoggingRetriesAndRateLimits(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	front := rateLimitedFront(t, backend)
 	srv := mcpserver.New(mcpserver.Config{
@@ -199,6 +201,7 @@ func TestLoggingRetriesAndRateLimits(t *testing.T) {
 
 // A result cut to --max-result-bytes says so in the client's log.
 func TestLoggingCutResult(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{MaxResultBytes: 3000})
 	rows := make([]map[string]any, 400)
 	for i := range rows {
@@ -218,6 +221,7 @@ func TestLoggingCutResult(t *testing.T) {
 // The last line of defence: whatever a message says, the request's key
 // and anything key-like leave it before it is sent.
 func TestLoggingRedactsKeys(t *testing.T) {
+	t.Parallel()
 	srv := mcpserver.New(mcpserver.Config{Surface: catalogue.Full(), Transport: insforge.NewTransport(insforge.Options{})})
 	other := "ik_" + strings.Repeat("9", 64)
 	got := mcpserver.LogThrough(srv, insforgefake.DefaultAPIKey, "key "+insforgefake.DefaultAPIKey+" and "+other+" leaked")
@@ -230,6 +234,7 @@ func TestLoggingRedactsKeys(t *testing.T) {
 // On protocol 2026-07-28 there is no logging/setLevel: each request asks
 // for messages in its own _meta, and one that does not gets none.
 func TestLoggingPerRequestLevelOnModernProtocol(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{MaxResultBytes: 3000, ProtocolVersion: "2026-07-28"})
 	rows := make([]map[string]any, 400)
 	for i := range rows {

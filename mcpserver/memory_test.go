@@ -89,6 +89,7 @@ func streamRows(w http.ResponseWriter, size int, bare bool) int {
 // to see the rest, and the server stops reading it: the backend's writes
 // fail long before 30 MB.
 func TestHugeAnswerIsCutWithANote(t *testing.T) {
+	t.Parallel()
 	taken := make(chan int, 1)
 	url := startOverBackend(t, sqlPath, func(w http.ResponseWriter, r *http.Request) {
 		taken <- streamRows(w, 30<<20, false)
@@ -117,6 +118,7 @@ func TestHugeAnswerIsCutWithANote(t *testing.T) {
 // A page of query-records cut to the budget says that it was cut, and
 // where the next page starts: right after the last row shown.
 func TestCutPageOfRecordsSaysWhereToContinue(t *testing.T) {
+	t.Parallel()
 	url := startOverBackend(t, "/api/database/records/big", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Range", "0-99999/300000")
 		streamRows(w, 30<<20, true)
@@ -137,6 +139,7 @@ func TestCutPageOfRecordsSaysWhereToContinue(t *testing.T) {
 // client address, like a session's: with 2 per session, a third and fourth
 // concurrent call from the same address wait, then run.
 func TestSessionlessCallsAreBoundedPerClient(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	var now, peak, total atomic.Int32
 	release := make(chan struct{})
@@ -187,8 +190,10 @@ func TestSessionlessCallsAreBoundedPerClient(t *testing.T) {
 // When the client cancels a call, by notifications/cancelled or by
 // closing its request, the backend request stops.
 func TestCancelledCallStopsTheBackendRequest(t *testing.T) {
+	t.Parallel()
 	for _, how := range []string{"notifications/cancelled", "connection closed"} {
 		t.Run(how, func(t *testing.T) {
+			t.Parallel()
 			arrived, stopped := make(chan struct{}, 1), make(chan struct{}, 1)
 			url := startOverBackend(t, sqlPath, func(w http.ResponseWriter, r *http.Request) {
 				io.Copy(io.Discard, r.Body) // net/http notices a closed connection only once the body is read
@@ -239,14 +244,48 @@ func TestCancelledCallStopsTheBackendRequest(t *testing.T) {
 	}
 }
 
+// firstRead calls once when its body is first read.
+type firstRead struct {
+	io.ReadCloser
+	once func()
+}
+
+func (f *firstRead) Read(p []byte) (int, error) {
+	f.once()
+	return f.ReadCloser.Read(p)
+}
+
+// roundTripFunc is an http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // Buffered answer bytes are bounded across the server: while one call
 // holds the room (its answer still arriving), another call's answer waits
 // to be read, and is read once the room is free; neither is refused.
 func TestBufferedBytesWaitForRoom(t *testing.T) {
+	t.Parallel()
+	// 200 kB in 200 rows of 1 kB: two answers do not fit in the 300 kB of
+	// room, and decoding them is cheap (100,000 one-byte rows took seconds
+	// under the race detector).
 	const size = 200 << 10
-	body := `{"rows":[` + strings.Repeat(`1,`, (size-12)/2) + `1]}`
+	row := `"` + strings.Repeat("x", 1021) + `"`
+	body := `{"rows":[` + strings.Repeat(row+",", size/1024-1) + row + `]}`
 	var calls atomic.Int32
 	first, finish := make(chan struct{}), make(chan struct{})
+	// reading closes when the server first reads an answer's body, the
+	// first call's: its client holds room for the answer by then.
+	reading := make(chan struct{})
+	var readOnce sync.Once
+	backendConns := &http.Transport{}
+	t.Cleanup(backendConns.CloseIdleConnections)
+	watched := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := backendConns.RoundTrip(r)
+		if err == nil && r.URL.Path == sqlPath {
+			resp.Body = &firstRead{ReadCloser: resp.Body, once: func() { readOnce.Do(func() { close(reading) }) }}
+		}
+		return resp, err
+	})}
 	url := startOverBackend(t, sqlPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
@@ -259,7 +298,7 @@ func TestBufferedBytesWaitForRoom(t *testing.T) {
 			rest = body[100:]
 		}
 		io.WriteString(w, rest)
-	}, insforge.Options{MaxBufferedBytes: 300 << 10})
+	}, insforge.Options{MaxBufferedBytes: 300 << 10, HTTPClient: watched})
 	a := dial(t, "http", url, "2025-11-25", nil)
 	b := dial(t, "http", url, "2025-11-25", nil)
 	done := make(chan string, 2)
@@ -273,7 +312,11 @@ func TestBufferedBytesWaitForRoom(t *testing.T) {
 	}
 	go call(a)
 	<-first
-	time.Sleep(100 * time.Millisecond) // the first call's client has its headers and holds its room
+	select {
+	case <-reading:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server never read the first answer")
+	}
 	go call(b)
 	waitFor(t, "the second call reaches the backend", func() bool { return calls.Load() == 2 })
 	select {

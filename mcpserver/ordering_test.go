@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,7 +70,15 @@ func pushEvents(r io.Reader, in chan<- map[string]any) {
 	}
 }
 
+// stdioMu is held while a test serves the stdio transport. mcp-go serves
+// stdio through one session of its package (stdioSessionInstance): two
+// stdio servers at once in one process share its notification channel,
+// each writing the other's notifications, so tests that otherwise run in
+// parallel take turns for it.
+var stdioMu sync.Mutex
+
 func stdioWire(t *testing.T, srv *mcpserver.Server) *wire {
+	stdioMu.Lock()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,7 +102,7 @@ func stdioWire(t *testing.T, srv *mcpserver.Server) *wire {
 			t.Errorf("write stdin: %v", err)
 		}
 	}
-	t.Cleanup(func() { cancel(); inW.Close(); <-done })
+	t.Cleanup(func() { cancel(); inW.Close(); <-done; stdioMu.Unlock() })
 	return w
 }
 
@@ -187,6 +196,7 @@ func smallApp(t *testing.T) string {
 // a call, down to the last ("Deployment … is …"), arrives before the call's
 // result, and none after it.
 func TestProgressNeverFollowsTheResult(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	app := smallApp(t)
 	const calls = 50
@@ -194,6 +204,7 @@ func TestProgressNeverFollowsTheResult(t *testing.T) {
 		"stdio": stdioWire, "sse": sseWire, "http": streamableWire,
 	} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			srv := mcpserver.New(mcpserver.Config{
 				Version:    "test",
 				Surface:    catalogue.Full(),
@@ -253,11 +264,13 @@ func TestProgressNeverFollowsTheResult(t *testing.T) {
 // logging does) reaches the wire before the call's result, on each
 // transport.
 func TestEveryNotificationPrecedesItsResult(t *testing.T) {
+	t.Parallel()
 	const calls, perCall = 30, 5
 	for kind, open := range map[string]func(*testing.T, *mcpserver.Server) *wire{
 		"stdio": stdioWire, "sse": sseWire, "http": streamableWire,
 	} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
 			srv := mcpserver.New(mcpserver.Config{Version: "test", Surface: catalogue.Full()})
 			mcpserver.AddNotifyingTool(srv, "notify-test", "notifications/message", perCall)
 			w := open(t, srv)
@@ -295,6 +308,7 @@ func TestEveryNotificationPrecedesItsResult(t *testing.T) {
 // TestPipeBacklog: the stdio transport sees what its client has not read
 // yet, on a pipe and on a socket pair (how Node.js starts a server).
 func TestPipeBacklog(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("skipped: the backlog is read on Linux only")
 	}

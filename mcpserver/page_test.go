@@ -60,8 +60,10 @@ func get(t *testing.T, method, url string, header map[string]string) (*http.Resp
 const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 func TestPageForBrowsersAndHealthz(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ kind, endpoint, transport string }{{"http", "/mcp", "http"}, {"sse", "/sse", "sse"}} {
 		t.Run(tc.kind, func(t *testing.T) {
+			t.Parallel()
 			base := pageServer(t, tc.kind, mcpserver.HTTPOptions{Loopback: true, AuthToken: "s3cret-token"})
 			endpoint := base + tc.endpoint
 			for _, path := range []string{"/", tc.endpoint} {
@@ -102,6 +104,7 @@ func TestPageForBrowsersAndHealthz(t *testing.T) {
 
 // With --base-url, the page names that address.
 func TestPageNamesTheBaseURL(t *testing.T) {
+	t.Parallel()
 	base := pageServer(t, "http", mcpserver.HTTPOptions{Loopback: true, BaseURL: "https://mcp.example.com/"})
 	_, body := get(t, http.MethodGet, base+"/", nil)
 	if !strings.Contains(body, "<code>https://mcp.example.com/mcp</code>") || strings.Contains(body, "127.0.0.1") || strings.Contains(body, "--allow-http") {

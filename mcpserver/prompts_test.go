@@ -37,6 +37,7 @@ func getPrompt(t *testing.T, h *testmcp.Harness, name string, args map[string]st
 // arguments; each text starts with the credentials and the metadata and
 // names tools by how this server offers them.
 func TestPromptsThroughTheProtocol(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{DefaultSurface: true, Unconfigured: true})
 	list, err := h.Client.ListPrompts(context.Background(), mcp.ListPromptsRequest{})
 	if err != nil {
@@ -83,6 +84,7 @@ func TestPromptsThroughTheProtocol(t *testing.T) {
 // With every tool listed there is nothing to reach through call-tool; in
 // read-only mode the writing steps are named as not offered.
 func TestPromptsFollowTheSurface(t *testing.T) {
+	t.Parallel()
 	all := testmcp.New(t, testmcp.Options{})
 	text := getPrompt(t, all, "deploy-function", map[string]string{"slug": "hello"})
 	testmcp.WantText(t, text, "at the slug `hello`", "`update-function`", "`invoke-function`")
@@ -112,6 +114,7 @@ func complete(t *testing.T, h *testmcp.Harness, ref any, arg, value string) []st
 // arguments, from the connected project's live names; nothing, and no
 // request, while the session is locked.
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	backend.AddTable("todos", []insforgefake.Column{{Name: "title", Type: "string"}})
 	backend.AddTable("tags", []insforgefake.Column{{Name: "label", Type: "string"}})
@@ -167,6 +170,7 @@ func TestCompletion(t *testing.T) {
 // An answer holds at most 100 values, the protocol's limit, and says how
 // many there are.
 func TestCompletionIsCapped(t *testing.T) {
+	t.Parallel()
 	h := testmcp.New(t, testmcp.Options{})
 	for i := range 120 {
 		h.Backend.AddBucket(fmt.Sprintf("b%03d", i), false)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestKeyRatesCountPerKeyAndWindow(t *testing.T) {
+	t.Parallel()
 	var k keyRates
 	now := time.Now()
 	for i := int64(1); i <= 3; i++ {

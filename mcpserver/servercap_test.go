@@ -17,6 +17,7 @@ import (
 // limit altogether. With a server-wide cap of 2, a third concurrent
 // sessionless call waits for a slot, and runs when one is free.
 func TestServerWideCallCapBoundsSessionlessCalls(t *testing.T) {
+	t.Parallel()
 	backend := insforgefake.New(t)
 	var now, peak, total atomic.Int32
 	release := make(chan struct{})

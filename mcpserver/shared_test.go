@@ -111,6 +111,7 @@ func (h *hopper) RoundTrip(r *http.Request) (*http.Response, error) {
 // A's stream, and a confirmation asked on one replica is answered
 // through the other.
 func TestReplicasShareSessions(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	backend := insforgefake.New(t)
 	a, b, c := startReplica(t, rs, 0), startReplica(t, rs, 0), startReplica(t, rs, 0)
@@ -193,6 +194,7 @@ func (f elicitor) Elicit(ctx context.Context, r mcp.ElicitationRequest) (*mcp.El
 // On the SSE transport, POST /message may reach any replica: the one
 // holding the stream answers on it.
 func TestSSEMessagesReachAnyReplica(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	backend := insforgefake.New(t)
 	a, b := startSSEReplica(t, rs), startSSEReplica(t, rs)
@@ -222,6 +224,7 @@ func startSSEReplica(t *testing.T, rs *redistest.Server) replica {
 
 // --max-calls-per-key counts a key's calls on every replica together.
 func TestKeyRateHoldsAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	rs := redistest.Start(t)
 	backend := insforgefake.New(t)
 	a, b := startReplica(t, rs, 3), startReplica(t, rs, 3)
