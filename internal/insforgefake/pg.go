@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,9 +26,36 @@ import (
 // pgStatementTimeout is the backend's per-request statement_timeout.
 var pgStatementTimeout = 30 * time.Second
 
+// pgDB is a server's database, made by open: at once (Start, and New by
+// default) or when the server first needs it (see DatabasesOnFirstUse).
 type pgDB struct {
+	once sync.Once
 	pool *pgxpool.Pool
 	drop func()
+	err  error
+}
+
+// open makes the database on first use and returns its pool.
+func (p *pgDB) open() (*pgxpool.Pool, error) {
+	p.once.Do(func() {
+		p.pool, p.drop, p.err = openPG()
+		if p.err != nil {
+			p.err = fmt.Errorf("insforgefake: the server's PostgreSQL database: %w", p.err)
+			fmt.Fprintln(os.Stderr, p.err)
+		}
+	})
+	return p.pool, p.err
+}
+
+// errClosed is the database error of a closed server.
+var errClosed = errors.New("insforgefake: the server is closed")
+
+func (p *pgDB) close() {
+	p.once.Do(func() { p.err = errClosed }) // a database never made stays unmade
+	if p.pool != nil {
+		p.pool.Close()
+		p.drop()
+	}
 }
 
 // pgBootstrap prepares a fresh database like an InsForge project's: the
@@ -135,19 +163,19 @@ func pgTemplate() (string, error) {
 	return templateName, templateErr
 }
 
-func openPG() (*pgDB, error) {
+func openPG() (*pgxpool.Pool, func(), error) {
 	tmpl, err := pgTemplate()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	dsn, drop, err := pgtest.CreateDBFrom(tmpl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		drop()
-		return nil, err
+		return nil, nil, err
 	}
 	cfg.MaxConns = 4
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
@@ -163,14 +191,9 @@ func openPG() (*pgDB, error) {
 			pool.Close()
 		}
 		drop()
-		return nil, err
+		return nil, nil, err
 	}
-	return &pgDB{pool: pool, drop: drop}, nil
-}
-
-func (p *pgDB) close() {
-	p.pool.Close()
-	p.drop()
+	return pool, drop, nil
 }
 
 // pgResult is one statement's result in text form.
@@ -184,7 +207,11 @@ type pgResult struct {
 // under the statement timeout and returns the statements' results. With
 // params the query is one prepared statement (PostgreSQL refuses several).
 func (p *pgDB) pgRun(ctx context.Context, query string, params []any, user string, rollback bool, settings ...string) ([]pgResult, error) {
-	conn, err := p.pool.Acquire(ctx)
+	pool, err := p.open()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -394,9 +421,13 @@ func (s *Server) pgAddTable(name string, columns []Column, rows []map[string]any
 		defs[i] = pgColumnSQL(c)
 	}
 	ctx := context.Background()
+	pool, err := s.pg.open()
+	if err != nil {
+		panic(fmt.Sprintf("insforgefake: AddTable(%q): %v", name, err))
+	}
 	q := fmt.Sprintf("DROP TABLE IF EXISTS public.%[1]s CASCADE; CREATE TABLE public.%[1]s (%[2]s); ALTER TABLE public.%[1]s ENABLE ROW LEVEL SECURITY; ALTER TABLE public.%[1]s OWNER TO project_admin",
 		quoteIdent(name), strings.Join(defs, ", "))
-	if _, err := s.pg.pool.Exec(ctx, q); err != nil {
+	if _, err := pool.Exec(ctx, q); err != nil {
 		panic(fmt.Sprintf("insforgefake: AddTable(%q): %v", name, err))
 	}
 	// Columns missing from a row take their defaults.
@@ -404,7 +435,7 @@ func (s *Server) pgAddTable(name string, columns []Column, rows []map[string]any
 		b, _ := json.Marshal(row)
 		ins := fmt.Sprintf("INSERT INTO public.%[1]s (%[2]s) SELECT %[2]s FROM jsonb_populate_record(NULL::public.%[1]s, $1::jsonb) r",
 			quoteIdent(name), quoteIdents(sortedKeys(row)))
-		if _, err := s.pg.pool.Exec(ctx, ins, string(b)); err != nil {
+		if _, err := pool.Exec(ctx, ins, string(b)); err != nil {
 			panic(fmt.Sprintf("insforgefake: AddTable(%q): row %d: %v", name, i, err))
 		}
 	}

@@ -1,6 +1,7 @@
 package insforgefake
 
 import (
+	"context"
 	"reflect"
 	"testing"
 )
@@ -61,4 +62,36 @@ func TestPostgresStatementTimeout(t *testing.T) {
 	defer func() { pgStatementTimeout = old }()
 	r := call(t, srv, "POST", "/api/database/advance/rawsql", map[string]any{"query": "SELECT pg_sleep(2)"})
 	wantError(t, r, 500, "INTERNAL_ERROR", "Query timeout: canceling statement due to statement timeout")
+}
+
+// After DatabasesOnFirstUse (TestMain), a server makes its database when
+// it first needs it, and a server that never does makes none.
+func TestDatabaseOnFirstUse(t *testing.T) {
+	t.Parallel()
+	srv := New(t)
+	if r := call(t, srv, "GET", "/api/docs/instructions", nil); r.status != 200 {
+		t.Fatalf("docs: %d %s", r.status, r.body)
+	}
+	if srv.pg.pool != nil {
+		t.Fatal("a request that needs no database made one")
+	}
+	if got := srv.Tables(); len(got) != 0 {
+		t.Errorf("tables of a fresh database: %v", got)
+	}
+	if srv.pg.pool == nil {
+		t.Fatal("Tables made no database")
+	}
+	todoTable(srv)
+	if r := call(t, srv, "GET", "/api/database/records/todos", nil); r.status != 200 || len(r.json(t).([]any)) != 4 {
+		t.Errorf("records: %d %s", r.status, r.body)
+	}
+
+	unused := New(t)
+	unused.Close()
+	if unused.pg.pool != nil {
+		t.Error("closing a server made its database")
+	}
+	if _, err := unused.pg.pgRun(context.Background(), "SELECT 1", nil, "postgres", false); err != errClosed {
+		t.Errorf("the database of a closed server: %v", err)
+	}
 }

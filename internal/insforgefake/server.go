@@ -5,10 +5,12 @@
 // flows, with state only where a flow needs it. Its database is a real
 // PostgreSQL: each Server has a database of its own on the test process's
 // throwaway cluster (internal/pgtest; New skips the test without
-// PostgreSQL, or fails it under CI=true). Raw SQL runs as project_admin
-// (/rawsql) or postgres (/rawsql/unrestricted) with the backend's guards
-// and statement timeout, typed like node-pg's results; records are
-// PostgREST filters turned into SQL. Row-level security is not enforced.
+// PostgreSQL, or fails it under CI=true), made when the server starts or,
+// after DatabasesOnFirstUse, when it is first needed. Raw SQL runs as
+// project_admin (/rawsql) or postgres (/rawsql/unrestricted) with the
+// backend's guards and statement timeout, typed like node-pg's results;
+// records are PostgREST filters turned into SQL. Row-level security is not
+// enforced.
 //
 // Every request is recorded ([Server.Requests]) before it is answered;
 // failures and slow answers are injected with [Server.Fail],
@@ -139,18 +141,55 @@ func moduleState[T any](s *Server, name string, newState func() *T) *T {
 	return st
 }
 
+// When New makes a server's database (see DatabasesOnFirstUse).
+const (
+	databaseAtStart    = iota // New starts the cluster and makes the database
+	databaseOnFirstUse        // New starts the cluster and prepares the template
+	clusterOnFirstUse         // New leaves PostgreSQL alone
+)
+
+var databaseWhen = databaseAtStart
+
+// DatabasesOnFirstUse makes New leave each server's PostgreSQL database
+// unmade until the server first needs it: a database route, raw SQL, the
+// metadata, AddTable, Rows. Most servers of a test process never do, and
+// each spares a CREATE and a DROP DATABASE (a quarter of a second, one at
+// a time: PostgreSQL serializes them). New still starts the process's
+// cluster and prepares the template database (skipping the test, or
+// failing it under CI=true, when there is no PostgreSQL), so that a first
+// use costs one CREATE DATABASE; with cluster, New leaves those to the
+// first use too, sparing a process whose tests never use the database the
+// cluster's start (seconds), at the price of a first use that waits for it
+// inside the request that needs it (and fails, rather than skips, without
+// PostgreSQL). Call it from TestMain, before the tests run.
+func DatabasesOnFirstUse(cluster bool) {
+	databaseWhen = databaseOnFirstUse
+	if cluster {
+		databaseWhen = clusterOnFirstUse
+	}
+}
+
 // New starts a fake backend on loopback and closes it with t.Cleanup.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	pgtest.Require(t)
-	s := Start(opts...)
+	if databaseWhen != clusterOnFirstUse {
+		pgtest.Require(t)
+	}
+	if databaseWhen == databaseOnFirstUse {
+		if _, err := pgTemplate(); err != nil {
+			t.Fatalf("insforgefake: %v", err)
+		}
+	}
+	s := start(databaseWhen == databaseAtStart, opts)
 	t.Cleanup(s.Close)
 	return s
 }
 
 // Start starts a fake backend outside a test (benchmark drivers, manual
-// runs); the caller closes it.
-func Start(opts ...Option) *Server {
+// runs), its database made at once; the caller closes it.
+func Start(opts ...Option) *Server { return start(true, opts) }
+
+func start(openDatabase bool, opts []Option) *Server {
 	s := &Server{
 		mux:          http.NewServeMux(),
 		anonKey:      DefaultAnonKey,
@@ -166,11 +205,12 @@ func Start(opts ...Option) *Server {
 	if len(s.apiKeys) == 0 {
 		s.apiKeys = []string{DefaultAPIKey}
 	}
-	pg, err := openPG()
-	if err != nil {
-		panic("insforgefake: " + err.Error())
+	s.pg = &pgDB{}
+	if openDatabase {
+		if _, err := s.pg.open(); err != nil {
+			panic(err.Error())
+		}
 	}
-	s.pg = pg
 	for _, m := range modules {
 		m(s)
 	}
