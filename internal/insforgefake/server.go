@@ -6,10 +6,11 @@
 // PostgreSQL: each Server has a database of its own on the test process's
 // throwaway cluster (internal/pgtest; New skips the test without
 // PostgreSQL, or fails it under CI=true), made when the server starts or,
-// after DatabasesOnFirstUse, when it is first needed. Raw SQL runs as project_admin
-// (/rawsql) or postgres (/rawsql/unrestricted) with the backend's guards
-// and statement timeout, typed like node-pg's results; records are
-// PostgREST filters turned into SQL. Row-level security is not enforced.
+// after DatabasesOnFirstUse, when it is first needed. Raw SQL runs as
+// project_admin (/rawsql) or postgres (/rawsql/unrestricted) with the
+// backend's guards and statement timeout, typed like node-pg's results;
+// records are PostgREST filters turned into SQL. Row-level security is not
+// enforced.
 //
 // Every request is recorded ([Server.Requests]) before it is answered;
 // failures and slow answers are injected with [Server.Fail],
