@@ -353,14 +353,26 @@ func runFaultCase(t *testing.T, fc faultCase, healthy *httptest.Server) {
 		{"run-raw-sql", map[string]any{"query": "SELECT 1"}},
 	}
 	results := make(chan outcome, len(calls))
+	late := fmt.Errorf("the call did not return within the timeout (%v) plus %v", faultTimeout, faultMargin)
+	collect := ctx // by when every call has returned
 	var peakGrowth atomic.Int64
 	if fc.memory {
-		// One at a time, so the heap measures what one call holds.
+		// One at a time, so the heap measures what one call holds; each
+		// under the deadline of its own start, as the calls of the other
+		// cases are (they start together).
+		var cancel context.CancelFunc
+		collect, cancel = context.WithTimeout(context.Background(), time.Duration(len(calls))*(faultTimeout+faultMargin))
+		defer cancel()
 		go func() {
 			for _, call := range calls {
 				var o outcome
 				grew := heapGrowth(func() {
-					r, err := faulty.callTool(ctx, call.tool, call.args)
+					cctx, ccancel := context.WithTimeout(context.Background(), faultTimeout+faultMargin)
+					defer ccancel()
+					r, err := faulty.callTool(cctx, call.tool, call.args)
+					if cctx.Err() != nil {
+						err = late
+					}
 					o = outcome{call.tool, r, err}
 				})
 				if grew > peakGrowth.Load() {
@@ -394,8 +406,12 @@ func runFaultCase(t *testing.T, fc faultCase, healthy *httptest.Server) {
 		var o outcome
 		select {
 		case o = <-results:
-		case <-ctx.Done():
+		case <-collect.Done():
 			t.Fatalf("a tool call did not return within the timeout (%v) plus %v", faultTimeout, faultMargin)
+		}
+		if o.err == late {
+			t.Errorf("%s: %v", o.tool, late)
+			continue
 		}
 		if o.err != nil {
 			t.Errorf("%s: protocol error instead of a tool error: %v", o.tool, o.err)

@@ -145,9 +145,14 @@ func dialStreamable(t *testing.T, url string) *client.Client {
 }
 
 // callResult calls a tool and says "ok" or the error text.
-func callResult(c *client.Client, name string) string {
+func callResult(c *client.Client, name string) string { return callWith(c, name, nil) }
+
+// callWith calls a tool with args and says "ok" or the error text. Unlike
+// testmcp.Call it does not end the test, so it may run on any goroutine.
+func callWith(c *client.Client, name string, args map[string]any) string {
 	req := mcp.CallToolRequest{}
 	req.Params.Name = name
+	req.Params.Arguments = args
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res, err := c.CallTool(ctx, req)

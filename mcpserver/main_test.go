@@ -17,10 +17,14 @@ import (
 
 // Most tests here wait more than they compute: for PostgreSQL to create a
 // fake backend's database, for a backend that stalls, for a retry. They
-// run in parallel (t.Parallel), and more of them at once than the CPUs
-// (-test.parallel's default, GOMAXPROCS): a test that waits leaves the CPU
-// to one that computes. An explicit -parallel is left as it is.
-const waitingParallel = 4
+// run in parallel (t.Parallel), twice as many at once as there are CPUs
+// (-test.parallel's default is GOMAXPROCS): a test that waits leaves the
+// CPU to one that computes, while each test keeps enough of the CPU for
+// its calls to answer well within their timeouts (5 s for a backend call,
+// 20 s for a tool call) on a loaded machine. Two of the slots are taken,
+// while their children run, by the tests that run alone (ranAlone). An
+// explicit -parallel is left as it is.
+const waitingParallel = 2
 
 // aloneEnv names the test that a child process of this test binary runs
 // by itself (ranAlone).

@@ -302,14 +302,7 @@ func TestBufferedBytesWaitForRoom(t *testing.T) {
 	a := dial(t, "http", url, "2025-11-25", nil)
 	b := dial(t, "http", url, "2025-11-25", nil)
 	done := make(chan string, 2)
-	call := func(c *client.Client) {
-		text, isErr := testmcp.CallText(t, c, "run-raw-sql", map[string]any{"query": "SELECT 1"})
-		if isErr {
-			done <- text
-			return
-		}
-		done <- "ok"
-	}
+	call := func(c *client.Client) { done <- callWith(c, "run-raw-sql", map[string]any{"query": "SELECT 1"}) }
 	go call(a)
 	<-first
 	select {
