@@ -1,6 +1,7 @@
 package insforgefake
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -45,4 +46,17 @@ func TestBulkUpsertBackendDetails(t *testing.T) {
 		t.Errorf("auth.users: %d %s", r.status, r.body)
 	}
 	wantError(t, bulk(t, srv, "t.csv", "id\n1\n", map[string]string{"table": "t", "schema": "nope"}), 400, "INVALID_INPUT", `relation "nope.t" does not exist`)
+}
+
+func TestJSONArrayIsMarshal(t *testing.T) {
+	t.Parallel()
+	for _, records := range [][]any{
+		{map[string]any{"a": "x"}},
+		{map[string]any{"b": nil, "a": "<&>\u2028"}, map[string]any{"n": 1.5, "s": []any{"q", true}}, "plain"},
+	} {
+		want, _ := json.Marshal(records)
+		if got := jsonArray(records); got != string(want) {
+			t.Errorf("jsonArray = %s, json.Marshal = %s", got, want)
+		}
+	}
 }
