@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 	go interopOnce() //nolint:errcheck // the interop tests report its error
 	// The fake backends' PostgreSQL cluster, which nearly every test needs
 	// first, starts meanwhile too.
-	go pgtest.Available() //nolint:errcheck // insforgefake.New reports its error
+	go pgtest.Available() //nolint:errcheck // the first fake to use its database reports the error
 	// A drain of --timeout + 1 s instead of + 5 s: the shutdown test
 	// waits out a whole drain for the call it abandons.
 	build := exec.Command("go", "build", "-race", "-ldflags", "-X main.drainGrace=1s", "-o", binary, ".")

@@ -26,8 +26,8 @@ import (
 // pgStatementTimeout is the backend's per-request statement_timeout.
 var pgStatementTimeout = 30 * time.Second
 
-// pgDB is a server's database, made by open: at once (Start, and New by
-// default) or when the server first needs it (see DatabasesOnFirstUse).
+// pgDB is a server's database, made by open: at once (Start) or when the
+// server first needs it (New).
 type pgDB struct {
 	once sync.Once
 	pool *pgxpool.Pool

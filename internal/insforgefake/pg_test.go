@@ -64,8 +64,8 @@ func TestPostgresStatementTimeout(t *testing.T) {
 	wantError(t, r, 500, "INTERNAL_ERROR", "Query timeout: canceling statement due to statement timeout")
 }
 
-// After DatabasesOnFirstUse (TestMain), a server makes its database when
-// it first needs it, and a server that never does makes none.
+// A server made by New makes its database when it first needs it, and a
+// server that never does makes none.
 func TestDatabaseOnFirstUse(t *testing.T) {
 	t.Parallel()
 	srv := New(t)

@@ -5,8 +5,8 @@
 // flows, with state only where a flow needs it. Its database is a real
 // PostgreSQL: each Server has a database of its own on the test process's
 // throwaway cluster (internal/pgtest; New skips the test without
-// PostgreSQL, or fails it under CI=true), made when the server starts or,
-// after DatabasesOnFirstUse, when it is first needed. Raw SQL runs as
+// PostgreSQL, or fails it under CI=true), made when it is first needed
+// (by Start: at once). Raw SQL runs as
 // project_admin (/rawsql) or postgres (/rawsql/unrestricted) with the
 // backend's guards and statement timeout, typed like node-pg's results;
 // records are PostgREST filters turned into SQL. Row-level security is not
@@ -141,46 +141,16 @@ func moduleState[T any](s *Server, name string, newState func() *T) *T {
 	return st
 }
 
-// When New makes a server's database (see DatabasesOnFirstUse).
-const (
-	databaseAtStart    = iota // New starts the cluster and makes the database
-	databaseOnFirstUse        // New starts the cluster and prepares the template
-	clusterOnFirstUse         // New leaves PostgreSQL alone
-)
-
-var databaseWhen = databaseAtStart
-
-// DatabasesOnFirstUse makes New leave each server's PostgreSQL database
-// unmade until the server first needs it: a database route, raw SQL, the
-// metadata, AddTable, Rows. Most servers of a test process never do, and
-// each spares a CREATE and a DROP DATABASE (a quarter of a second, one at
-// a time: PostgreSQL serializes them). New still starts the process's
-// cluster and prepares the template database (skipping the test, or
-// failing it under CI=true, when there is no PostgreSQL), so that a first
-// use costs one CREATE DATABASE; with cluster, New leaves those to the
-// first use too, sparing a process whose tests never use the database the
-// cluster's start (seconds), at the price of a first use that waits for it
-// inside the request that needs it (and fails, rather than skips, without
-// PostgreSQL). Call it from TestMain, before the tests run.
-func DatabasesOnFirstUse(cluster bool) {
-	databaseWhen = databaseOnFirstUse
-	if cluster {
-		databaseWhen = clusterOnFirstUse
-	}
-}
-
 // New starts a fake backend on loopback and closes it with t.Cleanup.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	if databaseWhen != clusterOnFirstUse {
-		pgtest.Require(t)
-	}
-	if databaseWhen == databaseOnFirstUse {
-		if _, err := pgTemplate(); err != nil {
-			t.Fatalf("insforgefake: %v", err)
-		}
-	}
-	s := start(databaseWhen == databaseAtStart, opts)
+	pgtest.Require(t)
+	// The server makes its database when it first needs one; most never
+	// do, and each spares a CREATE and a DROP DATABASE. The process's
+	// cluster and template get ready meanwhile, so that a first use costs
+	// one CREATE DATABASE; an error is the first use's to report.
+	go pgTemplate() //nolint:errcheck // see above
+	s := start(false, opts)
 	t.Cleanup(s.Close)
 	return s
 }

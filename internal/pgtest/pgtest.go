@@ -50,11 +50,20 @@ type cluster struct {
 }
 
 var (
+	binOnce sync.Once
+	binDir  string
+	binErr  error
 	once    sync.Once
 	shared  *cluster
 	initErr error
 	dbSeq   atomic.Int64
 )
+
+// bins is BinDir, looked up (or installed) once per process.
+func bins() (string, error) {
+	binOnce.Do(func() { binDir, binErr = BinDir() })
+	return binDir, binErr
+}
 
 // BinDir returns the directory holding initdb and postgres, installing
 // them when the machine has none, or an error wrapping ErrNotFound.
@@ -106,7 +115,7 @@ func isExec(p string) bool {
 
 // start initialises and starts the process's cluster.
 func start() (*cluster, error) {
-	bin, err := BinDir()
+	bin, err := bins()
 	if err != nil {
 		return nil, err
 	}
@@ -337,11 +346,12 @@ func NewDB(t testing.TB) string {
 	return dsn
 }
 
-// Require skips t (or fails it under CI=true) when PostgreSQL cannot be
-// started.
+// Require skips t (or fails it under CI=true) when PostgreSQL is neither
+// installed nor installable. It starts nothing: the cluster starts with
+// its first use, which fails the test if it cannot.
 func Require(t testing.TB) {
 	t.Helper()
-	err := Available()
+	_, err := bins()
 	if err == nil {
 		return
 	}

@@ -4,8 +4,6 @@ import (
 	"os"
 	"testing"
 	"time"
-
-	"github.com/insforge-mcp/insforge-mcp/internal/insforgefake"
 )
 
 // TestMain gives every test of the package create-deployment's short poll
@@ -13,13 +11,7 @@ import (
 // retries wait as the test client's transport says). They are set once,
 // before any test runs: the tests run in parallel and the tools read
 // tuning without a lock. No test measures the waits themselves.
-//
-// No test of the package uses the fake backend's database, so the fakes
-// make it, and the PostgreSQL cluster, only if one ever does (each fake
-// then spares a CREATE and a DROP DATABASE, and the process the cluster's
-// start).
 func TestMain(m *testing.M) {
-	insforgefake.DatabasesOnFirstUse(true)
 	tuning.pollFirst = time.Millisecond
 	tuning.pollMax = 2 * time.Millisecond
 	os.Exit(m.Run())
