@@ -17,7 +17,9 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// ServeStdio speaks MCP on in/out until ctx ends or in closes.
+// ServeStdio speaks MCP on in/out until ctx ends or in closes. One at a
+// time per process: mcp-go keeps the stdio session in a package variable,
+// so two at once would write each other's notifications.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	st := server.NewStdioServer(s.mcp)
 	st.SetErrorLogger(log.New(slogWriter{s.log}, "", 0))
