@@ -28,10 +28,9 @@ import (
 )
 
 // drainGrace is how long a SIGTERM drain lasts beyond --timeout, for a
-// call that needed all of --timeout to answer. A build may set it with
-// -ldflags "-X main.drainGrace=…": the tests' build shortens it, because
-// the shutdown test has to wait out a whole drain.
-var drainGrace = "5s"
+// call that needed all of --timeout to answer. Only the tests' server
+// changes it (see TestMain): the shutdown test waits out a whole drain.
+var drainGrace = 5 * time.Second
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -190,13 +189,8 @@ func serve(ctx context.Context, cfg config, store *sessionstore.Store, getenv fu
 		}
 		// On SIGTERM, a call may still need its whole --timeout: the drain
 		// gives it that and a little more to answer.
-		grace, err := time.ParseDuration(drainGrace)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("main.drainGrace set at build time: %w", err)
-		}
 		serveOpts := mcpserver.ServeOptions{
-			Drain:         cfg.timeout + grace,
+			Drain:         cfg.timeout + drainGrace,
 			IdleTimeout:   cfg.idleTimeout,
 			MaxConnsPerIP: cfg.maxConnsPerIP,
 		}
