@@ -117,7 +117,8 @@ function transportFor() {
       return new StdioClientTransport({
         command: target,
         args: mode === "elicit" ? ["--credentials-file", "none", "--confirm-destructive"] : ["--credentials-file", "none"],
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+        // GORACE: a race-built server's quick exit, when the tests ask for it.
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...(process.env.GORACE ? { GORACE: process.env.GORACE } : {}) },
         stderr: "pipe",
       });
     case "http":
