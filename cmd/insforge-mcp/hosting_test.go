@@ -32,6 +32,7 @@ func TestShutdownDrainsCallsAndLogsTheAbandoned(t *testing.T) {
 		t.Errorf("a release build drains for --timeout + %v, not + 5s", drainGrace)
 	}
 	backend := insforgefake.New(t)
+	backend.OpenDatabase(t) // the quick call has 600 ms to spare, not a cluster start
 	backend.Stall("/api/metadata", 400*time.Millisecond)
 	backend.Stall("/functions/slow", time.Minute)
 	// The drain is --timeout + main.drainGrace (1 s in the tests' server,

@@ -155,6 +155,17 @@ func New(t testing.TB, opts ...Option) *Server {
 	return s
 }
 
+// OpenDatabase makes the server's database now rather than at its first
+// use, and fails t if it cannot. A first use may have to wait for the
+// process's cluster to start, seconds on a loaded machine: a test whose
+// first calls have a deadline of about a second calls this before them.
+func (s *Server) OpenDatabase(t testing.TB) {
+	t.Helper()
+	if _, err := s.pg.open(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Start starts a fake backend outside a test (benchmark drivers, manual
 // runs), its database made at once; the caller closes it.
 func Start(opts ...Option) *Server { return start(true, opts) }

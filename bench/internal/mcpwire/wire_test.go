@@ -20,6 +20,9 @@ import (
 
 func newServer(t *testing.T) *mcpserver.Server {
 	backend := insforgefake.New(t)
+	// The calls' 5 s deadline would otherwise include this process's
+	// cluster start, the first thing its first test does.
+	backend.OpenDatabase(t)
 	return mcpserver.New(mcpserver.Config{
 		Version:    "test",
 		Surface:    catalogue.Full(),
