@@ -145,10 +145,15 @@ func start() (*cluster, error) {
 	}
 	// The supervisor runs postgres, waits for its stdin to reach end of
 	// file (the test process has gone), then stops it and cleans up.
+	// SIGTERM, not SIGINT: a shell starts an asynchronous command with
+	// SIGINT ignored, so a SIGINT that came before postgres set its handlers
+	// (a test process that ended while its cluster was still starting) was
+	// lost, and that postgres ran on for good. A SIGTERM then kills it; once
+	// handled, it is a smart shutdown, whose sessions have already ended.
 	script := `"$1" -D "$2/data" -p "$3" -k "$2" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC -c max_connections=200 >"$2/log" 2>&1 &
 pid=$!
 cat >/dev/null
-kill -INT $pid 2>/dev/null
+kill -TERM $pid 2>/dev/null
 wait $pid
 rm -rf "$2"`
 	pr, pw, err := os.Pipe()

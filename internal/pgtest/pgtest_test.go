@@ -2,7 +2,11 @@ package pgtest
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -40,5 +44,49 @@ func TestMissingBinDir(t *testing.T) {
 	t.Setenv("PGTEST_BIN_DIR", t.TempDir())
 	if _, err := BinDir(); err == nil {
 		t.Fatal("an empty PGTEST_BIN_DIR was accepted")
+	}
+}
+
+// A test process that ends while its cluster is still starting (a fake's
+// background warm-up in a package whose tests never needed it) must not
+// leave postgres behind: the supervisor stops it and removes its directory.
+func TestClusterGoesWhenTheProcessEndsDuringItsStart(t *testing.T) {
+	if dir := os.Getenv("PGTEST_EXIT_DURING_START"); dir != "" {
+		go Available() //nolint:errcheck // the process ends before it answers
+		for {
+			if logs, _ := filepath.Glob(filepath.Join(dir, "pgtest-*", "log")); len(logs) > 0 {
+				os.Exit(0) // postgres has just been started
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	Require(t)
+	// Not t.TempDir: like /tmp, so that the cluster's unprivileged user
+	// can reach it and remove what it made there.
+	tmp, err := os.MkdirTemp("", "pgtest-exit-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	if err := os.Chmod(tmp, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestClusterGoesWhenTheProcessEndsDuringItsStart$")
+	// GORACE: a race build would sleep a second at exit, long enough for
+	// postgres to finish starting.
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "PGTEST_EXIT_DURING_START="+tmp, "GORACE=atexit_sleep_ms=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		left, _ := filepath.Glob(filepath.Join(tmp, "pgtest-*"))
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("15 s after its test process ended, the cluster in %s is still there (postgres still running?)", left[0])
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
