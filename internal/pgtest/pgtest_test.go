@@ -52,12 +52,17 @@ func TestMissingBinDir(t *testing.T) {
 // leave postgres behind: the supervisor stops it and removes its directory.
 func TestClusterGoesWhenTheProcessEndsDuringItsStart(t *testing.T) {
 	if dir := os.Getenv("PGTEST_EXIT_DURING_START"); dir != "" {
-		go Available() //nolint:errcheck // the process ends before it answers
+		started := make(chan error, 1)
+		go func() { started <- Available() }()
 		for {
 			if logs, _ := filepath.Glob(filepath.Join(dir, "pgtest-*", "log")); len(logs) > 0 {
 				os.Exit(0) // postgres has just been started
 			}
-			time.Sleep(time.Millisecond)
+			select {
+			case err := <-started: // no log seen before the start ended
+				t.Fatalf("the cluster's start ended before the child could leave during it: %v", err)
+			case <-time.After(time.Millisecond):
+			}
 		}
 	}
 	Require(t)
