@@ -25,7 +25,6 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/resources"
-	"github.com/insforge-mcp/insforge-mcp/sessionstore"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 )
 
@@ -90,7 +89,7 @@ type Config struct {
 	MaxCallsPerKey int
 	// Store, when set, keeps streamable HTTP sessions in Redis, shared by
 	// every replica (shared.go); nil keeps them in this process.
-	Store  *sessionstore.Store
+	Store  SessionStore
 	Logger *slog.Logger
 }
 

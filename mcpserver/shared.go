@@ -29,12 +29,34 @@ import (
 // notification, the client's answer to an elicitation) travel on the
 // store's channel.
 
+// SessionStore is what the server needs of a shared session store;
+// *sessionstore.Store (Redis) is the one the command wires. The server
+// names no Redis type: every package that sees a go-redis type compiles
+// its generic instantiations again (about 1,500 functions), so the
+// packages that build on mcpserver stay clear of them.
+type SessionStore interface {
+	Create(ctx context.Context, id string) error
+	Load(ctx context.Context, id string) (e sessionstore.Entry, found bool, err error)
+	Update(ctx context.Context, id string, st sessionstore.State) (live bool, err error)
+	SaveCreds(ctx context.Context, id string, c credentials.Credentials) (live bool, err error)
+	DeleteCreds(ctx context.Context, id string) (had bool, err error)
+	Delete(ctx context.Context, id string) error
+	Count(ctx context.Context) (int, error)
+	AcquireSlot(ctx context.Context, id string, limit int, lease time.Duration, token string) (bool, error)
+	ReleaseSlot(ctx context.Context, id, token string) error
+	Tally(ctx context.Context, apiKey string, window time.Duration) (int64, time.Duration, error)
+	Publish(ctx context.Context, m sessionstore.Message) error
+	Subscribe(ctx context.Context, fn func(sessionstore.Message)) error
+	SealFor(id string, data []byte) []byte
+	OpenFor(id string, sealed []byte) ([]byte, error)
+}
+
 // storeUnavailable is what a call gets when Redis cannot be reached.
 const storeUnavailable = "session store unavailable, retry shortly"
 
 // shared is the server's side of a session store.
 type shared struct {
-	store   *sessionstore.Store
+	store   SessionStore
 	replica string // this process, so that it ignores its own messages
 	log     *slog.Logger
 
@@ -57,7 +79,7 @@ func isSSE(session server.ClientSession) bool {
 	return fmt.Sprintf("%T", session) == "*server.sseSession"
 }
 
-func newShared(store *sessionstore.Store, log *slog.Logger) *shared {
+func newShared(store SessionStore, log *slog.Logger) *shared {
 	return &shared{store: store, replica: randomHex(8), log: log, local: map[string]string{}, streams: map[string]context.CancelFunc{}}
 }
 

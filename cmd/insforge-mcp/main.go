@@ -22,7 +22,6 @@ import (
 	"github.com/insforge-mcp/insforge-mcp/credentials"
 	"github.com/insforge-mcp/insforge-mcp/insforge"
 	"github.com/insforge-mcp/insforge-mcp/mcpserver"
-	"github.com/insforge-mcp/insforge-mcp/sessionstore"
 	"github.com/insforge-mcp/insforge-mcp/tools"
 	"github.com/insforge-mcp/insforge-mcp/tools/catalogue"
 )
@@ -61,17 +60,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stderr, "insforge-mcp:", err)
 		return 2
 	}
+	var shared mcpserver.SessionStore // nil unless a store is configured: no typed nil
 	if store != nil {
 		defer store.Close()
+		shared = store
 	}
-	if err := serve(ctx, cfg, store, getenv, log, stdin, stdout); err != nil {
+	if err := serve(ctx, cfg, shared, getenv, log, stdin, stdout); err != nil {
 		log.Error("insforge-mcp stopped", "error", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, cfg config, store *sessionstore.Store, getenv func(string) string, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+func serve(ctx context.Context, cfg config, store mcpserver.SessionStore, getenv func(string) string, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
 	ver := appVersion()
 	// Credentials: flags, env, the official server's env names, saved file.
 	file := cfg.credentialsFile
