@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"os/user"
@@ -134,34 +133,32 @@ func start() (*cluster, error) {
 			return nil, err
 		}
 	}
-	if err := seed(bin, cred, dir); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	port, err := testbin.FreePort()
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	// The supervisor runs postgres, waits for its stdin to reach end of
-	// file (the test process has gone), then stops it and cleans up.
+	// The supervisor owns dir from here on, so that it goes however the
+	// test process ends, even during the seed (a fake's background warm-up
+	// in a package whose tests end first): it does all the work in dir. It
+	// waits for the port and the cluster to copy on its stdin, copies it,
+	// runs postgres, waits for end of file (the test process has gone),
+	// then stops postgres and removes dir; end of file before a port (the
+	// seed failed, or the process ended) removes dir at once.
 	// SIGTERM, not SIGINT: a shell starts an asynchronous command with
 	// SIGINT ignored, so a SIGINT that came before postgres set its handlers
 	// (a test process that ended while its cluster was still starting) was
 	// lost, and that postgres ran on for good. A SIGTERM then kills it; once
 	// handled, it is a smart shutdown, whose sessions have already ended.
-	script := `"$1" -D "$2/data" -p "$3" -k "$2" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC -c max_connections=200 >"$2/log" 2>&1 &
-pid=$!
+	script := `read -r port src || { rm -rf "$2"; exit 0; }
+if [ -z "$src" ] || cp -a "$src" "$2/data" 2>"$2/log"; then
+  "$1" -D "$2/data" -p "$port" -k "$2" -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c timezone=UTC -c max_connections=200 >"$2/log" 2>&1 &
+  pid=$!
+fi
 cat >/dev/null
-kill -TERM $pid 2>/dev/null
-wait $pid
+[ -z "$pid" ] || { kill -TERM $pid 2>/dev/null; wait $pid; }
 rm -rf "$2"`
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	sup := exec.Command("/bin/sh", "-c", script, "pgtest", filepath.Join(bin, "postgres"), dir, strconv.Itoa(port))
+	sup := exec.Command("/bin/sh", "-c", script, "pgtest", filepath.Join(bin, "postgres"), dir)
 	sup.Stdin = pr
 	sup.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true}
 	if err := sup.Start(); err != nil {
@@ -172,6 +169,22 @@ rm -rf "$2"`
 	}
 	pr.Close()
 	go sup.Wait() //nolint:errcheck // reaps the supervisor
+	fail := func(err error) (*cluster, error) {
+		pw.Close()
+		os.RemoveAll(dir) // as the supervisor does: whichever comes first
+		return nil, err
+	}
+	src, err := seed(bin, cred, dir)
+	if err != nil {
+		return fail(err)
+	}
+	port, err := testbin.FreePort()
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := fmt.Fprintf(pw, "%d %s\n", port, src); err != nil {
+		return fail(fmt.Errorf("pgtest: the supervisor did not take the port: %w", err))
+	}
 	c := &cluster{host: "127.0.0.1", port: port, pipe: pw,
 		adminDSN: fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)}
 	deadline := time.Now().Add(30 * time.Second)
@@ -199,12 +212,11 @@ rm -rf "$2"`
 
 var initdbArgs = []string{"-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"}
 
-// seed fills dir/data with a new cluster. initdb costs over a second of
-// CPU and every test process needs a cluster, so one initdb per machine and
-// PostgreSQL build is kept in testbin's cache and copied; without a usable
-// cache, initdb runs here.
-func seed(bin string, cred *syscall.Credential, dir string) error {
-	data := filepath.Join(dir, "data")
+// seed returns the cluster the supervisor copies into dir/data. initdb
+// costs over a second of CPU and every test process needs a cluster, so
+// one initdb per machine and PostgreSQL build is kept in testbin's cache;
+// without a usable cache, initdb makes dir/data here and seed returns "".
+func seed(bin string, cred *syscall.Credential, dir string) (string, error) {
 	key, err := buildKey(bin)
 	if err == nil {
 		var tmpl string
@@ -214,16 +226,16 @@ func seed(bin string, cred *syscall.Credential, dir string) error {
 				return err
 			}
 			defer os.RemoveAll(work)
-			return copyTree(work, filepath.Join(tmp, "data"), nil)
+			return copyTree(work, filepath.Join(tmp, "data"))
 		})
 		if err == nil {
-			return copyTree(filepath.Join(tmpl, "data"), data, cred)
+			return filepath.Join(tmpl, "data"), nil
 		}
 	}
-	if ierr := initdb(bin, cred, data); ierr != nil {
-		return fmt.Errorf("%w (no cached cluster either: %v)", ierr, err)
+	if ierr := initdb(bin, cred, filepath.Join(dir, "data")); ierr != nil {
+		return "", fmt.Errorf("%w (no cached cluster either: %v)", ierr, err)
 	}
-	return nil
+	return "", nil
 }
 
 func initdb(bin string, cred *syscall.Credential, data string) error {
@@ -251,21 +263,14 @@ func buildKey(bin string) (string, error) {
 	return hex.EncodeToString(sum[:8]), nil
 }
 
-// copyTree copies the cluster directory src to dst with its modes (cp -a),
-// then, as root, gives it to cred's user, who runs the server.
-func copyTree(src, dst string, cred *syscall.Credential) error {
+// copyTree copies the cluster directory src to dst with its modes and
+// owner (cp -a): the cache's copy stays the server user's, who copies it
+// for each cluster.
+func copyTree(src, dst string) error {
 	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
 		return fmt.Errorf("pgtest: copying the cluster: %v: %s", err, strings.TrimSpace(string(out)))
 	}
-	if cred == nil {
-		return nil
-	}
-	return filepath.WalkDir(dst, func(p string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(p, int(cred.Uid), int(cred.Gid))
-	})
+	return nil
 }
 
 func unprivileged() (*syscall.Credential, error) {
