@@ -8,7 +8,7 @@
 //   BACKEND_URL=… API_KEY=ik_… node client.mjs elicit /path/to/insforge-mcp
 // (elicit: the key typed on the one-time connect page, destructive calls
 // confirmed through the client, both by elicitation over stdio)
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -176,11 +176,15 @@ async function deployWithProgress(client) {
   writeFileSync(join(dir, "package.json"), '{"name":"app"}');
   const errors = [];
   client.onerror = (e) => errors.push(e.message);
-  for (let i = 0; i < 10; i++) {
-    const seen = [];
-    const res = await client.callTool({ name: "create-deployment", arguments: { sourceDirectory: dir, wait: false } }, undefined, { onprogress: (p) => seen.push(p) });
-    check(!res.isError, `create-deployment: ${text(res)}`);
-    check(seen.length > 0 && / is /.test(seen[seen.length - 1].message ?? ""), `create-deployment progress: ${JSON.stringify(seen)}`);
+  try {
+    for (let i = 0; i < 10; i++) {
+      const seen = [];
+      const res = await client.callTool({ name: "create-deployment", arguments: { sourceDirectory: dir, wait: false } }, undefined, { onprogress: (p) => seen.push(p) });
+      check(!res.isError, `create-deployment: ${text(res)}`);
+      check(seen.length > 0 && / is /.test(seen[seen.length - 1].message ?? ""), `create-deployment progress: ${JSON.stringify(seen)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   await client.ping();
   check(errors.length === 0, `the SDK reported: ${errors.join("; ")}`);

@@ -69,7 +69,9 @@ func interop(t *testing.T) (dir, node string) {
 }
 
 // nodeCommand prepares node with args in the interop directory dir, with a
-// home of its own and env added, stopped after a minute. Node starts the
+// home and temporary directory of its own (what node and the servers it
+// starts leave there goes with the test) and env added, stopped after a
+// minute. Node starts the
 // stdio server as its child, which holds the output pipes open: at the
 // deadline the pipes are let go too. cancel releases the deadline.
 func nodeCommand(t *testing.T, dir, node string, env []string, args ...string) (cmd *exec.Cmd, cancel context.CancelFunc) {
@@ -77,6 +79,6 @@ func nodeCommand(t *testing.T, dir, node string, env []string, args ...string) (
 	cmd = exec.CommandContext(ctx, node, args...)
 	cmd.Dir = dir
 	cmd.WaitDelay = 5 * time.Second
-	cmd.Env = append(append(os.Environ(), "HOME="+t.TempDir()), env...)
+	cmd.Env = append(append(os.Environ(), "HOME="+t.TempDir(), "TMPDIR="+t.TempDir()), env...)
 	return cmd, cancel
 }
