@@ -68,6 +68,36 @@ func TestOnlyMCPServerImportsMCPGo(t *testing.T) {
 	})
 }
 
+// Every package whose code names a go-redis type compiles that module's
+// generic instantiations again (about 1,500 functions, 1.5 s of race
+// compile), and so does every package that builds on it: the server takes
+// its store as its own interface (mcpserver.SessionStore), and only the
+// store, its test server, the command and the load run that wire it may
+// name go-redis or *sessionstore.Store.
+func TestOnlyTheWiringNamesRedis(t *testing.T) {
+	allowed := []string{"sessionstore/", "internal/redistest/", "cmd/insforge-mcp/", "bench/load/"}
+	goFiles(t, false, func(rel string, _ *token.FileSet, f *ast.File) {
+		for _, dir := range allowed {
+			if strings.HasPrefix(rel, dir) {
+				return
+			}
+		}
+		for _, imp := range f.Imports {
+			if path, _ := strconv.Unquote(imp.Path.Value); strings.HasPrefix(path, "github.com/redis/go-redis") {
+				t.Errorf("%s imports %s: take the store as an interface (mcpserver.SessionStore)", rel, path)
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "Store" {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == "sessionstore" {
+					t.Errorf("%s names sessionstore.Store: take the store as an interface (mcpserver.SessionStore)", rel)
+				}
+			}
+			return true
+		})
+	})
+}
+
 // maxFuncLines bounds every product function, literals included. The fake
 // backend (insforgefake) is a test double and is not product code.
 const maxFuncLines = 150
