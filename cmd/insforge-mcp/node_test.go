@@ -71,9 +71,9 @@ func interop(t *testing.T) (dir, node string) {
 // nodeCommand prepares node with args in the interop directory dir, with a
 // home and temporary directory of its own (what node and the servers it
 // starts leave there goes with the test) and env added, stopped after a
-// minute. Node starts the
-// stdio server as its child, which holds the output pipes open: at the
-// deadline the pipes are let go too. cancel releases the deadline.
+// minute. Node starts the stdio server as its child, which holds the
+// output pipes open: at the deadline the pipes are let go too. cancel
+// releases the deadline.
 func nodeCommand(t *testing.T, dir, node string, env []string, args ...string) (cmd *exec.Cmd, cancel context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	cmd = exec.CommandContext(ctx, node, args...)

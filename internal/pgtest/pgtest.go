@@ -202,8 +202,9 @@ rm -rf "$2"`
 		}
 		cancel()
 		if time.Now().After(deadline) {
-			pw.Close()
+			// The log first: closing the pipe has the supervisor remove dir.
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			pw.Close()
 			return nil, fmt.Errorf("pgtest: postgres did not start: %v\n%s", err, log)
 		}
 		time.Sleep(50 * time.Millisecond)
